@@ -1,0 +1,46 @@
+# One entry point for set-up, checks and tests. Everything it needs it installs itself.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := $(HOME)/.cache/hourbank/sam-cli-1.170.0
+SAM := $(SAM_VENV)/bin/sam
+
+.PHONY: setup test lint unit integration bench dynamodb-local clean
+
+$(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# SAM CLI pins its own pydantic, so it lives in a venv of its own, cached outside the repo.
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli==1.170.0
+
+setup: $(VENV)/.installed $(SAM) dynamodb-local
+
+dynamodb-local: $(VENV)/.installed
+	$(PY) scripts/dynamodb_local.py fetch
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint -t template.yaml
+
+unit: setup
+	$(VENV)/bin/pytest -m unit
+
+integration: setup
+	$(VENV)/bin/pytest -m integration
+
+# The test command of README.md: lint, template checks, then every test (DynamoDB Local included).
+test: lint
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) scripts/bench_ops.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+"""Accounts API: create and read accounts, their ledger, and billing adjustments (API.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hourbank import accounts
+from hourbank.api import current_actor, make_resolver, views
+from hourbank.api.schemas import Adjustment, CreateAccount
+
+logger = Logger()
+app = make_resolver()
+
+
+@app.post("/accounts")
+def create_account(body: Annotated[CreateAccount, Body()]):
+    account = accounts.create_account(current_actor(app), **body.model_dump())
+    return views.account(account), 201
+
+
+@app.get("/accounts/<account_id>")
+def get_account(account_id: str):
+    return views.account(accounts.get_account(current_actor(app), account_id))
+
+
+@app.get("/accounts/<account_id>/ledger")
+def get_ledger(
+    account_id: str,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+):
+    items, next_cursor = accounts.list_ledger(current_actor(app), account_id, limit=limit, cursor=cursor)
+    return {"items": [views.ledger_entry(e) for e in items], "cursor": next_cursor}
+
+
+@app.post("/accounts/<account_id>/adjustments")
+def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
+    entry = accounts.adjust(current_actor(app), account_id, **body.model_dump())
+    return views.ledger_entry(entry), 201
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,23 @@
+"""POST /tickets/{ticket_id}/close: debit the ticket's consumption (SPEC C1-C5)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hourbank.api import current_actor, make_resolver, views
+from hourbank.tickets.closing import close_ticket
+
+logger = Logger()
+app = make_resolver()
+
+
+@app.post("/tickets/<ticket_id>/close")
+def close(ticket_id: str):
+    return views.close_result(close_ticket(current_actor(app), ticket_id))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

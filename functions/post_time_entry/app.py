@@ -1,0 +1,37 @@
+"""POST /tickets/{ticket_id}/time-entries: rate and record a technician's time (SPEC T1-T6, C4)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hourbank.api import current_actor, make_resolver, views
+from hourbank.api.schemas import TimeEntry
+from hourbank.tickets.entries import post_entry
+
+logger = Logger()
+app = make_resolver()
+
+
+@app.post("/tickets/<ticket_id>/time-entries")
+def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
+    entry, created = post_entry(
+        current_actor(app),
+        ticket_id,
+        work_type=body.work_type,
+        started_at=body.started_at,
+        minutes=body.minutes,
+        note=body.note,
+        # A client that retries with the same key gets the first entry back, not a second one.
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
+    return views.entry(entry), 201 if created else 200
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,48 @@
+"""Tickets API: open and read tickets, emergency upgrade/downgrade (SPEC T3), credit-back (SPEC C6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hourbank.api import current_actor, make_resolver, views
+from hourbank.api.schemas import CreditBack, EmergencyChange, OpenTicket
+from hourbank.tickets import closing, service
+
+logger = Logger()
+app = make_resolver()
+
+
+@app.post("/tickets")
+def open_ticket(body: Annotated[OpenTicket, Body()]):
+    ticket = service.open_ticket(current_actor(app), body.account_id, body.title, body.priority, body.opened_at)
+    return views.ticket(ticket, []), 201
+
+
+@app.get("/tickets/<ticket_id>")
+def get_ticket(ticket_id: str):
+    ticket, entries = service.get_ticket(current_actor(app), ticket_id)
+    return views.ticket(ticket, entries)
+
+
+@app.post("/tickets/<ticket_id>/emergency")
+def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
+    actor = current_actor(app)
+    service.set_emergency(actor, ticket_id, body.active, body.at)
+    ticket, entries = service.get_ticket(actor, ticket_id)
+    return views.ticket(ticket, entries)
+
+
+@app.post("/tickets/<ticket_id>/credit-back")
+def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
+    entry = closing.credit_back(current_actor(app), ticket_id, body.minutes, body.reason)
+    return views.ledger_entry(entry), 201
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,132 @@
+"""Accounts: creation, reads, the ledger listing and staff adjustments (SPEC C6, P2)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.errors import InvalidInput, NotFound
+from hourbank.identity import BILLING, Actor
+from hourbank.ids import new_id
+from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, LedgerLine, write_account
+from hourbank.plans import catalogue
+from hourbank.store import AccountModel, LedgerModel, Retry, Tx, TxFailed, with_retries
+from hourbank.tickets.common import iso
+
+MAX_ADJUSTMENT_MINUTES = 100_000
+SYSTEM_CLOCK = SystemClock()
+
+
+def create_account(
+    actor: Actor,
+    *,
+    name: str,
+    email: str,
+    plan: str,
+    currency: str | None = None,
+    timezone: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> AccountModel:
+    actor.require(BILLING, action="create accounts")
+    cat = catalogue()
+    if plan not in cat.plans:
+        raise InvalidInput(f"plan: must be one of {', '.join(cat.plans)}")
+    if currency is not None and currency != cat.currency:
+        raise InvalidInput(f"currency: plans are priced in {cat.currency}")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"timezone: {timezone!r} is not an IANA timezone such as America/New_York") from None
+    account = AccountModel(
+        new_id("acc"),
+        name=name,
+        email=email,
+        plan=plan,
+        plan_version=cat.version,
+        currency=cat.currency,
+        timezone=timezone,
+        created_at=iso(clock.now()),
+        created_by=actor.subject,
+    )
+    account.save(condition=AccountModel.account_id.does_not_exist())
+    return account
+
+
+def get_account(actor: Actor, account_id: str) -> AccountModel:
+    actor.require_visible(account_id, "account")
+    try:
+        return AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("account not found") from None
+
+
+def list_ledger(actor: Actor, account_id: str, *, limit: int = 50, cursor: str | None = None
+                ) -> tuple[list[LedgerModel], str | None]:
+    """Newest first, a page at a time; ``cursor`` is opaque to clients."""
+    get_account(actor, account_id)
+    start = _decode_cursor(cursor, account_id) if cursor else None
+    result = LedgerModel.query(account_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                               consistent_read=True)
+    items = list(result)
+    last = result.last_evaluated_key
+    return items, _encode_cursor(last) if last else None
+
+
+def _encode_cursor(key: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"seq": key["seq"]["N"]}).encode()).decode()
+
+
+def _decode_cursor(cursor: str, account_id: str) -> dict:
+    try:
+        seq = int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["seq"])
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInput("cursor: not a cursor this API returned") from None
+    return {"account_id": {"S": account_id}, "seq": {"N": str(seq)}}
+
+
+def adjust(
+    actor: Actor,
+    account_id: str,
+    *,
+    minutes: int,
+    kind: str,
+    reason: str,
+    clock: Clock = SYSTEM_CLOCK,
+) -> LedgerModel:
+    """SPEC C6/P2: credits bought by phone (purchase), goodwill (grant) and corrections (adjustment),
+    each one ledger entry with its reason. Positive credit may complete closes waiting for it (C3)."""
+    actor.require(BILLING, action="adjust balances")
+    if kind not in STAFF_KINDS:
+        raise InvalidInput(f"kind: must be one of {', '.join(STAFF_KINDS)}")
+    if minutes == 0 or abs(minutes) > MAX_ADJUSTMENT_MINUTES:
+        raise InvalidInput(f"minutes: must be non-zero and at most {MAX_ADJUSTMENT_MINUTES} either way")
+    if kind != ADJUSTMENT and minutes < 0:
+        raise InvalidInput(f"minutes: a {kind} adds credit; use kind adjustment to take credit away")
+    if not reason.strip():
+        raise InvalidInput("reason: say why the balance changes")
+
+    def attempt() -> LedgerModel:
+        account = get_account(actor, account_id)
+        tx = Tx()
+        entry = write_account(tx, account, line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject,
+                                                          note=reason.strip()))
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if exc.refused:
+                raise Retry() from exc
+            raise
+        assert entry is not None
+        return entry
+
+    entry = with_retries(attempt)
+    if minutes > 0:
+        from hourbank.tickets.closing import settle_awaiting
+
+        settle_awaiting(account_id, clock=clock)
+    return entry

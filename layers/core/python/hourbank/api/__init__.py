@@ -1,0 +1,86 @@
+"""HTTP plumbing shared by the API functions: the resolver, the one error map, identity from claims.
+
+Domain code never builds a response; this module turns domain errors into API.md's error shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from hourbank import errors
+from hourbank.identity import Actor, actor_from_claims
+from hourbank.store import ensure_bound
+
+STATUS: dict[type[errors.HourbankError], int] = {
+    errors.InvalidInput: 400,
+    errors.Unauthorized: 401,
+    errors.InsufficientCredit: 402,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Contention: 503,
+}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": body})
+
+
+def _status_of(exc: errors.HourbankError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def _describe(error: dict) -> str:
+    """A pydantic error as "field: what is wrong", the way API.md asks for 400s."""
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    if error.get("type") == "json_invalid":
+        return f"body: not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})"
+    field = ".".join(loc) or "body"
+    kind = error.get("type", "")
+    if kind == "missing":
+        return f"{field}: is required"
+    if kind == "extra_forbidden":
+        return f"{field}: is not a field of this request"
+    if kind == "timezone_aware":
+        return f"{field}: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00"
+    return f"{field}: {error.get('msg', 'is not valid')}"
+
+
+def make_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(errors.HourbankError)
+    def _domain_error(exc: errors.HourbankError) -> Response:
+        return error_response(_status_of(exc), exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        problems = [_describe(e) for e in exc.errors()]
+        return error_response(400, "invalid_input", "; ".join(problems) or "the request is not valid",
+                              {"fields": problems})
+
+    @app.not_found
+    def _no_route(_exc: Exception) -> Response:
+        return error_response(404, "not_found", "no such route")
+
+    return app
+
+
+def current_actor(app: APIGatewayHttpResolver) -> Actor:
+    """The caller, from the claims API Gateway verified. A missing identity is a 401, never a guess."""
+    ensure_bound()
+    authorizer = app.current_event.request_context.authorizer
+    claims = authorizer.jwt_claim if authorizer else None
+    actor = actor_from_claims(claims)
+    if actor is None:
+        raise errors.Unauthorized("a valid bearer token is required")
+    return actor

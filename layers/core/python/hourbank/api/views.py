@@ -1,0 +1,122 @@
+"""Response shapes (API.md). Minutes are integers; hours a decimal string for people (SPEC U1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hourbank.rating import hours_text
+from hourbank.rating.segments import emergency_periods
+from hourbank.store import AccountModel, LedgerModel, TicketModel, TimeEntryModel
+from hourbank.tickets.closing import CloseResult
+from hourbank.tickets.service import changes_of
+
+
+def account(a: AccountModel) -> dict[str, Any]:
+    awaiting = a.awaiting.as_dict() if a.awaiting is not None else {}
+    top_up = a.auto_top_up
+    return {
+        "account_id": a.account_id,
+        "name": a.name,
+        "email": a.email,
+        "plan": a.plan,
+        "plan_version": a.plan_version,
+        "currency": a.currency,
+        "timezone": a.timezone,
+        "balance_minutes": int(a.balance_minutes),
+        "balance_hours": hours_text(int(a.balance_minutes)),
+        "available_minutes": int(a.available_minutes),
+        "committed_minutes": int(a.committed_minutes),
+        "auto_top_up": {
+            "enabled": bool(top_up.enabled) if top_up else False,
+            "threshold_minutes": int(top_up.threshold_minutes) if top_up else 60,
+            "amount_minutes": int(top_up.amount_minutes) if top_up else 120,
+        },
+        "notify_low_balance": bool(a.notify_low_balance),
+        "flags": sorted(a.flags or []),
+        "awaiting_credit": [t for t, _ in sorted(awaiting.items(), key=lambda kv: kv[1])],
+        "created_at": a.created_at,
+    }
+
+
+def ledger_entry(e: LedgerModel) -> dict[str, Any]:
+    return {
+        "entry_id": e.entry_id,
+        "seq": int(e.seq),
+        "at": e.at,
+        "kind": e.kind,
+        "minutes": int(e.minutes),
+        "balance_after": int(e.balance_after),
+        "ref": e.ref,
+        "note": e.note,
+        "by": e.by,
+    }
+
+
+def entry(e: TimeEntryModel) -> dict[str, Any]:
+    return {
+        "entry_id": e.entry_id,
+        "ticket_id": e.ticket_id,
+        "work_type": e.work_type,
+        "started_at": e.started_at,
+        "minutes": int(e.minutes),
+        "note": e.note,
+        "technician": e.technician,
+        "recorded_at": e.recorded_at,
+        "weighted_minutes": int(e.weighted_minutes),
+        "segments": [
+            {
+                "started_at": s.started_at,
+                "minutes": int(s.minutes),
+                "multiplier": int(s.multiplier),
+                "reasons": list(s.reasons or []),
+            }
+            for s in e.segments or []
+        ],
+    }
+
+
+def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[str, Any]:
+    periods = emergency_periods(changes_of(t))
+    out: dict[str, Any] = {
+        "ticket_id": t.ticket_id,
+        "account_id": t.account_id,
+        "title": t.title,
+        "priority": t.priority,
+        "status": t.status,
+        "opened_at": t.opened_at_given,
+        "opened_recorded_at": t.opened_recorded_at,
+        "opened_by": t.opened_by,
+        "emergency": bool(periods) and periods[-1].end is None,
+        "emergency_periods": [
+            {"start": p.start.isoformat(), "end": p.end.isoformat() if p.end else None} for p in periods
+        ],
+        "emergency_changes": [
+            {"at": c.at, "active": bool(c.active), "by": c.by, "recorded_at": c.recorded_at}
+            for c in t.emergency_changes or []
+        ],
+        "entry_count": int(t.entry_count),
+        "weighted_minutes": int(t.weighted_minutes),
+        "projected_consumption_minutes": int(t.projected_consumption_minutes),
+        "projected_consumption_hours": hours_text(int(t.projected_consumption_minutes)),
+        "close_requested_at": t.close_requested_at,
+        "closed_at": t.closed_at,
+        "consumed_minutes": None if t.consumed_minutes is None else int(t.consumed_minutes),
+        "debited_minutes": None if t.debited_minutes is None else int(t.debited_minutes),
+        "postpay_minutes": None if t.postpay_minutes is None else int(t.postpay_minutes),
+        "credited_back_minutes": int(t.credited_back_minutes or 0),
+    }
+    if entries is not None:
+        out["entries"] = [entry(e) for e in entries]
+    return out
+
+
+def close_result(r: CloseResult) -> dict[str, Any]:
+    return {
+        "ticket_id": r.ticket_id,
+        "status": r.status,
+        "consumed_minutes": r.consumed_minutes,
+        "consumed_hours": hours_text(r.consumed_minutes),
+        "debited_minutes": r.debited_minutes,
+        "postpay_minutes": r.postpay_minutes,
+        "balance_minutes": r.balance_minutes,
+    }

@@ -1,0 +1,54 @@
+"""Domain errors. Domain code raises these; ``hourbank.api.errors`` alone maps them to HTTP (API.md)."""
+
+from __future__ import annotations
+
+
+class HourbankError(Exception):
+    """Base of every refusal. ``code`` is the snake_case code clients see; ``message`` a sentence to act on."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or {}
+
+
+class InvalidInput(HourbankError):
+    code = "invalid_input"
+
+
+class NotFound(HourbankError):
+    code = "not_found"
+
+
+class Forbidden(HourbankError):
+    code = "forbidden"
+
+
+class Unauthorized(HourbankError):
+    code = "unauthorized"
+
+
+class InsufficientCredit(HourbankError):
+    """SPEC C4: the account's available balance does not cover the work; ``details`` says how much to top up."""
+
+    code = "insufficient_credit"
+
+
+class Conflict(HourbankError):
+    """The request does not fit the object's state (e.g. an entry on a closed ticket, SPEC T7)."""
+
+    code = "conflict"
+
+
+class TicketClosed(Conflict):
+    code = "ticket_closed"
+
+
+class Contention(HourbankError):
+    """Too many concurrent writers on one item; the client may retry. Not expected in practice."""
+
+    code = "contention"

@@ -1,0 +1,88 @@
+"""SPEC C7: every change to a balance is one ledger entry, written in the same transaction as the balance.
+
+This is the only code that changes ``balance_minutes``. The account update is conditioned on the
+``ledger_seq`` that was read, so two writers can never both append entry N+1 or lose each other's change,
+and ``balance_after`` is exact. ``committed_minutes``/``available_minutes`` (SPEC C4) move with ADD, so
+time-entry posts, which never touch the ledger, do not conflict with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from hourbank.store import AccountModel, LedgerModel, Tx
+
+# Kinds a ledger entry can have. Purchases, grants and adjustments are staff entries (SPEC C6, P2).
+PURCHASE = "purchase"
+GRANT = "grant"
+ADJUSTMENT = "adjustment"
+CONSUMPTION = "consumption"
+CREDIT_BACK = "credit_back"
+STAFF_KINDS = (PURCHASE, GRANT, ADJUSTMENT)
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    minutes: int
+    kind: str
+    at: str
+    by: str | None
+    ref: str | None = None
+    note: str | None = None
+
+
+def entry_id(seq: int) -> str:
+    return f"led_{seq:08d}"
+
+
+def write_account(
+    tx: Tx,
+    account: AccountModel,
+    *,
+    line: LedgerLine | None = None,
+    committed_delta: int = 0,
+    actions: Sequence[Action] = (),
+    condition: Condition | None = None,
+) -> LedgerModel | None:
+    """Add the account's update (and its ledger entry, when ``line`` moves the balance) to ``tx``.
+
+    ``account`` is the item as read: its ``ledger_seq`` and ``balance_minutes`` are the base the new
+    entry is appended to. ``committed_delta`` changes the projected consumption of open tickets (C4);
+    the available balance follows both. Returns the ledger entry written, if any.
+    """
+    acts = list(actions)
+    cond = AccountModel.account_id.exists()
+    if condition is not None:
+        cond = cond & condition
+    available_delta = -committed_delta
+    entry = None
+    if line is not None and line.minutes != 0:
+        seq = int(account.ledger_seq) + 1
+        balance_after = int(account.balance_minutes) + line.minutes
+        entry = LedgerModel(
+            account.account_id,
+            seq,
+            entry_id=entry_id(seq),
+            at=line.at,
+            kind=line.kind,
+            minutes=line.minutes,
+            balance_after=balance_after,
+            ref=line.ref,
+            note=line.note,
+            by=line.by,
+        )
+        tx.put("ledger", entry, condition=LedgerModel.seq.does_not_exist())
+        acts += [AccountModel.balance_minutes.set(balance_after), AccountModel.ledger_seq.set(seq)]
+        cond = cond & (AccountModel.ledger_seq == int(account.ledger_seq))
+        available_delta += line.minutes
+    if committed_delta:
+        acts.append(AccountModel.committed_minutes.add(committed_delta))
+    if available_delta:
+        acts.append(AccountModel.available_minutes.add(available_delta))
+    if acts:
+        tx.update("account", account, acts, condition=cond)
+    return entry

@@ -1,0 +1,57 @@
+"""Configuration, parsed once per cold start from the function's environment (STYLE 5).
+
+Nothing else reads ``os.environ``. The template sets these variables (Globals); tests and the local stack
+set them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hourbank.rating.calendar import BusinessCalendar, parse_holidays, parse_windows
+
+
+@dataclass(frozen=True)
+class Settings:
+    accounts_table: str
+    tickets_table: str
+    ledger_table: str
+    charges_table: str
+    company_timezone: str
+    business_hours: str
+    holidays: frozenset[date]
+
+    def calendar(self, timezone: str | None = None) -> BusinessCalendar:
+        """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
+        return BusinessCalendar.build(timezone or self.company_timezone, self.business_hours, self.holidays)
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set (the template sets it in Globals)")
+    return value
+
+
+@cache
+def get_settings() -> Settings:
+    timezone = os.environ.get("COMPANY_TIMEZONE", "America/New_York")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"COMPANY_TIMEZONE {timezone!r} is not an IANA timezone") from exc
+    business_hours = os.environ.get("BUSINESS_HOURS", "Mon-Fri 08:30-17:30")
+    parse_windows(business_hours)  # fail at cold start, not at the first time entry
+    return Settings(
+        accounts_table=_required("ACCOUNTS_TABLE"),
+        tickets_table=_required("TICKETS_TABLE"),
+        ledger_table=_required("LEDGER_TABLE"),
+        charges_table=_required("CHARGES_TABLE"),
+        company_timezone=timezone,
+        business_hours=business_hours,
+        holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),
+    )

@@ -1,0 +1,27 @@
+"""The only code that talks to DynamoDB: pynamodb models, table binding, transactions.
+
+Models carry no table name at import; ``bind()`` points them at the tables the settings name, lazily and
+once (STYLE: no persistence layer built from the environment at import time). The endpoint is never set
+here: botocore honours ``AWS_ENDPOINT_URL_DYNAMODB`` (DynamoDB Local) on its own.
+"""
+
+from __future__ import annotations
+
+from hourbank.store.models import AccountModel, ChargeModel, LedgerModel, TicketModel, TimeEntryModel
+from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_bound, transact_get, with_retries
+
+__all__ = [
+    "AccountModel",
+    "ChargeModel",
+    "LedgerModel",
+    "Retry",
+    "TicketModel",
+    "TimeEntryModel",
+    "Tx",
+    "TxFailed",
+    "bind",
+    "connection",
+    "ensure_bound",
+    "transact_get",
+    "with_retries",
+]

@@ -1,0 +1,188 @@
+"""pynamodb models of the template's tables. Key schemas here must match template.yaml (a test checks)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+TICKET_SK = "TICKET"
+ENTRY_SK_PREFIX = "ENTRY#"
+
+
+class AutoTopUp(MapAttribute):
+    enabled = BooleanAttribute(default=False)
+    threshold_minutes = NumberAttribute(default=60)
+    amount_minutes = NumberAttribute(default=120)
+
+
+class AccountModel(Model):
+    """One customer account. ``balance_minutes`` = Σ ledger (SPEC C7); ``ledger_seq`` numbers its entries.
+
+    ``committed_minutes`` is the projected consumption of the account's open tickets and
+    ``available_minutes`` = balance - committed (SPEC C4), both maintained by every write that changes
+    either, so the work gate is one conditional update and never a scan.
+    """
+
+    class Meta:
+        table_name = "unbound-accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    plan_version = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    timezone = UnicodeAttribute(null=True)
+    balance_minutes = NumberAttribute(default=0)
+    committed_minutes = NumberAttribute(default=0)
+    available_minutes = NumberAttribute(default=0)
+    ledger_seq = NumberAttribute(default=0)
+    # SPEC C3: tickets whose close waits for credit, ticket_id -> when the close was asked for.
+    awaiting = MapAttribute(default=dict)
+    auto_top_up = AutoTopUp(default=AutoTopUp)
+    notify_low_balance = BooleanAttribute(default=False)
+    flags = UnicodeSetAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+
+
+class EmergencyChangeMap(MapAttribute):
+    at = UnicodeAttribute()  # as given (API.md "recording the past")
+    at_utc = UnicodeAttribute()
+    active = BooleanAttribute()
+    by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class SegmentMap(MapAttribute):
+    started_at = UnicodeAttribute()
+    minutes = NumberAttribute()
+    multiplier = NumberAttribute()
+    reasons = ListAttribute(of=UnicodeAttribute, default=list)
+
+
+class ByAccountIndex(GlobalSecondaryIndex["TicketModel"]):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    opened_at = UnicodeAttribute(range_key=True)
+
+
+class TicketModel(Model):
+    """A ticket, with the running totals of its entries so a close never re-reads them (SPEC T4/T5)."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=TICKET_SK)
+    account_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | awaiting_credit | closed
+    opened_at = UnicodeAttribute()  # UTC ISO: sorts in the by_account index
+    opened_at_given = UnicodeAttribute()
+    opened_recorded_at = UnicodeAttribute()
+    opened_by = UnicodeAttribute()
+    emergency_changes = ListAttribute(of=EmergencyChangeMap, default=list)
+    weighted_minutes = NumberAttribute(default=0)
+    onsite_weighted_minutes = NumberAttribute(default=0)
+    entry_count = NumberAttribute(default=0)
+    last_entry_end = UnicodeAttribute(null=True)  # UTC ISO of the latest entry end: re-rating needs it
+    projected_consumption_minutes = NumberAttribute(default=0)
+    version = NumberAttribute(default=0)  # optimistic lock for every change to the totals
+    close_requested_at = UnicodeAttribute(null=True)
+    close_requested_by = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    consumed_minutes = NumberAttribute(null=True)
+    debited_minutes = NumberAttribute(null=True)
+    postpay_minutes = NumberAttribute(null=True)
+    balance_after_close = NumberAttribute(null=True)
+    credited_back_minutes = NumberAttribute(default=0)
+
+    by_account = ByAccountIndex()
+
+
+class TimeEntryModel(Model):
+    """A time entry, rated when posted; immutable once its ticket is closed (SPEC T7)."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # ENTRY#<entry_id>
+    entry_id = UnicodeAttribute()
+    work_type = UnicodeAttribute()
+    started_at = UnicodeAttribute()  # as given
+    started_at_utc = UnicodeAttribute()
+    minutes = NumberAttribute()
+    note = UnicodeAttribute()
+    technician = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    weighted_minutes = NumberAttribute()
+    segments = ListAttribute(of=SegmentMap, default=list)
+
+
+class ByTimeIndex(LocalSecondaryIndex["LedgerModel"]):
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)
+
+
+class LedgerModel(Model):
+    """One ledger entry: a signed change of the balance, never edited or deleted (SPEC C6, C7)."""
+
+    class Meta:
+        table_name = "unbound-ledger"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    entry_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    minutes = NumberAttribute()
+    balance_after = NumberAttribute()
+    ref = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    by = UnicodeAttribute(null=True)
+
+    by_time = ByTimeIndex()
+
+
+class ChargeModel(Model):
+    """A post-pay charge (SPEC C2), invoiced by the month-end run (SPEC M1)."""
+
+    class Meta:
+        table_name = "unbound-charges"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    charge_key = UnicodeAttribute(range_key=True)  # <yyyy-mm>#<ticket_id>
+    ticket_id = UnicodeAttribute()
+    month = UnicodeAttribute()
+    minutes = NumberAttribute()
+    rate_minor = NumberAttribute()
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    at = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")
+
+
+MODELS: dict[str, type[Model]] = {
+    "accounts_table": AccountModel,
+    "tickets_table": TicketModel,
+    "ledger_table": LedgerModel,
+    "charges_table": ChargeModel,
+}

@@ -1,0 +1,159 @@
+"""Binding models to tables, and transactions whose failures say which item refused and why."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactGetError, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from hourbank.store.models import MODELS, TimeEntryModel
+
+_lock = threading.Lock()
+_bound: dict[str, Any] = {}
+
+T = TypeVar("T")
+
+
+def bind(settings: Any = None) -> None:
+    """Point every model at the table the settings name (and drop any connection made before)."""
+    if settings is None:
+        from hourbank.settings import get_settings
+
+        settings = get_settings()
+    with _lock:
+        for field, model in MODELS.items():
+            model.Meta.table_name = getattr(settings, field)
+            model._connection = None
+        TimeEntryModel.Meta.table_name = settings.tickets_table
+        TimeEntryModel._connection = None
+        _bound.clear()
+        _bound["settings"] = settings
+
+
+def ensure_bound() -> None:
+    if "settings" not in _bound:
+        bind()
+
+
+def connection() -> Connection:
+    with _lock:
+        conn = _bound.get("connection")
+        if conn is None:
+            conn = _bound["connection"] = Connection()
+        return conn
+
+
+class TxFailed(Exception):
+    """A transaction was cancelled. ``refused`` names the items whose condition failed (with their old
+    image when asked for); ``conflict`` is true when another transaction was in the way."""
+
+    def __init__(self, refused: dict[str, dict | None], conflict: bool, cause: Exception) -> None:
+        super().__init__(f"transaction cancelled: refused={sorted(refused)} conflict={conflict}")
+        self.refused = refused
+        self.conflict = conflict
+        self.cause = cause
+
+
+class Tx:
+    """A labelled TransactWrite. pynamodb sends checks, deletes, puts, then updates; the labels follow
+    that order so a cancellation reason maps back to the item that caused it."""
+
+    def __init__(self) -> None:
+        self._tw = TransactWrite(connection=connection())
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def check(self, label: str, model_cls: type[Model], hash_key: Any, range_key: Any = None, *,
+              condition: Condition) -> None:
+        self._tw.condition_check(model_cls, hash_key, range_key, condition=condition)
+        self._labels["check"].append(label)
+
+    def put(self, label: str, item: Model, *, condition: Condition | None = None) -> None:
+        self._tw.save(item, condition=condition, return_values="ALL_OLD")
+        self._labels["put"].append(label)
+
+    def update(self, label: str, item: Model, actions: Sequence[Action], *,
+               condition: Condition | None = None) -> None:
+        self._tw.update(item, list(actions), condition=condition, return_values="ALL_OLD",
+                        add_version_condition=False)
+        self._labels["update"].append(label)
+
+    @property
+    def size(self) -> int:
+        return sum(len(v) for v in self._labels.values())
+
+    def commit(self) -> None:
+        order = [*self._labels["check"], *self._labels["delete"], *self._labels["put"], *self._labels["update"]]
+        if not order:
+            return
+        try:
+            self._tw._commit()
+        except TransactWriteError as exc:
+            refused: dict[str, dict | None] = {}
+            conflict = exc.cause_response_code != "TransactionCanceledException"
+            for label, reason in zip(order, exc.cancellation_reasons or [], strict=False):
+                if reason is None:
+                    continue
+                if reason.code == "ConditionalCheckFailed":
+                    refused[label] = reason.raw_item
+                elif reason.code in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"):
+                    conflict = True
+            if exc.cause_response_code in ("TransactionConflictException", "ThrottlingException",
+                                           "ProvisionedThroughputExceededException", "InternalServerError"):
+                conflict = True
+            if not refused and not conflict:
+                raise
+            raise TxFailed(refused, conflict, exc) from exc
+
+
+def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
+    """Read several items in one round trip (consistent). Missing items come back as None."""
+    try:
+        with TransactGet(connection=connection()) as tg:
+            futures = [tg.get(model, hk, rk) for model, hk, rk in keys]
+    except TransactGetError as exc:
+        raise TxFailed({}, True, exc) from exc
+    out: list[Model | None] = []
+    for future in futures:
+        try:
+            out.append(future.get())
+        except Exception as exc:  # pynamodb raises the model's DoesNotExist for a missing item
+            if exc.__class__.__name__ == "DoesNotExist":
+                out.append(None)
+            else:
+                raise
+    return out
+
+
+class Retry(Exception):
+    """Raised inside an optimistic attempt when what it read has changed: read again and retry."""
+
+
+def with_retries(attempt: Callable[[], T], *, tries: int = 40) -> T:
+    """Run an optimistic read-then-transact ``attempt`` until it commits (SPEC C5/C7 under concurrency).
+
+    Backoff is jittered and capped so 20 writers on one account settle in well under a second.
+    """
+    from hourbank.errors import Contention
+
+    delay = 0.005
+    for _ in range(tries):
+        try:
+            return attempt()
+        except Retry:
+            pass
+        except TxFailed as exc:
+            if not exc.conflict:
+                raise
+        time.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not security
+        delay = min(delay * 2, 0.2)
+    raise Contention("too many concurrent changes to this account; please retry")
+

@@ -1,0 +1,1 @@
+"""Tickets: opening, time entries, emergency classification, closing and credit-back."""

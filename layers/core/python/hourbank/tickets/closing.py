@@ -1,0 +1,203 @@
+"""Closing a ticket (SPEC C1-C5), completing closes that wait for credit (C3), credit-back (C6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.errors import Conflict, InvalidInput
+from hourbank.identity import BILLING, TECHNICIANS, Actor
+from hourbank.ledger import CONSUMPTION, CREDIT_BACK, LedgerLine, write_account
+from hourbank.plans import get_plan
+from hourbank.rating import price_minor
+from hourbank.settings import get_settings
+from hourbank.store import (
+    AccountModel,
+    ChargeModel,
+    LedgerModel,
+    Retry,
+    TicketModel,
+    Tx,
+    TxFailed,
+    with_retries,
+)
+from hourbank.tickets.common import iso, load
+from hourbank.tickets.projection import project
+
+SYSTEM_CLOCK = SystemClock()
+SYSTEM = Actor("system", frozenset({TECHNICIANS, BILLING}))
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    ticket_id: str
+    status: str  # closed | awaiting_credit
+    consumed_minutes: int
+    debited_minutes: int
+    postpay_minutes: int
+    balance_minutes: int
+
+
+def close_ticket(actor: Actor, ticket_id: str, *, clock: Clock = SYSTEM_CLOCK) -> CloseResult:
+    actor.require(TECHNICIANS, action="close tickets")
+    result = with_retries(lambda: _close_once(actor, ticket_id, clock))
+    return result
+
+
+def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
+    ticket, account = load(actor, ticket_id)
+    if ticket.status == "closed":
+        return _result(ticket)  # SPEC C5: the first result, nothing debited again
+    plan = get_plan(account.plan)
+    # Rounding is per ticket (T5), from the running totals: no entry is read again.
+    consumed = project(ticket.weighted_minutes, ticket.onsite_weighted_minutes, plan)
+    balance = int(account.balance_minutes)
+    now = clock.now()
+    if plan.at_zero == "included":
+        debit, postpay = 0, 0  # flat-fee plan: usage is recorded, fair use is settled at month end
+    elif balance >= consumed:
+        debit, postpay = consumed, 0  # SPEC C1
+    elif plan.at_zero == "overdraft":
+        debit = max(balance, 0)  # SPEC C2: use what there is, the rest is post-pay
+        postpay = consumed - debit
+    else:
+        return _await_credit(ticket, account, actor, consumed, now)  # SPEC C3
+    tx = Tx()
+    tx.update("ticket", ticket, [
+        TicketModel.status.set("closed"),
+        TicketModel.closed_at.set(iso(now)),
+        TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
+        TicketModel.close_requested_by.set(ticket.close_requested_by or actor.subject),
+        TicketModel.consumed_minutes.set(consumed),
+        TicketModel.debited_minutes.set(debit),
+        TicketModel.postpay_minutes.set(postpay),
+        TicketModel.balance_after_close.set(balance - debit),
+        TicketModel.version.set(int(ticket.version) + 1),
+    ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == ticket.status))
+    line = LedgerLine(-debit, CONSUMPTION, iso(now), actor.subject, ref=ticket.ticket_id, note=ticket.title)
+    extra = [AccountModel.awaiting[ticket.ticket_id].remove()] if ticket.status == "awaiting_credit" else []
+    write_account(tx, account, line=line, committed_delta=-int(ticket.projected_consumption_minutes),
+                  actions=extra)
+    if postpay:
+        month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+        rate = int(plan.postpay_rate_minor or 0)
+        tx.put("charge", ChargeModel(
+            account.account_id,
+            f"{month}#{ticket.ticket_id}",
+            ticket_id=ticket.ticket_id,
+            month=month,
+            minutes=postpay,
+            rate_minor=rate,
+            amount_minor=price_minor(rate, postpay),
+            currency=account.currency,
+            at=iso(now),
+        ), condition=ChargeModel.charge_key.does_not_exist())
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if exc.refused:
+            raise Retry() from exc  # someone else closed it, or the balance moved: read again
+        raise
+    return CloseResult(ticket.ticket_id, "closed", consumed, debit, postpay, balance - debit)
+
+
+def _await_credit(ticket: TicketModel, account: AccountModel, actor: Actor, consumed: int,
+                  now: datetime) -> CloseResult:
+    """SPEC C3: nothing is debited; the close completes by itself when credit covers it."""
+    if ticket.status == "awaiting_credit":
+        return CloseResult(ticket.ticket_id, "awaiting_credit", consumed, 0, 0, int(account.balance_minutes))
+    tx = Tx()
+    tx.update("ticket", ticket, [
+        TicketModel.status.set("awaiting_credit"),
+        TicketModel.close_requested_at.set(iso(now)),
+        TicketModel.close_requested_by.set(actor.subject),
+        TicketModel.version.set(int(ticket.version) + 1),
+    ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
+    write_account(tx, account, actions=[AccountModel.awaiting[ticket.ticket_id].set(iso(now))])
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if exc.refused:
+            raise Retry() from exc
+        raise
+    return CloseResult(ticket.ticket_id, "awaiting_credit", consumed, 0, 0, int(account.balance_minutes))
+
+
+def _result(ticket: TicketModel) -> CloseResult:
+    return CloseResult(
+        ticket.ticket_id,
+        ticket.status,
+        int(ticket.consumed_minutes or 0),
+        int(ticket.debited_minutes or 0),
+        int(ticket.postpay_minutes or 0),
+        int(ticket.balance_after_close or 0),
+    )
+
+
+def close_result(ticket: TicketModel, balance_minutes: int) -> CloseResult:
+    if ticket.status == "closed":
+        return _result(ticket)
+    return CloseResult(ticket.ticket_id, ticket.status, int(ticket.projected_consumption_minutes), 0, 0,
+                       balance_minutes)
+
+
+def settle_awaiting(account_id: str, *, clock: Clock = SYSTEM_CLOCK) -> list[CloseResult]:
+    """SPEC C3: after credit lands, complete waiting closes, oldest request first, while credit covers
+    them. Stops at the first that is still short, so a later, smaller ticket never jumps the queue."""
+    try:
+        account = AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return []
+    waiting = sorted((account.awaiting or {}).as_dict().items() if hasattr(account.awaiting, "as_dict")
+                     else dict(account.awaiting or {}).items(), key=lambda kv: (kv[1], kv[0]))
+    done: list[CloseResult] = []
+    for ticket_id, _requested in waiting:
+        result = with_retries(lambda tid=ticket_id: _close_once(SYSTEM, tid, clock))
+        if result.status != "closed":
+            break
+        done.append(result)
+    return done
+
+
+def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *,
+                clock: Clock = SYSTEM_CLOCK) -> LedgerModel:
+    """SPEC C6 (seed 001: time lost to a vendor's bug is credited back): a new ledger entry with a
+    reason, never an edit; at most what the ticket consumed, across all its credit-backs."""
+    actor.require(BILLING, action="credit time back")
+    if minutes <= 0:
+        raise InvalidInput("minutes: must be positive")
+    if not reason.strip():
+        raise InvalidInput("reason: say why the time is credited back")
+
+    def attempt() -> LedgerModel:
+        ticket, account = load(actor, ticket_id)
+        if ticket.status != "closed":
+            raise Conflict("only a closed ticket's consumption can be credited back")
+        already = int(ticket.credited_back_minutes or 0)
+        remaining = int(ticket.consumed_minutes or 0) - already
+        if minutes > remaining:
+            raise InvalidInput(
+                f"minutes: at most {remaining} can still be credited back for this ticket "
+                f"(consumed {int(ticket.consumed_minutes or 0)}, credited back {already})"
+            )
+        now = clock.now()
+        tx = Tx()
+        tx.update("ticket", ticket, [TicketModel.credited_back_minutes.set(already + minutes)],
+                  condition=TicketModel.credited_back_minutes == already)
+        entry = write_account(tx, account, line=LedgerLine(minutes, CREDIT_BACK, iso(now), actor.subject,
+                                                          ref=ticket_id, note=reason.strip()))
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if exc.refused:
+                raise Retry() from exc
+            raise
+        assert entry is not None
+        return entry
+
+    entry = with_retries(attempt)
+    settle_awaiting(entry.account_id, clock=clock)
+    return entry

@@ -1,0 +1,64 @@
+"""What every ticket operation shares: ids, loading with tenant checks, time stamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hourbank.errors import InsufficientCredit, NotFound
+from hourbank.identity import Actor
+from hourbank.ids import new_id
+from hourbank.rating import STEP_MINUTES, hours_text
+from hourbank.store import AccountModel, TicketModel, transact_get
+from hourbank.store.models import TICKET_SK
+
+MIN_ORDER_MINUTES = 60  # SPEC P1: orders are at least 1 h, in 30-minute steps
+
+
+def new_ticket_id(account_id: str) -> str:
+    """``tkt_<ulid>.<account_id>``: the ticket names its account, so a close reads both in one round trip."""
+    return f"{new_id('tkt')}.{account_id}"
+
+
+def account_of(ticket_id: str) -> str:
+    head, sep, account_id = ticket_id.partition(".")
+    if not sep or not head.startswith("tkt_") or not account_id.startswith("acc_"):
+        raise NotFound("ticket not found")
+    return account_id
+
+
+def load(actor: Actor, ticket_id: str) -> tuple[TicketModel, AccountModel]:
+    """The ticket and its account in one consistent read; 404 for unknown or another tenant's."""
+    account_id = account_of(ticket_id)
+    actor.require_visible(account_id, "ticket")
+    ticket, account = transact_get((TicketModel, ticket_id, TICKET_SK), (AccountModel, account_id, None))
+    if ticket is None or account is None:
+        raise NotFound("ticket not found")
+    return ticket, account  # type: ignore[return-value]
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def top_up_minutes(shortfall: int) -> int:
+    """SPEC C4 "say how much to top up": the shortfall rounded up to an orderable amount (P1)."""
+    steps = -(-max(shortfall, 0) // STEP_MINUTES) * STEP_MINUTES
+    return max(MIN_ORDER_MINUTES, steps)
+
+
+def insufficient(available: int, required: int, what: str) -> InsufficientCredit:
+    top_up = top_up_minutes(required - available)
+    return InsufficientCredit(
+        f"{what} needs {hours_text(required)} h of available credit but the account has "
+        f"{hours_text(max(available, 0))} h; top up at least {hours_text(top_up)} h to continue.",
+        details={
+            "available_minutes": available,
+            "required_minutes": required,
+            "top_up_minutes": top_up,
+            "top_up_hours": hours_text(top_up),
+        },
+    )

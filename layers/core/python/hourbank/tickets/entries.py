@@ -1,0 +1,122 @@
+"""Posting a time entry: rate it (SPEC T1-T3), update the ticket's running totals (T4-T6) and the
+account's committed time, gated for non-members (SPEC C4) - one read, one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.errors import Conflict, InvalidInput, TicketClosed
+from hourbank.identity import TECHNICIANS, Actor
+from hourbank.ids import new_id
+from hourbank.ledger import write_account
+from hourbank.plans import ONSITE_WORK, WORK_TYPES, get_plan
+from hourbank.rating import emergency_periods, rate_entry
+from hourbank.settings import get_settings
+from hourbank.store import AccountModel, Retry, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
+from hourbank.store.models import ENTRY_SK_PREFIX
+from hourbank.tickets.common import insufficient, iso, load
+from hourbank.tickets.projection import project
+from hourbank.tickets.service import changes_of, segment_map
+
+MAX_ENTRY_MINUTES = 1440
+MAX_FUTURE = timedelta(hours=24)
+SYSTEM_CLOCK = SystemClock()
+
+
+def post_entry(
+    actor: Actor,
+    ticket_id: str,
+    *,
+    work_type: str,
+    started_at: datetime,
+    minutes: int,
+    note: str,
+    idempotency_key: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[TimeEntryModel, bool]:
+    """Returns the entry and whether it was created now (False: a retry of an earlier post)."""
+    actor.require(TECHNICIANS, action="post time")
+    if work_type not in WORK_TYPES:
+        raise InvalidInput(f"work_type: must be one of {', '.join(WORK_TYPES)}")
+    if not 0 < minutes <= MAX_ENTRY_MINUTES:
+        raise InvalidInput(f"minutes: must be between 1 and {MAX_ENTRY_MINUTES}")
+    if started_at.tzinfo is None:
+        raise InvalidInput("started_at: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00")
+    now = clock.now()
+    if started_at > now + MAX_FUTURE:
+        raise InvalidInput("started_at: must not be more than 24 hours in the future")
+    entry_id = _entry_id(ticket_id, idempotency_key)
+
+    def attempt() -> tuple[TimeEntryModel, bool]:
+        ticket, account = load(actor, ticket_id)
+        if ticket.status == "closed":
+            raise TicketClosed("the ticket is closed; its time can no longer change (corrections go to billing)")
+        if ticket.status != "open":
+            raise Conflict("the ticket is waiting for credit; top up the account to complete its close")
+        plan = get_plan(account.plan)
+        if work_type not in plan.work_types:
+            # SPEC T1: lab (bench) work is for members only; unlimited_remote covers remote work only.
+            raise InvalidInput(f"work_type: {work_type} work is not available on the {plan.title} plan")
+        calendar = get_settings().calendar(account.timezone)
+        segments = rate_entry(started_at, minutes, calendar, emergency_periods(changes_of(ticket)))
+        weighted = sum(s.weighted_minutes for s in segments)
+        total = int(ticket.weighted_minutes) + weighted
+        onsite = int(ticket.onsite_weighted_minutes) + (weighted if work_type in ONSITE_WORK else 0)
+        projected = project(total, onsite, plan)
+        delta = projected - int(ticket.projected_consumption_minutes)
+        end = iso(segments[-1].started_at + timedelta(minutes=segments[-1].minutes))
+        entry = TimeEntryModel(
+            ticket_id,
+            ENTRY_SK_PREFIX + entry_id,
+            entry_id=entry_id,
+            work_type=work_type,
+            started_at=started_at.isoformat(),
+            started_at_utc=iso(started_at),
+            minutes=minutes,
+            note=note,
+            technician=actor.subject,
+            recorded_at=iso(now),
+            weighted_minutes=weighted,
+            segments=[segment_map(s) for s in segments],
+        )
+        tx = Tx()
+        tx.put("entry", entry, condition=TimeEntryModel.sk.does_not_exist())
+        tx.update("ticket", ticket, [
+            TicketModel.weighted_minutes.set(total),
+            TicketModel.onsite_weighted_minutes.set(onsite),
+            TicketModel.projected_consumption_minutes.set(projected),
+            TicketModel.entry_count.set(int(ticket.entry_count) + 1),
+            TicketModel.last_entry_end.set(max(end, ticket.last_entry_end or end)),
+            TicketModel.version.set(int(ticket.version) + 1),
+        ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
+        gate = None
+        if plan.stops_at_zero and delta > 0:
+            # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
+            gate = AccountModel.available_minutes >= delta
+        write_account(tx, account, committed_delta=delta, condition=gate)
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if "entry" in exc.refused:
+                existing = TimeEntryModel.get(ticket_id, ENTRY_SK_PREFIX + entry_id, consistent_read=True)
+                return existing, False
+            if "ticket" in exc.refused:
+                raise Retry() from exc
+            if "account" in exc.refused:
+                old = exc.refused["account"] or {}
+                available = int(old.get("available_minutes", {}).get("N", account.available_minutes))
+                raise insufficient(available, delta, "This time entry") from None
+            raise
+        return entry, True
+
+    return with_retries(attempt)
+
+
+def _entry_id(ticket_id: str, idempotency_key: str | None) -> str:
+    """With an Idempotency-Key the id is derived from it, so a retried post finds its first result."""
+    if not idempotency_key:
+        return new_id("ent")
+    digest = hashlib.sha256(f"{ticket_id}\0{idempotency_key}".encode()).hexdigest()[:26]
+    return f"ent_k{digest}"

@@ -1,0 +1,10 @@
+"""A ticket's projected consumption under its account's plan (SPEC T5, T6) - what C4 commits."""
+
+from __future__ import annotations
+
+from hourbank.plans import Plan
+from hourbank.rating import ticket_consumption
+
+
+def project(weighted_minutes: int, onsite_weighted_minutes: int, plan: Plan) -> int:
+    return ticket_consumption(int(weighted_minutes), int(onsite_weighted_minutes), plan.onsite_minimum_minutes)

@@ -1,0 +1,198 @@
+"""Opening and reading tickets, and the emergency classification (SPEC T3, C4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
+from hourbank.identity import Actor
+from hourbank.plans import get_plan
+from hourbank.rating import EmergencyChange, emergency_periods, rate_entry
+from hourbank.settings import get_settings
+from hourbank.store import AccountModel, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
+from hourbank.store import Retry as _Retry
+from hourbank.store.models import ENTRY_SK_PREFIX, TICKET_SK, EmergencyChangeMap, SegmentMap
+from hourbank.tickets.common import account_of, insufficient, iso, load, new_ticket_id, parse_iso
+from hourbank.tickets.projection import project
+
+OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"
+MAX_RERATE_ITEMS = 95  # a DynamoDB transaction holds at most 100 items
+
+SYSTEM_CLOCK = SystemClock()
+
+
+def open_ticket(
+    actor: Actor,
+    account_id: str,
+    title: str,
+    priority: str,
+    opened_at: datetime | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> TicketModel:
+    actor.require_visible(account_id, "account")
+    now = clock.now()
+    if opened_at is not None:
+        if not actor.is_staff:
+            raise Forbidden("only staff may record when a ticket was opened; customers' tickets open now")
+        if opened_at > now:
+            raise InvalidInput("opened_at: must not be in the future")
+    try:
+        account = AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("account not found") from None
+    plan = get_plan(account.plan)
+    gate = None
+    if plan.stops_at_zero:
+        # SPEC C4: a non-member ticket opens only with at least 1 h available.
+        if account.available_minutes < OPEN_MINIMUM_MINUTES:
+            raise insufficient(int(account.available_minutes), OPEN_MINIMUM_MINUTES, "Opening a ticket")
+        gate = AccountModel.available_minutes >= OPEN_MINIMUM_MINUTES
+    at = opened_at or now
+    ticket = TicketModel(
+        new_ticket_id(account_id),
+        TICKET_SK,
+        account_id=account_id,
+        title=title,
+        priority=priority,
+        status="open",
+        opened_at=iso(at),
+        opened_at_given=at.isoformat(),
+        opened_recorded_at=iso(now),
+        opened_by=actor.subject,
+    )
+    tx = Tx()
+    tx.put("ticket", ticket, condition=TicketModel.ticket_id.does_not_exist())
+    exists = AccountModel.account_id.exists()
+    tx.check("account", AccountModel, account_id, condition=exists if gate is None else exists & gate)
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if "account" in exc.refused:
+            old = exc.refused["account"] or {}
+            available = int(old.get("available_minutes", {}).get("N", 0))
+            raise insufficient(available, OPEN_MINIMUM_MINUTES, "Opening a ticket") from None
+        raise
+    return ticket
+
+
+def get_ticket(actor: Actor, ticket_id: str) -> tuple[TicketModel, list[TimeEntryModel]]:
+    """The ticket and its entries in one Query of its partition."""
+    account_id = account_of(ticket_id)
+    actor.require_visible(account_id, "ticket")
+    ticket: TicketModel | None = None
+    entries: list[TimeEntryModel] = []
+    # TicketModel and TimeEntryModel share the partition: the ticket item, then its ENTRY# items.
+    for raw in TicketModel._get_connection().query(ticket_id, consistent_read=True).get("Items", []):
+        if raw["sk"]["S"] == TICKET_SK:
+            ticket = TicketModel.from_raw_data(raw)
+        else:
+            entries.append(TimeEntryModel.from_raw_data(raw))
+    if ticket is None:
+        raise NotFound("ticket not found")
+    entries.sort(key=lambda e: (e.started_at_utc, e.recorded_at))
+    return ticket, entries
+
+
+def changes_of(ticket: TicketModel) -> list[EmergencyChange]:
+    return [EmergencyChange(parse_iso(c.at_utc), bool(c.active)) for c in ticket.emergency_changes or []]
+
+
+def set_emergency(
+    actor: Actor,
+    ticket_id: str,
+    active: bool,
+    at: datetime | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> TicketModel:
+    """SPEC T3: upgrade or downgrade, recorded with who and when. A change dated before time already
+    logged re-rates the entries it covers, so the ticket's totals always follow its history."""
+    now = clock.now()
+    if at is not None:
+        if not actor.is_staff:
+            raise Forbidden("only staff may record a past emergency change; a customer's change is now")
+        if at > now:
+            raise InvalidInput("at: must not be in the future")
+    when = at or now
+
+    def attempt() -> TicketModel:
+        ticket, account = load(actor, ticket_id)
+        if ticket.status != "open":
+            raise TicketClosed("the ticket is closed; its emergency classification can no longer change")
+        if when < parse_iso(ticket.opened_at):
+            raise InvalidInput(f"at: must not be before the ticket was opened ({ticket.opened_at_given})")
+        changes = changes_of(ticket)
+        if changes and when < max(c.at for c in changes):
+            raise InvalidInput("at: must not be before the ticket's last emergency change")
+        periods = emergency_periods(changes)
+        currently = bool(periods) and periods[-1].end is None
+        if currently == active:
+            return ticket  # already so: nothing to record (retries of the same request are harmless)
+        record = EmergencyChangeMap(
+            at=when.isoformat(), at_utc=iso(when), active=active, by=actor.subject, recorded_at=iso(now)
+        )
+        new_changes = [*changes, EmergencyChange(when, active)]
+        tx = Tx()
+        actions = [TicketModel.emergency_changes.set([*(ticket.emergency_changes or []), record])]
+        if ticket.last_entry_end and when < parse_iso(ticket.last_entry_end):
+            actions += _rerate(tx, ticket, account, new_changes)
+        actions.append(TicketModel.version.set(int(ticket.version) + 1))
+        tx.update("ticket", ticket, actions,
+                  condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if exc.refused:
+                raise _Retry() from exc
+            raise
+        return TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
+
+    return with_retries(attempt)
+
+
+def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[EmergencyChange]) -> list:
+    """Re-rate every entry under the new emergency history; returns the ticket's total updates."""
+    from hourbank.ledger import write_account
+
+    settings = get_settings()
+    calendar = settings.calendar(account.timezone)
+    periods = emergency_periods(changes)
+    plan = get_plan(account.plan)
+    weighted = onsite = 0
+    entries = TimeEntryModel.query(ticket.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX),
+                                   consistent_read=True)
+    for entry in entries:
+        segments = rate_entry(parse_iso(entry.started_at_utc), int(entry.minutes), calendar, periods)
+        w = sum(s.weighted_minutes for s in segments)
+        weighted += w
+        onsite += w if entry.work_type in ("onsite", "travel") else 0
+        if w != entry.weighted_minutes:
+            if tx.size >= MAX_RERATE_ITEMS:
+                raise Conflict("this change would re-rate too many entries at once; "
+                               "record it with a later time")
+            tx.update(f"entry:{entry.entry_id}", entry, [
+                TimeEntryModel.segments.set([segment_map(s) for s in segments]),
+                TimeEntryModel.weighted_minutes.set(w),
+            ], condition=TimeEntryModel.sk.exists())
+    projected = project(weighted, onsite, plan)
+    delta = projected - int(ticket.projected_consumption_minutes)
+    if delta:
+        write_account(tx, account, committed_delta=delta)
+    return [
+        TicketModel.weighted_minutes.set(weighted),
+        TicketModel.onsite_weighted_minutes.set(onsite),
+        TicketModel.projected_consumption_minutes.set(projected),
+    ]
+
+
+def segment_map(segment) -> SegmentMap:
+    return SegmentMap(
+        started_at=iso(segment.started_at),
+        minutes=segment.minutes,
+        multiplier=segment.multiplier,
+        reasons=list(segment.reasons),
+    )
