@@ -1,0 +1,133 @@
+"""Retries, duplicates and concurrent requests lose nothing and count nothing twice (SPEC C5, C7, C4).
+
+Real threads against DynamoDB Local: every request goes through a handler and a real transaction.
+"""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+
+from tests.integration.conftest import assert_c7, ledger_items
+
+pytestmark = pytest.mark.integration
+
+AT = "2026-11-16T10:00:00-05:00"
+
+
+def test_ten_concurrent_closes_debit_once_C5(api, tech, make_account, open_ticket, log_time):
+    account = make_account("member", 300)
+    ticket = open_ticket(account)
+    log_time(ticket, AT, 95)
+    start = Barrier(10)
+
+    def close(_):
+        start.wait()
+        return api.post(f"/tickets/{ticket}/close", as_=tech)
+
+    with ThreadPoolExecutor(10) as pool:
+        replies = list(pool.map(close, range(10)))
+    assert {r.status for r in replies} == {200}
+    assert len({tuple(sorted(r.body.items())) for r in replies}) == 1, "every close returns the first result"
+    assert replies[0].body["debited_minutes"] == 120
+    assert [e["kind"] for e in ledger_items(account)].count("consumption") == 1
+    assert assert_c7(account) == 180
+
+
+@pytest.mark.parametrize("plan", ["member", "non_member"])
+def test_twenty_threads_posting_and_closing_on_one_account_C7(api, tech, billing, make_account, open_ticket, plan):
+    """20 workers at once: entries on 5 shared tickets, closes of them, and credits landing. Afterwards
+    balance = Σ ledger, each ticket debited exactly once, and the committed minutes match what is open."""
+    account = make_account(plan, 3000)
+    tickets = [open_ticket(account, f"ticket {n}") for n in range(5)]
+    start = Barrier(20)
+    rng = random.Random(7)
+    plans = [[rng.choice(["entry", "entry", "entry", "close", "credit"]) for _ in range(6)] for _ in range(20)]
+
+    def worker(n: int) -> list:
+        start.wait()
+        out = []
+        for step, action in enumerate(plans[n]):
+            ticket = tickets[(n + step) % len(tickets)]
+            if action == "entry":
+                reply = api.post(f"/tickets/{ticket}/time-entries", {
+                    "work_type": "remote", "started_at": AT, "minutes": 5 + (n * 7 + step) % 50, "note": f"w{n}"},
+                    as_=tech)
+                assert reply.status in (201, 409), reply  # 409: the ticket was closed meanwhile
+            elif action == "close":
+                reply = api.post(f"/tickets/{ticket}/close", as_=tech)
+                assert reply.status == 200, reply
+            else:
+                reply = api.post(f"/accounts/{account}/adjustments",
+                                 {"minutes": 30, "kind": "grant", "reason": f"w{n}"}, as_=billing)
+                assert reply.status == 201, reply
+            out.append((action, reply.status))
+        return out
+
+    with ThreadPoolExecutor(20) as pool:
+        results = [r for rs in pool.map(worker, range(20)) for r in rs]
+    for ticket in tickets:  # close whatever is still open
+        assert api.post(f"/tickets/{ticket}/close", as_=tech).status == 200
+
+    balance = assert_c7(account)
+    entries = ledger_items(account)
+    grants = sum(1 for action, status in results if action == "credit" and status == 201)
+    consumptions = [e for e in entries if e["kind"] == "consumption"]
+    views = [api.get(f"/tickets/{t}", as_=tech).body for t in tickets]
+    used = sorted(v["ticket_id"] for v in views if v["consumed_minutes"])  # a ticket with no time consumes 0
+    assert sorted(e["ref"] for e in consumptions) == used, "each ticket debited exactly once"
+    assert all(-e["minutes"] == next(v["consumed_minutes"] for v in views if v["ticket_id"] == e["ref"])
+               for e in consumptions)
+    for view in views:
+        # The ticket's consumption equals its entries, rated and rounded per ticket (T4, T5).
+        weighted = sum(e["weighted_minutes"] for e in view["entries"])
+        assert view["weighted_minutes"] == weighted
+        assert view["consumed_minutes"] == (0 if weighted == 0 else max(30, -(-weighted // 30) * 30))
+    assert balance == 3000 + 30 * grants - sum(v["consumed_minutes"] for v in views)
+    account_view = api.get(f"/accounts/{account}", as_=tech).body
+    assert account_view["committed_minutes"] == 0 and account_view["available_minutes"] == balance
+
+
+def test_concurrent_entries_never_pass_the_gate_C4(api, tech, make_account, open_ticket):
+    """A non-member with 120 minutes: 12 technicians post 30 minutes each at once on two tickets. At most
+    120 projected minutes get in; the rest are 402; nothing is half-written."""
+    account = make_account("non_member", 120)
+    tickets = [open_ticket(account, "a"), open_ticket(account, "b")]
+    start = Barrier(12)
+
+    def post(n: int):
+        start.wait()
+        return api.post(f"/tickets/{tickets[n % 2]}/time-entries",
+                        {"work_type": "remote", "started_at": AT, "minutes": 30, "note": f"n{n}"}, as_=tech)
+
+    with ThreadPoolExecutor(12) as pool:
+        replies = list(pool.map(post, range(12)))
+    assert sorted({r.status for r in replies}) == [201, 402]
+    assert sum(r.status == 201 for r in replies) == 4
+    views = [api.get(f"/tickets/{t}", as_=tech).body for t in tickets]
+    assert sum(v["projected_consumption_minutes"] for v in views) == 120
+    assert sum(len(v["entries"]) for v in views) == 4
+    view = api.get(f"/accounts/{account}", as_=tech).body
+    assert (view["committed_minutes"], view["available_minutes"]) == (120, 0)
+    assert_c7(account)
+
+
+def test_retried_entry_with_idempotency_key_counts_once(api, tech, make_account, open_ticket):
+    account = make_account("member", 0)
+    ticket = open_ticket(account)
+    body = {"work_type": "remote", "started_at": AT, "minutes": 45, "note": "same request"}
+    start = Barrier(6)
+
+    def post(_):
+        start.wait()
+        return api.post(f"/tickets/{ticket}/time-entries", body, as_=tech, headers={"idempotency-key": "abc-1"})
+
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(post, range(6)))
+    assert sorted(r.status for r in replies) == [200] * 5 + [201]
+    assert len({r.body["entry_id"] for r in replies}) == 1
+    view = api.get(f"/tickets/{ticket}", as_=tech).body
+    assert (len(view["entries"]), view["weighted_minutes"]) == (1, 45)
