@@ -93,47 +93,54 @@ def claims(role: str, account_id: str | None = None, sub: str | None = None) -> 
     return out
 
 
+def http_event(route: Route, path: str, params: dict, body: str | None, *, claims: dict | None = None,
+               headers: dict | None = None, query: dict | None = None) -> dict:
+    """An API Gateway HTTP API payload-v2.0 event, as the JWT authorizer passes it to the function."""
+    method = route.method
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {route.path}",
+        "rawPath": path,
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
+        "queryStringParameters": query or None,
+        "headers": {"content-type": "application/json", **(headers or {})},
+        "pathParameters": params or None,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                     "userAgent": "pytest"},
+            "requestId": uuid.uuid4().hex,
+            "routeKey": f"{method} {route.path}",
+            "stage": "$default",
+            "time": "22/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 0,
+            "authorizer": {"jwt": {"claims": claims or {}, "scopes": None}},
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
 class LambdaClient:
     """``client.post("/tickets", {...}, as_=claims("technician"))`` -> Reply."""
 
     def __init__(self) -> None:
         self.routes = routes()
 
+    def match(self, method: str, path: str) -> tuple[Route, dict]:
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found and route.method == method:
+                return route, found.groupdict()
+        raise AssertionError(f"template has no route {method} {path}")
+
     def request(self, method: str, path: str, body: Any = None, *, as_: dict | None = None,
                 headers: dict | None = None, raw_body: str | None = None, query: dict | None = None) -> Reply:
-        path_only = path
-        for route in self.routes:
-            match = route.pattern.match(path_only)
-            if match and route.method == method:
-                break
-        else:
-            raise AssertionError(f"template has no route {method} {path}")
-        hdrs = {"content-type": "application/json", **(headers or {})}
+        route, params = self.match(method, path)
         text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
-        event = {
-            "version": "2.0",
-            "routeKey": f"{method} {route.path}",
-            "rawPath": path_only,
-            "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
-            "queryStringParameters": query or None,
-            "headers": hdrs,
-            "pathParameters": match.groupdict() or None,
-            "requestContext": {
-                "accountId": "000000000000",
-                "apiId": "local",
-                "domainName": "localhost",
-                "http": {"method": method, "path": path_only, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                         "userAgent": "pytest"},
-                "requestId": uuid.uuid4().hex,
-                "routeKey": f"{method} {route.path}",
-                "stage": "$default",
-                "time": "22/Nov/2026:10:00:00 +0000",
-                "timeEpoch": 0,
-                "authorizer": {"jwt": {"claims": as_ or {}, "scopes": None}},
-            },
-            "body": text,
-            "isBase64Encoded": False,
-        }
+        event = http_event(route, path, params, text, claims=as_, headers=headers, query=query)
         response = load_handler(route)(event, FakeContext())
         raw = response.get("body")
         try:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -71,24 +72,31 @@ class BusinessCalendar:
         return ZoneInfo(self.timezone)
 
     def business_intervals(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        """The business-hour intervals (aware UTC) that overlap [start, end), clipped to it."""
+        """The business-hour intervals (aware UTC) that overlap [start, end), clipped to it.
+
+        Business-ness is defined once, by wall-clock time (``is_business``). Here we only find where it
+        can change: every window boundary of each local day (both readings of a wall time that a DST
+        change skips or repeats) and the DST transitions themselves. Between two such instants the wall
+        clock moves continuously past no boundary, so one ``is_business`` test decides the whole piece.
+        """
         tz = self.tz
-        first = start.astimezone(tz).date() - timedelta(days=1)
+        cuts = {start, end}
+        day = start.astimezone(tz).date() - timedelta(days=1)
         last = end.astimezone(tz).date() + timedelta(days=1)
-        out: list[tuple[datetime, datetime]] = []
-        day = first
         while day <= last:
-            if day not in self.holidays:
-                for w in self.windows:
-                    if w.weekday != day.weekday():
-                        continue
-                    a = datetime.combine(day, w.start, tzinfo=tz).astimezone(UTC)
-                    b = datetime.combine(day, w.end, tzinfo=tz).astimezone(UTC)
-                    a, b = max(a, start), min(b, end)
-                    if a < b:
-                        out.append((a, b))
+            walls = [time(0, 0)] + [t for w in self.windows if w.weekday == day.weekday() for t in (w.start, w.end)]
+            for wall in walls:
+                for fold in (0, 1):
+                    at = datetime.combine(day, wall, tzinfo=tz).replace(fold=fold).astimezone(UTC)
+                    if start < at < end:
+                        cuts.add(at)
+            transition = _transition(day, tz)
+            if transition is not None and start < transition < end:
+                cuts.add(transition)
             day += timedelta(days=1)
-        return _merge(out)
+        points = sorted(cuts)
+        pieces = [(a, b) for a, b in pairwise(points) if self.is_business(a)]
+        return _merge(pieces)
 
     def is_business(self, at: datetime) -> bool:
         local = at.astimezone(self.tz)
@@ -96,6 +104,24 @@ class BusinessCalendar:
             return False
         wall = local.time().replace(tzinfo=None)
         return any(w.weekday == local.weekday() and w.start <= wall < w.end for w in self.windows)
+
+
+def _transition(day: date, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant (to the minute) at which ``tz`` changes its offset during ``day``, if it does."""
+    lo = datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
+    hi = lo + timedelta(hours=25)
+    if lo.astimezone(tz).utcoffset() == hi.astimezone(tz).utcoffset():
+        return None
+    # Binary search on whole minutes: offsets change on minute boundaries.
+    lo_m, hi_m = 0, 25 * 60
+    before = lo.astimezone(tz).utcoffset()
+    while hi_m - lo_m > 1:
+        mid = (lo_m + hi_m) // 2
+        if (lo + timedelta(minutes=mid)).astimezone(tz).utcoffset() == before:
+            lo_m = mid
+        else:
+            hi_m = mid
+    return lo + timedelta(minutes=hi_m)
 
 
 def _merge(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -81,6 +81,8 @@ def rate_entry(
         raise ValueError("minutes must be positive")
     start = to_minute(started_at)
     end = start + timedelta(minutes=minutes)
+    # Periods are rated at whole minutes too, however they were built (U1).
+    periods = [Period(to_minute(p.start), to_minute(p.end) if p.end else None) for p in periods]
     business = calendar.business_intervals(start, end)
     cuts = {start, end}
     for a, b in business:

@@ -1,0 +1,70 @@
+"""Generate openapi.json from the code: each API function's Powertools resolver describes its routes;
+this merges them into the one document API.md names as the full reference.
+
+    python scripts/openapi.py            # rewrite openapi.json
+    python scripts/openapi.py --check    # exit 1 when openapi.json is stale (the test suite runs this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "layers" / "core" / "python"), str(ROOT)]
+
+from tests.support.lambda_client import load_handler, routes  # noqa: E402
+
+TITLE = "Hourbank API"
+VERSION = "0.1.0"
+
+
+def build() -> dict:
+    doc: dict = {"openapi": "3.1.0", "info": {"title": TITLE, "version": VERSION}, "paths": {},
+                 "components": {"schemas": {}, "securitySchemes": {
+                     "CognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+                 "security": [{"CognitoJwt": []}]}
+    seen: set[str] = set()
+    for route in routes():
+        if route.function in seen:
+            continue
+        seen.add(route.function)
+        module = sys.modules.get(f"fn_{route.function}") or _module_of(route)
+        part = json.loads(module.app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        for path, ops in part.get("paths", {}).items():
+            doc["paths"].setdefault(path, {}).update(ops)
+        doc["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
+    doc["paths"] = dict(sorted(doc["paths"].items()))
+    doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
+    return doc
+
+
+def _module_of(route):
+    load_handler(route)
+    return sys.modules[f"fn_{route.function}"]
+
+
+def render() -> str:
+    return json.dumps(build(), indent=2, sort_keys=False) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    target = ROOT / "openapi.json"
+    text = render()
+    if args.check:
+        if not target.exists() or target.read_text() != text:
+            print("openapi.json is stale: run python scripts/openapi.py", file=sys.stderr)
+            return 1
+        return 0
+    target.write_text(text)
+    print(f"wrote {target.relative_to(ROOT)} ({len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
