@@ -10,8 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.api import current_actor, make_resolver, views
-from hourbank.api.schemas import CreditBack, EmergencyChange, OpenTicket
-from hourbank.tickets import closing, service
+from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
+from hourbank.tickets import closing, disputes, service
 
 logger = Logger()
 app = make_resolver()
@@ -41,6 +41,19 @@ def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
 def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
     entry = closing.credit_back(current_actor(app), ticket_id, body.minutes, body.reason)
     return views.ledger_entry(entry), 201
+
+
+@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute")
+def dispute_entry(ticket_id: str, entry_id: str, body: Annotated[Dispute, Body()]):
+    entry = disputes.raise_dispute(current_actor(app), ticket_id, entry_id, body.reason)
+    return views.entry(entry)
+
+
+@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/resolve")
+def resolve_dispute(ticket_id: str, entry_id: str, body: Annotated[DisputeResolution, Body()]):
+    entry, ledger = disputes.resolve_dispute(current_actor(app), ticket_id, entry_id, outcome=body.outcome,
+                                             note=body.note, credit_minutes=body.credit_minutes)
+    return {"entry": views.entry(entry), "ledger_entry": views.ledger_entry(ledger) if ledger else None}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -131,3 +131,14 @@ def test_retried_entry_with_idempotency_key_counts_once(api, tech, make_account,
     assert len({r.body["entry_id"] for r in replies}) == 1
     view = api.get(f"/tickets/{ticket}", as_=tech).body
     assert (len(view["entries"]), view["weighted_minutes"]) == (1, 45)
+
+
+def test_idempotency_key_reused_for_another_entry_is_409(api, tech, make_account, open_ticket, unchanged):
+    account = make_account("member", 0)
+    ticket = open_ticket(account)
+    body = {"work_type": "remote", "started_at": AT, "minutes": 45, "note": "first"}
+    headers = {"idempotency-key": "key-2"}
+    assert api.post(f"/tickets/{ticket}/time-entries", body, as_=tech, headers=headers).status == 201
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", {**body, "minutes": 50}, as_=tech, headers=headers)
+    assert reply.status == 409 and "Idempotency-Key" in reply.body["error"]["message"]

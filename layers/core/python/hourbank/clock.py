@@ -28,3 +28,20 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self.at = at
+
+
+class GivenTime(datetime):
+    """A time that remembers the text it was given in, so it is kept exactly as the caller wrote it."""
+
+    given: str
+
+    @classmethod
+    def of(cls, at: datetime, text: str | None) -> GivenTime:
+        out = cls(at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond, at.tzinfo, fold=at.fold)
+        out.given = text if text is not None else at.isoformat()
+        return out
+
+
+def as_given(at: datetime) -> str:
+    """The text a time was given in, else its ISO 8601 form."""
+    return getattr(at, "given", None) or at.isoformat()

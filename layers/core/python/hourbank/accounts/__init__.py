@@ -84,7 +84,7 @@ def _encode_cursor(key: dict) -> str:
 def _decode_cursor(cursor: str, account_id: str) -> dict:
     try:
         seq = int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["seq"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):
         raise InvalidInput("cursor: not a cursor this API returned") from None
     return {"account_id": {"S": account_id}, "seq": {"N": str(seq)}}
 

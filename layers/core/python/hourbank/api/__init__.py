@@ -5,10 +5,14 @@ Domain code never builds a response; this module turns domain errors into API.md
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from hourbank import errors
 from hourbank.identity import Actor, actor_from_claims
@@ -55,12 +59,29 @@ def _describe(error: dict) -> str:
     return f"{field}: {error.get('msg', 'is not valid')}"
 
 
+class Resolver(APIGatewayHttpResolver):
+    """Authenticates before anything else: Powertools validates the body before any middleware runs,
+    and a caller without identity must get 401, not a 400 that describes our fields (API.md)."""
+
+    def resolve(self, event: dict, context: Any) -> dict:
+        claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
+        if actor_from_claims(claims) is None:
+            body = {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
+            return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps(body), "isBase64Encoded": False}
+        return super().resolve(event, context)
+
+
 def make_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = Resolver(enable_validation=True)
 
     @app.exception_handler(errors.HourbankError)
     def _domain_error(exc: errors.HourbankError) -> Response:
         return error_response(_status_of(exc), exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_exc: Exception) -> Response:
+        return error_response(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    WrapValidator,
+)
+
+from hourbank.clock import GivenTime
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _instant(value: Any, handler: Any, _info: ValidationInfo) -> datetime:
+    """An ISO 8601 time with an offset, kept as the caller wrote it (API.md "recording the past")."""
+    parsed = handler(value)
+    if not EARLIEST <= parsed < LATEST:
+        raise ValueError("must be a time between the years 2000 and 2100")
+    return GivenTime.of(parsed, value if isinstance(value, str) else None)
+
+
+Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -34,17 +61,17 @@ class OpenTicket(Body):
     account_id: Text
     title: Text
     priority: Literal["low", "normal", "urgent"]
-    opened_at: AwareDatetime | None = Field(default=None, description="staff only: when the work was agreed")
+    opened_at: Instant | None = Field(default=None, description="staff only: when the work was agreed")
 
 
 class EmergencyChange(Body):
     active: StrictBool
-    at: AwareDatetime | None = Field(default=None, description="staff only; default now")
+    at: Instant | None = Field(default=None, description="staff only; default now")
 
 
 class TimeEntry(Body):
     work_type: Literal["remote", "lab", "onsite", "travel"]
-    started_at: AwareDatetime
+    started_at: Instant
     minutes: StrictInt = Field(gt=0, le=1440)
     note: LongText
 
@@ -52,3 +79,14 @@ class TimeEntry(Body):
 class CreditBack(Body):
     minutes: StrictInt = Field(gt=0, le=100_000)
     reason: LongText
+
+
+class Dispute(Body):
+    reason: LongText
+
+
+class DisputeResolution(Body):
+    outcome: Literal["upheld", "rejected"]
+    note: LongText
+    credit_minutes: StrictInt = Field(default=0, ge=0, le=100_000,
+                                      description="upheld only: minutes credited back to the account (C6)")

@@ -72,6 +72,16 @@ def entry(e: TimeEntryModel) -> dict[str, Any]:
             }
             for s in e.segments or []
         ],
+        "dispute": None if e.dispute is None else {
+            "status": e.dispute.status,
+            "reason": e.dispute.reason,
+            "raised_by": e.dispute.raised_by,
+            "raised_at": e.dispute.raised_at,
+            "resolved_by": e.dispute.resolved_by,
+            "resolved_at": e.dispute.resolved_at,
+            "resolution_note": e.dispute.resolution_note,
+            "credited_minutes": int(e.dispute.credited_minutes or 0),
+        },
     }
 
 
@@ -105,6 +115,8 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
         "postpay_minutes": None if t.postpay_minutes is None else int(t.postpay_minutes),
         "credited_back_minutes": int(t.credited_back_minutes or 0),
     }
+    if entries is not None:
+        out["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
     if entries is not None:
         out["entries"] = [entry(e) for e in entries]
     return out

@@ -113,6 +113,19 @@ class TicketModel(Model):
     by_account = ByAccountIndex()
 
 
+class DisputeMap(MapAttribute):
+    """SPEC C6: a customer questions an entry; it stays disputed until billing resolves it."""
+
+    status = UnicodeAttribute()  # open | upheld | rejected
+    reason = UnicodeAttribute()
+    raised_by = UnicodeAttribute()
+    raised_at = UnicodeAttribute()
+    resolved_by = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    resolution_note = UnicodeAttribute(null=True)
+    credited_minutes = NumberAttribute(default=0)
+
+
 class TimeEntryModel(Model):
     """A time entry, rated when posted; immutable once its ticket is closed (SPEC T7)."""
 
@@ -131,6 +144,7 @@ class TimeEntryModel(Model):
     recorded_at = UnicodeAttribute()
     weighted_minutes = NumberAttribute()
     segments = ListAttribute(of=SegmentMap, default=list)
+    dispute = DisputeMap(null=True)
 
 
 class ByTimeIndex(LocalSecondaryIndex["LedgerModel"]):

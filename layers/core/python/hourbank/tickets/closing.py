@@ -174,30 +174,37 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *,
 
     def attempt() -> LedgerModel:
         ticket, account = load(actor, ticket_id)
-        if ticket.status != "closed":
-            raise Conflict("only a closed ticket's consumption can be credited back")
-        already = int(ticket.credited_back_minutes or 0)
-        remaining = int(ticket.consumed_minutes or 0) - already
-        if minutes > remaining:
-            raise InvalidInput(
-                f"minutes: at most {remaining} can still be credited back for this ticket "
-                f"(consumed {int(ticket.consumed_minutes or 0)}, credited back {already})"
-            )
-        now = clock.now()
         tx = Tx()
-        tx.update("ticket", ticket, [TicketModel.credited_back_minutes.set(already + minutes)],
-                  condition=TicketModel.credited_back_minutes == already)
-        entry = write_account(tx, account, line=LedgerLine(minutes, CREDIT_BACK, iso(now), actor.subject,
-                                                          ref=ticket_id, note=reason.strip()))
+        entry = add_credit_back(tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now())
         try:
             tx.commit()
         except TxFailed as exc:
             if exc.refused:
                 raise Retry() from exc
             raise
-        assert entry is not None
         return entry
 
     entry = with_retries(attempt)
     settle_awaiting(entry.account_id, clock=clock)
+    return entry
+
+
+def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes: int, note: str, by: str,
+                    now: datetime) -> LedgerModel:
+    """Add a credit-back to ``tx``: the ticket's running credit-back total (conditioned on the value read,
+    so two credit-backs can never together exceed the consumption) and the ledger entry (C7)."""
+    if ticket.status != "closed":
+        raise Conflict("only a closed ticket's consumption can be credited back")
+    already = int(ticket.credited_back_minutes or 0)
+    remaining = int(ticket.consumed_minutes or 0) - already
+    if minutes > remaining:
+        raise InvalidInput(
+            f"minutes: at most {remaining} can still be credited back for this ticket "
+            f"(consumed {int(ticket.consumed_minutes or 0)}, credited back {already})"
+        )
+    tx.update("ticket", ticket, [TicketModel.credited_back_minutes.set(already + minutes)],
+              condition=TicketModel.credited_back_minutes == already)
+    entry = write_account(tx, account, line=LedgerLine(minutes, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id,
+                                                      note=note))
+    assert entry is not None
     return entry

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import Clock, SystemClock, as_given
 from hourbank.errors import Conflict, InvalidInput, TicketClosed
 from hourbank.identity import TECHNICIANS, Actor
 from hourbank.ids import new_id
@@ -72,7 +72,7 @@ def post_entry(
             ENTRY_SK_PREFIX + entry_id,
             entry_id=entry_id,
             work_type=work_type,
-            started_at=started_at.isoformat(),
+            started_at=as_given(started_at),
             started_at_utc=iso(started_at),
             minutes=minutes,
             note=note,
@@ -101,6 +101,10 @@ def post_entry(
         except TxFailed as exc:
             if "entry" in exc.refused:
                 existing = TimeEntryModel.get(ticket_id, ENTRY_SK_PREFIX + entry_id, consistent_read=True)
+                same = (existing.work_type, existing.started_at_utc, int(existing.minutes), existing.note,
+                        existing.technician) == (work_type, entry.started_at_utc, minutes, note, actor.subject)
+                if not same:
+                    raise Conflict("this Idempotency-Key was already used for a different time entry") from None
                 return existing, False
             if "ticket" in exc.refused:
                 raise Retry() from exc

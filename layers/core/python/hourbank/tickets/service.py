@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import Clock, SystemClock, as_given
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import Actor
 from hourbank.plans import get_plan
@@ -60,7 +60,7 @@ def open_ticket(
         priority=priority,
         status="open",
         opened_at=iso(at),
-        opened_at_given=at.isoformat(),
+        opened_at_given=as_given(at),
         opened_recorded_at=iso(now),
         opened_by=actor.subject,
     )
@@ -133,7 +133,7 @@ def set_emergency(
         if currently == active:
             return ticket  # already so: nothing to record (retries of the same request are harmless)
         record = EmergencyChangeMap(
-            at=when.isoformat(), at_utc=iso(when), active=active, by=actor.subject, recorded_at=iso(now)
+            at=as_given(when), at_utc=iso(when), active=active, by=actor.subject, recorded_at=iso(now)
         )
         new_changes = [*changes, EmergencyChange(when, active)]
         tx = Tx()

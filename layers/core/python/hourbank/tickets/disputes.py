@@ -1,0 +1,91 @@
+"""SPEC C6 (seed 001: "You can see it and question it"): a customer questions a time entry; it is marked
+disputed until billing resolves it. The entry's time is never edited (T7): an upheld dispute is settled
+by a credit-back ledger entry in the same transaction as the resolution."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.errors import Conflict, InvalidInput, NotFound
+from hourbank.identity import BILLING, Actor
+from hourbank.store import LedgerModel, Retry, TimeEntryModel, Tx, TxFailed, with_retries
+from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap
+from hourbank.tickets.closing import add_credit_back, settle_awaiting
+from hourbank.tickets.common import account_of, iso, load
+
+SYSTEM_CLOCK = SystemClock()
+OUTCOMES = ("upheld", "rejected")
+
+
+def _entry(ticket_id: str, entry_id: str) -> TimeEntryModel:
+    try:
+        return TimeEntryModel.get(ticket_id, ENTRY_SK_PREFIX + entry_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("time entry not found") from None
+
+
+def raise_dispute(actor: Actor, ticket_id: str, entry_id: str, reason: str, *,
+                  clock: Clock = SYSTEM_CLOCK) -> TimeEntryModel:
+    """Staff or the account's owner questions an entry. Raising it again while open changes nothing."""
+    actor.require_visible(account_of(ticket_id), "ticket")
+    if not reason.strip():
+        raise InvalidInput("reason: say what is wrong with this entry")
+    entry = _entry(ticket_id, entry_id)
+    if entry.dispute is not None:
+        if entry.dispute.status == "open":
+            return entry
+        raise Conflict(f"this entry's dispute was already resolved ({entry.dispute.status})")
+    dispute = DisputeMap(status="open", reason=reason.strip(), raised_by=actor.subject, raised_at=iso(clock.now()))
+    try:
+        entry.update([TimeEntryModel.dispute.set(dispute)], condition=TimeEntryModel.dispute.does_not_exist())
+    except UpdateError as exc:  # a concurrent dispute won: return the stored one
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return _entry(ticket_id, entry_id)
+
+
+def resolve_dispute(actor: Actor, ticket_id: str, entry_id: str, *, outcome: str, note: str,
+                    credit_minutes: int = 0, clock: Clock = SYSTEM_CLOCK
+                    ) -> tuple[TimeEntryModel, LedgerModel | None]:
+    """Billing upholds (optionally crediting time back, C6) or rejects an open dispute."""
+    actor.require(BILLING, action="resolve disputes")
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"outcome: must be one of {', '.join(OUTCOMES)}")
+    if credit_minutes < 0 or (credit_minutes and outcome != "upheld"):
+        raise InvalidInput("credit_minutes: only an upheld dispute credits time back, and never negative")
+    if not note.strip():
+        raise InvalidInput("note: say how the dispute was resolved")
+
+    def attempt() -> tuple[TimeEntryModel, LedgerModel | None]:
+        ticket, account = load(actor, ticket_id)
+        entry = _entry(ticket_id, entry_id)
+        if entry.dispute is None or entry.dispute.status != "open":
+            raise Conflict("this entry has no open dispute")
+        now = clock.now()
+        tx = Tx()
+        ledger = None
+        if credit_minutes:
+            ledger = add_credit_back(tx, ticket, account, credit_minutes,
+                                     f"dispute upheld: {note.strip()}", actor.subject, now)
+        tx.update("entry", entry, [
+            TimeEntryModel.dispute.status.set(outcome),
+            TimeEntryModel.dispute.resolved_by.set(actor.subject),
+            TimeEntryModel.dispute.resolved_at.set(iso(now)),
+            TimeEntryModel.dispute.resolution_note.set(note.strip()),
+            TimeEntryModel.dispute.credited_minutes.set(credit_minutes),
+        ], condition=TimeEntryModel.dispute.status == "open")
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if "entry" in exc.refused:
+                raise Conflict("this entry's dispute was resolved meanwhile") from None
+            if exc.refused:
+                raise Retry() from exc
+            raise
+        return _entry(ticket_id, entry_id), ledger
+
+    entry, ledger = with_retries(attempt)
+    if ledger is not None:
+        settle_awaiting(ledger.account_id, clock=clock)
+    return entry, ledger

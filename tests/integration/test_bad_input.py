@@ -1,0 +1,529 @@
+"""Bad input gets a clear error and writes nothing (API.md "Errors"; SPEC T1, T7, C6).
+
+Every refused request runs inside ``with unchanged():``, which compares every table before and after.
+A 400 must name the field that is wrong, so each case states the word its message has to contain.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+AT = "2026-11-16T10:00:00-05:00"  # Monday, business hours, in the past
+OPENED = "2026-11-16T09:00:00-05:00"
+UNKNOWN_TICKET = "tkt_00000000000000000000000000.acc_00000000000000000000000000"
+UNKNOWN_ACCOUNT = "acc_00000000000000000000000000"
+ENTRY = {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "restarted the print spooler"}
+MISSING = object()  # a case value that drops the field from the body
+
+
+def with_(base: dict, **changes) -> dict:
+    body = dict(base)
+    for key, value in changes.items():
+        if value is MISSING:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    return body
+
+
+def soon(hours: float) -> str:
+    """``hours`` from now, with an offset (negative: in the past)."""
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def assert_error(reply, status: int, code: str, *words: str) -> dict:
+    """The API.md error shape, with ``status``, ``code`` and a message that names each of ``words``."""
+    assert reply.status == status, reply
+    assert isinstance(reply.body, dict) and set(reply.body) == {"error"}, reply
+    error = reply.body["error"]
+    assert error["code"] == code, reply
+    assert isinstance(error["message"], str) and error["message"].strip(), reply
+    for word in words:
+        assert word in error["message"], f"message does not name {word!r}: {error['message']!r}"
+    return error
+
+
+@pytest.fixture
+def member_ticket(make_account, open_ticket) -> tuple[str, str]:
+    """An open ticket (opened at OPENED) of a member account with 600 minutes; returns (account, ticket)."""
+    account = make_account("member", 600)
+    return account, open_ticket(account, opened_at=OPENED)
+
+
+@pytest.fixture
+def closed_ticket(api, tech, make_account, open_ticket, log_time) -> tuple[str, str]:
+    """A member ticket that consumed 60 minutes and is closed; returns (account, ticket)."""
+    account = make_account("member", 600)
+    ticket = open_ticket(account, opened_at=OPENED)
+    log_time(ticket, AT, 60)
+    assert api.post(f"/tickets/{ticket}/close", as_=tech).body["consumed_minutes"] == 60
+    return account, ticket
+
+
+# ------------------------------------------------------------------ the body itself, on every POST route
+
+ROUTES = {
+    # name: (path template, role fixture, a valid body)
+    "POST-accounts": ("/accounts", "billing", {"name": "Acme", "email": "it@acme.test", "plan": "member"}),
+    "POST-tickets": ("/tickets", "tech", {"account_id": "{account}", "title": "Printer", "priority": "low"}),
+    "POST-emergency": ("/tickets/{ticket}/emergency", "tech", {"active": True}),
+    "POST-time-entries": ("/tickets/{ticket}/time-entries", "tech", ENTRY),
+    "POST-credit-back": ("/tickets/{ticket}/credit-back", "billing", {"minutes": 30, "reason": "vendor bug"}),
+    "POST-adjustments": ("/accounts/{account}/adjustments", "billing",
+                         {"minutes": 30, "kind": "grant", "reason": "goodwill"}),
+}
+
+SHAPES = [
+    pytest.param("malformed-json", '{"minutes": 30,', ("JSON", "body"), id="malformed-json"),
+    pytest.param("json-array", "[1, 2, 3]", ("body",), id="json-array"),
+    pytest.param("json-string", '"minutes=30"', ("body",), id="json-string"),
+    pytest.param("json-number", "30", ("body",), id="json-number"),
+    pytest.param("empty-body", "", ("body", "required"), id="empty-body"),
+    pytest.param("json-null", "null", ("body", "required"), id="json-null"),
+    pytest.param("unknown-field", None, ("colour",), id="unknown-field"),
+]
+
+
+@pytest.mark.parametrize("route", list(ROUTES))
+@pytest.mark.parametrize(("shape", "raw", "words"), SHAPES)
+def test_body_that_is_not_the_request_object_is_400(request, api, member_ticket, unchanged, route, shape, raw,
+                                                    words):
+    account, ticket = member_ticket
+    template, role, body = ROUTES[route]
+    path = template.format(account=account, ticket=ticket)
+    valid = {k: (v.format(account=account) if isinstance(v, str) else v) for k, v in body.items()}
+    if shape == "unknown-field":
+        raw = json.dumps({**valid, "colour": "blue"})
+    with unchanged():
+        reply = api.post(path, raw_body=raw, as_=request.getfixturevalue(role))
+    assert_error(reply, 400, "invalid_input", *words)
+
+
+def test_error_body_has_exactly_the_api_shape(api, tech, billing, member_ticket, closed_ticket):
+    """API.md: ``{"error": {"code": "snake_case_code", "message": "..."}}`` for every kind of refusal."""
+    account, ticket = member_ticket
+    _, closed = closed_ticket
+    replies = {
+        400: api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, minutes=0), as_=tech),
+        401: api.get(f"/accounts/{account}", as_={}),
+        403: api.post("/accounts", ROUTES["POST-accounts"][2], as_=tech),
+        404: api.get(f"/tickets/{UNKNOWN_TICKET}", as_=tech),
+        409: api.post(f"/tickets/{closed}/time-entries", ENTRY, as_=tech),
+    }
+    for status, reply in replies.items():
+        assert reply.status == status, reply
+        assert set(reply.body) == {"error"}, reply
+        error = reply.body["error"]
+        assert {"code", "message"} <= set(error), reply
+        assert set(error) <= {"code", "message", "details"}, reply
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", error["code"]), reply
+        assert isinstance(error["message"], str) and len(error["message"]) > 10, reply
+        assert reply.headers.get("Content-Type", "").startswith("application/json"), reply.headers
+
+
+# ------------------------------------------------------------------ time entries
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"work_type": MISSING}, "work_type", id="work_type-missing"),
+        pytest.param({"started_at": MISSING}, "started_at", id="started_at-missing"),
+        pytest.param({"minutes": MISSING}, "minutes", id="minutes-missing"),
+        pytest.param({"note": MISSING}, "note", id="note-missing"),
+        pytest.param({"minutes": "30"}, "minutes", id="U1-minutes-as-string"),
+        pytest.param({"minutes": 30.5}, "minutes", id="U1-minutes-fractional"),
+        pytest.param({"minutes": 30.0}, "minutes", id="U1-minutes-float-30.0"),
+        pytest.param({"minutes": None}, "minutes", id="minutes-null"),
+        pytest.param({"minutes": True}, "minutes", id="minutes-boolean"),
+        pytest.param({"minutes": 0}, "minutes", id="minutes-zero"),
+        pytest.param({"minutes": -5}, "minutes", id="minutes-negative"),
+        pytest.param({"minutes": 1441}, "minutes", id="minutes-over-a-day"),
+        pytest.param({"started_at": "2026-11-16T10:00:00"}, "started_at", id="started_at-without-offset"),
+        pytest.param({"started_at": "last monday"}, "started_at", id="started_at-not-a-date"),
+        pytest.param({"started_at": None}, "started_at", id="started_at-null"),
+        pytest.param({"work_type": "phone"}, "work_type", id="T1-work_type-unknown"),
+        pytest.param({"work_type": "REMOTE"}, "work_type", id="T1-work_type-wrong-case"),
+        pytest.param({"note": ""}, "note", id="note-empty"),
+        pytest.param({"note": "   "}, "note", id="note-blank"),
+        pytest.param({"note": 42}, "note", id="note-not-text"),
+    ],
+)
+def test_time_entry_field_is_invalid(api, tech, member_ticket, unchanged, changes, field):
+    _, ticket = member_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, **changes), as_=tech)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+def test_time_entry_without_offset_says_how_to_write_one(api, tech, member_ticket, unchanged):
+    _, ticket = member_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, started_at="2026-11-16T10:00:00"), as_=tech)
+    assert "offset" in assert_error(reply, 400, "invalid_input", "started_at")["message"]
+
+
+def test_time_entry_more_than_24h_ahead_is_refused_but_23h_is_accepted(api, tech, member_ticket, unchanged):
+    _, ticket = member_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, started_at=soon(25)), as_=tech)
+    assert_error(reply, 400, "invalid_input", "started_at", "24 hours")
+    accepted = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, started_at=soon(23)), as_=tech)
+    assert accepted.status == 201, accepted
+
+
+@pytest.mark.parametrize(
+    ("plan", "work_type", "expected"),
+    [
+        pytest.param("non_member", "lab", 400, id="T1-lab-not-for-non-members"),
+        pytest.param("unlimited_remote", "lab", 400, id="T1-lab-not-on-unlimited-remote"),
+        pytest.param("unlimited_remote", "onsite", 400, id="plans-no-onsite-on-unlimited-remote"),
+        pytest.param("unlimited_remote", "travel", 400, id="plans-no-travel-on-unlimited-remote"),
+        pytest.param("member", "lab", 201, id="T1-lab-for-members"),
+        pytest.param("business_priority", "lab", 201, id="T1-lab-on-business-priority"),
+        pytest.param("non_member", "onsite", 201, id="T1-onsite-for-non-members"),
+    ],
+)
+def test_work_type_must_fit_the_plan_T1(api, tech, make_account, open_ticket, unchanged, plan, work_type,
+                                        expected):
+    account = make_account(plan, 600)
+    ticket = open_ticket(account)
+    if expected == 201:
+        reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, work_type=work_type), as_=tech)
+        assert reply.status == 201, reply
+        return
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, work_type=work_type), as_=tech)
+    assert_error(reply, 400, "invalid_input", "work_type", work_type)
+
+
+# ------------------------------------------------------------------ the object's state and unknown objects
+
+
+def test_entry_on_a_closed_ticket_is_409_T7(api, tech, closed_ticket, unchanged):
+    _, ticket = closed_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", ENTRY, as_=tech)
+    assert_error(reply, 409, "ticket_closed", "closed")
+
+
+def test_emergency_change_on_a_closed_ticket_is_409_T7(api, tech, closed_ticket, unchanged):
+    _, ticket = closed_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True}, as_=tech)
+    assert_error(reply, 409, "ticket_closed", "closed")
+
+
+@pytest.mark.parametrize(
+    ("ticket_id"),
+    [
+        pytest.param(UNKNOWN_TICKET, id="well-formed-unknown"),
+        pytest.param("nope", id="garbage"),
+        pytest.param("tkt_00000000000000000000000000", id="no-account-part"),
+        pytest.param("tkt_.acc_", id="empty-parts"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        pytest.param("POST", "/time-entries", ENTRY, id="time-entry"),
+        pytest.param("GET", "", None, id="read"),
+        pytest.param("POST", "/emergency", {"active": True}, id="emergency"),
+        pytest.param("POST", "/close", None, id="close"),
+    ],
+)
+def test_unknown_ticket_is_404(api, tech, unchanged, ticket_id, method, suffix, body):
+    with unchanged():
+        reply = api.request(method, f"/tickets/{ticket_id}{suffix}", body, as_=tech)
+    assert_error(reply, 404, "not_found", "ticket")
+
+
+def test_credit_back_on_unknown_ticket_is_404(api, billing, unchanged):
+    with unchanged():
+        reply = api.post(f"/tickets/{UNKNOWN_TICKET}/credit-back", {"minutes": 30, "reason": "bug"}, as_=billing)
+    assert_error(reply, 404, "not_found", "ticket")
+
+
+def test_unknown_account_is_404(api, tech, billing, unchanged):
+    with unchanged():
+        opened = api.post("/tickets", {"account_id": UNKNOWN_ACCOUNT, "title": "Help", "priority": "low"}, as_=tech)
+        read = api.get(f"/accounts/{UNKNOWN_ACCOUNT}", as_=tech)
+        ledger = api.get(f"/accounts/{UNKNOWN_ACCOUNT}/ledger", as_=billing)
+        adjusted = api.post(f"/accounts/{UNKNOWN_ACCOUNT}/adjustments",
+                            {"minutes": 30, "kind": "grant", "reason": "goodwill"}, as_=billing)
+    for reply in (opened, read, ledger, adjusted):
+        assert_error(reply, 404, "not_found", "account")
+
+
+# ------------------------------------------------------------------ recording the past (API.md "Identity")
+
+
+def test_opened_at_in_the_future_is_400(api, tech, make_account, unchanged):
+    account = make_account("member", 0)
+    with unchanged():
+        reply = api.post("/tickets", {"account_id": account, "title": "Help", "priority": "low",
+                                      "opened_at": soon(1)}, as_=tech)
+    assert_error(reply, 400, "invalid_input", "opened_at", "future")
+
+
+@pytest.mark.parametrize(
+    ("opened_at", "field"),
+    [
+        pytest.param("2026-11-16T09:00:00", "opened_at", id="opened_at-without-offset"),
+        pytest.param("yesterday", "opened_at", id="opened_at-not-a-date"),
+    ],
+)
+def test_opened_at_must_be_a_time_with_offset(api, tech, make_account, unchanged, opened_at, field):
+    account = make_account("member", 0)
+    with unchanged():
+        reply = api.post("/tickets", {"account_id": account, "title": "Help", "priority": "low",
+                                      "opened_at": opened_at}, as_=tech)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"title": MISSING}, "title", id="title-missing"),
+        pytest.param({"title": "   "}, "title", id="title-blank"),
+        pytest.param({"priority": "critical"}, "priority", id="priority-unknown"),
+        pytest.param({"account_id": MISSING}, "account_id", id="account_id-missing"),
+        pytest.param({"account_id": 7}, "account_id", id="account_id-not-text"),
+    ],
+)
+def test_open_ticket_field_is_invalid(api, tech, make_account, unchanged, body, field):
+    account = make_account("member", 0)
+    with unchanged():
+        reply = api.post("/tickets", with_({"account_id": account, "title": "Help", "priority": "low"}, **body),
+                         as_=tech)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+def test_emergency_at_in_the_future_is_400(api, tech, member_ticket, unchanged):
+    _, ticket = member_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": soon(1)}, as_=tech)
+    assert_error(reply, 400, "invalid_input", "at", "future")
+
+
+def test_emergency_at_before_the_ticket_was_opened_is_400(api, tech, member_ticket, unchanged):
+    _, ticket = member_ticket  # opened at 09:00 -05:00
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T08:59:00-05:00"},
+                         as_=tech)
+    assert_error(reply, 400, "invalid_input", "at", "opened")
+
+
+def test_emergency_at_before_the_same_instant_in_another_offset_is_still_compared_as_instants(
+        api, tech, member_ticket):
+    """09:30 UTC+01:00 is 03:30 -05:00, before the 09:00 -05:00 opening: offsets are not ignored."""
+    _, ticket = member_ticket
+    reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T09:30:00+01:00"}, as_=tech)
+    assert_error(reply, 400, "invalid_input", "at")
+
+
+def test_emergency_at_before_the_last_change_is_400_T3(api, tech, member_ticket, unchanged):
+    _, ticket = member_ticket
+    up = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T11:00:00-05:00"}, as_=tech)
+    assert up.status == 200, up
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": False, "at": "2026-11-16T10:30:00-05:00"},
+                         as_=tech)
+    assert_error(reply, 400, "invalid_input", "at", "last emergency change")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({}, "active", id="active-missing"),
+        pytest.param({"active": "yes"}, "active", id="active-not-boolean"),
+        pytest.param({"active": 1}, "active", id="active-number"),
+        pytest.param({"active": True, "at": "2026-11-16T10:00:00"}, "at", id="at-without-offset"),
+        pytest.param({"active": True, "at": "soon"}, "at", id="at-not-a-date"),
+    ],
+)
+def test_emergency_field_is_invalid(api, tech, member_ticket, unchanged, body, field):
+    _, ticket = member_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", body, as_=tech)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+# ------------------------------------------------------------------ credit-back (SPEC C6)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"minutes": 30}, "reason", id="C6-reason-missing"),
+        pytest.param({"minutes": 30, "reason": "   "}, "reason", id="C6-reason-blank"),
+        pytest.param({"minutes": 30, "reason": ""}, "reason", id="C6-reason-empty"),
+        pytest.param({"minutes": 0, "reason": "vendor bug"}, "minutes", id="C6-minutes-zero"),
+        pytest.param({"minutes": -30, "reason": "vendor bug"}, "minutes", id="C6-minutes-negative"),
+        pytest.param({"minutes": "30", "reason": "vendor bug"}, "minutes", id="U1-minutes-as-string"),
+        pytest.param({"minutes": 61, "reason": "vendor bug"}, "minutes", id="C6-more-than-consumed"),
+        pytest.param({"reason": "vendor bug"}, "minutes", id="C6-minutes-missing"),
+    ],
+)
+def test_credit_back_is_invalid_C6(api, billing, closed_ticket, unchanged, body, field):
+    _, ticket = closed_ticket  # consumed 60
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/credit-back", body, as_=billing)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+def test_credit_back_more_than_consumed_says_how_much_is_left_C6(api, billing, closed_ticket, unchanged):
+    _, ticket = closed_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 61, "reason": "vendor bug"}, as_=billing)
+    assert_error(reply, 400, "invalid_input", "minutes", "at most 60")
+
+
+def test_credit_back_on_an_open_ticket_is_409_C6(api, billing, tech, member_ticket, log_time, unchanged):
+    _, ticket = member_ticket
+    log_time(ticket, AT, 60)
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 30, "reason": "vendor bug"}, as_=billing)
+    assert_error(reply, 409, "conflict", "closed")
+
+
+# ------------------------------------------------------------------ adjustments (SPEC C6, P2)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"minutes": 0, "kind": "adjustment", "reason": "typo"}, "minutes", id="C6-minutes-zero"),
+        pytest.param({"minutes": 30, "kind": "bonus", "reason": "typo"}, "kind", id="C6-kind-unknown"),
+        pytest.param({"minutes": 30, "kind": "credit_back", "reason": "typo"}, "kind", id="C6-kind-not-staff"),
+        pytest.param({"minutes": 30, "kind": "consumption", "reason": "typo"}, "kind",
+                     id="C6-kind-consumption"),
+        pytest.param({"minutes": -30, "kind": "purchase", "reason": "refund"}, "minutes",
+                     id="P2-negative-purchase"),
+        pytest.param({"minutes": -30, "kind": "grant", "reason": "oops"}, "minutes", id="P2-negative-grant"),
+        pytest.param({"minutes": 30, "kind": "grant"}, "reason", id="C6-reason-missing"),
+        pytest.param({"minutes": 30, "kind": "grant", "reason": "  "}, "reason", id="C6-reason-blank"),
+        pytest.param({"minutes": 100_001, "kind": "purchase", "reason": "big"}, "minutes", id="minutes-too-many"),
+        pytest.param({"minutes": -100_001, "kind": "adjustment", "reason": "big"}, "minutes",
+                     id="minutes-too-many-negative"),
+        pytest.param({"minutes": 30.5, "kind": "grant", "reason": "half"}, "minutes", id="U1-minutes-fractional"),
+        pytest.param({"minutes": "30", "kind": "grant", "reason": "text"}, "minutes", id="U1-minutes-as-string"),
+        pytest.param({"kind": "grant", "reason": "none"}, "minutes", id="minutes-missing"),
+    ],
+)
+def test_adjustment_is_invalid_C6(api, billing, make_account, unchanged, body, field):
+    account = make_account("member", 120)
+    with unchanged():
+        reply = api.post(f"/accounts/{account}/adjustments", body, as_=billing)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+def test_adjustment_limits_are_inclusive(api, billing, make_account):
+    account = make_account("member", 0)
+    for minutes, kind in ((100_000, "purchase"), (-100_000, "adjustment")):
+        reply = api.post(f"/accounts/{account}/adjustments", {"minutes": minutes, "kind": kind, "reason": "edge"},
+                         as_=billing)
+        assert reply.status == 201, reply
+    assert api.get(f"/accounts/{account}", as_=billing).body["balance_minutes"] == 0
+
+
+# ------------------------------------------------------------------ accounts
+
+ACCOUNT = {"name": "Acme Dental", "email": "it@acme.test", "plan": "member"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        pytest.param({"email": "not-an-email"}, "email", id="email-no-at"),
+        pytest.param({"email": "it@acme"}, "email", id="email-no-domain-dot"),
+        pytest.param({"email": "i t@acme.test"}, "email", id="email-with-space"),
+        pytest.param({"email": MISSING}, "email", id="email-missing"),
+        pytest.param({"plan": "gold"}, "plan", id="plan-unknown"),
+        pytest.param({"plan": MISSING}, "plan", id="plan-missing"),
+        pytest.param({"name": "   "}, "name", id="name-blank"),
+        pytest.param({"name": MISSING}, "name", id="name-missing"),
+        pytest.param({"currency": "usd"}, "currency", id="U2-currency-lowercase"),
+        pytest.param({"currency": "EUR"}, "currency", id="U2-currency-not-the-catalogue-currency"),
+        pytest.param({"currency": "US"}, "currency", id="U2-currency-not-iso"),
+        pytest.param({"timezone": "Mars/Base"}, "timezone", id="T2-timezone-unknown"),
+        pytest.param({"timezone": ""}, "timezone", id="T2-timezone-empty"),
+        pytest.param({"timezone": "../../etc/passwd"}, "timezone", id="T2-timezone-path"),
+    ],
+)
+def test_create_account_field_is_invalid(api, billing, unchanged, changes, field):
+    with unchanged():
+        reply = api.post("/accounts", with_(ACCOUNT, **changes), as_=billing)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+def test_create_account_currency_says_which_one(api, billing, unchanged):
+    with unchanged():
+        reply = api.post("/accounts", with_(ACCOUNT, currency="EUR"), as_=billing)
+    assert_error(reply, 400, "invalid_input", "currency", "USD")
+
+
+# ------------------------------------------------------------------ query parameters
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        pytest.param({"limit": "0"}, "limit", id="limit-zero"),
+        pytest.param({"limit": "201"}, "limit", id="limit-too-big"),
+        pytest.param({"limit": "ten"}, "limit", id="limit-not-a-number"),
+        pytest.param({"cursor": "not-a-cursor"}, "cursor", id="cursor-garbage"),
+        pytest.param({"cursor": "eyJzZXEiOiAieCJ9"}, "cursor", id="cursor-seq-not-a-number"),
+        pytest.param({"cursor": "WzEsIDJd"}, "cursor", id="cursor-json-list"),
+    ],
+)
+def test_ledger_query_is_invalid(api, billing, make_account, unchanged, query, field):
+    account = make_account("member", 30)
+    with unchanged():
+        reply = api.get(f"/accounts/{account}/ledger", as_=billing, query=query)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+# ------------------------------------------------------------------ found while writing these (were bugs)
+
+
+def test_body_with_a_non_json_content_type_gets_the_api_error_shape(api, tech, member_ticket, unchanged):
+    _, ticket = member_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", ENTRY, as_=tech, headers={"content-type": "text/plain"})
+    assert reply.status in (400, 415), reply
+    assert set(reply.body) == {"error"} and {"code", "message"} <= set(reply.body["error"]), reply
+
+
+@pytest.mark.parametrize(
+    ("route", "field"),
+    [
+        pytest.param("time-entry", "started_at", id="started_at-out-of-range"),
+        pytest.param("open-ticket", "opened_at", id="opened_at-out-of-range"),
+    ],
+)
+def test_time_out_of_range_is_400(api, tech, member_ticket, unchanged, route, field):
+    account, ticket = member_ticket
+    year_one = "0001-01-01T00:00:00+05:00"
+    with unchanged():
+        if route == "time-entry":
+            reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, started_at=year_one), as_=tech)
+        else:
+            reply = api.post("/tickets", {"account_id": account, "title": "Help", "priority": "low",
+                                          "opened_at": year_one}, as_=tech)
+    assert_error(reply, 400, "invalid_input", field)
+
+
+def test_ledger_cursor_with_an_infinite_seq_is_400(api, billing, make_account, unchanged):
+    account = make_account("member", 30)
+    cursor = base64.urlsafe_b64encode(b'{"seq": 1e999}').decode()
+    with unchanged():
+        reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")
