@@ -142,3 +142,31 @@ def test_idempotency_key_reused_for_another_entry_is_409(api, tech, make_account
     with unchanged():
         reply = api.post(f"/tickets/{ticket}/time-entries", {**body, "minutes": 50}, as_=tech, headers=headers)
     assert reply.status == 409 and "Idempotency-Key" in reply.body["error"]["message"]
+
+
+def test_credit_racing_a_short_close_never_strands_it_C3(api, tech, billing, make_account, open_ticket, log_time):
+    """A non-member close that finds the balance short while a purchase lands at the same moment must end
+    closed: either the close sees the credit, or the purchase sees the waiting close (C3)."""
+    for round_ in range(15):
+        account = make_account("non_member", 60)
+        ticket = open_ticket(account, f"race {round_}")
+        log_time(ticket, AT, 60)
+        api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "fix"},
+                 as_=billing)
+        start = Barrier(2)
+
+        def close(start=start, ticket=ticket):
+            start.wait()
+            return api.post(f"/tickets/{ticket}/close", as_=tech)
+
+        def purchase(start=start, account=account):
+            start.wait()
+            return api.post(f"/accounts/{account}/adjustments",
+                            {"minutes": 120, "kind": "purchase", "reason": "paid"}, as_=billing)
+
+        with ThreadPoolExecutor(2) as pool:
+            closing, buying = pool.submit(close), pool.submit(purchase)
+            assert closing.result().status == 200 and buying.result().status == 201
+        view = api.get(f"/tickets/{ticket}", as_=tech).body
+        assert view["status"] == "closed", f"round {round_}: close stranded while credit covers it"
+        assert assert_c7(account) == 90

@@ -116,7 +116,10 @@ def _await_credit(ticket: TicketModel, account: AccountModel, actor: Actor, cons
         TicketModel.close_requested_by.set(actor.subject),
         TicketModel.version.set(int(ticket.version) + 1),
     ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
-    write_account(tx, account, actions=[AccountModel.awaiting[ticket.ticket_id].set(iso(now))])
+    # Park the close only if no credit landed since the balance was read: a credit moves ledger_seq, and
+    # a credit that committed first would have looked for waiting closes before this one was listed.
+    write_account(tx, account, actions=[AccountModel.awaiting[ticket.ticket_id].set(iso(now))],
+                  condition=AccountModel.ledger_seq == int(account.ledger_seq))
     try:
         tx.commit()
     except TxFailed as exc:
