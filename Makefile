@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := $(HOME)/.cache/hourbank/sam-cli-1.170.0
 SAM := $(SAM_VENV)/bin/sam
 
-.PHONY: setup test lint unit integration bench dynamodb-local clean
+.PHONY: setup dev test lint unit integration e2e bench dynamodb-local clean
 
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ setup: $(VENV)/.installed $(SAM) dynamodb-local
 dynamodb-local: $(VENV)/.installed
 	$(PY) scripts/dynamodb_local.py fetch
 
+# The run command of README.md: the whole template on this machine (API on :3000, streams, schedules,
+# DynamoDB Local with data kept in .local/). ARGS="--fresh" starts clean, ARGS="--in-memory" keeps nothing.
+dev: $(VENV)/.installed dynamodb-local
+	$(PY) scripts/local.py up --seed $(ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/cfn-lint template.yaml
@@ -34,6 +39,9 @@ unit: setup
 
 integration: setup
 	$(VENV)/bin/pytest -m integration
+
+e2e: setup
+	$(VENV)/bin/pytest -m e2e
 
 # The test command of README.md: lint, template checks, then every test (DynamoDB Local included).
 test: lint

@@ -40,7 +40,9 @@ def get_ledger(
 
 @app.post("/accounts/<account_id>/adjustments")
 def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
-    entry = accounts.adjust(current_actor(app), account_id, **body.model_dump())
+    # A retry with the same Idempotency-Key returns the first entry instead of posting twice.
+    entry = accounts.adjust(current_actor(app), account_id, **body.model_dump(),
+                            idempotency_key=app.current_event.headers.get("idempotency-key"))
     return views.ledger_entry(entry), 201
 
 

@@ -170,3 +170,32 @@ def test_credit_racing_a_short_close_never_strands_it_C3(api, tech, billing, mak
         view = api.get(f"/tickets/{ticket}", as_=tech).body
         assert view["status"] == "closed", f"round {round_}: close stranded while credit covers it"
         assert assert_c7(account) == 90
+
+
+@pytest.mark.parametrize("route", ["adjustment", "credit-back"])
+def test_money_request_retried_concurrently_posts_once_C7(api, tech, billing, make_account, open_ticket, log_time,
+                                                         route, unchanged):
+    """A phone purchase or a credit-back sent 8 times at once with one Idempotency-Key: one ledger entry,
+    every reply names it; the same key with another amount is a 409 and writes nothing."""
+    account = make_account("member", 300)
+    ticket = open_ticket(account)
+    log_time(ticket, AT, 60)
+    api.post(f"/tickets/{ticket}/close", as_=tech)
+    path, body = ((f"/accounts/{account}/adjustments", {"minutes": 120, "kind": "purchase", "reason": "card 4242"})
+                  if route == "adjustment" else
+                  (f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}))
+    headers = {"idempotency-key": f"{route}-once"}
+    start = Barrier(8)
+
+    def send(_):
+        start.wait()
+        return api.post(path, body, as_=billing, headers=headers)
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(send, range(8)))
+    assert {r.status for r in replies} == {201}, replies
+    assert len({r.body["entry_id"] for r in replies}) == 1
+    assert assert_c7(account) == 300 - 60 + (120 if route == "adjustment" else 60)
+    with unchanged():
+        other = api.post(path, {**body, "minutes": 30}, as_=billing, headers=headers)
+    assert other.status == 409 and "Idempotency-Key" in other.body["error"]["message"]

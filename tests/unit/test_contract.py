@@ -51,7 +51,14 @@ def test_every_event_routes_to_the_function_it_is_named_for(event_file):
 
 def test_models_match_the_template_tables():
     """STYLE 8: tests create tables from template.yaml, so the models must name the same keys and indexes."""
-    from hourbank.store.models import AccountModel, ChargeModel, LedgerModel, TicketModel, TimeEntryModel
+    from hourbank.store.models import (
+        AccountModel,
+        ChargeModel,
+        IdempotencyModel,
+        LedgerModel,
+        TicketModel,
+        TimeEntryModel,
+    )
 
     tables = table_definitions(load_template())
 
@@ -63,7 +70,7 @@ def test_models_match_the_template_tables():
                 for name, attr in model.get_attributes().items() if attr.is_hash_key or attr.is_range_key}
 
     pairs = {"AccountsTable": [AccountModel], "TicketsTable": [TicketModel, TimeEntryModel],
-             "LedgerTable": [LedgerModel], "ChargesTable": [ChargeModel]}
+             "LedgerTable": [LedgerModel], "ChargesTable": [ChargeModel], "IdempotencyTable": [IdempotencyModel]}
     for table, models in pairs.items():
         for model in models:
             assert model_keys(model) == keys(tables[table]["KeySchema"]), (table, model.__name__)

@@ -21,6 +21,7 @@ class Settings:
     tickets_table: str
     ledger_table: str
     charges_table: str
+    idempotency_table: str
     company_timezone: str
     business_hours: str
     holidays: frozenset[date]
@@ -51,6 +52,7 @@ def get_settings() -> Settings:
         tickets_table=_required("TICKETS_TABLE"),
         ledger_table=_required("LEDGER_TABLE"),
         charges_table=_required("CHARGES_TABLE"),
+        idempotency_table=_required("IDEMPOTENCY_TABLE"),
         company_timezone=timezone,
         business_hours=business_hours,
         holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),

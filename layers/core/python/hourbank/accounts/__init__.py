@@ -12,7 +12,7 @@ from hourbank.clock import Clock, SystemClock
 from hourbank.errors import InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
-from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, LedgerLine, write_account
+from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, Idempotency, LedgerLine, fingerprint, replay, write_account
 from hourbank.plans import catalogue
 from hourbank.store import AccountModel, LedgerModel, Retry, Tx, TxFailed, with_retries
 from hourbank.tickets.common import iso
@@ -96,6 +96,7 @@ def adjust(
     minutes: int,
     kind: str,
     reason: str,
+    idempotency_key: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> LedgerModel:
     """SPEC C6/P2: credits bought by phone (purchase), goodwill (grant) and corrections (adjustment),
@@ -110,14 +111,20 @@ def adjust(
     if not reason.strip():
         raise InvalidInput("reason: say why the balance changes")
 
+    idem = None
+    if idempotency_key:
+        idem = Idempotency("adjust", account_id, idempotency_key, fingerprint(minutes, kind, reason.strip()))
+
     def attempt() -> LedgerModel:
         account = get_account(actor, account_id)
         tx = Tx()
         entry = write_account(tx, account, line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject,
-                                                          note=reason.strip()))
+                                                          note=reason.strip()), idempotency=idem)
         try:
             tx.commit()
         except TxFailed as exc:
+            if idem is not None and "idempotency" in exc.refused:
+                return replay(idem)  # a retry: the first request's entry, nothing posted twice
             if exc.refused:
                 raise Retry() from exc
             raise

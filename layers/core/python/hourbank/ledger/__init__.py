@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from hourbank.store import AccountModel, LedgerModel, Tx
+from hourbank.errors import Conflict
+from hourbank.store import AccountModel, IdempotencyModel, LedgerModel, Tx
 
 # Kinds a ledger entry can have. Purchases, grants and adjustments are staff entries (SPEC C6, P2).
 PURCHASE = "purchase"
@@ -35,6 +36,38 @@ class LedgerLine:
     note: str | None = None
 
 
+IDEMPOTENCY_TTL_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A client's Idempotency-Key for one money request: ``op`` and ``scope`` keep keys of different
+    operations and accounts apart; ``fingerprint`` tells a retry from a different request."""
+
+    op: str
+    scope: str
+    key: str
+    fingerprint: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.op}#{self.scope}#{self.key}"
+
+
+def fingerprint(*parts: object) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def replay(idem: Idempotency) -> LedgerModel:
+    """The ledger entry an already-applied request produced (409 if the key was used for another one)."""
+    marker = IdempotencyModel.get(idem.id, consistent_read=True)
+    if marker.fingerprint != idem.fingerprint:
+        raise Conflict("this Idempotency-Key was already used for a different request")
+    return LedgerModel.get(marker.account_id, int(marker.ledger_seq), consistent_read=True)
+
+
 def entry_id(seq: int) -> str:
     return f"led_{seq:08d}"
 
@@ -47,6 +80,7 @@ def write_account(
     committed_delta: int = 0,
     actions: Sequence[Action] = (),
     condition: Condition | None = None,
+    idempotency: Idempotency | None = None,
 ) -> LedgerModel | None:
     """Add the account's update (and its ledger entry, when ``line`` moves the balance) to ``tx``.
 
@@ -76,6 +110,13 @@ def write_account(
             by=line.by,
         )
         tx.put("ledger", entry, condition=LedgerModel.seq.does_not_exist())
+        if idempotency is not None:
+            import time
+
+            tx.put("idempotency", IdempotencyModel(
+                idempotency.id, fingerprint=idempotency.fingerprint, account_id=account.account_id,
+                ledger_seq=seq, at=line.at, expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
+            ), condition=IdempotencyModel.id.does_not_exist())
         acts += [AccountModel.balance_minutes.set(balance_after), AccountModel.ledger_seq.set(seq)]
         cond = cond & (AccountModel.ledger_seq == int(account.ledger_seq))
         available_delta += line.minutes

@@ -7,12 +7,20 @@ here: botocore honours ``AWS_ENDPOINT_URL_DYNAMODB`` (DynamoDB Local) on its own
 
 from __future__ import annotations
 
-from hourbank.store.models import AccountModel, ChargeModel, LedgerModel, TicketModel, TimeEntryModel
+from hourbank.store.models import (
+    AccountModel,
+    ChargeModel,
+    IdempotencyModel,
+    LedgerModel,
+    TicketModel,
+    TimeEntryModel,
+)
 from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_bound, transact_get, with_retries
 
 __all__ = [
     "AccountModel",
     "ChargeModel",
+    "IdempotencyModel",
     "LedgerModel",
     "Retry",
     "TicketModel",

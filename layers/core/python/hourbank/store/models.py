@@ -194,9 +194,24 @@ class ChargeModel(Model):
     status = UnicodeAttribute(default="pending")
 
 
+class IdempotencyModel(Model):
+    """A request already applied: the Idempotency-Key's marker and what it produced."""
+
+    class Meta:
+        table_name = "unbound-idempotency"
+
+    id = UnicodeAttribute(hash_key=True)  # <operation>#<scope>#<key>
+    fingerprint = UnicodeAttribute()  # hash of the request, so a key reused for another request is a 409
+    account_id = UnicodeAttribute()
+    ledger_seq = NumberAttribute()
+    at = UnicodeAttribute()
+    expiration = NumberAttribute()  # epoch seconds: the table's TTL
+
+
 MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "tickets_table": TicketModel,
     "ledger_table": LedgerModel,
     "charges_table": ChargeModel,
+    "idempotency_table": IdempotencyModel,
 }

@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 from hourbank.clock import Clock, SystemClock
 from hourbank.errors import Conflict, InvalidInput
 from hourbank.identity import BILLING, TECHNICIANS, Actor
-from hourbank.ledger import CONSUMPTION, CREDIT_BACK, LedgerLine, write_account
+from hourbank.ledger import CONSUMPTION, CREDIT_BACK, Idempotency, LedgerLine, fingerprint, replay, write_account
 from hourbank.plans import get_plan
 from hourbank.rating import price_minor
 from hourbank.settings import get_settings
@@ -165,7 +165,7 @@ def settle_awaiting(account_id: str, *, clock: Clock = SYSTEM_CLOCK) -> list[Clo
     return done
 
 
-def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *,
+def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idempotency_key: str | None = None,
                 clock: Clock = SYSTEM_CLOCK) -> LedgerModel:
     """SPEC C6 (seed 001: time lost to a vendor's bug is credited back): a new ledger entry with a
     reason, never an edit; at most what the ticket consumed, across all its credit-backs."""
@@ -175,13 +175,25 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *,
     if not reason.strip():
         raise InvalidInput("reason: say why the time is credited back")
 
+    idem = None
+    if idempotency_key:
+        idem = Idempotency("credit_back", ticket_id, idempotency_key, fingerprint(minutes, reason.strip()))
+
     def attempt() -> LedgerModel:
         ticket, account = load(actor, ticket_id)
         tx = Tx()
-        entry = add_credit_back(tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now())
+        try:
+            entry = add_credit_back(tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(),
+                                    idempotency=idem)
+        except InvalidInput:
+            if idem is not None and _applied(idem):
+                return replay(idem)  # the first request used up what could be credited: it is this one
+            raise
         try:
             tx.commit()
         except TxFailed as exc:
+            if idem is not None and "idempotency" in exc.refused:
+                return replay(idem)
             if exc.refused:
                 raise Retry() from exc
             raise
@@ -192,8 +204,18 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *,
     return entry
 
 
+def _applied(idem: Idempotency) -> bool:
+    from hourbank.store import IdempotencyModel
+
+    try:
+        IdempotencyModel.get(idem.id, consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
+
+
 def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes: int, note: str, by: str,
-                    now: datetime) -> LedgerModel:
+                    now: datetime, idempotency: Idempotency | None = None) -> LedgerModel:
     """Add a credit-back to ``tx``: the ticket's running credit-back total (conditioned on the value read,
     so two credit-backs can never together exceed the consumption) and the ledger entry (C7)."""
     if ticket.status != "closed":
@@ -208,6 +230,6 @@ def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes:
     tx.update("ticket", ticket, [TicketModel.credited_back_minutes.set(already + minutes)],
               condition=TicketModel.credited_back_minutes == already)
     entry = write_account(tx, account, line=LedgerLine(minutes, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id,
-                                                      note=note))
+                                                      note=note), idempotency=idempotency)
     assert entry is not None
     return entry
