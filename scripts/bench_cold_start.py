@@ -87,7 +87,7 @@ CHILD_INVOKE = VM_HWM + """
 import importlib, json, resource, sys, time
 event = json.loads(sys.stdin.read())
 
-class Context:  # what tests.support.lambda_client.FakeContext offers
+class Context:  # what Lambda's context offers handlers
     function_name = "bench"
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:bench"
@@ -269,8 +269,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
 
     # Build the exact events LambdaClient would send, without invoking anything.
     captured: list[dict] = []
-    real_load = lc.load_handler
-    lc.load_handler = lambda route: lambda event, ctx: captured.append(event) or {"statusCode": 200, "body": ""}
+    real_invoke = lc.invoke
+    lc.invoke = lambda route, event: captured.append(event) or {"statusCode": 200, "body": ""}
     try:
         def event_of(call: Any) -> dict:
             captured.clear()
@@ -292,7 +292,7 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
                                      for t in to_close]),
         }
     finally:
-        lc.load_handler = real_load
+        lc.invoke = real_invoke
     events: dict[str, list[dict]] = {}
     for function in functions:
         label, evs = requests.get(function.name, ("", []))

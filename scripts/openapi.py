@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "core" / "python"), str(ROOT)]
 
-from tests.support.lambda_client import load_handler, routes  # noqa: E402
+from scripts.localdev.lambda_runtime import functions, import_handler_module  # noqa: E402
+from tests.support.lambda_client import routes  # noqa: E402
 
 TITLE = "Hourbank API"
 VERSION = "0.1.0"
@@ -26,12 +27,9 @@ def build() -> dict:
                  "components": {"schemas": {}, "securitySchemes": {
                      "CognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
                  "security": [{"CognitoJwt": []}]}
-    seen: set[str] = set()
-    for route in routes():
-        if route.function in seen:
-            continue
-        seen.add(route.function)
-        module = sys.modules.get(f"fn_{route.function}") or _module_of(route)
+    specs = functions(strict=False)
+    for function in sorted({route.function for route in routes()}):
+        module = import_handler_module(specs[function], f"openapi_{function}")
         part = json.loads(module.app.get_openapi_json_schema(title=TITLE, version=VERSION))
         for path, ops in part.get("paths", {}).items():
             doc["paths"].setdefault(path, {}).update(ops)
@@ -39,11 +37,6 @@ def build() -> dict:
     doc["paths"] = dict(sorted(doc["paths"].items()))
     doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
     return doc
-
-
-def _module_of(route):
-    load_handler(route)
-    return sys.modules[f"fn_{route.function}"]
 
 
 def render() -> str:

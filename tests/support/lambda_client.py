@@ -6,14 +6,11 @@ Routing comes from template.yaml, so a route the template does not declare canno
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from scripts.localdev.template import load_template
@@ -58,31 +55,28 @@ def routes(template: dict | None = None) -> list[Route]:
     return out
 
 
-_modules: dict[str, ModuleType] = {}
+_specs: dict | None = None
 
 
-def load_handler(route: Route):
-    module_name, func = route.handler.rsplit(".", 1)
-    key = f"fn_{route.function}"
-    if key not in _modules:
-        path = ROOT / route.code_uri / f"{module_name}.py"
-        spec = importlib.util.spec_from_file_location(key, path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-        _modules[key] = module
-    return getattr(_modules[key], func)
+def spec_of(route: Route):
+    """The function behind a route, run through the local stack's runtime: each concurrent call gets an
+    execution environment of its own, as in Lambda (one request at a time per environment)."""
+    global _specs
+    if _specs is None:
+        from scripts.localdev.lambda_runtime import functions
+
+        _specs = functions(strict=False)
+    return _specs[route.function]
 
 
-class FakeContext:
-    function_name = "test"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:test"
-    aws_request_id = "req"
+def invoke(route: Route, event: dict) -> dict:
+    from scripts.localdev.lambda_runtime import InvocationError
+    from scripts.localdev.lambda_runtime import invoke as run
 
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+    try:
+        return run(spec_of(route), event, source="test")
+    except InvocationError as exc:
+        raise exc.cause from None  # a test sees the handler's own exception, as a 500 would hide it
 
 
 def claims(role: str, account_id: str | None = None, sub: str | None = None) -> dict:
@@ -141,7 +135,7 @@ class LambdaClient:
         route, params = self.match(method, path)
         text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
         event = http_event(route, path, params, text, claims=as_, headers=headers, query=query)
-        response = load_handler(route)(event, FakeContext())
+        response = invoke(route, event)
         raw = response.get("body")
         try:
             decoded = json.loads(raw) if raw else None

@@ -1,0 +1,239 @@
+"""The whole template on one machine, no AWS account, no Docker, no network:
+
+    python scripts/local.py up [--fresh] [--in-memory] [--seed] [--port 3000]
+    python scripts/local.py run-schedule NAME --at 2026-12-01T00:05   # fire one schedule now
+    python scripts/local.py schedules                                  # list them
+
+`up` starts DynamoDB Local (data kept in .local/dynamodb between runs; --fresh starts clean,
+--in-memory keeps nothing), creates the template's tables, serves every HttpApi route on
+http://127.0.0.1:3000 (JWT checked like API Gateway; tokens from scripts/dev_token.py), polls every
+DynamoDB stream event source, fires every schedule on its cron, and with --seed loads demo data.
+
+Settings come from the environment when set: HOURBANK_PORT, HOURBANK_HOST, and any variable the
+functions read (COMPANY_TIMEZONE, BUSINESS_HOURS, HOLIDAYS, ...) overrides the template's value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+STATE_DIR = ROOT / ".local"
+STATE_FILE = STATE_DIR / "stack.json"
+PREFIX = "hourbank"
+
+log = logging.getLogger("localstack")
+
+
+def _local_aws_env() -> None:
+    # Local credentials for DynamoDB Local only; never the developer's real ones.
+    os.environ["AWS_ACCESS_KEY_ID"] = "local"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
+
+
+def _specs(table_names: dict[str, str]):
+    from scripts.localdev.lambda_runtime import apply_environment, functions
+
+    specs = functions(table_names=table_names)
+    table_vars = {k for s in specs.values() for k, v in s.environment.items() if v in table_names.values()}
+    for spec in specs.values():
+        for key in list(spec.environment):
+            if key not in table_vars and key in os.environ:
+                spec.environment[key] = os.environ[key]  # the caller's setting wins over the template
+    apply_environment(specs)
+    from hourbank import store
+    from hourbank.settings import get_settings
+
+    get_settings.cache_clear()
+    store.bind()
+    return specs
+
+
+class Stack:
+    """Engine + tables + gateway + stream pollers + scheduler, started and stopped together."""
+
+    def __init__(self, *, port: int, host: str = "127.0.0.1", data_dir: Path | None, fresh: bool = False,
+                 dlq_dir: Path | None = None, run_cron: bool = True) -> None:
+        self.port, self.host, self.data_dir, self.fresh = port, host, data_dir, fresh
+        self.dlq_dir = dlq_dir or STATE_DIR / "dead-letters"
+        self.run_cron = run_cron
+        self.engine = self.gateway = self.pollers = self.scheduler = None
+        self.specs: dict = {}
+        self.tables: dict[str, str] = {}
+
+    def start(self) -> Stack:
+        import boto3
+
+        from scripts.localdev import dynamodb_local
+        from scripts.localdev.template import create_tables
+
+        _local_aws_env()
+        if self.data_dir is not None:
+            if self.fresh and self.data_dir.exists():
+                shutil.rmtree(self.data_dir)
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = dynamodb_local.start(in_memory=self.data_dir is None, db_path=self.data_dir)
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = self.engine.endpoint
+        client = boto3.client("dynamodb")
+        self.tables = create_tables(client, PREFIX)
+        self.specs = _specs(self.tables)
+
+        from scripts.localdev import gateway, schedules, streams
+
+        self.gateway = gateway.start(self.specs, host=self.host, port=self.port)
+        self.dlq_dir.mkdir(parents=True, exist_ok=True)
+        self.pollers = streams.start_pollers(self.specs, client, self.tables, self.dlq_dir,
+                                             on_dead_letter=lambda entry: log.warning("dead letter: %s",
+                                                                                      json.dumps(entry)[:300]))
+        self.scheduler = schedules.Scheduler(self.specs)
+        if self.run_cron:
+            self.scheduler.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.gateway.url
+
+    def stop(self) -> None:
+        for part in (self.scheduler, self.pollers, self.gateway, self.engine):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:  # keep stopping the rest
+                    log.exception("while stopping %s", type(part).__name__)
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    data_dir = None if args.in_memory else STATE_DIR / "dynamodb"
+    stack = Stack(port=args.port, host=args.host, data_dir=data_dir, fresh=args.fresh).start()
+    STATE_DIR.mkdir(exist_ok=True)
+    STATE_FILE.write_text(json.dumps({"endpoint": stack.engine.endpoint, "url": stack.url, "prefix": PREFIX,
+                                      "pid": os.getpid(), "tables": stack.tables}, indent=2))
+    ready = time.perf_counter() - started
+    print(f"Hourbank local stack ready in {ready:.1f} s")
+    print(f"  API            {stack.url}")
+    print(f"  DynamoDB Local {stack.engine.endpoint} ({'in memory' if data_dir is None else data_dir})")
+    print(f"  functions      {', '.join(stack.specs)}")
+    print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")
+    print(f"  dead letters   {stack.dlq_dir}")
+    print("  tokens         python scripts/dev_token.py --role technician|billing|customer [--account ID]")
+    if args.seed:
+        from scripts.localdev.seed import seed
+
+        print(seed(stack.url, state=None if data_dir is None else data_dir / "seed.json"))
+    sys.stdout.flush()
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    try:
+        stopping.wait()
+    finally:
+        print("stopping…")
+        stack.stop()
+        STATE_FILE.unlink(missing_ok=True)
+    return 0
+
+
+def _at(text: str, tz: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
+
+
+def cmd_run_schedule(args: argparse.Namespace) -> int:
+    """Fire one schedule against the running stack's engine (or a persisted one, started for the call)."""
+    from scripts.localdev import schedules
+
+    _local_aws_env()
+    engine = None
+    if STATE_FILE.exists():
+        state = json.loads(STATE_FILE.read_text())
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = state["endpoint"]
+        tables = state["tables"]
+    else:
+        import boto3
+
+        from scripts.localdev import dynamodb_local
+        from scripts.localdev.template import create_tables
+
+        data_dir = STATE_DIR / "dynamodb"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        engine = dynamodb_local.start(in_memory=False, db_path=data_dir)
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
+        tables = create_tables(boto3.client("dynamodb"), PREFIX)
+    try:
+        specs = _specs(tables)
+        scheduler = schedules.Scheduler(specs)
+        if args.name not in scheduler.names():
+            print(f"no schedule {args.name!r}; the template has: {', '.join(scheduler.names()) or 'none'}",
+                  file=sys.stderr)
+            return 2
+        at = _at(args.at, os.environ.get("COMPANY_TIMEZONE", "UTC")) if args.at else datetime.now(UTC)
+        result = scheduler.fire(args.name, at)
+        print(json.dumps(result, indent=2, default=str))
+        return 0
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
+def cmd_schedules(_args: argparse.Namespace) -> int:
+    from scripts.localdev import schedules
+    from scripts.localdev.lambda_runtime import functions
+
+    for name in schedules.Scheduler(functions()).names():
+        print(name)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("HOURBANK_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    parser = argparse.ArgumentParser(prog="scripts/local.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    up = sub.add_parser("up", help="start the whole stack (the default)")
+    up.add_argument("--port", type=int, default=int(os.environ.get("HOURBANK_PORT", "3000")))
+    up.add_argument("--host", default=os.environ.get("HOURBANK_HOST", "127.0.0.1"))
+    up.add_argument("--fresh", action="store_true", help="delete the kept data first")
+    up.add_argument("--in-memory", action="store_true", help="keep no data between runs")
+    up.add_argument("--seed", action="store_true", help="load demo accounts, tickets and time")
+    run = sub.add_parser("run-schedule", help="fire one schedule now, as if at --at")
+    run.add_argument("name")
+    run.add_argument("--at", help="ISO time, e.g. 2026-12-01T00:05 (company timezone unless an offset is given)")
+    sub.add_parser("schedules", help="list the template's schedules")
+    args = parser.parse_args(argv if argv is not None else (sys.argv[1:] or ["up"]))
+    if args.command in (None, "up"):
+        if args.command is None:
+            args = parser.parse_args(["up"])
+        return cmd_up(args)
+    if args.command == "run-schedule":
+        return cmd_run_schedule(args)
+    return cmd_schedules(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
