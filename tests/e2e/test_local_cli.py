@@ -1,0 +1,102 @@
+"""The README's run command as a newcomer uses it: start the stack, follow what it prints, stop it.
+Also the one-shot tools it names: scripts/dev_token.py, scripts/invoke, run-schedule."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.http_client import request
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture
+def stack(tmp_path):
+    port = _free_port()
+    out = tmp_path / "stdout.txt"
+    with out.open("w") as sink:
+        process = subprocess.Popen(  # noqa: S603 - our own script
+            [sys.executable, "scripts/local.py", "up", "--in-memory", "--seed", "--port", str(port)],
+            cwd=ROOT, env=_env(), stdout=sink, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 90
+        while "Try:" not in out.read_text():
+            assert process.poll() is None, out.read_text()
+            assert time.monotonic() < deadline, "stack not ready in 90 s:\n" + out.read_text()
+            time.sleep(0.2)
+        time.sleep(0.5)  # the rest of the guide
+        yield process, out.read_text(), f"http://127.0.0.1:{port}"
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
+    process, guide, url = stack
+    assert re.search(r"ready in \d+\.\d s", guide)
+    assert f"API            {url}" in guide
+    member = re.search(r"^\s+member\s+(acc_\S+)", guide, re.M).group(1)
+    customer = re.search(r"export CUSTOMER=(\S+)", guide).group(1)
+    tech = re.search(r"export TECH=(\S+)", guide).group(1)
+    reply = request(url, "GET", f"/accounts/{member}", token=customer)
+    assert reply.status == 200 and reply.body["name"] == "Acme Dental"
+    # The demo member's urgent ticket was rated emergency (x2) and closed: 90 min -> 180 consumed.
+    ledger = request(url, "GET", f"/accounts/{member}/ledger", token=customer).body["items"]
+    assert [e["kind"] for e in ledger][-2:] == ["consumption", "purchase"]
+    assert request(url, "GET", f"/accounts/{member}", token=customer + "x").status == 401
+    other = re.search(r"^\s+non_member\s+(acc_\S+)", guide, re.M).group(1)
+    assert request(url, "GET", f"/accounts/{other}", token=customer).status == 404
+    made = request(url, "POST", "/tickets", {"account_id": other, "title": "Printer jam", "priority": "low"},
+                   token=tech)
+    assert made.status == 201
+    os.killpg(process.pid, signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+
+
+def test_dev_token_is_accepted_by_the_gateway_verifier():
+    printed = subprocess.run(  # noqa: S603
+        [sys.executable, "scripts/dev_token.py", "--role", "customer", "--account", "acc_demo"],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, check=True).stdout.strip()
+    from scripts.localdev import jwt_local
+
+    claims = jwt_local.verify(printed)
+    assert claims["custom:account_id"] == "acc_demo" and "customers" in str(claims["cognito:groups"])
+
+
+def test_invoke_runs_one_function_with_one_event_like_sam_local_invoke():
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "scripts/invoke", "PostTimeEntryFunction", "events/post_time_entry-as-customer-forbidden.json"],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["statusCode"] == 403 and "technicians" in json.loads(result["body"])["error"]["message"]
+    assert "PostTimeEntryFunction" in done.stderr  # the one-line invocation log
+
+
+def test_run_schedule_names_what_the_template_has():
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "scripts/local.py", "run-schedule", "NoSuchSchedule", "--at", "2026-12-01T00:05"],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no schedule 'NoSuchSchedule'" in done.stderr
