@@ -39,7 +39,7 @@ def stack(tmp_path):
     port = _free_port()
     out = tmp_path / "stdout.txt"
     with out.open("w") as sink:
-        process = subprocess.Popen(  # noqa: S603 - our own script
+        process = subprocess.Popen(
             [sys.executable, "scripts/local.py", "up", "--in-memory", "--seed", "--port", str(port)],
             cwd=ROOT, env=_env(), stdout=sink, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 90
@@ -76,7 +76,7 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
 
 
 def test_dev_token_is_accepted_by_the_gateway_verifier():
-    printed = subprocess.run(  # noqa: S603
+    printed = subprocess.run(
         [sys.executable, "scripts/dev_token.py", "--role", "customer", "--account", "acc_demo"],
         cwd=ROOT, env=_env(), capture_output=True, text=True, check=True).stdout.strip()
     from scripts.localdev import jwt_local
@@ -86,8 +86,9 @@ def test_dev_token_is_accepted_by_the_gateway_verifier():
 
 
 def test_invoke_runs_one_function_with_one_event_like_sam_local_invoke():
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "scripts/invoke", "PostTimeEntryFunction", "events/post_time_entry-as-customer-forbidden.json"],
+    done = subprocess.run(
+        [sys.executable, "scripts/invoke", "PostTimeEntryFunction",
+         "events/post_time_entry-as-customer-forbidden.json"],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -96,7 +97,7 @@ def test_invoke_runs_one_function_with_one_event_like_sam_local_invoke():
 
 
 def test_run_schedule_names_what_the_template_has():
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "scripts/local.py", "run-schedule", "NoSuchSchedule", "--at", "2026-12-01T00:05"],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "no schedule 'NoSuchSchedule'" in done.stderr
