@@ -56,6 +56,7 @@ def test_models_match_the_template_tables():
         ChargeModel,
         IdempotencyModel,
         LedgerModel,
+        OrderModel,
         TicketModel,
         TimeEntryModel,
     )
@@ -70,7 +71,8 @@ def test_models_match_the_template_tables():
                 for name, attr in model.get_attributes().items() if attr.is_hash_key or attr.is_range_key}
 
     pairs = {"AccountsTable": [AccountModel], "TicketsTable": [TicketModel, TimeEntryModel],
-             "LedgerTable": [LedgerModel], "ChargesTable": [ChargeModel], "IdempotencyTable": [IdempotencyModel]}
+             "LedgerTable": [LedgerModel], "ChargesTable": [ChargeModel], "IdempotencyTable": [IdempotencyModel],
+             "OrdersTable": [OrderModel]}
     for table, models in pairs.items():
         for model in models:
             assert model_keys(model) == keys(tables[table]["KeySchema"]), (table, model.__name__)

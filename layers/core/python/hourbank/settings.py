@@ -22,6 +22,7 @@ class Settings:
     ledger_table: str
     charges_table: str
     idempotency_table: str
+    orders_table: str
     company_timezone: str
     business_hours: str
     holidays: frozenset[date]
@@ -53,6 +54,7 @@ def get_settings() -> Settings:
         ledger_table=_required("LEDGER_TABLE"),
         charges_table=_required("CHARGES_TABLE"),
         idempotency_table=_required("IDEMPOTENCY_TABLE"),
+        orders_table=_required("ORDERS_TABLE"),
         company_timezone=timezone,
         business_hours=business_hours,
         holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),

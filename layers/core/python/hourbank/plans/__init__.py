@@ -51,12 +51,22 @@ class Plan(BaseModel):
         return self.at_zero == "stop"
 
 
+class BulkDiscount(BaseModel):
+    """SPEC P1 (seed 001): one order of at least ``min_minutes`` gets ``percent`` off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_minutes: int = Field(gt=0)
+    percent: int = Field(ge=0, le=100)
+
+
 class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     plans: dict[str, Plan]
+    bulk_discount: BulkDiscount = BulkDiscount(min_minutes=600, percent=5)
 
     def plan(self, plan_id: str) -> Plan:
         return self.plans[plan_id]

@@ -12,6 +12,7 @@ from hourbank.store.models import (
     ChargeModel,
     IdempotencyModel,
     LedgerModel,
+    OrderModel,
     TicketModel,
     TimeEntryModel,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "ChargeModel",
     "IdempotencyModel",
     "LedgerModel",
+    "OrderModel",
     "Retry",
     "TicketModel",
     "TimeEntryModel",

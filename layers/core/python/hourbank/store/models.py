@@ -208,10 +208,41 @@ class IdempotencyModel(Model):
     expiration = NumberAttribute()  # epoch seconds: the table's TTL
 
 
+class OrderModel(Model):
+    """A top-up order (SPEC O1/O6): priced when placed, credited only when the payment provider says it
+    is paid (O2), debited again by refunds and disputes (O3). Per payment (``payments`` map, keyed by
+    the payment object's id) it keeps what was credited and what was taken back."""
+
+    class Meta:
+        table_name = "unbound-orders"
+
+    order_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # one_time | recurring
+    minutes = NumberAttribute()
+    rate_minor = NumberAttribute()
+    discount_minor = NumberAttribute(default=0)
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute(default="pending")  # pending | paid | failed | refunded | disputed
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    checkout_session_id = UnicodeAttribute(null=True)
+    checkout_url = UnicodeAttribute(null=True)
+    credited_minutes = NumberAttribute(default=0)
+    debited_minutes = NumberAttribute(default=0)
+    # payment ref -> {"credited": minutes, "debited": minutes, "refunded_minor": cumulative amount}
+    payments = MapAttribute(default=dict)
+    # refunds that arrived before their payment: payment ref -> cumulative amount refunded (minor)
+    pending_refunds = MapAttribute(default=dict)
+    review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
+
+
 MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "tickets_table": TicketModel,
     "ledger_table": LedgerModel,
     "charges_table": ChargeModel,
     "idempotency_table": IdempotencyModel,
+    "orders_table": OrderModel,
 }

@@ -1,0 +1,109 @@
+"""Top-up orders (SPEC O1, O6, P1): priced by the plan, recorded as pending, sent to checkout. Credits
+land only when the payment provider says the order is paid (``hourbank.orders.settlement``)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Protocol
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.errors import Conflict, InvalidInput, NotFound
+from hourbank.identity import BILLING, Actor
+from hourbank.ids import new_id
+from hourbank.orders.pricing import Quote, quote
+from hourbank.plans import catalogue, get_plan
+from hourbank.store import AccountModel, OrderModel
+from hourbank.tickets.common import iso
+
+SYSTEM_CLOCK = SystemClock()
+
+
+class CheckoutPort(Protocol):
+    """The payment provider's hosted checkout (Stripe Checkout in AWS, a local page locally)."""
+
+    def create_checkout(self, order: OrderModel, account: AccountModel) -> tuple[str, str]:
+        """Returns (session id, URL to send the buyer to). Must be idempotent per order."""
+        ...
+
+
+def create_order(
+    actor: Actor | None,
+    *,
+    checkout: CheckoutPort,
+    hours: object,
+    kind: str = "one_time",
+    account_id: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    idempotency_key: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[OrderModel, Quote]:
+    """An order for an existing account (its owner or billing) or for a new customer (name and e-mail:
+    a non-member account is opened for them). A repeated submission with the same idempotency key
+    returns the same order."""
+    if account_id:
+        if actor is None:
+            raise NotFound("account not found")  # ordering for an account needs its owner's identity
+        actor.require_visible(account_id, "account")
+        if not (actor.is_customer or BILLING in actor.roles):
+            raise NotFound("account not found")
+        try:
+            account = AccountModel.get(account_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("account not found") from None
+    elif name and email:
+        account = None
+    else:
+        raise InvalidInput("account_id: give an account_id, or a name and email for a new customer")
+    plan = get_plan(account.plan if account else "non_member")
+    priced = quote(catalogue(), plan, hours, kind)
+    order_id = new_id("ord")
+    if idempotency_key:
+        scope = account_id or f"{(email or '').lower()}"
+        order_id = "ord_k" + hashlib.sha256(f"{scope}\0{idempotency_key}".encode()).hexdigest()[:26]
+        existing = _existing(order_id, priced, account_id)
+        if existing is not None:
+            return _with_checkout(existing, checkout), priced
+    now = iso(clock.now())
+    if account is None:
+        account = AccountModel(new_id("acc"), name=name, email=email, plan="non_member",
+                               plan_version=catalogue().version, currency=catalogue().currency,
+                               created_at=now, created_by="order-form")
+        account.save(condition=AccountModel.account_id.does_not_exist())
+    order = OrderModel(order_id, account_id=account.account_id, kind=kind, minutes=priced.minutes,
+                       rate_minor=priced.rate_minor, discount_minor=priced.discount_minor,
+                       amount_minor=priced.amount_minor, currency=priced.currency, created_at=now,
+                       created_by=actor.subject if actor else None)
+    try:
+        order.save(condition=OrderModel.order_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        existing = _existing(order_id, priced, account_id)
+        assert existing is not None
+        order = existing
+    return _with_checkout(order, checkout), priced
+
+
+def _with_checkout(order: OrderModel, checkout: CheckoutPort) -> OrderModel:
+    """Create the checkout once; a retry after a crash between the order and its checkout finishes it
+    (the port is idempotent per order, e.g. Stripe's idempotency key derived from the order id)."""
+    if not order.checkout_url:
+        account = AccountModel.get(order.account_id, consistent_read=True)
+        session_id, url = checkout.create_checkout(order, account)
+        order.update([OrderModel.checkout_session_id.set(session_id), OrderModel.checkout_url.set(url)])
+    return order
+
+
+def _existing(order_id: str, priced: Quote, account_id: str | None) -> OrderModel | None:
+    try:
+        order = OrderModel.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    same = (int(order.minutes), order.kind, int(order.amount_minor)) == (priced.minutes, priced.kind,
+                                                                          priced.amount_minor)
+    if not same or (account_id and order.account_id != account_id):
+        raise Conflict("this idempotency key was already used for a different order")
+    return order

@@ -1,0 +1,62 @@
+"""What a top-up order costs (SPEC O1, P1, O6, U2): the plan's rate for the kind of order, the bulk
+discount, in integer minor units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from hourbank.errors import InvalidInput
+from hourbank.plans import Catalogue, Plan
+from hourbank.rating import price_minor
+
+MIN_HOURS = Decimal(1)
+MAX_HOURS = Decimal(500)
+STEP_HOURS = Decimal("0.5")
+KINDS = ("one_time", "recurring")
+
+
+@dataclass(frozen=True)
+class Quote:
+    minutes: int
+    rate_minor: int  # per hour
+    gross_minor: int
+    discount_minor: int
+    amount_minor: int
+    currency: str
+    kind: str
+
+
+def parse_hours(hours: object) -> Decimal:
+    """SPEC P1: at least 1 h, in 30-minute steps; at most 500 h in one order."""
+    try:
+        value = Decimal(str(hours))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput("hours: must be a number such as 2 or 2.5") from None
+    if isinstance(hours, bool) or not value.is_finite():
+        raise InvalidInput("hours: must be a number such as 2 or 2.5")
+    if value < MIN_HOURS or value > MAX_HOURS:
+        raise InvalidInput(f"hours: must be between {MIN_HOURS} and {MAX_HOURS}")
+    if value % STEP_HOURS:
+        raise InvalidInput("hours: must be in half-hour steps (e.g. 1, 1.5, 2)")
+    return value
+
+
+def quote(catalogue: Catalogue, plan: Plan, hours: object, kind: str) -> Quote:
+    if kind not in KINDS:
+        raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}")
+    minutes = int(parse_hours(hours) * 60)
+    if kind == "recurring":
+        if plan.recurring_rate_minor is None:
+            raise InvalidInput(f"kind: recurring pre-pay is for members; the {plan.title} plan cannot have it")
+        rate = plan.recurring_rate_minor  # SPEC O6: members' recurring rate (20% off)
+    else:
+        if plan.prepay_rate_minor is None:
+            raise InvalidInput(f"hours: the {plan.title} plan does not sell pre-paid time")
+        rate = plan.prepay_rate_minor
+    gross = price_minor(rate, minutes)
+    bulk = catalogue.bulk_discount
+    discount = 0
+    if minutes >= bulk.min_minutes and bulk.percent:
+        discount = (gross * bulk.percent * 2 + 100) // 200  # U2: half-up, once
+    return Quote(minutes, rate, gross, discount, gross - discount, catalogue.currency, kind)

@@ -1,0 +1,191 @@
+"""Settling payments against orders (SPEC O1-O3, C3, C7): credits land only when the provider says an
+order is paid, once per payment object however often and in whatever order its events arrive; refunds
+and disputes take back what that payment bought.
+
+Exactly-once comes from the ledger transaction itself: each credit or debit carries an idempotency
+marker (``payment#<ref>``, ``refund#<charge>#<cumulative amount>``, ``dispute#<id>``) written in the same
+TransactWriteItems as the ledger entry, so two deliveries of one payment - even as two different event
+types (checkout.session.completed and invoice.paid for one invoice) - can never both credit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
+from hourbank.store import AccountModel, OrderModel, Retry, Tx, TxFailed, with_retries
+from hourbank.tickets.common import iso
+
+PURCHASE = "purchase"
+REFUND = "refund"
+DISPUTE = "dispute"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What an event did: ``credited``/``debited`` minutes now, or why it did nothing."""
+
+    outcome: str  # credited | debited | duplicate | deferred | review | ignored
+    order_id: str | None = None
+    minutes: int = 0
+    detail: str = ""
+
+
+def _order(order_id: str | None) -> OrderModel | None:
+    if not order_id:
+        return None
+    try:
+        return OrderModel.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def flag_for_review(order: OrderModel, reason: str) -> None:
+    """Keep the reason on the order for a person to look at; nothing is credited."""
+    if reason not in (order.review or []):
+        order.update([OrderModel.review.set([*(order.review or []), reason])])
+
+
+def _payment(order: OrderModel, ref: str) -> dict:
+    payments = order.payments.as_dict() if order.payments is not None else {}
+    return dict(payments.get(ref) or {})
+
+
+def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, currency: str, at: datetime,
+                ) -> Settlement:
+    """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once."""
+    order = _order(order_id)
+    if order is None:
+        return Settlement("review", order_id, detail="no such order")
+    if int(amount_minor) != int(order.amount_minor) or currency.upper() != order.currency:
+        reason = (f"paid {amount_minor} {currency.upper()} for an order of {int(order.amount_minor)} "
+                  f"{order.currency} ({payment_ref})")
+        flag_for_review(order, reason)
+        return Settlement("review", order.order_id, detail=reason)
+    idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
+
+    def attempt() -> Settlement:
+        current = _order(order.order_id)
+        assert current is not None
+        if payment_ref in (current.payments.as_dict() if current.payments is not None else {}):
+            return Settlement("duplicate", current.order_id, detail=payment_ref)
+        account = AccountModel.get(current.account_id, consistent_read=True)
+        minutes = int(current.minutes)
+        tx = Tx()
+        write_account(tx, account, idempotency=idem, line=LedgerLine(
+            minutes, PURCHASE, iso(at), "stripe", ref=current.order_id,
+            note=f"order {current.order_id} paid ({payment_ref})"))
+        tx.update("order", current, [
+            OrderModel.status.set("paid" if current.status == "pending" else current.status),
+            OrderModel.credited_minutes.add(minutes),
+            OrderModel.payments[payment_ref].set({"credited": minutes, "debited": 0, "refunded_minor": 0,
+                                                  "at": iso(at)}),
+        ], condition=OrderModel.payments[payment_ref].does_not_exist())
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if "idempotency" in exc.refused or "order" in exc.refused:
+                return Settlement("duplicate", current.order_id, detail=payment_ref)
+            if exc.refused:
+                raise Retry() from exc
+            raise
+        return Settlement("credited", current.order_id, minutes)
+
+    result = with_retries(attempt)
+    if result.outcome == "credited":
+        pending = (order.pending_refunds.as_dict() if order.pending_refunds is not None else {}).get(payment_ref)
+        if pending:  # a refund that arrived before its payment (O2: any order of events)
+            settle_refund(order.order_id, payment_ref=payment_ref, charge_ref=payment_ref,
+                          refunded_minor=int(pending), at=at)
+        _complete_waiting(order.account_id)
+    return result
+
+
+def settle_failed(order_id: str | None, *, payment_ref: str) -> Settlement:
+    """An asynchronous payment failed: nothing to credit; the order says so (unless already paid)."""
+    order = _order(order_id)
+    if order is None:
+        return Settlement("review", order_id, detail="no such order")
+    if order.status == "pending":
+        order.update([OrderModel.status.set("failed")], condition=OrderModel.status == "pending")
+    return Settlement("ignored", order.order_id, detail=f"payment failed ({payment_ref})")
+
+
+def settle_refund(order_id: str | None, *, payment_ref: str, charge_ref: str, refunded_minor: int,
+                  at: datetime) -> Settlement:
+    """SPEC O3: a refund takes back the credits its share of the payment bought. ``refunded_minor`` is
+    the charge's cumulative refunded amount, so events for partial refunds may arrive in any order."""
+    return _take_back(order_id, payment_ref=payment_ref, marker=f"{charge_ref}#{int(refunded_minor)}",
+                      refunded_minor=int(refunded_minor), kind=REFUND, flag="refunded", at=at)
+
+
+def settle_dispute(order_id: str | None, *, payment_ref: str, dispute_ref: str, at: datetime) -> Settlement:
+    """SPEC O3: a dispute (chargeback) takes back everything the payment bought; the account is flagged."""
+    return _take_back(order_id, payment_ref=payment_ref, marker=dispute_ref, refunded_minor=None,
+                      kind=DISPUTE, flag="payment_disputed", at=at)
+
+
+def _take_back(order_id: str | None, *, payment_ref: str, marker: str, refunded_minor: int | None, kind: str,
+               flag: str, at: datetime) -> Settlement:
+    order = _order(order_id)
+    if order is None:
+        return Settlement("review", order_id, detail="no such order")
+    idem = Idempotency(kind, "stripe", marker, fingerprint(order.order_id, payment_ref))
+
+    def attempt() -> Settlement:
+        current = _order(order.order_id)
+        assert current is not None
+        paid = _payment(current, payment_ref)
+        if not paid:
+            if refunded_minor is None:
+                amount = int(current.amount_minor)  # a dispute takes back the whole payment
+            else:
+                amount = refunded_minor
+            known = (current.pending_refunds.as_dict() if current.pending_refunds is not None else {})
+            if int(known.get(payment_ref, 0)) >= amount:
+                return Settlement("duplicate", current.order_id, detail=marker)
+            current.update([OrderModel.pending_refunds[payment_ref].set(amount)])
+            return Settlement("deferred", current.order_id, detail="refund before payment: applied when paid")
+        credited, debited = int(paid["credited"]), int(paid.get("debited", 0))
+        if refunded_minor is None:
+            target = credited
+        else:  # the refunded share of what this payment bought, in whole minutes, never more than credited
+            target = min(credited, (credited * refunded_minor + int(current.amount_minor) - 1)
+                         // int(current.amount_minor))
+        take = target - debited
+        if take <= 0:
+            return Settlement("duplicate", current.order_id, detail=marker)
+        account = AccountModel.get(current.account_id, consistent_read=True)
+        tx = Tx()
+        write_account(tx, account, idempotency=idem, actions=[AccountModel.flags.add({flag})], line=LedgerLine(
+            -take, kind, iso(at), "stripe", ref=current.order_id, note=f"{kind} of {payment_ref} ({marker})"))
+        new_paid = {**paid, "debited": target}
+        if refunded_minor is not None:
+            new_paid["refunded_minor"] = max(int(paid.get("refunded_minor", 0)), refunded_minor)
+        status = "disputed" if kind == DISPUTE else ("refunded" if target >= credited else current.status)
+        tx.update("order", current, [
+            OrderModel.payments[payment_ref].set(new_paid),
+            OrderModel.debited_minutes.add(take),
+            OrderModel.status.set(status),
+        ], condition=OrderModel.payments[payment_ref]["debited"] == debited)
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if "idempotency" in exc.refused:
+                return Settlement("duplicate", current.order_id, detail=marker)
+            if exc.refused:
+                raise Retry() from exc
+            raise
+        return Settlement("debited", current.order_id, take)
+
+    return with_retries(attempt)
+
+
+def _complete_waiting(account_id: str) -> None:
+    """SPEC C3: credit that lands completes closes waiting for it."""
+    from hourbank.tickets.closing import settle_awaiting
+
+    settle_awaiting(account_id)
