@@ -96,7 +96,11 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
 
     result = with_retries(attempt)
     if result.outcome == "credited":
-        pending = (order.pending_refunds.as_dict() if order.pending_refunds is not None else {}).get(payment_ref)
+        # Read the order again after the credit committed: a refund racing this payment either parked
+        # itself before this read (seen here) or will see the credit on its own second look (_take_back).
+        fresh = _order(order.order_id)
+        parked = fresh.pending_refunds if fresh is not None else None
+        pending = (parked.as_dict() if parked is not None else {}).get(payment_ref)
         if pending:  # a refund that arrived before its payment (O2: any order of events)
             settle_refund(order.order_id, payment_ref=payment_ref, charge_ref=payment_ref,
                           refunded_minor=int(pending), at=at)
@@ -148,6 +152,11 @@ def _take_back(order_id: str | None, *, payment_ref: str, marker: str, refunded_
             if int(known.get(payment_ref, 0)) >= amount:
                 return Settlement("duplicate", current.order_id, detail=marker)
             current.update([OrderModel.pending_refunds[payment_ref].set(amount)])
+            # Look again after parking: if the payment committed meanwhile, its own look for parked
+            # refunds may have run before this write, so take back now instead of waiting forever.
+            again = _order(current.order_id)
+            if again is not None and payment_ref in (again.payments.as_dict() if again.payments is not None else {}):
+                raise Retry()
             return Settlement("deferred", current.order_id, detail="refund before payment: applied when paid")
         credited, debited = int(paid["credited"]), int(paid.get("debited", 0))
         if refunded_minor is None:

@@ -1,0 +1,261 @@
+"""Stripe events → settlement (SPEC O1-O3). The event has already been verified
+(``hourbank.payments.verify_webhook``) and is a plain dict in Stripe's shapes; no stripe import here.
+
+Exactly-once lives in ``settlement``: every credit is keyed by the payment object, so the same payment
+reported by several events (``checkout.session.completed`` and ``invoice.paid`` for a subscription's
+first invoice; ``completed`` then ``async_payment_succeeded``) and every redelivery credit once.
+This module only decides, per event type, which order and which payment object an event is about:
+
+- one-time orders are keyed by their PaymentIntent (refunds and disputes name it too);
+- recurring orders (subscriptions) by the invoice each month's payment pays.
+
+An event whose order cannot be told is not an error: it is a ``review`` outcome (logged; Stripe gets its
+200, retrying would not help). An event type we do not handle is ``ignored`` (O2: 200, no change).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.clock import Clock, SystemClock
+from hourbank.orders.settlement import (
+    Settlement,
+    flag_for_review,
+    settle_dispute,
+    settle_failed,
+    settle_paid,
+    settle_refund,
+)
+from hourbank.store import OrderModel
+
+log = logging.getLogger(__name__)
+SYSTEM_CLOCK = SystemClock()
+HOURBANK_INVOICES_LATER = "invoices come with the invoicing issue"
+
+
+class PaymentLookup(Protocol):
+    """Asks Stripe what an event does not say (``hourbank.payments.StripeCheckout`` implements it)."""
+
+    def payment_objects(self, payment_intent: str) -> tuple[dict, dict | None]:
+        """The PaymentIntent and the invoice it paid (None when it paid none), as plain dicts."""
+        ...
+
+
+Handler = Callable[[dict, datetime, "PaymentLookup | None"], Settlement]
+
+
+def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLookup | None = None) -> Settlement:
+    """Apply one verified Stripe event; the settlement time is the event's ``created`` (when Stripe saw
+    it happen), so a late redelivery records the same time as the first."""
+    kind = str(event.get("type") or "")
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        return Settlement("ignored", detail=f"event type {kind or '?'} is not handled")
+    obj = ((event.get("data") or {}).get("object")) or {}
+    created = event.get("created")
+    at = datetime.fromtimestamp(int(created), UTC) if isinstance(created, int | float) else clock.now()
+    result = handler(obj, at, lookup)
+    if result.outcome == "review":
+        log.warning("stripe event %s (%s) needs review: order %s: %s", event.get("id"), kind, result.order_id,
+                    result.detail)
+    return result
+
+
+# -- checkout sessions -------------------------------------------------------------------------------
+
+
+def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    """checkout.session.completed (paid) and checkout.session.async_payment_succeeded."""
+    order_id, conflict = _session_order(session)
+    if conflict:
+        return conflict
+    if session.get("payment_status") != "paid":
+        # Delayed methods (bank debits): completed now, paid or failed later by an async_payment_* event.
+        return Settlement("ignored", order_id, detail=f"checkout {session.get('id')} is "
+                                                       f"{session.get('payment_status')}: waiting for the payment")
+    if session.get("mode") == "subscription":
+        payment_ref = _id(session.get("invoice"))
+        if not payment_ref:
+            # The subscription's first invoice.paid credits it; keying this payment by anything else
+            # would let that invoice credit a second time.
+            return Settlement("ignored", order_id, detail="subscription checkout without an invoice: "
+                                                          "credited by its invoice.paid")
+    else:
+        payment_ref = _id(session.get("payment_intent")) or str(session.get("id"))
+    amount = _int(session.get("amount_total"))
+    if amount is None:
+        return Settlement("review", order_id, detail=f"checkout {session.get('id')} has no amount_total")
+    return _paid(order_id, payment_ref, amount, str(session.get("currency") or ""), at)
+
+
+def _session_failed(session: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    order_id, conflict = _session_order(session)
+    if conflict:
+        return conflict
+    return settle_failed(order_id, payment_ref=_id(session.get("payment_intent")) or str(session.get("id")))
+
+
+def _session_order(session: dict) -> tuple[str | None, Settlement | None]:
+    """API.md: a session names its order by client_reference_id and metadata.order_id. Two different
+    names is a reason for a person to look, never for a guess: both orders are flagged, nothing credited."""
+    by_reference = session.get("client_reference_id") or None
+    by_metadata = _metadata(session).get("order_id") or None
+    if by_reference and by_metadata and by_reference != by_metadata:
+        reason = (f"checkout {session.get('id')} names order {by_reference} (client_reference_id) "
+                  f"and {by_metadata} (metadata)")
+        for order_id in (by_reference, by_metadata):
+            order = _order(order_id)
+            if order is not None:
+                flag_for_review(order, reason)
+        return by_reference, Settlement("review", by_reference, detail=reason)
+    return by_reference or by_metadata, None
+
+
+# -- invoices ----------------------------------------------------------------------------------------
+
+
+def invoice_order_id(invoice: dict) -> str | None:
+    """The order a Stripe invoice pays: its own metadata, its subscription's (recurring orders: API
+    versions since 2025-03-31 put it under parent.subscription_details, older ones at the top), or its
+    first line's."""
+    parent = invoice.get("parent") or {}
+    candidates = [
+        _metadata(invoice),
+        _metadata(parent.get("subscription_details") or {}),
+        _metadata(invoice.get("subscription_details") or {}),
+    ]
+    lines = ((invoice.get("lines") or {}).get("data")) or []
+    if lines:
+        candidates.append(_metadata(lines[0]))
+    for metadata in candidates:
+        if metadata.get("order_id"):
+            return str(metadata["order_id"])
+    return None
+
+
+def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    order_id = invoice_order_id(invoice)
+    if order_id is None:
+        if _metadata(invoice).get("invoice_id"):
+            return Settlement("ignored", detail=HOURBANK_INVOICES_LATER)
+        return Settlement("review", detail=f"invoice {invoice.get('id')} names no order")
+    amount = _int(invoice.get("amount_paid"))
+    if amount is None:
+        return Settlement("review", order_id, detail=f"invoice {invoice.get('id')} has no amount_paid")
+    return _paid(order_id, str(invoice.get("id")), amount, str(invoice.get("currency") or ""), at)
+
+
+# -- refunds and disputes (SPEC O3) ------------------------------------------------------------------
+
+
+def _charge_refunded(charge: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    refunded = _int(charge.get("amount_refunded"))
+    if refunded is None:
+        return Settlement("review", detail=f"charge {charge.get('id')} has no amount_refunded")
+    order_id, payment_ref, problem = find_payment(charge, lookup)
+    if problem:
+        return problem
+    ref = payment_ref or str(charge.get("id"))
+    return _take_back(order_id, ref, lambda: settle_refund(order_id, payment_ref=ref, charge_ref=str(charge.get("id")),
+                                                           refunded_minor=refunded, at=at))
+
+
+def _dispute_created(dispute: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    order_id, payment_ref, problem = find_payment(dispute, lookup)
+    if problem:
+        return problem
+    ref = payment_ref or _id(dispute.get("charge")) or ""
+    return _take_back(order_id, ref, lambda: settle_dispute(order_id, payment_ref=ref,
+                                                            dispute_ref=str(dispute.get("id")), at=at))
+
+
+def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, str | None, Settlement | None]:
+    """(order id, payment ref, None) for a Charge or Dispute, or a ``review`` settlement when it cannot be
+    told which top-up payment it is about.
+
+    Metadata first: a one-time order's PaymentIntent carries ``order_id`` and Stripe copies it to the
+    Charge, so a refund names its order; the ref is the PaymentIntent, as the credit was keyed. Else ask
+    Stripe (``lookup``): disputes carry no metadata, and a subscription's charge names neither order
+    nor invoice. A subscription payment's ref is the invoice (older API versions name it on the charge).
+    """
+    payment_intent = _id(obj.get("payment_intent"))
+    charge = obj.get("charge")
+    invoice = _id(obj.get("invoice")) or (_id(charge.get("invoice")) if isinstance(charge, dict) else None)
+    order_id = _metadata(obj).get("order_id") or (_metadata(charge).get("order_id") if isinstance(charge, dict)
+                                                  else None)
+    payment_ref = invoice or payment_intent
+    if not order_id and lookup is not None and payment_intent:
+        intent, paid_invoice = lookup.payment_objects(payment_intent)
+        order_id = _metadata(intent).get("order_id")
+        if paid_invoice is not None and _id(paid_invoice.get("id")):
+            order_id = order_id or invoice_order_id(paid_invoice)
+            invoice = payment_ref = _id(paid_invoice.get("id"))
+    what = f"{obj.get('object') or 'payment object'} {obj.get('id')}"
+    if not order_id:
+        return None, None, Settlement("review", detail=f"{what} names no order")
+    order = _order(order_id)
+    if order is None:
+        return order_id, None, Settlement("review", order_id, detail=f"{what}: no such order")
+    if order.kind == "recurring" and not invoice:
+        # Credits of a subscription are keyed by invoice; taking back under a PaymentIntent would never
+        # meet them (it would wait forever as a refund "before" its payment).
+        reason = f"{what} refunds or disputes a subscription payment whose invoice it does not name"
+        flag_for_review(order, reason)
+        return order_id, None, Settlement("review", order_id, detail=reason)
+    return order_id, payment_ref, None
+
+
+def _paid(order_id: str | None, payment_ref: str, amount_minor: int, currency: str, at: datetime) -> Settlement:
+    # A refund racing its payment is handled inside settlement (each side looks again after writing).
+    return settle_paid(order_id, payment_ref=payment_ref, amount_minor=amount_minor, currency=currency, at=at)
+
+
+def _take_back(order_id: str | None, payment_ref: str, settle: Callable[[], Settlement]) -> Settlement:
+    return settle()
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _order(order_id: str | None) -> OrderModel | None:
+    if not order_id:
+        return None
+    try:
+        return OrderModel.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def _map(attribute: Any) -> dict:
+    return attribute.as_dict() if attribute is not None else {}
+
+
+def _metadata(obj: Any) -> dict:
+    metadata = obj.get("metadata") if isinstance(obj, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _id(value: Any) -> str | None:
+    """A Stripe reference: an id string, or the expanded object's id."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if value else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_HANDLERS: dict[str, Handler] = {
+    "checkout.session.completed": _session_paid,
+    "checkout.session.async_payment_succeeded": _session_paid,
+    "checkout.session.async_payment_failed": _session_failed,
+    "invoice.paid": _invoice_paid,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_created,
+}

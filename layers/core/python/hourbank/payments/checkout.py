@@ -1,0 +1,133 @@
+"""Checkout adapters implementing ``hourbank.orders.CheckoutPort`` (SPEC O1, O6).
+
+``StripeCheckout`` creates a Stripe Checkout Session per order; ``LocalCheckout`` stands in for it on
+the local stack (its page signs a Stripe-shaped event with ``sign_webhook`` and posts it to the webhook).
+Both are idempotent per order, as the port requires: Stripe through an idempotency key derived from the
+order id, the local one because its session id is a hash of the order id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # annotations only: the adapter reads attributes, it never touches DynamoDB
+    import stripe
+
+    from hourbank.store import AccountModel, OrderModel
+
+
+def idempotency_key(order_id: str) -> str:
+    """One Checkout Session per order, however often create_order is retried (Stripe keeps keys 24 h)."""
+    return f"order-{order_id}-checkout"
+
+
+def hours_text(minutes: int) -> str:
+    """SPEC U1: hours as a decimal string for people ("2.5", "10")."""
+    return format((Decimal(int(minutes)) / 60).normalize(), "f")
+
+
+def money_text(minor: int, currency: str) -> str:
+    """SPEC U2: minor units shown once, for people (the catalogue's currencies have two decimals)."""
+    return f"{currency.upper()} {Decimal(int(minor)).scaleb(-2):,.2f}"
+
+
+def checkout_params(order: OrderModel, account: AccountModel, success_url: str, cancel_url: str) -> dict[str, Any]:
+    """The POST /v1/checkout/sessions body for an order: one line, priced inline (price_data), so the
+    catalogue stays the single source of prices and nothing has to be set up in Stripe first."""
+    order_id, recurring = order.order_id, order.kind == "recurring"
+    hours = hours_text(int(order.minutes))
+    currency = order.currency.lower()  # Stripe writes currencies in lower case (API.md)
+    ids = {"order_id": order_id, "account_id": order.account_id}
+    rate = money_text(int(order.rate_minor), currency)
+    description = f"{hours} h {'every month ' if recurring else ''}at {rate}/h"
+    if int(order.discount_minor or 0):
+        description += f", less {money_text(int(order.discount_minor), currency)} bulk discount (P1)"
+    price_data: dict[str, Any] = {
+        "currency": currency,
+        "unit_amount": int(order.amount_minor),
+        "product_data": {"name": f"Support time: {hours} h", "description": description},
+    }
+    params: dict[str, Any] = {
+        "mode": "subscription" if recurring else "payment",
+        "line_items": [{"price_data": price_data, "quantity": 1}],
+        # O2: the webhook finds the order by both, and flags an event where they disagree.
+        "client_reference_id": order_id,
+        "metadata": ids,
+        "customer_email": account.email,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if recurring:  # SPEC O6: N hours every month, charged automatically
+        price_data["recurring"] = {"interval": "month"}
+        # Copied to the subscription, so every month's invoice.paid names the order
+        # (invoice.parent.subscription_details.metadata).
+        params["subscription_data"] = {"metadata": ids}
+    else:
+        # Copied to the PaymentIntent and its Charge, so refunds and disputes name the order (O3).
+        params["payment_intent_data"] = {"metadata": ids}
+    return params
+
+
+class StripeCheckout:
+    """Stripe Checkout (test or live key). ``http_client`` is stripe's pluggable transport: tests pass a
+    recording fake and see exactly the requests Stripe would get."""
+
+    def __init__(self, api_key: str, success_url: str, cancel_url: str, *, http_client: Any = None,
+                 max_network_retries: int = 2) -> None:
+        self.api_key = api_key
+        self.success_url = success_url
+        self.cancel_url = cancel_url
+        self._http_client = http_client
+        self._max_network_retries = max_network_retries  # safe: every POST carries an idempotency key
+        self._client: stripe.StripeClient | None = None
+
+    def _stripe(self) -> stripe.StripeClient:
+        if self._client is None:
+            import stripe  # lazily (STYLE 10): only a function that creates a checkout pays for it
+
+            self._client = stripe.StripeClient(self.api_key, http_client=self._http_client,
+                                               max_network_retries=self._max_network_retries)
+        return self._client
+
+    def create_checkout(self, order: OrderModel, account: AccountModel) -> tuple[str, str]:
+        session = self._stripe().v1.checkout.sessions.create(
+            checkout_params(order, account, self.success_url, self.cancel_url),  # type: ignore[arg-type]
+            {"idempotency_key": idempotency_key(order.order_id)},
+        )
+        if not session.url:
+            raise RuntimeError(f"Stripe returned checkout session {session.id} without a URL")
+        return session.id, session.url
+
+    def payment_objects(self, payment_intent: str) -> tuple[dict, dict | None]:
+        """``hourbank.orders.webhooks.PaymentLookup``: the PaymentIntent and the invoice it paid (if any),
+        as plain dicts. Disputes name only a charge and a PaymentIntent, and since API version
+        2025-03-31 neither a Charge nor a PaymentIntent names its invoice: InvoicePayment links them."""
+        client = self._stripe()
+        intent = client.v1.payment_intents.retrieve(payment_intent).to_dict()
+        found = client.v1.invoice_payments.list({
+            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+            "expand": ["data.invoice"],
+            "limit": 1,
+        }).to_dict()
+        for row in found.get("data") or []:
+            if isinstance(row.get("invoice"), dict):
+                return intent, row["invoice"]
+        return intent, None
+
+
+class LocalCheckout:
+    """The local stack's stand-in for Stripe Checkout: a page of the local gateway that "pays" by posting
+    a signed, Stripe-shaped event to the webhook. Deterministic, so it is idempotent per order."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def session_id(order_id: str) -> str:
+        return "cs_local_" + hashlib.sha256(order_id.encode()).hexdigest()[:24]
+
+    def create_checkout(self, order: OrderModel, account: AccountModel) -> tuple[str, str]:
+        session_id = self.session_id(order.order_id)
+        return session_id, f"{self.base_url}/local-pay/{session_id}?order={order.order_id}"
