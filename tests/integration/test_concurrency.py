@@ -199,3 +199,30 @@ def test_money_request_retried_concurrently_posts_once_C7(api, tech, billing, ma
     with unchanged():
         other = api.post(path, {**body, "minutes": 30}, as_=billing, headers=headers)
     assert other.status == 409 and "Idempotency-Key" in other.body["error"]["message"]
+
+
+def test_concurrent_requests_never_see_each_others_event(api, tech, make_account, open_ticket):
+    """In-process invocations run concurrently (the local stack, these tests): each request must be
+    answered from its own event, never another thread's (Powertools keeps it on a class otherwise)."""
+    account = make_account("member", 0)
+    tickets = [open_ticket(account, f"t{n}") for n in range(4)]
+    start = Barrier(16)
+
+    def call(n: int):
+        start.wait()
+        ticket = tickets[n % 4]
+        if n % 2:  # a bodyless GET of another function, interleaved with posts
+            return n, ticket, api.get(f"/tickets/{ticket}", as_=tech)
+        reply = api.post(f"/tickets/{ticket}/time-entries",
+                         {"work_type": "remote", "started_at": AT, "minutes": n + 1, "note": f"request {n}"}, as_=tech)
+        return n, ticket, reply
+
+    for _ in range(5):
+        with ThreadPoolExecutor(16) as pool:
+            for n, ticket, reply in pool.map(call, range(16)):
+                if n % 2:
+                    assert reply.status == 200 and reply.body["ticket_id"] == ticket, reply
+                    continue
+                assert reply.status == 201, reply
+                assert (reply.body["note"], reply.body["minutes"], reply.body["ticket_id"]) == (
+                    f"request {n}", n + 1, ticket)

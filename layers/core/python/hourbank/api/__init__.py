@@ -6,6 +6,7 @@ Domain code never builds a response; this module turns domain errors into API.md
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -59,9 +60,32 @@ def _describe(error: dict) -> str:
     return f"{field}: {error.get('msg', 'is not valid')}"
 
 
+_request = threading.local()
+
+
 class Resolver(APIGatewayHttpResolver):
     """Authenticates before anything else: Powertools validates the body before any middleware runs,
-    and a caller without identity must get 401, not a 400 that describes our fields (API.md)."""
+    and a caller without identity must get 401, not a 400 that describes our fields (API.md).
+
+    The current event is kept per thread: Powertools keeps it on the ``BaseRouter`` class, which Lambda's
+    one-request-per-process model never notices but which lets concurrent in-process invocations (the
+    local stack, the tests) read each other's requests."""
+
+    @property  # type: ignore[override]
+    def current_event(self) -> Any:
+        return _request.event
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        _request.event = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return getattr(_request, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        _request.context = value
 
     def resolve(self, event: dict, context: Any) -> dict:
         claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
@@ -69,6 +93,8 @@ class Resolver(APIGatewayHttpResolver):
             body = {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
             return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
                     "body": json.dumps(body), "isBase64Encoded": False}
+        _request.event = self._to_proxy_event(event)
+        _request.context = context
         return super().resolve(event, context)
 
 
