@@ -34,7 +34,7 @@ class Settlement:
     detail: str = ""
 
 
-def _order(order_id: str | None) -> OrderModel | None:
+def load_order(order_id: str | None) -> OrderModel | None:
     if not order_id:
         return None
     try:
@@ -57,7 +57,7 @@ def _payment(order: OrderModel, ref: str) -> dict:
 def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, currency: str, at: datetime,
                 ) -> Settlement:
     """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once."""
-    order = _order(order_id)
+    order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
     if int(amount_minor) != int(order.amount_minor) or currency.upper() != order.currency:
@@ -68,7 +68,7 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
 
     def attempt() -> Settlement:
-        current = _order(order.order_id)
+        current = load_order(order.order_id)
         assert current is not None
         if payment_ref in (current.payments.as_dict() if current.payments is not None else {}):
             return Settlement("duplicate", current.order_id, detail=payment_ref)
@@ -98,7 +98,7 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
     if result.outcome == "credited":
         # Read the order again after the credit committed: a refund racing this payment either parked
         # itself before this read (seen here) or will see the credit on its own second look (_take_back).
-        fresh = _order(order.order_id)
+        fresh = load_order(order.order_id)
         parked = fresh.pending_refunds if fresh is not None else None
         pending = (parked.as_dict() if parked is not None else {}).get(payment_ref)
         if pending:  # a refund that arrived before its payment (O2: any order of events)
@@ -110,7 +110,7 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
 
 def settle_failed(order_id: str | None, *, payment_ref: str) -> Settlement:
     """An asynchronous payment failed: nothing to credit; the order says so (unless already paid)."""
-    order = _order(order_id)
+    order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
     if order.status == "pending":
@@ -134,13 +134,13 @@ def settle_dispute(order_id: str | None, *, payment_ref: str, dispute_ref: str, 
 
 def _take_back(order_id: str | None, *, payment_ref: str, marker: str, refunded_minor: int | None, kind: str,
                flag: str, at: datetime) -> Settlement:
-    order = _order(order_id)
+    order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
     idem = Idempotency(kind, "stripe", marker, fingerprint(order.order_id, payment_ref))
 
     def attempt() -> Settlement:
-        current = _order(order.order_id)
+        current = load_order(order.order_id)
         assert current is not None
         paid = _payment(current, payment_ref)
         if not paid:
@@ -154,7 +154,7 @@ def _take_back(order_id: str | None, *, payment_ref: str, marker: str, refunded_
             current.update([OrderModel.pending_refunds[payment_ref].set(amount)])
             # Look again after parking: if the payment committed meanwhile, its own look for parked
             # refunds may have run before this write, so take back now instead of waiting forever.
-            again = _order(current.order_id)
+            again = load_order(current.order_id)
             if again is not None and payment_ref in (again.payments.as_dict() if again.payments is not None else {}):
                 raise Retry()
             return Settlement("deferred", current.order_id, detail="refund before payment: applied when paid")

@@ -20,18 +20,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from pynamodb.exceptions import DoesNotExist
-
 from hourbank.clock import Clock, SystemClock
 from hourbank.orders.settlement import (
     Settlement,
     flag_for_review,
+    load_order,
     settle_dispute,
     settle_failed,
     settle_paid,
     settle_refund,
 )
-from hourbank.store import OrderModel
 
 log = logging.getLogger(__name__)
 SYSTEM_CLOCK = SystemClock()
@@ -90,7 +88,8 @@ def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None) -> 
     amount = _int(session.get("amount_total"))
     if amount is None:
         return Settlement("review", order_id, detail=f"checkout {session.get('id')} has no amount_total")
-    return _paid(order_id, payment_ref, amount, str(session.get("currency") or ""), at)
+    return settle_paid(order_id, payment_ref=payment_ref, amount_minor=amount,
+                       currency=str(session.get("currency") or ""), at=at)
 
 
 def _session_failed(session: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
@@ -109,7 +108,7 @@ def _session_order(session: dict) -> tuple[str | None, Settlement | None]:
         reason = (f"checkout {session.get('id')} names order {by_reference} (client_reference_id) "
                   f"and {by_metadata} (metadata)")
         for order_id in (by_reference, by_metadata):
-            order = _order(order_id)
+            order = load_order(order_id)
             if order is not None:
                 flag_for_review(order, reason)
         return by_reference, Settlement("review", by_reference, detail=reason)
@@ -147,7 +146,8 @@ def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> 
     amount = _int(invoice.get("amount_paid"))
     if amount is None:
         return Settlement("review", order_id, detail=f"invoice {invoice.get('id')} has no amount_paid")
-    return _paid(order_id, str(invoice.get("id")), amount, str(invoice.get("currency") or ""), at)
+    return settle_paid(order_id, payment_ref=str(invoice.get("id")), amount_minor=amount,
+                       currency=str(invoice.get("currency") or ""), at=at)
 
 
 # -- refunds and disputes (SPEC O3) ------------------------------------------------------------------
@@ -161,8 +161,8 @@ def _charge_refunded(charge: dict, at: datetime, lookup: PaymentLookup | None) -
     if problem:
         return problem
     ref = payment_ref or str(charge.get("id"))
-    return _take_back(order_id, ref, lambda: settle_refund(order_id, payment_ref=ref, charge_ref=str(charge.get("id")),
-                                                           refunded_minor=refunded, at=at))
+    return settle_refund(order_id, payment_ref=ref, charge_ref=str(charge.get("id")), refunded_minor=refunded,
+                         at=at)
 
 
 def _dispute_created(dispute: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
@@ -170,8 +170,7 @@ def _dispute_created(dispute: dict, at: datetime, lookup: PaymentLookup | None) 
     if problem:
         return problem
     ref = payment_ref or _id(dispute.get("charge")) or ""
-    return _take_back(order_id, ref, lambda: settle_dispute(order_id, payment_ref=ref,
-                                                            dispute_ref=str(dispute.get("id")), at=at))
+    return settle_dispute(order_id, payment_ref=ref, dispute_ref=str(dispute.get("id")), at=at)
 
 
 def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, str | None, Settlement | None]:
@@ -198,7 +197,7 @@ def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, s
     what = f"{obj.get('object') or 'payment object'} {obj.get('id')}"
     if not order_id:
         return None, None, Settlement("review", detail=f"{what} names no order")
-    order = _order(order_id)
+    order = load_order(order_id)
     if order is None:
         return order_id, None, Settlement("review", order_id, detail=f"{what}: no such order")
     if order.kind == "recurring" and not invoice:
@@ -208,27 +207,6 @@ def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, s
         flag_for_review(order, reason)
         return order_id, None, Settlement("review", order_id, detail=reason)
     return order_id, payment_ref, None
-
-
-def _paid(order_id: str | None, payment_ref: str, amount_minor: int, currency: str, at: datetime) -> Settlement:
-    # A refund racing its payment is handled inside settlement (each side looks again after writing).
-    return settle_paid(order_id, payment_ref=payment_ref, amount_minor=amount_minor, currency=currency, at=at)
-
-
-def _take_back(order_id: str | None, payment_ref: str, settle: Callable[[], Settlement]) -> Settlement:
-    return settle()
-
-
-# -- helpers -----------------------------------------------------------------------------------------
-
-
-def _order(order_id: str | None) -> OrderModel | None:
-    if not order_id:
-        return None
-    try:
-        return OrderModel.get(order_id, consistent_read=True)
-    except DoesNotExist:
-        return None
 
 
 def _map(attribute: Any) -> dict:
