@@ -43,17 +43,8 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
 DOC = ROOT / "docs" / "BENCHMARKS.md"
 ENGINE = "DynamoDB Local 1.25.1 (from npm amplify-dynamodb-simulator {version})"
 
-# A local AWS environment that cannot reach AWS: dummy keys, no profile, no config files.
-LOCAL_AWS_ENV = {
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "local",
-    "AWS_SECRET_ACCESS_KEY": "local",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-}
-DROPPED_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                   "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+from scripts.localdev.aws_env import DROPPED_AWS_ENV, LOCAL_AWS_ENV  # noqa: E402
+
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 

@@ -39,13 +39,9 @@ log = logging.getLogger("localstack")
 
 
 def _local_aws_env() -> None:
-    # Local credentials for DynamoDB Local only; never the developer's real ones.
-    os.environ["AWS_ACCESS_KEY_ID"] = "local"
-    os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
+    from scripts.localdev.aws_env import isolate
+
+    isolate()
 
 
 def _specs(table_names: dict[str, str]):

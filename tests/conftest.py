@@ -8,7 +8,6 @@ Values are overridden, not defaulted: a developer's real credentials or profile 
 from __future__ import annotations
 
 import importlib
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,30 +16,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from scripts.localdev.aws_env import isolate as isolate_aws_env
+
 if TYPE_CHECKING:
     from scripts.localdev.dynamodb_local import DynamoDBLocal
 
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        # ~/.aws/config can set endpoints, SSO or credential processes per service: read none of it.
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-)
-for _name in (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    # Set only by the dynamodb_local fixture; one left over from a shell would redirect moto's clients.
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-):
-    os.environ.pop(_name, None)
+# Before anything builds a boto3 client: tests never reach AWS (scripts/localdev/aws_env.py).
+isolate_aws_env()
 
 TESTS = Path(__file__).resolve().parent
 # Folder -> marker. Also the run order: in-process tests first, so none of them runs after the
