@@ -8,7 +8,7 @@ SAM := $(SAM_VENV)/bin/sam
 
 .PHONY: setup dev test lint unit integration e2e bench dynamodb-local clean
 
-$(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt
+$(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/payments/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt

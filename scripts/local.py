@@ -94,6 +94,11 @@ class Stack:
         from scripts.localdev import gateway, schedules, streams
 
         self.gateway = gateway.start(self.specs, host=self.host, port=self.port)
+        from hourbank.settings import get_settings
+        from scripts.localdev import local_env
+
+        local_env.apply(self.specs, self.gateway.url)  # the payment page and the order form live here
+        get_settings.cache_clear()
         self.dlq_dir.mkdir(parents=True, exist_ok=True)
         self.pollers = streams.start_pollers(self.specs, client, self.tables, self.dlq_dir,
                                              on_dead_letter=lambda entry: log.warning("dead letter: %s",

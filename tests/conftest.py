@@ -28,6 +28,8 @@ TESTS = Path(__file__).resolve().parent
 # Folder -> marker. Also the run order: in-process tests first, so none of them runs after the
 # session-wide DynamoDB Local fixtures have pointed the environment at an engine.
 KINDS = ("unit", "integration", "e2e")
+# Where in-process tests pretend the local stack is served (checkout URLs point there).
+LOCAL_BASE_URL = "http://127.0.0.1:3000"
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -57,11 +59,13 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
 @pytest.fixture(scope="session")
 def tables(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
     """The template's tables under a random prefix, named to the code through the template's env vars."""
+    from scripts.localdev.local_env import payment_env
     from scripts.localdev.template import create_tables, table_env
 
     names = create_tables(dynamodb_local.client(), f"t{secrets.token_hex(2)}")
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in table_env(names).items():
+        # The payment functions as the local stack runs them: the local payment page, the local secret.
+        for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL)}.items():
             mp.setenv(key, value)
         _refresh_app_config(bind=True)
         yield names

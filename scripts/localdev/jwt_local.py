@@ -35,7 +35,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from scripts.localdev.lambda_runtime import _resolve, local_refs
+from scripts.localdev.lambda_runtime import LOCAL_IDS, _resolve, local_refs
 from scripts.localdev.template import load_template
 
 ALGORITHM = "RS256"
@@ -43,8 +43,6 @@ KEY_BITS = 2048
 LEEWAY_S = 5
 PRIVATE_KEY_FILE = "private.pem"
 JWKS_FILE = "jwks.json"
-# What !Ref UserPool / !Ref UserPoolClient mean locally (in AWS: "us-east-1_AbC123", a client id).
-LOCAL_IDS = {"UserPool": "local_hourbank", "UserPoolClient": "local-web-client"}
 # --role -> the Cognito group API.md names.
 GROUPS = {"technician": "technicians", "billing": "billing", "customer": "customers"}
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"

@@ -28,6 +28,8 @@ from scripts.localdev.template import REPO_ROOT, load_template
 log = logging.getLogger("localstack")
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
+# What !Ref UserPool / !Ref UserPoolClient mean locally (in AWS: "us-east-1_AbC123", a client id).
+LOCAL_IDS = {"UserPool": "local_hourbank", "UserPoolClient": "local-web-client"}
 LAYER_TYPE = "AWS::Serverless::LayerVersion"
 
 
@@ -70,7 +72,7 @@ def local_refs(template: Mapping[str, Any], table_names: Mapping[str, str],
                overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """What !Ref means locally: tables → their local names, parameters → their defaults (or overrides)."""
     refs: dict[str, str] = {"AWS::Region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-                            "AWS::AccountId": "000000000000", "AWS::StackName": "hourbank-local"}
+                            "AWS::AccountId": "000000000000", "AWS::StackName": "hourbank-local", **LOCAL_IDS}
     for name, param in (template.get("Parameters") or {}).items():
         if "Default" in param:
             refs[name] = str(param["Default"])

@@ -35,6 +35,7 @@ def _refresh_app_config() -> None:
 @pytest.fixture(scope="session")
 def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
     from scripts.localdev import gateway as local_gateway
+    from scripts.localdev import local_env
     from scripts.localdev.lambda_runtime import apply_environment, functions
 
     saved = dict(os.environ)
@@ -42,6 +43,8 @@ def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
     apply_environment(specs)
     _refresh_app_config()
     served = local_gateway.start(specs, host="127.0.0.1", port=0)
+    local_env.apply(specs, served.url)  # the payment page and the order form are this gateway's
+    _refresh_app_config()
     try:
         yield served
     finally:

@@ -111,7 +111,8 @@ def snapshot() -> dict[str, list]:
     from hourbank.settings import get_settings
 
     s = get_settings()
-    for name in (s.accounts_table, s.tickets_table, s.ledger_table, s.charges_table):
+    for name in (s.accounts_table, s.tickets_table, s.ledger_table, s.charges_table, s.orders_table,
+                 s.idempotency_table):
         items: list = []
         kwargs: dict = {"TableName": name, "ConsistentRead": True}
         while True:

@@ -14,7 +14,7 @@ from threading import Barrier
 
 import pytest
 
-from hourbank.errors import Conflict, InvalidInput, NotFound
+from hourbank.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from hourbank.identity import Actor
 from hourbank.orders import create_order
 from hourbank.orders.settlement import settle_dispute, settle_failed, settle_paid, settle_refund
@@ -86,7 +86,7 @@ def test_customer_cannot_order_for_another_account(api, make_account, checkout, 
     mine, theirs = make_account("member"), make_account("member")
     with unchanged(), pytest.raises(NotFound):
         create_order(customer(mine), checkout=checkout, account_id=theirs, hours=2)
-    with unchanged(), pytest.raises(NotFound):
+    with unchanged(), pytest.raises(Unauthorized):  # anonymous: sign in first
         create_order(None, checkout=checkout, account_id=theirs, hours=2)
 
 

@@ -26,6 +26,7 @@ class Settings:
     company_timezone: str
     business_hours: str
     holidays: frozenset[date]
+    payments: PaymentSettings
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -37,6 +38,39 @@ def _required(name: str) -> str:
     if not value:
         raise RuntimeError(f"environment variable {name} is not set (the template sets it in Globals)")
     return value
+
+
+@dataclass(frozen=True)
+class PaymentSettings:
+    """What the order and webhook functions need (issue 4). Secrets are never in the environment in AWS:
+    the template names SSM parameters (``*_PARAM``) that ``hourbank.payments.secrets`` reads through
+    Powertools Parameters. Locally the values themselves are set (``STRIPE_API_KEY``, possibly empty:
+    no Stripe, the local payment page; ``STRIPE_WEBHOOK_SECRET``), and a value set wins over a parameter."""
+
+    stripe_api_key: str | None  # None: read the parameter; "": no Stripe (local checkout)
+    stripe_api_key_param: str
+    stripe_webhook_secret: str | None
+    stripe_webhook_secret_param: str
+    website_url: str  # where the order form lives; Checkout returns the buyer there
+    local_checkout_url: str  # base URL of the local payment page (local stack only)
+    jwt_issuer: str  # optional bearer tokens on public routes are checked as API Gateway checks them
+    jwt_audience: tuple[str, ...]
+    jwks_url: str
+
+
+def _payment_settings() -> PaymentSettings:
+    env = os.environ
+    return PaymentSettings(
+        stripe_api_key=env["STRIPE_API_KEY"].strip() if "STRIPE_API_KEY" in env else None,
+        stripe_api_key_param=env.get("STRIPE_API_KEY_PARAM", "").strip(),
+        stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip() or None,
+        stripe_webhook_secret_param=env.get("STRIPE_WEBHOOK_SECRET_PARAM", "").strip(),
+        website_url=env.get("WEBSITE_URL", "").strip().rstrip("/"),
+        local_checkout_url=env.get("LOCAL_CHECKOUT_URL", "").strip().rstrip("/"),
+        jwt_issuer=env.get("JWT_ISSUER", "").strip(),
+        jwt_audience=tuple(a for a in env.get("JWT_AUDIENCE", "").replace(",", " ").split() if a),
+        jwks_url=env.get("JWKS_URL", "").strip(),
+    )
 
 
 @cache
@@ -58,4 +92,5 @@ def get_settings() -> Settings:
         company_timezone=timezone,
         business_hours=business_hours,
         holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),
+        payments=_payment_settings(),
     )

@@ -69,7 +69,14 @@ class Resolver(APIGatewayHttpResolver):
 
     The current event is kept per thread: Powertools keeps it on the ``BaseRouter`` class, which Lambda's
     one-request-per-process model never notices but which lets concurrent in-process invocations (the
-    local stack, the tests) read each other's requests."""
+    local stack, the tests) read each other's requests.
+
+    ``public=True`` is for routes API Gateway does not authorize (``Auth: NONE``): the handler decides
+    what an anonymous caller may do (``optional_actor``)."""
+
+    def __init__(self, *, public: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.public = public
 
     @property  # type: ignore[override]
     def current_event(self) -> Any:
@@ -89,7 +96,7 @@ class Resolver(APIGatewayHttpResolver):
 
     def resolve(self, event: dict, context: Any) -> dict:
         claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
-        if actor_from_claims(claims) is None:
+        if not self.public and actor_from_claims(claims) is None:
             body = {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
             return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
                     "body": json.dumps(body), "isBase64Encoded": False}
@@ -98,8 +105,8 @@ class Resolver(APIGatewayHttpResolver):
         return super().resolve(event, context)
 
 
-def make_resolver() -> APIGatewayHttpResolver:
-    app = Resolver(enable_validation=True)
+def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
+    app = Resolver(enable_validation=True, public=public)
 
     @app.exception_handler(errors.HourbankError)
     def _domain_error(exc: errors.HourbankError) -> Response:
@@ -131,3 +138,12 @@ def current_actor(app: APIGatewayHttpResolver) -> Actor:
     if actor is None:
         raise errors.Unauthorized("a valid bearer token is required")
     return actor
+
+
+def optional_actor(app: APIGatewayHttpResolver) -> Actor | None:
+    """On a public route: the caller of a valid bearer token, None without a token, 401 for a bad one."""
+    from hourbank.bearer import actor_from_header
+    from hourbank.settings import get_settings
+
+    ensure_bound()
+    return actor_from_header(app.current_event.headers.get("authorization"), get_settings().payments)

@@ -15,6 +15,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     WrapValidator,
+    model_validator,
 )
 
 from hourbank.clock import GivenTime
@@ -90,3 +91,21 @@ class DisputeResolution(Body):
     note: LongText
     credit_minutes: StrictInt = Field(default=0, ge=0, le=100_000,
                                       description="upheld only: minutes credited back to the account (C6)")
+
+
+class OrderRequest(Body):
+    """POST /orders and /orders/quote (API.md): for an account (its owner, signed in) or a new customer."""
+
+    account_id: Text | None = None
+    name: Text | None = None
+    email: Email | None = None
+    hours: float = Field(description="SPEC P1: 1 to 500, in half-hour steps")
+    kind: Literal["one_time", "recurring"] = "one_time"
+
+    @model_validator(mode="after")
+    def _one_buyer(self) -> OrderRequest:
+        if self.account_id and (self.name or self.email):
+            raise ValueError("give account_id, or name and email for a new customer - not both")
+        if not self.account_id and not (self.name and self.email):
+            raise ValueError("give account_id, or name and email for a new customer")
+        return self

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hourbank.orders.pricing import Quote
 from hourbank.rating import hours_text
 from hourbank.rating.segments import emergency_periods
-from hourbank.store import AccountModel, LedgerModel, TicketModel, TimeEntryModel
+from hourbank.store import AccountModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
 from hourbank.tickets.closing import CloseResult
 from hourbank.tickets.service import changes_of
 
@@ -132,3 +133,42 @@ def close_result(r: CloseResult) -> dict[str, Any]:
         "postpay_minutes": r.postpay_minutes,
         "balance_minutes": r.balance_minutes,
     }
+
+
+def money(amount_minor: int, currency: str) -> dict[str, Any]:
+    """SPEC U2: money is integer minor units with its currency."""
+    return {"currency": currency, "amount_minor": int(amount_minor)}
+
+
+def quote(q: Quote, plan: str) -> dict[str, Any]:
+    return {
+        "plan": plan,
+        "kind": q.kind,
+        "minutes": q.minutes,
+        "hours": hours_text(q.minutes),
+        "rate": money(q.rate_minor, q.currency),
+        "discount": money(q.discount_minor, q.currency),
+        "price": money(q.amount_minor, q.currency),
+    }
+
+
+def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "order_id": o.order_id,
+        "account_id": o.account_id,
+        "status": o.status,
+        "kind": o.kind,
+        "minutes": int(o.minutes),
+        "hours": hours_text(int(o.minutes)),
+        "rate": money(int(o.rate_minor), o.currency),
+        "discount": money(int(o.discount_minor or 0), o.currency),
+        "price": money(int(o.amount_minor), o.currency),
+        "checkout_url": o.checkout_url,
+        "credited_minutes": int(o.credited_minutes or 0),
+        "debited_minutes": int(o.debited_minutes or 0),
+        "created_at": o.created_at,
+    }
+    if balance is not None:
+        out["balance_minutes"] = int(balance.balance_minutes)
+        out["balance_hours"] = hours_text(int(balance.balance_minutes))
+    return out

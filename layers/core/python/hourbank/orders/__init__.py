@@ -9,7 +9,7 @@ from typing import Protocol
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from hourbank.clock import Clock, SystemClock
-from hourbank.errors import Conflict, InvalidInput, NotFound
+from hourbank.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
 from hourbank.orders.pricing import Quote, quote
@@ -43,22 +43,7 @@ def create_order(
     """An order for an existing account (its owner or billing) or for a new customer (name and e-mail:
     a non-member account is opened for them). A repeated submission with the same idempotency key
     returns the same order."""
-    if account_id:
-        if actor is None:
-            raise NotFound("account not found")  # ordering for an account needs its owner's identity
-        actor.require_visible(account_id, "account")
-        if not (actor.is_customer or BILLING in actor.roles):
-            raise NotFound("account not found")
-        try:
-            account = AccountModel.get(account_id, consistent_read=True)
-        except DoesNotExist:
-            raise NotFound("account not found") from None
-    elif name and email:
-        account = None
-    else:
-        raise InvalidInput("account_id: give an account_id, or a name and email for a new customer")
-    plan = get_plan(account.plan if account else "non_member")
-    priced = quote(catalogue(), plan, hours, kind)
+    account, priced = price_order(actor, hours=hours, kind=kind, account_id=account_id, name=name, email=email)
     order_id = new_id("ord")
     if idempotency_key:
         scope = account_id or f"{(email or '').lower()}"
@@ -85,6 +70,28 @@ def create_order(
         assert existing is not None
         order = existing
     return _with_checkout(order, checkout), priced
+
+
+def price_order(actor: Actor | None, *, hours: object, kind: str = "one_time", account_id: str | None = None,
+                name: str | None = None, email: str | None = None) -> tuple[AccountModel | None, Quote]:
+    """What the order would cost, checked exactly as ``create_order`` checks it, writing nothing (the order
+    form shows it before the buyer pays). A new customer is priced as a non-member."""
+    if account_id:
+        if actor is None:  # ordering for an account needs its owner's (or billing's) identity
+            raise Unauthorized("sign in to order for an existing account, or order with a name and e-mail")
+        actor.require_visible(account_id, "account")
+        if not (actor.is_customer or BILLING in actor.roles):
+            raise NotFound("account not found")
+        try:
+            account = AccountModel.get(account_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("account not found") from None
+    elif name and email:
+        account = None
+    else:
+        raise InvalidInput("account_id: give an account_id, or a name and email for a new customer")
+    plan = get_plan(account.plan if account else "non_member")
+    return account, quote(catalogue(), plan, hours, kind)
 
 
 def _with_checkout(order: OrderModel, checkout: CheckoutPort) -> OrderModel:

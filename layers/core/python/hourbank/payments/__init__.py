@@ -11,7 +11,7 @@ only the calls that talk to Stripe, or verify what it sent, need it.
 
 from __future__ import annotations
 
-from hourbank.payments.checkout import LocalCheckout, StripeCheckout
+from hourbank.payments.checkout import ORDER_ID, LocalCheckout, StripeCheckout
 from hourbank.payments.signature import TOLERANCE_S, sign_webhook, verify_webhook
 
 
@@ -20,10 +20,13 @@ def select_checkout(stripe_api_key: str | None, *, success_url: str, cancel_url:
     """Stripe Checkout with a Stripe (test or live) secret key; the local payment page without one."""
     if stripe_api_key and stripe_api_key.strip():
         return StripeCheckout(stripe_api_key.strip(), success_url, cancel_url)
+    if not local_base_url:
+        raise RuntimeError("no Stripe key and no local payment page (LOCAL_CHECKOUT_URL): orders cannot be paid")
     return LocalCheckout(local_base_url)
 
 
 __all__ = [
+    "ORDER_ID",
     "TOLERANCE_S",
     "LocalCheckout",
     "StripeCheckout",

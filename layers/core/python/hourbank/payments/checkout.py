@@ -33,10 +33,14 @@ def money_text(minor: int, currency: str) -> str:
     return f"{currency.upper()} {Decimal(int(minor)).scaleb(-2):,.2f}"
 
 
+ORDER_ID = "{ORDER_ID}"  # in success and cancel URLs: replaced by the order's id
+
+
 def checkout_params(order: OrderModel, account: AccountModel, success_url: str, cancel_url: str) -> dict[str, Any]:
     """The POST /v1/checkout/sessions body for an order: one line, priced inline (price_data), so the
     catalogue stays the single source of prices and nothing has to be set up in Stripe first."""
     order_id, recurring = order.order_id, order.kind == "recurring"
+    success_url, cancel_url = success_url.replace(ORDER_ID, order_id), cancel_url.replace(ORDER_ID, order_id)
     hours = hours_text(int(order.minutes))
     currency = order.currency.lower()  # Stripe writes currencies in lower case (API.md)
     ids = {"order_id": order_id, "account_id": order.account_id}

@@ -1,0 +1,95 @@
+"""POST /webhooks/stripe (API.md; SPEC O1-O3, C3): Stripe's payment events, credited exactly once.
+
+1. The signature is verified with stripe's ``Webhook.construct_event`` before anything in the body is
+   read: no header, a forged or tampered one, or a timestamp outside 300 s → 400, nothing written.
+2. The event id is deduplicated by Powertools Idempotency on the IdempotencyTable: a redelivery returns
+   the first answer without touching the ledger. A delivery that arrives while the first is still being
+   applied gets a 409, and Stripe retries it later.
+3. ``hourbank.orders.webhooks.apply_event`` applies it. Exactly-once does not rest on step 2 alone: every
+   credit is also keyed by its payment object in the ledger transaction (settlement), so two *different*
+   events for one payment (``checkout.session.completed`` and ``invoice.paid``) credit once.
+
+An event type we do not handle is a 200 (O2); one for an unknown order is a 200, logged, kept for review.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import cache
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hourbank.errors import InvalidInput
+from hourbank.orders.webhooks import apply_event
+from hourbank.payments import verify_webhook
+from hourbank.payments.secrets import webhook_secret
+from hourbank.settings import get_settings
+from hourbank.store import ensure_bound
+
+logger = Logger()
+# Stripe retries a failed delivery for up to three days; a day more keeps every retry deduplicated.
+EVENT_TTL_S = 4 * 24 * 3600
+config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=EVENT_TTL_S)
+
+
+@cache
+def _apply_once():
+    """The idempotent wrapper, built on the first request (no AWS client at import: STYLE). The key prefix
+    is fixed so every execution environment and version of the function shares one record per event."""
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+
+    @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config,
+                         key_prefix="stripe-event")
+    def apply(*, event: dict) -> dict:
+        result = apply_event(event)
+        logger.info("stripe event applied", extra={"event_id": event.get("id"), "type": event.get("type"),
+                                                   "outcome": result.outcome, "order_id": result.order_id,
+                                                   "minutes": result.minutes, "detail": result.detail})
+        return {"received": True, "outcome": result.outcome, "order_id": result.order_id,
+                "minutes": result.minutes}
+
+    return apply
+
+
+def _response(status: int, body: dict) -> dict:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body),
+            "isBase64Encoded": False}
+
+
+def _error(status: int, code: str, message: str) -> dict:
+    return _response(status, {"error": {"code": code, "message": message}})
+
+
+def _raw_body(event: dict) -> bytes:
+    """The body exactly as Stripe sent it: the signature covers these bytes, not a re-serialisation."""
+    body = event.get("body") or ""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    try:
+        verified = verify_webhook(_raw_body(event), headers.get("stripe-signature"),
+                                  webhook_secret(get_settings().payments))
+    except InvalidInput as exc:
+        logger.warning("stripe webhook refused", extra={"code": exc.code, "reason": exc.message})
+        return _error(400, exc.code, exc.message)
+    if not isinstance(verified.get("id"), str) or not verified["id"]:
+        return _error(400, "invalid_payload", "the Stripe event has no id")
+    ensure_bound()
+    config.register_lambda_context(context)
+    try:
+        return _response(200, _apply_once()(event=verified))
+    except IdempotencyAlreadyInProgressError:
+        # The same event is being applied by another delivery right now: Stripe retries a non-2xx later,
+        # and by then the first one's answer is stored.
+        return _error(409, "in_progress", f"event {verified['id']} is being applied; retry later")

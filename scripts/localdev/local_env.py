@@ -1,0 +1,60 @@
+"""What the functions' environment holds locally where AWS would hold something else (issue 4):
+
+* ``STRIPE_API_KEY`` - from the caller's environment when set (a Stripe *test* key makes orders use real
+  Stripe Checkout); empty otherwise, which means the local payment page stands in for Checkout.
+* ``STRIPE_WEBHOOK_SECRET`` - from the caller's environment when set (e.g. what ``stripe listen`` prints),
+  else ``LOCAL_WEBHOOK_SECRET``. The local payment page signs its events with it, as Stripe would.
+* ``JWKS_URL`` - the local signing key's JWKS file (``jwt_local``), where AWS has Cognito's URL.
+* ``LOCAL_CHECKOUT_URL`` / ``WEBSITE_URL`` - the local gateway, which serves the order form and the page.
+
+In AWS the secrets come from SSM (``*_PARAM``): locally the parameters are dropped so nothing calls AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+
+# Documented in README.md ("Payments locally"). Not a secret: it signs events of the local page only.
+LOCAL_WEBHOOK_SECRET = "whsec_hourbank_local_development_only"
+PARAMS = ("STRIPE_API_KEY_PARAM", "STRIPE_WEBHOOK_SECRET_PARAM")
+
+
+def webhook_secret(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    return env.get("STRIPE_WEBHOOK_SECRET", "").strip() or LOCAL_WEBHOOK_SECRET
+
+
+def payment_env(base_url: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The local values of the payment functions' variables, for a stack served at ``base_url``."""
+    from scripts.localdev.jwt_local import issuer_and_audience, key_dir, signing_key
+
+    env = os.environ if environ is None else environ
+    signing_key()  # the JWKS file exists before any function looks for it
+    issuer, audience = issuer_and_audience()
+    return {
+        "STRIPE_API_KEY": env.get("STRIPE_API_KEY", "").strip(),
+        "STRIPE_WEBHOOK_SECRET": webhook_secret(env),
+        "JWT_ISSUER": issuer,
+        "JWT_AUDIENCE": " ".join(audience),
+        "JWKS_URL": (key_dir() / "jwks.json").as_uri(),
+        "LOCAL_CHECKOUT_URL": base_url.rstrip("/"),
+        "WEBSITE_URL": base_url.rstrip("/"),
+    }
+
+
+def apply(specs: Mapping[str, object], base_url: str, environ: MutableMapping[str, str] | None = None) -> dict:
+    """Point the functions (and this process, which runs them) at the local payment setup."""
+    env = os.environ if environ is None else environ
+    values = payment_env(base_url, env)
+    for spec in specs.values():
+        environment = getattr(spec, "environment", None)
+        if environment is None or not set(environment) & {*PARAMS, "JWKS_URL", "WEBSITE_URL"}:
+            continue  # not a payment function
+        for name in PARAMS:
+            environment.pop(name, None)
+        environment.update(values)
+    for name in PARAMS:
+        env.pop(name, None)
+    env.update(values)
+    return values
