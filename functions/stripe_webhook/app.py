@@ -28,9 +28,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.errors import InvalidInput
-from hourbank.orders.webhooks import apply_event
-from hourbank.payments import verify_webhook
-from hourbank.payments.secrets import webhook_secret
+from hourbank.orders.webhooks import PaymentLookup, apply_event
+from hourbank.payments import StripeCheckout, verify_webhook
+from hourbank.payments.secrets import stripe_api_key, webhook_secret
 from hourbank.settings import get_settings
 from hourbank.store import ensure_bound
 
@@ -38,6 +38,15 @@ logger = Logger()
 # Stripe retries a failed delivery for up to three days; a day more keeps every retry deduplicated.
 EVENT_TTL_S = 4 * 24 * 3600
 config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=EVENT_TTL_S)
+
+
+@cache
+def _lookup() -> PaymentLookup | None:
+    """Stripe answers what an event does not say (a dispute names no order); without a Stripe key (the
+    local stack) such an event goes to review instead."""
+    settings = get_settings().payments
+    key = stripe_api_key(settings)
+    return StripeCheckout(key, settings.website_url, settings.website_url) if key else None
 
 
 @cache
@@ -49,7 +58,7 @@ def _apply_once():
     @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config,
                          key_prefix="stripe-event")
     def apply(*, event: dict) -> dict:
-        result = apply_event(event)
+        result = apply_event(event, lookup=_lookup())
         logger.info("stripe event applied", extra={"event_id": event.get("id"), "type": event.get("type"),
                                                    "outcome": result.outcome, "order_id": result.order_id,
                                                    "minutes": result.minutes, "detail": result.detail})

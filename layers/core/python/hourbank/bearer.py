@@ -25,8 +25,33 @@ LEEWAY_S = 5
 ALGORITHMS = ["RS256"]
 
 
+class _JwksFile:
+    """A JWKS read from a ``file:`` URL: the local stack's signing key (PyJWKClient fetches http(s) only)."""
+
+    def __init__(self, url: str) -> None:
+        from urllib.parse import urlparse
+        from urllib.request import url2pathname
+
+        self.path = url2pathname(urlparse(url).path)
+
+    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
+        import json
+
+        import jwt
+
+        kid = jwt.get_unverified_header(token).get("kid")
+        with open(self.path, encoding="utf-8") as f:
+            keys = jwt.PyJWKSet.from_dict(json.load(f)).keys
+        for key in keys:
+            if key.key_id == kid:
+                return key
+        raise jwt.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+
+
 @cache
-def _jwks(url: str) -> jwt.PyJWKClient:
+def _jwks(url: str) -> jwt.PyJWKClient | _JwksFile:
+    if url.startswith("file:"):
+        return _JwksFile(url)
     import jwt
 
     # Keys are cached for the life of the execution environment; an unknown kid refetches once.
@@ -45,8 +70,9 @@ def actor_from_header(authorization: str | None, settings: PaymentSettings) -> A
         raise RuntimeError("JWT_ISSUER, JWT_AUDIENCE and JWKS_URL must be set to accept bearer tokens")
     import jwt
 
+    keys = _jwks(settings.jwks_url)
     try:
-        key = _jwks(settings.jwks_url).get_signing_key_from_jwt(token)
+        key = keys.get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
             token, key.key, algorithms=ALGORITHMS, issuer=settings.jwt_issuer, leeway=LEEWAY_S,
             options={"require": ["exp", "iss", "sub"], "verify_aud": False},

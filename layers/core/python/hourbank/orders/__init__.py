@@ -44,19 +44,25 @@ def create_order(
     a non-member account is opened for them). A repeated submission with the same idempotency key
     returns the same order."""
     account, priced = price_order(actor, hours=hours, kind=kind, account_id=account_id, name=name, email=email)
-    order_id = new_id("ord")
+    order_id, new_account_id = new_id("ord"), new_id("acc")
     if idempotency_key:
         scope = account_id or f"{(email or '').lower()}"
-        order_id = "ord_k" + hashlib.sha256(f"{scope}\0{idempotency_key}".encode()).hexdigest()[:26]
+        digest = hashlib.sha256(f"{scope}\0{idempotency_key}".encode()).hexdigest()
+        # Both ids follow from the key: concurrent copies of one form open one account and one order.
+        order_id, new_account_id = "ord_k" + digest[:26], "acc_k" + digest[26:52]
         existing = _existing(order_id, priced, account_id)
         if existing is not None:
             return _with_checkout(existing, checkout), priced
     now = iso(clock.now())
     if account is None:
-        account = AccountModel(new_id("acc"), name=name, email=email, plan="non_member",
+        account = AccountModel(new_account_id, name=name, email=email, plan="non_member",
                                plan_version=catalogue().version, currency=catalogue().currency,
                                created_at=now, created_by="order-form")
-        account.save(condition=AccountModel.account_id.does_not_exist())
+        try:
+            account.save(condition=AccountModel.account_id.does_not_exist())
+        except PutError as exc:  # a concurrent copy of the same form opened it first
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
     order = OrderModel(order_id, account_id=account.account_id, kind=kind, minutes=priced.minutes,
                        rate_minor=priced.rate_minor, discount_minor=priced.discount_minor,
                        amount_minor=priced.amount_minor, currency=priced.currency, created_at=now,
