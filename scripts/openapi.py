@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "core" / "python"), str(ROOT)]
 
 from scripts.localdev.lambda_runtime import functions, import_handler_module  # noqa: E402
+from scripts.localdev.template import load_template  # noqa: E402
 from tests.support.lambda_client import routes  # noqa: E402
 
 TITLE = "Hourbank API"
@@ -30,13 +31,30 @@ def build() -> dict:
     specs = functions(strict=False)
     for function in sorted({route.function for route in routes()}):
         module = import_handler_module(specs[function], f"openapi_{function}")
-        part = json.loads(module.app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        if hasattr(module, "app"):
+            part = json.loads(module.app.get_openapi_json_schema(title=TITLE, version=VERSION))
+        else:  # a plain handler (the Stripe webhook) describes its one route itself
+            part = {"paths": module.OPENAPI_PATHS}
         for path, ops in part.get("paths", {}).items():
             doc["paths"].setdefault(path, {}).update(ops)
         doc["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
+    for path, method in _public_routes():  # Auth: {Authorizer: NONE} in the template: no token needed
+        operation = doc["paths"].get(path, {}).get(method.lower())
+        if operation is not None:
+            operation["security"] = []
     doc["paths"] = dict(sorted(doc["paths"].items()))
     doc["components"]["schemas"] = dict(sorted(doc["components"]["schemas"].items()))
     return doc
+
+
+def _public_routes() -> list[tuple[str, str]]:
+    out = []
+    for res in load_template()["Resources"].values():
+        for event in ((res.get("Properties") or {}).get("Events") or {}).values():
+            props = event.get("Properties") or {}
+            if event.get("Type") == "HttpApi" and (props.get("Auth") or {}).get("Authorizer") == "NONE":
+                out.append((props["Path"], props["Method"]))
+    return out
 
 
 def render() -> str:

@@ -102,3 +102,34 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         # The same event is being applied by another delivery right now: Stripe retries a non-2xx later,
         # and by then the first one's answer is stored.
         return _error(409, "in_progress", f"event {verified['id']} is being applied; retry later")
+
+
+# scripts/openapi.py: this handler has no resolver to describe it, so it says what it takes and answers.
+_ERROR = {"description": "", "content": {"application/json": {"schema": {"type": "object", "properties": {
+    "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}}}
+OPENAPI_PATHS = {
+    "/webhooks/stripe": {"post": {
+        "summary": "Stripe payment events (SPEC O1-O3)",
+        "description": "Authenticated by the Stripe-Signature header (Stripe's scheme, 300 s tolerance), checked "
+                       "before the body is read. Handled: checkout.session.completed, "
+                       "checkout.session.async_payment_succeeded/_failed, invoice.paid, charge.refunded, "
+                       "charge.dispute.created; other types get 200 and change nothing.",
+        "operationId": "stripe_webhook_post",
+        "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True,
+                        "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "description": "A Stripe event (snapshot payload)",
+            "required": ["id", "type", "data"]}}}},
+        "responses": {
+            "200": {"description": "Applied, or already applied (the first answer)", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "received": {"type": "boolean"},
+                    "outcome": {"type": "string", "enum": ["credited", "debited", "duplicate", "deferred",
+                                                           "review", "ignored"]},
+                    "order_id": {"type": ["string", "null"]},
+                    "minutes": {"type": "integer"}}}}}},
+            "400": {**_ERROR, "description": "invalid_signature or invalid_payload: nothing written"},
+            "409": {**_ERROR, "description": "in_progress: another delivery of this event is being applied"},
+        },
+    }},
+}

@@ -100,6 +100,8 @@ def functions(template: Mapping[str, Any] | None = None, table_names: Mapping[st
         if res.get("Type") != FUNCTION_TYPE:
             continue
         props = {**globals_, **res.get("Properties", {})}
+        # SAM merges lists by appending the function's to the Globals' (Layers), maps key by key.
+        props["Layers"] = [*(globals_.get("Layers") or []), *(res.get("Properties", {}).get("Layers") or [])]
         env = {**((globals_.get("Environment") or {}).get("Variables") or {}),
                **((res["Properties"].get("Environment") or {}).get("Variables") or {})}
         layer_refs = [layer.get("Ref") for layer in props.get("Layers", []) if isinstance(layer, dict)]
@@ -176,6 +178,10 @@ class _Instances:
     def environments(self, logical_id: str) -> int:
         return self._count.get(logical_id, 0)
 
+    def retire_idle(self) -> None:
+        with self._lock:
+            self._idle.clear()
+
 
 _instances = _Instances()
 
@@ -200,6 +206,13 @@ def _import(spec: FunctionSpec, name: str) -> ModuleType:
 def environments(logical_id: str) -> int:
     """How many execution environments (handler copies) a function has had: its cold starts."""
     return _instances.environments(logical_id)
+
+
+def retire_environments() -> None:
+    """Drop the idle execution environments, as Lambda does when a function's configuration changes: the
+    next invocation starts cold and reads its environment afresh (a handler may cache what it read once,
+    e.g. a client built from a URL, for the life of its environment)."""
+    _instances.retire_idle()
 
 
 class InvocationError(Exception):
