@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from scripts.localdev import jwt_local, lambda_runtime
@@ -50,6 +50,16 @@ _TEXT_TYPES = re.compile(
 )
 
 Verifier = Callable[[str], Mapping[str, Any]]
+
+
+class Pages(Protocol):
+    """What the local stack serves besides the template's routes (``scripts/localdev/web.py``: the order
+    form and the payment page). Asked only for a path no route of the template knows, so it can never
+    shadow one; ``read_body()`` reads the request's body (size limits as for a route). Answers
+    ``(status, headers, body)``, or None for the gateway's own 404."""
+
+    def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
+              read_body: Callable[[], bytes | None]) -> tuple[int, list[tuple[str, str]], bytes] | None: ...
 
 
 # ------------------------------------------------------------------------------------------- routes
@@ -152,9 +162,10 @@ class _Server6(_Server):
 
 class Gateway:
     def __init__(self, specs: Mapping[str, FunctionSpec], *, host: str, port: int, verifier: Verifier,
-                 template: Mapping[str, Any] | None) -> None:
+                 template: Mapping[str, Any] | None, pages: Pages | None = None) -> None:
         self.routes = routes(specs, template)
         self.verifier = verifier
+        self.pages = pages
         self.host = host
         server_class = _Server6 if ":" in host else _Server
         try:
@@ -215,9 +226,11 @@ class Gateway:
 
 
 def start(specs: Mapping[str, FunctionSpec], *, host: str = "127.0.0.1", port: int = 3000,
-          verifier: Verifier = jwt_local.verify, template: Mapping[str, Any] | None = None) -> Gateway:
-    """Serve ``specs``' HttpApi routes on ``host:port`` (0 picks a free port) in a background thread."""
-    return Gateway(specs, host=host, port=port, verifier=verifier, template=template).start()
+          verifier: Verifier = jwt_local.verify, template: Mapping[str, Any] | None = None,
+          pages: Pages | None = None) -> Gateway:
+    """Serve ``specs``' HttpApi routes on ``host:port`` (0 picks a free port) in a background thread, and
+    ``pages`` (if given) on the paths the template leaves free."""
+    return Gateway(specs, host=host, port=port, verifier=verifier, template=template, pages=pages).start()
 
 
 # ---------------------------------------------------------------------------------------- a request
@@ -309,6 +322,15 @@ class _Handler(BaseHTTPRequestHandler):
                 raw_path = (match.group(1) if match else None) or "/"
             parts = raw_path[1:].split("/") if raw_path != "/" else []
             route, params, allowed = gateway.resolve(self.command, parts)
+            if route is None and not allowed and gateway.pages is not None:
+                self._body_read = False
+                page = gateway.pages.serve(self.command, raw_path, raw_query, self.headers, self._page_body)
+                if page is not None:
+                    if not self._body_read and self._has_body():  # unread bytes must not become a request
+                        self.close_connection = self._linger = True
+                    status, headers, payload = page
+                    self._send(status, payload, headers)
+                    return
             if route is None:
                 if allowed:
                     allow = ", ".join(sorted(set(allowed)))
@@ -340,6 +362,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._linger = True
             self._send_json(500, {"message": "Internal Server Error"}, {"Connection": "close"})
+
+    def _page_body(self) -> bytes | None:
+        length = self._declared_length()
+        self._body_read = True
+        return self._read_chunked() if length == "chunked" else self._read_body(length)
 
     def _has_body(self) -> bool:
         return bool(self.headers.get("Content-Length", "0").strip() not in ("", "0")
@@ -578,4 +605,4 @@ def _challenge(description: str) -> str:
     return 'Bearer scope="" error="invalid_token" error_description="{}"'.format(description.replace('"', "'"))
 
 
-__all__ = ["MAX_BODY", "Gateway", "Route", "routes", "start"]
+__all__ = ["MAX_BODY", "Gateway", "Pages", "Route", "routes", "start"]

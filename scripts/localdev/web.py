@@ -1,0 +1,253 @@
+"""The local stack's pages: the order form (``web/``, as a static host would serve it) and the payment page
+that stands in for Stripe Checkout when no Stripe key is set (issue 4).
+
+    gw = gateway.start(specs, port=3000,                  # asks pages for the paths it has no route for
+                       pages=LocalPages(WEB_ROOT, lambda: gw.url, local_env.webhook_secret))
+
+* ``GET /`` and ``GET /<file>`` - the files of ``web/`` (only regular files inside it, known types only).
+* ``GET /local-pay/{session_id}?order={order_id}`` - the "checkout": the order (read through the gateway's
+  own ``GET /orders/{id}``, as any client would), a Pay button and a Cancel link. The session id must be
+  ``LocalCheckout.session_id(order_id)``, else 404: the page accepts only what the orders function issued.
+* ``POST /local-pay/{session_id}/pay`` - does what Stripe does when Checkout completes: a
+  ``checkout.session.completed`` event for the order, serialised once, signed over exactly those bytes
+  with ``sign_webhook`` and the webhook secret, POSTed to ``/webhooks/stripe`` over real HTTP. The payment's
+  ids (``pi_local_...``; ``in_local_...``/``sub_local_...`` for a subscription) are derived from the session,
+  so paying twice is the same payment and the webhook credits it once; the event id is new every time,
+  as two deliveries of a real double payment would be.
+
+The pay handler calls the gateway it runs in over HTTP: fine, the gateway serves each request on its own
+thread. Nothing here touches DynamoDB: the webhook and the orders function are the only writers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote
+
+log = logging.getLogger("localstack")
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_ROOT = ROOT / "web"
+TIMEOUT_S = 30.0
+API_VERSION = "2026-10-28.endive"  # the version tests/integration/test_webhook_events.py builds its events in
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+}
+ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
+                "xaf", "xof", "xpf"}  # Stripe's zero-decimal currencies: amount_minor is whole units
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+def _session_id(order_id: str) -> str:
+    from hourbank.payments.checkout import LocalCheckout  # the one definition the orders function uses
+
+    return LocalCheckout.session_id(order_id)
+
+
+def _derived(prefix: str, session_id: str) -> str:
+    return f"{prefix}_local_" + hashlib.sha256(f"{prefix}:{session_id}".encode()).hexdigest()[:24]
+
+
+def money_text(price: Mapping[str, Any]) -> str:
+    """``{"currency": "USD", "amount_minor": 285000}`` -> ``"2,850.00 USD"`` (SPEC U2: minor units)."""
+    currency = str(price.get("currency") or "").upper()
+    amount = int(price.get("amount_minor") or 0)
+    if currency.lower() in ZERO_DECIMAL:
+        return f"{amount:,} {currency}"
+    sign, amount = ("-", -amount) if amount < 0 else ("", amount)
+    return f"{sign}{amount // 100:,}.{amount % 100:02d} {currency}"
+
+
+def checkout_completed(order: Mapping[str, Any], session_id: str, *, now: int | None = None) -> dict[str, Any]:
+    """The ``checkout.session.completed`` event Stripe sends when ``order``'s Checkout Session is paid,
+    in Stripe's shapes (API reference; as tests/integration/test_webhook_events.py builds them)."""
+    created = int(time.time()) if now is None else now
+    recurring = order.get("kind") == "recurring"
+    amount = int(order["price"]["amount_minor"])
+    order_id, account_id = str(order["order_id"]), str(order["account_id"])
+    session = {
+        "id": session_id,
+        "object": "checkout.session",
+        "amount_subtotal": amount,
+        "amount_total": amount,
+        "client_reference_id": order_id,
+        "created": created - 60,
+        "currency": str(order["price"]["currency"]).lower(),  # Stripe writes currencies in lower case
+        "customer": _derived("cus", session_id) if recurring else None,
+        "expires_at": created + 86_340,
+        "invoice": _derived("in", session_id) if recurring else None,
+        "livemode": False,
+        "metadata": {"order_id": order_id, "account_id": account_id},
+        "mode": "subscription" if recurring else "payment",
+        "payment_intent": None if recurring else _derived("pi", session_id),
+        "payment_status": "paid",
+        "status": "complete",
+        "subscription": _derived("sub", session_id) if recurring else None,
+        "url": None,
+    }
+    return {
+        "id": "evt_local_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": created,
+        "data": {"object": session},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": "checkout.session.completed",
+    }
+
+
+class LocalPages:
+    """The gateway's ``pages`` (``scripts.localdev.gateway.Pages``): the order form and the payment page."""
+
+    def __init__(self, web_root: Path, gateway_url: Callable[[], str], secret: Callable[[], str] | None = None,
+                 *, timeout: float = TIMEOUT_S) -> None:
+        """``gateway_url`` and ``secret`` are read per request: the URL is known only once the gateway
+        listens (port 0), and ``local_env.apply`` sets the secret after that."""
+        from scripts.localdev import local_env
+
+        self.web_root = web_root.resolve()
+        self._gateway_url = gateway_url
+        self._secret = secret or local_env.webhook_secret
+        self.timeout = timeout
+
+    @property
+    def gateway_url(self) -> str:
+        return self._gateway_url().rstrip("/")
+
+    # -- the gateway's entry point
+    def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
+              read_body: Callable[[], bytes | None]) -> Response | None:
+        parts = path.strip("/").split("/") if path.strip("/") else []
+        if parts[:1] == ["local-pay"]:
+            if method in ("GET", "HEAD") and len(parts) == 2:
+                return self.pay_page(unquote(parts[1]), _query(query).get("order", ""))
+            if method == "POST" and len(parts) == 3 and parts[2] == "pay":
+                form = _query(query)
+                body = read_body()
+                if body:
+                    form.update(_query(body.decode("utf-8", errors="replace")))
+                return self.pay(unquote(parts[1]), form.get("order", ""))
+            return None
+        if method in ("GET", "HEAD"):
+            return self.static(path)
+        return None
+
+    # -- static files
+    def static(self, path: str) -> Response | None:
+        relative = unquote(path).lstrip("/") or "index.html"
+        if any(part.startswith(".") or not part for part in relative.split("/")) or "\\" in relative:
+            return None  # "..", hidden files, empty segments: never a file of the site
+        file = (self.web_root / relative).resolve()
+        content_type = CONTENT_TYPES.get(file.suffix.lower())
+        if content_type is None or not file.is_relative_to(self.web_root) or not file.is_file():
+            return None
+        return 200, [("Content-Type", content_type), ("Cache-Control", "no-cache")], file.read_bytes()
+
+    # -- the payment page
+    def pay_page(self, session_id: str, order_id: str) -> Response:
+        if not order_id or session_id != _session_id(order_id):
+            return _page(404, "Checkout not found", "<p>No checkout session of this stack has this address.</p>")
+        status, order = self._api("GET", f"/orders/{quote(order_id, safe='')}")
+        if status != 200:
+            return _page(404 if status == 404 else 502, "Checkout not found",
+                         f"<p>The order could not be read (HTTP {status}).</p>")
+        e = html.escape
+        kind = "every month (recurring)" if order.get("kind") == "recurring" else "one time"
+        price = money_text(order["price"])
+        details = (f"<dl><dt>Order</dt><dd><code>{e(order['order_id'])}</code></dd>"
+                   f"<dt>Support time</dt><dd>{e(str(order['hours']))} h, {e(kind)}</dd>"
+                   f"<dt>Total</dt><dd id=\"total\">{e(price)}</dd></dl>")
+        if order.get("status") != "pending":
+            action = (f"<p>This order is <strong>{e(str(order.get('status')))}</strong>.</p>"
+                      f"<p><a href=\"/paid.html?order={e(quote(order_id))}\">See the order</a></p>")
+        else:
+            action = (f"<form method=\"post\" action=\"/local-pay/{e(quote(session_id))}/pay\">"
+                      f"<input type=\"hidden\" name=\"order\" value=\"{e(order_id)}\">"
+                      f"<button type=\"submit\" id=\"pay\">Pay {e(price)}</button></form>"
+                      f"<p><a id=\"cancel\" href=\"/?cancelled={e(quote(order_id))}\">Cancel and go back</a></p>")
+        return _page(200, "Checkout (local)", details + action)
+
+    def pay(self, session_id: str, order_id: str) -> Response:
+        if not order_id or session_id != _session_id(order_id):
+            return _page(404, "Checkout not found", "<p>No checkout session of this stack has this address.</p>")
+        status, order = self._api("GET", f"/orders/{quote(order_id, safe='')}")
+        if status != 200:
+            return _page(404 if status == 404 else 502, "Checkout not found",
+                         f"<p>The order could not be read (HTTP {status}).</p>")
+        payload = json.dumps(checkout_completed(order, session_id))  # signed and sent as these exact bytes
+        from hourbank.payments.signature import sign_webhook
+
+        status, answer = self._api("POST", "/webhooks/stripe", payload.encode("utf-8"), {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": sign_webhook(payload, self._secret()),
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
+        })
+        if status == 200:
+            return 303, [("Location", f"/paid.html?order={quote(order_id)}"), ("Content-Type", "text/plain")], b""
+        log.warning("local payment page: the webhook answered %s: %s", status, answer)
+        return _page(502, "Payment not recorded",
+                     f"<p>The webhook answered HTTP {status}:</p><pre id=\"webhook-error\">"
+                     f"{html.escape(json.dumps(answer, indent=2))}</pre>")
+
+    def _api(self, method: str, path: str, body: bytes | None = None,
+             headers: Mapping[str, str] | None = None) -> tuple[int, Any]:
+        """One call to the gateway over HTTP, as a client (and Stripe) would make it."""
+        req = urllib.request.Request(self.gateway_url + path, data=body, method=method, headers=dict(headers or {}))
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as reply:
+                status, raw = reply.status, reply.read()
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read()
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode("utf-8", errors="replace")
+
+
+def _query(text: str) -> dict[str, str]:
+    return {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
+
+
+def _page(status: int, title: str, body: str) -> Response:
+    page = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)} - Hourbank</title>
+<link rel="stylesheet" href="/style.css">
+</head>
+<body>
+<main class="checkout">
+<p class="notice" role="note"><strong>Local stand-in for Stripe Checkout.</strong> No card is charged: Pay sends
+a signed <code>checkout.session.completed</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>
+<h1>{html.escape(title)}</h1>
+{body}
+</main>
+</body>
+</html>
+"""
+    return status, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page.encode()
+
+
+__all__ = ["WEB_ROOT", "LocalPages", "checkout_completed", "money_text"]

@@ -1,0 +1,234 @@
+"""The order form and the local payment page as a buyer meets them (issue 4; SPEC O1, O2, P1; API.md
+``POST /orders``): a real browser (Debian's chromium, driven by Playwright) on the local gateway serving
+``web/`` and the stand-in for Stripe Checkout (``scripts/localdev/web.py``), the template's real functions
+on DynamoDB Local behind it. The page pays by posting a signed, Stripe-shaped event to the real webhook.
+
+Without /usr/bin/chromium the browser tests skip on a developer's machine and fail in CI (``.ci/run``
+installs it). The plain-HTTP tests need no browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from scripts.localdev.jwt_local import mint
+from tests.support.http_client import Reply, request
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+TIMEOUT_MS = 30_000
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def site(tables: dict[str, str]) -> Iterator[str]:
+    """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it: the template's
+    routes, ``web/`` and the local payment page on one origin. Its own gateway (the session's has no
+    pages), on the session's tables."""
+    from hourbank import store
+    from hourbank.settings import get_settings
+    from scripts.localdev import gateway, lambda_runtime, local_env
+    from scripts.localdev.web import WEB_ROOT, LocalPages
+
+    saved = dict(os.environ)
+    specs = lambda_runtime.functions(table_names=tables)
+    lambda_runtime.apply_environment(specs)
+    served = gateway.start(specs, host="127.0.0.1", port=0,
+                           pages=LocalPages(WEB_ROOT, lambda: served.url, local_env.webhook_secret))
+    local_env.apply(specs, served.url)
+    # New configuration, new execution environments (the orders function keeps its checkout per environment).
+    lambda_runtime.retire_environments()
+    get_settings.cache_clear()
+    store.bind()
+    try:
+        yield served.url
+    finally:
+        served.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+        lambda_runtime.retire_environments()
+        get_settings.cache_clear()
+        store.bind()
+
+
+@pytest.fixture(scope="module")
+def call(site: str) -> Callable[..., Reply]:
+    def send(method: str, path: str, body: Any = None, token: str | None = None,
+             headers: dict[str, str] | None = None) -> Reply:
+        return request(site, method, path, body, token, headers)
+
+    return send
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the order form's browser tests must run in CI, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, site: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=site, locale="en-US")
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def order_requests(page: Any) -> list[Any]:
+    """Every POST /orders the page sends (not the quotes)."""
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(r) if r.method == "POST" and urlsplit(r.url).path == "/orders" else None)
+    return sent
+
+
+def balance_minutes(call: Callable[..., Reply], account_id: str) -> int:
+    reply = call("GET", f"/accounts/{account_id}", token=mint("billing"))
+    assert reply.status == 200, reply
+    return reply.body["balance_minutes"]
+
+
+def new_order(call: Callable[..., Reply], hours: float, name: str = "Pay Twice Ltd") -> dict:
+    reply = call("POST", "/orders", {"name": name, "email": "it@paytwice.example", "hours": hours})
+    assert reply.status == 201, reply
+    return reply.body
+
+
+# --------------------------------------------------------------------------------------- plain HTTP
+
+
+def test_the_site_is_served_and_nothing_outside_web_is(call):
+    index = call("GET", "/")
+    assert index.status == 200
+    assert index.headers["content-type"].startswith("text/html")
+    assert b'id="order-form"' in index.raw
+    for path, content_type in [("/order.js", "text/javascript"), ("/style.css", "text/css"),
+                               ("/config.js", "text/javascript"), ("/paid.html", "text/html")]:
+        reply = call("GET", path)
+        assert (reply.status, reply.headers["content-type"].split(";")[0]) == (200, content_type), path
+    assert b'window.HOURBANK_API_URL = ""' in call("GET", "/config.js").raw
+
+    for path in ["/../template.yaml", "/%2e%2e/template.yaml", "/..%2ftemplate.yaml", "/web/../template.yaml",
+                 "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/.git/config", "/missing.html", "/web"]:
+        reply = call("GET", path)
+        assert reply.status == 404, (path, reply)
+        assert b"AWSTemplateFormatVersion" not in reply.raw and b"root:" not in reply.raw
+
+
+def test_template_routes_are_never_shadowed_by_pages(call):
+    # A route of the template answers as its function does (API.md errors), not as a page would.
+    assert call("GET", "/orders/ord_missing").body == {"error": {"code": "not_found", "message": "order not found"}}
+    assert call("GET", "/accounts/acc_x").status == 401  # still behind the JWT authorizer
+    wrong_method = call("DELETE", "/orders")
+    assert wrong_method.status == 405 and "POST" in wrong_method.headers["allow"]
+    assert call("POST", "/").body == {"message": "Not Found"}  # a page is GET only
+
+
+def test_the_payment_page_only_opens_the_session_the_order_was_given(call):
+    order = new_order(call, 1, name="Wrong Session Co")
+    checkout = urlsplit(order["checkout_url"])
+    page = call("GET", f"{checkout.path}?{checkout.query}")
+    assert page.status == 200
+    assert b"Local stand-in for Stripe Checkout" in page.raw and b"300.00 USD" in page.raw
+
+    other = new_order(call, 1, name="Other Session Co")
+    foreign = f"{checkout.path}?order={other['order_id']}"  # a session id that is not this order's
+    assert call("GET", foreign).status == 404
+    assert call("POST", f"{checkout.path}/pay", f"order={other['order_id']}",
+                headers={"Content-Type": "application/x-www-form-urlencoded"}).status == 404
+    assert call("GET", f"/orders/{other['order_id']}").body["status"] == "pending"
+
+
+def test_pay_clicked_twice_credits_once_O2(call):
+    order = new_order(call, 2)
+    checkout = urlsplit(order["checkout_url"])
+    assert parse_qs(checkout.query)["order"] == [order["order_id"]]
+
+    def pay(_: int) -> Reply:
+        return call("POST", f"{checkout.path}/pay", f"order={order['order_id']}",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(pay, range(2)))
+    replies.append(pay(3))  # and once more after both finished: the back button, then Pay again
+    for reply in replies:
+        assert reply.status == 303, reply
+        assert reply.headers["location"] == f"/paid.html?order={order['order_id']}"
+
+    paid = call("GET", f"/orders/{order['order_id']}").body
+    assert (paid["status"], paid["credited_minutes"], paid["balance_minutes"]) == ("paid", 120, 120)
+    assert balance_minutes(call, order["account_id"]) == 120
+
+
+# ------------------------------------------------------------------------------------------ browser
+
+
+def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
+    sent = order_requests(page)
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Corner Bakery")
+    page.get_by_label("E-mail").fill("owner@bakery.example")
+    page.get_by_label("Hours").fill("10")
+    # The API's quote before paying: non-member 10 h, P1 volume discount included = 285000 minor units.
+    page.locator("#quote").filter(has_text="$2,850.00").wait_for()
+
+    page.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
+    assert "Local stand-in for Stripe Checkout" in page.content()
+    assert "2,850.00 USD" in page.locator("#total").inner_text()
+    assert len(sent) == 1 and UUID.match(sent[0].headers["idempotency-key"])
+
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.locator("#balance").filter(has_text="10 h").wait_for()
+    assert "Paid: 10 h credited" in page.locator("#status").inner_text()
+
+    order_id = parse_qs(urlsplit(page.url).query)["order"][0]
+    order = call("GET", f"/orders/{order_id}").body
+    assert (order["status"], order["credited_minutes"], order["balance_minutes"]) == ("paid", 600, 600)
+    assert order["price"] == {"currency": "USD", "amount_minor": 285_000}
+    assert balance_minutes(call, order["account_id"]) == 600
+
+
+@pytest.mark.parametrize("hours", ["0.75", "600"])
+def test_hours_the_api_refuses_are_shown_and_nothing_is_ordered_P1(page, hours):
+    sent = order_requests(page)
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Too Much Ltd")
+    page.get_by_label("E-mail").fill("it@toomuch.example")
+    page.get_by_label("Hours").fill(hours)
+    # The API's own words, next to the field (POST /orders/quote validates as POST /orders does).
+    page.locator("#hours-error").filter(has_text="hours: must be between 1 and 500").wait_for()
+    assert page.get_by_label("Hours").get_attribute("aria-invalid") == "true"
+
+    page.get_by_role("button", name="Continue to payment").click()
+    page.locator("#errors").filter(has_text="correct").wait_for()
+    assert page.locator("#hours-error").inner_text() == "hours: must be between 1 and 500"
+    assert sent == [] and urlsplit(page.url).path == "/"

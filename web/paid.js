@@ -1,0 +1,82 @@
+// The page Checkout returns to (paid.html?order=ID): the webhook credits the hours, usually within a
+// second or two of the payment, so the page asks for the order until it is no longer pending.
+"use strict";
+
+(function () {
+  var API = String(window.HOURBANK_API_URL || "").replace(/\/+$/, "");
+  var POLL_MS = 1000;
+  var GIVE_UP_MS = 60000;
+  var statusEl = document.getElementById("status");
+  var refEl = document.getElementById("order-ref");
+  var orderId = new URLSearchParams(window.location.search).get("order");
+  var started = Date.now();
+
+  function hoursText(minutes) {
+    // SPEC U1: hours as a decimal for people ("2.5", "10").
+    return String(Math.round((minutes / 60) * 1000) / 1000);
+  }
+
+  function say(text) {
+    statusEl.textContent = text;
+  }
+
+  function showPaid(order) {
+    statusEl.textContent = "Paid: " + hoursText(order.credited_minutes) + " h credited — your balance is now ";
+    var balance = document.createElement("strong");
+    balance.id = "balance";
+    balance.textContent = order.balance_hours + " h";
+    statusEl.appendChild(balance);
+    statusEl.appendChild(document.createTextNode("."));
+  }
+
+  function show(order) {
+    switch (order.status) {
+      case "paid":
+        showPaid(order);
+        return true;
+      case "pending":
+        say("Waiting for the payment to be confirmed…");
+        return false;
+      case "failed":
+        say("The payment failed: nothing was charged and no hours were credited. You can order again.");
+        return true;
+      default:
+        say("This order is " + order.status + ". Your balance is now " + order.balance_hours + " h.");
+        return true;
+    }
+  }
+
+  function poll() {
+    fetch(API + "/orders/" + encodeURIComponent(orderId), { headers: { Accept: "application/json" } })
+      .then(function (reply) {
+        return reply.json().then(function (body) { return { status: reply.status, body: body }; },
+                                 function () { return { status: reply.status, body: null }; });
+      })
+      .then(function (reply) {
+        if (reply.status === 404) {
+          say("We cannot find this order.");
+          return;
+        }
+        if (reply.status === 200 && show(reply.body)) {
+          return;
+        }
+        next();
+      })
+      .catch(function () { next(); });
+  }
+
+  function next() {
+    if (Date.now() - started >= GIVE_UP_MS) {
+      say("The payment has not been confirmed yet. If you paid, the hours arrive shortly: reload this page to check again.");
+      return;
+    }
+    window.setTimeout(poll, POLL_MS);
+  }
+
+  if (!orderId) {
+    say("No order was given: this page is where the payment sends you back to.");
+    return;
+  }
+  refEl.textContent = "Order " + orderId;
+  poll();
+})();
