@@ -130,3 +130,43 @@ def test_scenario_9_non_member_402_says_how_much(client, http, token):
     assert refused["error"]["details"]["top_up_minutes"] == 60
     status, ticket = http("GET", f"/tickets/{t}", token=token("customer", account_id=acc))
     assert status == 200 and len(ticket["entries"]) == 1
+
+
+def test_scenario_10_same_stripe_event_three_times_concurrently_credits_once_O2(http, http_reply, token):
+    """A new customer orders on the form (public route), Stripe delivers one signed event three times at
+    once to the gateway; the credit lands once and the order page shows the balance."""
+    import json
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from hourbank.payments import sign_webhook
+    from hourbank.store import OrderModel
+    from tests.support.stripe_shapes import event, session, sid
+
+    status, order = http("POST", "/orders", {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 10},
+                         headers={"Idempotency-Key": sid("form")})
+    assert status == 201 and order["price"] == {"currency": "USD", "amount_minor": 285_000}, order
+    assert "/local-pay/" in order["checkout_url"]
+    stored = OrderModel.get(order["order_id"], consistent_read=True)
+    body = json.dumps(event("checkout.session.completed", session(stored, payment_intent=sid("pi"))))
+    secret = os.environ["STRIPE_WEBHOOK_SECRET"]
+    start = Barrier(3)
+
+    def deliver(_: int) -> int:
+        start.wait(timeout=10)
+        for _attempt in range(50):  # Stripe retries until it gets a 2xx
+            signed = {"Stripe-Signature": sign_webhook(body, secret)}
+            reply = http_reply("POST", "/webhooks/stripe", body, headers=signed)
+            if reply.status != 409:
+                return reply.status
+        return 409
+
+    with ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(deliver, range(3))) == [200, 200, 200]
+    status, shown = http("GET", f"/orders/{order['order_id']}")
+    assert (status, shown["status"], shown["credited_minutes"], shown["balance_minutes"]) == (200, "paid", 600, 600)
+    status, ledger = http("GET", f"/accounts/{order['account_id']}/ledger", token=token("billing"))
+    assert [e["kind"] for e in ledger["items"]] == ["purchase"]
+    forged = http_reply("POST", "/webhooks/stripe", body, headers={"Stripe-Signature": "t=1,v1=00"})
+    assert forged.status == 400
