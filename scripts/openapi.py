@@ -38,7 +38,7 @@ def build() -> dict:
         for path, ops in part.get("paths", {}).items():
             doc["paths"].setdefault(path, {}).update(ops)
         doc["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
-    for path, method in _public_routes():  # Auth: {Authorizer: NONE} in the template: no token needed
+    for path, method in public_routes():  # Auth: {Authorizer: NONE} in the template: no token needed
         operation = doc["paths"].get(path, {}).get(method.lower())
         if operation is not None:
             operation["security"] = []
@@ -47,7 +47,7 @@ def build() -> dict:
     return doc
 
 
-def _public_routes() -> list[tuple[str, str]]:
+def public_routes() -> list[tuple[str, str]]:
     out = []
     for res in load_template()["Resources"].values():
         for event in ((res.get("Properties") or {}).get("Events") or {}).values():

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scripts.localdev.template import load_template, table_definitions
+from scripts.openapi import public_routes
 from tests.support.lambda_client import routes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,11 @@ def test_every_event_routes_to_the_function_it_is_named_for(event_file):
     method, path = event["routeKey"].split(" ", 1)
     owners = {r.code_uri.split("/")[-1] for r in routes() if (r.method, r.path) == (method, path)}
     assert event_file.stem.split("-")[0] in owners
-    assert event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
+    public = {(path, method) for path, method in public_routes()}
+    if (path, method) in public:  # Auth: NONE - API Gateway passes no authorizer context
+        assert "authorizer" not in event["requestContext"]
+    else:
+        assert event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"]
 
 
 def test_models_match_the_template_tables():
