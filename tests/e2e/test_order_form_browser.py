@@ -217,6 +217,25 @@ def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
     assert balance_minutes(call, order["account_id"]) == 600
 
 
+def test_a_signed_in_member_is_quoted_a_monthly_top_up_with_their_token_O6(page, call):
+    account = call("POST", "/accounts", {"name": "Member Co", "email": "it@member.example", "plan": "member"},
+                   token=mint("billing"))
+    assert account.status == 201, account
+    account_id = account.body["account_id"]
+    page.goto("/")
+    page.get_by_label("I already have an account").check()
+    page.get_by_label("Account id").fill(account_id)
+    page.get_by_label("Hours").fill("5")
+    page.get_by_label("Every month (members only)").check()
+    assert "Enter your details" in page.locator("#quote").inner_text()  # no token yet: no quote asked
+
+    page.get_by_label("Sign-in token").fill("not-a-token")
+    page.locator("#token-error").filter(has_text="not accepted").wait_for()
+    page.get_by_label("Sign-in token").fill(mint("customer", account_id=account_id))
+    page.locator("#quote").filter(has_text="$600.00").wait_for()  # member recurring $120/h (O6), 5 h
+    assert "every month" in page.locator("#quote").inner_text()
+
+
 @pytest.mark.parametrize("hours", ["0.75", "600"])
 def test_hours_the_api_refuses_are_shown_and_nothing_is_ordered_P1(page, hours):
     sent = order_requests(page)
