@@ -93,7 +93,10 @@ class Stack:
 
         from scripts.localdev import gateway, schedules, streams
 
-        self.gateway = gateway.start(self.specs, host=self.host, port=self.port)
+        from scripts.localdev.web import WEB_ROOT, LocalPages
+
+        pages = LocalPages(WEB_ROOT, lambda: self.gateway.url)  # the order form and the local payment page
+        self.gateway = gateway.start(self.specs, host=self.host, port=self.port, pages=pages)
         from hourbank.settings import get_settings
         from scripts.localdev import local_env
 
@@ -137,6 +140,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     ready = time.perf_counter() - started
     print(f"Hourbank local stack ready in {ready:.1f} s")
     print(f"  API            {stack.url}")
+    print(f"  order form     {stack.url}/   (pays on the local payment page unless STRIPE_API_KEY is set)")
     print(f"  DynamoDB Local {stack.engine.endpoint} ({'in memory' if data_dir is None else data_dir})")
     print(f"  functions      {', '.join(stack.specs)}")
     print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")

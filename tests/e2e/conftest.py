@@ -35,7 +35,7 @@ def _refresh_app_config() -> None:
 @pytest.fixture(scope="session")
 def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
     from scripts.localdev import gateway as local_gateway
-    from scripts.localdev import local_env
+    from scripts.localdev import lambda_runtime, local_env
     from scripts.localdev.lambda_runtime import apply_environment, functions
 
     saved = dict(os.environ)
@@ -45,10 +45,12 @@ def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
     served = local_gateway.start(specs, host="127.0.0.1", port=0)
     local_env.apply(specs, served.url)  # the payment page and the order form are this gateway's
     _refresh_app_config()
+    lambda_runtime.retire_environments()  # handlers that cached the in-process tests' settings start cold
     try:
         yield served
     finally:
         served.stop()
+        lambda_runtime.retire_environments()
         os.environ.clear()
         os.environ.update(saved)
 
