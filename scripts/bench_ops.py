@@ -3,8 +3,11 @@
     python scripts/bench_ops.py [--reps 20] [--write]
 
 Starts DynamoDB Local (in memory), creates the template's tables, and drives the API functions in-process
-through ``tests.support.lambda_client.LambdaClient`` (API Gateway v2 events routed by template.yaml).
-Every DynamoDB call pynamodb makes is counted by handlers on its botocore client's event system:
+through ``tests.support.lambda_client.LambdaClient`` (API Gateway v2 events routed by template.yaml), the
+order and Stripe webhook functions included (the local payment setup of ``scripts.localdev.local_env``: no
+Stripe key, so orders go to the local payment page; webhook events in Stripe's shapes from
+``tests.support.stripe_shapes``, signed with the local secret). Every DynamoDB call is counted by handlers on
+its botocore client's event system, pynamodb's clients and plain boto3 ones (Powertools Idempotency) alike:
 
 * ``before-call.dynamodb``: one API call (the operation name is recorded);
 * ``before-send.dynamodb``: one HTTP request, so botocore retries would show up as extra round trips;
@@ -133,6 +136,8 @@ class Sample:
     rcu: float
     wcu: float
     ms: float
+    errors: Counter = field(default_factory=Counter)  # "Operation:ErrorCode" of the calls DynamoDB refused
+    sequence: tuple[str, ...] = ()  # the calls in order, with the tables they touch
 
 
 @dataclass
@@ -146,16 +151,38 @@ class CallCounter:
     wcu: float = 0.0
     capacity_added: int = 0  # calls where we had to add ReturnConsumedCapacity ourselves
     capacity_missing: int = 0  # calls that accept it but came back without ConsumedCapacity
-    errors: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)  # whole run
+    op_errors: Counter = field(default_factory=Counter)  # since the last reset
+    sequence: list[str] = field(default_factory=list)  # since the last reset
+    tables: dict[str, str] = field(default_factory=dict)  # physical table name → template logical id
     hooked: int = 0
 
     def reset(self) -> None:
         self.calls = Counter()
+        self.op_errors = Counter()
+        self.sequence = []
         self.sends = 0
         self.capacity = self.rcu = self.wcu = 0.0
 
     # botocore event handlers ------------------------------------------------
+    def _table(self, name: str | None) -> str:
+        name = name or "?"
+        return self.tables.get(name, name).removesuffix("Table")
+
+    def _describe(self, params: dict, model: Any) -> str:
+        """``GetItem Orders``; ``TransactWriteItems [Accounts update, Ledger put ×2]`` (items by table and kind)."""
+        items = params.get("TransactItems")
+        if items is None:
+            return f"{model.name} {self._table(params.get('TableName'))}"
+        kinds: Counter = Counter()
+        for item in items:
+            for action, body in item.items():
+                kinds[f"{self._table(body.get('TableName'))} {action[0].lower()}{action[1:]}"] += 1
+        parts = [f"{name}{f' ×{n}' if n > 1 else ''}" for name, n in sorted(kinds.items())]
+        return f"{model.name} [{', '.join(parts)}]"
+
     def _before_parameter_build(self, params: dict, model: Any, **_: Any) -> None:
+        self.sequence.append(self._describe(params, model))
         shape = model.input_shape
         if shape is not None and "ReturnConsumedCapacity" in shape.members and "ReturnConsumedCapacity" not in params:
             params["ReturnConsumedCapacity"] = "TOTAL"
@@ -170,6 +197,7 @@ class CallCounter:
     def _after_call(self, parsed: dict, model: Any, **_: Any) -> None:
         if "Error" in parsed:
             self.errors[f"{model.name}:{parsed['Error'].get('Code')}"] += 1
+            self.op_errors[f"{model.name}:{parsed['Error'].get('Code')}"] += 1
         consumed = parsed.get("ConsumedCapacity")
         if consumed is None:
             if model.input_shape is not None and "ReturnConsumedCapacity" in model.input_shape.members \
@@ -194,29 +222,46 @@ class CallCounter:
         events.register("after-call.dynamodb", self._after_call)
         self.hooked += 1
 
-    def install(self) -> None:
-        """Hook every botocore client pynamodb's ``Connection`` creates (models and transactions alike).
+    def hook(self, botocore_client: Any) -> Any:
+        """Attach the handlers to one client's own event system, once."""
+        if not getattr(botocore_client, "_bench_ops_hooked", False):
+            self.attach(botocore_client.meta.events)
+            botocore_client._bench_ops_hooked = True
+        return botocore_client
 
-        Each pynamodb Connection makes its own session and client (``Connection.session`` /
-        ``Connection.client``); the client copies the session's event emitter when it is created, so the
-        handlers go on each client's ``meta.events`` the first time pynamodb hands that client out.
+    def install(self) -> None:
+        """Hook every DynamoDB client made from now on: pynamodb's and plain boto3 ones alike.
+
+        * pynamodb: each Connection makes its own session and client (``Connection.session`` /
+          ``Connection.client``); the client copies the session's event emitter when it is created, so the
+          handlers go on each client's ``meta.events`` the first time pynamodb hands that client out (this
+          also catches a client made before ``install``).
+        * boto3 (Powertools Idempotency's ``DynamoDBPersistenceLayer`` makes ``boto3.session.Session().client
+          ("dynamodb")`` on the webhook's first request): every client comes out of
+          ``botocore.session.Session.create_client``, which is wrapped to hook the DynamoDB ones.
         """
+        import botocore.session
         from pynamodb.connection.base import Connection
 
         original = Connection.client
         counter = self
 
         def client(conn: Connection) -> Any:
-            botocore_client = original.fget(conn)
-            if not getattr(botocore_client, "_bench_ops_hooked", False):
-                counter.attach(botocore_client.meta.events)
-                botocore_client._bench_ops_hooked = True
-            return botocore_client
+            return counter.hook(original.fget(conn))
 
         Connection.client = property(client)  # type: ignore[method-assign,assignment]
 
+        create_client = botocore.session.Session.create_client
+
+        def hooked_create_client(session: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+            made = create_client(session, service_name, *args, **kwargs)
+            return counter.hook(made) if service_name == "dynamodb" else made
+
+        botocore.session.Session.create_client = hooked_create_client  # type: ignore[method-assign]
+
     def snapshot(self, ms: float) -> Sample:
-        return Sample(Counter(self.calls), self.sends, self.rcu, self.wcu, ms)
+        return Sample(Counter(self.calls), self.sends, self.rcu, self.wcu, ms, Counter(self.op_errors),
+                      tuple(self.sequence))
 
 
 # ------------------------------------------------------------------ the benchmark
@@ -238,7 +283,19 @@ OPERATIONS: list[tuple[str, str]] = [
     ("get_ledger", "GET ledger page (5 entries, limit 50)"),
     ("close_awaiting", "close, non-member short of credit → awaiting_credit (C3)"),
     ("adjust_settles", "adjustment: purchase that completes 1 waiting close (C3)"),
+    ("order_new", "order, new customer (POST /orders, anonymous)"),
+    ("order_owner", "order, owner with Idempotency-Key (POST /orders, bearer token)"),
+    ("order_owner_again", "order, the same form and Idempotency-Key again"),
+    ("pay_first", "Stripe webhook: checkout.session.completed, 1st delivery → credited (POST /webhooks/stripe)"),
+    ("pay_redelivery", "Stripe webhook: the same event redelivered (Powertools Idempotency)"),
+    ("pay_other_event", "Stripe webhook: another event for the same payment (async_payment_succeeded)"),
+    ("get_order_paid", "GET /orders/{id} once paid (public)"),
 ]
+PAYMENT_KEYS = ("order_new", "order_owner", "order_owner_again", "pay_first", "pay_redelivery", "pay_other_event",
+                "get_order_paid")
+# Where the local stack would serve the order form and the local payment page: checkout URLs point there, as in
+# the tests (tests/conftest.py); nothing is fetched from it.
+LOCAL_BASE_URL = "http://127.0.0.1:3000"
 ENTRIES_FROM = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=-5)))  # a Monday, 09:00 New York
 TARGETS = {"close_1": 2, "close_10": 2, "close_100": 2, "post_first": 2, "post_10th": 2}
 
@@ -329,6 +386,53 @@ class Bench:
         if reply.body.get("status") != "closed":
             raise AssertionError(f"the purchase did not complete the waiting close: {reply}")
 
+        self.payments(member)
+
+    # orders and a credited payment (issue 4) ---------------------------------------------------------
+    def deliver(self, key: str | None, evt: dict, outcome: str) -> None:
+        """One signed delivery of ``evt`` as Stripe makes it (signed now, with the webhook's secret)."""
+        import json
+
+        from hourbank.payments import sign_webhook
+
+        body = json.dumps(evt)
+        headers = {"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])}
+        reply = self.measure(key, 200, lambda: self.api.post("/webhooks/stripe", raw_body=body, headers=headers))
+        if reply.body.get("outcome") != outcome:
+            raise AssertionError(f"{key or 'setup'}: expected outcome {outcome}, got {reply}")
+
+    def payments(self, member: str, record: bool = True) -> None:
+        """A new customer's order, paid through the webhook (credited, redelivered, reported again by another
+        event); an owner's order with an Idempotency-Key, submitted twice. ``record=False``: the warm-up."""
+        from hourbank.store import AccountModel, OrderModel
+        from scripts.localdev.jwt_local import mint
+        from tests.support.stripe_shapes import event, session, sid
+
+        def k(key: str) -> str | None:
+            return key if record else None
+
+        form = {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 2}
+        order_id = self.measure(k("order_new"), 201, lambda: self.api.post("/orders", form)).body["order_id"]
+
+        owner = {"authorization": f"Bearer {mint('customer', member)}", "idempotency-key": sid("form")}
+        mine = {"account_id": member, "hours": 2}
+        first = self.measure(k("order_owner"), 201, lambda: self.api.post("/orders", mine, headers=owner)).body
+        again = self.measure(k("order_owner_again"), 201, lambda: self.api.post("/orders", mine, headers=owner)).body
+        if again["order_id"] != first["order_id"]:
+            raise AssertionError(f"the same Idempotency-Key made two orders: {first} / {again}")
+
+        order = OrderModel.get(order_id, consistent_read=True)
+        payment_intent = sid("pi")
+        paid = event("checkout.session.completed", session(order, payment_intent=payment_intent))
+        self.deliver(k("pay_first"), paid, "credited")
+        self.deliver(k("pay_redelivery"), paid, "credited")  # Powertools returns the stored first answer
+        other = event("checkout.session.async_payment_succeeded", session(order, payment_intent=payment_intent))
+        self.deliver(k("pay_other_event"), other, "duplicate")
+        reply = self.measure(k("get_order_paid"), 200, lambda: self.api.get(f"/orders/{order_id}"))
+        balance = int(AccountModel.get(order.account_id, consistent_read=True).balance_minutes)
+        if reply.body.get("status") != "paid" or balance != int(order.minutes):
+            raise AssertionError(f"order {order_id} not credited exactly once: balance {balance}, {reply}")
+
 
 def verify_counting(counter: CallCounter, account_id: str) -> str:
     """A direct GetItem must count as exactly one call and one HTTP request, with capacity reported."""
@@ -341,7 +445,22 @@ def verify_counting(counter: CallCounter, account_id: str) -> str:
         raise AssertionError(f"counting is broken: one GetItem counted as {got}, {counter.sends} sends")
     if counter.capacity <= 0:
         raise AssertionError("DynamoDB Local returned no ConsumedCapacity for a GetItem")
-    return f"GetItem → 1 call, 1 HTTP request, {counter.capacity:g} RCU (consistent read)"
+    pynamodb = f"{counter.capacity:g} RCU"
+
+    # The same through a plain boto3 client, as Powertools Idempotency makes its own.
+    import boto3
+
+    from hourbank.settings import get_settings
+
+    counter.reset()
+    boto3.session.Session().client("dynamodb").get_item(
+        TableName=get_settings().idempotency_table, Key={"id": {"S": "bench-ops-check"}}, ConsistentRead=True)
+    got = dict(counter.calls)
+    if got != {"GetItem": 1} or counter.sends != 1 or counter.capacity <= 0:
+        raise AssertionError(f"a boto3 client is not counted: one GetItem counted as {got}, {counter.sends} sends, "
+                             f"{counter.capacity:g} RCU")
+    return (f"GetItem → 1 call, 1 HTTP request, {pynamodb} (consistent read), through pynamodb and through a "
+            "plain boto3 client alike")
 
 
 def fmt_units(value: float) -> str:
@@ -393,6 +512,101 @@ def observations(bench: Bench) -> list[str]:
     return out
 
 
+def payment_calls(bench: Bench) -> list[str]:
+    """The calls of every order and webhook operation in the order they are made, with their tables."""
+    out = ["", "Calls of the order and webhook operations, in the order they are made (table; items of a "
+                "transaction by table and kind):", ""]
+    labels = dict(OPERATIONS)
+    for key in PAYMENT_KEYS:
+        samples = bench.samples[key]
+        if not samples:
+            continue
+        seen = Counter(s.sequence for s in samples)
+        seq, n = seen.most_common(1)[0]
+        same = "every time" if n == len(samples) else f"{n} of {len(samples)} times (others: {len(seen) - 1} variants)"
+        out.append(f"- {labels[key]}: {' → '.join(seq)} ({same}).")
+    return out
+
+
+def payment_observations(bench: Bench) -> list[str]:
+    """What the order and webhook figures say, worded from the measured call sequences."""
+    def seq(key: str) -> tuple[str, ...]:
+        samples = bench.samples[key]
+        return Counter(s.sequence for s in samples).most_common(1)[0][0] if samples else ()
+
+    def mean(key: str, attr: str) -> float:
+        return statistics.fmean(getattr(s, attr) for s in bench.samples[key]) if bench.samples[key] else 0.0
+
+    out: list[str] = []
+    first, again, other = seq("pay_first"), seq("pay_redelivery"), seq("pay_other_event")
+    if first:
+        idem = sum(1 for c in first if c.endswith(" Idempotency"))
+        tx = next((i for i, c in enumerate(first) if c.startswith("TransactWriteItems")), None)
+        before = first[:tx] if tx is not None else first
+        after = first[tx + 1:] if tx is not None else ()
+        order_reads = sum(1 for c in before if c == "GetItem Orders")
+        out.append(
+            f"- A credited payment costs {mean('pay_first', 'sends'):g} round trips ({mean('pay_first', 'rcu'):g} RCU, "
+            f"{mean('pay_first', 'wcu'):g} WCU): {idem} are Powertools Idempotency's (PutItem of the INPROGRESS "
+            "record on the IdempotencyTable before the event is applied, UpdateItem to COMPLETED with the answer "
+            f"after), {len(first) - idem} are the settlement's. One TransactWriteItems carries the credit (ledger "
+            "entry, account balance, the order's `payments` map, and hourbank's own marker for the payment "
+            "object, `payment#<ref>`, which is the `Idempotency put` in it: a second item on the same table, "
+            "not Powertools' record).")
+        if order_reads >= 2:
+            out.append(
+                f"- Avoidable: `settle_paid` reads the order {order_reads} times before the transaction "
+                "(`load_order` to check amount and currency, then again at the top of `attempt()`); on the "
+                "first attempt the second read returns what the first did, so only a retry needs it. The same "
+                f"double read is in the other event's {sum(1 for c in other if c == 'GetItem Orders')} order "
+                "reads.")
+        reads_after = [c for c in after if not c.endswith(" Idempotency")]
+        if reads_after:
+            out.append(
+                f"- After the credit commits it makes {len(reads_after)} more reads before Powertools' UpdateItem: "
+                + ", ".join(reads_after)
+                + " (the order again, for a refund parked before its payment, O2 - needed for the race the code "
+                "describes; the account, for closes waiting for credit, `settle_awaiting`, C3). They are paid on "
+                "every payment, though a parked refund or a waiting close is rare; being on two tables they "
+                "could be one BatchGetItem (or the account read skipped when the account read for the "
+                "transaction had nothing waiting, at the cost discussed above for adjustments). With the double "
+                "order read gone and these two in one round trip, a credited payment would be "
+                f"{len(first) - (order_reads - 1 if order_reads >= 2 else 0) - (len(reads_after) - 1)} round trips "
+                f"instead of {len(first)}.")
+    if again:
+        out.append(
+            f"- A redelivery of the same event is {mean('pay_redelivery', 'sends'):g} round trip: Powertools' "
+            "conditional PutItem is refused and, with `ReturnValuesOnConditionCheckFailure=ALL_OLD`, the refusal "
+            "carries the stored COMPLETED record and its answer, so no GetItem follows and nothing of the "
+            "settlement runs. DynamoDB Local reports no capacity for the refused write; AWS bills it as a write "
+            "(1 WCU for an item under 1 KB).")
+    if other:
+        out.append(
+            f"- Another event for the same payment (a new event id, so Powertools does not know it) costs "
+            f"{mean('pay_other_event', 'sends'):g} round trips: Powertools' PutItem and UpdateItem, and the order "
+            "reads that find the payment already in the order's `payments` map (`duplicate`), without "
+            "a transaction.")
+    new, owner, replay = seq("order_new"), seq("order_owner"), seq("order_owner_again")
+    if new:
+        reread = "PutItem Accounts" in new and "GetItem Accounts" in new
+        out.append(
+            f"- An order costs {mean('order_new', 'sends'):g} round trips for a new customer and "
+            f"{mean('order_owner', 'sends'):g} for an owner with an Idempotency-Key "
+            f"({mean('order_owner_again', 'sends'):g} for the same form again, which returns the stored order)."
+            + (" Avoidable: `_with_checkout` reads the account back (GetItem Accounts) right after "
+               "`create_order` wrote it (new customer) or read it (`price_order`, owner), to hand it to the "
+               "checkout, which only needs its e-mail; and the checkout session id and URL are an UpdateItem "
+               "after the order's PutItem. With the local page both are known before the PutItem; with Stripe "
+               "the session is created after the order is saved, so one of the two writes stays unless the "
+               "session is created first (its idempotency key is derived from the order id, known before the "
+               "PutItem)." if reread else ""))
+        if replay and sum(1 for c in replay if c == "GetItem Accounts") >= 1 and owner:
+            out.append(
+                "- The replay reads the account (`price_order`) and the order (`_existing`) and stops there: the "
+                "order already has its checkout URL.")
+    return out
+
+
 def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: float) -> str:
     rows = ["| Operation | N | Round trips (mean; min–max) | DynamoDB calls per op | RCU | WCU | p50 ms* |",
             "|---|---:|---|---|---:|---:|---:|"]
@@ -405,9 +619,14 @@ def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: f
         mean = statistics.fmean(trips)
         spread = f"{min(trips)}–{max(trips)}" if min(trips) != max(trips) else f"always {min(trips)}"
         ops: Counter = Counter()
+        refused: Counter = Counter()
         for s in samples:
             ops.update(s.calls)
+            refused.update(s.errors)
         calls = ", ".join(f"{name} ×{n / len(samples):g}" for name, n in sorted(ops.items()))
+        if refused:
+            calls += " (refused: " + ", ".join(f"{name.replace(':', ' → ')} ×{n / len(samples):g}"
+                                               for name, n in sorted(refused.items())) + ")"
         rcu = statistics.fmean(s.rcu for s in samples)
         wcu = statistics.fmean(s.wcu for s in samples)
         p50 = statistics.median(s.ms for s in samples)
@@ -421,17 +640,21 @@ def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: f
                     f"{fmt_units(wcu)} | {p50:.1f} |")
     notes = [
         "",
-        f"- Round trips are HTTP requests to DynamoDB (botocore retries would count; "
-        f"{sum(counter.errors.values())} failed calls in the whole run"
-        f"{': ' + str(dict(counter.errors)) if counter.errors else ''}). RCU/WCU are means of `ConsumedCapacity` "
-        "as DynamoDB Local reports it with `ReturnConsumedCapacity=TOTAL`.",
+        f"- Round trips are HTTP requests to DynamoDB, from pynamodb's clients and from the boto3 client Powertools "
+        f"Idempotency makes (botocore retries would count; {sum(counter.errors.values())} calls refused in the "
+        f"whole run{': ' + str(dict(counter.errors)) if counter.errors else ''}, each shown as 'refused' on its "
+        "row). RCU/WCU are means of `ConsumedCapacity` as DynamoDB Local reports it with "
+        "`ReturnConsumedCapacity=TOTAL`; a refused call comes back without it, so its capacity is not in the "
+        "columns (AWS charges a failed conditional write as a write).",
         f"- Counting check: {check}. The benchmark had to add ReturnConsumedCapacity to "
-        f"{counter.capacity_added} call(s) (pynamodb already asks for TOTAL); {counter.capacity_missing} call(s) "
-        "came back without ConsumedCapacity.",
+        f"{counter.capacity_added} call(s) (pynamodb already asks for TOTAL; Powertools Idempotency's boto3 "
+        f"calls do not); {counter.capacity_missing} accepted call(s) came back without ConsumedCapacity.",
         "- \\* p50 latency is in-process (handler + pynamodb + botocore) against DynamoDB Local on loopback on "
         "this machine, not AWS: it compares operations with each other; it is not a production latency.",
         f"- Targets met: {sum(verdicts)}/{len(verdicts)}. Whole run: {seconds:.0f} s for {reps} repetitions.",
+        *payment_calls(bench),
         *observations(bench),
+        *payment_observations(bench),
     ]
     return "\n".join(rows + notes)
 
@@ -444,7 +667,13 @@ def main(argv: list[str] | None = None) -> int:
 
     for name in DROPPED_AWS_ENV:
         os.environ.pop(name, None)
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV})
+    from scripts.localdev.local_env import PARAMS, payment_env
+
+    for name in PARAMS:  # the secrets are set in the environment locally: nothing reads SSM
+        os.environ.pop(name, None)
+    # The payment functions as the local stack and the tests run them: no Stripe key (the local payment page
+    # stands in for Checkout), the local webhook secret, the local JWT issuer and JWKS file.
+    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV, **payment_env(LOCAL_BASE_URL)})
     machine = machine_line()
     started = time.perf_counter()
 
@@ -461,13 +690,14 @@ def main(argv: list[str] | None = None) -> int:
 
         get_settings.cache_clear()
         store.bind()
-        counter = CallCounter()
+        counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
 
         from tests.support.lambda_client import LambdaClient
 
         bench = Bench(LambdaClient(), counter)
         warm = bench.create_account("member")  # imports the handlers and opens the connections: not measured
+        bench.payments(warm, record=False)  # the same for the order and webhook functions (stripe, PyJWT)
         check = verify_counting(counter, warm)
         print(f"counting check: {check}", file=sys.stderr)
         for rep in range(args.reps):
