@@ -92,7 +92,6 @@ class Stack:
         self.specs = _specs(self.tables)
 
         from scripts.localdev import gateway, schedules, streams
-
         from scripts.localdev.web import WEB_ROOT, LocalPages
 
         pages = LocalPages(WEB_ROOT, lambda: self.gateway.url)  # the order form and the local payment page
