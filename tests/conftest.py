@@ -57,7 +57,7 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
 
 
 @pytest.fixture(scope="session")
-def tables(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
+def tables(dynamodb_local: DynamoDBLocal, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The template's tables under a random prefix, named to the code through the template's env vars."""
     from scripts.localdev.local_env import payment_env
     from scripts.localdev.template import create_tables, table_env
@@ -65,7 +65,8 @@ def tables(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
     names = create_tables(dynamodb_local.client(), f"t{secrets.token_hex(2)}")
     with pytest.MonkeyPatch.context() as mp:
         # The payment functions as the local stack runs them: the local payment page, the local secret.
-        for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL)}.items():
+        outbox = str(tmp_path_factory.mktemp("outbox"))  # e-mails (SPEC O5) as files
+        for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL, outbox_dir=outbox)}.items():
             mp.setenv(key, value)
         _refresh_app_config(bind=True)
         yield names

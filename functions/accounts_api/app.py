@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import accounts
 from hourbank.api import current_actor, make_resolver, views
-from hourbank.api.schemas import Adjustment, CreateAccount
+from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount
 
 logger = Logger()
 app = make_resolver()
@@ -44,6 +44,16 @@ def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
     entry = accounts.adjust(current_actor(app), account_id, **body.model_dump(),
                             idempotency_key=app.current_event.headers.get("idempotency-key"))
     return views.ledger_entry(entry), 201
+
+
+@app.put("/accounts/<account_id>/auto-top-up")
+def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
+    return views.account(accounts.set_watch(current_actor(app), account_id, **body.model_dump()))
+
+
+@app.get("/accounts/<account_id>/invoices")
+def get_invoices(account_id: str):
+    return {"items": [views.invoice(i) for i in accounts.list_invoices(current_actor(app), account_id)]}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

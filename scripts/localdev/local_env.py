@@ -6,6 +6,7 @@
   else ``LOCAL_WEBHOOK_SECRET``. The local payment page signs its events with it, as Stripe would.
 * ``JWKS_URL`` - the local signing key's JWKS file (``jwt_local``), where AWS has Cognito's URL.
 * ``LOCAL_CHECKOUT_URL`` / ``WEBSITE_URL`` - the local gateway, which serves the order form and the page.
+* ``OUTBOX_DIR`` - where e-mails go instead of SES (``.local/outbox`` unless set).
 
 In AWS the secrets come from SSM (``*_PARAM``): locally the parameters are dropped so nothing calls AWS.
 """
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, MutableMapping
+from pathlib import Path
 
 # Documented in README.md ("Payments locally"). Not a secret: it signs events of the local page only.
 LOCAL_WEBHOOK_SECRET = "whsec_hourbank_local_development_only"
 PARAMS = ("STRIPE_API_KEY_PARAM", "STRIPE_WEBHOOK_SECRET_PARAM")
+DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
 
 
 def webhook_secret(environ: Mapping[str, str] | None = None) -> str:
@@ -25,7 +28,8 @@ def webhook_secret(environ: Mapping[str, str] | None = None) -> str:
     return env.get("STRIPE_WEBHOOK_SECRET", "").strip() or LOCAL_WEBHOOK_SECRET
 
 
-def payment_env(base_url: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def payment_env(base_url: str, environ: Mapping[str, str] | None = None, *,
+                outbox_dir: str | None = None) -> dict[str, str]:
     """The local values of the payment functions' variables, for a stack served at ``base_url``."""
     from scripts.localdev.jwt_local import issuer_and_audience, key_dir, signing_key
 
@@ -40,17 +44,20 @@ def payment_env(base_url: str, environ: Mapping[str, str] | None = None) -> dict
         "JWKS_URL": (key_dir() / "jwks.json").as_uri(),
         "LOCAL_CHECKOUT_URL": base_url.rstrip("/"),
         "WEBSITE_URL": base_url.rstrip("/"),
+        # E-mails (SPEC O5) become files here instead of going through SES.
+        "OUTBOX_DIR": env.get("OUTBOX_DIR", "").strip() or outbox_dir or str(DEFAULT_OUTBOX),
     }
 
 
-def apply(specs: Mapping[str, object], base_url: str, environ: MutableMapping[str, str] | None = None) -> dict:
+def apply(specs: Mapping[str, object], base_url: str, environ: MutableMapping[str, str] | None = None, *,
+          outbox_dir: str | None = None) -> dict:
     """Point the functions (and this process, which runs them) at the local payment setup."""
     env = os.environ if environ is None else environ
-    values = payment_env(base_url, env)
+    values = payment_env(base_url, env, outbox_dir=outbox_dir)
     for spec in specs.values():
         environment = getattr(spec, "environment", None)
-        if environment is None or not set(environment) & {*PARAMS, "JWKS_URL", "WEBSITE_URL"}:
-            continue  # not a payment function
+        if environment is None or not set(environment) & {*PARAMS, "JWKS_URL", "WEBSITE_URL", "SENDER_EMAIL"}:
+            continue  # neither payments nor e-mail
         for name in PARAMS:
             environment.pop(name, None)
         environment.update(values)

@@ -15,6 +15,9 @@ that stands in for Stripe Checkout when no Stripe key is set (issue 4).
   so paying twice is the same payment and the webhook credits it once; the event id is new every time,
   as two deliveries of a real double payment would be.
 
+* ``GET /local-pay/invoice/{invoice_id}?account=...`` and ``POST .../pay`` - Stripe's hosted invoice page for
+  auto top-up invoices (SPEC O4): Pay sends a signed ``invoice.paid`` with the invoice's metadata.
+
 The pay handler calls the gateway it runs in over HTTP: fine, the gateway serves each request on its own
 thread. Nothing here touches DynamoDB: the webhook and the orders function are the only writers.
 """
@@ -116,6 +119,35 @@ def checkout_completed(order: Mapping[str, Any], session_id: str, *, now: int | 
     }
 
 
+def invoice_paid(invoice: Mapping[str, Any], *, now: int | None = None) -> dict[str, Any]:
+    """The ``invoice.paid`` event Stripe sends when a hosted invoice is paid, for an invoice as the API
+    lists it; ``metadata`` is what ``hourbank.payments.invoices`` puts on the Stripe invoice."""
+    created = int(time.time()) if now is None else now
+    amount = int(invoice["price"]["amount_minor"])
+    metadata = {"invoice_id": invoice["invoice_id"], "account_id": invoice["account_id"], "kind": invoice["kind"]}
+    if invoice.get("order_id"):
+        metadata["order_id"] = invoice["order_id"]
+    return {
+        "id": f"evt_local_{secrets.token_hex(12)}",
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": created,
+        "data": {"object": {
+            "id": invoice["stripe_invoice_id"], "object": "invoice", "status": "paid",
+            "amount_due": amount, "amount_paid": amount, "amount_remaining": 0, "attempt_count": 1,
+            "attempted": True, "billing_reason": "manual", "collection_method": "send_invoice",
+            "currency": str(invoice["price"]["currency"]).lower(), "customer": "cus_local",
+            "hosted_invoice_url": invoice.get("payment_url"), "livemode": False, "metadata": metadata,
+            "parent": None, "lines": {"object": "list", "data": [], "has_more": False},
+            "status_transitions": {"paid_at": created},
+        }},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": "invoice.paid",
+    }
+
+
 class LocalPages:
     """The gateway's ``pages`` (``scripts.localdev.gateway.Pages``): the order form and the payment page."""
 
@@ -138,6 +170,16 @@ class LocalPages:
     def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
               read_body: Callable[[], bytes | None]) -> Response | None:
         parts = path.strip("/").split("/") if path.strip("/") else []
+        if parts[:2] == ["local-pay", "invoice"]:  # Stripe's hosted invoice page, for auto top-ups (O4)
+            if method in ("GET", "HEAD") and len(parts) == 3:
+                return self.invoice_page(unquote(parts[2]), _query(query).get("account", ""))
+            if method == "POST" and len(parts) == 4 and parts[3] == "pay":
+                form = _query(query)
+                body = read_body()
+                if body:
+                    form.update(_query(body.decode("utf-8", errors="replace")))
+                return self.pay_invoice(unquote(parts[2]), form.get("account", ""))
+            return None
         if parts[:1] == ["local-pay"]:
             if method in ("GET", "HEAD") and len(parts) == 2:
                 return self.pay_page(unquote(parts[1]), _query(query).get("order", ""))
@@ -209,6 +251,58 @@ class LocalPages:
                      f"<p>The webhook answered HTTP {status}:</p><pre id=\"webhook-error\">"
                      f"{html.escape(json.dumps(answer, indent=2))}</pre>")
 
+    # -- the hosted invoice page (auto top-up invoices, SPEC O4)
+    def _invoice(self, invoice_id: str, account_id: str) -> dict | None:
+        """The invoice as the API lists it. Stripe knows its invoices; this stand-in asks the API with a
+        local billing token, so it still writes nothing itself."""
+        from scripts.localdev.jwt_local import mint
+
+        if not invoice_id.startswith("inv_") or not account_id.startswith("acc_"):
+            return None
+        status, listed = self._api("GET", f"/accounts/{quote(account_id, safe='')}/invoices",
+                                   headers={"Authorization": f"Bearer {mint('billing', sub='local-payment-page')}"})
+        if status != 200:
+            return None
+        return next((i for i in listed.get("items", []) if i.get("invoice_id") == invoice_id), None)
+
+    def invoice_page(self, invoice_id: str, account_id: str) -> Response:
+        invoice = self._invoice(invoice_id, account_id)
+        if invoice is None:
+            return _page(404, "Invoice not found", "<p>No invoice of this stack has this address.</p>")
+        e = html.escape
+        price = money_text(invoice["price"])
+        details = (f"<dl><dt>Invoice</dt><dd><code>{e(invoice['invoice_id'])}</code></dd>"
+                   f"<dt>For</dt><dd>{e(str(invoice.get('description') or ''))}</dd>"
+                   f"<dt>Why</dt><dd>{e(str(invoice.get('reason') or ''))}</dd>"
+                   f"<dt>Total</dt><dd id=\"total\">{e(price)}</dd>"
+                   f"<dt>Status</dt><dd id=\"invoice-status\">{e(str(invoice['status']))}</dd></dl>")
+        if invoice["status"] != "open":
+            return _page(200, "Invoice (local)", details)
+        action = (f"<form method=\"post\" action=\"/local-pay/invoice/{e(quote(invoice_id))}/pay\">"
+                  f"<input type=\"hidden\" name=\"account\" value=\"{e(account_id)}\">"
+                  f"<button type=\"submit\" id=\"pay\">Pay {e(price)}</button></form>")
+        return _page(200, "Invoice (local)", details + action)
+
+    def pay_invoice(self, invoice_id: str, account_id: str) -> Response:
+        invoice = self._invoice(invoice_id, account_id)
+        if invoice is None or not invoice.get("stripe_invoice_id"):
+            return _page(404, "Invoice not found", "<p>No issued invoice of this stack has this address.</p>")
+        payload = json.dumps(invoice_paid(invoice))
+        from hourbank.payments.signature import sign_webhook
+
+        status, answer = self._api("POST", "/webhooks/stripe", payload.encode("utf-8"), {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": sign_webhook(payload, self._secret()),
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
+        })
+        if status == 200:
+            where = f"/local-pay/invoice/{quote(invoice_id)}?account={quote(account_id)}"
+            return 303, [("Location", where), ("Content-Type", "text/plain")], b""
+        log.warning("local invoice page: the webhook answered %s: %s", status, answer)
+        return _page(502, "Payment not recorded",
+                     f"<p>The webhook answered HTTP {status}:</p><pre id=\"webhook-error\">"
+                     f"{html.escape(json.dumps(answer, indent=2))}</pre>")
+
     def _api(self, method: str, path: str, body: bytes | None = None,
              headers: Mapping[str, str] | None = None) -> tuple[int, Any]:
         """One call to the gateway over HTTP, as a client (and Stripe) would make it."""
@@ -250,4 +344,4 @@ a signed <code>checkout.session.completed</code> event to <code>/webhooks/stripe
     return status, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page.encode()
 
 
-__all__ = ["WEB_ROOT", "LocalPages", "checkout_completed", "money_text"]
+__all__ = ["WEB_ROOT", "LocalPages", "checkout_completed", "invoice_paid", "money_text"]

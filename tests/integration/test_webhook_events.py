@@ -16,7 +16,7 @@ import pytest
 
 from hourbank.identity import Actor
 from hourbank.orders import create_order
-from hourbank.orders.webhooks import HOURBANK_INVOICES_LATER, apply_event
+from hourbank.orders.webhooks import apply_event
 from hourbank.payments import LocalCheckout, sign_webhook, verify_webhook
 from hourbank.store import AccountModel, LedgerModel, OrderModel
 from tests.integration.conftest import assert_c7, ledger_items
@@ -373,12 +373,11 @@ def test_amount_or_currency_not_the_orders_is_flagged_not_credited(api, make_acc
     assert len(OrderModel.get(order.order_id, consistent_read=True).review) == 2
 
 
-def test_invoice_of_a_hourbank_invoice_waits_for_the_invoicing_issue(api, make_account, unchanged):
+def test_invoice_naming_an_unknown_hourbank_invoice_goes_to_review(api, make_account, unchanged):
     account = make_account("member")
     order = new_order(account)
     hourbank_invoice = {**invoice(order, sid("in"), sid("sub")), "parent": None, "lines": {"data": []},
-                        "metadata": {"invoice_id": "inv_2026-11_acc"}}
+                        "metadata": {"invoice_id": "inv_2026-11_acc", "account_id": account}}
     with unchanged():
         result = deliver(event("invoice.paid", hourbank_invoice))
-    assert (result.outcome, result.detail) == ("ignored", HOURBANK_INVOICES_LATER)
-
+    assert result.outcome == "review" and "unknown Hourbank invoice" in result.detail

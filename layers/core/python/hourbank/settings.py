@@ -23,10 +23,13 @@ class Settings:
     charges_table: str
     idempotency_table: str
     orders_table: str
+    invoices_table: str
     company_timezone: str
     business_hours: str
     holidays: frozenset[date]
     payments: PaymentSettings
+    sender_email: str  # SES identity the low-balance e-mails come from (SPEC O5)
+    outbox_dir: str  # locally: e-mails are files here instead of SES
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -89,8 +92,11 @@ def get_settings() -> Settings:
         charges_table=_required("CHARGES_TABLE"),
         idempotency_table=_required("IDEMPOTENCY_TABLE"),
         orders_table=_required("ORDERS_TABLE"),
+        invoices_table=_required("INVOICES_TABLE"),
         company_timezone=timezone,
         business_hours=business_hours,
         holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),
         payments=_payment_settings(),
+        sender_email=os.environ.get("SENDER_EMAIL", "").strip(),
+        outbox_dir=os.environ.get("OUTBOX_DIR", "").strip(),
     )

@@ -14,7 +14,7 @@ from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
 from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, Idempotency, LedgerLine, fingerprint, replay, write_account
 from hourbank.plans import catalogue
-from hourbank.store import AccountModel, LedgerModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store import AccountModel, InvoiceModel, LedgerModel, Retry, Tx, TxFailed, with_retries
 from hourbank.tickets.common import iso
 
 MAX_ADJUSTMENT_MINUTES = 100_000
@@ -137,3 +137,54 @@ def adjust(
 
         settle_awaiting(account_id, clock=clock)
     return entry
+
+
+# -- SPEC O4, O5: the balance watch's settings ---------------------------------------------------------
+
+MIN_TOP_UP_MINUTES = 60
+TOP_UP_STEP_MINUTES = 30
+MAX_TOP_UP_MINUTES = 30_000  # 500 h, the most one order may buy (P1)
+MAX_THRESHOLD_MINUTES = 10_000
+
+
+def set_watch(actor: Actor, account_id: str, *, enabled: bool, threshold_minutes: int, amount_minutes: int,
+              notify_low_balance: bool | None = None) -> AccountModel:
+    """``PUT /accounts/{id}/auto-top-up`` (billing or the owner). The watch reacts to the change itself:
+    turning auto top-up on below the threshold is a crossing (one invoice), like the balance falling."""
+    account = get_account(actor, account_id)
+    if not (actor.is_customer or BILLING in actor.roles):
+        raise NotFound("account not found")  # technicians do not manage billing settings
+    if not 0 <= threshold_minutes <= MAX_THRESHOLD_MINUTES:
+        raise InvalidInput(f"threshold_minutes: must be between 0 and {MAX_THRESHOLD_MINUTES}")
+    if not MIN_TOP_UP_MINUTES <= amount_minutes <= MAX_TOP_UP_MINUTES:
+        raise InvalidInput(f"amount_minutes: must be between {MIN_TOP_UP_MINUTES} and {MAX_TOP_UP_MINUTES}")
+    if amount_minutes % TOP_UP_STEP_MINUTES:
+        raise InvalidInput(f"amount_minutes: must be a multiple of {TOP_UP_STEP_MINUTES} (half hours)")
+    if enabled:
+        from decimal import Decimal
+
+        from hourbank.orders.pricing import quote
+        from hourbank.plans import get_plan
+
+        plan = get_plan(account.plan)
+        if plan.prepay_rate_minor is None:
+            raise InvalidInput(f"enabled: the {plan.title} plan does not buy pre-paid time, so it has no auto top-up")
+        quote(catalogue(), plan, Decimal(amount_minutes) / 60, "one_time")
+    notify = bool(account.notify_low_balance) if notify_low_balance is None else notify_low_balance
+    actions = [
+        AccountModel.auto_top_up.set({"enabled": enabled, "threshold_minutes": threshold_minutes,
+                                      "amount_minutes": amount_minutes}),
+        AccountModel.notify_low_balance.set(notify),
+        AccountModel.watch_version.add(1),
+    ]
+    if enabled:  # a person turning it on again ends a back-off after a voided invoice
+        actions.append(AccountModel.top_up_paused_until.remove())
+    account.update(actions, condition=AccountModel.account_id.exists())
+    return account
+
+
+def list_invoices(actor: Actor, account_id: str, *, limit: int = 100) -> list[InvoiceModel]:
+    """Newest first."""
+    get_account(actor, account_id)
+    items = list(InvoiceModel.query(account_id, consistent_read=True))
+    return sorted(items, key=lambda i: (i.created_at, i.invoice_id), reverse=True)[:limit]

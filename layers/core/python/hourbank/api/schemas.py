@@ -109,3 +109,12 @@ class OrderRequest(Body):
         if not self.account_id and not (self.name and self.email):
             raise ValueError("give account_id, or name and email for a new customer")
         return self
+
+
+class AutoTopUpSettings(Body):
+    """PUT /accounts/{id}/auto-top-up (SPEC O4, O5); ranges are checked by the domain (one place)."""
+
+    enabled: StrictBool
+    threshold_minutes: StrictInt = Field(description="T: act when the balance falls below it (0-10,000)")
+    amount_minutes: StrictInt = Field(description="A: minutes each auto top-up buys (>= 60, half hours)")
+    notify_low_balance: StrictBool | None = Field(default=None, description="one e-mail per crossing of T")

@@ -7,7 +7,7 @@ from typing import Any
 from hourbank.orders.pricing import Quote
 from hourbank.rating import hours_text
 from hourbank.rating.segments import emergency_periods
-from hourbank.store import AccountModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
+from hourbank.store import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
 from hourbank.tickets.closing import CloseResult
 from hourbank.tickets.service import changes_of
 
@@ -31,6 +31,8 @@ def account(a: AccountModel) -> dict[str, Any]:
             "enabled": bool(top_up.enabled) if top_up else False,
             "threshold_minutes": int(top_up.threshold_minutes) if top_up else 60,
             "amount_minutes": int(top_up.amount_minutes) if top_up else 120,
+            "pending_invoice_id": a.pending_top_up,  # SPEC O4: none is created while this one is unpaid
+            "paused_until": int(a.top_up_paused_until) if a.top_up_paused_until else None,
         },
         "notify_low_balance": bool(a.notify_low_balance),
         "flags": sorted(a.flags or []),
@@ -172,3 +174,23 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         out["balance_minutes"] = int(balance.balance_minutes)
         out["balance_hours"] = hours_text(int(balance.balance_minutes))
     return out
+
+
+def invoice(i: InvoiceModel) -> dict[str, Any]:
+    return {
+        "invoice_id": i.invoice_id,
+        "account_id": i.account_id,
+        "kind": i.kind,
+        "status": i.status,
+        "minutes": int(i.minutes),
+        "hours": hours_text(int(i.minutes)),
+        "price": money(int(i.amount_minor), i.currency),
+        "description": i.description,
+        "reason": i.reason,
+        "order_id": i.order_id,  # auto top-up: the order its payment credits
+        "stripe_invoice_id": i.stripe_invoice_id,
+        "payment_url": i.payment_url,
+        "attempts": int(i.attempts or 0),
+        "created_at": i.created_at,
+        "paid_at": i.paid_at,
+    }

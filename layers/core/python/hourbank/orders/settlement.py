@@ -16,7 +16,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
-from hourbank.store import AccountModel, OrderModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store import AccountModel, InvoiceModel, OrderModel, Retry, Tx, TxFailed, with_retries
 from hourbank.tickets.common import iso
 
 PURCHASE = "purchase"
@@ -28,7 +28,7 @@ DISPUTE = "dispute"
 class Settlement:
     """What an event did: ``credited``/``debited`` minutes now, or why it did nothing."""
 
-    outcome: str  # credited | debited | duplicate | deferred | review | ignored
+    outcome: str  # credited | debited | duplicate | deferred | recorded | review | ignored
     order_id: str | None = None
     minutes: int = 0
     detail: str = ""
@@ -75,7 +75,14 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         account = AccountModel.get(current.account_id, consistent_read=True)
         minutes = int(current.minutes)
         tx = Tx()
-        write_account(tx, account, idempotency=idem, line=LedgerLine(
+        actions = []
+        if current.kind == "auto_top_up" and current.invoice_id:
+            # SPEC O4: the top-up invoice is paid; the watch may invoice again at the next crossing.
+            tx.update("invoice", InvoiceModel(current.account_id, current.invoice_id),
+                      [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(iso(at))])
+            if account.pending_top_up == current.invoice_id:
+                actions.append(AccountModel.pending_top_up.remove())
+        write_account(tx, account, idempotency=idem, actions=actions, line=LedgerLine(
             minutes, PURCHASE, iso(at), "stripe", ref=current.order_id,
             note=f"order {current.order_id} paid ({payment_ref})"))
         tx.update("order", current, [

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from hourbank import invoicing
 from hourbank.clock import Clock, SystemClock
 from hourbank.orders.settlement import (
     Settlement,
@@ -33,7 +34,6 @@ from hourbank.orders.settlement import (
 
 log = logging.getLogger(__name__)
 SYSTEM_CLOCK = SystemClock()
-HOURBANK_INVOICES_LATER = "invoices come with the invoicing issue"
 
 
 class PaymentLookup(Protocol):
@@ -140,14 +140,43 @@ def invoice_order_id(invoice: dict) -> str | None:
 def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
     order_id = invoice_order_id(invoice)
     if order_id is None:
+        ours = _our_invoice(invoice)
+        if ours is not None:  # an invoice that buys no credits (post-pay, plan): it is paid, that is all
+            fresh = invoicing.record_paid(ours, at.isoformat(timespec="seconds"))
+            return Settlement("recorded" if fresh else "duplicate", detail=f"invoice {ours.invoice_id} paid")
         if _metadata(invoice).get("invoice_id"):
-            return Settlement("ignored", detail=HOURBANK_INVOICES_LATER)
+            return Settlement("review", detail=f"invoice {invoice.get('id')} names an unknown Hourbank invoice")
         return Settlement("review", detail=f"invoice {invoice.get('id')} names no order")
     amount = _int(invoice.get("amount_paid"))
     if amount is None:
         return Settlement("review", order_id, detail=f"invoice {invoice.get('id')} has no amount_paid")
     return settle_paid(order_id, payment_ref=str(invoice.get("id")), amount_minor=amount,
                        currency=str(invoice.get("currency") or ""), at=at)
+
+
+def _our_invoice(invoice: dict):
+    metadata = _metadata(invoice)
+    return invoicing.load_invoice(metadata.get("account_id"), metadata.get("invoice_id"))
+
+
+def _invoice_failed(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    """invoice.payment_failed: the invoice stays open (Stripe retries; the link still works) and keeps the
+    balance watch from invoicing again (SPEC O4)."""
+    ours = _our_invoice(invoice)
+    if ours is None:
+        return Settlement("ignored", detail=f"invoice {invoice.get('id')} is not an Hourbank invoice")
+    error = (invoice.get("last_finalization_error") or {}).get("message") or "payment failed"
+    invoicing.record_failed_attempt(ours, f"attempt {invoice.get('attempt_count') or '?'}: {error}")
+    return Settlement("recorded", ours.order_id, detail=f"invoice {ours.invoice_id}: payment failed")
+
+
+def _invoice_given_up(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+    """invoice.voided / invoice.marked_uncollectible: void; auto top-up backs off before invoicing again."""
+    ours = _our_invoice(invoice)
+    if ours is None:
+        return Settlement("ignored", detail=f"invoice {invoice.get('id')} is not an Hourbank invoice")
+    changed = invoicing.record_given_up(ours, int(at.timestamp()))
+    return Settlement("recorded" if changed else "duplicate", ours.order_id, detail=f"invoice {ours.invoice_id} void")
 
 
 # -- refunds and disputes (SPEC O3) ------------------------------------------------------------------
@@ -234,6 +263,9 @@ _HANDLERS: dict[str, Handler] = {
     "checkout.session.async_payment_succeeded": _session_paid,
     "checkout.session.async_payment_failed": _session_failed,
     "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_failed,
+    "invoice.voided": _invoice_given_up,
+    "invoice.marked_uncollectible": _invoice_given_up,
     "charge.refunded": _charge_refunded,
     "charge.dispute.created": _dispute_created,
 }

@@ -49,6 +49,12 @@ class AccountModel(Model):
     awaiting = MapAttribute(default=dict)
     auto_top_up = AutoTopUp(default=AutoTopUp)
     notify_low_balance = BooleanAttribute(default=False)
+    watch_version = NumberAttribute(default=0)  # +1 per change of the two above: part of a crossing's id
+    # SPEC O4: the auto top-up invoice not yet paid (none is created while one is), and after one was
+    # voided or left unpaid, no new one before this time (epoch seconds): the balance watch backs off.
+    pending_top_up = UnicodeAttribute(null=True)
+    top_up_paused_until = NumberAttribute(null=True)
+    stripe_customer_id = UnicodeAttribute(null=True)  # created on the first invoice, then reused
     flags = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
@@ -218,7 +224,8 @@ class OrderModel(Model):
 
     order_id = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # one_time | recurring
+    kind = UnicodeAttribute()  # one_time | recurring | auto_top_up
+    invoice_id = UnicodeAttribute(null=True)  # auto_top_up: the invoice that sells it
     minutes = NumberAttribute()
     rate_minor = NumberAttribute()
     discount_minor = NumberAttribute(default=0)
@@ -238,6 +245,31 @@ class OrderModel(Model):
     review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
 
 
+class InvoiceModel(Model):
+    """An invoice to a customer (API.md ``GET /accounts/{id}/invoices``): written by the balance watch (auto
+    top-up, SPEC O4) and the month-end run; the invoicing consumer turns a new one into a Stripe invoice."""
+
+    class Meta:
+        table_name = "unbound-invoices"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    invoice_id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # auto_top_up | recurring | postpay | plan
+    status = UnicodeAttribute(default="draft")  # draft | open | paid | void
+    minutes = NumberAttribute()
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    description = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)  # auto_top_up: paying it credits this order (settlement)
+    reason = UnicodeAttribute(null=True)  # why it was made, for people: "balance 30 fell below 60"
+    stripe_invoice_id = UnicodeAttribute(null=True)
+    payment_url = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)  # failed payment attempts Stripe reported
+    last_failure = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    paid_at = UnicodeAttribute(null=True)
+
+
 MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "tickets_table": TicketModel,
@@ -245,4 +277,5 @@ MODELS: dict[str, type[Model]] = {
     "charges_table": ChargeModel,
     "idempotency_table": IdempotencyModel,
     "orders_table": OrderModel,
+    "invoices_table": InvoiceModel,
 }

@@ -1,0 +1,51 @@
+"""Invoice generation (issue 5): Invoices stream → a payable invoice at Stripe (or the local payment page).
+
+FilterCriteria deliver only new invoice records. Each is issued alone (``ReportBatchItemFailures``):
+Stripe's rate limits and 5xx are retried by the client with backoff under idempotency keys derived from
+the invoice id; what still fails is retried by the stream and then dead-lettered with its reason.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from hourbank.invoicing import InvoicingPort, issue_invoice
+from hourbank.payments.invoices import LocalInvoicing, StripeInvoicing
+from hourbank.payments.secrets import stripe_api_key
+from hourbank.settings import get_settings
+from hourbank.store import ensure_bound
+
+logger = Logger()
+# A batch whose every record failed is reported item by item too, not raised: the same retries either way.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+@cache
+def _port() -> InvoicingPort:
+    settings = get_settings().payments
+    key = stripe_api_key(settings)
+    if key:
+        return StripeInvoicing(key)
+    if not settings.local_checkout_url:
+        raise RuntimeError("no Stripe key and no local payment page (LOCAL_CHECKOUT_URL): invoices cannot be paid")
+    return LocalInvoicing(settings.local_checkout_url)
+
+
+def handle(record: DynamoDBRecord) -> None:
+    image = record.dynamodb.new_image if record.dynamodb else None
+    if not image or not isinstance(image.get("account_id"), str) or not isinstance(image.get("invoice_id"), str):
+        raise ValueError("the record is not an invoice (no account_id/invoice_id)")
+    outcome = issue_invoice(image["account_id"], image["invoice_id"], _port())
+    logger.info("invoice", extra={"invoice_id": image["invoice_id"], "account_id": image["account_id"],
+                                  "outcome": outcome})
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    ensure_bound()
+    return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

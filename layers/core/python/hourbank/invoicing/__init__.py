@@ -1,0 +1,111 @@
+"""Invoice generation (issue 5): a new Hourbank invoice becomes a payable invoice at the provider.
+
+``issue_invoice`` is safe to run any number of times for one invoice (stream redelivery, retries): it
+does nothing once the invoice has its provider id, and the provider calls are idempotent per invoice.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from hourbank.store import AccountModel, InvoiceModel
+
+
+class Issued(Protocol):
+    stripe_invoice_id: str
+    payment_url: str
+    customer_id: str | None
+    status: str
+
+
+class InvoicingPort(Protocol):
+    def issue(self, invoice: InvoiceModel, account: AccountModel) -> Issued: ...
+
+
+def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
+    """``issued``, ``already`` (it has its provider invoice) or ``missing``."""
+    try:
+        invoice = InvoiceModel.get(account_id, invoice_id, consistent_read=True)
+    except DoesNotExist:
+        return "missing"
+    if invoice.stripe_invoice_id or invoice.status != "draft":
+        return "already"
+    account = AccountModel.get(account_id, consistent_read=True)
+    issued = port.issue(invoice, account)
+    if issued.customer_id and not account.stripe_customer_id:
+        try:
+            account.update([AccountModel.stripe_customer_id.set(issued.customer_id)],
+                           condition=AccountModel.stripe_customer_id.does_not_exist())
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    actions = [InvoiceModel.stripe_invoice_id.set(issued.stripe_invoice_id),
+               InvoiceModel.payment_url.set(issued.payment_url)]
+    try:
+        # "paid" arrives by invoice.paid (the webhook credits it): never mark it paid from here.
+        invoice.update([*actions, InvoiceModel.status.set("open")], condition=InvoiceModel.status == "draft")
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # The webhook saw it paid first: keep its status, still record where it lives at the provider.
+        invoice.update(actions)
+    return "issued"
+
+
+# -- what Stripe says about an invoice (webhook) -----------------------------------------------------
+
+BACKOFF_S = 3 * 24 * 3600
+
+
+def load_invoice(account_id: str | None, invoice_id: str | None) -> InvoiceModel | None:
+    if not account_id or not invoice_id:
+        return None
+    try:
+        return InvoiceModel.get(account_id, invoice_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
+    """An invoice that buys no credits (post-pay, plan) is paid: False if it already was."""
+    try:
+        invoice.update([InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
+                       condition=InvoiceModel.status != "paid")
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def record_failed_attempt(invoice: InvoiceModel, reason: str) -> None:
+    """Stripe could not collect it (yet). It stays open - Stripe retries, or the customer pays the link -
+    and, being unpaid, it keeps the balance watch from invoicing again (SPEC O4)."""
+    invoice.update([InvoiceModel.attempts.add(1), InvoiceModel.last_failure.set(reason[:500])],
+                   condition=InvoiceModel.status != "paid")
+
+
+def record_given_up(invoice: InvoiceModel, now_epoch: int) -> bool:
+    """Voided or uncollectible: the invoice is void; an auto top-up's account may be invoiced again, but
+    not before ``BACKOFF_S`` - not at the very next record. False if it was already void or paid."""
+    from hourbank.store import Tx, TxFailed
+
+    tx = Tx()
+    tx.update("invoice", invoice, [InvoiceModel.status.set("void")],
+              condition=InvoiceModel.status.is_in("draft", "open"))
+    if invoice.kind == "auto_top_up":
+        tx.update("account", AccountModel(invoice.account_id),
+                  [AccountModel.pending_top_up.remove(), AccountModel.top_up_paused_until.set(now_epoch + BACKOFF_S)],
+                  condition=AccountModel.pending_top_up == invoice.invoice_id)
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if "invoice" in exc.refused:
+            return False
+        if "account" in exc.refused:  # it no longer blocks the watch; just void it
+            invoice.update([InvoiceModel.status.set("void")], condition=InvoiceModel.status.is_in("draft", "open"))
+            return True
+        raise
+    return True

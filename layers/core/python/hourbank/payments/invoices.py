@@ -1,0 +1,129 @@
+"""Invoicing adapters (SPEC O4; the invoice path M1 uses): an Hourbank invoice becomes a Stripe invoice.
+
+``StripeInvoicing`` creates the customer on first use (and the caller remembers its id on the account),
+one invoice item, the invoice (``charge_automatically`` when the customer has a saved default payment
+method, else ``send_invoice``, due in ``DAYS_UNTIL_DUE``), finalises and sends it. Every POST carries an
+idempotency key derived from the Hourbank invoice id, so a retried record creates nothing twice, and
+``metadata.invoice_id`` (API.md) with the order and account ids lets ``invoice.paid`` find what it pays.
+``LocalInvoicing`` stands in locally: its payment URL is the local payment page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import stripe
+
+    from hourbank.store import AccountModel, InvoiceModel
+
+DAYS_UNTIL_DUE = 7
+
+
+@dataclass(frozen=True)
+class Issued:
+    stripe_invoice_id: str
+    payment_url: str
+    customer_id: str | None
+    status: str  # open | paid (charged at once)
+
+
+def invoice_metadata(invoice: InvoiceModel) -> dict[str, str]:
+    out = {"invoice_id": invoice.invoice_id, "account_id": invoice.account_id, "kind": invoice.kind}
+    if invoice.order_id:
+        out["order_id"] = invoice.order_id
+    return out
+
+
+RATE_LIMIT_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # within the function's 30 s timeout
+
+
+class StripeInvoicing:
+    def __init__(self, api_key: str, *, http_client: Any = None, max_network_retries: int = 3,
+                 rate_limit_delays: tuple[float, ...] = RATE_LIMIT_DELAYS_S) -> None:
+        self.api_key = api_key
+        self._http_client = http_client
+        self._rate_limit_delays = rate_limit_delays
+        # 5xx and 409 are retried by stripe with backoff, 429 by ``_call``: safe, as every POST has an
+        # idempotency key. What still fails is raised: the stream retries the record, then dead-letters it.
+        self._max_network_retries = max_network_retries
+        self._client: stripe.StripeClient | None = None
+
+    def _stripe(self) -> stripe.StripeClient:
+        if self._client is None:
+            import stripe  # lazily (STYLE 10)
+
+            self._client = stripe.StripeClient(self.api_key, http_client=self._http_client,
+                                               max_network_retries=self._max_network_retries)
+        return self._client
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        import time
+
+        import stripe
+
+        for delay in (*self._rate_limit_delays, None):
+            try:
+                return fn(*args)
+            except stripe.RateLimitError:
+                if delay is None:
+                    raise
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def issue(self, invoice: InvoiceModel, account: AccountModel) -> Issued:
+        client, call = self._stripe(), self._call
+        key = invoice.invoice_id
+        customer_id = account.stripe_customer_id
+        if not customer_id:
+            customer = call(client.v1.customers.create,
+                            {"email": account.email, "name": account.name,
+                             "metadata": {"account_id": account.account_id}},
+                            {"idempotency_key": f"account-{account.account_id}-customer"})
+            customer_id = customer.id
+            default_method = None
+        else:
+            customer = call(client.v1.customers.retrieve, customer_id).to_dict()
+            default_method = (customer.get("invoice_settings") or {}).get("default_payment_method")
+        metadata = invoice_metadata(invoice)
+        params: dict[str, Any] = {
+            "customer": customer_id,
+            "currency": invoice.currency.lower(),
+            "description": invoice.reason or invoice.description,
+            "metadata": metadata,
+            "pending_invoice_items_behavior": "exclude",
+            "auto_advance": True,
+        }
+        if default_method:
+            params["collection_method"] = "charge_automatically"
+        else:
+            params.update(collection_method="send_invoice", days_until_due=DAYS_UNTIL_DUE)
+        created = call(client.v1.invoices.create, params, {"idempotency_key": f"invoice-{key}-create"})
+        call(client.v1.invoice_items.create, {
+            "customer": customer_id, "invoice": created.id, "currency": invoice.currency.lower(),
+            "amount": int(invoice.amount_minor), "description": invoice.description, "metadata": metadata,
+        }, {"idempotency_key": f"invoice-{key}-item"})
+        final = call(client.v1.invoices.finalize_invoice, created.id, {"auto_advance": True},
+                     {"idempotency_key": f"invoice-{key}-finalize"})
+        if not default_method:
+            final = call(client.v1.invoices.send_invoice, created.id, {}, {"idempotency_key": f"invoice-{key}-send"})
+        return Issued(final.id, final.hosted_invoice_url or "", customer_id,
+                      "paid" if final.status == "paid" else "open")
+
+
+class LocalInvoicing:
+    """The local stack's stand-in: a deterministic invoice id and the local payment page as its URL."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def stripe_invoice_id(invoice_id: str) -> str:
+        return "in_local_" + hashlib.sha256(invoice_id.encode()).hexdigest()[:24]
+
+    def issue(self, invoice: InvoiceModel, account: AccountModel) -> Issued:
+        return Issued(self.stripe_invoice_id(invoice.invoice_id),
+                      f"{self.base_url}/local-pay/invoice/{invoice.invoice_id}?account={invoice.account_id}",
+                      account.stripe_customer_id, "open")
