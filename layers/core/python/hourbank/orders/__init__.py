@@ -52,7 +52,7 @@ def create_order(
         order_id, new_account_id = "ord_k" + digest[:26], "acc_k" + digest[26:52]
         existing = _existing(order_id, priced, account_id)
         if existing is not None:
-            return _with_checkout(existing, checkout), priced
+            return _with_checkout(existing, checkout, account), priced
     now = iso(clock.now())
     if account is None:
         account = AccountModel(new_account_id, name=name, email=email, plan="non_member",
@@ -75,7 +75,7 @@ def create_order(
         existing = _existing(order_id, priced, account_id)
         assert existing is not None
         order = existing
-    return _with_checkout(order, checkout), priced
+    return _with_checkout(order, checkout, account), priced
 
 
 def price_order(actor: Actor | None, *, hours: object, kind: str = "one_time", account_id: str | None = None,
@@ -100,11 +100,12 @@ def price_order(actor: Actor | None, *, hours: object, kind: str = "one_time", a
     return account, quote(catalogue(), plan, hours, kind)
 
 
-def _with_checkout(order: OrderModel, checkout: CheckoutPort) -> OrderModel:
+def _with_checkout(order: OrderModel, checkout: CheckoutPort, account: AccountModel | None = None) -> OrderModel:
     """Create the checkout once; a retry after a crash between the order and its checkout finishes it
     (the port is idempotent per order, e.g. Stripe's idempotency key derived from the order id)."""
     if not order.checkout_url:
-        account = AccountModel.get(order.account_id, consistent_read=True)
+        if account is None or account.account_id != order.account_id:
+            account = AccountModel.get(order.account_id, consistent_read=True)
         session_id, url = checkout.create_checkout(order, account)
         order.update([OrderModel.checkout_session_id.set(session_id), OrderModel.checkout_url.set(url)])
     return order

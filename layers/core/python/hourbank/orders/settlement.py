@@ -66,9 +66,10 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         flag_for_review(order, reason)
         return Settlement("review", order.order_id, detail=reason)
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
+    first = [order]  # the first attempt uses what was just read; a retry reads again
 
     def attempt() -> Settlement:
-        current = load_order(order.order_id)
+        current = first.pop() if first else load_order(order.order_id)
         assert current is not None
         if payment_ref in (current.payments.as_dict() if current.payments is not None else {}):
             return Settlement("duplicate", current.order_id, detail=payment_ref)
@@ -99,7 +100,12 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
             if exc.refused:
                 raise Retry() from exc
             raise
+        # SPEC C3: closes waiting for credit are listed on the account, and a close parks itself only on
+        # the ledger_seq it read - so if none was waiting in what this credit was based on, none can be.
+        waiting.append(bool(account.awaiting and account.awaiting.as_dict()))
         return Settlement("credited", current.order_id, minutes)
+
+    waiting: list[bool] = []
 
     result = with_retries(attempt)
     if result.outcome == "credited":
@@ -111,7 +117,8 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         if pending:  # a refund that arrived before its payment (O2: any order of events)
             settle_refund(order.order_id, payment_ref=payment_ref, charge_ref=payment_ref,
                           refunded_minor=int(pending), at=at)
-        _complete_waiting(order.account_id)
+        if waiting and waiting[-1]:
+            _complete_waiting(order.account_id)
     return result
 
 
