@@ -262,3 +262,28 @@ def test_who_may_change_the_settings(api, billing, tech, make_account, unchanged
     assert reply.status == 200 and reply.body["auto_top_up"]["enabled"] is True
     assert api.get(f"/accounts/{theirs}/invoices", as_=owner).status == 404
     assert api.get(f"/accounts/{mine}/invoices", as_=owner).body == {"items": []}
+
+
+def test_a_failure_to_issue_is_kept_on_the_invoice_and_the_record_fails_alone(api, tech, specs, watched,
+                                                                               open_ticket, log_time, monkeypatch):
+    acc = watched()
+    before = account_item(acc)
+    consume(api, tech, open_ticket, log_time, acc, 30)
+    watch(specs, change(acc, before))
+    [invoice] = invoices(acc)
+    module = __import__("sys").modules
+
+    class Down:
+        def issue(self, invoice, account):
+            raise ConnectionError("api.stripe.com unreachable")
+
+    for name, copy in list(module.items()):  # every execution environment of the function
+        if name.startswith("fn_InvoicingFunction_"):
+            monkeypatch.setattr(copy, "_port", lambda: Down())
+    new = new_invoice_record(acc, invoice.invoice_id)
+    assert issue(specs, new) == {"batchItemFailures": [{"itemIdentifier": new["dynamodb"]["SequenceNumber"]}]}
+    failed = InvoiceModel.get(acc, invoice.invoice_id)
+    assert failed.status == "draft" and "unreachable" in failed.last_failure
+    monkeypatch.undo()
+    assert issue(specs, new) == {"batchItemFailures": []}, "the stream's retry issues it"
+    assert InvoiceModel.get(acc, invoice.invoice_id).status == "open"

@@ -191,6 +191,7 @@ def invoice(i: InvoiceModel) -> dict[str, Any]:
         "stripe_invoice_id": i.stripe_invoice_id,
         "payment_url": i.payment_url,
         "attempts": int(i.attempts or 0),
+        "last_failure": i.last_failure,
         "created_at": i.created_at,
         "paid_at": i.paid_at,
     }

@@ -54,6 +54,18 @@ def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
     return "issued"
 
 
+def note_failure(account_id: str, invoice_id: str, reason: str) -> None:
+    """Best effort: keep why issuing failed on the invoice (the stream retries, then dead-letters it)."""
+    try:
+        InvoiceModel(account_id, invoice_id).update(
+            [InvoiceModel.last_failure.set(reason[:500]), InvoiceModel.attempts.add(1)],
+            condition=InvoiceModel.invoice_id.exists())
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).exception("could not note the failure on invoice %s", invoice_id)
+
+
 # -- what Stripe says about an invoice (webhook) -----------------------------------------------------
 
 BACKOFF_S = 3 * 24 * 3600
