@@ -183,7 +183,10 @@ class LedgerModel(Model):
 
 
 class ChargeModel(Model):
-    """A post-pay charge (SPEC C2), invoiced by the month-end run (SPEC M1)."""
+    """A ticket closed in a month, keyed ``<yyyy-mm>#<ticket_id>`` so the month-end run and the statement
+    read an account's month with one Query by prefix (SPEC M1, M3). ``minutes``/``amount_minor`` are its
+    post-pay part (SPEC C2, invoiced at month end); ``consumed``/``debited`` what it used and took from the
+    balance (the whole of it on plans whose usage is settled at month end)."""
 
     class Meta:
         table_name = "unbound-charges"
@@ -197,7 +200,10 @@ class ChargeModel(Model):
     amount_minor = NumberAttribute()
     currency = UnicodeAttribute()
     at = UnicodeAttribute()
-    status = UnicodeAttribute(default="pending")
+    status = UnicodeAttribute(default="pending")  # pending (post-pay to invoice) | none
+    consumed_minutes = NumberAttribute(null=True)
+    debited_minutes = NumberAttribute(null=True)
+    title = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):

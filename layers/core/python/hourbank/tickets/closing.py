@@ -81,20 +81,25 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
     extra = [AccountModel.awaiting[ticket.ticket_id].remove()] if ticket.status == "awaiting_credit" else []
     write_account(tx, account, line=line, committed_delta=-int(ticket.projected_consumption_minutes),
                   actions=extra)
-    if postpay:
-        month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
-        rate = int(plan.postpay_rate_minor or 0)
-        tx.put("charge", ChargeModel(
-            account.account_id,
-            f"{month}#{ticket.ticket_id}",
-            ticket_id=ticket.ticket_id,
-            month=month,
-            minutes=postpay,
-            rate_minor=rate,
-            amount_minor=price_minor(rate, postpay),
-            currency=account.currency,
-            at=iso(now),
-        ), condition=ChargeModel.charge_key.does_not_exist())
+    # Every close is listed under its month (SPEC M1, M3): the post-pay part (C2) is invoiced from here,
+    # and plans settled at month end (business_priority, unlimited_remote) find their usage here.
+    month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    rate = int(plan.postpay_rate_minor or 0) if postpay else 0
+    tx.put("charge", ChargeModel(
+        account.account_id,
+        f"{month}#{ticket.ticket_id}",
+        ticket_id=ticket.ticket_id,
+        month=month,
+        minutes=postpay,
+        rate_minor=rate,
+        amount_minor=price_minor(rate, postpay),
+        currency=account.currency,
+        at=iso(now),
+        status="pending" if postpay else "none",
+        consumed_minutes=consumed,
+        debited_minutes=debit,
+        title=ticket.title,
+    ), condition=ChargeModel.charge_key.does_not_exist())
     try:
         tx.commit()
     except TxFailed as exc:
