@@ -27,9 +27,11 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -290,9 +292,17 @@ OPERATIONS: list[tuple[str, str]] = [
     ("pay_redelivery", "Stripe webhook: the same event redelivered (Powertools Idempotency)"),
     ("pay_other_event", "Stripe webhook: another event for the same payment (async_payment_succeeded)"),
     ("get_order_paid", "GET /orders/{id} once paid (public)"),
+    ("watch_no_crossing", "balance watch: 1 record that crosses nothing (120 → 90 min, T 60; BalanceWatchFunction)"),
+    ("watch_crossing", "balance watch: 1 crossing record (90 → 30 min) → auto top-up + low-balance e-mail"),
+    ("watch_redelivery", "balance watch: the same crossing record redelivered"),
+    ("watch_unpaid", "balance watch: a 2nd crossing while the top-up is unpaid → no invoice, e-mail"),
+    ("invoice_issue", "invoicing: 1 draft invoice issued (InvoicingFunction, LocalInvoicing)"),
+    ("invoice_redelivery", "invoicing: the same invoice record redelivered"),
 ]
 PAYMENT_KEYS = ("order_new", "order_owner", "order_owner_again", "pay_first", "pay_redelivery", "pay_other_event",
                 "get_order_paid")
+STREAM_KEYS = ("watch_no_crossing", "watch_crossing", "watch_redelivery", "watch_unpaid", "invoice_issue",
+               "invoice_redelivery")
 # Where the local stack would serve the order form and the local payment page: checkout URLs point there, as in
 # the tests (tests/conftest.py); nothing is fetched from it.
 LOCAL_BASE_URL = "http://127.0.0.1:3000"
@@ -301,11 +311,12 @@ TARGETS = {"close_1": 2, "close_10": 2, "close_100": 2, "post_first": 2, "post_1
 
 
 class Bench:
-    def __init__(self, api: Any, counter: CallCounter) -> None:
+    def __init__(self, api: Any, counter: CallCounter, specs: dict[str, Any] | None = None) -> None:
         from tests.support.lambda_client import claims
 
         self.api = api
         self.counter = counter
+        self.specs = specs or {}  # the stream consumers' FunctionSpecs (lambda_runtime.functions)
         self.billing = claims("billing", sub="bench-billing")
         self.tech = claims("technician", sub="bench-tech")
         self.samples: dict[str, list[Sample]] = {key: [] for key, _ in OPERATIONS}
@@ -387,6 +398,7 @@ class Bench:
             raise AssertionError(f"the purchase did not complete the waiting close: {reply}")
 
         self.payments(member)
+        self.crossings()
 
     # orders and a credited payment (issue 4) ---------------------------------------------------------
     def deliver(self, key: str | None, evt: dict, outcome: str) -> None:
@@ -432,6 +444,70 @@ class Bench:
         balance = int(AccountModel.get(order.account_id, consistent_read=True).balance_minutes)
         if reply.body.get("status") != "paid" or balance != int(order.minutes):
             raise AssertionError(f"order {order_id} not credited exactly once: balance {balance}, {reply}")
+
+    # the balance watch and invoicing consumers (issue 5) -----------------------------------------------
+    def consume(self, key: str | None, function: str, *records: dict) -> None:
+        """``records`` delivered to a stream consumer in one batch, as the poller (and Lambda) invokes it."""
+        from scripts.localdev.lambda_runtime import invoke
+
+        self.counter.reset()
+        started = time.perf_counter()
+        result = invoke(self.specs[function], {"Records": list(records)}, source="bench")
+        elapsed = (time.perf_counter() - started) * 1000
+        if result != {"batchItemFailures": []}:
+            raise AssertionError(f"{key or 'setup'}: {function} answered {result}")
+        if key is not None:
+            self.samples[key].append(self.counter.snapshot(elapsed))
+
+    def crossings(self, record: bool = True) -> None:
+        """A member with 120 minutes watched at T 60 / A 120 with the e-mail on; closes move the balance
+        120 → 90 (no crossing) → 30 (crossing) and, after a purchase, 150 → 30 again while the top-up is
+        unpaid. Each record is built from the real items before and after the change, in the shape the
+        poller delivers (tests/support/stream_records)."""
+        from hourbank.settings import get_settings
+        from hourbank.store import AccountModel, InvoiceModel
+        from tests.support.stream_records import raw_item
+        from tests.support.stream_records import record as stream_record
+
+        def k(key: str) -> str | None:
+            return key if record else None
+
+        accounts = get_settings().accounts_table
+        acc = self.create_account("member")
+        self.adjust(acc, 120)
+        settings = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True}
+        self.measure(None, 200, lambda: self.api.request("PUT", f"/accounts/{acc}/auto-top-up", settings,
+                                                         as_=self.billing))
+
+        def closed_change(minutes: int) -> dict:
+            ticket = self.open_ticket(acc)
+            self.post_entry(ticket, minutes=minutes)
+            before = raw_item(accounts, {"account_id": acc})
+            self.close(ticket)
+            return stream_record("MODIFY", {"account_id": {"S": acc}}, old=before,
+                                 new=raw_item(accounts, {"account_id": acc}))
+
+        self.consume(k("watch_no_crossing"), "BalanceWatchFunction", closed_change(30))
+        crossing = closed_change(60)
+        self.consume(k("watch_crossing"), "BalanceWatchFunction", crossing)
+        self.consume(k("watch_redelivery"), "BalanceWatchFunction", crossing)
+        [invoice] = InvoiceModel.query(acc, consistent_read=True)
+        if invoice.status != "draft" or AccountModel.get(acc, consistent_read=True).pending_top_up != \
+                invoice.invoice_id:
+            raise AssertionError(f"the crossing did not leave one pending draft: {invoice.attribute_values}")
+
+        keys = {"account_id": {"S": acc}, "invoice_id": {"S": invoice.invoice_id}}
+        new = stream_record("INSERT", keys, view="NEW_IMAGE", new=raw_item(
+            get_settings().invoices_table, {"account_id": acc, "invoice_id": invoice.invoice_id}))
+        self.consume(k("invoice_issue"), "InvoicingFunction", new)
+        self.consume(k("invoice_redelivery"), "InvoicingFunction", new)
+        if InvoiceModel.get(acc, invoice.invoice_id, consistent_read=True).status != "open":
+            raise AssertionError(f"invoice {invoice.invoice_id} not issued")
+
+        self.adjust(acc, 120)  # a phone purchase: 30 → 150, the top-up invoice still unpaid
+        self.consume(k("watch_unpaid"), "BalanceWatchFunction", closed_change(120))
+        if len(list(InvoiceModel.query(acc, consistent_read=True))) != 1:
+            raise AssertionError("a crossing while the top-up is unpaid made a second invoice")
 
 
 def verify_counting(counter: CallCounter, account_id: str) -> str:
@@ -512,19 +588,20 @@ def observations(bench: Bench) -> list[str]:
     return out
 
 
-def payment_calls(bench: Bench) -> list[str]:
+def payment_calls(bench: Bench, keys: tuple[str, ...] = PAYMENT_KEYS,
+                  what: str = "the order and webhook operations") -> list[str]:
     """The calls of every order and webhook operation in the order they are made, with their tables."""
-    out = ["", "Calls of the order and webhook operations, in the order they are made (table; items of a "
+    out = ["", f"Calls of {what}, in the order they are made (table; items of a "
                 "transaction by table and kind):", ""]
     labels = dict(OPERATIONS)
-    for key in PAYMENT_KEYS:
+    for key in keys:
         samples = bench.samples[key]
         if not samples:
             continue
         seen = Counter(s.sequence for s in samples)
         seq, n = seen.most_common(1)[0]
         same = "every time" if n == len(samples) else f"{n} of {len(samples)} times (others: {len(seen) - 1} variants)"
-        out.append(f"- {labels[key]}: {' → '.join(seq)} ({same}).")
+        out.append(f"- {labels[key]}: {' → '.join(seq) or 'no DynamoDB call'} ({same}).")
     return out
 
 
@@ -560,8 +637,22 @@ def payment_observations(bench: Bench) -> list[str]:
                 "first attempt the second read returns what the first did, so only a retry needs it. The same "
                 f"double read is in the other event's {sum(1 for c in other if c == 'GetItem Orders')} order "
                 "reads.")
+        elif order_reads == 1:
+            out.append(
+                "- `settle_paid` reads the order once before the transaction (`load_order`, to check amount and "
+                "currency); the first attempt of the transaction uses that read and only a retry reads it "
+                f"again. The other event's path has {sum(1 for c in other if c == 'GetItem Orders')} order "
+                "read likewise.")
         reads_after = [c for c in after if not c.endswith(" Idempotency")]
-        if reads_after:
+        if reads_after == ["GetItem Orders"]:
+            out.append(
+                "- After the credit commits it reads the order once more (GetItem Orders: a refund parked "
+                "before its payment, O2, needed for the race the code describes) before Powertools' UpdateItem. "
+                "The account is read again for closes waiting for credit (`settle_awaiting`, C3) only when the "
+                "account the credit was based on listed one waiting, which it did not here: down from 8 round "
+                "trips (5 RCU) before that change, the 2 reads saved being the order's second read and the C3 "
+                "pass.")
+        elif reads_after:
             out.append(
                 f"- After the credit commits it makes {len(reads_after)} more reads before Powertools' UpdateItem: "
                 + ", ".join(reads_after)
@@ -599,12 +690,66 @@ def payment_observations(bench: Bench) -> list[str]:
                "after the order's PutItem. With the local page both are known before the PutItem; with Stripe "
                "the session is created after the order is saved, so one of the two writes stays unless the "
                "session is created first (its idempotency key is derived from the order id, known before the "
-               "PutItem)." if reread else ""))
+               "PutItem)." if reread else
+               " `_with_checkout` hands the checkout the account `create_order` just wrote (new customer) or "
+               "`price_order` read (owner), so the account is not read back (it was, before: 4 and 5 round "
+               "trips). What remains avoidable is the UpdateItem of the checkout session id and URL after the "
+               "order's PutItem: with the local page both are known before the PutItem; with Stripe the session "
+               "is created after the order is saved, so it stays unless the session is created first (its "
+               "idempotency key is derived from the order id, known before the PutItem)."))
         if replay and sum(1 for c in replay if c == "GetItem Accounts") >= 1 and owner:
             out.append(
                 "- The replay reads the account (`price_order`) and the order (`_existing`) and stops there: the "
                 "order already has its checkout URL.")
     return out
+
+
+def stream_observations(bench: Bench) -> list[str]:
+    """What the balance watch and invoicing figures say, worded from the measured call sequences."""
+    if not bench.samples["watch_crossing"]:
+        return []
+
+    def seq(key: str) -> tuple[str, ...]:
+        return Counter(s.sequence for s in bench.samples[key]).most_common(1)[0][0]
+
+    def mean(key: str, attr: str) -> float:
+        return statistics.fmean(getattr(s, attr) for s in bench.samples[key])
+
+    def refused(key: str) -> str:
+        errors: Counter = Counter()
+        for s in bench.samples[key]:
+            errors.update(s.errors)
+        return ", ".join(f"{name.replace(':', ' → ')}" for name in sorted(errors)) or "nothing"
+
+    crossing, again, unpaid = seq("watch_crossing"), seq("watch_redelivery"), seq("watch_unpaid")
+    issue, reissue = seq("invoice_issue"), seq("invoice_redelivery")
+    return [
+        "",
+        "What the stream consumers' figures show:",
+        "",
+        f"- A record that crosses nothing costs {mean('watch_no_crossing', 'sends'):g} round trips: the watch "
+        "decides from the record's old and new images alone (`crossing_of`), so the records that get past the "
+        "FilterCriteria (every MODIFY of a watched account) cost only the invocation.",
+        f"- A crossing costs {mean('watch_crossing', 'sends'):g} round trips ({mean('watch_crossing', 'rcu'):g} RCU, "
+        f"{mean('watch_crossing', 'wcu'):g} WCU): {' → '.join(crossing)}. The invoice, its order and the "
+        "account's `pending_top_up` are one TransactWriteItems; the e-mail's marker is a conditional PutItem "
+        "on the IdempotencyTable, then the e-mail (a file in the outbox locally, SES in AWS: not a DynamoDB "
+        "call). No read: the record's images are all it needs.",
+        f"- The same record again costs {mean('watch_redelivery', 'sends'):g} round trips "
+        f"({' → '.join(again)}; refused: {refused('watch_redelivery')}): the invoice already exists and the "
+        "marker too, so nothing is "
+        "written twice and no second e-mail goes out. DynamoDB Local reports no capacity for refused calls "
+        "(AWS bills them: a refused TransactWriteItems as the writes it would have made).",
+        f"- A second crossing while the top-up invoice is unpaid costs {mean('watch_unpaid', 'sends'):g} round "
+        f"trips ({' → '.join(unpaid)}; refused: {refused('watch_unpaid')}): the transaction is refused on "
+        "the account's `pending_top_up`, so no second invoice (SPEC O4), and the e-mail is sent (O5: one per "
+        "crossing).",
+        f"- Issuing an invoice costs {mean('invoice_issue', 'sends'):g} round trips ({' → '.join(issue)}; "
+        f"{mean('invoice_issue', 'rcu'):g} RCU, {mean('invoice_issue', 'wcu'):g} WCU) plus the invoicing port "
+        "(LocalInvoicing: no call; with Stripe, its API calls). A redelivery costs "
+        f"{mean('invoice_redelivery', 'sends'):g} ({' → '.join(reissue)}): the invoice already has its "
+        "provider id, so nothing else is read or written.",
+    ]
 
 
 def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: float) -> str:
@@ -623,7 +768,7 @@ def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: f
         for s in samples:
             ops.update(s.calls)
             refused.update(s.errors)
-        calls = ", ".join(f"{name} ×{n / len(samples):g}" for name, n in sorted(ops.items()))
+        calls = ", ".join(f"{name} ×{n / len(samples):g}" for name, n in sorted(ops.items())) or "none"
         if refused:
             calls += " (refused: " + ", ".join(f"{name.replace(':', ' → ')} ×{n / len(samples):g}"
                                                for name, n in sorted(refused.items())) + ")"
@@ -655,6 +800,8 @@ def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: f
         *payment_calls(bench),
         *observations(bench),
         *payment_observations(bench),
+        *payment_calls(bench, STREAM_KEYS, "the stream consumers, one record per invocation"),
+        *stream_observations(bench),
     ]
     return "\n".join(rows + notes)
 
@@ -672,8 +819,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in PARAMS:  # the secrets are set in the environment locally: nothing reads SSM
         os.environ.pop(name, None)
     # The payment functions as the local stack and the tests run them: no Stripe key (the local payment page
-    # stands in for Checkout), the local webhook secret, the local JWT issuer and JWKS file.
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV, **payment_env(LOCAL_BASE_URL)})
+    # stands in for Checkout), the local webhook secret, the local JWT issuer and JWKS file. E-mails of the
+    # balance watch go to an outbox of this run's own, not the developer's .local/outbox.
+    outbox = tempfile.mkdtemp(prefix="hourbank-bench-ops-outbox-")
+    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV,
+                       **payment_env(LOCAL_BASE_URL, outbox_dir=outbox), "OUTBOX_DIR": outbox})
     machine = machine_line()
     started = time.perf_counter()
 
@@ -693,17 +843,22 @@ def main(argv: list[str] | None = None) -> int:
         counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
 
+        from scripts.localdev.lambda_runtime import functions
         from tests.support.lambda_client import LambdaClient
 
-        bench = Bench(LambdaClient(), counter)
+        specs = functions(strict=False)  # the environment is set above; only the stream consumers are invoked
+        consumers = ("BalanceWatchFunction", "InvoicingFunction")
+        bench = Bench(LambdaClient(), counter, {name: specs[name] for name in consumers})
         warm = bench.create_account("member")  # imports the handlers and opens the connections: not measured
         bench.payments(warm, record=False)  # the same for the order and webhook functions (stripe, PyJWT)
+        bench.crossings(record=False)  # and for the balance watch and invoicing consumers
         check = verify_counting(counter, warm)
         print(f"counting check: {check}", file=sys.stderr)
         for rep in range(args.reps):
             bench.repetition()
             print(f"repetition {rep + 1}/{args.reps} done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     seconds = time.perf_counter() - started
+    shutil.rmtree(outbox, ignore_errors=True)
 
     table = render(bench, args.reps, check, counter, seconds)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
