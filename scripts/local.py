@@ -70,7 +70,7 @@ class Stack:
         self.port, self.host, self.data_dir, self.fresh = port, host, data_dir, fresh
         self.dlq_dir = dlq_dir or STATE_DIR / "dead-letters"
         self.run_cron = run_cron
-        self.engine = self.gateway = self.pollers = self.scheduler = None
+        self.engine = self.gateway = self.pollers = self.scheduler = self.queues = None
         self.specs: dict = {}
         self.tables: dict[str, str] = {}
 
@@ -105,6 +105,9 @@ class Stack:
         self.pollers = streams.start_pollers(self.specs, client, self.tables, self.dlq_dir,
                                              on_dead_letter=lambda entry: log.warning("dead letter: %s",
                                                                                       json.dumps(entry)[:300]))
+        from scripts.localdev import queues
+
+        self.queues = queues.start_pollers(self.specs)  # SQS event sources (the month-end fan-out)
         self.scheduler = schedules.Scheduler(self.specs)
         if self.run_cron:
             self.scheduler.start()
@@ -115,7 +118,7 @@ class Stack:
         return self.gateway.url
 
     def stop(self) -> None:
-        for part in (self.scheduler, self.pollers, self.gateway, self.engine):
+        for part in (self.scheduler, self.queues, self.pollers, self.gateway, self.engine):
             if part is not None:
                 try:
                     part.stop()

@@ -66,6 +66,9 @@ def tables(dynamodb_local: DynamoDBLocal, tmp_path_factory: pytest.TempPathFacto
     with pytest.MonkeyPatch.context() as mp:
         # The payment functions as the local stack runs them: the local payment page, the local secret.
         outbox = str(tmp_path_factory.mktemp("outbox"))  # e-mails (SPEC O5) as files
+        queues = tmp_path_factory.mktemp("queues")  # SQS queues as directories (scripts/localdev/queues.py)
+        mp.setenv("HOURBANK_QUEUE_DIR", str(queues))
+        mp.setenv("MONTH_END_QUEUE_URL", (queues / "MonthEndQueue").as_uri())
         for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL, outbox_dir=outbox)}.items():
             mp.setenv(key, value)
         _refresh_app_config(bind=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hourbank import accounts
 from hourbank.api import current_actor, make_resolver, views
 from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount
+from hourbank.statements import to_csv
 
 logger = Logger()
 app = make_resolver()
@@ -54,6 +56,16 @@ def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()])
 @app.get("/accounts/<account_id>/invoices")
 def get_invoices(account_id: str):
     return {"items": [views.invoice(i) for i in accounts.list_invoices(current_actor(app), account_id)]}
+
+
+@app.get("/accounts/<account_id>/statements/<month>")
+def get_statement(account_id: str, month: str):
+    """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
+    statement = accounts.statement(current_actor(app), account_id, month)
+    if "text/csv" in (app.current_event.headers.get("accept") or ""):
+        return Response(200, "text/csv; charset=utf-8", to_csv(statement),
+                        headers={"Content-Disposition": f'attachment; filename="{account_id}-{month}.csv"'})
+    return statement.as_dict()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -76,6 +76,13 @@ def local_refs(template: Mapping[str, Any], table_names: Mapping[str, str],
     for name, param in (template.get("Parameters") or {}).items():
         if "Default" in param:
             refs[name] = str(param["Default"])
+    # Queues are directories locally (scripts/localdev/queues.py): !Ref is a file:// URL, as SQS's is https.
+    queue_root = Path(os.environ.get("HOURBANK_QUEUE_DIR") or REPO_ROOT / ".local" / "queues")
+    for name, res in (template.get("Resources") or {}).items():
+        if res.get("Type") == "AWS::SQS::Queue":
+            refs[name] = (queue_root / name).as_uri()
+            refs[f"{name}.Arn"] = f"arn:aws:sqs:us-east-1:000000000000:{name}"
+            refs[f"{name}.QueueName"] = name
     refs.update(table_names)
     for logical_id, name in table_names.items():
         refs[f"{logical_id}.Arn"] = f"arn:aws:dynamodb:local:000000000000:table/{name}"

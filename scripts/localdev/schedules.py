@@ -336,6 +336,11 @@ def schedules_of(spec: FunctionSpec) -> list[Schedule]:
             expression, tz_name = props.get("Schedule"), "UTC"  # rules run in UTC, always
         else:
             expression, tz_name = props.get("ScheduleExpression"), props.get("ScheduleExpressionTimezone", "UTC")
+            if isinstance(tz_name, Mapping):  # !Ref CompanyTimezone: the parameter's local value
+                from scripts.localdev.lambda_runtime import _resolve, local_refs
+                from scripts.localdev.template import load_template
+
+                tz_name = _resolve(tz_name, local_refs(load_template(), {}))
         if not isinstance(expression, str):
             raise ValueError(f"{where}: no schedule expression")
         if expression.startswith("at("):

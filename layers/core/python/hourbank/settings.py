@@ -30,6 +30,7 @@ class Settings:
     payments: PaymentSettings
     sender_email: str  # SES identity the low-balance e-mails come from (SPEC O5)
     outbox_dir: str  # locally: e-mails are files here instead of SES
+    month_end_queue_url: str  # the month-end fan-out (SPEC M1): SQS URL, or file:// locally
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -99,4 +100,5 @@ def get_settings() -> Settings:
         payments=_payment_settings(),
         sender_email=os.environ.get("SENDER_EMAIL", "").strip(),
         outbox_dir=os.environ.get("OUTBOX_DIR", "").strip(),
+        month_end_queue_url=os.environ.get("MONTH_END_QUEUE_URL", "").strip(),
     )

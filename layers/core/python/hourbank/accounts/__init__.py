@@ -188,3 +188,15 @@ def list_invoices(actor: Actor, account_id: str, *, limit: int = 100) -> list[In
     get_account(actor, account_id)
     items = list(InvoiceModel.query(account_id, consistent_read=True))
     return sorted(items, key=lambda i: (i.created_at, i.invoice_id), reverse=True)[:limit]
+
+
+def statement(actor: Actor, account_id: str, month: str, *, clock: Clock = SYSTEM_CLOCK):
+    """SPEC M3 for staff or the owner: any month that has started (the current one so far)."""
+    from hourbank import statements
+    from hourbank.settings import get_settings
+
+    tz = get_settings().calendar().tz
+    statements.parse_month(month)
+    account = get_account(actor, account_id)
+    statements.require_past_or_current(month, clock.now(), tz)
+    return statements.build(account_id, month, tz, account=account)

@@ -10,7 +10,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 TICKET_SK = "TICKET"
@@ -21,6 +21,18 @@ class AutoTopUp(MapAttribute):
     enabled = BooleanAttribute(default=False)
     threshold_minutes = NumberAttribute(default=60)
     amount_minutes = NumberAttribute(default=120)
+
+
+class ByPlanIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Every account of a plan, keys only: how the month-end run pages through accounts without a Scan.
+    Written only when an account is created or changes plan (balance updates do not touch it)."""
+
+    class Meta:
+        index_name = "by_plan"
+        projection = KeysOnlyProjection()
+
+    plan = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
 
 
 class AccountModel(Model):
@@ -58,6 +70,8 @@ class AccountModel(Model):
     flags = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
+
+    by_plan = ByPlanIndex()
 
 
 class EmergencyChangeMap(MapAttribute):
@@ -204,6 +218,7 @@ class ChargeModel(Model):
     consumed_minutes = NumberAttribute(null=True)
     debited_minutes = NumberAttribute(null=True)
     title = UnicodeAttribute(null=True)
+    opened_at = UnicodeAttribute(null=True)
 
 
 class IdempotencyModel(Model):

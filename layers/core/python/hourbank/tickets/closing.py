@@ -99,6 +99,7 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         consumed_minutes=consumed,
         debited_minutes=debit,
         title=ticket.title,
+        opened_at=ticket.opened_at,
     ), condition=ChargeModel.charge_key.does_not_exist())
     try:
         tx.commit()

@@ -1,0 +1,149 @@
+"""Month end (SPEC M1, M2): close the previous month for one account.
+
+``close_month`` is what the worker runs per account; the planner fans the accounts out in pages
+(``plan_pages``: the Accounts ``by_plan`` index, keys only - never a Scan). For one account and month:
+
+1. the statement (``hourbank.statements``) says what the month costs: post-pay (C2), the
+   business_priority package and overage, the unlimited_remote fee and fair-use overage;
+2. that becomes one invoice, id ``inv_<yyyy-mm>_<kind>``, put with "does not exist" (the invoice stream
+   turns it into a Stripe invoice);
+3. a member plan's free credits for the new month are one ledger grant carrying an idempotency marker
+   ``grant#monthly#<account>#<new month>`` in the same transaction (P2: kept by kind);
+4. a checkpoint marker ``monthend#<account>#<month>`` is written last.
+
+M2: a rerun skips accounts with a checkpoint; a crash anywhere before it is repaired by running again,
+because every write is conditional on its own deterministic id - nothing is created twice.
+Recurring pre-pay (O6) is a Stripe subscription charged by Stripe itself each month; its ``invoice.paid``
+credits the hours (``hourbank.orders.webhooks``), so the run has nothing to do for it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from hourbank import statements
+from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_account
+from hourbank.plans import get_plan, plan_ids
+from hourbank.rating import hours_text
+from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, Retry, Tx, TxFailed, with_retries
+from hourbank.tickets.common import iso
+
+CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Closed:
+    account_id: str
+    month: str
+    outcome: str  # closed | already | missing
+    invoice_id: str | None = None
+    invoice_minor: int = 0
+    granted_minutes: int = 0
+
+
+def checkpoint_id(account_id: str, month: str) -> str:
+    return f"monthend#{account_id}#{month}"
+
+
+def invoice_id(month: str, kind: str) -> str:
+    return f"inv_{month}_{kind}"
+
+
+def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> Closed:
+    statements.parse_month(month)
+    try:
+        IdempotencyModel.get(checkpoint_id(account_id, month), consistent_read=True)
+        return Closed(account_id, month, "already")
+    except DoesNotExist:
+        pass
+    try:
+        account = AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return Closed(account_id, month, "missing")
+    statement = statements.build(account_id, month, tz, with_entries=False, account=account)
+    made_invoice, amount = None, 0
+    if statement.invoice_kind and statement.charges_total_minor > 0:
+        made_invoice, amount = _invoice(statement, now), statement.charges_total_minor
+    granted = _monthly_grant(account, month, now)
+    _checkpoint(account_id, month, now)
+    return Closed(account_id, month, "closed", made_invoice, amount, granted)
+
+
+def _invoice(statement: statements.Statement, now: datetime) -> str:
+    kind = statement.invoice_kind or "postpay"
+    inv_id = invoice_id(statement.month, kind)
+    title = {"postpay": "post-pay support", "plan": "support plan"}[kind]
+    lines = "; ".join(f"{line.description} = {line.amount_minor}" for line in statement.charges)
+    invoice = InvoiceModel(statement.account_id, inv_id, kind=kind, status="draft",
+                           minutes=sum(line.minutes for line in statement.charges if line.kind != "package_fee"),
+                           amount_minor=statement.charges_total_minor, currency=statement.currency,
+                           description=f"{statement.month} {title}", reason=lines[:1000],
+                           created_at=iso(now))
+    try:
+        invoice.save(condition=InvoiceModel.invoice_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return inv_id
+
+
+def _monthly_grant(account: AccountModel, month: str, now: datetime) -> int:
+    """Member free credits for the new month (SPEC plans table, P2): one grant, however often run."""
+    minutes = get_plan(account.plan).monthly_free_minutes
+    if not minutes:
+        return 0
+    new_month = statements.next_month(month)
+    idem = Idempotency("grant", "monthly", f"{account.account_id}#{new_month}",
+                       fingerprint(account.account_id, new_month, minutes))
+
+    def attempt() -> int:
+        current = AccountModel.get(account.account_id, consistent_read=True)
+        tx = Tx()
+        write_account(tx, current, idempotency=idem, line=LedgerLine(
+            minutes, GRANT, iso(now), "month-end", ref=f"free-{new_month}",
+            note=f"free credits for {new_month}: {hours_text(minutes)} h"))
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if "idempotency" in exc.refused:
+                return 0  # granted by an earlier run
+            if exc.refused:
+                raise Retry() from exc
+            raise
+        return minutes
+
+    return with_retries(attempt)
+
+
+def _checkpoint(account_id: str, month: str, now: datetime) -> None:
+    marker = IdempotencyModel(checkpoint_id(account_id, month), fingerprint="monthend", account_id=account_id,
+                              ledger_seq=0, at=iso(now), expiration=int(time.time()) + CHECKPOINT_TTL_S)
+    try:
+        marker.save(condition=IdempotencyModel.id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+# -- fan-out -----------------------------------------------------------------------------------------
+
+PAGE_SIZE = 100
+
+
+def plan_pages(page_size: int = PAGE_SIZE) -> Iterator[list[str]]:
+    """Every account id, a page at a time, through the ``by_plan`` index (keys only, never a Scan)."""
+    for plan in plan_ids():
+        page: list[str] = []
+        for key in AccountModel.by_plan.query(plan, page_size=page_size):
+            page.append(key.account_id)
+            if len(page) == page_size:
+                yield page
+                page = []
+        if page:
+            yield page

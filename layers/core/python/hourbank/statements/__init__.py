@@ -1,0 +1,266 @@
+"""The monthly statement (SPEC M3, seed 001's itemised report) and what the month costs (SPEC M1).
+
+One computation, three readers: ``GET /accounts/{id}/statements/{yyyy-mm}`` (JSON), its CSV form, and the
+month-end run, which invoices exactly the ``charges`` a statement lists - so the three cannot disagree.
+
+A month is read through keys only, never a Scan: the ledger's ``by_time`` index for the opening balance
+(the last entry before the month) and the month's entries, the Charges table's ``<yyyy-mm>#`` prefix for
+the tickets closed in the month (every close is listed there), and each such ticket's partition for its
+entries. The numbers add up by construction and are checked: closing = opening + Σ ledger of the month.
+
+Month-end charges by plan (catalogue defaults):
+
+* overdraft plans (member): the post-pay minutes of the month's closes at the post-pay rate (C2), one
+  line per ticket, each rounded once (U2);
+* ``business_priority``: the monthly package fee; post-pay minutes beyond the included minutes at the
+  post-pay rate, 5 units/h lower for packages of at least 60 h (seed 001);
+* ``unlimited_remote``: the flat monthly fee; remote minutes past the fair-use allowance on any day (the
+  entry's start date in the company timezone) at the fair-use rate (seed 003).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.errors import InvalidInput, NotFound
+from hourbank.ledger import CONSUMPTION
+from hourbank.plans import Plan, get_plan
+from hourbank.rating import hours_text, price_minor
+from hourbank.store import AccountModel, ChargeModel, LedgerModel, TimeEntryModel
+from hourbank.store.models import ENTRY_SK_PREFIX
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One priced line of the month's charges (an invoice line)."""
+
+    kind: str  # postpay | package_fee | overage | monthly_fee | fair_use
+    description: str
+    minutes: int
+    rate_minor: int
+    amount_minor: int
+    ref: str | None = None
+
+
+@dataclass
+class Statement:
+    account_id: str
+    name: str
+    plan: str
+    currency: str
+    month: str
+    period_start: str  # ISO, company timezone
+    period_end: str
+    opening_balance_minutes: int
+    closing_balance_minutes: int
+    ledger: list[dict] = field(default_factory=list)  # every balance change of the month, in order
+    top_ups: list[dict] = field(default_factory=list)  # the ledger's credits and corrections (not consumption)
+    tickets: list[dict] = field(default_factory=list)
+    consumption_minutes: int = 0  # what the month's closed tickets used (T5, T6)
+    debited_minutes: int = 0  # of which taken from the balance
+    postpay_minutes: int = 0  # of which post-pay (C2)
+    charges: list[Line] = field(default_factory=list)
+    invoice_kind: str | None = None  # postpay | plan | None (nothing to invoice)
+
+    @property
+    def charges_total_minor(self) -> int:
+        return sum(line.amount_minor for line in self.charges)
+
+    @property
+    def ledger_total_minutes(self) -> int:
+        return sum(int(e["minutes"]) for e in self.ledger)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["charges"] = [asdict(line) for line in self.charges]
+        out["charges_total"] = {"currency": self.currency, "amount_minor": self.charges_total_minor}
+        out["ledger_total_minutes"] = self.ledger_total_minutes
+        for name in ("opening_balance", "closing_balance", "consumption", "debited", "postpay"):
+            out[f"{name}_hours"] = hours_text(out[f"{name}_minutes"])
+        return out
+
+
+# -- months ------------------------------------------------------------------------------------------
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    match = _MONTH.match(text or "")
+    if not match:
+        raise InvalidInput(f"month: {text!r} is not a month written yyyy-mm (e.g. 2026-11)")
+    return int(match.group(1)), int(match.group(2))
+
+
+def month_bounds(month: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's, in the company timezone."""
+    year, mon = parse_month(month)
+    start = datetime(year, mon, 1, tzinfo=tz)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=tz)
+    return start, end
+
+
+def previous_month(at: datetime, tz: ZoneInfo) -> str:
+    first = at.astimezone(tz).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def next_month(month: str) -> str:
+    year, mon = parse_month(month)
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def require_past_or_current(month: str, now: datetime, tz: ZoneInfo) -> None:
+    start, _ = month_bounds(month, tz)
+    if start > now.astimezone(tz):
+        raise InvalidInput(f"month: {month} has not started yet")
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+# -- reading a month ---------------------------------------------------------------------------------
+
+
+def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = True,
+          account: AccountModel | None = None) -> Statement:
+    if account is None:
+        try:
+            account = AccountModel.get(account_id, consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("account not found") from None
+    start, end = month_bounds(month, tz)
+    lo, hi = _utc(start), _utc(end)
+    before = list(LedgerModel.by_time.query(account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1))
+    opening = int(before[0].balance_after) if before else 0
+    ledger: list[dict] = []
+    for entry in LedgerModel.by_time.query(account_id, LedgerModel.at >= lo):
+        if entry.at >= hi:
+            break
+        ledger.append({"entry_id": entry.entry_id, "seq": int(entry.seq), "at": entry.at, "kind": entry.kind,
+                       "minutes": int(entry.minutes), "balance_after": int(entry.balance_after),
+                       "ref": entry.ref, "note": entry.note})
+    ledger.sort(key=lambda e: e["seq"])
+    closing = ledger[-1]["balance_after"] if ledger else opening
+    if closing != opening + sum(e["minutes"] for e in ledger):
+        raise RuntimeError(f"{account_id} {month}: the ledger does not add up (C7)")
+    closes = list(ChargeModel.query(account_id, ChargeModel.charge_key.startswith(f"{month}#"),
+                                    consistent_read=True))
+    plan = get_plan(account.plan)
+    statement = Statement(
+        account_id=account_id, name=account.name, plan=account.plan, currency=account.currency, month=month,
+        period_start=start.isoformat(), period_end=end.isoformat(), opening_balance_minutes=opening,
+        closing_balance_minutes=closing, ledger=ledger,
+        top_ups=[e for e in ledger if e["kind"] != CONSUMPTION],
+    )
+    entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
+    for close in sorted(closes, key=lambda c: c.at):
+        entries = _entries(close.ticket_id) if with_entries or plan.fair_use_remote_minutes_per_day else []
+        entries_by_ticket[close.ticket_id] = entries
+        consumed = int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
+        debited = int(close.debited_minutes or 0)
+        statement.consumption_minutes += consumed
+        statement.debited_minutes += debited
+        statement.postpay_minutes += int(close.minutes)
+        statement.tickets.append({
+            "ticket_id": close.ticket_id, "title": close.title, "opened_at": close.opened_at,
+            "closed_at": close.at, "consumed_minutes": consumed, "debited_minutes": debited,
+            "postpay_minutes": int(close.minutes),
+            "entries": [_entry_view(e) for e in entries] if with_entries else [],
+        })
+    statement.charges = _charges(plan, closes, entries_by_ticket, tz)
+    if statement.charges:
+        statement.invoice_kind = "postpay" if plan.at_zero == "overdraft" and not plan.monthly_fee_minor else "plan"
+    return statement
+
+
+def _entries(ticket_id: str) -> list[TimeEntryModel]:
+    return sorted(TimeEntryModel.query(ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX),
+                                       consistent_read=True), key=lambda e: e.started_at_utc)
+
+
+def _entry_view(e: TimeEntryModel) -> dict[str, Any]:
+    return {"entry_id": e.entry_id, "started_at": e.started_at, "minutes": int(e.minutes), "work_type": e.work_type,
+            "weighted_minutes": int(e.weighted_minutes), "note": e.note, "technician": e.technician,
+            "multipliers": [{"started_at": s.started_at, "minutes": int(s.minutes), "multiplier": int(s.multiplier),
+                             "reasons": list(s.reasons or [])} for s in (e.segments or [])]}
+
+
+def _charges(plan: Plan, closes: list[ChargeModel], entries: dict[str, list[TimeEntryModel]],
+             tz: ZoneInfo) -> list[Line]:
+    lines: list[Line] = []
+    postpay = sum(int(c.minutes) for c in closes)
+    if plan.monthly_fee_minor and plan.included_minutes:  # business_priority (seed 001)
+        lines.append(Line("package_fee", f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h",
+                          plan.included_minutes, 0, plan.monthly_fee_minor))
+        over = max(0, postpay - plan.included_minutes)
+        if over:
+            rate = int(plan.postpay_rate_minor or 0)
+            if plan.large_package_minutes and plan.included_minutes >= plan.large_package_minutes:
+                rate -= plan.large_package_discount_minor
+            lines.append(Line("overage", f"Support beyond the package: {hours_text(over)} h", over, rate,
+                              price_minor(rate, over)))
+    elif plan.monthly_fee_minor:  # unlimited_remote (seed 003)
+        lines.append(Line("monthly_fee", f"{plan.title}: monthly fee", 0, 0, plan.monthly_fee_minor))
+        per_day: dict[date, int] = defaultdict(int)
+        for ticket_entries in entries.values():
+            for e in ticket_entries:
+                if e.work_type == "remote":
+                    per_day[datetime.fromisoformat(e.started_at_utc).astimezone(tz).date()] += int(e.minutes)
+        allowance = plan.fair_use_remote_minutes_per_day
+        over = sum(max(0, used - allowance) for used in per_day.values())
+        if over and plan.fair_use_overage_rate_minor:
+            rate = plan.fair_use_overage_rate_minor
+            lines.append(Line("fair_use", f"Remote time past {allowance} min a day: {hours_text(over)} h", over,
+                              rate, price_minor(rate, over)))
+    else:  # C2: post-pay, one line per ticket, each rounded once (U2)
+        for c in closes:
+            if int(c.minutes):
+                lines.append(Line("postpay", f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
+                                  int(c.minutes), int(c.rate_minor), int(c.amount_minor), c.ticket_id))
+    return lines
+
+
+# -- CSV ---------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("section", "at", "ref", "description", "work_type", "minutes", "weighted_minutes", "multiplier",
+               "balance_after", "amount_minor", "currency")
+
+
+def to_csv(statement: Statement) -> str:
+    """The same statement as rows (spreadsheets): one row per ledger change, ticket, entry and charge."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    cur = statement.currency
+
+    def row(**values: Any) -> None:
+        writer.writerow({name: values.get(name, "") for name in CSV_COLUMNS})
+
+    row(section="opening_balance", at=statement.period_start, minutes=statement.opening_balance_minutes)
+    for e in statement.ledger:
+        row(section="ledger", at=e["at"], ref=e["ref"] or e["entry_id"], description=f"{e['kind']}: {e['note'] or ''}",
+            minutes=e["minutes"], balance_after=e["balance_after"])
+    for t in statement.tickets:
+        row(section="ticket", at=t["closed_at"], ref=t["ticket_id"], description=t["title"] or "",
+            minutes=t["consumed_minutes"], weighted_minutes=t["consumed_minutes"])
+        for e in t["entries"]:
+            multiplier = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
+            row(section="entry", at=e["started_at"], ref=e["entry_id"], description=e["note"],
+                work_type=e["work_type"], minutes=e["minutes"], weighted_minutes=e["weighted_minutes"],
+                multiplier=multiplier)
+    for line in statement.charges:
+        row(section="charge", ref=line.ref or line.kind, description=line.description, minutes=line.minutes,
+            amount_minor=line.amount_minor, currency=cur)
+    row(section="closing_balance", at=statement.period_end, minutes=statement.closing_balance_minutes)
+    return out.getvalue()

@@ -1,0 +1,224 @@
+"""Month end (SPEC M1-M3) against DynamoDB Local, through the scheduled planner, the local SQS queue and
+the worker - on tables of its own, so the month holds exactly the accounts worked by hand here.
+
+The month is the current one in the company timezone (tickets close "now"); the planner is given it
+explicitly, as an operator rerunning a month would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import UTC, datetime
+
+import pytest
+
+from hourbank.settings import get_settings
+from hourbank.store import IdempotencyModel, InvoiceModel
+from scripts.localdev import lambda_runtime, queues
+from tests.support.lambda_client import claims
+
+pytestmark = pytest.mark.integration
+
+MON, TUE = "2026-11-16", "2026-11-17"  # business days; America/New_York is UTC-5 in November
+
+
+def refresh() -> None:
+    from hourbank import store
+
+    get_settings.cache_clear()
+    store.bind()
+    lambda_runtime.retire_environments()
+
+
+@pytest.fixture(scope="module")
+def month_tables(dynamodb_local, tables, tmp_path_factory):
+    from scripts.localdev.template import create_tables, table_env
+
+    names = create_tables(dynamodb_local.client(), f"m{secrets.token_hex(2)}")
+    queue_root = tmp_path_factory.mktemp("month-queues")
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in table_env(names).items():
+            mp.setenv(key, value)
+        mp.setenv("HOURBANK_QUEUE_DIR", str(queue_root))
+        mp.setenv("MONTH_END_QUEUE_URL", (queue_root / "MonthEndQueue").as_uri())
+        refresh()
+        yield names
+    refresh()
+
+
+@pytest.fixture(scope="module")
+def specs(month_tables):
+    return lambda_runtime.functions(strict=False)
+
+
+@pytest.fixture(scope="module")
+def month() -> str:
+    return datetime.now(UTC).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+
+
+def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
+    """The schedule's planner, then the queue drained into the worker, as the local stack runs them."""
+    planned = lambda_runtime.invoke(specs["MonthEndPlannerFunction"], {"month": month}, source="test")
+    [poller] = queues.pollers(specs, retry_delay_s=retry_delay_s)
+    deadline = 200
+    while poller.pending() and deadline:
+        if not poller.poll_once():
+            import time
+
+            time.sleep(retry_delay_s)
+        deadline -= 1
+    assert poller.pending() == 0, "the queue did not drain"
+    return {**planned, "failed_deliveries": poller.failed}
+
+
+@pytest.fixture(scope="module")
+def accounts(month_tables, specs):
+    """One account per plan with a month worked out by hand below."""
+    from tests.support.lambda_client import LambdaClient
+
+    api = LambdaClient()
+    billing, tech = claims("billing"), claims("technician")
+
+    def account(plan: str, minutes: int = 0) -> str:
+        reply = api.post("/accounts", {"name": f"{plan} Co", "email": f"it@{plan}.example", "plan": plan}, as_=billing)
+        assert reply.status == 201, reply
+        if minutes:
+            assert api.post(f"/accounts/{reply.body['account_id']}/adjustments",
+                            {"minutes": minutes, "kind": "purchase", "reason": "phone"}, as_=billing).status == 201
+        return reply.body["account_id"]
+
+    def ticket(account_id: str, entries: list[tuple[str, str, int, str]], title: str) -> str:
+        reply = api.post("/tickets", {"account_id": account_id, "title": title, "priority": "normal"}, as_=tech)
+        assert reply.status == 201, reply
+        ticket_id = reply.body["ticket_id"]
+        for day, hhmm, minutes, work in entries:
+            posted = api.post(f"/tickets/{ticket_id}/time-entries",
+                              {"work_type": work, "started_at": f"{day}T{hhmm}:00-05:00", "minutes": minutes,
+                               "note": f"{work} work"}, as_=tech)
+            assert posted.status == 201, posted
+        assert api.post(f"/tickets/{ticket_id}/close", as_=tech).status == 200
+        return ticket_id
+
+    member = account("member", 60)
+    ticket(member, [(MON, "10:00", 150, "remote")], "Server down")  # 150: 60 debited, 90 post-pay (C2)
+    business = account("business_priority")
+    ticket(business, [(MON, "09:00", 480, "remote"), (TUE, "09:00", 180, "remote")], "Migration")  # 660
+    unlimited = account("unlimited_remote")
+    ticket(unlimited, [(MON, "10:00", 60, "remote"), (TUE, "10:00", 20, "remote"), (TUE, "14:00", 20, "remote")],
+           "Helpdesk")  # fair use: Mon 60 - 30 = 30 over, Tue 40 - 30 = 10 over
+    non_member = account("non_member", 120)
+    ticket(non_member, [(MON, "10:00", 60, "remote")], "Printer")  # 60 debited, nothing to invoice
+    return {"api": api, "member": member, "business": business, "unlimited": unlimited, "non_member": non_member,
+            "billing": billing}
+
+
+def invoices_of(account_id: str) -> list[tuple[str, str, int]]:
+    return sorted((i.invoice_id, i.kind, int(i.amount_minor)) for i in InvoiceModel.query(account_id))
+
+
+def expected(month: str) -> dict[str, list]:
+    return {
+        # C2: 90 post-pay minutes at $150/h = $225.00
+        "member": [(f"inv_{month}_postpay", "postpay", 22_500)],
+        # package $1,350.00 for 10 h; 660 - 600 = 60 min overage at $150/h (package under 60 h) = $150.00
+        "business": [(f"inv_{month}_plan", "plan", 135_000 + 15_000)],
+        # $99.00 fee; 40 min past the fair-use 30 min/day at $300/h = $200.00
+        "unlimited": [(f"inv_{month}_plan", "plan", 9_900 + 20_000)],
+        "non_member": [],
+    }
+
+
+def test_each_plan_gets_what_it_says_worked_by_hand_M1(accounts, specs, month):
+    result = run_month_end(specs, month)
+    assert result["accounts"] == 4 and result["month"] == month
+    for name, invoices in expected(month).items():
+        assert invoices_of(accounts[name]) == invoices, name
+    # the invoice stream's consumer (issue 5) turns them into Stripe invoices: they are drafts until then
+    assert {i.status for i in InvoiceModel.query(accounts["member"])} == {"draft"}
+
+
+def test_a_rerun_changes_nothing_M2(accounts, specs, month):
+    run_month_end(specs, month)
+    before = {name: invoices_of(accounts[name]) for name in expected(month)}
+    again = run_month_end(specs, month)
+    assert again["accounts"] == 4
+    assert {name: invoices_of(accounts[name]) for name in expected(month)} == before == expected(month)
+
+
+def test_a_crash_half_way_resumes_with_exactly_one_invoice_each_M2(accounts, specs, month, monkeypatch):
+    from hourbank import monthend
+
+    for account_id in (accounts[n] for n in expected(month)):  # forget the earlier runs of this month
+        for kind in ("postpay", "plan"):
+            InvoiceModel(account_id, f"inv_{month}_{kind}").delete()
+        IdempotencyModel(monthend.checkpoint_id(account_id, month)).delete()
+    real = monthend.close_month
+    calls = []
+
+    def crashing(account_id, *args, **kwargs):
+        calls.append(account_id)
+        if len(calls) == 3:  # after half the accounts, the worker dies mid-page
+            raise RuntimeError("injected crash")
+        return real(account_id, *args, **kwargs)
+
+    monkeypatch.setattr(monthend, "close_month", crashing)
+    result = run_month_end(specs, month)
+    assert result["failed_deliveries"] == 1, "the page failed once and came back"
+    assert len(calls) > 4, "the retried page ran again"
+    for name, invoices in expected(month).items():
+        assert invoices_of(accounts[name]) == invoices, name
+
+
+def test_statement_adds_up_and_csv_matches_json_M3(accounts, specs, month):
+    api, billing = accounts["api"], accounts["billing"]
+    member = accounts["member"]
+    reply = api.get(f"/accounts/{member}/statements/{month}", as_=billing)
+    assert reply.status == 200, reply
+    s = reply.body
+    assert (s["opening_balance_minutes"], s["closing_balance_minutes"]) == (0, 0)
+    assert s["closing_balance_minutes"] == s["opening_balance_minutes"] + sum(e["minutes"] for e in s["ledger"])
+    assert [(e["kind"], e["minutes"]) for e in s["ledger"]] == [("purchase", 60), ("consumption", -60)]
+    assert (s["consumption_minutes"], s["debited_minutes"], s["postpay_minutes"]) == (150, 60, 90)
+    [ticket] = s["tickets"]
+    assert ticket["title"] == "Server down" and ticket["entries"][0]["note"] == "remote work"
+    assert ticket["entries"][0]["multipliers"] == [{"started_at": ticket["entries"][0]["multipliers"][0]["started_at"],
+                                                    "minutes": 150, "multiplier": 1, "reasons": []}]
+    assert s["charges_total"] == {"currency": "USD", "amount_minor": 22_500}
+
+    as_csv = api.get(f"/accounts/{member}/statements/{month}", as_=billing, headers={"accept": "text/csv"})
+    assert as_csv.status == 200 and as_csv.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.body)))
+    by = lambda section: [r for r in rows if r["section"] == section]  # noqa: E731
+    assert int(by("opening_balance")[0]["minutes"]) == s["opening_balance_minutes"]
+    assert int(by("closing_balance")[0]["minutes"]) == s["closing_balance_minutes"]
+    assert sum(int(r["minutes"]) for r in by("ledger")) == sum(e["minutes"] for e in s["ledger"])
+    assert sum(int(r["amount_minor"]) for r in by("charge")) == s["charges_total"]["amount_minor"]
+    assert [r["description"] for r in by("entry")] == ["remote work"]
+
+
+def test_statement_for_business_and_unlimited_plans_shows_their_charges(accounts, month):
+    api, billing = accounts["api"], accounts["billing"]
+    business = api.get(f"/accounts/{accounts['business']}/statements/{month}", as_=billing).body
+    assert [(c["kind"], c["minutes"], c["amount_minor"]) for c in business["charges"]] == [
+        ("package_fee", 600, 135_000), ("overage", 60, 15_000)]
+    unlimited = api.get(f"/accounts/{accounts['unlimited']}/statements/{month}", as_=billing).body
+    assert [(c["kind"], c["minutes"], c["amount_minor"]) for c in unlimited["charges"]] == [
+        ("monthly_fee", 0, 9_900), ("fair_use", 40, 20_000)]
+    assert unlimited["consumption_minutes"] == 120  # 100 min remote, each ticket rounded up (T5)
+
+
+@pytest.mark.parametrize(("month_text", "status"), [("2026-13", 400), ("2026-1", 400), ("26-11", 400),
+                                                     ("2099-01", 400)])
+def test_bad_or_future_months_are_400(accounts, month_text, status):
+    api, billing = accounts["api"], accounts["billing"]
+    reply = api.get(f"/accounts/{accounts['member']}/statements/{month_text}", as_=billing)
+    assert reply.status == status and reply.body["error"]["code"] == "invalid_input", reply
+
+
+def test_another_tenants_statement_is_404(accounts, month):
+    api = accounts["api"]
+    owner = claims("customer", accounts["member"])
+    assert api.get(f"/accounts/{accounts['member']}/statements/{month}", as_=owner).status == 200
+    assert api.get(f"/accounts/{accounts['business']}/statements/{month}", as_=owner).status == 404
