@@ -176,7 +176,8 @@ class _Instances:
             if idle:
                 return idle.pop(), False
             n = self._count[spec.logical_id] = self._count.get(spec.logical_id, 0) + 1
-        return _import(spec, f"fn_{spec.logical_id}_{n}"), True
+        with _IMPORTING:  # one cold start at a time: concurrent first imports of a shared library
+            return _import(spec, f"fn_{spec.logical_id}_{n}"), True  # can meet it half-initialised
 
     def release(self, spec: FunctionSpec, module: ModuleType) -> None:
         with self._lock:
@@ -191,6 +192,7 @@ class _Instances:
 
 
 _instances = _Instances()
+_IMPORTING = threading.RLock()
 
 
 def import_handler_module(spec: FunctionSpec, name: str) -> ModuleType:

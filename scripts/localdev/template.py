@@ -8,6 +8,7 @@ that name the tables are read from the template's Globals, just as Lambda receiv
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -152,11 +153,31 @@ def create_tables(
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
                 raise
+            _add_missing_indexes(client, name, kwargs)  # data kept from before the template grew an index
         names[logical_id] = name
     waiter = client.get_waiter("table_exists")  # waits for ACTIVE, not just for the name
     for name in names.values():
         waiter.wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     return names
+
+
+def _add_missing_indexes(client: BaseClient, name: str, kwargs: Mapping[str, Any]) -> None:
+    """Add the template's GSIs an existing table lacks, one UpdateTable each (as a stack update would)."""
+    table = client.describe_table(TableName=name)["Table"]
+    have = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes") or []}
+    wanted = [i for i in kwargs.get("GlobalSecondaryIndexes") or [] if i["IndexName"] not in have]
+    for index in wanted:
+        used = {k["AttributeName"] for k in index["KeySchema"]}
+        client.update_table(
+            TableName=name,
+            AttributeDefinitions=[a for a in kwargs["AttributeDefinitions"] if a["AttributeName"] in used],
+            GlobalSecondaryIndexUpdates=[{"Create": {k: v for k, v in index.items() if k != "ProvisionedThroughput"}}],
+        )
+        for _ in range(120):  # the new index backfills, then turns ACTIVE
+            indexes = client.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes") or []
+            if all(i.get("IndexStatus") == "ACTIVE" for i in indexes if i["IndexName"] == index["IndexName"]):
+                break
+            time.sleep(0.25)
 
 
 def table_env(names: Mapping[str, str], template: Mapping[str, Any] | None = None) -> dict[str, str]:

@@ -11,7 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -71,6 +73,34 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     made = request(url, "POST", "/tickets", {"account_id": other, "title": "Printer jam", "priority": "low"},
                    token=tech)
     assert made.status == 201
+
+    # Month end through the running stack: the schedule's planner fills the local queue, the stack's queue
+    # poller feeds the worker (SPEC M1); then the by-hand command finds nothing left and reconcile agrees.
+    at = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
+    month = at.strftime("%Y-%m")
+    fired = subprocess.run([sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at",
+                            (at.replace(day=28) + timedelta(days=5)).replace(day=1, hour=0, minute=5).isoformat()],
+                           cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    assert fired.returncode == 0, fired.stderr
+    planned = json.loads(fired.stdout)
+    assert planned["month"] == month and planned["accounts"] >= 3
+    billing = re.search(r"export BILLING=(\S+)", guide).group(1)
+
+    queue = Path(re.search(r"^\s+queues\s+(\S+)", guide, re.M).group(1)) / "MonthEndQueue"
+    deadline = time.monotonic() + 60
+    while list(queue.glob("*.json")):  # the stack's poller hands each page to the worker
+        assert time.monotonic() < deadline, "the month-end queue was not drained"
+        time.sleep(0.2)
+    time.sleep(0.5)  # the last page's invocation finishing
+    again = subprocess.run([sys.executable, "scripts/month_end.py", "run", "--month", month], cwd=ROOT,
+                           env=_env(), capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"already {planned['accounts']}" in again.stdout, again.stdout  # M2: the worker closed them all
+    statement = request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing)
+    assert statement.status == 200 and statement.body["consumption_minutes"] >= 180
+    reconciled = subprocess.run([sys.executable, "scripts/month_end.py", "reconcile"], cwd=ROOT, env=_env(),
+                                capture_output=True, text=True, timeout=120)
+    assert reconciled.returncode == 0 and "0 difference(s)" in reconciled.stdout, reconciled.stdout
     os.killpg(process.pid, signal.SIGTERM)
     assert process.wait(timeout=20) == 0
 
