@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import accounts
 from hourbank.api import current_actor, make_resolver, views
-from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount
+from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
 from hourbank.statements import to_csv
 
 logger = Logger()
@@ -51,6 +51,11 @@ def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
 @app.put("/accounts/<account_id>/auto-top-up")
 def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
     return views.account(accounts.set_watch(current_actor(app), account_id, **body.model_dump()))
+
+
+@app.put("/accounts/<account_id>/plan")
+def put_plan(account_id: str, body: Annotated[PlanChange, Body()]):
+    return views.account(accounts.change_plan(current_actor(app), account_id, body.plan))
 
 
 @app.get("/accounts/<account_id>/invoices")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -73,8 +73,24 @@ def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
     return {**planned, "failed_deliveries": poller.failed}
 
 
+def month_start(month: str) -> datetime:
+    from hourbank.statements import month_bounds
+
+    return month_bounds(month, get_settings().calendar().tz)[0]
+
+
+def on_plan_since(account_id: str, plan: str, since: datetime, history: list | None = None) -> None:
+    """Set when the account opened (or changed plan): test data for a month already under way."""
+    from hourbank.store import AccountModel
+
+    at = since.astimezone(UTC).isoformat(timespec="seconds")
+    AccountModel(account_id).update([
+        AccountModel.created_at.set(at),
+        AccountModel.plan_changes.set(history or [{"plan": plan, "since": at}])])
+
+
 @pytest.fixture(scope="module")
-def accounts(month_tables, specs):
+def accounts(month_tables, specs, month):
     """One account per plan with a month worked out by hand below."""
     from tests.support.lambda_client import LambdaClient
 
@@ -84,6 +100,7 @@ def accounts(month_tables, specs):
     def account(plan: str, minutes: int = 0) -> str:
         reply = api.post("/accounts", {"name": f"{plan} Co", "email": f"it@{plan}.example", "plan": plan}, as_=billing)
         assert reply.status == 201, reply
+        on_plan_since(reply.body["account_id"], plan, month_start(month))  # a customer all month long
         if minutes:
             assert api.post(f"/accounts/{reply.body['account_id']}/adjustments",
                             {"minutes": minutes, "kind": "purchase", "reason": "phone"}, as_=billing).status == 201
@@ -222,3 +239,51 @@ def test_another_tenants_statement_is_404(accounts, month):
     owner = claims("customer", accounts["member"])
     assert api.get(f"/accounts/{accounts['member']}/statements/{month}", as_=owner).status == 200
     assert api.get(f"/accounts/{accounts['business']}/statements/{month}", as_=owner).status == 404
+
+
+def test_an_account_opened_mid_month_pays_the_fee_for_its_days_M1(accounts, specs, month):
+    """README "Month end": fees and included hours are prorated by calendar days on the plan; the day the
+    account opened counts."""
+    from hourbank.statements import month_bounds
+
+    api, billing = accounts["api"], accounts["billing"]
+    start, end = month_bounds(month, get_settings().calendar().tz)
+    days = (end.date() - start.date()).days
+    acc = api.post("/accounts", {"name": "Late Co", "email": "it@late.example", "plan": "unlimited_remote"},
+                   as_=billing).body["account_id"]
+    on_plan_since(acc, "unlimited_remote", start + timedelta(days=15))  # opened on the 16th
+    statement = api.get(f"/accounts/{acc}/statements/{month}", as_=billing).body
+    share = (2 * 9_900 * (days - 15) + days) // (2 * days)  # $99.00 x (days - 15) / days, half-up
+    assert [(c["kind"], c["amount_minor"]) for c in statement["charges"]] == [("monthly_fee", share)]
+    assert f"({days - 15} of {days} days)" in statement["charges"][0]["description"]
+
+
+def test_a_plan_change_mid_month_splits_the_month_M1(accounts, specs, month):
+    """member for the first 10 days (its close post-pay at the member rate), business_priority after: the
+    package fee and its included hours for the remaining days, overage only over closes on that plan."""
+    from hourbank.statements import month_bounds
+
+    api, billing, tech = accounts["api"], accounts["billing"], claims("technician")
+    start, end = month_bounds(month, get_settings().calendar().tz)
+    days = (end.date() - start.date()).days
+    acc = api.post("/accounts", {"name": "Growing Co", "email": "it@growing.example", "plan": "member"},
+                   as_=billing).body["account_id"]
+    ticket = api.post("/tickets", {"account_id": acc, "title": "Before", "priority": "normal"}, as_=tech).body
+    api.post(f"/tickets/{ticket['ticket_id']}/time-entries", {"work_type": "remote", "minutes": 60,
+             "started_at": f"{MON}T10:00:00-05:00", "note": "n"}, as_=tech)
+    assert api.post(f"/tickets/{ticket['ticket_id']}/close", as_=tech).body["postpay_minutes"] == 60
+    changed = api.request("PUT", f"/accounts/{acc}/plan", {"plan": "business_priority"}, as_=billing)
+    assert changed.status == 200 and changed.body["plan"] == "business_priority"
+    since_start = start.astimezone(UTC).isoformat(timespec="seconds")
+    tenth = (start + timedelta(days=10)).astimezone(UTC).isoformat(timespec="seconds")
+    on_plan_since(acc, "member", start, [{"plan": "member", "since": since_start},
+                                         {"plan": "business_priority", "since": tenth}])
+    statement = api.get(f"/accounts/{acc}/statements/{month}", as_=billing).body
+    bp_days = days - 10
+    assert [(c["kind"], c["minutes"], c["amount_minor"]) for c in statement["charges"]] == [
+        ("package_fee", (2 * 600 * bp_days + days) // (2 * days), (2 * 135_000 * bp_days + days) // (2 * days)),
+        ("postpay", 60, 15_000),  # closed while a member: C2 at the member's post-pay rate
+    ]
+    assert statement["invoice_kind"] == "plan"  # one invoice for the month, fee and post-pay together
+    assert api.request("PUT", f"/accounts/{acc}/plan", {"plan": "gold"}, as_=billing).status == 400
+    assert api.request("PUT", f"/accounts/{acc}/plan", {"plan": "member"}, as_=tech).status == 403

@@ -15,6 +15,7 @@ from hourbank.ids import new_id
 from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, Idempotency, LedgerLine, fingerprint, replay, write_account
 from hourbank.plans import catalogue
 from hourbank.store import AccountModel, InvoiceModel, LedgerModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store.models import PlanPeriod
 from hourbank.tickets.common import iso
 
 MAX_ADJUSTMENT_MINUTES = 100_000
@@ -53,7 +54,29 @@ def create_account(
         created_at=iso(clock.now()),
         created_by=actor.subject,
     )
+    account.plan_changes = [PlanPeriod(plan=plan, since=account.created_at)]
     account.save(condition=AccountModel.account_id.does_not_exist())
+    return account
+
+
+def change_plan(actor: Actor, account_id: str, plan: str, *, clock: Clock = SYSTEM_CLOCK) -> AccountModel:
+    """``PUT /accounts/{id}/plan`` (billing). From now on closes follow the new plan; the month-end run
+    splits the month's fees by the days on each plan. Auto top-up is turned off on a plan that does not
+    buy pre-paid time."""
+    actor.require(BILLING, action="change plans")
+    cat = catalogue()
+    if plan not in cat.plans:
+        raise InvalidInput(f"plan: must be one of {', '.join(cat.plans)}")
+    account = get_account(actor, account_id)
+    if account.plan == plan:
+        return account
+    history = [p.as_dict() for p in account.plan_changes or []] or [{"plan": account.plan,
+                                                                      "since": account.created_at}]
+    actions = [AccountModel.plan.set(plan), AccountModel.plan_version.set(cat.version),
+               AccountModel.plan_changes.set([*history, {"plan": plan, "since": iso(clock.now())}])]
+    if cat.plans[plan].prepay_rate_minor is None and account.auto_top_up and account.auto_top_up.enabled:
+        actions.append(AccountModel.auto_top_up.enabled.set(False))
+    account.update(actions, condition=AccountModel.plan == account.plan)
     return account
 
 

@@ -118,3 +118,7 @@ class AutoTopUpSettings(Body):
     threshold_minutes: StrictInt = Field(description="T: act when the balance falls below it (0-10,000)")
     amount_minutes: StrictInt = Field(description="A: minutes each auto top-up buys (>= 60, half hours)")
     notify_low_balance: StrictBool | None = Field(default=None, description="one e-mail per crossing of T")
+
+
+class PlanChange(Body):
+    plan: Literal["non_member", "member", "business_priority", "unlimited_remote"]

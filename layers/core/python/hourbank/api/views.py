@@ -21,6 +21,7 @@ def account(a: AccountModel) -> dict[str, Any]:
         "email": a.email,
         "plan": a.plan,
         "plan_version": a.plan_version,
+        "plan_changes": [{"plan": p.plan, "since": p.since} for p in (a.plan_changes or [])],
         "currency": a.currency,
         "timezone": a.timezone,
         "balance_minutes": int(a.balance_minutes),

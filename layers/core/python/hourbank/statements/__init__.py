@@ -8,7 +8,9 @@ A month is read through keys only, never a Scan: the ledger's ``by_time`` index 
 the tickets closed in the month (every close is listed there), and each such ticket's partition for its
 entries. The numbers add up by construction and are checked: closing = opening + Σ ledger of the month.
 
-Month-end charges by plan (catalogue defaults):
+Month-end charges by plan (catalogue defaults). A month is split by the plans the account had in it
+(``plan_changes``): monthly fees and included hours are prorated by calendar days on each plan (the day of
+opening or of a change counts for the new plan), and each close is charged under the plan it closed on.
 
 * overdraft plans (member): the post-pay minutes of the month's closes at the post-pay rate (C2), one
   line per ticket, each rounded once (U2);
@@ -33,7 +35,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from hourbank.errors import InvalidInput, NotFound
 from hourbank.ledger import CONSUMPTION
-from hourbank.plans import Plan, get_plan
+from hourbank.plans import get_plan
 from hourbank.rating import hours_text, price_minor
 from hourbank.store import AccountModel, ChargeModel, LedgerModel, TimeEntryModel
 from hourbank.store.models import ENTRY_SK_PREFIX
@@ -156,7 +158,6 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
         raise RuntimeError(f"{account_id} {month}: the ledger does not add up (C7)")
     closes = list(ChargeModel.query(account_id, ChargeModel.charge_key.startswith(f"{month}#"),
                                     consistent_read=True))
-    plan = get_plan(account.plan)
     statement = Statement(
         account_id=account_id, name=account.name, plan=account.plan, currency=account.currency, month=month,
         period_start=start.isoformat(), period_end=end.isoformat(), opening_balance_minutes=opening,
@@ -165,7 +166,8 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
     )
     entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
     for close in sorted(closes, key=lambda c: c.at):
-        entries = _entries(close.ticket_id) if with_entries or plan.fair_use_remote_minutes_per_day else []
+        fair_use = get_plan(close.plan or account.plan).fair_use_remote_minutes_per_day
+        entries = _entries(close.ticket_id) if with_entries or fair_use else []
         entries_by_ticket[close.ticket_id] = entries
         consumed = int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
         debited = int(close.debited_minutes or 0)
@@ -178,9 +180,10 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
             "postpay_minutes": int(close.minutes),
             "entries": [_entry_view(e) for e in entries] if with_entries else [],
         })
-    statement.charges = _charges(plan, closes, entries_by_ticket, tz)
+    statement.charges = _charges(account, closes, entries_by_ticket, start, end, tz)
     if statement.charges:
-        statement.invoice_kind = "postpay" if plan.at_zero == "overdraft" and not plan.monthly_fee_minor else "plan"
+        fees = any(line.kind in ("package_fee", "monthly_fee") for line in statement.charges)
+        statement.invoice_kind = "plan" if fees else "postpay"
     return statement
 
 
@@ -196,38 +199,77 @@ def _entry_view(e: TimeEntryModel) -> dict[str, Any]:
                              "reasons": list(s.reasons or [])} for s in (e.segments or [])]}
 
 
-def _charges(plan: Plan, closes: list[ChargeModel], entries: dict[str, list[TimeEntryModel]],
-             tz: ZoneInfo) -> list[Line]:
+def plan_periods(account: AccountModel, start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[str, int]]:
+    """(plan, days) for each plan the account had during the month, by calendar days in the company
+    timezone; the day of a change (or of opening the account) counts for the new plan."""
+    history = [(p.plan, p.since) for p in account.plan_changes or []] or [(account.plan, account.created_at)]
+    first_day, end_day = start.date(), end.date()
+    out: list[tuple[str, int]] = []
+    for i, (plan, since) in enumerate(history):
+        begin = max(datetime.fromisoformat(since).astimezone(tz).date(), first_day)
+        until = end_day if i + 1 == len(history) else min(
+            datetime.fromisoformat(history[i + 1][1]).astimezone(tz).date(), end_day)
+        if until > begin:
+            out.append((plan, (until - begin).days))
+    return out
+
+
+def _share(amount: int, days: int, month_days: int) -> int:
+    """U2: a monthly amount for ``days`` of the month, half-up once."""
+    return (2 * amount * days + month_days) // (2 * month_days)
+
+
+def _charges(account: AccountModel, closes: list[ChargeModel], entries: dict[str, list[TimeEntryModel]],
+             start: datetime, end: datetime, tz: ZoneInfo) -> list[Line]:
+    """The month's priced lines. Fees and included hours follow the days on each plan (split, prorated);
+    each close is charged under the plan it closed on (recorded with it)."""
+    month_days = (end.date() - start.date()).days
     lines: list[Line] = []
-    postpay = sum(int(c.minutes) for c in closes)
-    if plan.monthly_fee_minor and plan.included_minutes:  # business_priority (seed 001)
-        lines.append(Line("package_fee", f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h",
-                          plan.included_minutes, 0, plan.monthly_fee_minor))
-        over = max(0, postpay - plan.included_minutes)
-        if over:
-            rate = int(plan.postpay_rate_minor or 0)
-            if plan.large_package_minutes and plan.included_minutes >= plan.large_package_minutes:
-                rate -= plan.large_package_discount_minor
-            lines.append(Line("overage", f"Support beyond the package: {hours_text(over)} h", over, rate,
-                              price_minor(rate, over)))
-    elif plan.monthly_fee_minor:  # unlimited_remote (seed 003)
-        lines.append(Line("monthly_fee", f"{plan.title}: monthly fee", 0, 0, plan.monthly_fee_minor))
-        per_day: dict[date, int] = defaultdict(int)
-        for ticket_entries in entries.values():
-            for e in ticket_entries:
-                if e.work_type == "remote":
-                    per_day[datetime.fromisoformat(e.started_at_utc).astimezone(tz).date()] += int(e.minutes)
-        allowance = plan.fair_use_remote_minutes_per_day
-        over = sum(max(0, used - allowance) for used in per_day.values())
-        if over and plan.fair_use_overage_rate_minor:
-            rate = plan.fair_use_overage_rate_minor
-            lines.append(Line("fair_use", f"Remote time past {allowance} min a day: {hours_text(over)} h", over,
-                              rate, price_minor(rate, over)))
-    else:  # C2: post-pay, one line per ticket, each rounded once (U2)
-        for c in closes:
-            if int(c.minutes):
-                lines.append(Line("postpay", f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
-                                  int(c.minutes), int(c.rate_minor), int(c.amount_minor), c.ticket_id))
+    closes_by_plan: dict[str, list[ChargeModel]] = defaultdict(list)
+    for c in closes:
+        closes_by_plan[c.plan or account.plan].append(c)
+    included: dict[str, int] = defaultdict(int)
+    for plan_id, days in plan_periods(account, start, end, tz):
+        plan = get_plan(plan_id)
+        if not plan.monthly_fee_minor:
+            continue
+        part = "" if days == month_days else f" ({days} of {month_days} days)"
+        if plan.included_minutes:  # business_priority (seed 001)
+            included[plan_id] += _share(plan.included_minutes, days, month_days)
+            lines.append(Line("package_fee", f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h"
+                              f"{part}", _share(plan.included_minutes, days, month_days), 0,
+                              _share(plan.monthly_fee_minor, days, month_days)))
+        else:  # unlimited_remote (seed 003)
+            lines.append(Line("monthly_fee", f"{plan.title}: monthly fee{part}", 0, 0,
+                              _share(plan.monthly_fee_minor, days, month_days)))
+    for plan_id, plan_closes in closes_by_plan.items():
+        plan = get_plan(plan_id)
+        if plan.monthly_fee_minor and plan.included_minutes:
+            postpay = sum(int(c.minutes) for c in plan_closes)
+            over = max(0, postpay - included.get(plan_id, 0))
+            if over:
+                rate = int(plan.postpay_rate_minor or 0)
+                if plan.large_package_minutes and plan.included_minutes >= plan.large_package_minutes:
+                    rate -= plan.large_package_discount_minor
+                lines.append(Line("overage", f"Support beyond the package: {hours_text(over)} h", over, rate,
+                                  price_minor(rate, over)))
+        elif plan.monthly_fee_minor:
+            per_day: dict[date, int] = defaultdict(int)
+            for c in plan_closes:
+                for e in entries.get(c.ticket_id, []):
+                    if e.work_type == "remote":
+                        per_day[datetime.fromisoformat(e.started_at_utc).astimezone(tz).date()] += int(e.minutes)
+            allowance = plan.fair_use_remote_minutes_per_day
+            over = sum(max(0, used - allowance) for used in per_day.values())
+            if over and plan.fair_use_overage_rate_minor:
+                rate = plan.fair_use_overage_rate_minor
+                lines.append(Line("fair_use", f"Remote time past {allowance} min a day: {hours_text(over)} h", over,
+                                  rate, price_minor(rate, over)))
+        else:  # C2: post-pay, one line per ticket, each rounded once (U2)
+            for c in plan_closes:
+                if int(c.minutes):
+                    lines.append(Line("postpay", f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
+                                      int(c.minutes), int(c.rate_minor), int(c.amount_minor), c.ticket_id))
     return lines
 
 

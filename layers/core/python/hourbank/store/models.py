@@ -17,6 +17,11 @@ TICKET_SK = "TICKET"
 ENTRY_SK_PREFIX = "ENTRY#"
 
 
+class PlanPeriod(MapAttribute):
+    plan = UnicodeAttribute()
+    since = UnicodeAttribute()  # UTC ISO
+
+
 class AutoTopUp(MapAttribute):
     enabled = BooleanAttribute(default=False)
     threshold_minutes = NumberAttribute(default=60)
@@ -51,6 +56,9 @@ class AccountModel(Model):
     email = UnicodeAttribute()
     plan = UnicodeAttribute()
     plan_version = UnicodeAttribute()
+    # Every plan the account has had and since when (the first since it was created): month-end fees are
+    # split by the days on each plan (SPEC M1, README "Month end").
+    plan_changes = ListAttribute(of=PlanPeriod, default=list)
     currency = UnicodeAttribute()
     timezone = UnicodeAttribute(null=True)
     balance_minutes = NumberAttribute(default=0)
@@ -219,6 +227,7 @@ class ChargeModel(Model):
     debited_minutes = NumberAttribute(null=True)
     title = UnicodeAttribute(null=True)
     opened_at = UnicodeAttribute(null=True)
+    plan = UnicodeAttribute(null=True)  # the account's plan when it closed: its month-end charge follows it
 
 
 class IdempotencyModel(Model):

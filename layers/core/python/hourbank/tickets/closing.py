@@ -100,6 +100,7 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         debited_minutes=debit,
         title=ticket.title,
         opened_at=ticket.opened_at,
+        plan=account.plan,
     ), condition=ChargeModel.charge_key.does_not_exist())
     try:
         tx.commit()
