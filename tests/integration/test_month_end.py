@@ -153,7 +153,12 @@ def test_each_plan_gets_what_it_says_worked_by_hand_M1(accounts, specs, month):
     for name, invoices in expected(month).items():
         assert invoices_of(accounts[name]) == invoices, name
     # the invoice stream's consumer (issue 5) turns them into Stripe invoices: they are drafts until then
-    assert {i.status for i in InvoiceModel.query(accounts["member"])} == {"draft"}
+    [invoice] = InvoiceModel.query(accounts["member"])
+    assert invoice.status == "draft"
+    # itemised (seed 001): the ticket's title and dates, each entry's time, work type, multipliers, note
+    [line] = invoice.lines
+    assert int(line.amount_minor) == 22_500 and line.description.startswith("Server down (")
+    assert "16 Nov 10:00 remote 150 min [150x1] remote work" in line.description
 
 
 def test_a_rerun_changes_nothing_M2(accounts, specs, month):

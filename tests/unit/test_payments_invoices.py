@@ -130,3 +130,21 @@ def test_local_invoicing_points_at_the_local_invoice_page():
     issued = LocalInvoicing("http://127.0.0.1:3000/").issue(hourbank_invoice(), account())
     assert issued.payment_url == f"http://127.0.0.1:3000/local-pay/invoice/{INVOICE_ID}?account=acc_1"
     assert issued.stripe_invoice_id == LocalInvoicing.stripe_invoice_id(INVOICE_ID).strip()
+
+
+def test_a_month_end_invoice_is_itemised_one_stripe_item_per_statement_line_M1():
+    from hourbank.store.models import InvoiceLine
+
+    invoice = hourbank_invoice()
+    invoice.kind, invoice.order_id = "plan", None
+    invoice.lines = [InvoiceLine(description="Business Priority Support: monthly package of 10 h", minutes=600,
+                                 amount_minor=135_000),
+                     InvoiceLine(description="Support beyond the package: 1 h", minutes=60, amount_minor=15_000)]
+    http = RecordingHTTPClient(routes())
+    StripeInvoicing(API_KEY, http_client=http).issue(invoice, account())
+    items = [r for r in http.requests if r["path"] == "/v1/invoiceitems"]
+    assert [(r["form"]["amount"], r["form"]["description"]) for r in items] == [
+        ("135000", "Business Priority Support: monthly package of 10 h"), ("15000", "Support beyond the package: 1 h")]
+    assert [r["headers"]["Idempotency-Key"] for r in items] == [f"invoice-{INVOICE_ID}-item",
+                                                                f"invoice-{INVOICE_ID}-item-1"]
+    assert "metadata[order_id]" not in items[0]["form"]

@@ -32,6 +32,7 @@ from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_a
 from hourbank.plans import get_plan, plan_ids
 from hourbank.rating import hours_text
 from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store.models import InvoiceLine
 from hourbank.tickets.common import iso
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
@@ -66,7 +67,7 @@ def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> 
         account = AccountModel.get(account_id, consistent_read=True)
     except DoesNotExist:
         return Closed(account_id, month, "missing")
-    statement = statements.build(account_id, month, tz, with_entries=False, account=account)
+    statement = statements.build(account_id, month, tz, account=account)  # itemised: entries too
     made_invoice, amount = None, 0
     if statement.invoice_kind and statement.charges_total_minor > 0:
         made_invoice, amount = _invoice(statement, now), statement.charges_total_minor
@@ -79,11 +80,13 @@ def _invoice(statement: statements.Statement, now: datetime) -> str:
     kind = statement.invoice_kind or "postpay"
     inv_id = invoice_id(statement.month, kind)
     title = {"postpay": "post-pay support", "plan": "support plan"}[kind]
-    lines = "; ".join(f"{line.description} = {line.amount_minor}" for line in statement.charges)
     invoice = InvoiceModel(statement.account_id, inv_id, kind=kind, status="draft",
                            minutes=sum(line.minutes for line in statement.charges if line.kind != "package_fee"),
                            amount_minor=statement.charges_total_minor, currency=statement.currency,
-                           description=f"{statement.month} {title}", reason=lines[:1000],
+                           description=f"{statement.month} {title}",
+                           reason=f"statement {statement.month}: {len(statement.charges)} line(s)",
+                           lines=[InvoiceLine(description=line.description, minutes=line.minutes,
+                                              amount_minor=line.amount_minor) for line in statement.charges],
                            created_at=iso(now))
     try:
         invoice.save(condition=InvoiceModel.invoice_id.does_not_exist())

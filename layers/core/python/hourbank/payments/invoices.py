@@ -101,10 +101,15 @@ class StripeInvoicing:
         else:
             params.update(collection_method="send_invoice", days_until_due=DAYS_UNTIL_DUE)
         created = call(client.v1.invoices.create, params, {"idempotency_key": f"invoice-{key}-create"})
-        call(client.v1.invoice_items.create, {
-            "customer": customer_id, "invoice": created.id, "currency": invoice.currency.lower(),
-            "amount": int(invoice.amount_minor), "description": invoice.description, "metadata": metadata,
-        }, {"idempotency_key": f"invoice-{key}-item"})
+        # One item per statement line (month end: itemised, seed 001), else one for the whole invoice.
+        items = [(line.description, int(line.amount_minor)) for line in invoice.lines or []] or \
+            [(invoice.description, int(invoice.amount_minor))]
+        for n, (description, amount) in enumerate(items):
+            suffix = "" if n == 0 else f"-{n}"
+            call(client.v1.invoice_items.create, {
+                "customer": customer_id, "invoice": created.id, "currency": invoice.currency.lower(),
+                "amount": amount, "description": description, "metadata": metadata,
+            }, {"idempotency_key": f"invoice-{key}-item{suffix}"})
         final = call(client.v1.invoices.finalize_invoice, created.id, {"auto_advance": True},
                      {"idempotency_key": f"invoice-{key}-finalize"})
         if not default_method:

@@ -180,7 +180,8 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
             "postpay_minutes": int(close.minutes),
             "entries": [_entry_view(e) for e in entries] if with_entries else [],
         })
-    statement.charges = _charges(account, closes, entries_by_ticket, start, end, tz)
+    statement.charges = [_itemised(line, statement.tickets, tz) for line in
+                         _charges(account, closes, entries_by_ticket, start, end, tz)]
     if statement.charges:
         fees = any(line.kind in ("package_fee", "monthly_fee") for line in statement.charges)
         statement.invoice_kind = "plan" if fees else "postpay"
@@ -197,6 +198,27 @@ def _entry_view(e: TimeEntryModel) -> dict[str, Any]:
             "weighted_minutes": int(e.weighted_minutes), "note": e.note, "technician": e.technician,
             "multipliers": [{"started_at": s.started_at, "minutes": int(s.minutes), "multiplier": int(s.multiplier),
                              "reasons": list(s.reasons or [])} for s in (e.segments or [])]}
+
+
+def _itemised(line: Line, tickets: list[dict], tz: ZoneInfo) -> Line:
+    """A post-pay line says what it pays for (seed 001): the ticket's title and dates, and each entry's
+    time, work type, multipliers and note - the same words on the statement, its CSV and the invoice."""
+    ticket = next((t for t in tickets if t["ticket_id"] == line.ref), None)
+    if line.kind != "postpay" or ticket is None:
+        return line
+
+    def day(at: str | None) -> str:
+        return datetime.fromisoformat(at).astimezone(tz).strftime("%d %b") if at else "?"
+
+    parts = [f"{ticket['title']} ({day(ticket['opened_at'])}-{day(ticket['closed_at'])}): "
+             f"{hours_text(line.minutes)} h post-pay of {hours_text(ticket['consumed_minutes'])} h used"]
+    for e in ticket["entries"]:
+        when = datetime.fromisoformat(e["started_at"]).astimezone(tz).strftime("%d %b %H:%M")
+        multipliers = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
+        parts.append(f"{when} {e['work_type']} {e['minutes']} min [{multipliers}] {e['note']}")
+    text = "; ".join(parts)
+    return Line(line.kind, text if len(text) <= 500 else text[:497] + "...", line.minutes, line.rate_minor,
+                line.amount_minor, line.ref)
 
 
 def plan_periods(account: AccountModel, start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[str, int]]:

@@ -275,6 +275,12 @@ class OrderModel(Model):
     review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
 
 
+class InvoiceLine(MapAttribute):
+    description = UnicodeAttribute()
+    minutes = NumberAttribute(default=0)
+    amount_minor = NumberAttribute()
+
+
 class InvoiceModel(Model):
     """An invoice to a customer (API.md ``GET /accounts/{id}/invoices``): written by the balance watch (auto
     top-up, SPEC O4) and the month-end run; the invoicing consumer turns a new one into a Stripe invoice."""
@@ -291,6 +297,7 @@ class InvoiceModel(Model):
     currency = UnicodeAttribute()
     description = UnicodeAttribute()
     order_id = UnicodeAttribute(null=True)  # auto_top_up: paying it credits this order (settlement)
+    lines = ListAttribute(of=InvoiceLine, null=True)  # month end: the statement's priced lines, itemised
     reason = UnicodeAttribute(null=True)  # why it was made, for people: "balance 30 fell below 60"
     stripe_invoice_id = UnicodeAttribute(null=True)
     payment_url = UnicodeAttribute(null=True)
