@@ -580,11 +580,16 @@ def observations(bench: Bench) -> list[str]:
             out.append(f"- Posting an entry costs {w1:g} WCU when it changes the ticket's projected consumption (the "
                        f"first entry), {w10:g} when it does not (the 10th here): the account item is only updated "
                        "when the projection crosses a 30-minute step.")
+    created = bench.samples["create_account"]
+    put_wcu = statistics.fmean(s.wcu for s in created) if created else 1.0
     out.append(
         "- Capacity is DynamoDB Local's accounting: it charged 4 WCU per item written or condition-checked in a "
         "TransactWriteItems (plus 4 for each index entry: the ticket's `by_account`, the ledger's `by_time`), "
-        "2 RCU per item of a TransactGetItems, and 1 WCU for the plain PutItem of a new account. AWS documents "
-        "transactional writes at 2 WCU per KB, so use the columns to compare operations, not to price them.")
+        f"2 RCU per item of a TransactGetItems, and {put_wcu:g} WCU for the plain PutItem of a new account"
+        + (" (1 for the item, 1 for its entry in the Accounts table's KEYS_ONLY `by_plan` index of the month-end "
+           "run)" if put_wcu == 2 else "")
+        + ". AWS documents transactional writes at 2 WCU per KB, so use the columns to compare operations, not "
+        "to price them.")
     return out
 
 
