@@ -59,8 +59,14 @@ def month() -> str:
 
 
 def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
-    """The schedule's planner, then the queue drained into the worker, as the local stack runs them."""
-    planned = lambda_runtime.invoke(specs["MonthEndPlannerFunction"], {"month": month}, source="test")
+    """The schedule fires on the 1st after midnight (company timezone) - its planner works out the month
+    before - then the queue is drained into the worker, as the local stack runs them."""
+    from hourbank.statements import month_bounds, next_month
+    from scripts.localdev.schedules import Scheduler
+
+    at = month_bounds(next_month(month), get_settings().calendar().tz)[0].replace(minute=5)
+    planned = Scheduler(specs).fire("MonthEnd", at)
+    assert planned["month"] == month
     [poller] = queues.pollers(specs, retry_delay_s=retry_delay_s)
     deadline = 200
     while poller.pending() and deadline:
@@ -292,3 +298,26 @@ def test_a_plan_change_mid_month_splits_the_month_M1(accounts, specs, month):
     assert statement["invoice_kind"] == "plan"  # one invoice for the month, fee and post-pay together
     assert api.request("PUT", f"/accounts/{acc}/plan", {"plan": "gold"}, as_=billing).status == 400
     assert api.request("PUT", f"/accounts/{acc}/plan", {"plan": "member"}, as_=tech).status == 403
+
+
+def test_member_free_credits_for_the_new_month_are_granted_once_M1_M2(accounts, month, monkeypatch):
+    """The catalogue's members get 0 free minutes by default; a plan that grants some gets one ledger grant
+    for the new month, however often the month is closed."""
+    from hourbank import monthend
+    from hourbank.plans import get_plan
+    from hourbank.statements import next_month
+    from hourbank.store import AccountModel, LedgerModel
+
+    generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
+    monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
+    api, billing = accounts["api"], accounts["billing"]
+    acc = api.post("/accounts", {"name": "Free Co", "email": "it@free.example", "plan": "member"},
+                   as_=billing).body["account_id"]
+    tz = get_settings().calendar().tz
+    first = monthend.close_month(acc, month, tz, now=datetime.now(UTC))
+    IdempotencyModel(monthend.checkpoint_id(acc, month)).delete()  # as if it crashed before its checkpoint
+    again = monthend.close_month(acc, month, tz, now=datetime.now(UTC))
+    assert (first.granted_minutes, again.granted_minutes) == (120, 0)
+    grants = [e for e in LedgerModel.query(acc) if e.kind == "grant"]
+    assert [(int(e.minutes), e.ref) for e in grants] == [(120, f"free-{next_month(month)}")]
+    assert int(AccountModel.get(acc).balance_minutes) == 120
