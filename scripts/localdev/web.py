@@ -174,21 +174,13 @@ class LocalPages:
             if method in ("GET", "HEAD") and len(parts) == 3:
                 return self.invoice_page(unquote(parts[2]), _query(query).get("account", ""))
             if method == "POST" and len(parts) == 4 and parts[3] == "pay":
-                form = _query(query)
-                body = read_body()
-                if body:
-                    form.update(_query(body.decode("utf-8", errors="replace")))
-                return self.pay_invoice(unquote(parts[2]), form.get("account", ""))
+                return self.pay_invoice(unquote(parts[2]), _form(query, read_body).get("account", ""))
             return None
         if parts[:1] == ["local-pay"]:
             if method in ("GET", "HEAD") and len(parts) == 2:
                 return self.pay_page(unquote(parts[1]), _query(query).get("order", ""))
             if method == "POST" and len(parts) == 3 and parts[2] == "pay":
-                form = _query(query)
-                body = read_body()
-                if body:
-                    form.update(_query(body.decode("utf-8", errors="replace")))
-                return self.pay(unquote(parts[1]), form.get("order", ""))
+                return self.pay(unquote(parts[1]), _form(query, read_body).get("order", ""))
             return None
         if method in ("GET", "HEAD"):
             return self.static(path)
@@ -316,6 +308,15 @@ class LocalPages:
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode("utf-8", errors="replace")
+
+
+def _form(query: str, read_body: Callable[[], bytes | None]) -> dict[str, str]:
+    """A form post's fields: the query string's, then the url-encoded body's."""
+    form = _query(query)
+    body = read_body()
+    if body:
+        form.update(_query(body.decode("utf-8", errors="replace")))
+    return form
 
 
 def _query(text: str) -> dict[str, str]:

@@ -74,26 +74,34 @@ def checkout_params(order: OrderModel, account: AccountModel, success_url: str, 
     return params
 
 
-class StripeCheckout:
-    """Stripe Checkout (test or live key). ``http_client`` is stripe's pluggable transport: tests pass a
-    recording fake and see exactly the requests Stripe would get."""
+class StripeClientHolder:
+    """A ``stripe.StripeClient`` made on first use (STYLE 10: only a call to Stripe pays for importing it).
+    ``http_client`` is stripe's pluggable transport: tests pass a recording fake and see exactly the
+    requests Stripe would get. Network retries are safe: every POST carries an idempotency key."""
 
-    def __init__(self, api_key: str, success_url: str, cancel_url: str, *, http_client: Any = None,
-                 max_network_retries: int = 2) -> None:
+    def __init__(self, api_key: str, *, http_client: Any = None, max_network_retries: int = 2) -> None:
         self.api_key = api_key
-        self.success_url = success_url
-        self.cancel_url = cancel_url
         self._http_client = http_client
-        self._max_network_retries = max_network_retries  # safe: every POST carries an idempotency key
+        self._max_network_retries = max_network_retries
         self._client: stripe.StripeClient | None = None
 
     def _stripe(self) -> stripe.StripeClient:
         if self._client is None:
-            import stripe  # lazily (STYLE 10): only a function that creates a checkout pays for it
+            import stripe
 
             self._client = stripe.StripeClient(self.api_key, http_client=self._http_client,
                                                max_network_retries=self._max_network_retries)
         return self._client
+
+
+class StripeCheckout(StripeClientHolder):
+    """Stripe Checkout (test or live key)."""
+
+    def __init__(self, api_key: str, success_url: str, cancel_url: str, *, http_client: Any = None,
+                 max_network_retries: int = 2) -> None:
+        super().__init__(api_key, http_client=http_client, max_network_retries=max_network_retries)
+        self.success_url = success_url
+        self.cancel_url = cancel_url
 
     def create_checkout(self, order: OrderModel, account: AccountModel) -> tuple[str, str]:
         session = self._stripe().v1.checkout.sessions.create(

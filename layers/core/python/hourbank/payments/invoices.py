@@ -14,9 +14,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import stripe
+from hourbank.payments.checkout import StripeClientHolder
 
+if TYPE_CHECKING:
     from hourbank.store import AccountModel, InvoiceModel
 
 DAYS_UNTIL_DUE = 7
@@ -40,24 +40,13 @@ def invoice_metadata(invoice: InvoiceModel) -> dict[str, str]:
 RATE_LIMIT_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # within the function's 30 s timeout
 
 
-class StripeInvoicing:
+class StripeInvoicing(StripeClientHolder):
     def __init__(self, api_key: str, *, http_client: Any = None, max_network_retries: int = 3,
                  rate_limit_delays: tuple[float, ...] = RATE_LIMIT_DELAYS_S) -> None:
-        self.api_key = api_key
-        self._http_client = http_client
-        self._rate_limit_delays = rate_limit_delays
         # 5xx and 409 are retried by stripe with backoff, 429 by ``_call``: safe, as every POST has an
         # idempotency key. What still fails is raised: the stream retries the record, then dead-letters it.
-        self._max_network_retries = max_network_retries
-        self._client: stripe.StripeClient | None = None
-
-    def _stripe(self) -> stripe.StripeClient:
-        if self._client is None:
-            import stripe  # lazily (STYLE 10)
-
-            self._client = stripe.StripeClient(self.api_key, http_client=self._http_client,
-                                               max_network_retries=self._max_network_retries)
-        return self._client
+        super().__init__(api_key, http_client=http_client, max_network_retries=max_network_retries)
+        self._rate_limit_delays = rate_limit_delays
 
     def _call(self, fn: Any, *args: Any) -> Any:
         import time
