@@ -41,9 +41,30 @@ def test_openapi_json_is_generated_from_the_code_and_current():
     assert documented == {(r.method, r.path) for r in routes()}
 
 
+EVENT_SOURCES = {"DynamoDB": "aws:dynamodb", "SQS": "aws:sqs"}
+
+
+def _source_types(folder: str) -> set[str]:
+    """The event types (HttpApi, DynamoDB, SQS, ScheduleV2) of the function whose CodeUri is ``folder``."""
+    for res in load_template()["Resources"].values():
+        props = res.get("Properties") or {}
+        if res.get("Type") == "AWS::Serverless::Function" and props.get("CodeUri", "").endswith(f"/{folder}"):
+            return {e["Type"] for e in (props.get("Events") or {}).values()}
+    return set()
+
+
 @pytest.mark.parametrize("event_file", sorted((ROOT / "events").glob("*.json")), ids=lambda p: p.stem)
 def test_every_event_routes_to_the_function_it_is_named_for(event_file):
     event = json.loads(event_file.read_text())
+    folder = event_file.stem.split("-")[0]
+    if "routeKey" not in event:  # a stream batch, a queue batch or a schedule's event
+        kinds = _source_types(folder)
+        if "Records" in event:
+            sources = {r["eventSource"] for r in event["Records"]}
+            assert sources and sources <= {EVENT_SOURCES[k] for k in kinds if k in EVENT_SOURCES}, (folder, sources)
+        else:
+            assert "ScheduleV2" in kinds and event["source"] == "aws.scheduler" and event["time"].endswith("Z")
+        return
     method, path = event["routeKey"].split(" ", 1)
     owners = {r.code_uri.split("/")[-1] for r in routes() if (r.method, r.path) == (method, path)}
     assert event_file.stem.split("-")[0] in owners
