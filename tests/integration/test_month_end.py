@@ -321,3 +321,18 @@ def test_member_free_credits_for_the_new_month_are_granted_once_M1_M2(accounts, 
     grants = [e for e in LedgerModel.query(acc) if e.kind == "grant"]
     assert [(int(e.minutes), e.ref) for e in grants] == [(120, f"free-{next_month(month)}")]
     assert int(AccountModel.get(acc).balance_minutes) == 120
+
+
+def test_a_large_package_pays_5_less_an_hour_for_overage_M1(accounts, month, monkeypatch):
+    """seed 001: "Business Support 60 plan user or above ... overage cost is £5 cheaper per hour". The
+    catalogue's package (10 h) is below the 60 h line (overage $150/h, tested above); here the line is put
+    at the package's size, so the same 60 minutes of overage cost $145/h."""
+    from hourbank import statements
+    from hourbank.plans import get_plan
+
+    large = get_plan("business_priority").model_copy(update={"large_package_minutes": 600})
+    monkeypatch.setattr(statements, "get_plan",
+                        lambda plan_id: large if plan_id == "business_priority" else get_plan(plan_id))
+    built = statements.build(accounts["business"], month, get_settings().calendar().tz)
+    assert [(c.kind, c.minutes, c.rate_minor, c.amount_minor) for c in built.charges] == [
+        ("package_fee", 600, 0, 135_000), ("overage", 60, 14_500, 14_500)]
