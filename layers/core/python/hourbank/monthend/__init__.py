@@ -67,7 +67,8 @@ def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> 
         account = AccountModel.get(account_id, consistent_read=True)
     except DoesNotExist:
         return Closed(account_id, month, "missing")
-    statement = statements.build(account_id, month, tz, account=account)  # itemised: entries too
+    # Itemised invoices need the entries of post-pay tickets (and fair use), not of every close.
+    statement = statements.build(account_id, month, tz, with_entries=statements.INVOICED, account=account)
     made_invoice, amount = None, 0
     if statement.invoice_kind and statement.charges_total_minor > 0:
         made_invoice, amount = _invoice(statement, now), statement.charges_total_minor

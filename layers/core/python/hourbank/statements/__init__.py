@@ -134,7 +134,7 @@ def _utc(at: datetime) -> str:
 # -- reading a month ---------------------------------------------------------------------------------
 
 
-def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = True,
+def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str = True,
           account: AccountModel | None = None) -> Statement:
     if account is None:
         try:
@@ -143,10 +143,12 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
             raise NotFound("account not found") from None
     start, end = month_bounds(month, tz)
     lo, hi = _utc(start), _utc(end)
-    before = list(LedgerModel.by_time.query(account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1))
+    # The index is an LSI, so these reads can be (and are) consistent like the rest.
+    before = list(LedgerModel.by_time.query(account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1,
+                                            consistent_read=True))
     opening = int(before[0].balance_after) if before else 0
     ledger: list[dict] = []
-    for entry in LedgerModel.by_time.query(account_id, LedgerModel.at >= lo):
+    for entry in LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True):
         if entry.at >= hi:
             break
         ledger.append({"entry_id": entry.entry_id, "seq": int(entry.seq), "at": entry.at, "kind": entry.kind,
@@ -166,8 +168,7 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
     )
     entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
     for close in sorted(closes, key=lambda c: c.at):
-        fair_use = get_plan(close.plan or account.plan).fair_use_remote_minutes_per_day
-        entries = _entries(close.ticket_id) if with_entries or fair_use else []
+        entries = _entries(close.ticket_id) if _needs_entries(with_entries, close, account) else []
         entries_by_ticket[close.ticket_id] = entries
         consumed = int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
         debited = int(close.debited_minutes or 0)
@@ -178,7 +179,7 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
             "ticket_id": close.ticket_id, "title": close.title, "opened_at": close.opened_at,
             "closed_at": close.at, "consumed_minutes": consumed, "debited_minutes": debited,
             "postpay_minutes": int(close.minutes),
-            "entries": [_entry_view(e) for e in entries] if with_entries else [],
+            "entries": [_entry_view(e) for e in entries],
         })
     statement.charges = [_itemised(line, statement.tickets, tz) for line in
                          _charges(account, closes, entries_by_ticket, start, end, tz)]
@@ -186,6 +187,20 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool = Tru
         fees = any(line.kind in ("package_fee", "monthly_fee") for line in statement.charges)
         statement.invoice_kind = "plan" if fees else "postpay"
     return statement
+
+
+INVOICED = "invoiced"  # with_entries: only the entries an invoice shows or prices
+
+
+def _needs_entries(with_entries: bool | str, close: ChargeModel, account: AccountModel) -> bool:
+    """The statement shows every entry; the month-end invoice needs them only where it itemises a post-pay
+    line (a close with post-pay minutes on a plan without a monthly fee) or prices fair use."""
+    plan = get_plan(close.plan or account.plan)
+    if plan.fair_use_remote_minutes_per_day:
+        return True
+    if with_entries == INVOICED:
+        return bool(int(close.minutes)) and not plan.monthly_fee_minor
+    return bool(with_entries)
 
 
 def _entries(ticket_id: str) -> list[TimeEntryModel]:
