@@ -109,12 +109,19 @@ class Context:  # what Lambda's context offers handlers
     def get_remaining_time_in_millis(self):
         return 10_000
 
+def _status(response):
+    # HTTP functions answer a status; stream and queue consumers a batch report; the planner a summary.
+    if isinstance(response, dict) and "statusCode" in response:
+        return response["statusCode"]
+    return 500 if isinstance(response, dict) and response.get("batchItemFailures") else 200
+
+
 t0 = time.perf_counter()
 handler = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])
 t1 = time.perf_counter()
 response = handler(event, Context())
 t2 = time.perf_counter()
-print(json.dumps({"import_ms": (t1 - t0) * 1000, "invoke_ms": (t2 - t1) * 1000, "status": response["statusCode"],
+print(json.dumps({"import_ms": (t1 - t0) * 1000, "invoke_ms": (t2 - t1) * 1000, "status": _status(response),
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "hwm_kib": _vm_hwm_kib()}))
 """
 
@@ -397,6 +404,49 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
         }
     finally:
         lc.invoke = real_invoke
+
+    # The consumers: a crossing per run (balance watch), a new draft invoice (invoicing), a page of one
+    # account (month-end worker), a month's planning (planner, its queue a directory).
+    from hourbank.settings import get_settings
+    from hourbank.statements import previous_month
+    from hourbank.store import InvoiceModel
+    from tests.support.stream_records import raw_item, record
+
+    settings = get_settings()
+    crossings, drafts = [], []
+    for n in range(mem_runs):
+        watched = ok(api.post("/accounts", {"name": f"watch {n}", "email": "it@example.test", "plan": "member"},
+                              as_=billing))["account_id"]
+        ok(api.post(f"/accounts/{watched}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "bench"},
+                    as_=billing))  # at T: the -30 below crosses it
+        ok(api.request("PUT", f"/accounts/{watched}/auto-top-up", {"enabled": True, "threshold_minutes": 60,
+                       "amount_minutes": 120, "notify_low_balance": True}, as_=billing), 200)
+        before = raw_item(settings.accounts_table, {"account_id": watched})
+        ok(api.post(f"/accounts/{watched}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "bench"},
+                    as_=billing))
+        crossings.append({"Records": [record("MODIFY", {"account_id": {"S": watched}}, old=before,
+                                             new=raw_item(settings.accounts_table, {"account_id": watched}))]})
+        draft = InvoiceModel(account, f"inv_bench_{n}", kind="auto_top_up", status="draft", minutes=120,
+                             amount_minor=30_000, currency="USD", description="bench",
+                             created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        draft.save()
+        drafts.append({"Records": [record("INSERT", {"account_id": {"S": account},
+                                                     "invoice_id": {"S": draft.invoice_id}},
+                                          new=raw_item(settings.invoices_table, {"account_id": account,
+                                                                                 "invoice_id": draft.invoice_id}),
+                                          view="NEW_IMAGE")]})
+    month = previous_month(datetime.now(UTC), settings.calendar().tz)
+    pages = [{"Records": [{"messageId": f"m{n}", "receiptHandle": f"r{n}", "eventSource": "aws:sqs",
+                           "body": _json.dumps({"month": month, "account_ids": [account]}),
+                           "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                           "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:MonthEndQueue",
+                           "awsRegion": "us-east-1"}]} for n in range(mem_runs)]
+    requests.update({
+        "BalanceWatchFunction": ("one crossing: top-up invoice + e-mail", crossings),
+        "InvoicingFunction": ("issue one draft invoice (local invoicing)", drafts),
+        "MonthEndPlannerFunction": (f"plan {month} (a few accounts)", [{"month": month}] * mem_runs),
+        "MonthEndWorkerFunction": ("close one account's month (a rerun after the first)", pages),
+    })
     events: dict[str, list[dict]] = {}
     for function in functions:
         label, evs = requests.get(function.name, ("", []))
@@ -692,7 +742,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)
     # The payment functions as the local stack runs them (no Stripe key: the local page; the local webhook
     # secret and JWT issuer); the other functions ignore these variables.
-    pay_env = payment_env(LOCAL_BASE_URL)
+    queue_dir = Path(tempfile.mkdtemp(prefix="bench-queue-"))
+    pay_env = {**payment_env(LOCAL_BASE_URL, outbox_dir=str(queue_dir / "outbox")),
+               "OUTBOX_DIR": str(queue_dir / "outbox"), "HOURBANK_QUEUE_DIR": str(queue_dir),
+               "MONTH_END_QUEUE_URL": (queue_dir / "MonthEndQueue").as_uri()}
     machine = machine_line()
     started = time.perf_counter()
 
