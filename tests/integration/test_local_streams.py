@@ -232,13 +232,14 @@ def test_a_poison_record_is_retried_then_dead_lettered_while_the_rest_flows(app:
     # Lambda's contract, step by step: the batch fails at "poison" → checkpoint after g2 and redeliver from
     # there; failing again at its first record it is bisected; the lone poison record is retried
     # MaximumRetryAttempts (2) times, then dead-lettered; its neighbours come again on the way.
-    assert batches == [
+    assert batches[:6] == [
         ["g1", "g2", "poison", "g3", "g4"],
         ["poison", "g3", "g4"],
         ["poison"], ["poison"], ["poison"],
         ["g3", "g4"],
-        ["g5", "g6"],
     ]
+    # g5 and g6 are two writes: the poller may read them in one batch or catch them one by one, in order.
+    assert batches[6:] in ([["g5", "g6"]], [["g5"], ["g6"]])
     # Counted honestly: every good record processed, g3 and g4 more than once (Lambda redelivers records
     # after a reported failure); a consumer must be idempotent for them.
     seen = Counter(key for batch in batches for key in batch)
