@@ -637,13 +637,11 @@ def reading(ctx: dict[str, Any]) -> list[str]:
     outside = {name: (r.seconds * 1000 - sum(r.call_ms.values())) / n
                for name, r in (("raw", raw), ("queue", queue), ("inproc", inproc))}
     ticket_q = exp.tickets
-    unused = ticket_q - exp.tickets_itemised
     floor = (raw_s * 1000 / n + extra_ms) / (raw_s * 1000 / n)
     inv_key = "PutItem Invoices"
     inv_ms = inproc.call_ms[inv_key] / max(inproc.calls[inv_key], 1)
     ckpt_ms = inproc.call_ms["PutItem Idempotency"] / max(inproc.calls["PutItem Idempotency"], 1)
     adjusted = (inproc.seconds * 1000 - inproc.call_ms[inv_key] + inproc.calls[inv_key] * ckpt_ms) / (raw_s * 1000)
-    by_plan = ", ".join(f"{plan} {count:,}" for plan, count in exp.tickets_by_plan.most_common())
     return [
         f"- **The extra calls.** Per account the rollup adds {extra_trips:.2f} round trips to the raw read's "
         f"{raw.trips / n:.2f}: GetItem of the checkpoint and GetItem of the account (both consistent), the "
@@ -666,26 +664,18 @@ def reading(ctx: dict[str, Any]) -> list[str]:
         f"the invoice item, Powertools' batch processor and logging), against {outside['raw']:.1f} ms for the raw "
         "read's dict handling. That and the engine's own CPU (the column above: DynamoDB Local shares this 2-core "
         "machine with the client, so client CPU slows the engine's answers too) make the rest of the gap.",
-        f"- **Entries read for nothing.** `close_month` builds the statement with entries (`itemised`) for every "
-        f"plan, so the worker queries every closed ticket's partition ({ticket_q:,} Queries: {by_plan}), yet the "
-        f"invoice uses entries only for member tickets with post-pay minutes (itemised lines) and for "
-        f"unlimited_remote (fair use): {exp.tickets_itemised:,} of them here. {unused:,} Queries "
-        f"({unused / n:.2f} per account, {unused / queue.trips:.0%} of the rollup's round trips) read entries "
-        "no invoice line uses - a non_member is never invoiced, a business_priority overage line is not "
-        "itemised. Reading entries only where the invoice needs them would put the rollup at "
-        f"{(queue.trips - unused) / n:.2f} round trips per account (the raw read of everything: {raw.trips / n:.2f}); "
-        "the comparison with the raw read would then no longer be like with like.",
+        f"- **Entries.** `close_month` reads a ticket's entries only where the invoice uses them (member tickets "
+        f"with post-pay minutes: itemised lines; unlimited_remote: fair use): {ticket_q:,} Queries here, "
+        f"where the raw read queries every closed ticket ({exp.tickets:,}); so in round trips the "
+        f"rollup is {queue.trips / raw.trips:.2f}× the raw read, which is no longer quite like with like.",
         "- Cheaper round trips the code could make (not changed here): the checkpoint and the account in one "
         "BatchGetItem (1 trip, not 2); the invoice and the checkpoint in one TransactWriteItems (1, not up to 2).",
-        f"- README says a page of 100 accounts is \"a few hundred small reads and one conditional put per "
-        f"invoice\"; measured it is ~{queue.trips / n * PAGE:,.0f} calls per page at this data's "
-        f"{exp.tickets / n:.1f} closed tickets per account (~{(queue.trips / n - exp.tickets / n) * PAGE:,.0f} "
-        f"whatever the tickets, plus one Query per closed ticket), of which "
-        f"~{sum(v for k, v in queue.calls.items() if k.startswith('PutItem')) / n * PAGE:.0f} are puts.",
-        "- The month's ledger is read with `at >= <month start>` and stops client-side at the next month: "
-        "pynamodb fetches whole pages, so entries after the month (the statement of an old month through the API) "
-        "are read and thrown away; at the 1st's run there are few. The two `by_time` Queries are eventually "
-        "consistent (pynamodb's default), the rollup's other reads consistent.",
+        f"- A page of 100 accounts is ~{queue.trips / n * PAGE:,.0f} calls at this data's "
+        f"{exp.tickets / n:.1f} closed tickets per account, of which "
+        f"~{sum(v for k, v in queue.calls.items() if k.startswith('PutItem')) / n * PAGE:.0f} are puts "
+        "(README, \"Month end\").",
+        "- The month's ledger is read with `at between <month start> and <next month start>`, consistently (the "
+        "index is an LSI, so it can be).",
         f"- The planner made {sum(ctx['planner'].calls.values())} Queries for {ctx['planner'].extra['pages']} "
         f"pages: a plan whose count is a multiple of {PAGE} (here "
         f"{', '.join(f'{k} {v}' for k, v in ctx['plans'].items() if v % PAGE == 0) or 'none'}) ends with a Query "
