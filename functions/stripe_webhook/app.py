@@ -40,13 +40,25 @@ EVENT_TTL_S = 4 * 24 * 3600
 config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=EVENT_TTL_S)
 
 
-@cache
-def _lookup() -> PaymentLookup | None:
-    """Stripe answers what an event does not say (a dispute names no order); without a Stripe key (the
-    local stack) such an event goes to review instead."""
-    settings = get_settings().payments
-    key = stripe_api_key(settings)
-    return StripeCheckout(key, settings.website_url, settings.website_url) if key else None
+class _StripeLookup:
+    """Stripe answers what an event does not say (a dispute names no order). Built on the first event that
+    needs it, so the key is not read from SSM for the many that do not; without a Stripe key (the local
+    stack) Stripe knows nothing more, and such an event goes to review."""
+
+    @cache  # noqa: B019 - one per execution environment, like the client it holds
+    def _client(self) -> PaymentLookup | None:
+        settings = get_settings().payments
+        key = stripe_api_key(settings)
+        return StripeCheckout(key, settings.website_url, settings.website_url) if key else None
+
+    def payment_objects(self, payment_intent: str) -> tuple[dict, dict | None]:
+        client = self._client()
+        if client is None:
+            return {"id": payment_intent, "metadata": {}}, None
+        return client.payment_objects(payment_intent)
+
+
+_lookup = _StripeLookup()
 
 
 @cache
@@ -58,7 +70,7 @@ def _apply_once():
     @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config,
                          key_prefix="stripe-event")
     def apply(*, event: dict) -> dict:
-        result = apply_event(event, lookup=_lookup())
+        result = apply_event(event, lookup=_lookup)
         logger.info("stripe event applied", extra={"event_id": event.get("id"), "type": event.get("type"),
                                                    "outcome": result.outcome, "order_id": result.order_id,
                                                    "minutes": result.minutes, "detail": result.detail})

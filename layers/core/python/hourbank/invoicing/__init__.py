@@ -11,6 +11,7 @@ from typing import Protocol
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank.store import AccountModel, InvoiceModel
+from hourbank.topups import BACKOFF_S  # SPEC O4: the rule lives with the balance watch
 
 
 class Issued(Protocol):
@@ -68,9 +69,6 @@ def note_failure(account_id: str, invoice_id: str, reason: str) -> None:
 
 # -- what Stripe says about an invoice (webhook) -----------------------------------------------------
 
-BACKOFF_S = 3 * 24 * 3600
-
-
 def load_invoice(account_id: str | None, invoice_id: str | None) -> InvoiceModel | None:
     if not account_id or not invoice_id:
         return None
@@ -101,7 +99,7 @@ def record_failed_attempt(invoice: InvoiceModel, reason: str) -> None:
 
 def record_given_up(invoice: InvoiceModel, now_epoch: int) -> bool:
     """Voided or uncollectible: the invoice is void; an auto top-up's account may be invoiced again, but
-    not before ``BACKOFF_S`` - not at the very next record. False if it was already void or paid."""
+    not before ``topups.BACKOFF_S`` - not at the very next record. False if it was already void or paid."""
     from hourbank.store import Tx, TxFailed
 
     tx = Tx()
