@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,16 +67,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         from hourbank.settings import get_settings
 
         tz = get_settings().calendar().tz
-        now = datetime.now(UTC)
+        now = monthend.SYSTEM_CLOCK.now()
         month = args.month or statements.previous_month(now, tz)
         statements.parse_month(month)
-        statements.require_past_or_current(month, now, tz)
+        statements.require_ended(month, now, tz)  # SPEC M1: nothing written for a month not ended
         bar = Progress(f"month end {month}", _count(monthend.plan_pages))
         outcomes: dict[str, int] = {}
         invoiced = 0
         for page in monthend.plan_pages():
             for account_id in page:
-                closed = monthend.close_month(account_id, month, tz, now=datetime.now(UTC))
+                closed = monthend.close_month(account_id, month, tz, now=monthend.SYSTEM_CLOCK.now())
                 outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
                 invoiced += closed.invoice_minor
                 bar.step(note=f"closed {outcomes.get('closed', 0)} already {outcomes.get('already', 0)}")

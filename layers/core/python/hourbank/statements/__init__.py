@@ -127,6 +127,17 @@ def require_past_or_current(month: str, now: datetime, tz: ZoneInfo) -> None:
         raise InvalidInput(f"month: {month} has not started yet")
 
 
+def require_ended(month: str, now: datetime, tz: ZoneInfo) -> None:
+    """SPEC M1: a month is closed only once it has ended (company timezone). Closing the running month
+    would invoice only what was used so far and checkpoint it, so later post-pay would never be invoiced."""
+    _, end = month_bounds(month, tz)
+    if end > now.astimezone(tz):
+        current = now.astimezone(tz).strftime("%Y-%m")
+        which = "the running month" if month == current else "a future month"
+        raise InvalidInput(f"month: {month} is {which}; a month can be closed only once it has ended "
+                           f"(the latest that can be closed now is {previous_month(now, tz)})")
+
+
 def _utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
 

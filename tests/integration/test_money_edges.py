@@ -1,0 +1,191 @@
+"""Issue 10, "Money at the edges": every hole found from outside, as a rule with its SPEC id, against
+DynamoDB Local through the API handlers (M1, T8, C4, C6, O3, O4, O7, O8 and the smaller ones).
+
+Each test failed on the code before the change that made it pass.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hourbank.settings import get_settings
+from tests.integration.conftest import assert_c7
+from tests.support.lambda_client import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ago(**delta) -> str:
+    return (now() - timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def ahead(**delta) -> str:
+    return (now() + timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def error(reply, status: int, *words: str) -> dict:
+    assert reply.status == status, reply
+    assert set(reply.body) == {"error"} and set(reply.body["error"]) >= {"code", "message"}, reply
+    for word in words:
+        assert word in reply.body["error"]["message"], reply
+    return reply.body["error"]
+
+
+def load_function(name: str):
+    spec = importlib.util.spec_from_file_location(f"fn_{name}", ROOT / "functions" / name / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- 1. SPEC M1: month end closes only months that have ended -------------------------------------------
+
+
+def running_month() -> str:
+    return now().astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+
+
+def test_close_month_refuses_the_running_and_future_months_and_writes_nothing_M1(api, make_account, unchanged):
+    from hourbank import monthend
+    from hourbank.errors import InvalidInput
+    from hourbank.statements import next_month
+
+    account = make_account("member")
+    tz = get_settings().calendar().tz
+    for month in (running_month(), next_month(running_month())):
+        with unchanged(), pytest.raises(InvalidInput, match="ended"):
+            monthend.close_month(account, month, tz, now=now())
+
+
+def test_the_planner_refuses_the_running_month_and_a_schedule_dated_ahead_M1(api):
+    from hourbank.errors import InvalidInput
+    from hourbank.statements import month_bounds, next_month
+
+    planner = load_function("month_end_planner")
+    with pytest.raises(InvalidInput, match="running month"):
+        planner._month({"month": running_month()})
+    ahead_of_time = month_bounds(next_month(running_month()), get_settings().calendar().tz)[0] + timedelta(hours=1)
+    with pytest.raises(InvalidInput, match="ended"):
+        planner._month({"time": ahead_of_time.isoformat()})
+    assert planner._month({"time": now().isoformat()}) < running_month()  # the schedule's own run: last month
+
+
+def test_the_worker_refuses_a_page_for_the_running_month_M1(api, make_account, unchanged):
+    import json
+
+    worker = load_function("month_end_worker")
+    account = make_account("member")
+    record = {"messageId": "m1", "receiptHandle": "r", "body": json.dumps({"month": running_month(),
+                                                                          "account_ids": [account]}),
+              "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+              "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"}
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from hourbank.errors import InvalidInput
+
+    with unchanged(), pytest.raises(InvalidInput, match="running month"):
+        worker.handle(SQSRecord(record))
+
+
+# -- 6. SPEC T8: entries that cannot have happened --------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_ticket(api, tech, make_account):
+    """A member ticket opened 3 hours ago (the time a customer phoned), balance 600."""
+    account = make_account("member", 600)
+    reply = api.post("/tickets", {"account_id": account, "title": "Mail down", "priority": "normal",
+                                  "opened_at": ago(hours=3)}, as_=tech)
+    assert reply.status == 201, reply
+    return account, reply.body["ticket_id"]
+
+
+@pytest.mark.parametrize(("started", "minutes", "field", "why"), [
+    pytest.param(lambda: ago(hours=4), 30, "started_at", "before the ticket was opened", id="before-opened"),
+    pytest.param(lambda: "2001-06-01T10:00:00+00:00", 30, "started_at", "before the ticket", id="dated-2001"),
+    pytest.param(lambda: ago(minutes=30), 600, "minutes", "future", id="ends-ten-hours-ahead"),
+    pytest.param(lambda: ahead(hours=1), 30, "started_at", "future", id="starts-ahead"),
+])
+def test_entries_that_cannot_have_happened_are_refused_T8(api, tech, fresh_ticket, unchanged, started, minutes,
+                                                          field, why):
+    _, ticket = fresh_ticket
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "started_at": started(),
+                                                             "minutes": minutes, "note": "n"}, as_=tech)
+    assert error(reply, 400, why)["message"].startswith(f"{field}:")
+
+
+def test_entries_within_the_clock_skew_are_accepted_T8(api, tech, fresh_ticket):
+    _, ticket = fresh_ticket
+    # Two minutes before the ticket was opened (the technician's watch is ahead) and ending two minutes from
+    # now (the server's clock is behind): both within "a few minutes of clock skew".
+    early = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 30, "note": "n",
+                                                         "started_at": ago(hours=3, minutes=2)}, as_=tech)
+    assert early.status == 201, early
+    late = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 32, "note": "n",
+                                                        "started_at": ago(minutes=30)}, as_=tech)
+    assert late.status == 201, late
+
+
+# -- 5. SPEC C4: re-rating through an emergency change is gated like a time entry ---------------------------
+
+
+def non_member_with_logged_time(api, tech, make_account):
+    """Non-member, 120 minutes of credit, a ticket opened 3 h ago with 120 minutes logged (projected 120)."""
+    account = make_account("non_member", 120)
+    opened = ago(hours=3)
+    ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
+                                   "opened_at": opened}, as_=tech).body["ticket_id"]
+    reply = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 120, "note": "n",
+                                                         "started_at": ago(hours=2, minutes=30)}, as_=tech)
+    assert reply.status == 201, reply
+    return account, ticket, opened
+
+
+def test_backdated_emergency_that_would_pass_the_balance_is_402_C4(api, tech, make_account, unchanged):
+    account, ticket, opened = non_member_with_logged_time(api, tech, make_account)
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": opened}, as_=tech)
+    err = error(reply, 402, "top up")
+    assert err["code"] == "insufficient_credit"
+    assert err["details"]["top_up_minutes"] >= 120
+    account_view = api.get(f"/accounts/{account}", as_=tech).body
+    assert account_view["available_minutes"] == 0
+
+
+def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, make_account, unchanged):
+    """The entry ends within the allowed skew after now, so "now" re-rates its last minutes."""
+    account = make_account("non_member", 60)
+    ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
+                                   "opened_at": ago(hours=1)}, as_=tech).body["ticket_id"]
+    logged = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 60, "note": "n",
+                                                          "started_at": ago(minutes=56)}, as_=tech)
+    assert logged.status == 201, logged  # ends 4 minutes from now: within the skew T8 allows
+    from tests.support.lambda_client import claims
+
+    owner = claims("customer", account_id=account)
+    with unchanged():
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True}, as_=owner)
+    assert error(reply, 402)["code"] == "insufficient_credit"
+
+
+def test_emergency_change_within_the_balance_still_rerates_C4_T3(api, tech, make_account):
+    account = make_account("non_member", 300)
+    opened = ago(hours=3)
+    ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
+                                   "opened_at": opened}, as_=tech).body["ticket_id"]
+    api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 90, "note": "n",
+                                                 "started_at": ago(hours=2)}, as_=tech)
+    reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": opened}, as_=tech)
+    assert reply.status == 200, reply
+    assert reply.body["projected_consumption_minutes"] >= 180
+    assert api.get(f"/accounts/{account}", as_=tech).body["available_minutes"] == 300 - reply.body[
+        "projected_consumption_minutes"]
+    assert_c7(account)
