@@ -7,6 +7,7 @@ Each test failed on the code before the change that made it pass.
 from __future__ import annotations
 
 import importlib.util
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,3 +190,126 @@ def test_emergency_change_within_the_balance_still_rerates_C4_T3(api, tech, make
     assert api.get(f"/accounts/{account}", as_=tech).body["available_minutes"] == 300 - reply.body[
         "projected_consumption_minutes"]
     assert_c7(account)
+
+
+# -- 2. SPEC O4: an auto top-up invoice is never recorded paid without its credits ---------------------------
+
+
+def top_up_invoice(account_id: str, minutes: int = 120, amount_minor: int = 30_000):
+    """An auto top-up as the balance watch leaves it once issued: the invoice (open, at Stripe) and the
+    order its payment credits, the account waiting for it."""
+    from hourbank.store import AccountModel, InvoiceModel, OrderModel
+
+    invoice_id, order_id = f"inv_top_{secrets.token_hex(4)}", f"ord_top_{secrets.token_hex(6)}"
+    OrderModel(order_id, account_id=account_id, kind="auto_top_up", invoice_id=invoice_id, minutes=minutes,
+               rate_minor=15_000, amount_minor=amount_minor, currency="USD", created_at=ago(minutes=5)).save()
+    InvoiceModel(account_id, invoice_id, kind="auto_top_up", status="open", minutes=minutes,
+                 amount_minor=amount_minor, currency="USD", description="auto top-up", order_id=order_id,
+                 stripe_invoice_id=f"in_{secrets.token_hex(8)}", created_at=ago(minutes=5)).save()
+    AccountModel(account_id).update([AccountModel.pending_top_up.set(invoice_id)])
+    return InvoiceModel.get(account_id, invoice_id, consistent_read=True)
+
+
+def invoice_paid_by_metadata_invoice_id(invoice, *, payment_intent: str | None = None) -> dict:
+    """invoice.paid naming its Hourbank invoice by metadata.invoice_id alone, as API.md says it does."""
+    from tests.support.stripe_shapes import event
+
+    obj = {"id": invoice.stripe_invoice_id, "object": "invoice", "status": "paid", "currency": "usd",
+           "amount_due": int(invoice.amount_minor), "amount_paid": int(invoice.amount_minor), "amount_remaining": 0,
+           "billing_reason": "manual", "collection_method": "charge_automatically", "customer": "cus_local",
+           "metadata": {"invoice_id": invoice.invoice_id, "account_id": invoice.account_id},
+           "parent": None, "lines": {"object": "list", "data": []}}
+    if payment_intent:
+        obj["payments"] = {"object": "list", "data": [{"object": "invoice_payment", "is_default": True,
+                                                       "payment": {"type": "payment_intent",
+                                                                   "payment_intent": payment_intent}}]}
+    return event("invoice.paid", obj)
+
+
+def test_invoice_paid_named_by_metadata_invoice_id_credits_through_its_order_O4(api, make_account):
+    from hourbank.store import AccountModel, InvoiceModel, OrderModel
+    from tests.integration.test_webhook_events import deliver
+
+    account = make_account("member", 30)
+    invoice = top_up_invoice(account)
+    assert deliver(invoice_paid_by_metadata_invoice_id(invoice)).outcome == "credited"
+    assert assert_c7(account) == 150  # seed example: 30 + 120
+    assert InvoiceModel.get(account, invoice.invoice_id).status == "paid"
+    assert OrderModel.get(invoice.order_id).status == "paid"
+    assert AccountModel.get(account).pending_top_up is None
+
+
+def test_three_events_for_one_top_up_invoice_concurrently_credit_once_O4_O2(api, make_account):
+    from tests.integration.test_webhook_events import deliver_concurrently
+
+    account = make_account("member", 30)
+    invoice = top_up_invoice(account)
+    events = [invoice_paid_by_metadata_invoice_id(invoice) for _ in range(3)]  # three events, one payment
+    outcomes = deliver_concurrently(events, copies=2)
+    assert sorted(outcomes).count("credited") == 1
+    assert assert_c7(account) == 150
+
+
+def test_a_credit_buying_invoice_is_never_recorded_paid_without_its_credit_O4(api, make_account):
+    from hourbank import invoicing
+    from hourbank.store import InvoiceModel
+
+    account = make_account("member", 30)
+    invoice = top_up_invoice(account)
+    assert invoicing.record_paid(invoice, ago(minutes=1)) is False
+    assert InvoiceModel.get(account, invoice.invoice_id).status == "open"
+
+
+# -- 3. SPEC O3: refunds and disputes found from Hourbank's own record of the payment ------------------------
+
+
+class NoStripe:
+    """The payment lookup port that fails the test if asked: O3 needs no call to Stripe."""
+
+    def payment_objects(self, payment_intent):
+        raise AssertionError(f"Stripe was asked about {payment_intent}")
+
+
+def test_refund_without_metadata_finds_the_order_from_its_payment_intent_O3(api, make_account):
+    from tests.integration.test_webhook_events import deliver, new_order
+    from tests.support.stripe_shapes import charge, event, session, sid
+
+    account = make_account("member")
+    order = new_order(account)  # 2 h, 120 minutes
+    pi = sid("pi")
+    assert deliver(event("checkout.session.completed", session(order, payment_intent=pi))).outcome == "credited"
+    half = int(order.amount_minor) // 2
+    refunded = deliver(event("charge.refunded", charge(order, pi, refunded=half, metadata=False)), lookup=NoStripe())
+    assert (refunded.outcome, refunded.minutes) == ("debited", 60)
+    assert assert_c7(account) == 60
+
+
+def test_dispute_without_metadata_needs_no_stripe_call_O3(api, make_account):
+    from hourbank.store import AccountModel
+    from tests.integration.test_webhook_events import deliver, new_order
+    from tests.support.stripe_shapes import dispute, event, session, sid
+
+    account = make_account("non_member")
+    order = new_order(account)
+    pi = sid("pi")
+    deliver(event("checkout.session.completed", session(order, payment_intent=pi)))
+    disputed = deliver(event("charge.dispute.created", dispute(order, pi)), lookup=NoStripe())
+    assert (disputed.outcome, disputed.minutes) == ("debited", 120)
+    assert assert_c7(account) == 0
+    assert "payment_disputed" in AccountModel.get(account).flags
+
+
+def test_refund_of_an_invoice_payment_found_by_the_intent_that_paid_it_O3(api, make_account):
+    """A top-up invoice's credit is keyed by the Stripe invoice; the charge names only its PaymentIntent."""
+    from tests.integration.test_webhook_events import deliver
+    from tests.support.stripe_shapes import event, sid
+
+    account = make_account("member", 30)
+    invoice = top_up_invoice(account)
+    pi = sid("pi")
+    assert deliver(invoice_paid_by_metadata_invoice_id(invoice, payment_intent=pi)).outcome == "credited"
+    refund = {"id": sid("ch"), "object": "charge", "amount": 30_000, "amount_refunded": 30_000, "currency": "usd",
+              "metadata": {}, "payment_intent": pi, "paid": True, "refunded": True, "status": "succeeded"}
+    result = deliver(event("charge.refunded", refund), lookup=NoStripe())
+    assert (result.outcome, result.minutes) == ("debited", 120)
+    assert assert_c7(account) == 30

@@ -16,10 +16,20 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
-from hourbank.store import AccountModel, InvoiceModel, OrderModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store import (
+    AccountModel,
+    InvoiceModel,
+    OrderModel,
+    PaymentRefModel,
+    Retry,
+    Tx,
+    TxFailed,
+    with_retries,
+)
 from hourbank.tickets.common import iso
 
 PURCHASE = "purchase"
+PAYREF = "payref#"
 REFUND = "refund"
 DISPUTE = "dispute"
 
@@ -54,9 +64,21 @@ def _payment(order: OrderModel, ref: str) -> dict:
     return dict(payments.get(ref) or {})
 
 
+def payment_record(payment_id: str | None) -> PaymentRefModel | None:
+    """SPEC O3: what Hourbank credited under this payment object (PaymentIntent, invoice), if anything."""
+    if not payment_id:
+        return None
+    try:
+        return PaymentRefModel.get(f"{PAYREF}{payment_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, currency: str, at: datetime,
-                ) -> Settlement:
-    """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once."""
+                also_known_as: tuple[str, ...] = ()) -> Settlement:
+    """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once.
+    ``also_known_as``: other ids of the same payment (the PaymentIntent that paid an invoice), recorded with
+    the credit so a refund or dispute naming any of them finds the order (O3)."""
     order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
@@ -86,6 +108,10 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         write_account(tx, account, idempotency=idem, actions=actions, line=LedgerLine(
             minutes, PURCHASE, iso(at), "stripe", ref=current.order_id,
             note=f"order {current.order_id} paid ({payment_ref})"))
+        for ref in dict.fromkeys((payment_ref, *also_known_as)):
+            # SPEC O3: Hourbank's own record of the payment, written with the credit it keys.
+            tx.put(f"payref:{ref}", PaymentRefModel(f"{PAYREF}{ref}", paid_order_id=current.order_id,
+                                                    payment_ref=payment_ref, at=iso(at)))
         tx.update("order", current, [
             OrderModel.status.set("paid" if current.status == "pending" else current.status),
             OrderModel.credited_minutes.add(minutes),

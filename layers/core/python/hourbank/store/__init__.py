@@ -10,10 +10,12 @@ from __future__ import annotations
 from hourbank.store.models import (
     AccountModel,
     ChargeModel,
+    EmailClaimModel,
     IdempotencyModel,
     InvoiceModel,
     LedgerModel,
     OrderModel,
+    PaymentRefModel,
     TicketModel,
     TimeEntryModel,
 )
@@ -22,10 +24,12 @@ from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_boun
 __all__ = [
     "AccountModel",
     "ChargeModel",
+    "EmailClaimModel",
     "IdempotencyModel",
     "InvoiceModel",
     "LedgerModel",
     "OrderModel",
+    "PaymentRefModel",
     "Retry",
     "TicketModel",
     "TimeEntryModel",

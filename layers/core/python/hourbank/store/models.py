@@ -54,6 +54,7 @@ class AccountModel(Model):
     account_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     email = UnicodeAttribute()
+    email_lower = UnicodeAttribute(null=True)  # SPEC O7: trimmed, lower-cased; its claim is email#<this>
     plan = UnicodeAttribute()
     plan_version = UnicodeAttribute()
     # Every plan the account has had and since when (the first since it was created): month-end fees are
@@ -273,6 +274,35 @@ class OrderModel(Model):
     # refunds that arrived before their payment: payment ref -> cumulative amount refunded (minor)
     pending_refunds = MapAttribute(default=dict)
     review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
+
+
+class PaymentRefModel(Model):
+    """SPEC O3: Hourbank's own record of what it credited, in the Orders table under ``payref#<id>``: the
+    payment object a credit was keyed by (a PaymentIntent, a Stripe invoice), and the PaymentIntents that
+    paid an invoice, each naming the order and the key. Written in the credit's own transaction, so a refund
+    or dispute finds its order without metadata on the charge and without asking Stripe."""
+
+    class Meta:
+        table_name = "unbound-orders"
+
+    order_id = UnicodeAttribute(hash_key=True)  # payref#<payment object id>
+    paid_order_id = UnicodeAttribute()
+    payment_ref = UnicodeAttribute()  # the key the credit is kept under in the order's ``payments``
+    at = UnicodeAttribute()
+
+
+class EmailClaimModel(Model):
+    """SPEC O7: an e-mail address belongs to one account. The claim is an item in the Accounts table keyed
+    ``email#<address, trimmed and lower-cased>``, put with "does not exist" in the same transaction as the
+    account it names, so two accounts can never hold one address. It has no ``plan`` (nor ``email_lower``),
+    so no index of accounts lists it."""
+
+    class Meta:
+        table_name = "unbound-accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)  # email#<email_lower>
+    owner_account_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
 
 
 class InvoiceLine(MapAttribute):
