@@ -6,8 +6,11 @@ Each test failed on the code before the change that made it pass.
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -313,3 +316,146 @@ def test_refund_of_an_invoice_payment_found_by_the_intent_that_paid_it_O3(api, m
     result = deliver(event("charge.refunded", refund), lookup=NoStripe())
     assert (result.outcome, result.minutes) == ("debited", 120)
     assert assert_c7(account) == 30
+
+
+# -- 4. SPEC C6: a credit-back reduces post-pay not invoiced yet first -------------------------------------
+
+
+def member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, *, balance: int = 0,
+                               minutes: int = 60) -> tuple[str, str]:
+    account = make_account("member", balance)
+    ticket = open_ticket(account)
+    log_time(ticket, "2026-11-16T10:00:00-05:00", minutes)
+    closed = api.post(f"/tickets/{ticket}/close", as_=tech)
+    assert closed.status == 200, closed
+    return account, ticket
+
+
+def this_month() -> str:
+    return now().astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+
+
+def test_credit_back_of_postpay_time_reduces_the_invoice_not_the_balance_C6(api, tech, billing, make_account,
+                                                                              open_ticket, log_time):
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)
+    reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
+    assert reply.status == 201, reply
+    assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (60, 0)
+    assert assert_c7(account) == 0, "nothing credited to the balance: the post-pay itself is gone"
+    statement = api.get(f"/accounts/{account}/statements/{this_month()}", as_=billing).body
+    [row] = statement["tickets"]
+    assert (row["postpay_minutes"], row["postpay_credited_back_minutes"]) == (0, 60)
+    assert statement["charges"] == [] and statement["postpay_minutes"] == 0, "no $150 on the month's invoice"
+
+
+def test_credit_back_beyond_the_postpay_goes_to_the_balance_and_the_statement_shows_both_C6(
+        api, tech, billing, make_account, open_ticket, log_time):
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, balance=30,
+                                                 minutes=90)  # 30 debited, 60 post-pay
+    reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 90, "reason": "vendor bug"}, as_=billing)
+    assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (60, 30)
+    assert (reply.body["kind"], reply.body["minutes"]) == ("credit_back", 30)
+    assert assert_c7(account) == 30
+    statement = api.get(f"/accounts/{account}/statements/{this_month()}", as_=billing).body
+    assert statement["tickets"][0]["postpay_credited_back_minutes"] == 60
+    assert [(e["kind"], e["minutes"]) for e in statement["ledger"]][-1] == ("credit_back", 30)
+    assert statement["charges"] == []
+
+
+def test_credit_back_after_the_month_was_invoiced_goes_to_the_balance_C6(api, tech, billing, make_account,
+                                                                          open_ticket, log_time):
+    from hourbank import monthend
+    from hourbank.statements import month_bounds, next_month
+
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)
+    tz = get_settings().calendar().tz
+    after = month_bounds(next_month(this_month()), tz)[0] + timedelta(minutes=5)
+    closed = monthend.close_month(account, this_month(), tz, now=after)
+    assert closed.invoice_minor == 15_000
+    reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
+    assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (0, 60)
+    assert assert_c7(account) == 60
+
+
+def test_concurrent_credit_backs_take_postpay_once_and_never_exceed_consumption_C6(
+        api, tech, billing, make_account, open_ticket, log_time):
+    from threading import Barrier
+
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, minutes=120)
+    start = Barrier(6)
+
+    def one(n: int):
+        start.wait(timeout=10)
+        return api.post(f"/tickets/{ticket}/credit-back", {"minutes": 30, "reason": f"bug {n}"}, as_=billing)
+
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(one, range(6)))
+    assert sorted(r.status for r in replies) == [201] * 4 + [400] * 2
+    assert sum(r.body["postpay_reduced_minutes"] for r in replies if r.status == 201) == 120
+    assert assert_c7(account) == 0
+    statement = api.get(f"/accounts/{account}/statements/{this_month()}", as_=billing).body
+    assert statement["tickets"][0]["postpay_minutes"] == 0
+
+
+def test_credit_back_retried_with_its_idempotency_key_is_applied_once_C6(api, tech, billing, make_account,
+                                                                        open_ticket, log_time):
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, minutes=120)
+    body = {"minutes": 60, "reason": "vendor bug"}
+    first = api.post(f"/tickets/{ticket}/credit-back", body, as_=billing, headers={"Idempotency-Key": "cb-1"})
+    again = api.post(f"/tickets/{ticket}/credit-back", body, as_=billing, headers={"Idempotency-Key": "cb-1"})
+    assert first.status == 201 and again.status == 201, (first, again)
+    assert again.body["postpay_reduced_minutes"] == 60
+    statement = api.get(f"/accounts/{account}/statements/{this_month()}", as_=billing).body
+    assert statement["tickets"][0]["postpay_minutes"] == 60
+
+
+# -- 9. smaller ones -----------------------------------------------------------------------------------------
+
+
+def test_statement_csv_ticket_rows_hold_the_weighted_minutes_M3(api, tech, billing, make_account, open_ticket,
+                                                                log_time):
+    account = make_account("member", 600)
+    ticket = open_ticket(account)
+    log_time(ticket, "2026-11-16T10:00:00-05:00", 45)  # 45 weighted, consumes 60 (T5)
+    api.post(f"/tickets/{ticket}/close", as_=tech)
+    reply = api.get(f"/accounts/{account}/statements/{this_month()}", as_=billing, headers={"Accept": "text/csv"})
+    rows = list(csv.DictReader(io.StringIO(reply.body)))
+    [row] = [r for r in rows if r["section"] == "ticket"]
+    assert (row["minutes"], row["weighted_minutes"]) == ("60", "45")
+
+
+def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(api, tech, make_account,
+                                                                                open_ticket, log_time, unchanged):
+    from tests.support.lambda_client import claims
+
+    account = make_account("member", 600)
+    ticket = open_ticket(account)
+    entry = log_time(ticket, "2026-11-16T10:00:00-05:00", 60).body["entry_id"]
+    owner = claims("customer", account_id=account)
+    path = f"/tickets/{ticket}/time-entries/{entry}/dispute"
+    assert api.post(path, {"reason": "took 30 minutes"}, as_=owner).status == 200
+    with unchanged():
+        reply = api.post(path, {"reason": "and it was not fixed"}, as_=owner)
+    assert error(reply, 409, "took 30 minutes")["code"] == "conflict"
+    assert api.post(path, {"reason": "took 30 minutes"}, as_=owner).status == 200  # the same one: a retry
+
+
+def test_two_different_disputes_at_once_one_wins_the_other_is_409_C6(api, tech, make_account, open_ticket, log_time):
+    from threading import Barrier
+
+    from tests.support.lambda_client import claims
+
+    account = make_account("member", 600)
+    ticket = open_ticket(account)
+    entry = log_time(ticket, "2026-11-16T10:00:00-05:00", 60).body["entry_id"]
+    owner = claims("customer", account_id=account)
+    start = Barrier(4)
+
+    def one(n: int):
+        start.wait(timeout=10)
+        return api.post(f"/tickets/{ticket}/time-entries/{entry}/dispute", {"reason": f"reason {n % 2}"}, as_=owner)
+
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(one, range(4)))
+    won = {r.body["dispute"]["reason"] for r in replies if r.status == 200}
+    assert len(won) == 1 and sorted(r.status for r in replies) == [200, 200, 409, 409]

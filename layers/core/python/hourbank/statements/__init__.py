@@ -190,6 +190,10 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str
             "ticket_id": close.ticket_id, "title": close.title, "opened_at": close.opened_at,
             "closed_at": close.at, "consumed_minutes": consumed, "debited_minutes": debited,
             "postpay_minutes": int(close.minutes),
+            # SPEC C6: post-pay minutes a credit-back took off before invoicing (the rest is a ledger entry)
+            "postpay_credited_back_minutes": int(close.credited_back_minutes or 0),
+            "weighted_minutes": int(close.weighted_minutes) if close.weighted_minutes is not None
+            else sum(int(e.weighted_minutes) for e in entries),
             "entries": [_entry_view(e) for e in entries],
         })
     statement.charges = [_itemised(line, statement.tickets, tz) for line in
@@ -343,7 +347,7 @@ def to_csv(statement: Statement) -> str:
             minutes=e["minutes"], balance_after=e["balance_after"])
     for t in statement.tickets:
         row(section="ticket", at=t["closed_at"], ref=t["ticket_id"], description=t["title"] or "",
-            minutes=t["consumed_minutes"], weighted_minutes=t["consumed_minutes"])
+            minutes=t["consumed_minutes"], weighted_minutes=t["weighted_minutes"])
         for e in t["entries"]:
             multiplier = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
             row(section="entry", at=e["started_at"], ref=e["entry_id"], description=e["note"],

@@ -229,6 +229,8 @@ class ChargeModel(Model):
     title = UnicodeAttribute(null=True)
     opened_at = UnicodeAttribute(null=True)
     plan = UnicodeAttribute(null=True)  # the account's plan when it closed: its month-end charge follows it
+    weighted_minutes = NumberAttribute(null=True)  # the ticket's weighted minutes (T4): the statement's CSV
+    credited_back_minutes = NumberAttribute(null=True)  # SPEC C6: post-pay minutes a credit-back took off
 
 
 class IdempotencyModel(Model):
