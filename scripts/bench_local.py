@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -503,8 +504,9 @@ def bench_load(args: argparse.Namespace, stack: Any) -> dict[str, LoadRun]:
     billing = jwt_local.mint("billing", sub="bench-billing", ttl_s=3600)
     tech = jwt_local.mint("technician", sub="bench-tech", ttl_s=3600)
     api = Api(stack.gateway.port)
-    account = api.call("POST", "/accounts", billing, {"name": "bench member", "email": "it@example.test",
-                                                      "plan": "member"}, expect=201)["account_id"]
+    account = api.call("POST", "/accounts", billing, {"name": "bench member", "plan": "member",
+                                                      "email": f"{uuid.uuid4().hex}@bench.test"},
+                       expect=201)["account_id"]
     api.call("POST", f"/accounts/{account}/adjustments", billing,
              {"minutes": 100_000, "kind": "purchase", "reason": "bench"}, expect=201)
 

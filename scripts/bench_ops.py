@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -335,7 +336,7 @@ class Bench:
 
     # the calls --------------------------------------------------------------
     def create_account(self, plan: str, key: str | None = None) -> str:
-        body = {"name": f"bench {plan}", "email": "it@example.test", "plan": plan}
+        body = {"name": f"bench {plan}", "email": f"{uuid.uuid4().hex}@bench.test", "plan": plan}
         return self.measure(key, 201, lambda: self.api.post("/accounts", body, as_=self.billing)).body["account_id"]
 
     def adjust(self, account_id: str, minutes: int, kind: str = "purchase", key: str | None = None) -> None:

@@ -459,3 +459,147 @@ def test_two_different_disputes_at_once_one_wins_the_other_is_409_C6(api, tech, 
         replies = list(pool.map(one, range(4)))
     won = {r.body["dispute"]["reason"] for r in replies if r.status == 200}
     assert len(won) == 1 and sorted(r.status for r in replies) == [200, 200, 409, 409]
+
+
+# -- 7. SPEC O7: one e-mail, one account; no junk accounts ---------------------------------------------------
+
+
+def address(tag: str = "o7") -> str:
+    return f"it-{tag}-{secrets.token_hex(4)}@example.test"
+
+
+def test_a_second_account_for_an_address_is_409_case_insensitively_O7(api, billing, unchanged):
+    email = address()
+    first = api.post("/accounts", {"name": "Acme", "email": email, "plan": "member"}, as_=billing)
+    assert first.status == 201, first
+    with unchanged():
+        again = api.post("/accounts", {"name": "Acme again", "email": f"  {email.upper()} ", "plan": "non_member"},
+                         as_=billing)
+    assert error(again, 409, "e-mail")["code"] == "email_taken"
+
+
+def test_concurrent_accounts_for_one_address_open_one_O7(api, billing):
+    from threading import Barrier
+
+    email = address()
+    start = Barrier(8)
+
+    def one(n: int):
+        start.wait(timeout=10)
+        return api.post("/accounts", {"name": f"Acme {n}", "email": email if n % 2 else email.upper(),
+                                      "plan": "member"}, as_=billing)
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(one, range(8)))
+    assert sorted(r.status for r in replies) == [201] + [409] * 7
+
+
+def anonymous_order(api, email: str, hours: int = 2, **headers) -> dict:
+    reply = api.post("/orders", {"name": "Corner Bakery", "email": email, "hours": hours}, headers=headers)
+    assert reply.status == 201, reply
+    return reply.body
+
+
+def pay(order_id: str, payment_ref: str | None = None):
+    from hourbank.orders.settlement import settle_paid
+    from hourbank.store import OrderModel
+
+    order = OrderModel.get(order_id, consistent_read=True)
+    return settle_paid(order_id, payment_ref=payment_ref or f"pi_{secrets.token_hex(8)}",
+                       amount_minor=int(order.amount_minor), currency="usd", at=now())
+
+
+def accounts_named(email: str) -> list:
+    from hourbank.accounts import email_key
+    from hourbank.store import AccountModel, EmailClaimModel
+
+    try:
+        claim = EmailClaimModel.get(f"email#{email_key(email)}", consistent_read=True)
+    except EmailClaimModel.DoesNotExist:
+        return []
+    return [AccountModel.get(claim.owner_account_id, consistent_read=True)]
+
+
+def test_an_order_never_paid_leaves_no_account_O7(api, unchanged):
+    email = address("unpaid")
+    with unchanged(skip=("orders",)):
+        order = anonymous_order(api, email)
+    assert accounts_named(email) == []
+    from hourbank.store import AccountModel
+
+    with pytest.raises(AccountModel.DoesNotExist):
+        AccountModel.get(order["account_id"], consistent_read=True)
+
+
+def test_a_paid_anonymous_order_opens_one_account_with_its_plan_history_O7(api):
+    email = address("paid")
+    order = anonymous_order(api, email, hours=2)
+    assert pay(order["order_id"]).outcome == "credited"
+    [account] = accounts_named(email)
+    assert account.account_id == order["account_id"]
+    assert (account.plan, account.email_lower, int(account.balance_minutes)) == ("non_member", email, 120)
+    assert [(p.plan, p.since) for p in account.plan_changes] == [("non_member", account.created_at)]
+    assert_c7(account.account_id)
+
+
+def test_concurrent_redeliveries_of_a_first_payment_open_the_account_once_O7_O2(api):
+    from threading import Barrier
+
+    email = address("race")
+    order = anonymous_order(api, email, hours=2)
+    start = Barrier(6)
+
+    def one(_: int):
+        start.wait(timeout=10)
+        return pay(order["order_id"], payment_ref="pi_race_" + order["order_id"][-8:]).outcome
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = sorted(pool.map(one, range(6)))
+    assert outcomes == ["credited"] + ["duplicate"] * 5
+    [account] = accounts_named(email)
+    assert assert_c7(account.account_id) == 120
+
+
+def test_the_same_address_ordering_twice_gets_one_account_credited_twice_O7(api):
+    email = address("twice")
+    first, second = anonymous_order(api, email, hours=2), anonymous_order(api, email.upper(), hours=3)
+    assert pay(first["order_id"]).outcome == "credited"
+    assert pay(second["order_id"]).outcome == "credited"
+    [account] = accounts_named(email)
+    assert assert_c7(account.account_id) == 300
+    from hourbank.store import AccountModel
+
+    with pytest.raises(AccountModel.DoesNotExist):  # the second order's own id was never opened
+        AccountModel.get(second["account_id"], consistent_read=True)
+
+
+def test_an_anonymous_order_for_a_known_address_credits_it_and_reveals_nothing_O7(api, billing, make_account):
+    email = address("known")
+    account = api.post("/accounts", {"name": "Member Co", "email": email, "plan": "member"}, as_=billing).body
+    order = anonymous_order(api, f" {email.upper()}", hours=2)
+    assert order["credits_existing_account"] is True and order["account_id"] is None
+    assert "already has an account" in order["message"]
+    assert order["price"]["amount_minor"] == 60_000, "priced as any anonymous order: the plan is not revealed"
+    assert pay(order["order_id"]).outcome == "credited"
+    assert assert_c7(account["account_id"]) == 120
+    shown = api.get(f"/orders/{order['order_id']}").body
+    assert shown["account_id"] is None and "balance_minutes" not in shown
+
+
+def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
+    """Accounts opened before O7 (written directly, as the old code did, without claims)."""
+    from hourbank.store import AccountModel
+    from scripts.email_duplicates import duplicates, report
+
+    email = address("dup")
+    ids = []
+    for variant in (email, f" {email.upper()}", address("single")):
+        account = AccountModel(f"acc_dup{secrets.token_hex(8)}", name="Old", email=variant, plan="member",
+                               plan_version="1", currency="USD", created_at=ago(days=400))
+        account.save()
+        ids.append(account.account_id)
+    out = io.StringIO()
+    found = duplicates([ids])
+    assert found == {email: sorted(ids[:2])}
+    assert report(found, out) == 1 and email in out.getvalue()
+    assert report(duplicates([ids[2:]]), io.StringIO()) == 0

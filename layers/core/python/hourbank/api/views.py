@@ -182,6 +182,13 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         "debited_minutes": int(o.debited_minutes or 0),
         "created_at": o.created_at,
     }
+    if o.credits_existing:
+        # SPEC O7: the address has an account; the order credits it once paid, and says nothing else about it.
+        out["account_id"] = None
+        out["credits_existing_account"] = True
+        out["message"] = ("This e-mail address already has an account: the hours will be added to it once paid. "
+                          "Sign in to see its balance.")
+        return out
     if balance is not None:
         out["balance_minutes"] = int(balance.balance_minutes)
         out["balance_hours"] = hours_text(int(balance.balance_minutes))

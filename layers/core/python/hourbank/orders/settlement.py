@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.store import (
@@ -87,6 +87,8 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
                   f"{order.currency} ({payment_ref})")
         flag_for_review(order, reason)
         return Settlement("review", order.order_id, detail=reason)
+    if order.opens_account:
+        order = _open_ordered_account(order, at)
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
     first = [order]  # the first attempt uses what was just read; a retry reads again
 
@@ -146,6 +148,36 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         if waiting and waiting[-1]:
             _complete_waiting(order.account_id)
     return result
+
+
+def _open_ordered_account(order: OrderModel, at: datetime) -> OrderModel:
+    """SPEC O7: a name-and-e-mail order's account is opened when it is paid, exactly once however many
+    deliveries race (``open_account`` under the order's account id: one wins, the rest find it). If the
+    address got an account meanwhile, the order credits that one instead."""
+    from hourbank.accounts import EmailTaken, open_account
+    from hourbank.clock import FixedClock
+
+    try:
+        AccountModel.get(order.account_id, consistent_read=True)
+        return order
+    except DoesNotExist:
+        pass
+    try:
+        open_account(name=order.customer_name or order.customer_email or "customer", plan="non_member",
+                     email=order.customer_email or "", created_by="order-form", account_id=order.account_id,
+                     clock=FixedClock(at))
+        return order
+    except EmailTaken as taken:
+        try:
+            order.update([OrderModel.account_id.set(taken.owner), OrderModel.opens_account.set(False),
+                          OrderModel.credits_existing.set(True)],
+                         condition=OrderModel.account_id == order.account_id)
+        except UpdateError as exc:  # a concurrent delivery moved it first
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        fresh = load_order(order.order_id)
+        assert fresh is not None
+        return fresh
 
 
 def settle_failed(order_id: str | None, *, payment_ref: str) -> Settlement:

@@ -276,6 +276,12 @@ class OrderModel(Model):
     # refunds that arrived before their payment: payment ref -> cumulative amount refunded (minor)
     pending_refunds = MapAttribute(default=dict)
     review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
+    # SPEC O7, an order by name and e-mail: who ordered; ``opens_account``: account_id is opened when the
+    # payment settles (not before); ``credits_existing``: the address had an account, which it credits.
+    customer_name = UnicodeAttribute(null=True)
+    customer_email = UnicodeAttribute(null=True)
+    opens_account = BooleanAttribute(null=True)
+    credits_existing = BooleanAttribute(null=True)
 
 
 class PaymentRefModel(Model):
