@@ -122,7 +122,8 @@ def snapshot(*, skip: tuple[str, ...] = ()) -> dict[str, list]:
 
     s = get_settings()
     tables = {"accounts": s.accounts_table, "tickets": s.tickets_table, "ledger": s.ledger_table,
-              "charges": s.charges_table, "orders": s.orders_table, "idempotency": s.idempotency_table}
+              "charges": s.charges_table, "orders": s.orders_table, "idempotency": s.idempotency_table,
+              "reviews": s.reviews_table}
     for name in (table for key, table in tables.items() if key not in skip):
         items: list = []
         kwargs: dict = {"TableName": name, "ConsistentRead": True}

@@ -603,3 +603,118 @@ def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
     assert found == {email: sorted(ids[:2])}
     assert report(found, out) == 1 and email in out.getvalue()
     assert report(duplicates([ids[2:]]), io.StringIO()) == 0
+
+
+# -- 8. SPEC O8: payments kept for review are visible to billing and settled once --------------------------
+
+
+def mismatched_payment(api, make_account, *, paid: int = 100):
+    """A Checkout Session that paid $1.00 for a $300.00 order: kept for review, nothing credited."""
+    from tests.integration.test_webhook_events import new_order
+    from tests.support.stripe_shapes import event, session, sid
+
+    account = make_account("member")
+    order = new_order(account)
+    paid_session = session(order, payment_intent=sid("pi"))
+    paid_session["amount_total"] = paid
+    return account, order, event("checkout.session.completed", paid_session, created=int(now().timestamp()))
+
+
+def post_event(api, evt: dict):
+    import json
+    import os
+
+    from hourbank.payments import sign_webhook
+
+    body = json.dumps(evt)
+    return api.post("/webhooks/stripe", raw_body=body,
+                    headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])})
+
+
+def test_a_mismatched_payment_is_listed_for_billing_with_its_reason_O8(api, billing, make_account):
+    account, order, evt = mismatched_payment(api, make_account)
+    assert post_event(api, evt).body["outcome"] == "review"
+    listed = api.get("/reviews", as_=billing, query={"status": "open"})
+    assert listed.status == 200, listed
+    mine = [r for r in listed.body["items"] if r["event_id"] == evt["id"]]
+    assert len(mine) == 1
+    [review] = mine
+    assert (review["order_id"], review["account_id"], review["status"]) == (order.order_id, account, "open")
+    assert review["amount"] == {"currency": "USD", "amount_minor": 100}
+    assert "paid 100 USD for an order of 30000 USD" in review["reason"]
+    assert assert_c7(account) == 0
+
+
+def test_each_event_is_kept_once_however_often_and_concurrently_delivered_O8(api, billing, make_account):
+    from tests.integration.test_webhook_events import deliver_concurrently
+
+    _, _, evt = mismatched_payment(api, make_account)
+    deliver_concurrently([evt], copies=6)
+    mine = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
+            if r["event_id"] == evt["id"]]
+    assert len(mine) == 1
+
+
+def test_reviews_are_listed_newest_first_a_page_at_a_time_O8(api, billing, make_account):
+    for _ in range(3):
+        _, _, evt = mismatched_payment(api, make_account)
+        post_event(api, evt)
+    seen, cursor = [], None
+    for _ in range(100):
+        page = api.get("/reviews", as_=billing, query={"limit": "2", **({"cursor": cursor} if cursor else {})}).body
+        assert len(page["items"]) <= 2
+        seen += [r["review_id"] for r in page["items"]]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) >= 3
+
+
+def test_billing_resolves_a_review_with_a_credit_once_and_it_is_recorded_O8(api, billing, make_account):
+    from threading import Barrier
+
+    account, order, evt = mismatched_payment(api, make_account)
+    post_event(api, evt)
+    [review] = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
+                if r["event_id"] == evt["id"]]
+    start = Barrier(4)
+
+    def settle(_: int):
+        start.wait(timeout=10)
+        return api.post(f"/reviews/{review['review_id']}/resolve",
+                        {"note": "customer paid the rest by bank transfer", "minutes": 120}, as_=billing)
+
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(settle, range(4)))
+    assert sorted(r.status for r in replies) == [200, 409, 409, 409]
+    [done] = [r.body for r in replies if r.status == 200]
+    assert done["ledger_entry"]["ref"] == review["review_id"] and done["ledger_entry"]["minutes"] == 120
+    resolution = done["review"]["resolution"]
+    assert (done["review"]["status"], resolution["by"], resolution["minutes"]) == ("resolved", "billing-staff", 120)
+    assert resolution["at"] and resolution["ledger_entry_id"] == done["ledger_entry"]["entry_id"]
+    assert assert_c7(account) == 120
+
+
+@pytest.mark.parametrize(("who", "body", "status"), [
+    pytest.param("technician", {"note": "x"}, 403, id="technicians-cannot"),
+    pytest.param("billing", {"note": "  "}, 400, id="needs-a-note"),
+    pytest.param("billing", {"note": "x", "minutes": 0}, 400, id="zero-minutes"),
+    pytest.param("billing", {"note": "x", "minutes": 60, "account_id": "acc_nobody"}, 400, id="unknown-account"),
+])
+def test_bad_resolutions_are_refused_and_write_nothing_O8(api, billing, make_account, unchanged, who, body, status):
+    from tests.support.lambda_client import claims
+
+    _, _, evt = mismatched_payment(api, make_account)
+    post_event(api, evt)
+    [review] = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
+                if r["event_id"] == evt["id"]]
+    with unchanged():
+        reply = api.post(f"/reviews/{review['review_id']}/resolve", body, as_=claims(who))
+    error(reply, status)
+
+
+def test_reviews_are_for_billing_only_and_bad_cursors_are_400_O8(api, tech, billing):
+    error(api.get("/reviews", as_=tech), 403)
+    error(api.get("/reviews", as_=billing, query={"cursor": "bm90LWEtY3Vyc29y"}), 400, "cursor")
+    error(api.get("/reviews", as_=billing, query={"status": "maybe"}), 400, "status")
+    error(api.post("/reviews/rev_nothing/resolve", {"note": "x"}, as_=billing), 404)

@@ -62,6 +62,10 @@ def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLook
     if result.outcome == "review":
         log.warning("stripe event %s (%s) needs review: order %s: %s", event.get("id"), kind, result.order_id,
                     result.detail)
+        # SPEC O8: never silently dropped - kept where billing sees and settles it (GET /reviews), once per event.
+        from hourbank import reviews
+
+        reviews.record(event, reason=result.detail, order_id=result.order_id, at=at, clock=clock)
     return result
 
 

@@ -16,6 +16,7 @@ from hourbank.store.models import (
     LedgerModel,
     OrderModel,
     PaymentRefModel,
+    ReviewModel,
     TicketModel,
     TimeEntryModel,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "OrderModel",
     "PaymentRefModel",
     "Retry",
+    "ReviewModel",
     "TicketModel",
     "TimeEntryModel",
     "Tx",

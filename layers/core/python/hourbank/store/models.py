@@ -345,6 +345,35 @@ class InvoiceModel(Model):
     paid_at = UnicodeAttribute(null=True)
 
 
+class ReviewModel(Model):
+    """SPEC O8: a payment Hourbank could not match (unknown order, amount or currency not the order's), kept
+    for billing. One per Stripe event (``review_id`` = rev_<event created, 10 digits>_<event id>, put with
+    "does not exist"), newest first by its sort key; resolved once, with who, when, why and any credit."""
+
+    class Meta:
+        table_name = "unbound-reviews"
+
+    pk = UnicodeAttribute(hash_key=True, default="review")
+    review_id = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()  # when Stripe saw it happen (the event's created)
+    recorded_at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    payment_object = UnicodeAttribute(null=True)  # the Stripe object's id (cs_, in_, ch_, du_)
+    order_id = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    amount_minor = NumberAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="open")  # open | resolved
+    resolved_by = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    resolution_note = UnicodeAttribute(null=True)
+    adjustment_account_id = UnicodeAttribute(null=True)
+    adjustment_minutes = NumberAttribute(null=True)
+    adjustment_entry_id = UnicodeAttribute(null=True)
+
+
 MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "tickets_table": TicketModel,
@@ -353,4 +382,5 @@ MODELS: dict[str, type[Model]] = {
     "idempotency_table": IdempotencyModel,
     "orders_table": OrderModel,
     "invoices_table": InvoiceModel,
+    "reviews_table": ReviewModel,
 }
