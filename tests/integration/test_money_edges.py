@@ -673,7 +673,7 @@ def test_reviews_are_listed_newest_first_a_page_at_a_time_O8(api, billing, make_
 def test_billing_resolves_a_review_with_a_credit_once_and_it_is_recorded_O8(api, billing, make_account):
     from threading import Barrier
 
-    account, order, evt = mismatched_payment(api, make_account)
+    account, _order, evt = mismatched_payment(api, make_account)
     post_event(api, evt)
     [review] = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
                 if r["event_id"] == evt["id"]]
