@@ -347,7 +347,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
                 as_=billing))
 
     def ticket(entries: int) -> str:
-        tid = ok(api.post("/tickets", {"account_id": account, "title": "Server offline", "priority": "normal"},
+        tid = ok(api.post("/tickets", {"account_id": account, "title": "Server offline", "priority": "normal",
+                                       "opened_at": (start - timedelta(hours=1)).isoformat()},  # SPEC T8
                           as_=tech))["ticket_id"]
         for n in range(entries):
             ok(api.post(f"/tickets/{tid}/time-entries", entry(tid, n), as_=tech))
