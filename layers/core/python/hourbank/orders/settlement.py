@@ -119,6 +119,7 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
             OrderModel.credited_minutes.add(minutes),
             OrderModel.payments[payment_ref].set({"credited": minutes, "debited": 0, "refunded_minor": 0,
                                                   "at": iso(at)}),
+            *([OrderModel.opens_account.set(False)] if current.opens_account else []),  # O7: opened, once
         ], condition=OrderModel.payments[payment_ref].does_not_exist())
         try:
             tx.commit()
@@ -157,12 +158,7 @@ def _open_ordered_account(order: OrderModel, at: datetime) -> OrderModel:
     from hourbank.accounts import EmailTaken, open_account
     from hourbank.clock import FixedClock
 
-    try:
-        AccountModel.get(order.account_id, consistent_read=True)
-        return order
-    except DoesNotExist:
-        pass
-    try:
+    try:  # no read first: the open is conditional, and a payment after the first finds opens_account False
         open_account(name=order.customer_name or order.customer_email or "customer", plan="non_member",
                      email=order.customer_email or "", created_by="order-form", account_id=order.account_id,
                      clock=FixedClock(at))
