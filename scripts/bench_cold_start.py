@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -340,13 +341,14 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
         return {"work_type": "remote", "started_at": (start + timedelta(minutes=15 * n)).isoformat(),
                 "minutes": 15, "note": "work done"}
 
-    account = ok(api.post("/accounts", {"name": "bench", "email": "it@example.test", "plan": "member"},
+    account = ok(api.post("/accounts", {"name": "bench", "email": f"{uuid.uuid4().hex}@bench.test", "plan": "member"},
                           as_=billing))["account_id"]
     ok(api.post(f"/accounts/{account}/adjustments", {"minutes": 100_000, "kind": "purchase", "reason": "bench"},
                 as_=billing))
 
     def ticket(entries: int) -> str:
-        tid = ok(api.post("/tickets", {"account_id": account, "title": "Server offline", "priority": "normal"},
+        tid = ok(api.post("/tickets", {"account_id": account, "title": "Server offline", "priority": "normal",
+                                       "opened_at": (start - timedelta(hours=1)).isoformat()},  # SPEC T8
                           as_=tech))["ticket_id"]
         for n in range(entries):
             ok(api.post(f"/tickets/{tid}/time-entries", entry(tid, n), as_=tech))
@@ -415,7 +417,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
     settings = get_settings()
     crossings, drafts = [], []
     for n in range(mem_runs):
-        watched = ok(api.post("/accounts", {"name": f"watch {n}", "email": "it@example.test", "plan": "member"},
+        body = {"name": f"watch {n}", "email": f"{uuid.uuid4().hex}@bench.test", "plan": "member"}  # SPEC O7
+        watched = ok(api.post("/accounts", body,
                               as_=billing))["account_id"]
         ok(api.post(f"/accounts/{watched}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "bench"},
                     as_=billing))  # at T: the -30 below crosses it

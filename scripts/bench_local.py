@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -503,14 +504,15 @@ def bench_load(args: argparse.Namespace, stack: Any) -> dict[str, LoadRun]:
     billing = jwt_local.mint("billing", sub="bench-billing", ttl_s=3600)
     tech = jwt_local.mint("technician", sub="bench-tech", ttl_s=3600)
     api = Api(stack.gateway.port)
-    account = api.call("POST", "/accounts", billing, {"name": "bench member", "email": "it@example.test",
-                                                      "plan": "member"}, expect=201)["account_id"]
+    account = api.call("POST", "/accounts", billing, {"name": "bench member", "plan": "member",
+                                                      "email": f"{uuid.uuid4().hex}@bench.test"},
+                       expect=201)["account_id"]
     api.call("POST", f"/accounts/{account}/adjustments", billing,
              {"minutes": 100_000, "kind": "purchase", "reason": "bench"}, expect=201)
 
     def open_ticket() -> str:
-        return api.call("POST", "/tickets", tech, {"account_id": account, "title": "bench", "priority": "normal"},
-                        expect=201)["ticket_id"]
+        return api.call("POST", "/tickets", tech, {"account_id": account, "title": "bench", "priority": "normal",
+                                                   "opened_at": opened_at}, expect=201)["ticket_id"]
 
     counters = ServerCounters()
     instrument_post_entry(counters)
@@ -520,6 +522,7 @@ def bench_load(args: argparse.Namespace, stack: Any) -> dict[str, LoadRun]:
                   for _label, many, _spread, _nodelay in LOAD_RUNS.values())
     earliest = datetime.now(UTC) - timedelta(minutes=ENTRY_MINUTES * planned, days=2)  # all in the past
     base = earliest.replace(minute=0, second=0, microsecond=0).timestamp()
+    opened_at = (datetime.fromtimestamp(base, UTC) - timedelta(hours=1)).isoformat()  # SPEC T8: before its work
     runs: dict[str, LoadRun] = {}
     next_n = 0
     nagle = gateway._Handler.disable_nagle_algorithm

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -335,7 +336,7 @@ class Bench:
 
     # the calls --------------------------------------------------------------
     def create_account(self, plan: str, key: str | None = None) -> str:
-        body = {"name": f"bench {plan}", "email": "it@example.test", "plan": plan}
+        body = {"name": f"bench {plan}", "email": f"{uuid.uuid4().hex}@bench.test", "plan": plan}
         return self.measure(key, 201, lambda: self.api.post("/accounts", body, as_=self.billing)).body["account_id"]
 
     def adjust(self, account_id: str, minutes: int, kind: str = "purchase", key: str | None = None) -> None:
@@ -343,7 +344,8 @@ class Bench:
         self.measure(key, 201, lambda: self.api.post(f"/accounts/{account_id}/adjustments", body, as_=self.billing))
 
     def open_ticket(self, account_id: str, key: str | None = None) -> str:
-        body = {"account_id": account_id, "title": "Server offline", "priority": "normal"}
+        body = {"account_id": account_id, "title": "Server offline", "priority": "normal",
+                "opened_at": (ENTRIES_FROM - timedelta(hours=1)).isoformat()}  # SPEC T8: opened before its work
         return self.measure(key, 201, lambda: self.api.post("/tickets", body, as_=self.tech)).body["ticket_id"]
 
     def post_entry(self, ticket_id: str, minutes: int = 15, key: str | None = None) -> None:

@@ -108,7 +108,8 @@ class Api:
         return acc
 
     def ticket_with_entry(self, acc: str, minutes: int) -> str:
-        ticket = self.call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "normal"},
+        ticket = self.call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "normal",
+                                                "opened_at": "2026-11-16T09:00:00-05:00"},  # SPEC T8
                            self.tech, 201)["ticket_id"]
         self.call("POST", f"/tickets/{ticket}/time-entries", {
             "work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00", "minutes": minutes,

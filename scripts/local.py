@@ -229,8 +229,14 @@ def cmd_run_schedule(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         at = _at(args.at, os.environ.get("COMPANY_TIMEZONE", "UTC")) if args.at else datetime.now(UTC)
-        with contextlib.redirect_stdout(sys.stderr):  # the function's own logs go with the stack's, on stderr
-            result = scheduler.fire(args.name, at)
+        from scripts.localdev.lambda_runtime import InvocationError
+
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # the function's own logs go with the stack's, on stderr
+                result = scheduler.fire(args.name, at)
+        except InvocationError as exc:  # the function refused (e.g. SPEC M1: a month not ended): say so, exit 1
+            print(f"{args.name} at {at.isoformat()}: {getattr(exc.cause, 'message', None) or exc}", file=sys.stderr)
+            return 1
         print(json.dumps(result, indent=2, default=str))
         return 0
 

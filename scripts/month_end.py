@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,16 +67,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         from hourbank.settings import get_settings
 
         tz = get_settings().calendar().tz
-        now = datetime.now(UTC)
+        now = monthend.SYSTEM_CLOCK.now()
         month = args.month or statements.previous_month(now, tz)
         statements.parse_month(month)
-        statements.require_past_or_current(month, now, tz)
+        statements.require_ended(month, now, tz)  # SPEC M1: nothing written for a month not ended
         bar = Progress(f"month end {month}", _count(monthend.plan_pages))
         outcomes: dict[str, int] = {}
         invoiced = 0
         for page in monthend.plan_pages():
             for account_id in page:
-                closed = monthend.close_month(account_id, month, tz, now=datetime.now(UTC))
+                closed = monthend.close_month(account_id, month, tz, now=monthend.SYSTEM_CLOCK.now())
                 outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
                 invoiced += closed.invoice_minor
                 bar.step(note=f"closed {outcomes.get('closed', 0)} already {outcomes.get('already', 0)}")
@@ -94,28 +93,36 @@ def cmd_reconcile(_args: argparse.Namespace) -> int:
     with attached() as tables:
         _specs(tables)
         from hourbank import monthend
-        from hourbank.store import AccountModel, LedgerModel
 
         bar = Progress("reconcile", _count(monthend.plan_pages))
-        problems: list[str] = []
-        for page in monthend.plan_pages():
-            for account_id in page:
-                account = AccountModel.get(account_id, consistent_read=True)
-                total, expected_seq = 0, 1
-                for entry in LedgerModel.query(account_id, consistent_read=True):
-                    if int(entry.seq) != expected_seq:
-                        problems.append(f"{account_id}: ledger entry {expected_seq} is missing (next is {entry.seq})")
-                    expected_seq = int(entry.seq) + 1
-                    total += int(entry.minutes)
-                if total != int(account.balance_minutes):
-                    problems.append(f"{account_id}: balance {int(account.balance_minutes)} != Σ ledger {total} "
-                                    f"(difference {int(account.balance_minutes) - total})")
-                bar.step(note=f"differences {len(problems)}")
+        problems = differences(monthend.plan_pages(), bar)
         bar.close()
         for line in problems:
             print(line)
         print(f"reconcile: {bar.done} accounts, {len(problems)} difference(s)")
         return 1 if problems else 0
+
+
+def differences(pages, bar: Progress | None = None) -> list[str]:
+    """SPEC C7 for every account of ``pages``: balance = Σ ledger, entries 1..N without gaps."""
+    from hourbank.store import AccountModel, LedgerModel
+
+    problems: list[str] = []
+    for page in pages:
+        for account_id in page:
+            account = AccountModel.get(account_id, consistent_read=True)
+            total, expected_seq = 0, 1
+            for entry in LedgerModel.query(account_id, consistent_read=True):
+                if int(entry.seq) != expected_seq:
+                    problems.append(f"{account_id}: ledger entry {expected_seq} is missing (next is {entry.seq})")
+                expected_seq = int(entry.seq) + 1
+                total += int(entry.minutes)
+            if total != int(account.balance_minutes):
+                problems.append(f"{account_id}: balance {int(account.balance_minutes)} != Σ ledger {total} "
+                                f"(difference {int(account.balance_minutes) - total})")
+            if bar is not None:
+                bar.step(note=f"differences {len(problems)}")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import accounts
 from hourbank.api import current_actor, make_resolver, views
-from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
+from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange, ReviewResolution
 from hourbank.statements import to_csv
 
 logger = Logger()
@@ -71,6 +71,28 @@ def get_statement(account_id: str, month: str):
         return Response(200, "text/csv; charset=utf-8", to_csv(statement),
                         headers={"Content-Disposition": f'attachment; filename="{account_id}-{month}.csv"'})
     return statement.as_dict()
+
+
+@app.get("/reviews")
+def get_reviews(
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+):
+    """SPEC O8: payments kept for review, newest first (billing)."""
+    from hourbank import reviews
+
+    items, next_cursor = reviews.list_reviews(current_actor(app), limit=limit, cursor=cursor, status=status)
+    return {"items": [reviews.view(r) for r in items], "cursor": next_cursor}
+
+
+@app.post("/reviews/<review_id>/resolve")
+def resolve_review(review_id: str, body: Annotated[ReviewResolution, Body()]):
+    """SPEC O8: billing settles a review - a note, and optionally a credit (or correction) of an account."""
+    from hourbank import reviews
+
+    review, entry = reviews.resolve(current_actor(app), review_id, **body.model_dump())
+    return {"review": reviews.view(review), "ledger_entry": views.ledger_entry(entry) if entry else None}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

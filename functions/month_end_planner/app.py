@@ -9,7 +9,7 @@ Event: the schedule's ``{"job": "month-end"}`` (the month is the one before the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,10 +26,13 @@ def _month(event: dict) -> str:
     if event.get("month"):
         month = str(event["month"])
         statements.parse_month(month)
-        statements.require_past_or_current(month, datetime.now(UTC), tz)
+        statements.require_ended(month, monthend.SYSTEM_CLOCK.now(), tz)  # SPEC M1
         return month
-    at = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")) if event.get("time") else datetime.now(UTC)
-    return statements.previous_month(at, tz)
+    now = monthend.SYSTEM_CLOCK.now()
+    at = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00")) if event.get("time") else now
+    month = statements.previous_month(at, tz)
+    statements.require_ended(month, now, tz)  # SPEC M1: an event dated ahead plans nothing
+    return month
 
 
 @logger.inject_lambda_context

@@ -9,7 +9,6 @@ page goes to the dead-letter queue.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -30,7 +29,7 @@ def handle(record: SQSRecord) -> None:
     tz = get_settings().calendar().tz
     outcomes: dict[str, int] = {}
     for account_id in account_ids:
-        closed = monthend.close_month(account_id, month, tz, now=datetime.now(UTC))
+        closed = monthend.close_month(account_id, month, tz, now=monthend.SYSTEM_CLOCK.now())
         outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
     logger.info("month end page", extra={"month": month, "accounts": len(account_ids), **outcomes})
 

@@ -64,7 +64,13 @@ def get_order(order_id: str):
     order = load_order(order_id) if order_id.startswith("ord_") else None
     if order is None:
         raise NotFound("order not found")
-    balance = AccountModel.get(order.account_id) if order.status != "pending" else None
+    # SPEC O7: an order for a known address never shows that account; an unpaid one opened none.
+    balance = None
+    if order.status != "pending" and not order.credits_existing:
+        try:
+            balance = AccountModel.get(order.account_id)
+        except AccountModel.DoesNotExist:  # a failed payment of a name-and-e-mail order opened no account
+            balance = None
     return views.order(order, balance)
 
 

@@ -39,9 +39,9 @@ def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
 
 @app.post("/tickets/<ticket_id>/credit-back")
 def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
-    entry = closing.credit_back(current_actor(app), ticket_id, body.minutes, body.reason,
-                                idempotency_key=app.current_event.headers.get("idempotency-key"))
-    return views.ledger_entry(entry), 201
+    done = closing.credit_back(current_actor(app), ticket_id, body.minutes, body.reason,
+                               idempotency_key=app.current_event.headers.get("idempotency-key"))
+    return views.credit_back(done), 201
 
 
 @app.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute")

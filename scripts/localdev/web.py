@@ -260,7 +260,8 @@ class LocalPages:
     def invoice_page(self, invoice_id: str, account_id: str) -> Response:
         invoice = self._invoice(invoice_id, account_id)
         if invoice is None:
-            return _page(404, "Invoice not found", "<p>No invoice of this stack has this address.</p>")
+            return _page(404, "Invoice not found", "<p>No invoice of this stack has this address.</p>",
+                         sends="invoice.paid")
         e = html.escape
         price = money_text(invoice["price"])
         details = (f"<dl><dt>Invoice</dt><dd><code>{e(invoice['invoice_id'])}</code></dd>"
@@ -269,16 +270,17 @@ class LocalPages:
                    f"<dt>Total</dt><dd id=\"total\">{e(price)}</dd>"
                    f"<dt>Status</dt><dd id=\"invoice-status\">{e(str(invoice['status']))}</dd></dl>")
         if invoice["status"] != "open":
-            return _page(200, "Invoice (local)", details)
+            return _page(200, "Invoice (local)", details, sends="invoice.paid")
         action = (f"<form method=\"post\" action=\"/local-pay/invoice/{e(quote(invoice_id))}/pay\">"
                   f"<input type=\"hidden\" name=\"account\" value=\"{e(account_id)}\">"
                   f"<button type=\"submit\" id=\"pay\">Pay {e(price)}</button></form>")
-        return _page(200, "Invoice (local)", details + action)
+        return _page(200, "Invoice (local)", details + action, sends="invoice.paid")
 
     def pay_invoice(self, invoice_id: str, account_id: str) -> Response:
         invoice = self._invoice(invoice_id, account_id)
         if invoice is None or not invoice.get("stripe_invoice_id"):
-            return _page(404, "Invoice not found", "<p>No issued invoice of this stack has this address.</p>")
+            return _page(404, "Invoice not found", "<p>No issued invoice of this stack has this address.</p>",
+                         sends="invoice.paid")
         payload = json.dumps(invoice_paid(invoice))
         from hourbank.payments.signature import sign_webhook
 
@@ -293,7 +295,7 @@ class LocalPages:
         log.warning("local invoice page: the webhook answered %s: %s", status, answer)
         return _page(502, "Payment not recorded",
                      f"<p>The webhook answered HTTP {status}:</p><pre id=\"webhook-error\">"
-                     f"{html.escape(json.dumps(answer, indent=2))}</pre>")
+                     f"{html.escape(json.dumps(answer, indent=2))}</pre>", sends="invoice.paid")
 
     def _api(self, method: str, path: str, body: bytes | None = None,
              headers: Mapping[str, str] | None = None) -> tuple[int, Any]:
@@ -323,7 +325,9 @@ def _query(text: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
 
 
-def _page(status: int, title: str, body: str) -> Response:
+def _page(status: int, title: str, body: str, *, sends: str = "checkout.session.completed") -> Response:
+    """A page of the local payment stand-in; its banner names the event its Pay button really sends."""
+    stand_in = "invoices" if sends.startswith("invoice.") else "Checkout"
     page = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -334,8 +338,8 @@ def _page(status: int, title: str, body: str) -> Response:
 </head>
 <body>
 <main class="checkout">
-<p class="notice" role="note"><strong>Local stand-in for Stripe Checkout.</strong> No card is charged: Pay sends
-a signed <code>checkout.session.completed</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>
+<p class="notice" role="note"><strong>Local stand-in for Stripe {html.escape(stand_in)}.</strong> No card is charged:
+Pay sends a signed <code>{html.escape(sends)}</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>
 <h1>{html.escape(title)}</h1>
 {body}
 </main>

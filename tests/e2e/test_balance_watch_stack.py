@@ -81,8 +81,8 @@ def test_scenario_7_auto_top_up_end_to_end_O4_O5(stack, call):
     shown = call("PUT", f"/accounts/{acc}/auto-top-up", settings, owner, expect=200)
     assert shown["auto_top_up"]["enabled"] is True and shown["notify_low_balance"] is True
 
-    ticket = call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "normal"}, tech,
-                  expect=201)["ticket_id"]
+    ticket = call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "normal",
+                                       "opened_at": "2026-11-16T09:00:00-05:00"}, tech, expect=201)["ticket_id"]
     call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00",
                                                      "minutes": 30, "note": "driver"}, tech, expect=201)
     closed_at = time.monotonic()
@@ -104,6 +104,7 @@ def test_scenario_7_auto_top_up_end_to_end_O4_O5(stack, call):
     # the customer opens the payment link: the local stand-in for Stripe's hosted invoice page
     page = request(stack.url, "GET", invoice["payment_url"].removeprefix(stack.url))
     assert page.status == 200 and "Pay 300.00 USD" in page.raw.decode()
+    assert "<code>invoice.paid</code>" in page.raw.decode(), "the banner names the event Pay sends (issue 10)"
     form = re.search(r'action="([^"]+)"', page.raw.decode()).group(1)
     paid = request(stack.url, "POST", form, f"account={acc}",
                    headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -16,6 +16,7 @@ import socket
 import textwrap
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,7 +33,9 @@ from tests.support.http_client import request
 
 pytestmark = pytest.mark.e2e
 
-NEW_ACCOUNT = {"name": "Gateway Co", "email": "it@gateway.example", "plan": "member"}
+def new_account() -> dict:
+    """A new customer: each its own address (SPEC O7: one e-mail, one account)."""
+    return {"name": "Gateway Co", "email": f"it-{uuid.uuid4().hex[:12]}@gateway.example", "plan": "member"}
 UNAUTHORIZED = {"message": "Unauthorized"}
 
 
@@ -112,7 +115,7 @@ def billing(token) -> str:
 
 @pytest.fixture
 def account(http, billing) -> str:
-    status, body = http("POST", "/accounts", NEW_ACCOUNT, token=billing)
+    status, body = http("POST", "/accounts", new_account(), token=billing)
     assert status == 201, body
     return body["account_id"]
 
@@ -121,7 +124,7 @@ def account(http, billing) -> str:
 
 
 def test_valid_token_reaches_the_function(http, http_reply, billing, token, invocations):
-    reply = http_reply("POST", "/accounts", NEW_ACCOUNT, token=billing)
+    reply = http_reply("POST", "/accounts", new_account(), token=billing)
     assert reply.status == 201, reply
     assert reply.headers["content-type"] == "application/json"
     assert reply.headers["apigw-requestid"]
@@ -171,7 +174,7 @@ def test_bad_token_is_401_and_the_function_never_runs(case, http_reply, tables, 
     bad = BAD_TOKENS[case]()
     before = account_count(tables)
     headers = {} if bad is None else {"Authorization": f"Bearer {bad}"}
-    reply = http_reply("POST", "/accounts", NEW_ACCOUNT, headers=headers)
+    reply = http_reply("POST", "/accounts", new_account(), headers=headers)
     assert reply.status == 401, reply
     assert reply.body == UNAUTHORIZED
     assert reply.headers["www-authenticate"].startswith("Bearer")
@@ -189,7 +192,7 @@ def test_401_says_why_like_api_gateway(http_reply):
 
 
 def test_customer_of_another_account_gets_404(http, account, billing, token):
-    status, other = http("POST", "/accounts", {**NEW_ACCOUNT, "name": "Other"}, token=billing)
+    status, other = http("POST", "/accounts", {**new_account(), "name": "Other"}, token=billing)
     assert status == 201, other
     intruder = token("customer", account_id=other["account_id"])
     status, body = http("GET", f"/accounts/{account}", token=intruder)
@@ -266,7 +269,7 @@ def test_expect_100_continue_is_answered_only_when_the_body_is_wanted(gateway_ur
     too_big = (f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\nExpect: 100-continue\r\n"
                f"Content-Type: application/json\r\nContent-Length: {local_gateway.MAX_BODY + 1}\r\n\r\n").encode()
     assert raw_exchange(gateway_url, too_big).startswith(b"HTTP/1.1 413 ")  # no "100 Continue" first
-    payload = json.dumps(NEW_ACCOUNT).encode()
+    payload = json.dumps(new_account()).encode()
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall((f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
                       "Expect: 100-continue\r\nConnection: close\r\nContent-Type: application/json\r\n"
@@ -291,7 +294,7 @@ def test_chunked_body_over_6_mb_is_413(gateway_url, billing, invocations):
 
 
 def test_chunked_body_reaches_the_function(gateway_url, billing):
-    payload = json.dumps(NEW_ACCOUNT).encode()
+    payload = json.dumps(new_account()).encode()
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload)
     head = (f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\nConnection: close\r\n"
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
@@ -385,7 +388,7 @@ def test_twenty_concurrent_requests_are_all_served_each_with_its_own_identity(ht
     that mixed up requests (or claims) between threads would show up here."""
     accounts = []
     for n in range(10):
-        status, body = http("POST", "/accounts", {**NEW_ACCOUNT, "name": f"Tenant {n}"}, token=billing)
+        status, body = http("POST", "/accounts", {**new_account(), "name": f"Tenant {n}"}, token=billing)
         assert status == 201, body
         accounts.append(body["account_id"])
     start = threading.Barrier(20)

@@ -74,17 +74,32 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
                    token=tech)
     assert made.status == 201
 
-    # Month end through the running stack: the schedule's planner fills the local queue, the stack's queue
-    # poller feeds the worker (SPEC M1); then the by-hand command finds nothing left and reconcile agrees.
-    at = datetime.now(UTC).astimezone(ZoneInfo("America/New_York"))
+    # SPEC M1: the running month is refused - by the schedule fired ahead of its time and by hand - with a
+    # clear message, a non-zero exit and nothing written; the month before (ended) closes through the
+    # running stack: the planner fills the local queue, the stack's poller feeds the worker; then the
+    # by-hand command finds nothing left and reconcile agrees (balance = Σ ledger everywhere).
+    tz = ZoneInfo("America/New_York")
+    at = datetime.now(UTC).astimezone(tz)
     month = at.strftime("%Y-%m")
+    billing = re.search(r"export BILLING=(\S+)", guide).group(1)
+    before = request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing).body
+    ahead = (at.replace(day=28) + timedelta(days=5)).replace(day=1, hour=0, minute=5)
+    early = subprocess.run([sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at",
+                            ahead.isoformat()], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    assert early.returncode == 1 and "has ended" in early.stderr, early.stderr
+    by_hand = subprocess.run([sys.executable, "scripts/month_end.py", "run", "--month", month], cwd=ROOT,
+                             env=_env(), capture_output=True, text=True, timeout=120)
+    assert by_hand.returncode == 2 and f"{month} is the running month" in by_hand.stderr, by_hand.stderr
+    assert request(url, "GET", f"/accounts/{member}/invoices", token=billing).body["items"] == []
+    assert request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing).body == before
+
+    last = (at.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     fired = subprocess.run([sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at",
-                            (at.replace(day=28) + timedelta(days=5)).replace(day=1, hour=0, minute=5).isoformat()],
+                            at.replace(day=1, hour=0, minute=5).isoformat()],
                            cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
     assert fired.returncode == 0, fired.stderr
     planned = json.loads(fired.stdout)
-    assert planned["month"] == month and planned["accounts"] >= 3
-    billing = re.search(r"export BILLING=(\S+)", guide).group(1)
+    assert planned["month"] == last and planned["accounts"] >= 3
 
     queue = Path(re.search(r"^\s+queues\s+(\S+)", guide, re.M).group(1)) / "MonthEndQueue"
     deadline = time.monotonic() + 60
@@ -92,7 +107,7 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
         assert time.monotonic() < deadline, "the month-end queue was not drained"
         time.sleep(0.2)
     time.sleep(0.5)  # the last page's invocation finishing
-    again = subprocess.run([sys.executable, "scripts/month_end.py", "run", "--month", month], cwd=ROOT,
+    again = subprocess.run([sys.executable, "scripts/month_end.py", "run", "--month", last], cwd=ROOT,
                            env=_env(), capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert f"already {planned['accounts']}" in again.stdout, again.stdout  # M2: the worker closed them all

@@ -3,6 +3,8 @@ as API Gateway would, real handlers, DynamoDB Local underneath."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -20,8 +22,8 @@ def client(http, token):
 
     class Client:
         def account(self, plan: str, minutes: int) -> str:
-            status, body = http("POST", "/accounts", {"name": "E2E Co", "email": "it@e2e.example", "plan": plan},
-                                token=billing)
+            email = f"it-{uuid.uuid4().hex[:12]}@e2e.example"  # SPEC O7: one address, one account
+            status, body = http("POST", "/accounts", {"name": "E2E Co", "email": email, "plan": plan}, token=billing)
             assert status == 201, body
             if minutes:
                 status, body2 = http("POST", f"/accounts/{body['account_id']}/adjustments",
@@ -30,6 +32,7 @@ def client(http, token):
             return body["account_id"]
 
         def ticket(self, account: str, **extra) -> str:
+            extra = {"opened_at": f"{DAY}T07:00:00-05:00", **extra}  # SPEC T8: opened before the work it records
             status, body = http("POST", "/tickets", {"account_id": account, "title": "E2E", "priority": "normal",
                                                      **extra}, token=tech)
             assert status == 201, body
@@ -144,8 +147,8 @@ def test_scenario_10_same_stripe_event_three_times_concurrently_credits_once_O2(
     from hourbank.store import OrderModel
     from tests.support.stripe_shapes import event, session, sid
 
-    status, order = http("POST", "/orders", {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 10},
-                         headers={"Idempotency-Key": sid("form")})
+    status, order = http("POST", "/orders", {"name": "Corner Bakery", "email": f"owner-{sid('e')}@bakery.example",
+                                             "hours": 10}, headers={"Idempotency-Key": sid("form")})
     assert status == 201 and order["price"] == {"currency": "USD", "amount_minor": 285_000}, order
     assert "/local-pay/" in order["checkout_url"]
     stored = OrderModel.get(order["order_id"], consistent_read=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ import pytest
 
 from scripts.localdev.template import load_template
 from tests.support.lambda_client import LambdaClient, Reply, claims
+
+TICKETS_OPENED_AT = "2026-01-05T08:00:00-05:00"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +46,9 @@ def make_account(api, billing) -> Callable[..., str]:
     """Create an account on ``plan`` with ``minutes`` of purchased credit; returns its id."""
 
     def make(plan: str = "member", minutes: int = 0, **extra) -> str:
-        reply = api.post("/accounts", {"name": f"{plan} customer", "email": "it@example.test", "plan": plan, **extra},
+        # SPEC O7: one e-mail, one account - every account of the suite gets its own address.
+        email = f"it-{secrets.token_hex(6)}@example.test"
+        reply = api.post("/accounts", {"name": f"{plan} customer", "email": email, "plan": plan, **extra},
                          as_=billing)
         assert reply.status == 201, reply
         account_id = reply.body["account_id"]
@@ -59,6 +64,9 @@ def make_account(api, billing) -> Callable[..., str]:
 @pytest.fixture
 def open_ticket(api, tech) -> Callable[..., str]:
     def open_(account_id: str, title: str = "Server offline", priority: str = "normal", **extra) -> str:
+        # Recorded as opened well before the fixed dates the tests log time at (SPEC T8: no work before
+        # the ticket was opened).
+        extra = {"opened_at": TICKETS_OPENED_AT, **extra}
         reply = api.post("/tickets", {"account_id": account_id, "title": title, "priority": priority, **extra},
                          as_=tech)
         assert reply.status == 201, reply
@@ -114,7 +122,8 @@ def snapshot(*, skip: tuple[str, ...] = ()) -> dict[str, list]:
 
     s = get_settings()
     tables = {"accounts": s.accounts_table, "tickets": s.tickets_table, "ledger": s.ledger_table,
-              "charges": s.charges_table, "orders": s.orders_table, "idempotency": s.idempotency_table}
+              "charges": s.charges_table, "orders": s.orders_table, "idempotency": s.idempotency_table,
+              "reviews": s.reviews_table}
     for name in (table for key, table in tables.items() if key not in skip):
         items: list = []
         kwargs: dict = {"TableName": name, "ConsistentRead": True}

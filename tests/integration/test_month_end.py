@@ -58,6 +58,23 @@ def month() -> str:
     return datetime.now(UTC).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
 
 
+OPENED = "2026-11-02T08:00:00-05:00"  # SPEC T8: the tickets below log time from MON on, so opened before it
+
+
+@pytest.fixture(scope="module", autouse=True)
+def month_ended(month):
+    """SPEC M1: a month is closed only once it has ended. The tickets close now, in the running month, so
+    the month-end run (planner, worker, close_month) reads its clock as just after that month."""
+    from hourbank import monthend
+    from hourbank.clock import FixedClock
+    from hourbank.statements import month_bounds, next_month
+
+    after = month_bounds(next_month(month), get_settings().calendar().tz)[0] + timedelta(minutes=5)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(monthend, "SYSTEM_CLOCK", FixedClock(after))
+        yield after
+
+
 def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
     """The schedule fires on the 1st after midnight (company timezone) - its planner works out the month
     before - then the queue is drained into the worker, as the local stack runs them."""
@@ -113,7 +130,8 @@ def accounts(month_tables, specs, month):
         return reply.body["account_id"]
 
     def ticket(account_id: str, entries: list[tuple[str, str, int, str]], title: str) -> str:
-        reply = api.post("/tickets", {"account_id": account_id, "title": title, "priority": "normal"}, as_=tech)
+        reply = api.post("/tickets", {"account_id": account_id, "title": title, "priority": "normal",
+                                      "opened_at": OPENED}, as_=tech)
         assert reply.status == 201, reply
         ticket_id = reply.body["ticket_id"]
         for day, hhmm, minutes, work in entries:
@@ -279,7 +297,8 @@ def test_a_plan_change_mid_month_splits_the_month_M1(accounts, specs, month):
     days = (end.date() - start.date()).days
     acc = api.post("/accounts", {"name": "Growing Co", "email": "it@growing.example", "plan": "member"},
                    as_=billing).body["account_id"]
-    ticket = api.post("/tickets", {"account_id": acc, "title": "Before", "priority": "normal"}, as_=tech).body
+    ticket = api.post("/tickets", {"account_id": acc, "title": "Before", "priority": "normal",
+                                   "opened_at": OPENED}, as_=tech).body
     api.post(f"/tickets/{ticket['ticket_id']}/time-entries", {"work_type": "remote", "minutes": 60,
              "started_at": f"{MON}T10:00:00-05:00", "note": "n"}, as_=tech)
     assert api.post(f"/tickets/{ticket['ticket_id']}/close", as_=tech).body["postpay_minutes"] == 60
@@ -314,9 +333,9 @@ def test_member_free_credits_for_the_new_month_are_granted_once_M1_M2(accounts, 
     acc = api.post("/accounts", {"name": "Free Co", "email": "it@free.example", "plan": "member"},
                    as_=billing).body["account_id"]
     tz = get_settings().calendar().tz
-    first = monthend.close_month(acc, month, tz, now=datetime.now(UTC))
+    first = monthend.close_month(acc, month, tz, now=monthend.SYSTEM_CLOCK.now())
     IdempotencyModel(monthend.checkpoint_id(acc, month)).delete()  # as if it crashed before its checkpoint
-    again = monthend.close_month(acc, month, tz, now=datetime.now(UTC))
+    again = monthend.close_month(acc, month, tz, now=monthend.SYSTEM_CLOCK.now())
     assert (first.granted_minutes, again.granted_minutes) == (120, 0)
     grants = [e for e in LedgerModel.query(acc) if e.kind == "grant"]
     assert [(int(e.minutes), e.ref) for e in grants] == [(120, f"free-{next_month(month)}")]

@@ -90,11 +90,14 @@ def test_customer_cannot_order_for_another_account(api, make_account, checkout, 
         create_order(None, checkout=checkout, account_id=theirs, hours=2)
 
 
-def test_new_customer_order_opens_a_non_member_account_O1(api, checkout):
-    order, quote = create_order(None, checkout=checkout, name="Corner Bakery", email="owner@bakery.example",
+def test_new_customer_order_opens_a_non_member_account_once_paid_O1_O7(api, checkout):
+    order, quote = create_order(None, checkout=checkout, name="Corner Bakery", email="owner@o1.bakery.example",
                                 hours=4)
+    with pytest.raises(AccountModel.DoesNotExist):  # SPEC O7: no account until the order is paid
+        AccountModel.get(order.account_id)
+    settle_paid(order.order_id, payment_ref="pi_o1_bakery", amount_minor=120_000, currency="usd", at=NOW)
     account = AccountModel.get(order.account_id)
-    assert (account.plan, account.email, quote.amount_minor) == ("non_member", "owner@bakery.example", 120_000)
+    assert (account.plan, account.email, quote.amount_minor) == ("non_member", "owner@o1.bakery.example", 120_000)
 
 
 def test_same_form_submitted_twice_is_one_order(api, make_account, checkout):

@@ -24,6 +24,7 @@ class Settings:
     idempotency_table: str
     orders_table: str
     invoices_table: str
+    reviews_table: str  # SPEC O8: payments kept for review
     company_timezone: str
     business_hours: str
     holidays: frozenset[date]
@@ -94,6 +95,7 @@ def get_settings() -> Settings:
         idempotency_table=_required("IDEMPOTENCY_TABLE"),
         orders_table=_required("ORDERS_TABLE"),
         invoices_table=_required("INVOICES_TABLE"),
+        reviews_table=_required("REVIEWS_TABLE"),
         company_timezone=timezone,
         business_hours=business_hours,
         holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),

@@ -9,17 +9,89 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.clock import Clock, SystemClock
-from hourbank.errors import InvalidInput, NotFound
+from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
 from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, Idempotency, LedgerLine, fingerprint, replay, write_account
 from hourbank.plans import catalogue
-from hourbank.store import AccountModel, InvoiceModel, LedgerModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store import (
+    AccountModel,
+    EmailClaimModel,
+    InvoiceModel,
+    LedgerModel,
+    Retry,
+    Tx,
+    TxFailed,
+    with_retries,
+)
 from hourbank.store.models import PlanPeriod
 from hourbank.tickets.common import iso
 
 MAX_ADJUSTMENT_MINUTES = 100_000
+CLAIM_PREFIX = "email#"  # SPEC O7: the Accounts table item that says which account an address belongs to
 SYSTEM_CLOCK = SystemClock()
+
+
+class EmailTaken(Conflict):
+    """SPEC O7: the address already belongs to an account (``owner``); never shown to an anonymous caller."""
+
+    code = "email_taken"
+
+    def __init__(self, owner: str) -> None:
+        super().__init__("an account with this e-mail address already exists (an address belongs to one account)")
+        self.owner = owner
+
+
+def email_key(email: str) -> str:
+    """SPEC O7: addresses are compared trimmed and case-insensitively."""
+    return email.strip().lower()
+
+
+def email_owner(email: str) -> str | None:
+    """The account an address belongs to (its claim), or None: one consistent read by key."""
+    try:
+        return EmailClaimModel.get(CLAIM_PREFIX + email_key(email), consistent_read=True).owner_account_id
+    except DoesNotExist:
+        return None
+
+
+def open_account(*, name: str, email: str, plan: str, created_by: str, account_id: str | None = None,
+                 timezone: str | None = None, clock: Clock = SYSTEM_CLOCK) -> AccountModel:
+    """The one place an account is opened - by billing (``POST /accounts``) or by the settlement of a first
+    paid order. SPEC O7: the account and its e-mail claim are one transaction, the claim conditioned on not
+    existing, so an address can never get two accounts however many requests race. With ``account_id``
+    given (an order's), opening again is harmless: the account already opened under it is returned.
+    Raises ``EmailTaken`` naming the owner when the address belongs to another account."""
+    cat = catalogue()
+    account = AccountModel(
+        account_id or new_id("acc"),
+        name=name,
+        email=email.strip(),
+        email_lower=email_key(email),
+        plan=plan,
+        plan_version=cat.version,
+        currency=cat.currency,
+        timezone=timezone,
+        created_at=iso(clock.now()),
+        created_by=created_by,
+    )
+    # Every plan the account has had, from the start (month-end fees follow it), whoever opened it.
+    account.plan_changes = [PlanPeriod(plan=plan, since=account.created_at)]
+    tx = Tx()
+    tx.put("account", account, condition=AccountModel.account_id.does_not_exist())
+    tx.put("claim", EmailClaimModel(CLAIM_PREFIX + account.email_lower, owner_account_id=account.account_id,
+                                    created_at=account.created_at),
+           condition=EmailClaimModel.account_id.does_not_exist())
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if "claim" not in exc.refused and "account" not in exc.refused:
+            raise
+        owner = email_owner(email)
+        if owner is not None and owner != account.account_id:
+            raise EmailTaken(owner) from None
+        return AccountModel.get(account.account_id, consistent_read=True)  # opened already, by a retry
+    return account
 
 
 def create_account(
@@ -43,20 +115,7 @@ def create_account(
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise InvalidInput(f"timezone: {timezone!r} is not an IANA timezone such as America/New_York") from None
-    account = AccountModel(
-        new_id("acc"),
-        name=name,
-        email=email,
-        plan=plan,
-        plan_version=cat.version,
-        currency=cat.currency,
-        timezone=timezone,
-        created_at=iso(clock.now()),
-        created_by=actor.subject,
-    )
-    account.plan_changes = [PlanPeriod(plan=plan, since=account.created_at)]
-    account.save(condition=AccountModel.account_id.does_not_exist())
-    return account
+    return open_account(name=name, email=email, plan=plan, created_by=actor.subject, timezone=timezone, clock=clock)
 
 
 def change_plan(actor: Actor, account_id: str, plan: str, *, clock: Clock = SYSTEM_CLOCK) -> AccountModel:

@@ -82,6 +82,16 @@ class CreditBack(Body):
     reason: LongText
 
 
+class ReviewResolution(Body):
+    """SPEC O8: how billing settled a payment kept for review."""
+
+    note: LongText
+    minutes: StrictInt | None = Field(default=None, ge=-100_000, le=100_000,
+                                      description="credit (+, a purchase) or take back (-, an adjustment)")
+    account_id: Annotated[str, StringConstraints(pattern=r"^acc_[0-9a-z_]{1,60}$")] | None = Field(
+        default=None, description="the account to credit; default: the review's")
+
+
 class Dispute(Body):
     reason: LongText
 

@@ -8,7 +8,7 @@ from hourbank.orders.pricing import Quote
 from hourbank.rating import hours_text
 from hourbank.rating.segments import emergency_periods
 from hourbank.store import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
-from hourbank.tickets.closing import CloseResult
+from hourbank.tickets.closing import CloseResult, CreditBack
 from hourbank.tickets.service import changes_of
 
 
@@ -54,6 +54,17 @@ def ledger_entry(e: LedgerModel) -> dict[str, Any]:
         "note": e.note,
         "by": e.by,
     }
+
+
+def credit_back(c: CreditBack) -> dict[str, Any]:
+    """SPEC C6: the ledger entry for what reached the balance (API.md: 201 ledger entry), and how much came
+    off the ticket's post-pay not yet invoiced. All of it off post-pay: no entry, ``minutes`` 0."""
+    out: dict[str, Any] = ledger_entry(c.entry) if c.entry is not None else {
+        "entry_id": None, "seq": None, "at": None, "kind": "credit_back", "minutes": 0, "balance_after": None,
+        "ref": c.ticket_id, "note": None, "by": None}
+    out.update({"ticket_id": c.ticket_id, "credited_back_minutes": c.minutes, "postpay_reduced_minutes": c.from_postpay,
+                "balance_credited_minutes": c.to_balance})
+    return out
 
 
 def entry(e: TimeEntryModel) -> dict[str, Any]:
@@ -171,6 +182,13 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         "debited_minutes": int(o.debited_minutes or 0),
         "created_at": o.created_at,
     }
+    if o.credits_existing:
+        # SPEC O7: the address has an account; the order credits it once paid, and says nothing else about it.
+        out["account_id"] = None
+        out["credits_existing_account"] = True
+        out["message"] = ("This e-mail address already has an account: the hours will be added to it once paid. "
+                          "Sign in to see its balance.")
+        return out
     if balance is not None:
         out["balance_minutes"] = int(balance.balance_minutes)
         out["balance_hours"] = hours_text(int(balance.balance_minutes))

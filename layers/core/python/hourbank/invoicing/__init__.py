@@ -79,10 +79,11 @@ def load_invoice(account_id: str | None, invoice_id: str | None) -> InvoiceModel
 
 
 def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
-    """An invoice that buys no credits (post-pay, plan) is paid: False if it already was."""
+    """An invoice that buys no credits (post-pay, plan) is paid: False if it already was. One that buys
+    credits (it names an order) is never recorded paid here: only its credit records it (SPEC O4)."""
     try:
         invoice.update([InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
-                       condition=InvoiceModel.status != "paid")
+                       condition=(InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist())
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from hourbank import statements
+from hourbank.clock import Clock, SystemClock
 from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.plans import get_plan, plan_ids
 from hourbank.rating import hours_text
@@ -36,6 +37,9 @@ from hourbank.store.models import InvoiceLine
 from hourbank.tickets.common import iso
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
+# The clock the planner, the worker and scripts/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
+# month with it, so a test closes the month its tickets closed in by moving this clock past the month's end.
+SYSTEM_CLOCK: Clock = SystemClock()
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ def invoice_id(month: str, kind: str) -> str:
 
 def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> Closed:
     statements.parse_month(month)
+    # SPEC M1: the worker (and anything else closing a month) refuses the running and future months before
+    # it reads or writes anything: a page for such a month fails, is retried, then dead-letters.
+    statements.require_ended(month, now, tz)
     try:
         IdempotencyModel.get(checkpoint_id(account_id, month), consistent_read=True)
         return Closed(account_id, month, "already")

@@ -54,19 +54,25 @@ def create_order(
         if existing is not None:
             return _with_checkout(existing, checkout, account), priced
     now = iso(clock.now())
+    extra: dict = {}
     if account is None:
-        account = AccountModel(new_account_id, name=name, email=email, plan="non_member",
-                               plan_version=catalogue().version, currency=catalogue().currency,
-                               created_at=now, created_by="order-form")
-        try:
-            account.save(condition=AccountModel.account_id.does_not_exist())
-        except PutError as exc:  # a concurrent copy of the same form opened it first
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        # SPEC O7: an order by name and e-mail opens no account now - an order never paid leaves none behind.
+        # A known address's order credits that account once paid (and the buyer learns nothing else about
+        # it); an unknown one's account is opened under this id when the payment settles (settlement).
+        from hourbank.accounts import email_owner
+
+        owner = email_owner(email or "")
+        extra = {"customer_name": name, "customer_email": (email or "").strip()}
+        if owner is not None:
+            extra["credits_existing"] = True
+        else:
+            extra["opens_account"] = True
+        # What checkout needs to know of the buyer (their address), without reading or writing an account.
+        account = AccountModel(owner or new_account_id, name=name, email=(email or "").strip())
     order = OrderModel(order_id, account_id=account.account_id, kind=kind, minutes=priced.minutes,
                        rate_minor=priced.rate_minor, discount_minor=priced.discount_minor,
                        amount_minor=priced.amount_minor, currency=priced.currency, created_at=now,
-                       created_by=actor.subject if actor else None)
+                       created_by=actor.subject if actor else None, **extra)
     try:
         order.save(condition=OrderModel.order_id.does_not_exist())
     except PutError as exc:
@@ -104,7 +110,9 @@ def _with_checkout(order: OrderModel, checkout: CheckoutPort, account: AccountMo
     """Create the checkout once; a retry after a crash between the order and its checkout finishes it
     (the port is idempotent per order, e.g. Stripe's idempotency key derived from the order id)."""
     if not order.checkout_url:
-        if account is None or account.account_id != order.account_id:
+        if order.customer_email:  # a name-and-e-mail order: the buyer is who the form names (SPEC O7)
+            account = AccountModel(order.account_id, name=order.customer_name, email=order.customer_email)
+        elif account is None or account.account_id != order.account_id:
             account = AccountModel.get(order.account_id, consistent_read=True)
         session_id, url = checkout.create_checkout(order, account)
         order.update([OrderModel.checkout_session_id.set(session_id), OrderModel.checkout_url.set(url)])
@@ -118,6 +126,6 @@ def _existing(order_id: str, priced: Quote, account_id: str | None) -> OrderMode
         return None
     same = (int(order.minutes), order.kind, int(order.amount_minor)) == (priced.minutes, priced.kind,
                                                                           priced.amount_minor)
-    if not same or (account_id and order.account_id != account_id):
+    if not same or (account_id and order.account_id != account_id) or (not account_id and not order.customer_email):
         raise Conflict("this idempotency key was already used for a different order")
     return order

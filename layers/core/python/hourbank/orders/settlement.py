@@ -13,13 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
-from hourbank.store import AccountModel, InvoiceModel, OrderModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store import (
+    AccountModel,
+    InvoiceModel,
+    OrderModel,
+    PaymentRefModel,
+    Retry,
+    Tx,
+    TxFailed,
+    with_retries,
+)
 from hourbank.tickets.common import iso
 
 PURCHASE = "purchase"
+PAYREF = "payref#"
 REFUND = "refund"
 DISPUTE = "dispute"
 
@@ -54,9 +64,21 @@ def _payment(order: OrderModel, ref: str) -> dict:
     return dict(payments.get(ref) or {})
 
 
+def payment_record(payment_id: str | None) -> PaymentRefModel | None:
+    """SPEC O3: what Hourbank credited under this payment object (PaymentIntent, invoice), if anything."""
+    if not payment_id:
+        return None
+    try:
+        return PaymentRefModel.get(f"{PAYREF}{payment_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, currency: str, at: datetime,
-                ) -> Settlement:
-    """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once."""
+                also_known_as: tuple[str, ...] = ()) -> Settlement:
+    """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once.
+    ``also_known_as``: other ids of the same payment (the PaymentIntent that paid an invoice), recorded with
+    the credit so a refund or dispute naming any of them finds the order (O3)."""
     order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
@@ -65,6 +87,8 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
                   f"{order.currency} ({payment_ref})")
         flag_for_review(order, reason)
         return Settlement("review", order.order_id, detail=reason)
+    if order.opens_account:
+        order = _open_ordered_account(order, at)
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
     first = [order]  # the first attempt uses what was just read; a retry reads again
 
@@ -86,11 +110,16 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         write_account(tx, account, idempotency=idem, actions=actions, line=LedgerLine(
             minutes, PURCHASE, iso(at), "stripe", ref=current.order_id,
             note=f"order {current.order_id} paid ({payment_ref})"))
+        for ref in dict.fromkeys((payment_ref, *also_known_as)):
+            # SPEC O3: Hourbank's own record of the payment, written with the credit it keys.
+            tx.put(f"payref:{ref}", PaymentRefModel(f"{PAYREF}{ref}", paid_order_id=current.order_id,
+                                                    payment_ref=payment_ref, at=iso(at)))
         tx.update("order", current, [
             OrderModel.status.set("paid" if current.status == "pending" else current.status),
             OrderModel.credited_minutes.add(minutes),
             OrderModel.payments[payment_ref].set({"credited": minutes, "debited": 0, "refunded_minor": 0,
                                                   "at": iso(at)}),
+            *([OrderModel.opens_account.set(False)] if current.opens_account else []),  # O7: opened, once
         ], condition=OrderModel.payments[payment_ref].does_not_exist())
         try:
             tx.commit()
@@ -120,6 +149,31 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         if waiting and waiting[-1]:
             _complete_waiting(order.account_id)
     return result
+
+
+def _open_ordered_account(order: OrderModel, at: datetime) -> OrderModel:
+    """SPEC O7: a name-and-e-mail order's account is opened when it is paid, exactly once however many
+    deliveries race (``open_account`` under the order's account id: one wins, the rest find it). If the
+    address got an account meanwhile, the order credits that one instead."""
+    from hourbank.accounts import EmailTaken, open_account
+    from hourbank.clock import FixedClock
+
+    try:  # no read first: the open is conditional, and a payment after the first finds opens_account False
+        open_account(name=order.customer_name or order.customer_email or "customer", plan="non_member",
+                     email=order.customer_email or "", created_by="order-form", account_id=order.account_id,
+                     clock=FixedClock(at))
+        return order
+    except EmailTaken as taken:
+        try:
+            order.update([OrderModel.account_id.set(taken.owner), OrderModel.opens_account.set(False),
+                          OrderModel.credits_existing.set(True)],
+                         condition=OrderModel.account_id == order.account_id)
+        except UpdateError as exc:  # a concurrent delivery moved it first
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        fresh = load_order(order.order_id)
+        assert fresh is not None
+        return fresh
 
 
 def settle_failed(order_id: str | None, *, payment_ref: str) -> Settlement:

@@ -26,6 +26,7 @@ from hourbank.orders.settlement import (
     Settlement,
     flag_for_review,
     load_order,
+    payment_record,
     settle_dispute,
     settle_failed,
     settle_paid,
@@ -61,6 +62,10 @@ def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLook
     if result.outcome == "review":
         log.warning("stripe event %s (%s) needs review: order %s: %s", event.get("id"), kind, result.order_id,
                     result.detail)
+        # SPEC O8: never silently dropped - kept where billing sees and settles it (GET /reviews), once per event.
+        from hourbank import reviews
+
+        reviews.record(event, reason=result.detail, order_id=result.order_id, at=at, clock=clock)
     return result
 
 
@@ -139,8 +144,12 @@ def invoice_order_id(invoice: dict) -> str | None:
 
 def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
     order_id = invoice_order_id(invoice)
+    ours = _our_invoice(invoice) if order_id is None else None
+    if ours is not None and ours.order_id:
+        # SPEC O4: an invoice that buys credits (auto top-up) names its Hourbank invoice by metadata.invoice_id
+        # alone (API.md); it is credited through its order, in the transaction that records it paid.
+        order_id = ours.order_id
     if order_id is None:
-        ours = _our_invoice(invoice)
         if ours is not None:  # an invoice that buys no credits (post-pay, plan): it is paid, that is all
             fresh = invoicing.record_paid(ours, at.isoformat(timespec="seconds"))
             return Settlement("recorded" if fresh else "duplicate", detail=f"invoice {ours.invoice_id} paid")
@@ -151,7 +160,19 @@ def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> 
     if amount is None:
         return Settlement("review", order_id, detail=f"invoice {invoice.get('id')} has no amount_paid")
     return settle_paid(order_id, payment_ref=str(invoice.get("id")), amount_minor=amount,
-                       currency=str(invoice.get("currency") or ""), at=at)
+                       currency=str(invoice.get("currency") or ""), at=at, also_known_as=_invoice_intents(invoice))
+
+
+def _invoice_intents(invoice: dict) -> tuple[str, ...]:
+    """The PaymentIntents that paid an invoice: ``payment_intent`` (API versions before 2025-03-31) or its
+    ``payments`` list (later ones). Recorded with the credit, so a refund naming one finds the order (O3)."""
+    ids = [_id(invoice.get("payment_intent"))]
+    payments = invoice.get("payments")
+    for paid in (payments.get("data") or []) if isinstance(payments, dict) else []:
+        payment = paid.get("payment") if isinstance(paid, dict) else None
+        if isinstance(payment, dict):
+            ids.append(_id(payment.get("payment_intent")))
+    return tuple(i for i in ids if i)
 
 
 def _our_invoice(invoice: dict):
@@ -217,6 +238,17 @@ def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, s
     order_id = _metadata(obj).get("order_id") or (_metadata(charge).get("order_id") if isinstance(charge, dict)
                                                   else None)
     payment_ref = invoice or payment_intent
+    if not order_id:
+        # SPEC O3: Hourbank's own record of what it credited comes first - the PaymentIntent or invoice it
+        # keyed the credit by - so neither metadata on the charge nor a call to Stripe is needed.
+        charge_id = _id(charge) if charge is not None else (_id(obj.get("id")) if obj.get("object") == "charge"
+                                                             else None)
+        for known in (invoice, payment_intent, charge_id):
+            record = payment_record(known)
+            if record is not None:
+                order_id, payment_ref = record.paid_order_id, record.payment_ref
+                invoice = invoice or (payment_ref if payment_ref.startswith("in_") else None)
+                break
     if not order_id and lookup is not None and payment_intent:
         intent, paid_invoice = lookup.payment_objects(payment_intent)
         order_id = _metadata(intent).get("order_id")

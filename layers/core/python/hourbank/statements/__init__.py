@@ -127,6 +127,17 @@ def require_past_or_current(month: str, now: datetime, tz: ZoneInfo) -> None:
         raise InvalidInput(f"month: {month} has not started yet")
 
 
+def require_ended(month: str, now: datetime, tz: ZoneInfo) -> None:
+    """SPEC M1: a month is closed only once it has ended (company timezone). Closing the running month
+    would invoice only what was used so far and checkpoint it, so later post-pay would never be invoiced."""
+    _, end = month_bounds(month, tz)
+    if end > now.astimezone(tz):
+        current = now.astimezone(tz).strftime("%Y-%m")
+        which = "the running month" if month == current else "a future month"
+        raise InvalidInput(f"month: {month} is {which}; a month can be closed only once it has ended "
+                           f"(the latest that can be closed now is {previous_month(now, tz)})")
+
+
 def _utc(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -179,6 +190,10 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str
             "ticket_id": close.ticket_id, "title": close.title, "opened_at": close.opened_at,
             "closed_at": close.at, "consumed_minutes": consumed, "debited_minutes": debited,
             "postpay_minutes": int(close.minutes),
+            # SPEC C6: post-pay minutes a credit-back took off before invoicing (the rest is a ledger entry)
+            "postpay_credited_back_minutes": int(close.credited_back_minutes or 0),
+            "weighted_minutes": int(close.weighted_minutes) if close.weighted_minutes is not None
+            else sum(int(e.weighted_minutes) for e in entries),
             "entries": [_entry_view(e) for e in entries],
         })
     statement.charges = [_itemised(line, statement.tickets, tz) for line in
@@ -332,7 +347,7 @@ def to_csv(statement: Statement) -> str:
             minutes=e["minutes"], balance_after=e["balance_after"])
     for t in statement.tickets:
         row(section="ticket", at=t["closed_at"], ref=t["ticket_id"], description=t["title"] or "",
-            minutes=t["consumed_minutes"], weighted_minutes=t["consumed_minutes"])
+            minutes=t["consumed_minutes"], weighted_minutes=t["weighted_minutes"])
         for e in t["entries"]:
             multiplier = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
             row(section="entry", at=e["started_at"], ref=e["entry_id"], description=e["note"],

@@ -10,10 +10,13 @@ from __future__ import annotations
 from hourbank.store.models import (
     AccountModel,
     ChargeModel,
+    EmailClaimModel,
     IdempotencyModel,
     InvoiceModel,
     LedgerModel,
     OrderModel,
+    PaymentRefModel,
+    ReviewModel,
     TicketModel,
     TimeEntryModel,
 )
@@ -22,11 +25,14 @@ from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_boun
 __all__ = [
     "AccountModel",
     "ChargeModel",
+    "EmailClaimModel",
     "IdempotencyModel",
     "InvoiceModel",
     "LedgerModel",
     "OrderModel",
+    "PaymentRefModel",
     "Retry",
+    "ReviewModel",
     "TicketModel",
     "TimeEntryModel",
     "Tx",

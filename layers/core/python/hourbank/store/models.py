@@ -54,6 +54,7 @@ class AccountModel(Model):
     account_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     email = UnicodeAttribute()
+    email_lower = UnicodeAttribute(null=True)  # SPEC O7: trimmed, lower-cased; its claim is email#<this>
     plan = UnicodeAttribute()
     plan_version = UnicodeAttribute()
     # Every plan the account has had and since when (the first since it was created): month-end fees are
@@ -228,6 +229,8 @@ class ChargeModel(Model):
     title = UnicodeAttribute(null=True)
     opened_at = UnicodeAttribute(null=True)
     plan = UnicodeAttribute(null=True)  # the account's plan when it closed: its month-end charge follows it
+    weighted_minutes = NumberAttribute(null=True)  # the ticket's weighted minutes (T4): the statement's CSV
+    credited_back_minutes = NumberAttribute(null=True)  # SPEC C6: post-pay minutes a credit-back took off
 
 
 class IdempotencyModel(Model):
@@ -273,6 +276,41 @@ class OrderModel(Model):
     # refunds that arrived before their payment: payment ref -> cumulative amount refunded (minor)
     pending_refunds = MapAttribute(default=dict)
     review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
+    # SPEC O7, an order by name and e-mail: who ordered; ``opens_account``: account_id is opened when the
+    # payment settles (not before); ``credits_existing``: the address had an account, which it credits.
+    customer_name = UnicodeAttribute(null=True)
+    customer_email = UnicodeAttribute(null=True)
+    opens_account = BooleanAttribute(null=True)
+    credits_existing = BooleanAttribute(null=True)
+
+
+class PaymentRefModel(Model):
+    """SPEC O3: Hourbank's own record of what it credited, in the Orders table under ``payref#<id>``: the
+    payment object a credit was keyed by (a PaymentIntent, a Stripe invoice), and the PaymentIntents that
+    paid an invoice, each naming the order and the key. Written in the credit's own transaction, so a refund
+    or dispute finds its order without metadata on the charge and without asking Stripe."""
+
+    class Meta:
+        table_name = "unbound-orders"
+
+    order_id = UnicodeAttribute(hash_key=True)  # payref#<payment object id>
+    paid_order_id = UnicodeAttribute()
+    payment_ref = UnicodeAttribute()  # the key the credit is kept under in the order's ``payments``
+    at = UnicodeAttribute()
+
+
+class EmailClaimModel(Model):
+    """SPEC O7: an e-mail address belongs to one account. The claim is an item in the Accounts table keyed
+    ``email#<address, trimmed and lower-cased>``, put with "does not exist" in the same transaction as the
+    account it names, so two accounts can never hold one address. It has no ``plan`` (nor ``email_lower``),
+    so no index of accounts lists it."""
+
+    class Meta:
+        table_name = "unbound-accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)  # email#<email_lower>
+    owner_account_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
 
 
 class InvoiceLine(MapAttribute):
@@ -307,6 +345,35 @@ class InvoiceModel(Model):
     paid_at = UnicodeAttribute(null=True)
 
 
+class ReviewModel(Model):
+    """SPEC O8: a payment Hourbank could not match (unknown order, amount or currency not the order's), kept
+    for billing. One per Stripe event (``review_id`` = rev_<event created, 10 digits>_<event id>, put with
+    "does not exist"), newest first by its sort key; resolved once, with who, when, why and any credit."""
+
+    class Meta:
+        table_name = "unbound-reviews"
+
+    pk = UnicodeAttribute(hash_key=True, default="review")
+    review_id = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()  # when Stripe saw it happen (the event's created)
+    recorded_at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    payment_object = UnicodeAttribute(null=True)  # the Stripe object's id (cs_, in_, ch_, du_)
+    order_id = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    amount_minor = NumberAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="open")  # open | resolved
+    resolved_by = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    resolution_note = UnicodeAttribute(null=True)
+    adjustment_account_id = UnicodeAttribute(null=True)
+    adjustment_minutes = NumberAttribute(null=True)
+    adjustment_entry_id = UnicodeAttribute(null=True)
+
+
 MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "tickets_table": TicketModel,
@@ -315,4 +382,5 @@ MODELS: dict[str, type[Model]] = {
     "idempotency_table": IdempotencyModel,
     "orders_table": OrderModel,
     "invoices_table": InvoiceModel,
+    "reviews_table": ReviewModel,
 }

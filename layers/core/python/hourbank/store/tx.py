@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from hourbank.store.models import MODELS, TimeEntryModel
+from hourbank.store.models import MODELS, EmailClaimModel, PaymentRefModel, TimeEntryModel
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
@@ -35,6 +35,10 @@ def bind(settings: Any = None) -> None:
             model._connection = None
         TimeEntryModel.Meta.table_name = settings.tickets_table
         TimeEntryModel._connection = None
+        # Items that share a table with another model (SPEC O3 payment records, O7 e-mail claims).
+        for model, table in ((PaymentRefModel, settings.orders_table), (EmailClaimModel, settings.accounts_table)):
+            model.Meta.table_name = table
+            model._connection = None
         _bound.clear()
         _bound["settings"] = settings
 

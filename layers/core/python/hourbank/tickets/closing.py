@@ -98,6 +98,7 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         status="pending" if postpay else "none",
         consumed_minutes=consumed,
         debited_minutes=debit,
+        weighted_minutes=int(ticket.weighted_minutes),
         title=ticket.title,
         opened_at=ticket.opened_at,
         plan=account.plan,
@@ -172,10 +173,24 @@ def settle_awaiting(account_id: str, *, clock: Clock = SYSTEM_CLOCK) -> list[Clo
     return done
 
 
+@dataclass(frozen=True)
+class CreditBack:
+    """What a credit-back did (SPEC C6): ``from_postpay`` minutes came off the ticket's post-pay not yet
+    invoiced, ``to_balance`` went to the balance as ``entry`` (None when nothing did)."""
+
+    account_id: str
+    ticket_id: str
+    minutes: int
+    from_postpay: int
+    to_balance: int
+    entry: LedgerModel | None
+
+
 def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idempotency_key: str | None = None,
-                clock: Clock = SYSTEM_CLOCK) -> LedgerModel:
-    """SPEC C6 (seed 001: time lost to a vendor's bug is credited back): a new ledger entry with a
-    reason, never an edit; at most what the ticket consumed, across all its credit-backs."""
+                clock: Clock = SYSTEM_CLOCK) -> CreditBack:
+    """SPEC C6 (seed 001: time lost to a vendor's bug is credited back): never an edit; at most what the
+    ticket consumed, across all its credit-backs. It reduces the ticket's post-pay not invoiced yet first
+    (the customer is never billed for time credited back); only the rest is a ledger entry."""
     actor.require(BILLING, action="credit time back")
     if minutes <= 0:
         raise InvalidInput("minutes: must be positive")
@@ -186,29 +201,30 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idem
     if idempotency_key:
         idem = Idempotency("credit_back", ticket_id, idempotency_key, fingerprint(minutes, reason.strip()))
 
-    def attempt() -> LedgerModel:
+    def attempt() -> CreditBack:
         ticket, account = load(actor, ticket_id)
         tx = Tx()
         try:
-            entry = add_credit_back(tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(),
-                                    idempotency=idem)
+            done = add_credit_back(tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(),
+                                   idempotency=idem)
         except InvalidInput:
             if idem is not None and _applied(idem):
-                return replay(idem)  # the first request used up what could be credited: it is this one
+                return _replay(idem, ticket_id, minutes)  # the first request used up what could be credited
             raise
         try:
             tx.commit()
         except TxFailed as exc:
             if idem is not None and "idempotency" in exc.refused:
-                return replay(idem)
+                return _replay(idem, ticket_id, minutes)
             if exc.refused:
                 raise Retry() from exc
             raise
-        return entry
+        return done
 
-    entry = with_retries(attempt)
-    settle_awaiting(entry.account_id, clock=clock)
-    return entry
+    done = with_retries(attempt)
+    if done.to_balance:
+        settle_awaiting(done.account_id, clock=clock)
+    return done
 
 
 def _applied(idem: Idempotency) -> bool:
@@ -221,10 +237,24 @@ def _applied(idem: Idempotency) -> bool:
     return True
 
 
+def _replay(idem: Idempotency, ticket_id: str, minutes: int) -> CreditBack:
+    """The first request's result: its ledger entry, or (ledger_seq 0) none - it all came off post-pay."""
+    from hourbank.store import IdempotencyModel
+
+    marker = IdempotencyModel.get(idem.id, consistent_read=True)
+    if int(marker.ledger_seq) == 0:
+        if marker.fingerprint != idem.fingerprint:
+            raise Conflict("this Idempotency-Key was already used for a different request")
+        return CreditBack(marker.account_id, ticket_id, minutes, minutes, 0, None)
+    entry = replay(idem)
+    return CreditBack(entry.account_id, ticket_id, minutes, minutes - int(entry.minutes), int(entry.minutes), entry)
+
+
 def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes: int, note: str, by: str,
-                    now: datetime, idempotency: Idempotency | None = None) -> LedgerModel:
+                    now: datetime, idempotency: Idempotency | None = None) -> CreditBack:
     """Add a credit-back to ``tx``: the ticket's running credit-back total (conditioned on the value read,
-    so two credit-backs can never together exceed the consumption) and the ledger entry (C7)."""
+    so two credit-backs can never together exceed the consumption), the reduction of its post-pay not yet
+    invoiced (SPEC C6) and the ledger entry for the rest (C7)."""
     if ticket.status != "closed":
         raise Conflict("only a closed ticket's consumption can be credited back")
     already = int(ticket.credited_back_minutes or 0)
@@ -236,7 +266,55 @@ def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes:
         )
     tx.update("ticket", ticket, [TicketModel.credited_back_minutes.set(already + minutes)],
               condition=TicketModel.credited_back_minutes == already)
-    entry = write_account(tx, account, line=LedgerLine(minutes, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id,
+    from_postpay = _reduce_postpay(tx, ticket, minutes, note, by, now, idempotency)
+    to_balance = minutes - from_postpay
+    entry = write_account(tx, account, line=LedgerLine(to_balance, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id,
                                                       note=note), idempotency=idempotency)
-    assert entry is not None
-    return entry
+    return CreditBack(account.account_id, ticket.ticket_id, minutes, from_postpay, to_balance, entry)
+
+
+def _reduce_postpay(tx: Tx, ticket: TicketModel, minutes: int, note: str, by: str, now: datetime,
+                    idempotency: Idempotency | None) -> int:
+    """SPEC C6: a credit-back first reduces the ticket's post-pay that is not invoiced yet (its close's charge
+    in the month it closed, while that month has not been closed by the month-end run). Returns the minutes
+    taken off the post-pay; the charge is conditioned on the minutes read, the month on its checkpoint."""
+    if not int(ticket.postpay_minutes or 0) or not ticket.closed_at:
+        return 0
+    from hourbank.monthend import checkpoint_id
+    from hourbank.store import IdempotencyModel
+
+    month = datetime.fromisoformat(ticket.closed_at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    try:
+        IdempotencyModel.get(checkpoint_id(ticket.account_id, month), consistent_read=True)
+        return 0  # the month was closed: its post-pay is invoiced, so the credit goes to the balance
+    except DoesNotExist:
+        pass
+    try:
+        charge = ChargeModel.get(ticket.account_id, f"{month}#{ticket.ticket_id}", consistent_read=True)
+    except DoesNotExist:
+        return 0
+    pending = int(charge.minutes)
+    take = min(minutes, pending)
+    if take <= 0:
+        return 0
+    left = pending - take
+    tx.update("charge", charge, [
+        ChargeModel.minutes.set(left),
+        ChargeModel.amount_minor.set(price_minor(int(charge.rate_minor), left)),
+        ChargeModel.credited_back_minutes.set(int(charge.credited_back_minutes or 0) + take),
+        *([ChargeModel.status.set("none")] if not left else []),
+    ], condition=ChargeModel.minutes == pending)
+    tx.check("month_open", IdempotencyModel, checkpoint_id(ticket.account_id, month),
+             condition=IdempotencyModel.id.does_not_exist())
+    if take == minutes and idempotency is not None:
+        # No ledger entry carries the marker (nothing reaches the balance): the marker goes on its own,
+        # ledger_seq 0, so a retry still finds the first result.
+        import time
+
+        from hourbank.ledger import IDEMPOTENCY_TTL_S
+
+        tx.put("idempotency", IdempotencyModel(
+            idempotency.id, fingerprint=idempotency.fingerprint, account_id=ticket.account_id, ledger_seq=0,
+            at=iso(now), expiration=int(time.time()) + IDEMPOTENCY_TTL_S),
+            condition=IdempotencyModel.id.does_not_exist())
+    return take

@@ -33,15 +33,24 @@ def raise_dispute(actor: Actor, ticket_id: str, entry_id: str, reason: str, *,
         raise InvalidInput("reason: say what is wrong with this entry")
     entry = _entry(ticket_id, entry_id)
     if entry.dispute is not None:
-        if entry.dispute.status == "open":
-            return entry
-        raise Conflict(f"this entry's dispute was already resolved ({entry.dispute.status})")
+        if entry.dispute.status != "open":
+            raise Conflict(f"this entry's dispute was already resolved ({entry.dispute.status})")
+        if entry.dispute.reason == reason.strip():
+            return entry  # the same question again (a retry): nothing new to record
+        # SPEC C6: one open dispute per entry, and its reason is never silently replaced or dropped.
+        raise Conflict("this entry is already disputed for another reason "
+                       f"({entry.dispute.reason!r}); billing resolves that first")
     dispute = DisputeMap(status="open", reason=reason.strip(), raised_by=actor.subject, raised_at=iso(clock.now()))
     try:
         entry.update([TimeEntryModel.dispute.set(dispute)], condition=TimeEntryModel.dispute.does_not_exist())
-    except UpdateError as exc:  # a concurrent dispute won: return the stored one
+    except UpdateError as exc:  # a concurrent dispute won: the same one is this request, another a 409
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
+        stored = _entry(ticket_id, entry_id)
+        if stored.dispute is None or stored.dispute.reason != reason.strip():
+            raise Conflict("this entry was disputed meanwhile for another reason; billing resolves that first"
+                           ) from None
+        return stored
     return _entry(ticket_id, entry_id)
 
 
@@ -67,7 +76,7 @@ def resolve_dispute(actor: Actor, ticket_id: str, entry_id: str, *, outcome: str
         ledger = None
         if credit_minutes:
             ledger = add_credit_back(tx, ticket, account, credit_minutes,
-                                     f"dispute upheld: {note.strip()}", actor.subject, now)
+                                     f"dispute upheld: {note.strip()}", actor.subject, now).entry
         tx.update("entry", entry, [
             TimeEntryModel.dispute.status.set(outcome),
             TimeEntryModel.dispute.resolved_by.set(actor.subject),

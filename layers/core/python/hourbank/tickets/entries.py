@@ -16,12 +16,12 @@ from hourbank.rating import emergency_periods, rate_entry
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, Retry, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX
-from hourbank.tickets.common import insufficient, iso, load
+from hourbank.tickets.common import insufficient, iso, load, parse_iso
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
 
 MAX_ENTRY_MINUTES = 1440
-MAX_FUTURE = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=5)  # SPEC T8: "a few minutes of clock skew allowed"
 SYSTEM_CLOCK = SystemClock()
 
 
@@ -45,8 +45,13 @@ def post_entry(
     if started_at.tzinfo is None:
         raise InvalidInput("started_at: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00")
     now = clock.now()
-    if started_at > now + MAX_FUTURE:
-        raise InvalidInput("started_at: must not be more than 24 hours in the future")
+    # SPEC T8: an entry records work that happened, so it ends no later than now (clock skew allowed).
+    ends_at = started_at + timedelta(minutes=minutes)
+    if started_at > now + CLOCK_SKEW:
+        raise InvalidInput(f"started_at: {as_given(started_at)} is in the future; record work once it is done")
+    if ends_at > now + CLOCK_SKEW:
+        raise InvalidInput(f"minutes: {minutes} minutes from {as_given(started_at)} would end in the future "
+                           f"({iso(ends_at)}, now is {iso(now)}); record the time worked so far")
     entry_id = _entry_id(ticket_id, idempotency_key)
 
     def attempt() -> tuple[TimeEntryModel, bool]:
@@ -55,6 +60,10 @@ def post_entry(
             raise TicketClosed("the ticket is closed; its time can no longer change (corrections go to billing)")
         if ticket.status != "open":
             raise Conflict("the ticket is waiting for credit; top up the account to complete its close")
+        if started_at < parse_iso(ticket.opened_at) - CLOCK_SKEW:
+            # SPEC T8: no work on a ticket before it was opened (staff may back-date the opening instead).
+            raise InvalidInput(f"started_at: {as_given(started_at)} is before the ticket was opened "
+                               f"({ticket.opened_at_given})")
         plan = get_plan(account.plan)
         if work_type not in plan.work_types:
             # SPEC T1: lab (bench) work is for members only; unlimited_remote covers remote work only.

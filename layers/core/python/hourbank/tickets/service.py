@@ -138,14 +138,19 @@ def set_emergency(
         new_changes = [*changes, EmergencyChange(when, active)]
         tx = Tx()
         actions = [TicketModel.emergency_changes.set([*(ticket.emergency_changes or []), record])]
+        gate: list[int] = []
         if ticket.last_entry_end and when < parse_iso(ticket.last_entry_end):
-            actions += _rerate(tx, ticket, account, new_changes)
+            actions += _rerate(tx, ticket, account, new_changes, gate)
         actions.append(TicketModel.version.set(int(ticket.version) + 1))
         tx.update("ticket", ticket, actions,
                   condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
         try:
             tx.commit()
         except TxFailed as exc:
+            if "account" in exc.refused and gate:
+                old = exc.refused["account"] or {}
+                available = int(old.get("available_minutes", {}).get("N", account.available_minutes))
+                raise insufficient(available, gate[0], "This emergency change") from None
             if exc.refused:
                 raise _Retry() from exc
             raise
@@ -154,8 +159,10 @@ def set_emergency(
     return with_retries(attempt)
 
 
-def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[EmergencyChange]) -> list:
-    """Re-rate every entry under the new emergency history; returns the ticket's total updates."""
+def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[EmergencyChange],
+            gate: list[int]) -> list:
+    """Re-rate every entry under the new emergency history; returns the ticket's total updates. When the
+    account's available balance must cover the growth (SPEC C4), its size is appended to ``gate``."""
     from hourbank.ledger import write_account
 
     settings = get_settings()
@@ -181,7 +188,15 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
     projected = project(weighted, onsite, plan)
     delta = projected - int(ticket.projected_consumption_minutes)
     if delta:
-        write_account(tx, account, committed_delta=delta)
+        condition = None
+        if plan.stops_at_zero and delta > 0:
+            # SPEC C4: re-rating logged time is gated like a time entry - a non-member's available balance
+            # never goes below 0 through a rating change (one conditional update, as for an entry).
+            condition = AccountModel.available_minutes >= delta
+            if int(account.available_minutes) < delta:
+                raise insufficient(int(account.available_minutes), delta, "This emergency change")
+            gate.append(delta)
+        write_account(tx, account, committed_delta=delta, condition=condition)
     return [
         TicketModel.weighted_minutes.set(weighted),
         TicketModel.onsite_weighted_minutes.set(onsite),
