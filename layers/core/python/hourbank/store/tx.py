@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from hourbank.store.models import MODELS, TimeEntryModel
+from hourbank.store.models import MODELS, ResponseModel, TimeEntryModel
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
@@ -35,6 +35,8 @@ def bind(settings: Any = None) -> None:
             model._connection = None
         TimeEntryModel.Meta.table_name = settings.tickets_table
         TimeEntryModel._connection = None
+        ResponseModel.Meta.table_name = settings.tickets_table  # SPEC S1: responses live with their ticket
+        ResponseModel._connection = None
         _bound.clear()
         _bound["settings"] = settings
 
