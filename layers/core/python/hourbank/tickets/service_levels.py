@@ -198,7 +198,7 @@ def _replayed(ticket_id: str, sk: str, note: str) -> tuple[ResponseModel, bool]:
 
 
 def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None = None, *,
-                clock: Clock = SYSTEM_CLOCK) -> TicketModel:
+                clock: Clock = SYSTEM_CLOCK) -> None:
     """SPEC S1: the response clock pauses while the ticket waits on the customer; resuming moves the due
     time by the counted (business or wall) time spent waiting. Setting the state it already has is a no-op."""
     if not actor.is_staff:
@@ -206,10 +206,10 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
     now = clock.now()
     when = _when(actor, at, now)
 
-    def attempt() -> TicketModel:
+    def attempt() -> None:
         ticket = _get_open(actor, ticket_id, "its response clock no longer runs")
         if (ticket.waiting_since is not None) == waiting:
-            return ticket
+            return
         if when < parse_iso(ticket.opened_at):
             raise InvalidInput(f"at: must not be before the ticket was opened ({ticket.opened_at_given})")
         pauses = list(ticket.pauses or [])
@@ -241,9 +241,8 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
             if exc.refused:
                 raise _Retry() from exc
             raise
-        return TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
 
-    return with_retries(attempt)
+    with_retries(attempt)  # the caller reads the ticket back with its entries (one Query)
 
 
 # -- the queue -------------------------------------------------------------------------------------------
