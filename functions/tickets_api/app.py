@@ -55,6 +55,14 @@ def put_waiting(ticket_id: str, body: Annotated[sla.Waiting, Body()]):
     return views.ticket(ticket, entries)
 
 
+@app.put("/tickets/<ticket_id>/priority")
+def put_priority(ticket_id: str, body: Annotated[sla.PriorityChange, Body()]):
+    actor = current_actor(app)
+    service_levels.set_priority(actor, ticket_id, body.priority)
+    ticket, entries = service.get_ticket(actor, ticket_id)
+    return views.ticket(ticket, entries)
+
+
 @app.post("/tickets/<ticket_id>/emergency")
 def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
     actor = current_actor(app)

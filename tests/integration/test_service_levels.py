@@ -15,6 +15,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 TUE_10 = "2026-11-24T10:00:00-05:00"
+QUEUE_STATUSES = ("open", "awaiting_credit")
 
 
 def ticket(api, tech, ticket_id: str) -> dict:
@@ -248,3 +249,51 @@ def test_seed_003_fair_use_shows_on_an_unlimited_remote_ticket(api, tech, make_a
                             {"date": "2026-11-25", "remote_minutes": 10, "over_minutes": 0}]
     member = open_ticket(make_account("member", 600), priority="normal")
     assert "fair_use" not in ticket(api, tech, member)
+
+
+def test_S1_priority_changed_after_opening_recomputes_from_the_opening(api, tech, make_account, open_ticket,
+                                                                        unchanged):
+    account = make_account("member", 600)
+    ticket_id = open_ticket(account, priority="normal", opened_at=TUE_10)  # due Wed 10:00 EST (24 h)
+    api.request("PUT", f"/tickets/{ticket_id}/waiting", {"waiting": True, "at": "2026-11-24T10:20:00-05:00"}, as_=tech)
+    api.request("PUT", f"/tickets/{ticket_id}/waiting", {"waiting": False, "at": "2026-11-24T10:50:00-05:00"},
+                as_=tech)
+    assert ticket(api, tech, ticket_id)["response_due_at"] == "2026-11-25T15:30:00+00:00"
+    # Urgent: 60 business minutes from 10:00, the 30-minute wait not counted: 11:30 EST.
+    changed = api.request("PUT", f"/tickets/{ticket_id}/priority", {"priority": "urgent"}, as_=tech)
+    assert changed.status == 200, changed
+    assert changed.body["priority"] == "urgent" and changed.body["response_due_at"] == "2026-11-24T16:30:00+00:00"
+    assert changed.body["response_target"] == {"minutes": 60, "clock": "business",
+                                               "business_hours": "Mon-Fri 08:30-17:30", "timezone": "America/New_York"}
+    assert [(c["from"], c["to"], c["by"]) for c in changed.body["priority_changes"]] == [("normal", "urgent", "tech-1")]
+    back = api.request("PUT", f"/tickets/{ticket_id}/priority", {"priority": "low"}, as_=tech).body
+    assert back["response_due_at"] == "2026-11-25T15:30:00+00:00"
+    customer = {"sub": "c1", "cognito:groups": "[customers]", "custom:account_id": account}
+    with unchanged():
+        assert api.request("PUT", f"/tickets/{ticket_id}/priority", {"priority": "urgent"}, as_=customer).status == 403
+        assert api.request("PUT", f"/tickets/{ticket_id}/priority", {"priority": "critical"}, as_=tech).status == 400
+
+
+def test_S1_concurrent_waiting_changes_record_one_pause(api, tech, make_account, open_ticket):
+    account = make_account("member", 600)
+    ticket_id = open_ticket(account, priority="urgent", opened_at=TUE_10)
+    with ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(lambda _: api.request("PUT", f"/tickets/{ticket_id}/waiting", {"waiting": True},
+                                                      as_=tech), range(6)))
+    assert {r.status for r in replies} == {200}
+    body = ticket(api, tech, ticket_id)
+    assert len(body["waiting_periods"]) == 1 and body["sla_status"] in ("paused", "breached")
+
+
+def test_S1_a_close_completed_by_credit_leaves_the_awaiting_queue(api, tech, billing, make_account, open_ticket,
+                                                                 log_time):
+    account = make_account("non_member", 60)
+    ticket_id = open_ticket(account, priority="normal", opened_at=TUE_10)
+    log_time(ticket_id, "2026-11-24T10:00:00-05:00", 60)
+    api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "fix"}, as_=billing)
+    assert api.post(f"/tickets/{ticket_id}/close", as_=tech).body["status"] == "awaiting_credit"
+    api.post(f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "phone"}, as_=billing)
+    assert ticket(api, tech, ticket_id)["status"] == "closed"
+    for status in QUEUE_STATUSES:
+        items = api.get("/tickets", as_=billing, query={"status": status, "limit": "200"}).body["items"]
+        assert ticket_id not in [i["ticket_id"] for i in items]

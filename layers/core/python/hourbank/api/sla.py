@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, StrictBool
@@ -20,6 +20,10 @@ from hourbank.tickets.service_levels import status_of
 class Response(Body):
     note: LongText
     at: Instant | None = Field(default=None, description="when it was given (may be past, never future); default now")
+
+
+class PriorityChange(Body):
+    priority: Literal["low", "normal", "urgent"]
 
 
 class Waiting(Body):
@@ -43,6 +47,8 @@ def ticket_fields(t: TicketModel, entries: list[TimeEntryModel] | None = None,
             "timezone": t.sla_timezone,
         },
         "waiting_periods": [{"start": p.start_given, "end": p.end_given, "by": p.by} for p in t.pauses or []],
+        "priority_changes": [{"at": c.at, "from": c.before, "to": c.after, "by": c.by}
+                             for c in t.priority_changes or []],
     }
     if entries is not None and t.plan:
         allowance = get_plan(t.plan).fair_use_remote_minutes_per_day

@@ -123,6 +123,15 @@ class PauseMap(MapAttribute):
     recorded_at = UnicodeAttribute()
 
 
+class PriorityChangeMap(MapAttribute):
+    """SPEC S1: a priority change, who and when; the due time is recomputed from the opening."""
+
+    at = UnicodeAttribute()
+    before = UnicodeAttribute()
+    after = UnicodeAttribute()
+    by = UnicodeAttribute()
+
+
 class ByQueueIndex(GlobalSecondaryIndex["TicketModel"]):
     """SPEC S1/W2: the staff queue, earliest response due first. Sparse: only tickets not yet closed carry
     ``queue_status`` (open | awaiting_credit); a close removes it. ``queue_due`` is the due time (UTC ISO)
@@ -196,6 +205,7 @@ class TicketModel(Model):
     sla_warned_at = UnicodeAttribute(null=True)  # the one warning before a breach was sent (marker)
     sla_version = NumberAttribute(default=0)  # +1 per waiting or priority change: the due time's inputs
     plan = UnicodeAttribute(null=True)  # the account's plan when opened (fair use on the ticket view)
+    priority_changes = ListAttribute(of=PriorityChangeMap, default=list)
 
     by_account = ByAccountIndex()
     by_queue = ByQueueIndex()

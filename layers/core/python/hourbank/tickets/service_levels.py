@@ -28,9 +28,9 @@ from hourbank.plans import catalogue
 from hourbank.rating.calendar import BusinessCalendar
 from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
 from hourbank.settings import get_settings
+from hourbank.store import AccountModel, TicketModel, Tx, TxFailed, with_retries
 from hourbank.store import Retry as _Retry
-from hourbank.store import TicketModel, Tx, TxFailed, with_retries
-from hourbank.store.models import TICKET_SK, PauseMap, ResponseModel
+from hourbank.store.models import TICKET_SK, PauseMap, PriorityChangeMap, ResponseModel
 from hourbank.tickets.common import account_of, iso, parse_iso
 
 SYSTEM_CLOCK = SystemClock()
@@ -243,6 +243,44 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
             raise
 
     with_retries(attempt)  # the caller reads the ticket back with its entries (one Query)
+
+
+def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    """SPEC S1: a priority changed after opening takes the new priority's target, counted from the opening
+    (waiting periods and the first response as they are): the due time is recomputed, not shifted."""
+    if not actor.is_staff:
+        raise Forbidden("only staff change a ticket's priority")
+    now = clock.now()
+
+    def attempt() -> None:
+        ticket = _get_open(actor, ticket_id, "its priority can no longer change")
+        if ticket.priority == priority:
+            return
+        plan, timezone = ticket.plan, ticket.sla_timezone
+        if plan is None:  # opened before service levels: the account says which targets apply
+            account = AccountModel.get(ticket.account_id, consistent_read=True)
+            plan, timezone = account.plan, account.timezone
+        fields = target_fields(plan, priority, timezone)
+        due = due_of(ticket, fields=fields)
+        change = PriorityChangeMap(at=iso(now), before=ticket.priority, after=priority, by=actor.subject)
+        actions = [
+            TicketModel.priority.set(priority),
+            TicketModel.priority_changes.set([*(ticket.priority_changes or []), change]),
+            *(getattr(TicketModel, name).set(value) for name, value in fields.items()),
+            TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
+            TicketModel.queue_due.set(queue_key(due, ticket.waiting_since)),
+            TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
+        ]
+        tx = Tx()
+        tx.update("ticket", ticket, actions, condition=_same_sla(ticket) & (TicketModel.priority == ticket.priority))
+        try:
+            tx.commit()
+        except TxFailed as exc:
+            if exc.refused:
+                raise _Retry() from exc
+            raise
+
+    with_retries(attempt)
 
 
 # -- the queue -------------------------------------------------------------------------------------------
