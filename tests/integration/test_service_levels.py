@@ -297,3 +297,16 @@ def test_S1_a_close_completed_by_credit_leaves_the_awaiting_queue(api, tech, bil
     for status in QUEUE_STATUSES:
         items = api.get("/tickets", as_=billing, query={"status": status, "limit": "200"}).body["items"]
         assert ticket_id not in [i["ticket_id"] for i in items]
+
+
+def test_S1_a_ticket_closed_without_a_recorded_response_is_answered_by_its_close(api, tech, billing,
+                                                                                make_account, open_ticket):
+    account = make_account("member", 600)
+    in_time = open_ticket(account, "solved at once", priority="normal")  # due tomorrow; closed now
+    late = open_ticket(account, "closed late", priority="urgent", opened_at=TUE_10)  # due 11:00 EST, Nov 24
+    for ticket_id in (in_time, late):
+        assert api.post(f"/tickets/{ticket_id}/close", as_=tech).status == 200
+    assert ticket(api, tech, in_time)["sla_status"] == "met"
+    assert ticket(api, tech, late)["sla_status"] == "breached"
+    sla = api.get(f"/accounts/{account}/statements/2026-11", as_=billing).body["sla"]
+    assert [b["ticket_id"] for b in sla["breaches"]] == [late] and sla["breaches"][0]["closed_at"]

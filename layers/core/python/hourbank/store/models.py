@@ -152,7 +152,7 @@ class ByAccountDueIndex(GlobalSecondaryIndex["TicketModel"]):
 
     class Meta:
         index_name = "by_account_due"
-        projection = IncludeProjection(["title", "priority", "first_response_at", "status"])
+        projection = IncludeProjection(["title", "priority", "first_response_at", "status", "close_requested_at"])
 
     account_id = UnicodeAttribute(hash_key=True)
     response_due_at = UnicodeAttribute(range_key=True)

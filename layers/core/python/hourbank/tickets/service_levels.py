@@ -96,12 +96,20 @@ def opening_fields(plan_id: str, priority: str, timezone: str | None, opened_at:
             "queue_due": queue_key(due, None), "plan": plan_id}
 
 
+def answered_at(ticket: TicketModel) -> str | None:
+    """The first response; for a ticket closed (or asked to close) without one, the close: solving it
+    answers it."""
+    if ticket.first_response_at:
+        return ticket.first_response_at
+    return ticket.close_requested_at if ticket.status != "open" else None
+
+
 def status_of(ticket: TicketModel, now: datetime) -> str | None:
     if ticket.sla_target_minutes is None:
         return None
     due = parse_iso(ticket.response_due_at) if ticket.response_due_at else None
-    first = parse_iso(ticket.first_response_at) if ticket.first_response_at else None
-    return sla_status(due, first, now)
+    answered = answered_at(ticket)
+    return sla_status(due, parse_iso(answered) if answered else None, now)
 
 
 # -- writes ----------------------------------------------------------------------------------------------
@@ -158,10 +166,13 @@ def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None,
         actions = [TicketModel.response_count.add(1)]
         condition = TicketModel.status == "open"
         if first:
-            due = due_of(ticket, first_response_at=iso(when))
-            actions += [TicketModel.first_response_at.set(iso(when)),
-                        TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
-                        TicketModel.queue_due.set(queue_key(due, ticket.waiting_since))]
+            actions.append(TicketModel.first_response_at.set(iso(when)))
+            if _fields_of(ticket) is not None:  # a ticket from before service levels has no due time
+                due = due_of(ticket, first_response_at=iso(when))
+                actions += [
+                    TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
+                    TicketModel.queue_due.set(queue_key(due, ticket.waiting_since)),
+                ]
             earlier = TicketModel.first_response_at.does_not_exist()
             if ticket.first_response_at is not None:
                 earlier = TicketModel.first_response_at == ticket.first_response_at
@@ -327,11 +338,13 @@ def month_sla(account_id: str, start: datetime, end: datetime, now: datetime) ->
         due = t.response_due_at
         if due >= hi or due > until:
             continue
-        if t.first_response_at is not None and t.first_response_at <= due:
+        answered = answered_at(t)
+        if answered is not None and parse_iso(answered) <= parse_iso(due):
             met += 1
         else:
             breaches.append({"ticket_id": t.ticket_id, "title": t.title, "priority": t.priority,
-                             "response_due_at": due, "first_response_at": t.first_response_at})
+                             "response_due_at": due, "first_response_at": t.first_response_at,
+                             "closed_at": t.close_requested_at})
     return {"tickets": met + len(breaches), "met": met, "breached": len(breaches), "breaches": breaches}
 
 
