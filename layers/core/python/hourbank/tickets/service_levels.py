@@ -24,7 +24,6 @@ from hourbank.clock import Clock, SystemClock, as_given
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import Actor
 from hourbank.ids import new_id
-from hourbank.plans import catalogue
 from hourbank.rating.calendar import BusinessCalendar
 from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
 from hourbank.settings import get_settings
@@ -44,6 +43,8 @@ QUEUE_STATUSES = ("open", "awaiting_credit")
 
 def target_fields(plan_id: str, priority: str, timezone: str | None) -> dict:
     """SPEC S1: the catalogue's target for the plan and priority, with its clock and calendar."""
+    from hourbank.plans import catalogue  # lazily: the warning schedule never needs the catalogue (cold start)
+
     settings = get_settings()
     levels = catalogue().service_levels
     target = levels.target(plan_id, priority)
