@@ -71,3 +71,28 @@ def test_S1_answered_waiting_and_closed_tickets_are_not_warned(api, tech, specs,
     assert api.post(f"/tickets/{closed}/close", as_=tech).status == 200
     fire(specs, DUE - timedelta(minutes=10))
     assert warnings_for(answered) == warnings_for(waiting) == warnings_for(closed) == []
+
+
+def test_S1_a_warning_that_could_not_be_sent_is_sent_by_the_next_run(api, make_account, open_ticket):
+    from hourbank.notify import Message
+    from hourbank.tickets.service_levels import warn_due_soon
+
+    account = make_account("member", 600)
+    ticket_id = open_ticket(account, priority="urgent", opened_at="2026-11-27T09:41:00-05:00")
+    other = open_ticket(account, priority="urgent", opened_at="2026-11-27T09:41:00-05:00")
+    due = datetime(2026, 11, 27, 15, 41, tzinfo=UTC)  # Fri 10:41 EST
+    sent: list[Message] = []
+
+    def refuse(message: Message) -> None:
+        if message.message_id == f"sla-warning#{ticket_id}":
+            raise ConnectionError("SES is unreachable")
+        sent.append(message)
+
+    with pytest.raises(ConnectionError):
+        warn_due_soon(due - timedelta(minutes=16), 15, 5, refuse, "techs@example.test")
+    assert [m.message_id for m in sent if other in m.message_id] == [f"sla-warning#{other}"]  # not held up
+    warn_due_soon(due - timedelta(minutes=11), 15, 5, sent.append, "techs@example.test")
+    assert [m.message_id for m in sent if ticket_id in m.message_id] == [f"sla-warning#{ticket_id}"]
+    warn_due_soon(due - timedelta(minutes=6), 15, 5, sent.append, "techs@example.test")
+    assert len([m for m in sent if ticket_id in m.message_id]) == 1
+    assert len([m for m in sent if other in m.message_id]) == 1

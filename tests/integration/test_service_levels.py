@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 
@@ -310,3 +311,17 @@ def test_S1_a_ticket_closed_without_a_recorded_response_is_answered_by_its_close
     assert ticket(api, tech, late)["sla_status"] == "breached"
     sla = api.get(f"/accounts/{account}/statements/2026-11", as_=billing).body["sla"]
     assert [b["ticket_id"] for b in sla["breaches"]] == [late] and sla["breaches"][0]["closed_at"]
+
+
+def test_S1_a_company_without_business_hours_counts_business_targets_on_the_wall_clock(api, monkeypatch):
+    from hourbank.settings import get_settings
+    from hourbank.tickets.service_levels import opening_fields
+
+    monkeypatch.setenv("BUSINESS_HOURS", "")
+    get_settings.cache_clear()
+    try:
+        fields = opening_fields("member", "urgent", None, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))  # a Saturday
+        assert fields["sla_clock"] == "wall" and fields["response_due_at"] == "2026-11-28T13:00:00+00:00"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()

@@ -24,7 +24,7 @@ from hourbank.clock import Clock, SystemClock, as_given
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import Actor
 from hourbank.ids import new_id
-from hourbank.rating.calendar import BusinessCalendar
+from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, TicketModel, Tx, TxFailed, with_retries
@@ -48,10 +48,14 @@ def target_fields(plan_id: str, priority: str, timezone: str | None) -> dict:
     settings = get_settings()
     levels = catalogue().service_levels
     target = levels.target(plan_id, priority)
+    hours = levels.business_hours(target, settings.business_hours)
+    # A company configured with no business hours at all (BusinessHours "") cannot count business minutes:
+    # its business targets run on the wall clock rather than never falling due.
+    clock = target.clock if parse_windows(hours) else "wall"
     return {
         "sla_target_minutes": target.minutes,
-        "sla_clock": target.clock,
-        "sla_business_hours": levels.business_hours(target, settings.business_hours),
+        "sla_clock": clock,
+        "sla_business_hours": hours,
         "sla_timezone": timezone or settings.company_timezone,
     }
 
@@ -361,6 +365,7 @@ def warn_due_soon(now: datetime, lead_minutes: int, sweep_minutes: int, send, to
 
     lo, hi = iso(now), iso(now + timedelta(minutes=lead_minutes + sweep_minutes))
     warned = skipped = 0
+    failed: list[Exception] = []
     for t in TicketModel.by_queue.query("open", TicketModel.queue_due.between(lo, hi)):
         if t.first_response_at or t.sla_warned_at or t.waiting_since or not t.response_due_at:
             skipped += 1
@@ -380,8 +385,11 @@ def warn_due_soon(now: datetime, lead_minutes: int, sweep_minutes: int, send, to
                 f"POST /tickets/{t.ticket_id}/responses.\n")
         try:
             send(Message(f"sla-warning#{t.ticket_id}", to, f"Response due in {minutes} min: {t.title}", text))
-        except Exception:
+        except Exception as exc:  # the next run (5 minutes on) retries it; the others are still sent now
             t.update([TicketModel.sla_warned_at.remove()], condition=TicketModel.sla_warned_at == marker)
-            raise
+            failed.append(exc)
+            continue
         warned += 1
+    if failed:
+        raise failed[0]  # the run fails visibly (the schedule's retry policy, logs, alarms)
     return {"warned": warned, "skipped": skipped, "window": [lo, hi]}
