@@ -86,3 +86,25 @@ def test_S1_over_http_and_the_warning_schedule(stack):
     statement = call("GET", f"/accounts/{acc}/statements/2026-11", token=billing)
     assert statement["sla"]["met"] == 1 and statement["sla"]["breached"] == 1
     assert statement["sla"]["breaches"][0]["ticket_id"] == other
+
+
+def test_S1_priority_change_and_seed_003_fair_use_over_http(stack):
+    billing, tech = mint("billing"), mint("technician")
+
+    def call(method: str, path: str, body: Any = None, token: str = tech, expect: int = 200) -> Any:
+        reply = request(stack.url, method, path, body, token)
+        assert reply.status == expect, (method, path, reply)
+        return reply.body
+
+    acc = call("POST", "/accounts", {"name": "Solo", "email": "me@solo.example", "plan": "unlimited_remote"},
+               billing, expect=201)["account_id"]
+    ticket = call("POST", "/tickets", {"account_id": acc, "title": "Mail", "priority": "low",
+                                       "opened_at": "2026-11-24T10:00:00-05:00"}, expect=201)["ticket_id"]
+    urgent = call("PUT", f"/tickets/{ticket}/priority", {"priority": "urgent"})
+    assert urgent["response_due_at"] == "2026-11-24T16:00:00+00:00"  # 60 business minutes from the opening
+    for started, minutes in (("2026-11-24T10:00:00-05:00", 25), ("2026-11-24T15:00:00-05:00", 20)):
+        call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "started_at": started,
+                                                         "minutes": minutes, "note": "remote session"}, expect=201)
+    shown = call("GET", f"/tickets/{ticket}", token=mint("customer", acc))
+    assert shown["fair_use"]["exceeded"] is True
+    assert shown["fair_use"]["days"] == [{"date": "2026-11-24", "remote_minutes": 45, "over_minutes": 15}]

@@ -192,3 +192,12 @@ def test_S1_catalogue_validates_its_targets() -> None:
     del raw["default"]["low"]
     with pytest.raises(ValidationError, match="each of"):
         ServiceLevels.model_validate(raw)
+
+
+def test_S1_a_waiting_ticket_sorts_after_every_due_time_in_the_queue() -> None:
+    from hourbank.tickets.service_levels import queue_key
+
+    waiting = queue_key(None, "2026-11-24T15:00:00+00:00")
+    for due in (datetime(2000, 1, 1, tzinfo=UTC), datetime(2099, 12, 31, 23, 59, tzinfo=UTC)):
+        assert queue_key(due, None) < waiting
+    assert queue_key(None, "2026-11-24T15:00:00+00:00") < queue_key(None, "2026-11-25T15:00:00+00:00")
