@@ -325,3 +325,27 @@ def test_S1_a_company_without_business_hours_counts_business_targets_on_the_wall
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_S1_concurrent_waiting_changes_and_first_responses_leave_the_due_time_the_rule_gives(api, tech, make_account,
+                                                                                            open_ticket):
+    from hourbank.rating.response import response_due
+    from hourbank.store import TicketModel
+    from hourbank.tickets.service_levels import _clock, _fields_of, pauses_of
+
+    account = make_account("member", 600)
+    tickets = [open_ticket(account, priority="urgent", opened_at=TUE_10) for _ in range(4)]
+    calls = []
+    for t in tickets:
+        calls += [("PUT", f"/tickets/{t}/waiting", {"waiting": True, "at": "2026-11-24T10:20:00-05:00"}),
+                  ("POST", f"/tickets/{t}/responses", {"note": "x", "at": "2026-11-24T10:50:00-05:00"}),
+                  ("PUT", f"/tickets/{t}/priority", {"priority": "normal"})]
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda c: api.request(c[0], c[1], c[2], as_=tech), calls))
+    assert all(r.status in (200, 201) for r in replies), replies
+    for t in tickets:
+        item = TicketModel.get(t, "TICKET", consistent_read=True)
+        expected = response_due(datetime.fromisoformat(item.opened_at), _clock(_fields_of(item)),
+                                pauses_of(item.pauses), datetime.fromisoformat(item.first_response_at))
+        assert item.response_due_at == expected.astimezone(UTC).isoformat(timespec="seconds"), t
+        assert item.queue_due == item.response_due_at

@@ -171,7 +171,9 @@ def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None,
         actions = [TicketModel.response_count.add(1)]
         condition = TicketModel.status == "open"
         if first:
-            actions.append(TicketModel.first_response_at.set(iso(when)))
+            # sla_version moves too: a waiting or priority change read before this must read again.
+            actions += [TicketModel.first_response_at.set(iso(when)),
+                        TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1)]
             if _fields_of(ticket) is not None:  # a ticket from before service levels has no due time
                 due = due_of(ticket, first_response_at=iso(when))
                 actions += [
