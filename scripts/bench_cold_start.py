@@ -449,6 +449,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
         "InvoicingFunction": ("issue one draft invoice (local invoicing)", drafts),
         "MonthEndPlannerFunction": (f"plan {month} (a few accounts)", [{"month": month}] * mem_runs),
         "MonthEndWorkerFunction": ("close one account's month (a rerun after the first)", pages),
+        "ResponseWarningFunction": ("one warning run (SPEC S1; nothing due in its window)",
+                                    [{"time": "2026-12-01T14:45:00Z", "detail": "{}"}] * mem_runs),
     })
     events: dict[str, list[dict]] = {}
     for function in functions:

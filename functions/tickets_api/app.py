@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.api import current_actor, make_resolver, views
+from hourbank.api import current_actor, make_resolver, sla, views
 from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
-from hourbank.tickets import closing, disputes, service
+from hourbank.tickets import closing, disputes, service, service_levels
 
 logger = Logger()
 app = make_resolver()
@@ -26,6 +26,40 @@ def open_ticket(body: Annotated[OpenTicket, Body()]):
 @app.get("/tickets/<ticket_id>")
 def get_ticket(ticket_id: str):
     ticket, entries = service.get_ticket(current_actor(app), ticket_id)
+    return views.ticket(ticket, entries)
+
+
+@app.get("/tickets")
+def ticket_queue(
+    status: Annotated[Literal["open", "awaiting_credit"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+):
+    """SPEC S1/W2: the staff queue, earliest response due first."""
+    items, next_cursor = service_levels.queue(current_actor(app), status, limit=limit, cursor=cursor)
+    return {"items": [sla.queue_item(t) for t in items], "cursor": next_cursor}
+
+
+@app.post("/tickets/<ticket_id>/responses")
+def post_response(ticket_id: str, body: Annotated[sla.Response, Body()]):
+    record, first = service_levels.respond(current_actor(app), ticket_id, body.note, body.at,
+                                           idempotency_key=app.current_event.headers.get("idempotency-key"))
+    return sla.response(record, first), 201
+
+
+@app.put("/tickets/<ticket_id>/waiting")
+def put_waiting(ticket_id: str, body: Annotated[sla.Waiting, Body()]):
+    actor = current_actor(app)
+    service_levels.set_waiting(actor, ticket_id, body.waiting, body.at)
+    ticket, entries = service.get_ticket(actor, ticket_id)
+    return views.ticket(ticket, entries)
+
+
+@app.put("/tickets/<ticket_id>/priority")
+def put_priority(ticket_id: str, body: Annotated[sla.PriorityChange, Body()]):
+    actor = current_actor(app)
+    service_levels.set_priority(actor, ticket_id, body.priority)
+    ticket, entries = service.get_ticket(actor, ticket_id)
     return views.ticket(ticket, entries)
 
 

@@ -32,6 +32,11 @@ class Settings:
     sender_email: str  # SES identity the low-balance e-mails come from (SPEC O5)
     outbox_dir: str  # locally: e-mails are files here instead of SES
     month_end_queue_url: str  # the month-end fan-out (SPEC M1): SQS URL, or file:// locally
+    # SPEC S1: technicians are warned this many minutes before an unanswered ticket falls due, by a schedule
+    # that runs every sla_sweep_minutes; the e-mail goes to technicians_email.
+    sla_warning_minutes: int = 15
+    sla_sweep_minutes: int = 5
+    technicians_email: str = ""
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -103,4 +108,18 @@ def get_settings() -> Settings:
         sender_email=os.environ.get("SENDER_EMAIL", "").strip(),
         outbox_dir=os.environ.get("OUTBOX_DIR", "").strip(),
         month_end_queue_url=os.environ.get("MONTH_END_QUEUE_URL", "").strip(),
+        sla_warning_minutes=_minutes("SLA_WARNING_MINUTES", 15),
+        sla_sweep_minutes=_minutes("SLA_SWEEP_MINUTES", 5),
+        technicians_email=os.environ.get("TECHNICIANS_EMAIL", "").strip(),
     )
+
+
+def _minutes(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise RuntimeError(f"{name} {text!r} is not a whole number of minutes") from None
+    if not 1 <= value <= 24 * 60:
+        raise RuntimeError(f"{name} must be between 1 and 1440 minutes")
+    return value

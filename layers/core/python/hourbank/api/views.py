@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hourbank.api import sla
 from hourbank.orders.pricing import Quote
 from hourbank.rating import hours_text
 from hourbank.rating.segments import emergency_periods
@@ -134,6 +135,7 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
         out["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
     if entries is not None:
         out["entries"] = [entry(e) for e in entries]
+    out.update(sla.ticket_fields(t, entries))  # SPEC S1 (and seed 003's fair use)
     return out
 
 

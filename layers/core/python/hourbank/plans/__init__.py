@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hourbank.plans.service_levels import ServiceLevels
+
 WorkType = Literal["remote", "lab", "onsite", "travel"]
 WORK_TYPES: tuple[str, ...] = ("remote", "lab", "onsite", "travel")
 ONSITE_WORK = frozenset({"onsite", "travel"})  # T1/T6: travel is counted as onsite technician time
@@ -67,6 +69,14 @@ class Catalogue(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     plans: dict[str, Plan]
     bulk_discount: BulkDiscount = BulkDiscount(min_minutes=600, percent=5)
+    service_levels: ServiceLevels  # SPEC S1: response targets by plan and priority
+
+    @model_validator(mode="after")
+    def _service_levels_name_plans(self) -> Catalogue:
+        unknown = set(self.service_levels.plans) - set(self.plans)
+        if unknown:
+            raise ValueError(f"service_levels.plans names unknown plans: {', '.join(sorted(unknown))}")
+        return self
 
     def plan(self, plan_id: str) -> Plan:
         return self.plans[plan_id]

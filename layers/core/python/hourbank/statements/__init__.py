@@ -74,6 +74,7 @@ class Statement:
     postpay_minutes: int = 0  # of which post-pay (C2)
     charges: list[Line] = field(default_factory=list)
     invoice_kind: str | None = None  # postpay | plan | None (nothing to invoice)
+    sla: dict = field(default_factory=dict)  # SPEC S1: tickets that fell due in the month, met and breached
 
     @property
     def charges_total_minor(self) -> int:
@@ -198,6 +199,10 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str
         })
     statement.charges = [_itemised(line, statement.tickets, tz) for line in
                          _charges(account, closes, entries_by_ticket, start, end, tz)]
+    if with_entries != INVOICED:  # SPEC S1: the statement shows breaches; the invoice prices none
+        from hourbank.statements.sla import month_sla
+
+        statement.sla = month_sla(account_id, start, end)
     if statement.charges:
         fees = any(line.kind in ("package_fee", "monthly_fee") for line in statement.charges)
         statement.invoice_kind = "plan" if fees else "postpay"
@@ -356,5 +361,10 @@ def to_csv(statement: Statement) -> str:
     for line in statement.charges:
         row(section="charge", ref=line.ref or line.kind, description=line.description, minutes=line.minutes,
             amount_minor=line.amount_minor, currency=cur)
+    if statement.sla:
+        from hourbank.statements.sla import csv_rows
+
+        for values in csv_rows(statement.sla):
+            row(**values)
     row(section="closing_balance", at=statement.period_end, minutes=statement.closing_balance_minutes)
     return out.getvalue()

@@ -10,7 +10,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import Model
 
 TICKET_SK = "TICKET"
@@ -107,6 +113,52 @@ class ByAccountIndex(GlobalSecondaryIndex["TicketModel"]):
     opened_at = UnicodeAttribute(range_key=True)
 
 
+class PauseMap(MapAttribute):
+    """SPEC S1: the ticket waited on the customer from ``start`` to ``end`` (None: still waiting)."""
+
+    start = UnicodeAttribute()  # UTC ISO
+    start_given = UnicodeAttribute()  # as given (API.md "recording the past")
+    end = UnicodeAttribute(null=True)
+    end_given = UnicodeAttribute(null=True)
+    by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class PriorityChangeMap(MapAttribute):
+    """SPEC S1: a priority change, who and when; the due time is recomputed from the opening."""
+
+    at = UnicodeAttribute()
+    before = UnicodeAttribute()
+    after = UnicodeAttribute()
+    by = UnicodeAttribute()
+
+
+class ByQueueIndex(GlobalSecondaryIndex["TicketModel"]):
+    """SPEC S1/W2: the staff queue, earliest response due first. Sparse: only tickets not yet closed carry
+    ``queue_status`` (open | awaiting_credit); a close removes it. ``queue_due`` is the due time (UTC ISO)
+    or, while the ticket waits on the customer and its due time is unknown, ``~waiting#<since>``, which
+    sorts after every due time."""
+
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+
+    queue_status = UnicodeAttribute(hash_key=True)
+    queue_due = UnicodeAttribute(range_key=True)
+
+
+class ByAccountDueIndex(GlobalSecondaryIndex["TicketModel"]):
+    """SPEC S1/M3: an account's tickets by response due time, so a statement finds the tickets that fell due
+    in its month with one Query. Sparse: a ticket waiting (due unknown) is out of it until it resumes."""
+
+    class Meta:
+        index_name = "by_account_due"
+        projection = IncludeProjection(["title", "priority", "first_response_at", "status", "close_requested_at"])
+
+    account_id = UnicodeAttribute(hash_key=True)
+    response_due_at = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     """A ticket, with the running totals of its entries so a close never re-reads them (SPEC T4/T5)."""
 
@@ -138,8 +190,27 @@ class TicketModel(Model):
     postpay_minutes = NumberAttribute(null=True)
     balance_after_close = NumberAttribute(null=True)
     credited_back_minutes = NumberAttribute(default=0)
+    # SPEC S1: the first-response target (a snapshot of the catalogue's at opening or priority change),
+    # the due time (UTC ISO, null while waiting), the first response and the waiting periods.
+    response_due_at = UnicodeAttribute(null=True)
+    first_response_at = UnicodeAttribute(null=True)
+    response_count = NumberAttribute(default=0)
+    sla_target_minutes = NumberAttribute(null=True)
+    sla_clock = UnicodeAttribute(null=True)  # business | wall
+    sla_business_hours = UnicodeAttribute(null=True)
+    sla_timezone = UnicodeAttribute(null=True)
+    waiting_since = UnicodeAttribute(null=True)
+    pauses = ListAttribute(of=PauseMap, default=list)
+    queue_status = UnicodeAttribute(null=True)
+    queue_due = UnicodeAttribute(null=True)
+    sla_warned_at = UnicodeAttribute(null=True)  # the one warning before a breach was sent (marker)
+    sla_version = NumberAttribute(default=0)  # +1 per waiting or priority change: the due time's inputs
+    plan = UnicodeAttribute(null=True)  # the account's plan when opened (fair use on the ticket view)
+    priority_changes = ListAttribute(of=PriorityChangeMap, default=list)
 
     by_account = ByAccountIndex()
+    by_queue = ByQueueIndex()
+    by_account_due = ByAccountDueIndex()
 
 
 class DisputeMap(MapAttribute):
@@ -174,6 +245,22 @@ class TimeEntryModel(Model):
     weighted_minutes = NumberAttribute()
     segments = ListAttribute(of=SegmentMap, default=list)
     dispute = DisputeMap(null=True)
+
+
+class ResponseModel(Model):
+    """SPEC S1: a staff response on a ticket (sk ``RESPONSE#<id>``, in the ticket's partition)."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    response_id = UnicodeAttribute()
+    at = UnicodeAttribute()  # as given
+    at_utc = UnicodeAttribute()
+    note = UnicodeAttribute()
+    by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
 
 
 class ByTimeIndex(LocalSecondaryIndex["LedgerModel"]):

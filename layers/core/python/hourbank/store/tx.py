@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from hourbank.store.models import MODELS, EmailClaimModel, PaymentRefModel, TimeEntryModel
+from hourbank.store.models import MODELS, EmailClaimModel, PaymentRefModel, ResponseModel, TimeEntryModel
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
@@ -33,10 +33,14 @@ def bind(settings: Any = None) -> None:
         for field, model in MODELS.items():
             model.Meta.table_name = getattr(settings, field)
             model._connection = None
-        TimeEntryModel.Meta.table_name = settings.tickets_table
-        TimeEntryModel._connection = None
-        # Items that share a table with another model (SPEC O3 payment records, O7 e-mail claims).
-        for model, table in ((PaymentRefModel, settings.orders_table), (EmailClaimModel, settings.accounts_table)):
+        # Items that share a table with another model: entries and (SPEC S1) responses live with their
+        # ticket, (SPEC O3) payment records with the orders, (SPEC O7) e-mail claims with the accounts.
+        for model, table in (
+            (TimeEntryModel, settings.tickets_table),
+            (ResponseModel, settings.tickets_table),
+            (PaymentRefModel, settings.orders_table),
+            (EmailClaimModel, settings.accounts_table),
+        ):
             model.Meta.table_name = table
             model._connection = None
         _bound.clear()

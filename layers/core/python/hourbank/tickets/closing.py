@@ -76,6 +76,7 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         TicketModel.postpay_minutes.set(postpay),
         TicketModel.balance_after_close.set(balance - debit),
         TicketModel.version.set(int(ticket.version) + 1),
+        TicketModel.queue_status.remove(), TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
     ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == ticket.status))
     line = LedgerLine(-debit, CONSUMPTION, iso(now), actor.subject, ref=ticket.ticket_id, note=ticket.title)
     extra = [AccountModel.awaiting[ticket.ticket_id].remove()] if ticket.status == "awaiting_credit" else []
@@ -123,6 +124,7 @@ def _await_credit(ticket: TicketModel, account: AccountModel, actor: Actor, cons
         TicketModel.close_requested_at.set(iso(now)),
         TicketModel.close_requested_by.set(actor.subject),
         TicketModel.version.set(int(ticket.version) + 1),
+        TicketModel.queue_status.set("awaiting_credit"),  # SPEC S1: the awaiting_credit queue
     ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
     # Park the close only if no credit landed since the balance was read: a credit moves ledger_seq, and
     # a credit that committed first would have looked for waiting closes before this one was listed.

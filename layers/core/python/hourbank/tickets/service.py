@@ -15,6 +15,7 @@ from hourbank.settings import get_settings
 from hourbank.store import AccountModel, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
 from hourbank.store import Retry as _Retry
 from hourbank.store.models import ENTRY_SK_PREFIX, TICKET_SK, EmergencyChangeMap, SegmentMap
+from hourbank.tickets import service_levels
 from hourbank.tickets.common import account_of, insufficient, iso, load, new_ticket_id, parse_iso
 from hourbank.tickets.projection import project
 
@@ -63,6 +64,7 @@ def open_ticket(
         opened_at_given=as_given(at),
         opened_recorded_at=iso(now),
         opened_by=actor.subject,
+        **service_levels.opening_fields(account.plan, priority, account.timezone, at),  # SPEC S1
     )
     tx = Tx()
     tx.put("ticket", ticket, condition=TicketModel.ticket_id.does_not_exist())
@@ -89,7 +91,7 @@ def get_ticket(actor: Actor, ticket_id: str) -> tuple[TicketModel, list[TimeEntr
     for raw in TicketModel._get_connection().query(ticket_id, consistent_read=True).get("Items", []):
         if raw["sk"]["S"] == TICKET_SK:
             ticket = TicketModel.from_raw_data(raw)
-        else:
+        elif raw["sk"]["S"].startswith(ENTRY_SK_PREFIX):  # the partition also holds responses (SPEC S1)
             entries.append(TimeEntryModel.from_raw_data(raw))
     if ticket is None:
         raise NotFound("ticket not found")
