@@ -171,6 +171,8 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         "debited_minutes": int(o.debited_minutes or 0),
         "created_at": o.created_at,
     }
+    if o.visit_id:  # SPEC V1: a visit's booking or extension is hours of a visit, not minutes of credit
+        out.update(visit_id=o.visit_id, hours=str(int(o.visit_hours or 0)), title=o.title)
     if balance is not None:
         out["balance_minutes"] = int(balance.balance_minutes)
         out["balance_hours"] = hours_text(int(balance.balance_minutes))

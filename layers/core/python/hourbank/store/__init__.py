@@ -16,6 +16,9 @@ from hourbank.store.models import (
     OrderModel,
     TicketModel,
     TimeEntryModel,
+    VisitChargeModel,
+    VisitExpiryModel,
+    VisitModel,
 )
 from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_bound, transact_get, with_retries
 
@@ -31,6 +34,9 @@ __all__ = [
     "TimeEntryModel",
     "Tx",
     "TxFailed",
+    "VisitChargeModel",
+    "VisitExpiryModel",
+    "VisitModel",
     "bind",
     "connection",
     "ensure_bound",

@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from hourbank.store.models import MODELS, TimeEntryModel
+from hourbank.store.models import MODELS, TimeEntryModel, VisitChargeModel, VisitExpiryModel, VisitModel
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
@@ -33,8 +33,11 @@ def bind(settings: Any = None) -> None:
         for field, model in MODELS.items():
             model.Meta.table_name = getattr(settings, field)
             model._connection = None
-        TimeEntryModel.Meta.table_name = settings.tickets_table
-        TimeEntryModel._connection = None
+        for in_tickets in (TimeEntryModel, VisitModel, VisitExpiryModel):  # items in the Tickets table
+            in_tickets.Meta.table_name = settings.tickets_table
+            in_tickets._connection = None
+        VisitChargeModel.Meta.table_name = settings.charges_table
+        VisitChargeModel._connection = None
         _bound.clear()
         _bound["settings"] = settings
 
@@ -75,6 +78,10 @@ class Tx:
               condition: Condition) -> None:
         self._tw.condition_check(model_cls, hash_key, range_key, condition=condition)
         self._labels["check"].append(label)
+
+    def delete(self, label: str, item: Model, *, condition: Condition | None = None) -> None:
+        self._tw.delete(item, condition=condition, add_version_condition=False)
+        self._labels["delete"].append(label)
 
     def put(self, label: str, item: Model, *, condition: Condition | None = None) -> None:
         self._tw.save(item, condition=condition, return_values="ALL_OLD")

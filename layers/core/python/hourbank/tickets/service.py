@@ -89,7 +89,7 @@ def get_ticket(actor: Actor, ticket_id: str) -> tuple[TicketModel, list[TimeEntr
     for raw in TicketModel._get_connection().query(ticket_id, consistent_read=True).get("Items", []):
         if raw["sk"]["S"] == TICKET_SK:
             ticket = TicketModel.from_raw_data(raw)
-        else:
+        elif raw["sk"]["S"].startswith(ENTRY_SK_PREFIX):  # not the visit item a visit's ticket also holds
             entries.append(TimeEntryModel.from_raw_data(raw))
     if ticket is None:
         raise NotFound("ticket not found")
