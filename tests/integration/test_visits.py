@@ -10,12 +10,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from threading import Barrier
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from hourbank.store import AccountModel, OrderModel, VisitChargeModel
 from tests.integration.conftest import assert_c7, ledger_items
 from tests.integration.test_payment_functions import deliver, deliver_concurrently
+from tests.support.lambda_client import claims
 from tests.support.stripe_shapes import charge, event, session, sid
 
 pytestmark = pytest.mark.integration
@@ -87,8 +89,6 @@ def test_booking_is_priced_by_V1_and_opens_its_own_ticket(api, tech, make_accoun
 
 
 def test_only_staff_book_and_owners_see_their_own_visit(api, tech, make_account, book, unchanged):
-    from tests.support.lambda_client import claims
-
     account, other = make_account("member"), make_account("member")
     body = {"account_id": account, "scheduled_at": WHEN, "address": "1 Main St", "estimate_hours": 2}
     with unchanged():
@@ -203,6 +203,20 @@ def test_a_visit_booked_paid_worked_extended_and_completed_V1(api, tech, make_ac
     lines = [(c.what, int(c.amount_minor)) for c in VisitChargeModel.query(account, consistent_read=True)]
     assert sorted(lines) == sorted([("visit", 47_500), ("visit_extension", 22_500), ("refund", -12_500)])
     assert intent != ext_intent
+
+    # SPEC M3 + V1: the visit's money on the customer's statement (payments in the month Stripe took them,
+    # the refund in the month it was made), JSON and CSV; the balance lines are untouched.
+    owner = claims("customer", account)
+    november = api.get(f"/accounts/{account}/statements/2026-11", as_=owner)
+    assert november.status == 200, november
+    assert sorted((v["kind"], v["amount"]["amount_minor"]) for v in november.body["visits"]) == [
+        ("visit", 47_500), ("visit_extension", 22_500)]  # both at the fixtures' one event time
+    assert november.body["ledger"] == [] and november.body["closing_balance_minutes"] == 0
+    this_month = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
+    refund_month = api.get(f"/accounts/{account}/statements/{this_month}", as_=owner).body
+    assert [(v["kind"], v["amount"]["amount_minor"]) for v in refund_month["visits"]] == [("refund", -12_500)]
+    csv_text = api.get(f"/accounts/{account}/statements/2026-11", as_=owner, headers={"accept": "text/csv"}).body
+    assert csv_text.count("\r\nvisit,") == 2 and ",47500,USD" in csv_text
 
 
 def test_two_entries_racing_for_the_last_prepaid_hour_never_both_pass_V1(api, tech, make_account, book):
