@@ -28,7 +28,8 @@ def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: d
     balance = int(account.balance_minutes)
     visit = load_visit(ticket.ticket_id)
     if ticket.status == "closed" or visit is None or visit.state in ("completed", "cancelled"):
-        issue_refunds(ticket.ticket_id)  # SPEC C5: the first result; finish a refund a crash left behind
+        if visit is not None:  # SPEC C5: the first result; finish a refund a crash interrupted
+            issue_refunds(ticket.ticket_id, visit=visit)
         return CloseResult(ticket.ticket_id, "closed", 0, 0, 0, int(ticket.balance_after_close or balance))
     tx = Tx()
     close_ticket_for_visit(tx, ticket, balance, actor.subject, now)

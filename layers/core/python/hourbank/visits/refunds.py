@@ -35,11 +35,14 @@ def _map(attribute) -> dict:
     return attribute.as_dict() if attribute is not None and hasattr(attribute, "as_dict") else dict(attribute or {})
 
 
-def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
-    """Refund what the visit owes and has not refunded yet; returns the amount refunded now."""
+def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Clock = SYSTEM_CLOCK,
+                  visit: VisitModel | None = None) -> int:
+    """Refund what the visit owes and has not refunded yet; returns the amount refunded now. ``visit``: the
+    item as just read consistently, if the caller has it (saves the first read)."""
     refunded_now = 0
     for _ in range(20):  # one refund per payment; a lost race re-reads (bounded: a visit has few payments)
-        visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
+        if visit is None:
+            visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
         due = int(visit.refund_due_minor) - int(visit.refunded_minor)
         if due <= 0:
             return refunded_now
@@ -65,6 +68,7 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
         ], condition=VisitModel.refunds[key].does_not_exist()
             & (VisitModel.orders[order_id]["refunded_minor"] == before))
         tx.put("charge", statement_line(visit, "refund", -amount, now, order_id=order_id, ref=refund_id))
+        visit = None  # whatever happens next, read it again
         try:
             tx.commit()
         except TxFailed as exc:
@@ -72,6 +76,8 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
                 raise
             continue  # recorded by a concurrent run: read again
         refunded_now += amount
+        if amount == due:
+            return refunded_now  # all that was owed: nothing left to read for
     return refunded_now
 
 

@@ -24,9 +24,10 @@ from hourbank.visits.refunds import issue_refunds, statement_line
 
 def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int, at: datetime) -> Settlement:
     refund = []
+    first = [order]  # the first attempt uses the order settlement just read; a retry reads again
 
     def attempt() -> Settlement:
-        current = load_order(order.order_id)
+        current = first.pop() if first else load_order(order.order_id)
         assert current is not None
         if payment_ref in map_of(current.payments):
             return Settlement("duplicate", current.order_id, detail=payment_ref)
