@@ -326,3 +326,25 @@ def test_a_refund_made_in_stripe_takes_back_the_hours_it_bought_O3(api, tech, ma
     shown = visit_of(api, booked["visit_id"], tech)
     assert shown["prepaid_hours"] == 1 and "payment_refunded" in shown["flags"]
     assert entry(api, tech, booked["ticket_id"], 61, "onsite").status == 402
+
+
+def test_two_events_for_one_visit_payment_confirm_it_once_O2(api, tech, make_account, book):
+    booked = book(make_account("member"), 2)
+    order = OrderModel.get(booked["order_id"], consistent_read=True)
+    intent = sid("pi")
+    completed = event("checkout.session.completed", session(order, payment_intent=intent))
+    succeeded = event("checkout.session.async_payment_succeeded", session(order, payment_intent=intent))
+    replies = deliver_concurrently(api, [completed, succeeded], copies=3)
+    assert all(r.status == 200 for r in replies), replies
+    shown = visit_of(api, booked["visit_id"], tech)
+    assert (shown["prepaid_hours"], shown["paid"]["amount_minor"]) == (2, 50_000)
+    assert len(list(VisitChargeModel.query(booked["account_id"], consistent_read=True))) == 1
+
+
+def test_a_visit_payment_of_the_wrong_amount_is_kept_for_review_O8(api, tech, make_account, book):
+    booked = book(make_account("member"), 2)
+    order = OrderModel.get(booked["order_id"], consistent_read=True)
+    wrong = event("checkout.session.completed", session(order, payment_intent=sid("pi"), amount=100))
+    assert deliver(api, wrong).body["outcome"] == "review"
+    assert visit_of(api, booked["visit_id"], tech)["status"] == "awaiting_payment"
+    assert OrderModel.get(booked["order_id"], consistent_read=True).review
