@@ -98,6 +98,13 @@ def test_only_staff_book_and_owners_see_their_own_visit(api, tech, make_account,
     assert api.get(f"/visits/{booked['visit_id']}", as_=claims("customer", other)).status == 404
     assert api.get("/visits/vis_nothing.acc_nothing", as_=tech).status == 404
     assert api.get("/visits/not-a-visit", as_=tech).status == 404
+    owner, stranger = claims("customer", account), claims("customer", other)
+    with unchanged():  # the owner may see the visit but not change it (403); another tenant sees nothing (404)
+        assert api.post(f"/visits/{booked['visit_id']}/extensions", {"hours": 1}, as_=owner).status == 403
+        assert api.post(f"/visits/{booked['visit_id']}/cancel", {"reason": "x"}, as_=owner).status == 403
+        assert api.post(f"/visits/{booked['visit_id']}/extensions", {"hours": 1}, as_=stranger).status == 404
+        assert api.post(f"/visits/{booked['visit_id']}/cancel", {"reason": "x"}, as_=stranger).status == 404
+        assert api.post("/visits", {**body, "account_id": other}, as_=owner).status == 404
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -348,3 +355,15 @@ def test_a_visit_payment_of_the_wrong_amount_is_kept_for_review_O8(api, tech, ma
     assert deliver(api, wrong).body["outcome"] == "review"
     assert visit_of(api, booked["visit_id"], tech)["status"] == "awaiting_payment"
     assert OrderModel.get(booked["order_id"], consistent_read=True).review
+
+
+def test_a_retried_entry_that_took_the_last_hour_returns_its_first_result_V1(api, tech, make_account, book):
+    booked = book(make_account("member"), 1)
+    pay(api, booked["order_id"])
+    body = {"work_type": "onsite", "started_at": WHEN, "minutes": 60, "note": "the whole hour"}
+    key = {"idempotency-key": sid("entry")}
+    first = api.post(f"/tickets/{booked['ticket_id']}/time-entries", body, as_=tech, headers=key)
+    again = api.post(f"/tickets/{booked['ticket_id']}/time-entries", body, as_=tech, headers=key)
+    assert (first.status, again.status) == (201, 200), again
+    assert again.body["entry_id"] == first.body["entry_id"]
+    assert visit_of(api, booked["visit_id"], tech)["used_minutes"] == 60

@@ -20,6 +20,7 @@ from hourbank.tickets.common import insufficient, iso, load
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
 from hourbank.visits.gate import gate_entry as visit_gate
+from hourbank.visits.gate import refused as visit_refused
 
 MAX_ENTRY_MINUTES = 1440
 MAX_FUTURE = timedelta(hours=24)
@@ -110,7 +111,9 @@ def post_entry(
                 if not same:
                     raise Conflict("this Idempotency-Key was already used for a different time entry") from None
                 return existing, False
-            if "ticket" in exc.refused or "visit" in exc.refused:  # read again: the gate then says why
+            if "visit" in exc.refused:  # SPEC V1: 402 saying how many hours to add, or read again
+                visit_refused(ticket_id, work_type, minutes)
+            if "ticket" in exc.refused:
                 raise Retry() from exc
             if "account" in exc.refused:
                 old = exc.refused["account"] or {}

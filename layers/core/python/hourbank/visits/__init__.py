@@ -106,9 +106,9 @@ def book(
 ) -> tuple[VisitModel, OrderModel]:
     """SPEC V1: staff book a visit for an account (member or not): its ticket, its booking order (the
     prepayment) and its Checkout link. The same Idempotency-Key books the same visit once."""
+    actor.require_visible(account_id, "account")  # another tenant's account is a 404, then staff only (403)
     if not actor.is_staff:
         raise Forbidden("only staff may book an onsite visit")
-    actor.require_visible(account_id, "account")
     defaults = catalogue().visits
     if not 1 <= estimate_hours <= defaults.max_hours:
         raise InvalidInput(f"estimate_hours: must be a whole number of hours from 1 to {defaults.max_hours}")
@@ -215,10 +215,10 @@ def extend(actor: Actor, visit_id: str, hours: int, *, checkout: CheckoutPort, i
            clock: Clock = SYSTEM_CLOCK) -> tuple[VisitModel, OrderModel]:
     """SPEC V1: further hours at the visit's rate (``pricing.extension_minor``); once paid, they raise
     ``prepaid_hours``. The same Idempotency-Key orders the same extension once."""
-    if not actor.is_staff:
-        raise Forbidden("only staff may extend an onsite visit")
     ticket_id = ticket_of(visit_id)
     actor.require_visible(account_of_visit(visit_id), "visit")
+    if not actor.is_staff:
+        raise Forbidden("only staff may extend an onsite visit")
     max_hours = catalogue().visits.max_hours
     order_id = new_id("ord")
     if idempotency_key:
@@ -273,10 +273,10 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
     """Before the visit (no time logged on its ticket): an unpaid visit is simply cancelled; a paid one is
     refunded in full, base fee included (``visits.refunds``: exactly once per payment). Its ticket closes
     with nothing consumed. Cancelling a cancelled visit returns it unchanged."""
-    if not actor.is_staff:
-        raise Forbidden("only staff may cancel an onsite visit")
     ticket_id = ticket_of(visit_id)
     actor.require_visible(account_of_visit(visit_id), "visit")
+    if not actor.is_staff:
+        raise Forbidden("only staff may cancel an onsite visit")
 
     def attempt() -> VisitModel:
         ticket, visit = transact_get((TicketModel, ticket_id, TICKET_SK), (VisitModel, ticket_id, VISIT_SK))

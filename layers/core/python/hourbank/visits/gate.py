@@ -9,8 +9,10 @@ commit (as SPEC C4's ``available_minutes`` gate). The loser reads again and gets
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from hourbank.errors import Conflict, InsufficientCredit, InvalidInput
-from hourbank.store import Tx, VisitModel
+from hourbank.store import Retry, Tx, VisitModel
 from hourbank.store.models import VISIT_SK
 from hourbank.visits.pricing import used_hours
 
@@ -26,10 +28,22 @@ def gate_entry(tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
     used = int(visit.used_minutes)
     counted = minutes if work_type == "onsite" else 0  # SPEC V1: travel is the trip charge's
     need = used_hours(used + counted)
-    refusal(visit, need)
+    if visit.state != "confirmed":
+        refusal(visit, need)
+    # The hours are left to the condition, not checked here: a retried post (Idempotency-Key) of an entry
+    # that took the last hour must find its first result, which the transaction's entry put reports.
     tx.update("visit", visit, [VisitModel.used_minutes.set(used + counted)],
               condition=(VisitModel.state == "confirmed") & (VisitModel.prepaid_hours >= need)
               & (VisitModel.used_minutes == used))
+
+
+def refused(ticket_id: str, work_type: str, minutes: int) -> NoReturn:
+    """The entry's transaction failed on the visit's condition: say why (402), or read again when the
+    visit moved meanwhile (a payment, another entry) and the entry may now pass."""
+    visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
+    counted = minutes if work_type == "onsite" else 0
+    refusal(visit, used_hours(int(visit.used_minutes) + counted))
+    raise Retry()
 
 
 def refusal(visit: VisitModel, need: int) -> None:
