@@ -367,3 +367,17 @@ def test_a_retried_entry_that_took_the_last_hour_returns_its_first_result_V1(api
     assert (first.status, again.status) == (201, 200), again
     assert again.body["entry_id"] == first.body["entry_id"]
     assert visit_of(api, booked["visit_id"], tech)["used_minutes"] == 60
+
+
+def test_an_emergency_change_on_a_visits_ticket_never_touches_the_balance_V1(api, tech, make_account, book):
+    account = make_account("non_member")
+    booked = book(account, 2)
+    pay(api, booked["order_id"])
+    assert entry(api, tech, booked["ticket_id"], 60, "onsite", at(9)).status == 201
+    # Dated before the entry: the entry is re-rated (T3), but the visit is paid in money, not credits.
+    upgrade = api.post(f"/tickets/{booked['ticket_id']}/emergency", {"active": True, "at": at(8, 30)}, as_=tech)
+    assert upgrade.status == 200, upgrade
+    shown = AccountModel.get(account, consistent_read=True)
+    assert (shown.balance_minutes, shown.committed_minutes, shown.available_minutes) == (0, 0, 0)
+    assert upgrade.body["projected_consumption_minutes"] == 0
+    assert_c7(account)

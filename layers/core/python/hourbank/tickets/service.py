@@ -178,7 +178,7 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
                 TimeEntryModel.segments.set([segment_map(s) for s in segments]),
                 TimeEntryModel.weighted_minutes.set(w),
             ], condition=TimeEntryModel.sk.exists())
-    projected = project(weighted, onsite, plan)
+    projected = 0 if ticket.visit_id else project(weighted, onsite, plan)  # SPEC V1: a visit is paid in money
     delta = projected - int(ticket.projected_consumption_minutes)
     if delta:
         write_account(tx, account, committed_delta=delta)

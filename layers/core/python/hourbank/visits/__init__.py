@@ -36,7 +36,7 @@ from hourbank.store import (
     with_retries,
 )
 from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX, VISIT_SK
-from hourbank.tickets.common import iso, parse_iso
+from hourbank.tickets.common import iso
 from hourbank.visits.pricing import VisitTerms, extension_minor, prepayment_minor, used_hours
 
 if TYPE_CHECKING:
@@ -347,6 +347,3 @@ def end_visit(tx: Tx, visit: VisitModel, state: str, now: datetime, *, refund_du
               & (VisitModel.used_minutes == int(visit.used_minutes))
               & (VisitModel.paid_minor == int(visit.paid_minor)))
 
-
-def scheduled(visit: VisitModel) -> datetime:
-    return parse_iso(visit.scheduled_at_utc)

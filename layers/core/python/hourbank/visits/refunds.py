@@ -18,6 +18,7 @@ from hourbank.settings import get_settings
 from hourbank.store import Tx, TxFailed, VisitChargeModel, VisitModel
 from hourbank.store.models import VISIT_SK
 from hourbank.tickets.common import iso
+from hourbank.visits import map_of
 
 SYSTEM_CLOCK = SystemClock()
 
@@ -31,10 +32,6 @@ def default_refunds() -> RefundPort:
     return select_refunds(stripe_api_key(get_settings().payments))
 
 
-def _map(attribute) -> dict:
-    return attribute.as_dict() if attribute is not None and hasattr(attribute, "as_dict") else dict(attribute or {})
-
-
 def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Clock = SYSTEM_CLOCK,
                   visit: VisitModel | None = None) -> int:
     """Refund what the visit owes and has not refunded yet; returns the amount refunded now. ``visit``: the
@@ -46,7 +43,7 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
         due = int(visit.refund_due_minor) - int(visit.refunded_minor)
         if due <= 0:
             return refunded_now
-        payments = [(oid, o) for oid, o in _map(visit.orders).items()
+        payments = [(oid, o) for oid, o in map_of(visit.orders).items()
                     if o.get("payment_ref") and int(o["amount_minor"]) > int(o.get("refunded_minor", 0))]
         if not payments:
             return refunded_now
