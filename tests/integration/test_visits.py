@@ -83,6 +83,7 @@ def test_booking_is_priced_by_V1_and_opens_its_own_ticket(api, tech, make_accoun
     assert booked["price"] == {"currency": "USD", "amount_minor": price}
     assert booked["order_id"].startswith("ord_") and "/local-pay/" in booked["checkout_url"]
     ticket = api.get(f"/tickets/{booked['ticket_id']}", as_=tech).body
+    assert ticket["visit_id"] == booked["visit_id"]
     assert ticket["status"] == "open" and ticket["opened_at"] == "2026-11-23T15:00:00-05:00"
     order = api.get(f"/orders/{booked['order_id']}").body
     assert order["price"]["amount_minor"] == price and order["minutes"] == 0 and order["visit_id"] == booked["visit_id"]
@@ -207,7 +208,8 @@ def test_a_visit_booked_paid_worked_extended_and_completed_V1(api, tech, make_ac
     assert again.status == 200 and visit_of(api, visit_id, tech)["refunded"]["amount_minor"] == 12_500
     assert AccountModel.get(account).balance_minutes == 0 and ledger_items(account) == []
     assert_c7(account)
-    lines = [(c.what, int(c.amount_minor)) for c in VisitChargeModel.query(account, consistent_read=True)]
+    money = VisitChargeModel.query(account, VisitChargeModel.charge_key.startswith("visit#"), consistent_read=True)
+    lines = [(c.what, int(c.amount_minor)) for c in money]
     assert sorted(lines) == sorted([("visit", 47_500), ("visit_extension", 22_500), ("refund", -12_500)])
     assert intent != ext_intent
 
@@ -222,6 +224,10 @@ def test_a_visit_booked_paid_worked_extended_and_completed_V1(api, tech, make_ac
     this_month = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
     refund_month = api.get(f"/accounts/{account}/statements/{this_month}", as_=owner).body
     assert [(v["kind"], v["amount"]["amount_minor"]) for v in refund_month["visits"]] == [("refund", -12_500)]
+    (visit_ticket,) = refund_month["tickets"]  # M3: the visit's ticket and its entries, consuming nothing
+    assert visit_ticket["ticket_id"] == ticket_id and visit_ticket["consumed_minutes"] == 0
+    assert [e["work_type"] for e in visit_ticket["entries"]] == ["travel", "onsite", "onsite"]
+    assert refund_month["charges"] == [] and refund_month["consumption_minutes"] == 0
     csv_text = api.get(f"/accounts/{account}/statements/2026-11", as_=owner, headers={"accept": "text/csv"}).body
     assert csv_text.count("\r\nvisit,") == 2 and ",47500,USD" in csv_text
 
@@ -345,7 +351,8 @@ def test_two_events_for_one_visit_payment_confirm_it_once_O2(api, tech, make_acc
     assert all(r.status == 200 for r in replies), replies
     shown = visit_of(api, booked["visit_id"], tech)
     assert (shown["prepaid_hours"], shown["paid"]["amount_minor"]) == (2, 50_000)
-    assert len(list(VisitChargeModel.query(booked["account_id"], consistent_read=True))) == 1
+    assert len(list(VisitChargeModel.query(booked["account_id"], VisitChargeModel.charge_key.startswith("visit#"),
+                                        consistent_read=True))) == 1
 
 
 def test_a_visit_payment_of_the_wrong_amount_is_kept_for_review_O8(api, tech, make_account, book):

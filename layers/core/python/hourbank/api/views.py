@@ -119,6 +119,8 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
         "postpay_minutes": None if t.postpay_minutes is None else int(t.postpay_minutes),
         "credited_back_minutes": int(t.credited_back_minutes or 0),
     }
+    if t.visit_id:  # SPEC V1: opened for an onsite visit, paid in money (GET /visits/{visit_id})
+        out["visit_id"] = t.visit_id
     if entries is not None:
         out["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
     if entries is not None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from hourbank.identity import Actor
-from hourbank.store import AccountModel, Retry, TicketModel, Tx, TxFailed, VisitModel
+from hourbank.settings import get_settings
+from hourbank.store import AccountModel, ChargeModel, Retry, TicketModel, Tx, TxFailed, VisitModel
 from hourbank.tickets.closing import CloseResult
 from hourbank.tickets.common import iso
 from hourbank.visits import close_ticket_for_visit, end_visit, load_visit, terms_of
@@ -40,6 +41,14 @@ def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: d
     else:
         due = refund_due_minor(terms_of(visit), int(visit.paid_minor), used_hours(int(visit.used_minutes)))
         end_visit(tx, visit, "completed", now, refund_due=due, actions=[VisitModel.completed_at.set(iso(now))])
+        # Listed with the month's closes (SPEC M3: the statement itemises the visit's ticket and entries);
+        # nothing is post-pay and nothing was debited, so the month-end invoice has no line for it.
+        month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+        tx.put("charge", ChargeModel(
+            account.account_id, f"{month}#{ticket.ticket_id}", ticket_id=ticket.ticket_id, month=month, minutes=0,
+            rate_minor=0, amount_minor=0, currency=account.currency, at=iso(now), status="none", consumed_minutes=0,
+            debited_minutes=0, title=ticket.title, opened_at=ticket.opened_at, plan=account.plan,
+        ), condition=ChargeModel.charge_key.does_not_exist())
     try:
         tx.commit()
     except TxFailed as exc:
