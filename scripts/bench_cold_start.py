@@ -370,6 +370,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
               for _ in range(mem_runs)]
     paid_bodies = [_json.dumps(event("checkout.session.completed", session(o, payment_intent=sid("pi"))))
                    for o in to_pay]
+    visit = ok(api.post("/visits", {"account_id": account, "scheduled_at": start.isoformat(), "address": "bench",
+                                    "estimate_hours": 2}, as_=tech))  # SPEC V1 (issue 14)
 
     # Build the exact events LambdaClient would send, without invoking anything.
     captured: list[dict] = []
@@ -403,6 +405,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
                                           headers={"stripe-signature": sign_webhook(
                                               b, os.environ["STRIPE_WEBHOOK_SECRET"])}))
                                        for b in paid_bodies]),
+            "VisitsApiFunction": ("GET a visit", [event_of(lambda: api.get(f"/visits/{visit['visit_id']}", as_=tech))
+                                                  for _ in range(mem_runs)]),
         }
     finally:
         lc.invoke = real_invoke
@@ -451,6 +455,7 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
         "MonthEndWorkerFunction": ("close one account's month (a rerun after the first)", pages),
         "ResponseWarningFunction": ("one warning run (SPEC S1; nothing due in its window)",
                                     [{"time": "2026-12-01T14:45:00Z", "detail": "{}"}] * mem_runs),
+        "VisitExpiryFunction": ("sweep unpaid visits (none due)", [{"at": datetime.now(UTC).isoformat()}] * mem_runs),
     })
     events: dict[str, list[dict]] = {}
     for function in functions:

@@ -21,6 +21,10 @@
   }
 
   function showPaid(order) {
+    if (order.visit_id) {  // SPEC V1: an onsite visit is paid in money; no hours are credited
+      statusEl.textContent = "Paid: " + order.title + ". Your onsite visit is confirmed.";
+      return;
+    }
     statusEl.textContent = "Paid: " + hoursText(order.credited_minutes) + " h credited — your balance is now ";
     var balance = document.createElement("strong");
     balance.id = "balance";

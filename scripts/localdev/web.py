@@ -208,8 +208,9 @@ class LocalPages:
         e = html.escape
         kind = "every month (recurring)" if order.get("kind") == "recurring" else "one time"
         price = money_text(order["price"])
-        details = (f"<dl><dt>Order</dt><dd><code>{e(order['order_id'])}</code></dd>"
-                   f"<dt>Support time</dt><dd>{e(str(order['hours']))} h, {e(kind)}</dd>"
+        what = (f"<dt>Onsite visit</dt><dd id=\"visit\">{e(str(order.get('title')))}</dd>" if order.get("visit_id")
+                else f"<dt>Support time</dt><dd>{e(str(order['hours']))} h, {e(kind)}</dd>")
+        details = (f"<dl><dt>Order</dt><dd><code>{e(order['order_id'])}</code></dd>{what}"
                    f"<dt>Total</dt><dd id=\"total\">{e(price)}</dd></dl>")
         if order.get("status") != "pending":
             action = (f"<p>This order is <strong>{e(str(order.get('status')))}</strong>.</p>"

@@ -25,6 +25,9 @@ API_MD_ROUTES = {
     ("POST", "/tickets/{ticket_id}/time-entries"),
     ("POST", "/tickets/{ticket_id}/close"),
     ("POST", "/tickets/{ticket_id}/credit-back"),
+    ("POST", "/visits"),  # SPEC V1 (issue 14)
+    ("GET", "/visits/{visit_id}"),
+    ("POST", "/visits/{visit_id}/extensions"),
 }
 
 

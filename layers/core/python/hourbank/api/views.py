@@ -131,6 +131,8 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
         "postpay_minutes": None if t.postpay_minutes is None else int(t.postpay_minutes),
         "credited_back_minutes": int(t.credited_back_minutes or 0),
     }
+    if t.visit_id:  # SPEC V1: opened for an onsite visit, paid in money (GET /visits/{visit_id})
+        out["visit_id"] = t.visit_id
     if entries is not None:
         out["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
     if entries is not None:
@@ -191,6 +193,8 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         out["message"] = ("This e-mail address already has an account: the hours will be added to it once paid. "
                           "Sign in to see its balance.")
         return out
+    if o.visit_id:  # SPEC V1: a visit's booking or extension is hours of a visit, not minutes of credit
+        out.update(visit_id=o.visit_id, hours=str(int(o.visit_hours or 0)), title=o.title)
     if balance is not None:
         out["balance_minutes"] = int(balance.balance_minutes)
         out["balance_hours"] = hours_text(int(balance.balance_minutes))

@@ -89,6 +89,10 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
         return Settlement("review", order.order_id, detail=reason)
     if order.opens_account:
         order = _open_ordered_account(order, at)
+    if order.visit_id:  # SPEC V1: a visit's payment confirms it or extends it; it credits no minutes
+        from hourbank.visits.settlement import settle_visit_paid
+
+        return settle_visit_paid(order, payment_ref=payment_ref, amount_minor=int(amount_minor), at=at)
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
     first = [order]  # the first attempt uses what was just read; a retry reads again
 
@@ -205,6 +209,10 @@ def _take_back(order_id: str | None, *, payment_ref: str, marker: str, refunded_
     order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
+    if order.visit_id:  # SPEC V1 + O3: takes back the hours it bought, not minutes
+        from hourbank.visits.settlement import settle_visit_take_back
+
+        return settle_visit_take_back(order, payment_ref=payment_ref, refunded_minor=refunded_minor, kind=kind, at=at)
     idem = Idempotency(kind, "stripe", marker, fingerprint(order.order_id, payment_ref))
 
     def attempt() -> Settlement:

@@ -12,6 +12,7 @@ only the calls that talk to Stripe, or verify what it sent, need it.
 from __future__ import annotations
 
 from hourbank.payments.checkout import ORDER_ID, LocalCheckout, StripeCheckout
+from hourbank.payments.refunds import LocalRefunds, StripeRefunds, select_refunds
 from hourbank.payments.signature import TOLERANCE_S, sign_webhook, verify_webhook
 
 
@@ -29,8 +30,11 @@ __all__ = [
     "ORDER_ID",
     "TOLERANCE_S",
     "LocalCheckout",
+    "LocalRefunds",
     "StripeCheckout",
+    "StripeRefunds",
     "select_checkout",
+    "select_refunds",
     "sign_webhook",
     "verify_webhook",
 ]

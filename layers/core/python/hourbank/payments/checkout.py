@@ -48,10 +48,13 @@ def checkout_params(order: OrderModel, account: AccountModel, success_url: str, 
     description = f"{hours} h {'every month ' if recurring else ''}at {rate}/h"
     if int(order.discount_minor or 0):
         description += f", less {money_text(int(order.discount_minor), currency)} bulk discount (P1)"
+    name = f"Support time: {hours} h"
+    if getattr(order, "visit_id", None):  # SPEC V1: a visit's booking or extension, paid in money
+        name, description = str(order.title), f"Onsite visit {order.visit_id}: {int(order.visit_hours)} h"
     price_data: dict[str, Any] = {
         "currency": currency,
         "unit_amount": int(order.amount_minor),
-        "product_data": {"name": f"Support time: {hours} h", "description": description},
+        "product_data": {"name": name, "description": description},
     }
     params: dict[str, Any] = {
         "mode": "subscription" if recurring else "payment",

@@ -62,6 +62,19 @@ class BulkDiscount(BaseModel):
     percent: int = Field(ge=0, le=100)
 
 
+class VisitDefaults(BaseModel):
+    """SPEC V1 (seed 002): onsite visit terms. Staff may override the base fee and the additional-hour
+    rate per booking; the increment and the payment window are the company's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_fee_minor: int = Field(default=35000, gt=0)  # the trip and the first hour onsite
+    additional_hour_rate_minor: int = Field(default=15000, gt=0)
+    increment_minor: int = Field(default=2500, gt=0)  # "$25 increments"
+    max_hours: int = Field(default=24, gt=0)  # one visit's estimate plus extensions
+    payment_window_hours: int = Field(default=24, gt=0, le=24)  # Stripe Checkout sessions live at most 24 h
+
+
 class Catalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,6 +90,7 @@ class Catalogue(BaseModel):
         if unknown:
             raise ValueError(f"service_levels.plans names unknown plans: {', '.join(sorted(unknown))}")
         return self
+    visits: VisitDefaults = VisitDefaults()
 
     def plan(self, plan_id: str) -> Plan:
         return self.plans[plan_id]

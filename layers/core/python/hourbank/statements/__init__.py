@@ -75,6 +75,7 @@ class Statement:
     charges: list[Line] = field(default_factory=list)
     invoice_kind: str | None = None  # postpay | plan | None (nothing to invoice)
     sla: dict = field(default_factory=dict)  # SPEC S1: tickets that fell due in the month, met and breached
+    visits: list[dict] = field(default_factory=list)  # SPEC V1: visits' payments and refunds (money, not minutes)
 
     @property
     def charges_total_minor(self) -> int:
@@ -206,6 +207,10 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str
     if statement.charges:
         fees = any(line.kind in ("package_fee", "monthly_fee") for line in statement.charges)
         statement.invoice_kind = "plan" if fees else "postpay"
+    if with_entries is True:  # the statement itself; the month-end invoice has nothing of a visit to bill
+        from hourbank.statements.visits import visit_lines
+
+        statement.visits = visit_lines(account_id, month)
     return statement
 
 
@@ -366,5 +371,8 @@ def to_csv(statement: Statement) -> str:
 
         for values in csv_rows(statement.sla):
             row(**values)
+    for v in statement.visits:  # SPEC V1: money paid and refunded for onsite visits
+        row(section="visit", at=v["at"], ref=v["ref"] or v["visit_id"], description=v["description"],
+            amount_minor=v["amount"]["amount_minor"], currency=v["amount"]["currency"])
     row(section="closing_balance", at=statement.period_end, minutes=statement.closing_balance_minutes)
     return out.getvalue()

@@ -19,6 +19,9 @@ from hourbank.store.models import (
     ReviewModel,
     TicketModel,
     TimeEntryModel,
+    VisitChargeModel,
+    VisitExpiryModel,
+    VisitModel,
 )
 from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_bound, transact_get, with_retries
 
@@ -37,6 +40,9 @@ __all__ = [
     "TimeEntryModel",
     "Tx",
     "TxFailed",
+    "VisitChargeModel",
+    "VisitExpiryModel",
+    "VisitModel",
     "bind",
     "connection",
     "ensure_bound",

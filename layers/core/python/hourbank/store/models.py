@@ -207,10 +207,69 @@ class TicketModel(Model):
     sla_version = NumberAttribute(default=0)  # +1 per waiting or priority change: the due time's inputs
     plan = UnicodeAttribute(null=True)  # the account's plan when opened (fair use on the ticket view)
     priority_changes = ListAttribute(of=PriorityChangeMap, default=list)
+    visit_id = UnicodeAttribute(null=True)  # SPEC V1: the onsite visit this ticket was opened for
 
     by_account = ByAccountIndex()
     by_queue = ByQueueIndex()
     by_account_due = ByAccountDueIndex()
+
+
+VISIT_SK = "VISIT"
+VISIT_EXPIRY_PREFIX = "VISITEXPIRY#"
+
+
+class VisitModel(Model):
+    """An onsite visit (SPEC V1), kept in its ticket's partition (sk ``VISIT``) so a time entry's gate and
+    the close read and write it with the ticket in one transaction. Its attributes avoid the names the
+    Tickets table's indexes key on (``account_id``, ``opened_at``, ``status``): it is never in an index."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=VISIT_SK)
+    visit_id = UnicodeAttribute()
+    account_ref = UnicodeAttribute()
+    state = UnicodeAttribute()  # awaiting_payment | confirmed | completed | cancelled
+    scheduled_at = UnicodeAttribute()  # as given
+    scheduled_at_utc = UnicodeAttribute()
+    address = UnicodeAttribute()
+    estimate_hours = NumberAttribute()
+    base_fee_minor = NumberAttribute()
+    rate_minor = NumberAttribute()  # per additional hour
+    increment_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    price_minor = NumberAttribute()  # the booking's prepayment
+    booked_hours = NumberAttribute()  # estimate + every extension ordered (paid or not): prices extensions
+    prepaid_hours = NumberAttribute(default=0)  # paid for: the entry gate's limit
+    used_minutes = NumberAttribute(default=0)  # onsite minutes logged (travel excluded)
+    paid_minor = NumberAttribute(default=0)
+    refund_due_minor = NumberAttribute(default=0)  # owed back by completion or cancellation
+    refunded_minor = NumberAttribute(default=0)  # refunds Hourbank issued
+    # order_id -> {kind: visit|visit_extension, hours, amount_minor, status, payment_ref?, refunded_minor}
+    orders = MapAttribute(default=dict)
+    # "<purpose>#<payment_ref>" -> {order_id, payment_ref, amount_minor, refund_id, at}
+    refunds = MapAttribute(default=dict)
+    booking_order_id = UnicodeAttribute()
+    expires_at = UnicodeAttribute(null=True)  # unpaid: removed for good (with its ticket and order) after
+    flags = UnicodeSetAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    cancelled_at = UnicodeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
+
+
+class VisitExpiryModel(Model):
+    """An unpaid visit's place in the expiry sweep: partition ``VISITEXPIRY#<yyyy-mm-dd>`` (UTC day it
+    expires), sort key ``<expires_at>#<visit_id>``, so the sweep reads due visits by key, never a Scan."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)  # VISITEXPIRY#<day>
+    sk = UnicodeAttribute(range_key=True)
+    visit_id = UnicodeAttribute()
 
 
 class DisputeMap(MapAttribute):
@@ -320,6 +379,26 @@ class ChargeModel(Model):
     credited_back_minutes = NumberAttribute(null=True)  # SPEC C6: post-pay minutes a credit-back took off
 
 
+class VisitChargeModel(Model):
+    """Money an onsite visit moved (SPEC V1): a payment or a refund, for the statement (M3). Kept under
+    ``visit#<yyyy-mm>#...`` in the Charges table, a prefix the month's ticket closes (``<yyyy-mm>#``) never
+    match, written in the same transaction as the visit change it records."""
+
+    class Meta:
+        table_name = "unbound-charges"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    charge_key = UnicodeAttribute(range_key=True)  # visit#<yyyy-mm>#<at>#<visit_id>#<ref>
+    visit_id = UnicodeAttribute()
+    what = UnicodeAttribute()  # visit | visit_extension | refund
+    amount_minor = NumberAttribute()  # signed: a refund is negative
+    currency = UnicodeAttribute()
+    at = UnicodeAttribute()
+    order_id = UnicodeAttribute(null=True)
+    ref = UnicodeAttribute(null=True)  # the payment object or the refund
+    hours = NumberAttribute(null=True)
+
+
 class IdempotencyModel(Model):
     """A request already applied: the Idempotency-Key's marker and what it produced."""
 
@@ -369,6 +448,10 @@ class OrderModel(Model):
     customer_email = UnicodeAttribute(null=True)
     opens_account = BooleanAttribute(null=True)
     credits_existing = BooleanAttribute(null=True)
+    # SPEC V1: kind visit | visit_extension pays an onsite visit in money: it credits no minutes.
+    visit_id = UnicodeAttribute(null=True)
+    visit_hours = NumberAttribute(null=True)
+    title = UnicodeAttribute(null=True)  # what the checkout line says, when not "Support time"
 
 
 class PaymentRefModel(Model):

@@ -15,7 +15,16 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
-from hourbank.store.models import MODELS, EmailClaimModel, PaymentRefModel, ResponseModel, TimeEntryModel
+from hourbank.store.models import (
+    MODELS,
+    EmailClaimModel,
+    PaymentRefModel,
+    ResponseModel,
+    TimeEntryModel,
+    VisitChargeModel,
+    VisitExpiryModel,
+    VisitModel,
+)
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
@@ -33,13 +42,17 @@ def bind(settings: Any = None) -> None:
         for field, model in MODELS.items():
             model.Meta.table_name = getattr(settings, field)
             model._connection = None
-        # Items that share a table with another model: entries and (SPEC S1) responses live with their
-        # ticket, (SPEC O3) payment records with the orders, (SPEC O7) e-mail claims with the accounts.
+        # Items that share a table with another model: entries, (SPEC S1) responses and (SPEC V1) visits
+        # live with their ticket, (SPEC O3) payment records with the orders, (SPEC O7) e-mail claims with
+        # the accounts, (SPEC V1) visit payments with the month's charges.
         for model, table in (
             (TimeEntryModel, settings.tickets_table),
             (ResponseModel, settings.tickets_table),
+            (VisitModel, settings.tickets_table),
+            (VisitExpiryModel, settings.tickets_table),
             (PaymentRefModel, settings.orders_table),
             (EmailClaimModel, settings.accounts_table),
+            (VisitChargeModel, settings.charges_table),
         ):
             model.Meta.table_name = table
             model._connection = None
@@ -83,6 +96,10 @@ class Tx:
               condition: Condition) -> None:
         self._tw.condition_check(model_cls, hash_key, range_key, condition=condition)
         self._labels["check"].append(label)
+
+    def delete(self, label: str, item: Model, *, condition: Condition | None = None) -> None:
+        self._tw.delete(item, condition=condition, add_version_condition=False)
+        self._labels["delete"].append(label)
 
     def put(self, label: str, item: Model, *, condition: Condition | None = None) -> None:
         self._tw.save(item, condition=condition, return_values="ALL_OLD")

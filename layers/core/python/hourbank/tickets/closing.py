@@ -49,6 +49,10 @@ def close_ticket(actor: Actor, ticket_id: str, *, clock: Clock = SYSTEM_CLOCK) -
 
 def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
     ticket, account = load(actor, ticket_id)
+    if ticket.visit_id:  # SPEC V1: paid in money; closing the visit's ticket completes the visit
+        from hourbank.visits.completion import close_visit
+
+        return close_visit(actor, ticket, account, clock.now())
     if ticket.status == "closed":
         return _result(ticket)  # SPEC C5: the first result, nothing debited again
     plan = get_plan(account.plan)

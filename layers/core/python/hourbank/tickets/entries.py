@@ -19,6 +19,8 @@ from hourbank.store.models import ENTRY_SK_PREFIX
 from hourbank.tickets.common import insufficient, iso, load, parse_iso
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
+from hourbank.visits.gate import gate_entry as visit_gate
+from hourbank.visits.gate import refused as visit_refused
 
 MAX_ENTRY_MINUTES = 1440
 CLOCK_SKEW = timedelta(minutes=5)  # SPEC T8: "a few minutes of clock skew allowed"
@@ -73,7 +75,7 @@ def post_entry(
         weighted = sum(s.weighted_minutes for s in segments)
         total = int(ticket.weighted_minutes) + weighted
         onsite = int(ticket.onsite_weighted_minutes) + (weighted if work_type in ONSITE_WORK else 0)
-        projected = project(total, onsite, plan)
+        projected = 0 if ticket.visit_id else project(total, onsite, plan)  # SPEC V1: a visit is paid in money
         delta = projected - int(ticket.projected_consumption_minutes)
         end = iso(segments[-1].started_at + timedelta(minutes=segments[-1].minutes))
         entry = TimeEntryModel(
@@ -100,11 +102,14 @@ def post_entry(
             TicketModel.last_entry_end.set(max(end, ticket.last_entry_end or end)),
             TicketModel.version.set(int(ticket.version) + 1),
         ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
-        gate = None
-        if plan.stops_at_zero and delta > 0:
-            # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
-            gate = AccountModel.available_minutes >= delta
-        write_account(tx, account, committed_delta=delta, condition=gate)
+        if ticket.visit_id:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
+            visit_gate(tx, ticket_id, work_type, minutes)
+        else:
+            gate = None
+            if plan.stops_at_zero and delta > 0:
+                # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
+                gate = AccountModel.available_minutes >= delta
+            write_account(tx, account, committed_delta=delta, condition=gate)
         try:
             tx.commit()
         except TxFailed as exc:
@@ -115,6 +120,8 @@ def post_entry(
                 if not same:
                     raise Conflict("this Idempotency-Key was already used for a different time entry") from None
                 return existing, False
+            if "visit" in exc.refused:  # SPEC V1: 402 saying how many hours to add, or read again
+                visit_refused(ticket_id, work_type, minutes)
             if "ticket" in exc.refused:
                 raise Retry() from exc
             if "account" in exc.refused:

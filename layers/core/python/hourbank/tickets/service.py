@@ -91,7 +91,7 @@ def get_ticket(actor: Actor, ticket_id: str) -> tuple[TicketModel, list[TimeEntr
     for raw in TicketModel._get_connection().query(ticket_id, consistent_read=True).get("Items", []):
         if raw["sk"]["S"] == TICKET_SK:
             ticket = TicketModel.from_raw_data(raw)
-        elif raw["sk"]["S"].startswith(ENTRY_SK_PREFIX):  # the partition also holds responses (SPEC S1)
+        elif raw["sk"]["S"].startswith(ENTRY_SK_PREFIX):  # the partition also holds responses (S1), a visit (V1)
             entries.append(TimeEntryModel.from_raw_data(raw))
     if ticket is None:
         raise NotFound("ticket not found")
@@ -187,7 +187,7 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
                 TimeEntryModel.segments.set([segment_map(s) for s in segments]),
                 TimeEntryModel.weighted_minutes.set(w),
             ], condition=TimeEntryModel.sk.exists())
-    projected = project(weighted, onsite, plan)
+    projected = 0 if ticket.visit_id else project(weighted, onsite, plan)  # SPEC V1: a visit is paid in money
     delta = projected - int(ticket.projected_consumption_minutes)
     if delta:
         condition = None
