@@ -27,6 +27,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from hourbank import metrics
 from hourbank.errors import InvalidInput
 from hourbank.orders.webhooks import PaymentLookup, apply_event
 from hourbank.payments import StripeCheckout, verify_webhook
@@ -71,6 +72,7 @@ def _apply_once():
                          key_prefix="stripe-event")
     def apply(*, event: dict) -> dict:
         result = apply_event(event, lookup=_lookup)
+        metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome=result.outcome)
         logger.info("stripe event applied", extra={"event_id": event.get("id"), "type": event.get("type"),
                                                    "outcome": result.outcome, "order_id": result.order_id,
                                                    "minutes": result.minutes, "detail": result.detail})
@@ -103,6 +105,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
                                   webhook_secret(get_settings().payments))
     except InvalidInput as exc:
         logger.warning("stripe webhook refused", extra={"code": exc.code, "reason": exc.message})
+        metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome="refused_signature")
         return _error(400, exc.code, exc.message)
     if not isinstance(verified.get("id"), str) or not verified["id"]:
         return _error(400, "invalid_payload", "the Stripe event has no id")
