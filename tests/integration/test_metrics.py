@@ -79,7 +79,14 @@ def test_close_credit_c3_and_webhook_outcomes_are_emitted_once_each(api, make_ac
 
 
 def test_month_end_emits_planned_settled_and_closed_accounts(api, billing, month_tables, specs, month,  # noqa: F811
-                                                             capsys):
+                                                             capsys, monkeypatch):
+    """Through the schedule, the queue and the worker's handler, with a member plan that grants free
+    minutes (the catalogue's grants none): the worker's whole path runs, as in AWS."""
+    from hourbank import monthend
+    from hourbank.plans import get_plan
+
+    generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
+    monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
     for plan in ("member", "non_member"):
         assert api.post("/accounts", {"name": "Metrics Co", "email": "m@example.test", "plan": plan},
                         as_=billing).status == 201
