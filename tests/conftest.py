@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scripts.localdev.aws_env import isolate as isolate_aws_env
+from tests.support import aws_hooks
 
 if TYPE_CHECKING:
     from scripts.localdev.dynamodb_local import DynamoDBLocal
 
 # Before anything builds a boto3 client: tests never reach AWS (scripts/localdev/aws_env.py).
 isolate_aws_env()
+# Before any botocore session exists: hooks on every client (least privilege, fault injection; issue 16).
+aws_hooks.install()
 
 TESTS = Path(__file__).resolve().parent
 # Folder -> marker. Also the run order: in-process tests first, so none of them runs after the
@@ -30,6 +33,12 @@ TESTS = Path(__file__).resolve().parent
 KINDS = ("unit", "integration", "e2e")
 # Where in-process tests pretend the local stack is served (checkout URLs point there).
 LOCAL_BASE_URL = "http://127.0.0.1:3000"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.support import least_privilege
+
+    config.pluginmanager.register(least_privilege, "hourbank-least-privilege")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker

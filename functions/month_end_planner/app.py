@@ -14,7 +14,7 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank import monthend, queue, statements
+from hourbank import metrics, monthend, queue, statements
 from hourbank.settings import get_settings
 from hourbank.store import ensure_bound
 
@@ -51,4 +51,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if batch:
         queue.send(url, batch)
     logger.info("month end planned", extra={"month": month, "pages": pages, "accounts": accounts})
+    metrics.emit({metrics.MONTH_END_ACCOUNTS_PLANNED: accounts})
     return {"month": month, "pages": pages, "accounts": accounts}

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank import monthend
+from hourbank import metrics, monthend
 from hourbank.settings import get_settings
 from hourbank.store import ensure_bound
 
@@ -32,6 +32,7 @@ def handle(record: SQSRecord) -> None:
         closed = monthend.close_month(account_id, month, tz, now=monthend.SYSTEM_CLOCK.now())
         outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
     logger.info("month end page", extra={"month": month, "accounts": len(account_ids), **outcomes})
+    metrics.emit({metrics.MONTH_END_ACCOUNTS_SETTLED: len(account_ids)})  # closed, already closed or gone
 
 
 @logger.inject_lambda_context

@@ -27,8 +27,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.errors import InvalidInput
+from hourbank import metrics
+from hourbank.errors import Contention, InvalidInput
 from hourbank.orders.webhooks import PaymentLookup, apply_event
+from hourbank.outage import is_outage
 from hourbank.payments import StripeCheckout, verify_webhook
 from hourbank.payments.secrets import stripe_api_key, webhook_secret
 from hourbank.settings import get_settings
@@ -71,6 +73,7 @@ def _apply_once():
                          key_prefix="stripe-event")
     def apply(*, event: dict) -> dict:
         result = apply_event(event, lookup=_lookup)
+        metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome=result.outcome)
         logger.info("stripe event applied", extra={"event_id": event.get("id"), "type": event.get("type"),
                                                    "outcome": result.outcome, "order_id": result.order_id,
                                                    "minutes": result.minutes, "detail": result.detail})
@@ -103,6 +106,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
                                   webhook_secret(get_settings().payments))
     except InvalidInput as exc:
         logger.warning("stripe webhook refused", extra={"code": exc.code, "reason": exc.message})
+        metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome="refused_signature")
         return _error(400, exc.code, exc.message)
     if not isinstance(verified.get("id"), str) or not verified["id"]:
         return _error(400, "invalid_payload", "the Stripe event has no id")
@@ -114,6 +118,14 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         # The same event is being applied by another delivery right now: Stripe retries a non-2xx later,
         # and by then the first one's answer is stored.
         return _error(409, "in_progress", f"event {verified['id']} is being applied; retry later")
+    except Contention as exc:  # the account kept changing under 40 attempts: nothing recorded, Stripe retries
+        return _error(503, exc.code, exc.message)
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        # The database was busy or unreachable: nothing was recorded for the event, Stripe redelivers it.
+        logger.warning("stripe event not applied: service unavailable", extra={"event_id": verified["id"]})
+        return _error(503, "service_unavailable", "the service is busy for a moment; please retry")
 
 
 # scripts/openapi.py: this handler has no resolver to describe it, so it says what it takes and answers.

@@ -8,6 +8,7 @@ through ``invoke`` here, so they all see functions exactly alike.
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import json
 import logging
@@ -31,6 +32,9 @@ FUNCTION_TYPE = "AWS::Serverless::Function"
 # What !Ref UserPool / !Ref UserPoolClient mean locally (in AWS: "us-east-1_AbC123", a client id).
 LOCAL_IDS = {"UserPool": "local_hourbank", "UserPoolClient": "local-web-client"}
 LAYER_TYPE = "AWS::Serverless::LayerVersion"
+# The function whose handler is running in this thread (its logical id), for tools that attribute what a
+# call does to the function making it (tests/support/aws_hooks.py: least privilege, fault injection).
+CURRENT_FUNCTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("CURRENT_FUNCTION", default=None)
 
 
 @dataclass(frozen=True)
@@ -238,6 +242,7 @@ def invoke(spec: FunctionSpec, event: Any, *, request_id: str | None = None, sou
     started = time.perf_counter()
     module, cold = _instances.acquire(spec)
     status = "ok" if not cold else "ok (cold start)"
+    running = CURRENT_FUNCTION.set(spec.logical_id)
     try:
         result = getattr(module, spec.handler.rsplit(".", 1)[1])(event, context)
         if isinstance(result, dict) and "statusCode" in result:
@@ -249,6 +254,7 @@ def invoke(spec: FunctionSpec, event: Any, *, request_id: str | None = None, sou
         status = f"error {type(exc).__name__}"
         raise InvocationError(spec, exc) from exc
     finally:
+        CURRENT_FUNCTION.reset(running)
         _instances.release(spec, module)
         took = (time.perf_counter() - started) * 1000
         if took > spec.timeout_s * 1000:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 
 from hourbank import errors
 from hourbank.identity import Actor, actor_from_claims
+from hourbank.outage import is_outage
 from hourbank.store import ensure_bound
 
 STATUS: dict[type[errors.HourbankError], int] = {
@@ -121,6 +122,12 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
         problems = [_describe(e) for e in exc.errors()]
         return error_response(400, "invalid_input", "; ".join(problems) or "the request is not valid",
                               {"fields": problems})
+
+    @app.exception_handler(Exception)
+    def _outage(exc: Exception) -> Response:  # issue 16: a throttled or unreachable database is a 503
+        if not is_outage(exc):
+            raise exc
+        return error_response(503, "service_unavailable", "the service is busy for a moment; please retry")
 
     @app.not_found
     def _no_route(_exc: Exception) -> Response:

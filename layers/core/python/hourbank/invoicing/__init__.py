@@ -10,6 +10,7 @@ from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from hourbank import metrics
 from hourbank.store import AccountModel, InvoiceModel
 from hourbank.topups import BACKOFF_S  # SPEC O4: the rule lives with the balance watch
 
@@ -52,11 +53,13 @@ def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
             raise
         # The webhook saw it paid first: keep its status, still record where it lives at the provider.
         invoice.update(actions)
+    metrics.emit({metrics.INVOICES_ISSUED: 1})
     return "issued"
 
 
 def note_failure(account_id: str, invoice_id: str, reason: str) -> None:
     """Best effort: keep why issuing failed on the invoice (the stream retries, then dead-letters it)."""
+    metrics.emit({metrics.INVOICES_FAILED: 1}, stage="issue")
     try:
         InvoiceModel(account_id, invoice_id).update(
             [InvoiceModel.last_failure.set(reason[:500]), InvoiceModel.attempts.add(1)],
@@ -88,6 +91,7 @@ def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
+    metrics.emit({metrics.INVOICES_PAID: 1})
     return True
 
 
@@ -96,6 +100,7 @@ def record_failed_attempt(invoice: InvoiceModel, reason: str) -> None:
     and, being unpaid, it keeps the balance watch from invoicing again (SPEC O4)."""
     invoice.update([InvoiceModel.attempts.add(1), InvoiceModel.last_failure.set(reason[:500])],
                    condition=InvoiceModel.status != "paid")
+    metrics.emit({metrics.INVOICES_FAILED: 1}, stage="payment")
 
 
 def record_given_up(invoice: InvoiceModel, now_epoch: int) -> bool:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from hourbank import statements
+from hourbank import metrics, statements
 from hourbank.clock import Clock, SystemClock
 from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.plans import get_plan, plan_ids
@@ -81,6 +81,7 @@ def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> 
         made_invoice, amount = _invoice(statement, now), statement.charges_total_minor
     granted = _monthly_grant(account, month, now)
     _checkpoint(account_id, month, now)
+    metrics.emit({metrics.MONTH_END_ACCOUNTS_CLOSED: 1})
     return Closed(account_id, month, "closed", made_invoice, amount, granted)
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from hourbank import metrics
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.store import (
     AccountModel,
@@ -142,6 +143,8 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
 
     result = with_retries(attempt)
     if result.outcome == "credited":
+        metrics.emit({metrics.MINUTES_CREDITED: result.minutes, metrics.TOP_UPS_SOLD: 1,
+                      metrics.INVOICES_PAID: int(order.kind == "auto_top_up" and bool(order.invoice_id))})
         # Read the order again after the credit committed: a refund racing this payment either parked
         # itself before this read (seen here) or will see the credit on its own second look (_take_back).
         fresh = load_order(order.order_id)

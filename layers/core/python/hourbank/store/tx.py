@@ -34,6 +34,9 @@ T = TypeVar("T")
 
 def bind(settings: Any = None) -> None:
     """Point every model at the table the settings name (and drop any connection made before)."""
+    from hourbank import tracing
+
+    tracing.enable()  # X-Ray on DynamoDB and Stripe calls, in Lambda only (issue 16)
     if settings is None:
         from hourbank.settings import get_settings
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
+from hourbank import metrics
 from hourbank.clock import Clock, SystemClock
 from hourbank.errors import Conflict, InvalidInput
 from hourbank.identity import BILLING, TECHNICIANS, Actor
@@ -114,6 +115,8 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         if exc.refused:
             raise Retry() from exc  # someone else closed it, or the balance moved: read again
         raise
+    metrics.emit({metrics.MINUTES_CONSUMED: consumed, metrics.MINUTES_DEBITED: debit,
+                  metrics.C3_CLOSES_COMPLETED: int(ticket.status == "awaiting_credit")})
     return CloseResult(ticket.ticket_id, "closed", consumed, debit, postpay, balance - debit)
 
 
