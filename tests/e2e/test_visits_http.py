@@ -24,6 +24,7 @@ site, call, browser, page = _shop.site, _shop.call, _shop.browser, _shop.page
 pytestmark = pytest.mark.e2e
 
 WHEN = "2026-11-24T09:00:00-05:00"
+OPENED = "2026-11-20T08:00:00-05:00"  # booked by phone before the work (SPEC T8: no work before the opening)
 
 
 def at(hhmm: str) -> str:
@@ -45,7 +46,8 @@ def test_a_visit_is_booked_paid_worked_extended_and_completed_over_http_V1(call)
     account = call("POST", "/accounts", {"name": "Harbour Dental", "email": "it@harbour.example",
                                          "plan": "non_member"}, token=billing).body["account_id"]
     booked = call("POST", "/visits", {"account_id": account, "scheduled_at": WHEN, "address": "12 Harbour Road",
-                                      "estimate_hours": 2, "additional_hour_rate_minor": 11_000}, token=tech)
+                                      "estimate_hours": 2, "additional_hour_rate_minor": 11_000,
+                                      "opened_at": OPENED}, token=tech)
     assert booked.status == 201, booked
     visit_id, ticket_id = booked.body["visit_id"], booked.body["ticket_id"]
     assert booked.body["price"] == {"currency": "USD", "amount_minor": 47_500}  # $350 + ceil($110/$25) x $25

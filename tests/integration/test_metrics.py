@@ -88,7 +88,7 @@ def test_month_end_emits_planned_settled_and_closed_accounts(api, billing, month
     generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
     monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
     for plan in ("member", "non_member"):
-        assert api.post("/accounts", {"name": "Metrics Co", "email": "m@example.test", "plan": plan},
+        assert api.post("/accounts", {"name": "Metrics Co", "email": f"m-{plan}@example.test", "plan": plan},
                         as_=billing).status == 201
     capsys.readouterr()
     run_month_end(specs, month)
