@@ -25,6 +25,12 @@
       statusEl.textContent = "Paid: " + order.title + ". Your onsite visit is confirmed.";
       return;
     }
+    if (order.credits_existing_account) {
+      // SPEC O7: the address already had an account; the order credited it and says nothing else about it.
+      say("Paid: " + hoursText(order.credited_minutes) + " h credited to the account of this e-mail address. " +
+          "Sign in to see its balance.");
+      return;
+    }
     statusEl.textContent = "Paid: " + hoursText(order.credited_minutes) + " h credited — your balance is now ";
     var balance = document.createElement("strong");
     balance.id = "balance";
@@ -45,7 +51,8 @@
         say("The payment failed: nothing was charged and no hours were credited. You can order again.");
         return true;
       default:
-        say("This order is " + order.status + ". Your balance is now " + order.balance_hours + " h.");
+        say("This order is " + order.status + "." +
+            (order.balance_hours === undefined ? "" : " Your balance is now " + order.balance_hours + " h."));
         return true;
     }
   }

@@ -251,3 +251,24 @@ def test_hours_the_api_refuses_are_shown_and_nothing_is_ordered_P1(page, hours):
     page.locator("#errors").filter(has_text="correct").wait_for()
     assert page.locator("#hours-error").inner_text() == "hours: must be between 1 and 500"
     assert sent == [] and urlsplit(page.url).path == "/"
+
+
+def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of_it_O7(page, call):
+    """Issue 10: the address already has an account - the paid page says the hours went to it, no balance."""
+    import uuid
+
+    email = f"it-{uuid.uuid4().hex[:10]}@known.example"
+    account = call("POST", "/accounts", {"name": "Known Co", "email": email, "plan": "member"},
+                   token=mint("billing")).body["account_id"]
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Someone Else")
+    page.get_by_label("E-mail").fill(email.upper())
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()  # priced as any anonymous order
+    page.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.locator("#status").filter(has_text="credited to the account of this e-mail address").wait_for()
+    assert page.locator("#balance").count() == 0 and "undefined" not in page.locator("#status").inner_text()
+    assert balance_minutes(call, account) == 120
