@@ -31,6 +31,7 @@ class Settings:
     sender_email: str  # SES identity the low-balance e-mails come from (SPEC O5)
     outbox_dir: str  # locally: e-mails are files here instead of SES
     month_end_queue_url: str  # the month-end fan-out (SPEC M1): SQS URL, or file:// locally
+    user_pool_id: str = ""  # customers are invited to the portal in this Cognito user pool (SPEC W1)
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -101,4 +102,5 @@ def get_settings() -> Settings:
         sender_email=os.environ.get("SENDER_EMAIL", "").strip(),
         outbox_dir=os.environ.get("OUTBOX_DIR", "").strip(),
         month_end_queue_url=os.environ.get("MONTH_END_QUEUE_URL", "").strip(),
+        user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
     )

@@ -47,6 +47,7 @@ def create_account(
         new_id("acc"),
         name=name,
         email=email,
+        email_lower=email.strip().lower(),  # the by_email index (SPEC W2): hourbank.portal.email_key
         plan=plan,
         plan_version=cat.version,
         currency=cat.currency,
@@ -56,6 +57,9 @@ def create_account(
     )
     account.plan_changes = [PlanPeriod(plan=plan, since=account.created_at)]
     account.save(condition=AccountModel.account_id.does_not_exist())
+    from hourbank.invitations import invite_customer
+
+    invite_customer(account)  # SPEC W1: every customer has a sign-in
     return account
 
 

@@ -55,7 +55,8 @@ def create_order(
             return _with_checkout(existing, checkout, account), priced
     now = iso(clock.now())
     if account is None:
-        account = AccountModel(new_account_id, name=name, email=email, plan="non_member",
+        account = AccountModel(new_account_id, name=name, email=email, email_lower=(email or "").strip().lower(),
+                               plan="non_member",
                                plan_version=catalogue().version, currency=catalogue().currency,
                                created_at=now, created_by="order-form")
         try:
@@ -63,6 +64,9 @@ def create_order(
         except PutError as exc:  # a concurrent copy of the same form opened it first
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
+        from hourbank.invitations import invite_customer
+
+        invite_customer(account)  # SPEC W1: once per account, however many copies of the form arrive
     order = OrderModel(order_id, account_id=account.account_id, kind=kind, minutes=priced.minutes,
                        rate_minor=priced.rate_minor, discount_minor=priced.discount_minor,
                        amount_minor=priced.amount_minor, currency=priced.currency, created_at=now,

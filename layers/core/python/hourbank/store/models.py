@@ -40,6 +40,18 @@ class ByPlanIndex(GlobalSecondaryIndex["AccountModel"]):
     account_id = UnicodeAttribute(range_key=True)
 
 
+class ByEmailIndex(GlobalSecondaryIndex["AccountModel"]):
+    """SPEC W2: staff find an account by its e-mail (trimmed, lower-cased), keys only. Written only when an
+    account is created (``email_lower`` never changes), so balance updates cost it nothing."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = KeysOnlyProjection()
+
+    email_lower = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
+
+
 class AccountModel(Model):
     """One customer account. ``balance_minutes`` = Σ ledger (SPEC C7); ``ledger_seq`` numbers its entries.
 
@@ -54,6 +66,7 @@ class AccountModel(Model):
     account_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     email = UnicodeAttribute()
+    email_lower = UnicodeAttribute(null=True)  # the by_email index's key (SPEC W2): email_key(email)
     plan = UnicodeAttribute()
     plan_version = UnicodeAttribute()
     # Every plan the account has had and since when (the first since it was created): month-end fees are
@@ -80,6 +93,7 @@ class AccountModel(Model):
     created_by = UnicodeAttribute(null=True)
 
     by_plan = ByPlanIndex()
+    by_email = ByEmailIndex()
 
 
 class EmergencyChangeMap(MapAttribute):
