@@ -161,6 +161,9 @@ class LocalPages:
         self._gateway_url = gateway_url
         self._secret = secret or local_env.webhook_secret
         self.timeout = timeout
+        from scripts.localdev.local_auth import LocalAuth
+
+        self.auth = LocalAuth(lambda: self.gateway_url)  # the stand-in for Cognito's managed login
 
     @property
     def gateway_url(self) -> str:
@@ -170,6 +173,8 @@ class LocalPages:
     def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
               read_body: Callable[[], bytes | None]) -> Response | None:
         parts = path.strip("/").split("/") if path.strip("/") else []
+        if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/localdev/local_auth.py)
+            return self.auth.serve(method, parts, query, read_body)
         if parts[:2] == ["local-pay", "invoice"]:  # Stripe's hosted invoice page, for auto top-ups (O4)
             if method in ("GET", "HEAD") and len(parts) == 3:
                 return self.invoice_page(unquote(parts[2]), _query(query).get("account", ""))
@@ -189,6 +194,8 @@ class LocalPages:
     # -- static files
     def static(self, path: str) -> Response | None:
         relative = unquote(path).lstrip("/") or "index.html"
+        if relative.endswith("/"):
+            relative += "index.html"  # /portal/ as a static host serves it
         if any(part.startswith(".") or not part for part in relative.split("/")) or "\\" in relative:
             return None  # "..", hidden files, empty segments: never a file of the site
         file = (self.web_root / relative).resolve()

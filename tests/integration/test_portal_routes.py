@@ -219,7 +219,7 @@ def invitations(email: str) -> list[dict]:
 def test_billing_opening_an_account_invites_its_customer_once_W1(api, account_with_email):
     account_id, email = account_with_email()
     [invite] = invitations(email)
-    assert account_id in invite["text"] and f"/portal/signin.html?account={account_id}" in invite["text"]
+    assert account_id in invite["text"] and f"/portal/?account={account_id}" in invite["text"]
     from hourbank.invitations import invite_customer
     from hourbank.store import AccountModel
 

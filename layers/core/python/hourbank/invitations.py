@@ -12,7 +12,8 @@ The port has two adapters, chosen by the settings like the mailer (``hourbank.no
   message template in template.yaml names the portal), then ``AdminAddUserToGroup`` ``customers``. Both
   calls are idempotent on their own (an existing user is not re-created; a member is not added twice).
 * ``OutboxInviter`` (local stack, ``OUTBOX_DIR`` set): the invitation is a message in the outbox, with the
-  link to the local sign-in page (``/portal/signin.html``, served only by the local stack).
+  link to the portal (``/portal/?account=<id>``), which goes straight on to the local sign-in page (served only
+  by the local stack) with the account filled in.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class OutboxInviter:
 
         from hourbank.notify import Message
 
-        link = f"{self.website_url}/portal/signin.html?account={quote(account.account_id)}"
+        link = f"{self.website_url}/portal/?account={quote(account.account_id)}"
         self.mailer.send(Message(
             message_id=f"invite#{account.account_id}", to=account.email,
             subject="Your Hourbank sign-in",
