@@ -36,13 +36,14 @@
     t.plans.forEach(function (p) {
       var row = el("tr", null, { "data-plan": p.plan });
       row.appendChild(el("th", p.title, { scope: "row" }));
-      row.appendChild(el("td", perHour(p.prepay_rate_minor)));
-      row.appendChild(el("td", perHour(p.recurring_rate_minor)));
-      row.appendChild(el("td", perHour(p.postpay_rate_minor)));
+      // data-label: on a phone each row becomes a card that names its figures (style.css).
+      row.appendChild(el("td", perHour(p.prepay_rate_minor), { "data-label": "Pre-pay" }));
+      row.appendChild(el("td", perHour(p.recurring_rate_minor), { "data-label": "Recurring (monthly)" }));
+      row.appendChild(el("td", perHour(p.postpay_rate_minor), { "data-label": "Post-pay" }));
       var fee = p.monthly_fee_minor == null ? "—" : money(p.monthly_fee_minor, cur);
       if (p.included_minutes) { fee += " incl. " + hours(p.included_minutes); }
       if (p.fair_use_remote_minutes_per_day) { fee += ", remote " + p.fair_use_remote_minutes_per_day + " min a day"; }
-      row.appendChild(el("td", fee));
+      row.appendChild(el("td", fee, { "data-label": "Monthly fee" }));
       body.appendChild(row);
     });
     box.appendChild(table);

@@ -337,6 +337,7 @@ async function render() {
       content = await ({ "": accountView, statements: statementsView, invoices: invoicesView, settings: settingsView }[sub] || accountView)(accountId);
     } else if (parts[0] === "tickets" && parts[1]) {
       content = await ticketView(parts[1]);
+      accountId = parts[1].split(".")[1] || accountId; // a ticket id names its account: tkt_<ulid>.acc_<ulid>
     } else if (me.role === "staff") {
       content = await searchView(query);
     } else {
