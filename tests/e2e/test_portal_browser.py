@@ -377,3 +377,45 @@ def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_p
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in").wait_for()
     assert page.evaluate("sessionStorage.getItem('hourbank.session')") is None
+
+
+def tab_to(page: Any, text: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's text (or label) is ``text``: what a keyboard user does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const el = document.activeElement; if (!el) return '';
+            const label = el.labels && el.labels.length ? el.labels[0].textContent : '';
+            return (label || el.textContent || el.getAttribute('aria-label') || '').trim(); }""")
+        if focused == text:
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
+def test_a_customer_signs_in_and_questions_an_entry_by_keyboard_alone(new_page, call):
+    billing, tech = mint("billing"), mint("technician", sub="tech-keys")
+    account = call("POST", "/accounts", {"name": "Keys Ltd", "email": f"k.{uuid.uuid4().hex[:8]}@keys.example",
+                                         "plan": "member"}, token=billing).body["account_id"]
+    ticket = call("POST", "/tickets", {"account_id": account, "title": "VPN drops", "priority": "normal"},
+                  token=tech).body["ticket_id"]
+    assert call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 40, "note": "Router",
+                                                            "started_at": "2026-11-17T10:00:00-05:00"},
+                token=tech).status == 201
+    page = new_page()
+    page.goto("/portal/")
+    tab_to(page, "Sign in")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/local-auth/oauth2/authorize?*")
+    tab_to(page, "Account id (customers)")
+    page.keyboard.type(account)
+    page.keyboard.press("Enter")  # submits the sign-in form
+    page.locator("#balance").wait_for()
+    tab_to(page, "VPN drops")
+    page.keyboard.press("Enter")
+    page.locator("#rounding").wait_for()
+    tab_to(page, "Question this entry")
+    page.keyboard.press("Enter")  # opens the <details>
+    tab_to(page, "What is wrong with it?")
+    page.keyboard.type("We were offline for only 20 minutes.")
+    tab_to(page, "Send question")
+    page.keyboard.press("Enter")
+    page.locator("p.dispute.open").filter(has_text="Waiting for billing").wait_for()
