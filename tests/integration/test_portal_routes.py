@@ -160,6 +160,13 @@ def test_another_customers_tickets_and_usage_are_404_tenancy(api, make_account, 
         assert their_page.status == 200
         bad = api.get(f"/accounts/{mine}/tickets", query={"cursor": forged}, as_=me)
         assert bad.status == 400
+        for key in ({"ticket_id": {"N": "1"}, "sk": {"S": "TICKET"}, "account_id": {"S": mine},
+                     "opened_at": {"S": "x"}},
+                    {"ticket_id": {"S": ""}, "sk": {"S": "TICKET"}, "account_id": {"S": mine},
+                     "opened_at": {"S": "x"}}):  # what DynamoDB itself would refuse: a 400 here, never a 500
+            cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+            bad = api.get(f"/accounts/{mine}/tickets", query={"cursor": cursor}, as_=me)
+            assert (bad.status, bad.body["error"]["code"]) == (400, "invalid_input"), key
         assert api.get(f"/accounts/{mine}/tickets", query={"status": "lost"}, as_=me).status == 400
 
 

@@ -25,7 +25,7 @@ def encode(key: Mapping[str, Any] | None) -> str | None:
 
 
 def decode(cursor: str | None, *, names: frozenset[str], pinned: Mapping[str, str]) -> dict | None:
-    """The key a cursor stands for. ``names``: the key attributes of the table and index paged;
+    """The key a cursor stands for (string attributes only). ``names``: the key attributes of the table and index paged;
     ``pinned``: attributes whose value the cursor must have (the partition asked for)."""
     if not cursor:
         return None
@@ -39,8 +39,9 @@ def decode(cursor: str | None, *, names: frozenset[str], pinned: Mapping[str, st
     if not isinstance(key, dict) or set(key) != names:
         raise bad
     for name, value in key.items():
-        if not (isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("S", "N")
-                and isinstance(next(iter(value.values())), str)):
+        # Every key these lists page by is a non-empty string: anything else DynamoDB would refuse (a 500).
+        if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
+                and 0 < len(value["S"]) <= 1024):
             raise bad
         if name in pinned and value.get("S") != pinned[name]:
             raise bad
