@@ -188,6 +188,10 @@ class LocalPages:
                 return self.pay(unquote(parts[1]), _form(query, read_body).get("order", ""))
             return None
         if method in ("GET", "HEAD"):
+            folder = self.web_root / unquote(path).strip("/")
+            if path.strip("/") and not path.endswith("/") and folder.resolve().is_relative_to(self.web_root) \
+                    and (folder / "index.html").is_file():  # /portal -> /portal/, as the CloudFront function does
+                return 301, [("Location", path + "/" + (f"?{query}" if query else ""))], b""
             return self.static(path)
         return None
 

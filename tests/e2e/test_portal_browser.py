@@ -157,6 +157,24 @@ def order_and_pay(page: Any, hours: str) -> str:
     return page.locator("#account-id").inner_text()
 
 
+def test_the_portal_is_served_at_portal_and_the_local_sign_in_only_locally(call, site):
+    index = call("GET", "/portal/")
+    assert index.status == 200 and b'id="view"' in index.raw
+    moved = call("GET", "/portal?account=acc_1")
+    assert (moved.status, moved.headers["location"]) == (301, "/portal/?account=acc_1")
+    for path in ("/portal/app.js", "/portal/auth.js", "/portal/portal.css"):
+        assert call("GET", path).status == 200, path
+    assert b"<script>" not in index.raw and b" style=" not in index.raw and b" onclick" not in index.raw
+    page = call("GET", "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
+                       "&redirect_uri=http://evil.example/portal/&code_challenge=" + "a" * 43 +
+                       "&code_challenge_method=S256")
+    assert page.status == 400  # only this site's own pages are callbacks
+    no_pkce = call("GET", "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
+                          "&redirect_uri=" + site + "/portal/")
+    assert no_pkce.status == 400 and b"PKCE" in no_pkce.raw
+    assert not (ROOT / "web" / "local-auth").exists()  # the local sign-in is not part of the published site
+
+
 def test_price_table_is_shown_before_anyone_types_from_the_catalogue(new_page):
     from hourbank.plans import catalogue
 

@@ -41,8 +41,12 @@ def test_site_callbacks_cors_and_invitation_follow_the_distribution():
     assert client["LogoutURLs"] == [{"Fn::Sub": f"{site}/portal/"}]
     cors = res["HttpApi"]["Properties"]["CorsConfiguration"]["AllowOrigins"]
     assert cors == [{"Fn::Sub": site}]
-    origin = res["WebDistribution"]["Properties"]["DistributionConfig"]["Origins"][0]
-    assert "OriginAccessControlId" in origin
+    config = res["WebDistribution"]["Properties"]["DistributionConfig"]
+    assert "OriginAccessControlId" in config["Origins"][0]
+    # S3's REST endpoint has no index documents: /portal/ needs the viewer-request function.
+    [association] = config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    assert "index.html" in res["WebIndexFunction"]["Properties"]["FunctionCode"]
     blocked = res["WebBucket"]["Properties"]["PublicAccessBlockConfiguration"]
     assert all(blocked.values())
     schema = res["UserPool"]["Properties"]["Schema"]
