@@ -286,3 +286,18 @@ def test_price_table_comes_from_the_catalogue(api):
     assert set(by_plan) == set(catalogue().plans)
     assert (by_plan["non_member"]["prepay_rate_minor"], by_plan["member"]["recurring_rate_minor"],
             by_plan["member"]["postpay_rate_minor"]) == (30000, 12000, 15000)
+
+
+def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, billing):
+    from hourbank.store import AccountModel
+    from scripts.backfill_email_lower import backfill
+
+    email = unique_email("old")
+    old = AccountModel(f"acc_old{uuid.uuid4().hex[:12]}", name="Old Co", email=email, plan="member",
+                       plan_version="2026-11-01", currency="USD", created_at="2026-01-05T10:00:00+00:00")
+    old.save()  # as issue 12's code never saw it: no email_lower
+    assert api.get("/accounts", query={"email": email}, as_=billing).body["items"] == []
+    assert backfill() >= 1
+    assert backfill() == 0  # once only
+    found = api.get("/accounts", query={"email": email.upper()}, as_=billing).body["items"]
+    assert [a["account_id"] for a in found] == [old.account_id]
