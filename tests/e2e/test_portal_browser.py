@@ -437,3 +437,19 @@ def test_a_customer_signs_in_and_questions_an_entry_by_keyboard_alone(new_page, 
     tab_to(page, "Send question")
     page.keyboard.press("Enter")
     page.locator("p.dispute.open").filter(has_text="Waiting for billing").wait_for()
+
+
+def test_a_technician_reads_an_account_without_billings_actions_W2(new_page, call):
+    email = f"tech.{uuid.uuid4().hex[:8]}@reads.example"
+    account = call("POST", "/accounts", {"name": "Reads Co", "email": email, "plan": "member"},
+                   token=mint("billing")).body["account_id"]
+    page = new_page()
+    sign_in(page, "technician")
+    page.get_by_label("Customer e-mail").fill(email)
+    page.get_by_role("button", name="Find accounts").click()
+    page.get_by_role("link", name="Reads Co").click()
+    page.locator("#balance").wait_for()
+    assert page.locator("#ticket-list").is_visible()
+    assert page.locator("#adjust-form").count() == 0 and page.locator("#buy-hours").count() == 0
+    assert page.get_by_role("link", name="Auto top-up").count() == 0
+    assert account in page.locator("p.muted").first.inner_text()

@@ -74,10 +74,12 @@ async function accountView(accountId) {
         top.paused_until ? h("p", { class: "help" }, `Paused until ${when(new Date(top.paused_until * 1000).toISOString())}.`) : null,
         h("p", { class: "help" }, account.notify_low_balance ? "Low-balance e-mail: on." : "Low-balance e-mail: off."))),
     account.flags.length ? h("p", { class: "notice" }, `Flags: ${account.flags.join(", ")}`) : null,
-    h("p", {}, h("a", { href: `/?account=${encodeURIComponent(account.account_id)}`, id: "buy-hours", class: "button" }, "Buy hours")),
+    who().role === "customer" || who().billing
+      ? h("p", {}, h("a", { href: `/?account=${encodeURIComponent(account.account_id)}`, id: "buy-hours", class: "button" }, "Buy hours"))
+      : null,
     h("section", { "aria-labelledby": "usage-h" }, h("h2", { id: "usage-h" }, "Usage, last 12 months"), usageChart(usage.months)),
   ];
-  if (who().role === "staff") parts.push(staffActions(account));
+  if (who().billing) parts.push(staffActions(account)); // adjustments are billing's (API.md)
   parts.push(await ticketList(accountId));
   return parts;
 }
@@ -312,8 +314,11 @@ function navFor(me, accountId) {
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"],
-               [`${base}/invoices`, "Invoices"], [`${base}/settings`, "Auto top-up"],
-               [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
+               [`${base}/invoices`, "Invoices"]);
+    // Billing settings and buying are the owner's and billing's (API.md); a technician only reads.
+    if (me.role === "customer" || me.billing) {
+      links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
+    }
   }
   replace(nav, h("ul", {}, links.map(([href, text]) => h("li", {}, h("a", { href, "aria-current": href === window.location.hash ? "page" : null }, text)))));
 }
