@@ -7,7 +7,7 @@ once; a failed invitation removes the marker again, so a retry sends it.
 
 The port has two adapters, chosen by the settings like the mailer (``hourbank.notify``):
 
-* ``CognitoInviter`` (AWS): ``AdminCreateUser`` in the user pool - username = e-mail, ``email_verified``,
+* ``CognitoInviter`` (AWS): ``AdminCreateUser`` in the user pool - username = e-mail (lower case), ``email_verified``,
   ``custom:account_id`` = the account - with Cognito's own e-mail invitation (a temporary password; the
   message template in template.yaml names the portal), then ``AdminAddUserToGroup`` ``customers``. Both
   calls are idempotent on their own (an existing user is not re-created; a member is not added twice).
@@ -50,7 +50,9 @@ class CognitoInviter:
         return self._client
 
     def invite(self, account: AccountModel) -> None:
-        username = account.email.strip()
+        # Lower-cased, as the by_email index keeps it: the pool has no UsernameConfiguration, so Cognito
+        # compares usernames case-sensitively, and people type their address in lower case.
+        username = account.email.strip().lower()
         try:
             self.client.admin_create_user(
                 UserPoolId=self.user_pool_id, Username=username, DesiredDeliveryMediums=["EMAIL"],
