@@ -176,27 +176,15 @@ def _json(status: int, body: dict) -> Response:
     return status, [("Content-Type", "application/json"), ("Cache-Control", "no-store")], json.dumps(body).encode()
 
 
-def _page(status: int, title: str, body: str) -> Response:
-    page = f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)} - Hourbank</title>
-<link rel="stylesheet" href="/style.css">
-</head>
-<body>
-<main class="checkout">
-<p class="notice" role="note" id="local-marker"><strong>Local sign-in - development only.</strong> The local
+NOTICE = """<p class="notice" role="note" id="local-marker"><strong>Local sign-in - development only.</strong> The local
 stack stands in for the user pool's managed login: no password, the tokens are the ones
-<code>scripts/dev_token.py</code> makes. A deployed stack signs in with Cognito.</p>
-<h1>{html.escape(title)}</h1>
-{body}
-</main>
-</body>
-</html>
-"""
-    return status, [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], page.encode()
+<code>scripts/dev_token.py</code> makes. A deployed stack signs in with Cognito.</p>"""
+
+
+def _page(status: int, title: str, body: str) -> Response:
+    from scripts.localdev.web import _page as local_page
+
+    return local_page(status, title, body, NOTICE)
 
 
 __all__ = ["CLIENT_ID", "LocalAuth"]

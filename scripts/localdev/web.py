@@ -334,7 +334,13 @@ def _query(text: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
 
 
-def _page(status: int, title: str, body: str) -> Response:
+CHECKOUT_NOTICE = """<p class="notice" role="note"><strong>Local stand-in for Stripe Checkout.</strong>
+No card is charged: Pay sends a signed <code>checkout.session.completed</code> event to
+<code>/webhooks/stripe</code>, as Stripe would.</p>"""
+
+
+def _page(status: int, title: str, body: str, notice: str = CHECKOUT_NOTICE) -> Response:
+    """A page of the local stack only, with the notice that says what it stands in for."""
     page = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -345,8 +351,7 @@ def _page(status: int, title: str, body: str) -> Response:
 </head>
 <body>
 <main class="checkout">
-<p class="notice" role="note"><strong>Local stand-in for Stripe Checkout.</strong> No card is charged: Pay sends
-a signed <code>checkout.session.completed</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>
+{notice}
 <h1>{html.escape(title)}</h1>
 {body}
 </main>

@@ -24,77 +24,22 @@ import pytest
 
 from hourbank.notify import read_outbox
 from scripts.localdev.jwt_local import mint
-from tests.support.http_client import Reply, request
+from tests.support import browser as fixtures
+
+site, call, browser = fixtures.site, fixtures.call, fixtures.browser  # the shared browser-test fixtures
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".artifacts" / "portal"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}
 TOKEN_TTL_S = 12  # local tokens this short make the portal refresh within the test
 
 
-@pytest.fixture(scope="module")
-def site(tables: dict[str, str]) -> Iterator[str]:
-    """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it."""
-    from hourbank import store
-    from hourbank.settings import get_settings
-    from scripts.localdev import gateway, lambda_runtime, local_env
-    from scripts.localdev.web import WEB_ROOT, LocalPages
-
-    saved = dict(os.environ)
-    specs = lambda_runtime.functions(table_names=tables)
-    lambda_runtime.apply_environment(specs)
-    served = gateway.start(specs, host="127.0.0.1", port=0,
-                           pages=LocalPages(WEB_ROOT, lambda: served.url, local_env.webhook_secret))
-    local_env.apply(specs, served.url)
-    lambda_runtime.retire_environments()
-    get_settings.cache_clear()
-    store.bind()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        yield served.url
-    finally:
-        served.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        lambda_runtime.retire_environments()
-        get_settings.cache_clear()
-        store.bind()
-
-
-@pytest.fixture(scope="module")
-def call(site: str) -> Callable[..., Reply]:
-    def send(method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
-        return request(site, method, path, body, token, headers)
-
-    return send
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(f"the portal's browser tests must run in CI, but {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     contexts: list[Any] = []
 
     def make(viewport: dict | None = None) -> Any:
