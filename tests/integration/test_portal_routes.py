@@ -301,3 +301,47 @@ def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, b
     assert backfill() == 0  # once only
     found = api.get("/accounts", query={"email": email.upper()}, as_=billing).body["items"]
     assert [a["account_id"] for a in found] == [old.account_id]
+
+
+def test_weighted_minutes_by_work_type_are_kept_through_re_rating_and_read_at_close_W1(
+        api, billing, tech, make_account, open_ticket, log_time):
+    from hourbank.store import ChargeModel, TicketModel
+    from hourbank.store.models import TICKET_SK
+    from hourbank.tickets.entries import minutes_by_work_type
+
+    account = make_account("member", 900)
+    ticket = open_ticket(account, "Server room", opened_at="2026-11-16T08:00:00-05:00")
+    log_time(ticket, "2026-11-16T09:00:00-05:00", 60, "onsite")
+    log_time(ticket, "2026-11-16T10:00:00-05:00", 30, "remote")
+    # An emergency declared back in time re-rates both entries (T3): the totals per work type follow.
+    assert api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T08:30:00-05:00"},
+                    as_=tech).status == 200
+    stored = TicketModel.get(ticket, TICKET_SK, consistent_read=True)
+    by_type = minutes_by_work_type(stored.weighted_by_work_type)
+    assert by_type == {"onsite": 120, "remote": 60} and sum(by_type.values()) == int(stored.weighted_minutes)
+    api.post(f"/tickets/{ticket}/close", as_=tech)
+    [charge] = [c for c in ChargeModel.query(account) if c.ticket_id == ticket]
+    assert minutes_by_work_type(charge.weighted_by_work_type) == {"onsite": 120, "remote": 60}
+    month = this_month()
+    usage = api.get(f"/accounts/{account}/usage", query={"from": month, "to": month}, as_=billing).body
+    assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 60, "lab": 0, "onsite": 120,
+                                                                    "travel": 0}
+
+
+def test_a_ticket_closed_before_the_totals_were_kept_is_read_from_its_entries_W1(
+        api, billing, tech, make_account, open_ticket, log_time):
+    from hourbank.store import TicketModel
+    from hourbank.store.models import TICKET_SK
+
+    account = make_account("member", 600)
+    ticket = open_ticket(account, "Legacy")
+    log_time(ticket, "2026-11-17T09:00:00-05:00", 45, "lab")
+    legacy = TicketModel.get(ticket, TICKET_SK, consistent_read=True)
+    legacy.update([TicketModel.weighted_by_work_type.remove()])  # as issue 12's code found older tickets
+    log_time(ticket, "2026-11-17T10:00:00-05:00", 15, "remote")  # an incomplete map is never started
+    assert TicketModel.get(ticket, TICKET_SK, consistent_read=True).weighted_by_work_type is None
+    api.post(f"/tickets/{ticket}/close", as_=tech)
+    month = this_month()
+    usage = api.get(f"/accounts/{account}/usage", query={"from": month, "to": month}, as_=billing).body
+    assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 15, "lab": 45, "onsite": 0,
+                                                                    "travel": 0}

@@ -7,8 +7,9 @@ its usage by month. Reads by keys and indexes only, never a Scan; lists paged wi
 * ``account_tickets`` - the Tickets ``by_account`` index, newest ``opened_at`` first; ``status`` is a filter
   on that Query (DynamoDB reads the filtered-out tickets too: an account has few).
 * ``usage`` - per month: consumed minutes (each close's consumption, from the Charges table's month keys),
-  weighted minutes by work type (the entries of the tickets closed in the month - the same tickets, the
-  weighting before per-ticket rounding, T4/T5), credited minutes (every ledger change that added minutes,
+  weighted minutes by work type (the same tickets' totals per work type, kept on the ticket like its other
+  running totals and copied to its Charge at close - the weighting before per-ticket rounding, T4/T5; a ticket
+  closed before they were kept is read from its entries), credited minutes (every ledger change that added minutes,
   other than consumption), the closing balance (the ledger's ``by_time`` index).
 """
 
@@ -108,6 +109,7 @@ def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock 
     from hourbank.accounts import get_account
     from hourbank.settings import get_settings
     from hourbank.statements import month_bounds, require_past_or_current
+    from hourbank.tickets.entries import minutes_by_work_type
 
     months = month_range(first, last)
     tz = get_settings().calendar().tz
@@ -139,8 +141,15 @@ def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock 
         if close.month not in weighted:
             continue
         consumed[close.month] += int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
-        for e in TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX)):
-            weighted[close.month][e.work_type] = weighted[close.month].get(e.work_type, 0) + int(e.weighted_minutes)
+        recorded = minutes_by_work_type(close.weighted_by_work_type)
+        if recorded is not None:  # recorded at close: no read of the entries
+            totals = recorded
+        else:  # closed before the totals were kept: its entries (one Query of its partition)
+            totals = defaultdict(int)
+            for e in TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX)):
+                totals[e.work_type] += int(e.weighted_minutes)
+        for work_type, minutes in totals.items():
+            weighted[close.month][work_type] = weighted[close.month].get(work_type, 0) + int(minutes)
 
     out = []
     for month in months:

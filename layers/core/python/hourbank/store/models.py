@@ -151,6 +151,9 @@ class TicketModel(Model):
     postpay_minutes = NumberAttribute(null=True)
     balance_after_close = NumberAttribute(null=True)
     credited_back_minutes = NumberAttribute(default=0)
+    # Weighted minutes per work type, a running total like weighted_minutes (the usage chart, SPEC W1);
+    # absent on a ticket that had entries before it was kept (its Charge then has none either).
+    weighted_by_work_type = MapAttribute(null=True)
 
     by_account = ByAccountIndex()
 
@@ -242,6 +245,7 @@ class ChargeModel(Model):
     title = UnicodeAttribute(null=True)
     opened_at = UnicodeAttribute(null=True)
     plan = UnicodeAttribute(null=True)  # the account's plan when it closed: its month-end charge follows it
+    weighted_by_work_type = MapAttribute(null=True)  # the ticket's, at close: usage by month reads it (W1)
 
 
 class IdempotencyModel(Model):
