@@ -159,6 +159,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"Hourbank local stack ready in {ready:.1f} s")
     print(f"  API            {stack.url}")
     print(f"  order form     {stack.url}/   (pays on the local payment page unless STRIPE_API_KEY is set)")
+    print(f"  portal         {stack.url}/portal/   (local sign-in: pick a role and an account; invitations in"
+          f" {os.environ.get('OUTBOX_DIR') or '.local/outbox'})")
     print(f"  DynamoDB Local {stack.engine.endpoint} ({'in memory' if data_dir is None else data_dir})")
     print(f"  functions      {', '.join(stack.specs)}")
     print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")

@@ -39,7 +39,16 @@
     statusEl.appendChild(document.createTextNode("."));
   }
 
+  function signInHint(order) {
+    // A new customer learns their account id and where to sign in (the invitation e-mail has the link too).
+    if (!order.account_id) { return; }
+    document.getElementById("account-id").textContent = order.account_id;
+    document.getElementById("portal-link").href = "portal/?account=" + encodeURIComponent(order.account_id);
+    document.getElementById("signin-hint").hidden = false;
+  }
+
   function show(order) {
+    signInHint(order);
     switch (order.status) {
       case "paid":
         showPaid(order);

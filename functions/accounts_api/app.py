@@ -25,6 +25,47 @@ def create_account(body: Annotated[CreateAccount, Body()]):
     return views.account(account), 201
 
 
+@app.get("/accounts")
+def find_accounts(
+    email: Annotated[str | None, Query(max_length=254)] = None,
+    plan: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+):
+    """SPEC W2: staff find accounts by e-mail (exact, case-insensitive) or by plan."""
+    from hourbank import portal
+
+    items, next_cursor = portal.find_accounts(current_actor(app), email=email, plan=plan, limit=limit, cursor=cursor)
+    return {"items": [views.account(a) for a in items], "cursor": next_cursor}
+
+
+@app.get("/accounts/<account_id>/tickets")
+def get_account_tickets(
+    account_id: str,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+):
+    """SPEC W1, W2: an account's tickets, newest first."""
+    from hourbank import portal
+
+    items, next_cursor = portal.account_tickets(current_actor(app), account_id, status=status, limit=limit,
+                                                cursor=cursor)
+    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
+
+
+@app.get("/accounts/<account_id>/usage")
+def get_usage(
+    account_id: str,
+    from_: Annotated[str, Query(alias="from", max_length=7)],
+    to: Annotated[str, Query(max_length=7)],
+):
+    """SPEC W1: consumed, weighted by work type, credited and the closing balance, per month."""
+    from hourbank import portal
+
+    return {"months": portal.usage(current_actor(app), account_id, from_, to)}
+
+
 @app.get("/accounts/<account_id>")
 def get_account(account_id: str):
     return views.account(accounts.get_account(current_actor(app), account_id))

@@ -56,6 +56,15 @@ def quote_order(body: Annotated[OrderRequest, Body()]):
     return views.quote(priced, account.plan if account else "non_member")
 
 
+@app.get("/plans")
+def get_price_table():
+    """Seed 000's price table for the order form, from the plan catalogue (public, cacheable)."""
+    from hourbank.orders.pricing import price_table
+    from hourbank.plans import catalogue
+
+    return price_table(catalogue())
+
+
 @app.get("/orders/<order_id>")
 def get_order(order_id: str):
     """The order's state for the page Checkout returns to. The order id (unguessable) is the key to it, as

@@ -161,6 +161,9 @@ class LocalPages:
         self._gateway_url = gateway_url
         self._secret = secret or local_env.webhook_secret
         self.timeout = timeout
+        from scripts.localdev.local_auth import LocalAuth
+
+        self.auth = LocalAuth(lambda: self.gateway_url)  # the stand-in for Cognito's managed login
 
     @property
     def gateway_url(self) -> str:
@@ -170,6 +173,8 @@ class LocalPages:
     def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
               read_body: Callable[[], bytes | None]) -> Response | None:
         parts = path.strip("/").split("/") if path.strip("/") else []
+        if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/localdev/local_auth.py)
+            return self.auth.serve(method, parts, query, read_body)
         if parts[:2] == ["local-pay", "invoice"]:  # Stripe's hosted invoice page, for auto top-ups (O4)
             if method in ("GET", "HEAD") and len(parts) == 3:
                 return self.invoice_page(unquote(parts[2]), _query(query).get("account", ""))
@@ -183,12 +188,18 @@ class LocalPages:
                 return self.pay(unquote(parts[1]), _form(query, read_body).get("order", ""))
             return None
         if method in ("GET", "HEAD"):
+            folder = self.web_root / unquote(path).strip("/")
+            if path.strip("/") and not path.endswith("/") and folder.resolve().is_relative_to(self.web_root) \
+                    and (folder / "index.html").is_file():  # /portal -> /portal/, as the CloudFront function does
+                return 301, [("Location", path + "/" + (f"?{query}" if query else ""))], b""
             return self.static(path)
         return None
 
     # -- static files
     def static(self, path: str) -> Response | None:
         relative = unquote(path).lstrip("/") or "index.html"
+        if relative.endswith("/"):
+            relative += "index.html"  # /portal/ as a static host serves it
         if any(part.startswith(".") or not part for part in relative.split("/")) or "\\" in relative:
             return None  # "..", hidden files, empty segments: never a file of the site
         file = (self.web_root / relative).resolve()
@@ -326,9 +337,18 @@ def _query(text: str) -> dict[str, str]:
     return {name: values[0] for name, values in parse_qs(text, keep_blank_values=True).items()}
 
 
-def _page(status: int, title: str, body: str, *, sends: str = "checkout.session.completed") -> Response:
-    """A page of the local payment stand-in; its banner names the event its Pay button really sends."""
+def payment_notice(sends: str = "checkout.session.completed") -> str:
+    """The banner of a local payment page: what it stands in for and the event its Pay button really sends."""
     stand_in = "invoices" if sends.startswith("invoice.") else "Checkout"
+    return f"""<p class="notice" role="note"><strong>Local stand-in for Stripe {html.escape(stand_in)}.</strong>
+No card is charged: Pay sends a signed <code>{html.escape(sends)}</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>"""
+
+
+def _page(status: int, title: str, body: str, *, sends: str = "checkout.session.completed",
+          notice: str | None = None) -> Response:
+    """A page of the local stack only, with the notice that says what it stands in for (by default the
+    payment stand-in's, naming the event ``sends``)."""
+    notice = payment_notice(sends) if notice is None else notice
     page = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -339,8 +359,7 @@ def _page(status: int, title: str, body: str, *, sends: str = "checkout.session.
 </head>
 <body>
 <main class="checkout">
-<p class="notice" role="note"><strong>Local stand-in for Stripe {html.escape(stand_in)}.</strong> No card is charged:
-Pay sends a signed <code>{html.escape(sends)}</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>
+{notice}
 <h1>{html.escape(title)}</h1>
 {body}
 </main>

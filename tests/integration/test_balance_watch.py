@@ -59,7 +59,8 @@ def invoices(account_id: str) -> list[InvoiceModel]:
 
 
 def mails(account_id: str) -> list[dict]:
-    return [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if account_id in m["text"]]
+    return [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if account_id in m["text"]
+            and not m["message_id"].startswith("invite#")]  # the invitation (issue 12) is not a balance notice
 
 
 def account(account_id: str) -> AccountModel:

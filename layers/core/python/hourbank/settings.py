@@ -37,6 +37,7 @@ class Settings:
     sla_warning_minutes: int = 15
     sla_sweep_minutes: int = 5
     technicians_email: str = ""
+    user_pool_id: str = ""  # customers are invited to the portal in this Cognito user pool (SPEC W1)
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -111,6 +112,7 @@ def get_settings() -> Settings:
         sla_warning_minutes=_minutes("SLA_WARNING_MINUTES", 15),
         sla_sweep_minutes=_minutes("SLA_SWEEP_MINUTES", 5),
         technicians_email=os.environ.get("TECHNICIANS_EMAIL", "").strip(),
+        user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
     )
 
 

@@ -90,7 +90,10 @@ def open_account(*, name: str, email: str, plan: str, created_by: str, account_i
         owner = email_owner(email)
         if owner is not None and owner != account.account_id:
             raise EmailTaken(owner) from None
-        return AccountModel.get(account.account_id, consistent_read=True)  # opened already, by a retry
+        account = AccountModel.get(account.account_id, consistent_read=True)  # opened already, by a retry
+    from hourbank.invitations import invite_customer
+
+    invite_customer(account)  # SPEC W1: every customer has a sign-in; once per account (a marker), retries too
     return account
 
 

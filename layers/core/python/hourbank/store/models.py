@@ -46,6 +46,18 @@ class ByPlanIndex(GlobalSecondaryIndex["AccountModel"]):
     account_id = UnicodeAttribute(range_key=True)
 
 
+class ByEmailIndex(GlobalSecondaryIndex["AccountModel"]):
+    """SPEC W2: staff find an account by its e-mail (trimmed, lower-cased), keys only. Written only when an
+    account is created (``email_lower`` never changes), so balance updates cost it nothing."""
+
+    class Meta:
+        index_name = "by_email"
+        projection = KeysOnlyProjection()
+
+    email_lower = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
+
+
 class AccountModel(Model):
     """One customer account. ``balance_minutes`` = Σ ledger (SPEC C7); ``ledger_seq`` numbers its entries.
 
@@ -60,7 +72,7 @@ class AccountModel(Model):
     account_id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     email = UnicodeAttribute()
-    email_lower = UnicodeAttribute(null=True)  # SPEC O7: trimmed, lower-cased; its claim is email#<this>
+    email_lower = UnicodeAttribute(null=True)  # SPEC O7 (its claim is email#<this>), W2 (the by_email index)
     plan = UnicodeAttribute()
     plan_version = UnicodeAttribute()
     # Every plan the account has had and since when (the first since it was created): month-end fees are
@@ -87,6 +99,7 @@ class AccountModel(Model):
     created_by = UnicodeAttribute(null=True)
 
     by_plan = ByPlanIndex()
+    by_email = ByEmailIndex()
 
 
 class EmergencyChangeMap(MapAttribute):
@@ -208,6 +221,9 @@ class TicketModel(Model):
     plan = UnicodeAttribute(null=True)  # the account's plan when opened (fair use on the ticket view)
     priority_changes = ListAttribute(of=PriorityChangeMap, default=list)
     visit_id = UnicodeAttribute(null=True)  # SPEC V1: the onsite visit this ticket was opened for
+    # Weighted minutes per work type, a running total like weighted_minutes (the usage chart, SPEC W1);
+    # absent on a ticket that had entries before it was kept (its Charge then has none either).
+    weighted_by_work_type = MapAttribute(null=True)
 
     by_account = ByAccountIndex()
     by_queue = ByQueueIndex()
@@ -377,6 +393,7 @@ class ChargeModel(Model):
     plan = UnicodeAttribute(null=True)  # the account's plan when it closed: its month-end charge follows it
     weighted_minutes = NumberAttribute(null=True)  # the ticket's weighted minutes (T4): the statement's CSV
     credited_back_minutes = NumberAttribute(null=True)  # SPEC C6: post-pay minutes a credit-back took off
+    weighted_by_work_type = MapAttribute(null=True)  # the ticket's, at close: usage by month reads it (W1)
 
 
 class VisitChargeModel(Model):

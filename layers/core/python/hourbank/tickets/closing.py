@@ -108,6 +108,7 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         title=ticket.title,
         opened_at=ticket.opened_at,
         plan=account.plan,
+        weighted_by_work_type=ticket.weighted_by_work_type,  # usage by month reads it (SPEC W1)
     ), condition=ChargeModel.charge_key.does_not_exist())
     try:
         tx.commit()

@@ -101,6 +101,7 @@ def post_entry(
             TicketModel.entry_count.set(int(ticket.entry_count) + 1),
             TicketModel.last_entry_end.set(max(end, ticket.last_entry_end or end)),
             TicketModel.version.set(int(ticket.version) + 1),
+            *by_work_type(ticket, work_type, weighted),
         ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
         if ticket.visit_id:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
             visit_gate(tx, ticket_id, work_type, minutes)
@@ -140,3 +141,22 @@ def _entry_id(ticket_id: str, idempotency_key: str | None) -> str:
         return new_id("ent")
     digest = hashlib.sha256(f"{ticket_id}\0{idempotency_key}".encode()).hexdigest()[:26]
     return f"ent_k{digest}"
+
+
+def by_work_type(ticket: TicketModel, work_type: str, weighted: int) -> list:
+    """The ticket's weighted minutes per work type (SPEC W1's usage chart), kept like its other totals. Only
+    complete maps are kept: a ticket with entries from before the map existed gets none (usage then reads
+    its entries)."""
+    if ticket.weighted_by_work_type is None and int(ticket.entry_count):
+        return []
+    totals = minutes_by_work_type(ticket.weighted_by_work_type) or {}
+    totals[work_type] = totals.get(work_type, 0) + int(weighted)
+    return [TicketModel.weighted_by_work_type.set(totals)]
+
+
+def minutes_by_work_type(value: object) -> dict[str, int] | None:
+    """A stored per-work-type map (a raw pynamodb MapAttribute) as plain ``{work_type: minutes}``."""
+    if value is None:
+        return None
+    raw = value.as_dict() if hasattr(value, "as_dict") else dict(value)  # type: ignore[call-overload]
+    return {str(k): int(v) for k, v in raw.items()}

@@ -172,12 +172,14 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
     periods = emergency_periods(changes)
     plan = get_plan(account.plan)
     weighted = onsite = 0
+    by_type: dict[str, int] = {}  # re-rating reads every entry: the per-work-type totals come out complete
     entries = TimeEntryModel.query(ticket.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX),
                                    consistent_read=True)
     for entry in entries:
         segments = rate_entry(parse_iso(entry.started_at_utc), int(entry.minutes), calendar, periods)
         w = sum(s.weighted_minutes for s in segments)
         weighted += w
+        by_type[entry.work_type] = by_type.get(entry.work_type, 0) + w
         onsite += w if entry.work_type in ("onsite", "travel") else 0
         if w != entry.weighted_minutes:
             if tx.size >= MAX_RERATE_ITEMS:
@@ -203,6 +205,7 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
         TicketModel.weighted_minutes.set(weighted),
         TicketModel.onsite_weighted_minutes.set(onsite),
         TicketModel.projected_consumption_minutes.set(projected),
+        TicketModel.weighted_by_work_type.set(by_type),
     ]
 
 

@@ -1,0 +1,400 @@
+"""The customer portal and the staff pages in a real browser (issue 12; SPEC W1, W2): Debian's chromium,
+driven by Playwright, on the local gateway serving ``web/``, the local sign-in (``scripts/localdev/local_auth.py``:
+authorization code with PKCE, as the user pool's managed login) and the local payment page, with the
+template's real functions on DynamoDB Local behind them.
+
+A new customer orders on the form, pays on the local page, finds the invitation in the outbox, signs in
+and sees the hours land; a technician's time appears on a ticket, the customer questions an entry, staff
+find the account by e-mail and resolve the question, adjust the balance and credit time back, the customer
+sees the outcome, downloads a statement as CSV, opens an invoice's payment link, changes the auto top-up
+settings and buys more hours from the portal. Screenshots (desktop and phone) go to ``.artifacts/portal/``
+(gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hourbank.notify import read_outbox
+from scripts.localdev.jwt_local import mint
+from tests.support import browser as fixtures
+
+site, call, browser = fixtures.site, fixtures.call, fixtures.browser  # the shared browser-test fixtures
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / ".artifacts" / "portal"
+TIMEOUT_MS = 30_000
+PHONE = {"width": 390, "height": 844}
+TOKEN_TTL_S = 12  # local tokens this short make the portal refresh within the test
+
+
+@pytest.fixture
+def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    contexts: list[Any] = []
+
+    def make(viewport: dict | None = None) -> Any:
+        context = browser.new_context(base_url=site, locale="en-US", timezone_id="America/New_York",
+                                      accept_downloads=True, viewport=viewport or {"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.js_errors = errors
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def every_control_is_labelled(page: Any) -> None:
+    """Every input, select, textarea and button on the page has an accessible name (issue 12)."""
+    unlabelled = page.evaluate("""() => Array.from(
+          document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !(el.textContent || '').trim())
+        .map((el) => el.outerHTML)""")
+    assert unlabelled == []
+
+
+def sign_in(page: Any, role: str, account: str | None = None) -> None:
+    """Through the portal's own sign-in: the local stand-in for the managed login (code + PKCE)."""
+    page.goto("/portal/")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/local-auth/oauth2/authorize?*")
+    assert "Local sign-in - development only" in page.locator("#local-marker").inner_text()
+    page.get_by_label("Sign in as").select_option(role)
+    if account:
+        page.get_by_label("Account id (customers)").fill(account)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/portal/**")
+
+
+def invitation_link(email: str) -> str:
+    invites = [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["to"] == email and "sign-in" in m["subject"]]
+    assert len(invites) == 1, invites
+    return re.search(r"(http://\S+/portal/\?account=acc_\w+)", invites[0]["text"]).group(1)
+
+
+def order_and_pay(page: Any, hours: str) -> str:
+    page.get_by_label("Hours").fill(hours)
+    page.locator("#quote").filter(has_text="$").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url("**/local-pay/*")
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.locator("#balance").wait_for()
+    return page.locator("#account-id").inner_text()
+
+
+def test_the_portal_is_served_at_portal_and_the_local_sign_in_only_locally(call, site):
+    index = call("GET", "/portal/")
+    assert index.status == 200 and b'id="view"' in index.raw
+    moved = call("GET", "/portal?account=acc_1")
+    assert (moved.status, moved.headers["location"]) == (301, "/portal/?account=acc_1")
+    for path in ("/portal/app.js", "/portal/auth.js", "/portal/portal.css"):
+        assert call("GET", path).status == 200, path
+    assert b"<script>" not in index.raw and b" style=" not in index.raw and b" onclick" not in index.raw
+    page = call("GET", "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
+                       "&redirect_uri=http://evil.example/portal/&code_challenge=" + "a" * 43 +
+                       "&code_challenge_method=S256")
+    assert page.status == 400  # only this site's own pages are callbacks
+    no_pkce = call("GET", "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
+                          "&redirect_uri=" + site + "/portal/")
+    assert no_pkce.status == 400 and b"PKCE" in no_pkce.raw
+    assert not (ROOT / "web" / "local-auth").exists()  # the local sign-in is not part of the published site
+
+
+def test_price_table_is_shown_before_anyone_types_from_the_catalogue(new_page):
+    from hourbank.plans import catalogue
+
+    page = new_page()
+    page.goto("/")
+    page.locator("#price-table").wait_for()
+    member = page.locator('#price-table tr[data-plan="member"]').inner_text()
+    plans = catalogue().plans
+    assert f"${plans['member'].prepay_rate_minor // 100:,}.00/h" in member
+    assert f"${plans['member'].recurring_rate_minor // 100:,}.00/h" in member
+    non_member = page.locator('#price-table tr[data-plan="non_member"]').inner_text()
+    assert "$300.00/h" in non_member
+    facts = page.locator("#price-facts").inner_text()
+    assert "5% off any order of 10 h or more" in facts and "1 credit = 30 minutes" in facts
+    assert "never expire" in facts
+    every_control_is_labelled(page)
+    shot(page, "order-form-prices")
+    page.set_viewport_size(PHONE)
+    shot(page, "order-form-prices-phone")
+
+
+def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_page, call):
+    email = f"owner.{uuid.uuid4().hex[:8]}@clinic.example"
+    page = new_page()
+    # 1. Order on the form and pay on the local page: the paid page names the account and how to sign in.
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Riverside Clinic")
+    page.get_by_label("E-mail").fill(email)
+    account = order_and_pay(page, "3")
+    assert account.startswith("acc_")
+    assert page.locator("#portal-link").get_attribute("href") == f"portal/?account={account}"
+    assert "invitation" in page.locator("#signin-hint").inner_text()
+    shot(page, "paid-page")
+
+    # 2. The invitation is in the outbox; its link goes straight to the local sign-in with the account filled in.
+    page.goto(invitation_link(email))
+    page.wait_for_url("**/local-auth/oauth2/authorize?*")
+    assert page.get_by_label("Account id (customers)").input_value() == account
+    shot(page, "local-sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#balance").filter(has_text="3 h").wait_for()
+    assert page.locator("#available").inner_text() == "3 h"
+    assert "Off." in page.locator("#auto-top-up").inner_text()
+    every_control_is_labelled(page)
+    shot(page, "customer-overview-new")
+
+    # 3. A technician's time appears on a ticket, and the balance moves when it closes.
+    tech = mint("technician", sub="tech-portal")
+    ticket = call("POST", "/tickets", {"account_id": account, "title": "Printer offline", "priority": "normal",
+                                       "opened_at": "2026-11-16T09:00:00-05:00"}, token=tech).body["ticket_id"]
+    for started, minutes, work_type, note in (("2026-11-16T09:30:00-05:00", 50, "remote", "Reinstalled the driver"),
+                                              ("2026-11-16T18:00:00-05:00", 20, "remote", "Checked the queue")):
+        reply = call("POST", f"/tickets/{ticket}/time-entries", {"work_type": work_type, "started_at": started,
+                                                                 "minutes": minutes, "note": note}, token=tech)
+        assert reply.status == 201, reply
+    page.reload()
+    page.locator("#committed").filter(has_text="1 h 30 min").wait_for()  # 50 + 20 x 2 after hours = 90
+    closed = call("POST", f"/tickets/{ticket}/close", token=tech).body
+    assert closed["consumed_minutes"] == 90
+    page.reload()
+    page.locator("#balance").filter(has_text="1 h 30 min").wait_for()  # 180 - 90
+    page.get_by_role("link", name="Printer offline").click()
+    page.locator("#rounding").filter(has_text="billed 1 h 30 min").wait_for()
+    entries = page.locator("li.entry")
+    assert entries.count() == 2
+    second = entries.nth(1).inner_text()
+    assert "20 min × 2 (after hours)" in second and "Checked the queue" in second and "40 min" in second
+    assert "50 min × 1" in entries.nth(0).inner_text()
+    shot(page, "customer-ticket")
+
+    # 4. Question an entry and see that it waits for billing.
+    first = entries.nth(0)
+    first.get_by_text("Question this entry").click()
+    first.get_by_label("What is wrong with it?").fill("The driver install took 20 minutes, not 50.")
+    first.get_by_role("button", name="Send question").click()
+    page.locator("p.dispute.open").filter(has_text="Waiting for billing").wait_for()
+    every_control_is_labelled(page)
+    shot(page, "customer-questioned")
+
+    # 5. Staff find the account by e-mail (any case), resolve the question, adjust and credit back.
+    staff = new_page()
+    sign_in(staff, "billing")
+    staff.get_by_label("Customer e-mail").fill(email.upper())
+    staff.get_by_role("button", name="Find accounts").click()
+    staff.get_by_role("link", name="Riverside Clinic").click()
+    staff.locator("#balance").filter(has_text="1 h 30 min").wait_for()
+    every_control_is_labelled(staff)
+    shot(staff, "staff-account")
+    form = staff.locator("#adjust-form")
+    form.get_by_label("Minutes (+ adds, − takes away)").fill("30")
+    form.get_by_label("Kind").select_option("grant")
+    form.get_by_label("Reason").fill("Goodwill for the printer trouble")
+    form.get_by_role("button", name="Post adjustment").click()
+    form.locator(".form-result.ok").filter(has_text="balance now 2 h").wait_for()
+    staff.goto(f"/portal/#/tickets/{ticket}")
+    resolve = staff.locator("form.resolve-form")
+    resolve.get_by_label("Outcome").select_option("upheld")
+    resolve.get_by_label("Note to the customer").fill("Agreed: the download stalled on our side.")
+    resolve.get_by_label("Minutes to credit back (upheld only)").fill("30")
+    resolve.get_by_role("button", name="Resolve").click()
+    staff.locator("p.dispute.upheld").wait_for()
+    credit = staff.locator("#credit-back-form")
+    credit.get_by_label("Minutes").fill("15")
+    credit.get_by_label("Reason").fill("Queue check was our own test")
+    credit.get_by_role("button", name="Credit back").click()
+    credit.locator(".form-result.ok").filter(has_text="Credited 15 min").wait_for()
+    shot(staff, "staff-ticket")
+
+    # 6. The customer sees the outcome and the balance it moved: 90 + 30 grant + 30 upheld + 15 back.
+    page.reload()
+    page.locator("p.dispute.upheld").filter(has_text="30 min credited back").wait_for()
+    assert "Agreed: the download stalled" in page.locator("p.dispute.upheld").inner_text()
+    page.goto(f"/portal/#/accounts/{account}")
+    page.locator("#balance").filter(has_text="2 h 45 min").wait_for()
+
+    # 7. This month's statement, and its CSV.
+    page.get_by_role("link", name="Statements").click()
+    page.locator("#closing").filter(has_text="2 h 45 min").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename.endswith(".csv")
+    assert csv_text.startswith("section,at,ref,description")
+    assert "Reinstalled the driver" in csv_text and "closing_balance" in csv_text
+    shot(page, "customer-statement")
+
+    # 8. Auto top-up and low-balance settings.
+    page.get_by_role("link", name="Auto top-up").click()
+    page.get_by_label("Buy hours automatically").check()
+    page.get_by_label("When the balance falls below (hours)").fill("1")
+    page.get_by_label("Buy (hours)").fill("2.5")
+    page.get_by_label("E-mail me when the balance is low").check()
+    page.get_by_role("button", name="Save settings").click()
+    page.locator(".form-result.ok").filter(has_text="auto top-up on, low-balance e-mail on").wait_for()
+    saved = call("GET", f"/accounts/{account}", token=mint("billing")).body
+    assert saved["auto_top_up"]["enabled"] and saved["auto_top_up"]["threshold_minutes"] == 60
+    assert saved["auto_top_up"]["amount_minutes"] == 150 and saved["notify_low_balance"] is True
+    every_control_is_labelled(page)
+    shot(page, "customer-settings")
+
+    # 9. Buy hours from the portal: the order form is prefilled with the account and the sign-in.
+    page.goto(f"/portal/#/accounts/{account}")
+    page.locator("#buy-hours").click()
+    page.wait_for_url("**/?account=*")
+    page.locator("#signed-in").filter(has_text=account).wait_for()
+    assert page.locator("#buyer-existing").is_checked()
+    order_and_pay(page, "2")
+    page.goto(f"/portal/#/accounts/{account}")
+    page.locator("#balance").filter(has_text="4 h 45 min").wait_for()  # 165 + 120
+    shot(page, "customer-overview-after")
+
+    # 10. Usage chart: this month's remote time and credits, in the SVG and its table.
+    chart = page.locator("svg.chart")
+    assert chart.locator("rect.bar.remote").count() == 1 and chart.locator("rect.bar.credited").count() == 1
+    assert "remote 1 h 30 min" in chart.locator("rect.bar.remote title").text_content()
+
+    # 11. The same pages on a phone-sized screen.
+    phone = new_page(PHONE)
+    phone.goto(f"/portal/?account={account}")
+    phone.get_by_role("button", name="Sign in").click()
+    phone.locator("#balance").wait_for()
+    shot(phone, "phone-overview")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"
+    phone.goto(f"/portal/#/tickets/{ticket}")
+    phone.locator("#rounding").wait_for()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "phone-ticket")
+    assert page.js_errors == [] and staff.js_errors == [] and phone.js_errors == []
+
+
+def test_invoices_show_their_payment_links_W1(new_page, call):
+    from hourbank.store import InvoiceModel
+
+    account = call("POST", "/accounts", {"name": "Invoice Co", "email": f"ap.{uuid.uuid4().hex[:8]}@inv.example",
+                                         "plan": "member"}, token=mint("billing")).body["account_id"]
+    # An auto top-up invoice as the invoicing consumer leaves it: issued, with Stripe's hosted payment page.
+    InvoiceModel(account, "inv_portal_test", kind="auto_top_up", status="open", minutes=120, amount_minor=30000,
+                 currency="USD", description="Auto top-up: 2 h of support time", created_at="2026-11-20T10:00:00+00:00",
+                 stripe_invoice_id="in_local_portal",
+                 payment_url=f"/local-pay/invoice/inv_portal_test?account={account}").save()
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.get_by_role("link", name="Invoices").click()
+    link = page.get_by_role("link", name="Pay now")
+    assert link.get_attribute("href") == f"/local-pay/invoice/inv_portal_test?account={account}"
+    assert "$300.00" in page.locator("table.invoices").inner_text()
+    shot(page, "customer-invoices")
+
+
+def test_another_customers_account_is_not_found_in_the_portal(new_page, call):
+    billing = mint("billing")
+    mine, theirs = (call("POST", "/accounts", {"name": n, "email": f"{n}.{uuid.uuid4().hex[:6]}@t.example",
+                                                "plan": "member"}, token=billing).body["account_id"]
+                    for n in ("mine", "theirs"))
+    page = new_page()
+    sign_in(page, "customer", mine)
+    page.locator("#balance").wait_for()
+    page.goto(f"/portal/#/accounts/{theirs}")
+    page.get_by_role("alert").filter(has_text="account not found").wait_for()
+
+
+def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_page, call, monkeypatch):
+    monkeypatch.setenv("HOURBANK_LOCAL_TOKEN_TTL", str(TOKEN_TTL_S))
+    account = call("POST", "/accounts", {"name": "Refresh Co", "email": f"r.{uuid.uuid4().hex[:8]}@r.example",
+                                         "plan": "member"}, token=mint("billing")).body["account_id"]
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.locator("#balance").wait_for()
+    first = page.evaluate("JSON.parse(sessionStorage.getItem('hourbank.session')).id_token")
+    # Refreshed half-way through a 12 s token (a minute before expiry for real ones): a new ID token by ~7 s.
+    page.wait_for_function("(old) => JSON.parse(sessionStorage.getItem('hourbank.session')).id_token !== old",
+                           arg=first, timeout=TOKEN_TTL_S * 1000)
+    page.wait_for_timeout((TOKEN_TTL_S // 2 + 2) * 1000)  # past the first token's expiry
+    page.reload()
+    page.locator("#balance").wait_for()  # the API still answers: the refreshed token is used
+    assert page.js_errors == []
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for()
+    assert page.evaluate("sessionStorage.getItem('hourbank.session')") is None
+
+
+def tab_to(page: Any, text: str, limit: int = 80) -> None:
+    """Press Tab until the focused element's text (or label) is ``text``: what a keyboard user does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const el = document.activeElement; if (!el) return '';
+            const label = el.labels && el.labels.length ? el.labels[0].textContent : '';
+            return (label || el.textContent || el.getAttribute('aria-label') || '').trim(); }""")
+        if focused == text:
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key")
+
+
+def test_a_customer_signs_in_and_questions_an_entry_by_keyboard_alone(new_page, call):
+    billing, tech = mint("billing"), mint("technician", sub="tech-keys")
+    account = call("POST", "/accounts", {"name": "Keys Ltd", "email": f"k.{uuid.uuid4().hex[:8]}@keys.example",
+                                         "plan": "member"}, token=billing).body["account_id"]
+    ticket = call("POST", "/tickets", {"account_id": account, "title": "VPN drops", "priority": "normal"},
+                  token=tech).body["ticket_id"]
+    assert call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 40, "note": "Router",
+                                                            "started_at": "2026-11-17T10:00:00-05:00"},
+                token=tech).status == 201
+    page = new_page()
+    page.goto("/portal/")
+    tab_to(page, "Sign in")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/local-auth/oauth2/authorize?*")
+    tab_to(page, "Account id (customers)")
+    page.keyboard.type(account)
+    page.keyboard.press("Enter")  # submits the sign-in form
+    page.locator("#balance").wait_for()
+    tab_to(page, "VPN drops")
+    page.keyboard.press("Enter")
+    page.locator("#rounding").wait_for()
+    tab_to(page, "Question this entry")
+    page.keyboard.press("Enter")  # opens the <details>
+    tab_to(page, "What is wrong with it?")
+    page.keyboard.type("We were offline for only 20 minutes.")
+    tab_to(page, "Send question")
+    page.keyboard.press("Enter")
+    page.locator("p.dispute.open").filter(has_text="Waiting for billing").wait_for()
+
+
+def test_a_technician_reads_an_account_without_billings_actions_W2(new_page, call):
+    email = f"tech.{uuid.uuid4().hex[:8]}@reads.example"
+    account = call("POST", "/accounts", {"name": "Reads Co", "email": email, "plan": "member"},
+                   token=mint("billing")).body["account_id"]
+    page = new_page()
+    sign_in(page, "technician")
+    page.get_by_label("Customer e-mail").fill(email)
+    page.get_by_role("button", name="Find accounts").click()
+    page.get_by_role("link", name="Reads Co").click()
+    page.locator("#balance").wait_for()
+    assert page.locator("#ticket-list").is_visible()
+    assert page.locator("#adjust-form").count() == 0 and page.locator("#buy-hours").count() == 0
+    assert page.get_by_role("link", name="Auto top-up").count() == 0
+    assert account in page.locator("p.muted").first.inner_text()

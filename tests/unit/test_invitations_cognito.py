@@ -1,0 +1,53 @@
+"""The Cognito adapter of the invitation port (SPEC W1, issue 12) at the API level, with botocore's Stubber:
+the user is created with the e-mail (trimmed, lower case) as username, ``custom:account_id`` and Cognito's
+e-mail invitation, then put in the customers group; a user that exists already (a retry) is only put in the group."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from hourbank.invitations import CognitoInviter
+from hourbank.store import AccountModel
+
+POOL = "us-east-1_TestPool"
+
+
+@pytest.fixture
+def cognito():
+    client = boto3.client("cognito-idp", region_name="us-east-1")
+    with Stubber(client) as stub:
+        yield client, stub
+
+
+def account() -> AccountModel:
+    return AccountModel("acc_01invite", name="Invite Co", email=" Owner@Invite.Example ", plan="member",
+                        plan_version="x", currency="USD", created_at="2026-11-01T00:00:00+00:00")
+
+
+def test_a_customer_is_created_with_their_account_and_put_in_the_customers_group(cognito):
+    client, stub = cognito
+    stub.add_response("admin_create_user", {"User": {"Username": "owner@invite.example"}}, {
+        "UserPoolId": POOL, "Username": "owner@invite.example", "DesiredDeliveryMediums": ["EMAIL"],
+        "UserAttributes": [{"Name": "email", "Value": "owner@invite.example"},
+                           {"Name": "email_verified", "Value": "true"},
+                           {"Name": "custom:account_id", "Value": "acc_01invite"}]})
+    stub.add_response("admin_add_user_to_group", {}, {"UserPoolId": POOL, "Username": "owner@invite.example",
+                                                        "GroupName": "customers"})
+    CognitoInviter(POOL, client).invite(account())
+    stub.assert_no_pending_responses()
+
+
+def test_a_user_that_exists_already_is_only_put_in_the_group(cognito):
+    client, stub = cognito
+    stub.add_client_error("admin_create_user", "UsernameExistsException", "User account already exists")
+    stub.add_response("admin_add_user_to_group", {}, {"UserPoolId": POOL, "Username": "owner@invite.example",
+                                                        "GroupName": "customers"})
+    CognitoInviter(POOL, client).invite(account())
+    stub.assert_no_pending_responses()
+
+
+def test_no_user_pool_is_a_configuration_error():
+    with pytest.raises(RuntimeError, match="USER_POOL_ID"):
+        CognitoInviter("")
