@@ -341,7 +341,8 @@ def payment_notice(sends: str = "checkout.session.completed") -> str:
     """The banner of a local payment page: what it stands in for and the event its Pay button really sends."""
     stand_in = "invoices" if sends.startswith("invoice.") else "Checkout"
     return f"""<p class="notice" role="note"><strong>Local stand-in for Stripe {html.escape(stand_in)}.</strong>
-No card is charged: Pay sends a signed <code>{html.escape(sends)}</code> event to <code>/webhooks/stripe</code>, as Stripe would.</p>"""
+No card is charged: Pay sends a signed <code>{html.escape(sends)}</code> event to
+<code>/webhooks/stripe</code>, as Stripe would.</p>"""
 
 
 def _page(status: int, title: str, body: str, *, sends: str = "checkout.session.completed",
