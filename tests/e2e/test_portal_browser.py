@@ -398,3 +398,37 @@ def test_a_technician_reads_an_account_without_billings_actions_W2(new_page, cal
     assert page.locator("#adjust-form").count() == 0 and page.locator("#buy-hours").count() == 0
     assert page.get_by_role("link", name="Auto top-up").count() == 0
     assert account in page.locator("p.muted").first.inner_text()
+
+
+def test_staff_work_the_queue_due_first_on_top_and_record_a_response_W2_S1(new_page, call):
+    """The open-ticket queue (SPEC W2): the ticket due first on top, from GET /tickets; a response recorded
+    from the ticket's page sets its first response (SPEC S1) and the queue shows the outcome."""
+    billing, tech = mint("billing"), mint("technician", sub="tech-queue")
+    email = f"queue.{uuid.uuid4().hex[:8]}@desk.example"
+    account = call("POST", "/accounts", {"name": "Queue Co", "email": email, "plan": "member"},
+                   token=billing).body["account_id"]
+    # Opened (by phone) long before anything else in the suite, so both lead the queue: due a day later each.
+    later = call("POST", "/tickets", {"account_id": account, "title": "Printer jams", "priority": "normal",
+                                      "opened_at": "2025-12-01T10:00:00-05:00"}, token=tech).body["ticket_id"]
+    first = call("POST", "/tickets", {"account_id": account, "title": "Mail is down", "priority": "normal",
+                                      "opened_at": "2025-12-01T09:00:00-05:00"}, token=tech).body["ticket_id"]
+    page = new_page()
+    sign_in(page, "technician")
+    page.get_by_role("link", name="Ticket queue").click()
+    page.locator("#queue").wait_for()
+    every_control_is_labelled(page)
+    order = page.locator("#queue tbody tr").evaluate_all("(rows) => rows.map((r) => r.dataset.ticket)")
+    assert order[:2] == [first, later]
+    assert "response target missed" in page.locator(f"tr[data-ticket='{first}']").inner_text()
+    shot(page, "staff-queue")
+    page.get_by_role("link", name="Mail is down").click()
+    page.get_by_label("Response (what was said or done)").fill("Called the office manager; restarting the relay.")
+    page.get_by_role("button", name="Record response").click()
+    page.locator("#sla").filter(has_text="first response").wait_for()
+    ticket = call("GET", f"/tickets/{first}", token=tech).body
+    assert ticket["first_response_at"] and ticket["sla_status"] == "breached"
+    page.set_viewport_size(PHONE)
+    page.get_by_role("link", name="Ticket queue").click()
+    page.locator("#queue").wait_for()
+    shot(page, "staff-queue-phone")
+    assert page.js_errors == []

@@ -193,10 +193,12 @@ async function ticketView(ticketId) {
     h("p", {}, h("span", { class: `pill ${t.status}` }, t.status.replace(/_/g, " ")), ` ${t.priority} priority · opened ${when(t.opened_at)}`,
       t.closed_at ? ` · closed ${when(t.closed_at)}` : "", t.emergency ? " · emergency" : ""),
     h("p", { id: "rounding" }, rounding),
+    slaLine(t),
     t.credited_back_minutes ? h("p", {}, `Credited back: ${duration(t.credited_back_minutes)}.`) : null,
     h("h2", {}, `Time entries (${(t.entries || []).length})`),
     rows.length ? h("ol", { class: "entries" }, rows) : h("p", { class: "muted" }, "No time logged yet."),
   ];
+  if (me.role === "staff" && t.status !== "closed") parts.push(responseForms(t));
   if (me.billing && t.status === "closed") {
     parts.push(h("section", { class: "staff", "aria-labelledby": "cb-h" }, h("h2", { id: "cb-h" }, "Staff: credit time back"),
       actionForm({ id: "credit-back-form" }, [
@@ -306,11 +308,65 @@ async function searchView(query) {
   return [heading("Find an account"), form, h("h2", {}, "Accounts"), results];
 }
 
+// SPEC S1: when the first response is due, and whether it was kept, in words.
+const SLA_TEXT = { pending: "response due", met: "responded in time", breached: "response target missed", paused: "waiting on the customer" };
+
+function slaLine(t) {
+  if (!t.sla_status) return null;
+  const due = t.response_due_at ? ` — due ${when(t.response_due_at)}` : "";
+  const first = t.first_response_at ? ` · first response ${when(t.first_response_at)}` : "";
+  return h("p", { id: "sla" }, h("span", { class: `pill sla-${t.sla_status}` }, SLA_TEXT[t.sla_status] || t.sla_status), due, first);
+}
+
+// Staff on an open ticket: record a response (the first one meets the target) and pause the clock.
+function responseForms(t) {
+  const base = `/tickets/${encodeURIComponent(t.ticket_id)}`;
+  return h("section", { class: "staff", "aria-labelledby": "resp-h" }, h("h2", { id: "resp-h" }, "Staff: respond"),
+    actionForm({ id: "response-form" }, [
+      field("Response (what was said or done)", h("textarea", { name: "note", required: true, maxlength: "2000", rows: "2" })),
+    ], "Record response", async (data) => {
+      const r = await post(`${base}/responses`, { note: data.get("note") });
+      window.setTimeout(render, 600);
+      return `Recorded at ${when(r.at)}.`;
+    }),
+    actionForm({ id: "waiting-form" }, [], t.waiting ? "Resume the clock (customer replied)" : "Waiting on the customer", async () => {
+      await put(`${base}/waiting`, { waiting: !t.waiting });
+      window.setTimeout(render, 600);
+      return t.waiting ? "The clock runs again." : "The clock is paused.";
+    }));
+}
+
+// SPEC W2: the open-ticket queue, the ticket due first on top (GET /tickets, one index page at a time).
+async function queueView(query) {
+  const status = query.status === "awaiting_credit" ? "awaiting_credit" : "open";
+  const reply = await get("/tickets", { status, limit: 25, cursor: query.cursor });
+  const tabs = h("p", { class: "tabs" },
+    ["open", "awaiting_credit"].map((s) => h("a", { href: `#/queue?status=${s}`, "aria-current": s === status ? "page" : null, class: "tab" },
+                                            s === "open" ? "Open" : "Awaiting credit")));
+  const rows = reply.items.map((t) => h("tr", { "data-ticket": t.ticket_id },
+    h("td", {}, t.response_due_at ? when(t.response_due_at) : "—"),
+    h("td", {}, t.sla_status ? h("span", { class: `pill sla-${t.sla_status}` }, SLA_TEXT[t.sla_status] || t.sla_status) : "—"),
+    h("td", {}, h("a", { href: `#/tickets/${encodeURIComponent(t.ticket_id)}` }, t.title)),
+    h("td", {}, t.priority),
+    h("td", {}, h("a", { href: `#/accounts/${encodeURIComponent(t.account_id)}` }, t.account_id)),
+    h("td", {}, duration(t.weighted_minutes))));
+  const table = rows.length
+    ? h("table", { id: "queue", class: "queue" },
+        h("caption", {}, status === "open" ? "Open tickets, the one due first on top" : "Tickets waiting for credit"),
+        h("thead", {}, h("tr", {}, ["Response due", "Service level", "Ticket", "Priority", "Account", "Time logged"].map((c) => h("th", { scope: "col" }, c)))),
+        h("tbody", {}, rows))
+    : h("p", { class: "muted", id: "queue-empty" }, "No tickets here.");
+  const more = reply.cursor
+    ? h("p", {}, h("a", { id: "queue-next", href: `#/queue?${new URLSearchParams({ status, cursor: reply.cursor })}` }, "Next page →"))
+    : null;
+  return [heading("Ticket queue"), tabs, h("div", { class: "table-wrap" }, table), more];
+}
+
 // --------------------------------------------------------------------------------------- the router
 
 function navFor(me, accountId) {
   const links = [];
-  if (me.role === "staff") links.push(["#/search", "Find an account"]);
+  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/search", "Find an account"]);
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"],
@@ -343,6 +399,8 @@ async function render() {
     } else if (parts[0] === "tickets" && parts[1]) {
       content = await ticketView(parts[1]);
       accountId = parts[1].split(".")[1] || accountId; // a ticket id names its account: tkt_<ulid>.acc_<ulid>
+    } else if (me.role === "staff" && parts[0] === "queue") {
+      content = await queueView(query);
     } else if (me.role === "staff") {
       content = await searchView(query);
     } else {
