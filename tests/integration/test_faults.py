@@ -101,7 +101,7 @@ def test_dynamodb_faults_under_a_concurrent_workload_lose_nothing_and_double_not
     jobs = [(adjust, acc) for acc in accounts for _ in range(4)] + \
            [(work, t) for ts in tickets.values() for t in ts] + \
            [(pay, o) for os_ in orders.values() for o in os_]
-    faults = DynamoFaults(0.2)
+    faults = DynamoFaults(0.35)
     started = time.perf_counter()
     with aws_hooks.handler("before-send", faults), ThreadPoolExecutor(8) as pool:
         for done in [pool.submit(fn, arg) for fn, arg in jobs]:
