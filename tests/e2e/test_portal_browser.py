@@ -358,8 +358,8 @@ def test_a_customer_signs_in_and_questions_an_entry_by_keyboard_alone(new_page, 
     billing, tech = mint("billing"), mint("technician", sub="tech-keys")
     account = call("POST", "/accounts", {"name": "Keys Ltd", "email": f"k.{uuid.uuid4().hex[:8]}@keys.example",
                                          "plan": "member"}, token=billing).body["account_id"]
-    ticket = call("POST", "/tickets", {"account_id": account, "title": "VPN drops", "priority": "normal"},
-                  token=tech).body["ticket_id"]
+    ticket = call("POST", "/tickets", {"account_id": account, "title": "VPN drops", "priority": "normal",
+                                       "opened_at": "2026-11-17T09:00:00-05:00"}, token=tech).body["ticket_id"]
     assert call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 40, "note": "Router",
                                                             "started_at": "2026-11-17T10:00:00-05:00"},
                 token=tech).status == 201

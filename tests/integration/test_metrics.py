@@ -12,7 +12,13 @@ import pytest
 
 from hourbank import metrics
 from hourbank.payments import sign_webhook
-from tests.integration.test_month_end import month, month_tables, run_month_end, specs  # noqa: F401 - fixtures
+from tests.integration.test_month_end import (  # noqa: F401 - fixtures (month_ended: SPEC M1, the month has ended)
+    month,
+    month_ended,
+    month_tables,
+    run_month_end,
+    specs,
+)
 from tests.integration.test_payment_functions import bearer, deliver, order_of, post, secret
 from tests.support.stripe_shapes import event, session, sid
 

@@ -244,7 +244,15 @@ def test_concurrent_copies_of_a_first_order_invite_once_W1(api):
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(submit, range(8)))
     assert {r.status for r in replies} == {201}
-    assert len({r.body["account_id"] for r in replies}) == 1
+    assert len({r.body["order_id"] for r in replies}) == 1
+    assert invitations(email) == []  # SPEC O7: no account (and so no sign-in) before the order is paid
+    from tests.integration.test_money_edges import pay
+
+    order_id = replies[0].body["order_id"]
+    with ThreadPoolExecutor(6) as pool:  # the payment's redeliveries open the account once and invite once
+        outcomes = sorted(pool.map(lambda _: pay(order_id, payment_ref="pi_invite_" + order_id[-8:]).outcome,
+                                   range(6)))
+    assert outcomes == ["credited"] + ["duplicate"] * 5
     [invite] = invitations(email)
     assert replies[0].body["account_id"] in invite["text"]
 
