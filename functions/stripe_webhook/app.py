@@ -14,7 +14,6 @@ An event type we do not handle is a 200 (O2); one for an unknown order is a 200,
 
 from __future__ import annotations
 
-import base64
 import json
 from functools import cache
 
@@ -27,6 +26,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from hourbank.edge import body_bytes
 from hourbank.errors import InvalidInput
 from hourbank.orders.webhooks import PaymentLookup, apply_event
 from hourbank.payments import StripeCheckout, verify_webhook
@@ -90,9 +90,9 @@ def _error(status: int, code: str, message: str) -> dict:
 
 
 def _raw_body(event: dict) -> bytes:
-    """The body exactly as Stripe sent it: the signature covers these bytes, not a re-serialisation."""
-    body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    """The body exactly as Stripe sent it: the signature covers these bytes, not a re-serialisation
+    (base64 that does not decode is the request edge's 400)."""
+    return body_bytes(event)
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from hourbank import errors
+from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.store import ensure_bound
 
@@ -63,6 +64,12 @@ def _describe(error: dict) -> str:
 _request = threading.local()
 
 
+def _plain(status: int, code: str, message: str) -> dict:
+    """An API.md error as the Lambda proxy result, for refusals made before the resolver runs."""
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": {"code": code, "message": message}}), "isBase64Encoded": False}
+
+
 class Resolver(APIGatewayHttpResolver):
     """Authenticates before anything else: Powertools validates the body before any middleware runs,
     and a caller without identity must get 401, not a 400 that describes our fields (API.md).
@@ -97,9 +104,11 @@ class Resolver(APIGatewayHttpResolver):
     def resolve(self, event: dict, context: Any) -> dict:
         claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
         if not self.public and actor_from_claims(claims) is None:
-            body = {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
-            return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
-                    "body": json.dumps(body), "isBase64Encoded": False}
+            return _plain(401, "unauthorized", "a valid bearer token is required")
+        try:  # the request edge: a malformed body is a 400 before anything parses it (hourbank.edge)
+            event = read_body(event)
+        except errors.InvalidInput as exc:
+            return _plain(400, exc.code, exc.message)
         _request.event = self._to_proxy_event(event)
         _request.context = context
         return super().resolve(event, context)
