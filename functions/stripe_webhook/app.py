@@ -33,6 +33,7 @@ from hourbank.payments import StripeCheckout, verify_webhook
 from hourbank.payments.secrets import stripe_api_key, webhook_secret
 from hourbank.settings import get_settings
 from hourbank.store import ensure_bound
+from hourbank.store.tx import outage, unavailable
 
 logger = Logger()
 # Stripe retries a failed delivery for up to three days; a day more keeps every retry deduplicated.
@@ -65,7 +66,14 @@ _lookup = _StripeLookup()
 def _apply_once():
     """The idempotent wrapper, built on the first request (no AWS client at import: STYLE). The key prefix
     is fixed so every execution environment and version of the function shares one record per event."""
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+    from botocore.config import Config
+
+    from hourbank.store.tx import CONNECT_TIMEOUT_S, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_S
+
+    # The same prompt outage as the models' (hourbank.store.tx): botocore's own timeouts and retries.
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto_config=Config(
+        connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "total_max_attempts": 1 + MAX_RETRY_ATTEMPTS}))
 
     @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config,
                          key_prefix="stripe-event")
@@ -114,6 +122,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         # The same event is being applied by another delivery right now: Stripe retries a non-2xx later,
         # and by then the first one's answer is stored.
         return _error(409, "in_progress", f"event {verified['id']} is being applied; retry later")
+    except Exception as exc:
+        if not outage(exc):
+            raise
+        # DynamoDB not reached: 503, and Stripe delivers the event again later (API.md "Errors").
+        logger.warning("stripe webhook: database unreachable", extra={"event_id": verified["id"]})
+        refusal = unavailable()
+        return _error(503, refusal.code, refusal.message)
 
 
 # scripts/openapi.py: this handler has no resolver to describe it, so it says what it takes and answers.

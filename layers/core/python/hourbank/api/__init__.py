@@ -19,6 +19,7 @@ from hourbank import errors
 from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.store import ensure_bound
+from hourbank.store.tx import outage, unavailable
 
 STATUS: dict[type[errors.HourbankError], int] = {
     errors.InvalidInput: 400,
@@ -28,6 +29,7 @@ STATUS: dict[type[errors.HourbankError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.Contention: 503,
+    errors.ServiceUnavailable: 503,
 }
 
 
@@ -120,6 +122,16 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     @app.exception_handler(errors.HourbankError)
     def _domain_error(exc: errors.HourbankError) -> Response:
         return error_response(_status_of(exc), exc.code, exc.message, exc.details)
+
+    @app.exception_handler(Exception)
+    def _outage(exc: Exception) -> Response:
+        """DynamoDB not reached (pynamodb's GetError/QueryError/... caused by botocore's connection errors):
+        503 ``service_unavailable``, never a bare 500 or a misleading ``contention``. Anything else is a bug
+        and stays one (500), with its traceback in the log."""
+        if not outage(exc):
+            raise exc
+        refusal = unavailable()
+        return error_response(503, refusal.code, refusal.message)
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(_exc: Exception) -> Response:

@@ -6,7 +6,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactGetError, TransactWriteError
@@ -17,8 +17,42 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from hourbank.store.models import MODELS, TimeEntryModel
 
+if TYPE_CHECKING:
+    from hourbank.errors import ServiceUnavailable
+
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
+
+# An unreachable database must be a prompt 503 (API.md "Errors"), not a request hanging for pynamodb's
+# defaults (15 s connect timeout, 3 retries). botocore's own retries do the waiting: with "standard" mode,
+# two attempts in all, so a refused or black-holed connection answers within about two seconds. Throttling
+# is retried by the same setting; transaction conflicts by ``with_retries``.
+CONNECT_TIMEOUT_S = 0.5
+READ_TIMEOUT_S = 10
+MAX_RETRY_ATTEMPTS = 1
+_OUTAGE_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError",
+                  "ProxyConnectionError", "HTTPClientError")
+# The cancellation causes that mean "someone else was in the way": retry. Anything else is not contention.
+_CONFLICT_CODES = ("TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException",
+                   "InternalServerError", "TransactionInProgressException", "RequestLimitExceeded")
+
+
+def outage(exc: BaseException) -> bool:
+    """True when ``exc`` (a pynamodb or botocore error, or one caused by it) means DynamoDB was not reached."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ in _OUTAGE_ERRORS:
+            return True
+        current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+    return False
+
+
+def unavailable() -> ServiceUnavailable:
+    from hourbank.errors import ServiceUnavailable
+
+    return ServiceUnavailable("the database cannot be reached just now; please retry in a minute")
 
 T = TypeVar("T")
 
@@ -32,11 +66,19 @@ def bind(settings: Any = None) -> None:
     with _lock:
         for field, model in MODELS.items():
             model.Meta.table_name = getattr(settings, field)
+            _timeouts(model.Meta)
             model._connection = None
         TimeEntryModel.Meta.table_name = settings.tickets_table
+        _timeouts(TimeEntryModel.Meta)
         TimeEntryModel._connection = None
         _bound.clear()
         _bound["settings"] = settings
+
+
+def _timeouts(meta: Any) -> None:
+    meta.connect_timeout_seconds = CONNECT_TIMEOUT_S
+    meta.read_timeout_seconds = READ_TIMEOUT_S
+    meta.max_retry_attempts = MAX_RETRY_ATTEMPTS
 
 
 def ensure_bound() -> None:
@@ -48,7 +90,9 @@ def connection() -> Connection:
     with _lock:
         conn = _bound.get("connection")
         if conn is None:
-            conn = _bound["connection"] = Connection()
+            conn = _bound["connection"] = Connection(connect_timeout_seconds=CONNECT_TIMEOUT_S,
+                                                     read_timeout_seconds=READ_TIMEOUT_S,
+                                                     max_retry_attempts=MAX_RETRY_ATTEMPTS)
         return conn
 
 
@@ -97,8 +141,10 @@ class Tx:
         try:
             self._tw._commit()
         except TransactWriteError as exc:
+            if outage(exc):
+                raise unavailable() from exc
             refused: dict[str, dict | None] = {}
-            conflict = exc.cause_response_code != "TransactionCanceledException"
+            conflict = exc.cause_response_code in _CONFLICT_CODES
             for label, reason in zip(order, exc.cancellation_reasons or [], strict=False):
                 if reason is None:
                     continue
@@ -106,8 +152,7 @@ class Tx:
                     refused[label] = reason.raw_item
                 elif reason.code in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"):
                     conflict = True
-            if exc.cause_response_code in ("TransactionConflictException", "ThrottlingException",
-                                           "ProvisionedThroughputExceededException", "InternalServerError"):
+            if exc.cause_response_code in _CONFLICT_CODES:
                 conflict = True
             if not refused and not conflict:
                 raise
@@ -120,6 +165,8 @@ def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
         with TransactGet(connection=connection()) as tg:
             futures = [tg.get(model, hk, rk) for model, hk, rk in keys]
     except TransactGetError as exc:
+        if outage(exc):
+            raise unavailable() from exc
         raise TxFailed({}, True, exc) from exc
     out: list[Model | None] = []
     for future in futures:
