@@ -9,9 +9,10 @@ It refuses, as ``InvalidInput`` (400):
   not text as ``isBase64Encoded``) - and base64 that does not decode;
 * a content type other than JSON (``application/json`` or ``*/*+json``, any case) - multipart without
   its boundary, forms, text: the API speaks JSON only;
-* JSON that does not parse, nested deeper than ``MAX_DEPTH``, with a number longer than ``MAX_DIGITS``
-  (Python refuses integers over 4,300 digits with a ``ValueError``; no field of ours needs 30) or
-  ``NaN``/``Infinity`` (not JSON).
+* JSON that does not parse, that is not an object (``null`` aside: "the body is required" is the
+  resolver's to say), nested deeper than ``MAX_DEPTH``, with a number longer than ``MAX_DIGITS`` (Python
+  refuses integers over 4,300 digits with a ``ValueError``; no field of ours needs 30), ``NaN``/``Infinity``
+  (not JSON), or a string that is not valid Unicode (an escaped lone surrogate cannot be stored).
 
 What passes is handed on as plain UTF-8 text with ``Content-Type: application/json``, so Powertools' own
 parsing cannot fail on it.
@@ -127,7 +128,10 @@ def read_body(event: dict) -> dict:
         raise InvalidInput(f"body: send JSON with Content-Type: application/json (not {media or 'empty'})",
                            code="unsupported_media_type")
     text = body_text(raw)
-    parse_json(text)
+    if not isinstance(parse_json(text), dict | None):
+        # Every request body of this API is an object. Powertools would otherwise take the first element
+        # of a list for a model ([{...}] accepted as {...}): refused here, once, for every route.
+        raise InvalidInput("body: send a JSON object with this request's fields")
     headers = {k: v for k, v in headers.items() if str(k).lower() != "content-type"}
     headers["content-type"] = "application/json"
     return {**event, "headers": headers, "body": text, "isBase64Encoded": False}

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from hourbank import errors
+from hourbank.api.schemas import CURRENCY_PATTERN, EMAIL_PATTERN
 from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.store import ensure_bound
@@ -47,20 +48,49 @@ def _status_of(exc: errors.HourbankError) -> int:
     return 500
 
 
+# Pydantic's own words ("String should match pattern '^[^@\\s]+@…'", "Value error, …", "Input should be …")
+# are for programmers; a 400 says which field and what to enter (API.md "Errors"). One table, by error type.
+_PATTERN_HINTS = {
+    EMAIL_PATTERN: "enter an address like name@example.com",
+    CURRENCY_PATTERN: "enter a three-letter currency code like USD",
+}
+_WHOLE = "must be a whole number, like 30 (a JSON number, not text)"
+_NUMBER = "must be a number, like 2 or 2.5 (a JSON number, not text)"
+_TIME = "must be a date and time with its UTC offset, like 2026-11-23T09:00:00-05:00"
+_MESSAGES: dict[str, Any] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+    "string_type": "must be text",
+    "string_too_short": lambda c: "must not be empty" if c.get("min_length", 1) <= 1
+    else f"must be at least {c['min_length']} characters",
+    "string_too_long": lambda c: f"must be at most {c.get('max_length')} characters",
+    "string_pattern_mismatch": lambda c: _PATTERN_HINTS.get(c.get("pattern"), "is not in the expected format"),
+    "literal_error": lambda c: "must be one of " + str(c.get("expected", "")).replace("'", ""),
+    "enum": lambda c: "must be one of " + str(c.get("expected", "")).replace("'", ""),
+    "int_type": _WHOLE, "int_parsing": _WHOLE, "int_from_float": _WHOLE,
+    "float_type": _NUMBER, "float_parsing": _NUMBER, "finite_number": _NUMBER,
+    "bool_type": "must be true or false", "bool_parsing": "must be true or false",
+    "greater_than": lambda c: f"must be more than {c.get('gt')}",
+    "greater_than_equal": lambda c: f"must be {c.get('ge')} or more",
+    "less_than": lambda c: f"must be less than {c.get('lt')}",
+    "less_than_equal": lambda c: f"must be {c.get('le')} or less",
+    "datetime_type": _TIME, "datetime_parsing": _TIME, "datetime_from_date_parsing": _TIME,
+    "timezone_aware": "must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00",
+    "value_error": lambda c: str(c.get("error", "is not valid")),
+    "model_type": "send a JSON object with this request's fields",
+    "model_attributes_type": "send a JSON object with this request's fields",
+    "dict_type": "send a JSON object with this request's fields",
+}
+
+
 def _describe(error: dict) -> str:
-    """A pydantic error as "field: what is wrong", the way API.md asks for 400s."""
+    """A pydantic error as "field: what to enter", the way API.md asks for 400s."""
     loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
     if error.get("type") == "json_invalid":
         return f"body: not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})"
     field = ".".join(loc) or "body"
-    kind = error.get("type", "")
-    if kind == "missing":
-        return f"{field}: is required"
-    if kind == "extra_forbidden":
-        return f"{field}: is not a field of this request"
-    if kind == "timezone_aware":
-        return f"{field}: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00"
-    return f"{field}: {error.get('msg', 'is not valid')}"
+    message = _MESSAGES.get(error.get("type", ""), "is not valid")
+    return f"{field}: {message(error.get('ctx') or {}) if callable(message) else message}"
 
 
 _request = threading.local()

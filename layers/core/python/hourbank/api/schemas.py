@@ -36,8 +36,9 @@ Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class Body(BaseModel):
@@ -48,7 +49,7 @@ class CreateAccount(Body):
     name: Text
     email: Email
     plan: Literal["non_member", "member", "business_priority", "unlimited_remote"]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] | None = None
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
@@ -99,7 +100,10 @@ class OrderRequest(Body):
     account_id: Text | None = None
     name: Text | None = None
     email: Email | None = None
-    hours: float = Field(description="SPEC P1: 1 to 500, in half-hour steps")
+    # One policy for numbers in a body (issue 11): a JSON number, never a numeric string - as minutes are
+    # (StrictInt). "2" is refused, not coerced: a client that sends text has a bug worth hearing about, and
+    # query parameters (always text in a URL) are the only place numbers are parsed from text.
+    hours: float = Field(strict=True, description="SPEC P1: 1 to 500, in half-hour steps")
     kind: Literal["one_time", "recurring"] = "one_time"
 
     @model_validator(mode="after")
