@@ -12,6 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import accounts
 from hourbank.api import current_actor, make_resolver, views
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
 from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
 from hourbank.statements import to_csv
 
@@ -19,18 +21,18 @@ logger = Logger()
 app = make_resolver()
 
 
-@app.post("/accounts")
+@app.post("/accounts", responses=doc(201, R.Account, 403))
 def create_account(body: Annotated[CreateAccount, Body()]):
     account = accounts.create_account(current_actor(app), **body.model_dump())
     return views.account(account), 201
 
 
-@app.get("/accounts/<account_id>")
+@app.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
 def get_account(account_id: str):
     return views.account(accounts.get_account(current_actor(app), account_id))
 
 
-@app.get("/accounts/<account_id>/ledger")
+@app.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
 def get_ledger(
     account_id: str,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -40,7 +42,7 @@ def get_ledger(
     return {"items": [views.ledger_entry(e) for e in items], "cursor": next_cursor}
 
 
-@app.post("/accounts/<account_id>/adjustments")
+@app.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
 def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
     # A retry with the same Idempotency-Key returns the first entry instead of posting twice.
     entry = accounts.adjust(current_actor(app), account_id, **body.model_dump(),
@@ -48,22 +50,22 @@ def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
     return views.ledger_entry(entry), 201
 
 
-@app.put("/accounts/<account_id>/auto-top-up")
+@app.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
 def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
     return views.account(accounts.set_watch(current_actor(app), account_id, **body.model_dump()))
 
 
-@app.put("/accounts/<account_id>/plan")
+@app.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
 def put_plan(account_id: str, body: Annotated[PlanChange, Body()]):
     return views.account(accounts.change_plan(current_actor(app), account_id, body.plan))
 
 
-@app.get("/accounts/<account_id>/invoices")
+@app.get("/accounts/<account_id>/invoices", responses=doc(200, R.InvoiceList, 404))
 def get_invoices(account_id: str):
     return {"items": [views.invoice(i) for i in accounts.list_invoices(current_actor(app), account_id)]}
 
 
-@app.get("/accounts/<account_id>/statements/<month>")
+@app.get("/accounts/<account_id>/statements/<month>", responses=doc(200, R.Statement, 404, csv=True))
 def get_statement(account_id: str, month: str):
     """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
     statement = accounts.statement(current_actor(app), account_id, month)

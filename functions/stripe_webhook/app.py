@@ -157,6 +157,7 @@ OPENAPI_PATHS = {
                     "minutes": {"type": "integer"}}}}}},
             "400": {**_ERROR, "description": "invalid_signature or invalid_payload: nothing written"},
             "409": {**_ERROR, "description": "in_progress: another delivery of this event is being applied"},
+            "503": {**_ERROR, "description": "service_unavailable: the database cannot be reached; Stripe retries"},
         },
     }},
 }

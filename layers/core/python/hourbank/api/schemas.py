@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -34,11 +35,21 @@ def _instant(value: Any, handler: Any, _info: ValidationInfo) -> datetime:
 
 Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+def _stripped(value: str) -> str:
+    """Outer whitespace is dropped after the length is checked on what was sent, so the documented
+    ``maxLength`` holds for the text as sent (a 2,001-character note with a leading newline is refused)."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_stripped)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_stripped)]
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
+# No stripping: the pattern refuses whitespace, so what the schema documents is what is checked.
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class Body(BaseModel):
