@@ -82,3 +82,10 @@ def test_numbers_as_text_one_policy_for_every_body_field(api, billing, tech, mak
             reply = api.post(path, body, as_=who)
         assert reply.status == 400 and reply.body["error"]["message"].startswith(f"{field}: must be a"), reply
     assert api.get(f"/accounts/{account}/ledger", as_=billing, query={"limit": "10"}).status == 200
+
+
+def test_a_query_value_is_described_as_text_not_as_json(api, billing, make_account):
+    account = make_account("member")
+    reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"limit": "lots"})
+    assert reply.status == 400, reply
+    assert reply.body["error"]["message"] == "limit: must be a whole number, like 30", reply

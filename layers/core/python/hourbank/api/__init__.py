@@ -90,7 +90,10 @@ def _describe(error: dict) -> str:
         return f"body: not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})"
     field = ".".join(loc) or "body"
     message = _MESSAGES.get(error.get("type", ""), "is not valid")
-    return f"{field}: {message(error.get('ctx') or {}) if callable(message) else message}"
+    text = message(error.get("ctx") or {}) if callable(message) else message
+    if error.get("loc", ("body",))[0] != "body":  # a query or path value is text by nature
+        text = text.replace(" (a JSON number, not text)", "")
+    return f"{field}: {text}"
 
 
 _request = threading.local()
