@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from hourbank import errors
-from hourbank.api.schemas import CURRENCY_PATTERN, EMAIL_PATTERN
+from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
 from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.store import ensure_bound

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
 from hourbank.clock import GivenTime
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -46,8 +47,6 @@ def _stripped(value: str) -> str:
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_stripped)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_stripped)]
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
 # No stripping: the pattern refuses whitespace, so what the schema documents is what is checked.
 Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 
