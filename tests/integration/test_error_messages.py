@@ -89,3 +89,11 @@ def test_a_query_value_is_described_as_text_not_as_json(api, billing, make_accou
     reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"limit": "lots"})
     assert reply.status == 400, reply
     assert reply.body["error"]["message"] == "limit: must be a whole number, like 30", reply
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data", "application/xml"])
+def test_an_empty_body_of_another_type_is_400_body_required_not_415(api, billing, unchanged, content_type):
+    with unchanged():
+        reply = api.post("/accounts", raw_body="", as_=billing, headers={"content-type": content_type})
+    assert reply.status == 400, reply
+    assert reply.body["error"]["message"] == "body: is required", reply

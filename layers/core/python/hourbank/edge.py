@@ -120,10 +120,9 @@ def read_body(event: dict) -> dict:
     headers = dict(event.get("headers") or {})
     raw = body_bytes(event)
     media = _media_type(headers)
-    if not raw.strip():
-        if event.get("isBase64Encoded") or raw:
-            return {**event, "body": None, "isBase64Encoded": False}
-        return event
+    if not raw.strip():  # no body: whatever its declared type, "the body is required" is the resolver's to say
+        headers = {k: v for k, v in headers.items() if str(k).lower() != "content-type"}
+        return {**event, "headers": headers, "body": None, "isBase64Encoded": False}
     if media is not None and not _JSON_TYPE.match(media):
         raise InvalidInput(f"body: send JSON with Content-Type: application/json (not {media or 'empty'})",
                            code="unsupported_media_type")

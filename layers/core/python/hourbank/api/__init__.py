@@ -179,7 +179,8 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(_exc: Exception) -> Response:
-        return error_response(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
+        # The request edge refuses other types first; should Powertools still refuse one, it is API.md's 400.
+        return error_response(400, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
