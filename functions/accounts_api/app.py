@@ -12,6 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import accounts
 from hourbank.api import current_actor, make_resolver, views
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
 from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange, ReviewResolution
 from hourbank.statements import to_csv
 
@@ -19,13 +21,13 @@ logger = Logger()
 app = make_resolver()
 
 
-@app.post("/accounts")
+@app.post("/accounts", responses=doc(201, R.Account, 403, 409))
 def create_account(body: Annotated[CreateAccount, Body()]):
     account = accounts.create_account(current_actor(app), **body.model_dump())
     return views.account(account), 201
 
 
-@app.get("/accounts")
+@app.get("/accounts", responses=doc(200, R.AccountPage, 403))
 def find_accounts(
     email: Annotated[str | None, Query(max_length=254)] = None,
     plan: Annotated[str | None, Query(max_length=40)] = None,
@@ -39,7 +41,7 @@ def find_accounts(
     return {"items": [views.account(a) for a in items], "cursor": next_cursor}
 
 
-@app.get("/accounts/<account_id>/tickets")
+@app.get("/accounts/<account_id>/tickets", responses=doc(200, R.TicketPage, 404))
 def get_account_tickets(
     account_id: str,
     status: Annotated[str | None, Query(max_length=40)] = None,
@@ -54,7 +56,7 @@ def get_account_tickets(
     return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
 
 
-@app.get("/accounts/<account_id>/usage")
+@app.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))
 def get_usage(
     account_id: str,
     from_: Annotated[str, Query(alias="from", max_length=7)],
@@ -66,12 +68,12 @@ def get_usage(
     return {"months": portal.usage(current_actor(app), account_id, from_, to)}
 
 
-@app.get("/accounts/<account_id>")
+@app.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
 def get_account(account_id: str):
     return views.account(accounts.get_account(current_actor(app), account_id))
 
 
-@app.get("/accounts/<account_id>/ledger")
+@app.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
 def get_ledger(
     account_id: str,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -81,7 +83,7 @@ def get_ledger(
     return {"items": [views.ledger_entry(e) for e in items], "cursor": next_cursor}
 
 
-@app.post("/accounts/<account_id>/adjustments")
+@app.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
 def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
     # A retry with the same Idempotency-Key returns the first entry instead of posting twice.
     entry = accounts.adjust(current_actor(app), account_id, **body.model_dump(),
@@ -89,22 +91,22 @@ def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
     return views.ledger_entry(entry), 201
 
 
-@app.put("/accounts/<account_id>/auto-top-up")
+@app.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
 def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
     return views.account(accounts.set_watch(current_actor(app), account_id, **body.model_dump()))
 
 
-@app.put("/accounts/<account_id>/plan")
+@app.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
 def put_plan(account_id: str, body: Annotated[PlanChange, Body()]):
     return views.account(accounts.change_plan(current_actor(app), account_id, body.plan))
 
 
-@app.get("/accounts/<account_id>/invoices")
+@app.get("/accounts/<account_id>/invoices", responses=doc(200, R.InvoiceList, 404))
 def get_invoices(account_id: str):
     return {"items": [views.invoice(i) for i in accounts.list_invoices(current_actor(app), account_id)]}
 
 
-@app.get("/accounts/<account_id>/statements/<month>")
+@app.get("/accounts/<account_id>/statements/<month>", responses=doc(200, R.Statement, 404, csv=True))
 def get_statement(account_id: str, month: str):
     """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
     statement = accounts.statement(current_actor(app), account_id, month)
@@ -114,7 +116,7 @@ def get_statement(account_id: str, month: str):
     return statement.as_dict()
 
 
-@app.get("/reviews")
+@app.get("/reviews", responses=doc(200, R.ReviewPage, 403))
 def get_reviews(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
@@ -127,7 +129,7 @@ def get_reviews(
     return {"items": [reviews.view(r) for r in items], "cursor": next_cursor}
 
 
-@app.post("/reviews/<review_id>/resolve")
+@app.post("/reviews/<review_id>/resolve", responses=doc(200, R.ReviewResolved, 403, 404, 409))
 def resolve_review(review_id: str, body: Annotated[ReviewResolution, Body()]):
     """SPEC O8: billing settles a review - a note, and optionally a credit (or correction) of an account."""
     from hourbank import reviews

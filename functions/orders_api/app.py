@@ -18,6 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import orders
 from hourbank.api import make_resolver, optional_actor, views
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
 from hourbank.api.schemas import OrderRequest
 from hourbank.errors import NotFound
 from hourbank.orders.settlement import load_order
@@ -42,7 +44,7 @@ def checkout() -> orders.CheckoutPort:
     )
 
 
-@app.post("/orders")
+@app.post("/orders", responses=doc(201, R.Order, 403, 404, 409))
 def create_order(body: Annotated[OrderRequest, Body()]):
     # The same form submitted twice with one Idempotency-Key is one order (and one Checkout Session).
     order, _ = orders.create_order(optional_actor(app), checkout=checkout(), **body.model_dump(),
@@ -50,13 +52,13 @@ def create_order(body: Annotated[OrderRequest, Body()]):
     return views.order(order), 201
 
 
-@app.post("/orders/quote")
+@app.post("/orders/quote", responses=doc(200, R.Quote, 403, 404))
 def quote_order(body: Annotated[OrderRequest, Body()]):
     account, priced = orders.price_order(optional_actor(app), **body.model_dump())
     return views.quote(priced, account.plan if account else "non_member")
 
 
-@app.get("/plans")
+@app.get("/plans", responses=doc(200, R.PriceTable))
 def get_price_table():
     """Seed 000's price table for the order form, from the plan catalogue (public, cacheable)."""
     from hourbank.orders.pricing import price_table
@@ -65,7 +67,7 @@ def get_price_table():
     return price_table(catalogue())
 
 
-@app.get("/orders/<order_id>")
+@app.get("/orders/<order_id>", responses=doc(200, R.Order, 404))
 def get_order(order_id: str):
     """The order's state for the page Checkout returns to. The order id (unguessable) is the key to it, as
     Stripe's own success URLs carry the session id; it shows the account's balance once paid."""

@@ -10,6 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.api import current_actor, make_resolver, views
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
 from hourbank.tickets.entries import post_entry
 
@@ -17,7 +19,10 @@ logger = Logger()
 app = make_resolver()
 
 
-@app.post("/tickets/<ticket_id>/time-entries")
+@app.post("/tickets/<ticket_id>/time-entries", responses={
+    **doc(201, R.RatedEntry, 402, 403, 404, 409, description="recorded"),
+    200: {"description": "the entry first posted with this Idempotency-Key", "content": {
+        "application/json": {"model": R.RatedEntry}}}})
 def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
     entry, created = post_entry(
         current_actor(app),

@@ -14,7 +14,6 @@ An event type we do not handle is a 200 (O2); one for an unknown order is a 200,
 
 from __future__ import annotations
 
-import base64
 import json
 from functools import cache
 
@@ -28,9 +27,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import metrics
+from hourbank.edge import body_bytes
 from hourbank.errors import Contention, InvalidInput
 from hourbank.orders.webhooks import PaymentLookup, apply_event
-from hourbank.outage import is_outage
+from hourbank.outage import is_outage, unavailable
 from hourbank.payments import StripeCheckout, verify_webhook
 from hourbank.payments.secrets import stripe_api_key, webhook_secret
 from hourbank.settings import get_settings
@@ -67,7 +67,14 @@ _lookup = _StripeLookup()
 def _apply_once():
     """The idempotent wrapper, built on the first request (no AWS client at import: STYLE). The key prefix
     is fixed so every execution environment and version of the function shares one record per event."""
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+    from botocore.config import Config
+
+    from hourbank.store.tx import CONNECT_TIMEOUT_S, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_S
+
+    # The same prompt outage as the models' (hourbank.store.tx): botocore's own timeouts and retries.
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto_config=Config(
+        connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "total_max_attempts": 1 + MAX_RETRY_ATTEMPTS}))
 
     @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config,
                          key_prefix="stripe-event")
@@ -93,9 +100,9 @@ def _error(status: int, code: str, message: str) -> dict:
 
 
 def _raw_body(event: dict) -> bytes:
-    """The body exactly as Stripe sent it: the signature covers these bytes, not a re-serialisation."""
-    body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    """The body exactly as Stripe sent it: the signature covers these bytes, not a re-serialisation
+    (base64 that does not decode is the request edge's 400)."""
+    return body_bytes(event)
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -123,9 +130,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     except Exception as exc:
         if not is_outage(exc):
             raise
-        # The database was busy or unreachable: nothing was recorded for the event, Stripe redelivers it.
+        # DynamoDB not reached or throttled: nothing recorded for the event; 503, and Stripe delivers it again.
         logger.warning("stripe event not applied: service unavailable", extra={"event_id": verified["id"]})
-        return _error(503, "service_unavailable", "the service is busy for a moment; please retry")
+        refusal = unavailable()
+        return _error(503, refusal.code, refusal.message)
 
 
 # scripts/openapi.py: this handler has no resolver to describe it, so it says what it takes and answers.
@@ -154,6 +162,7 @@ OPENAPI_PATHS = {
                     "minutes": {"type": "integer"}}}}}},
             "400": {**_ERROR, "description": "invalid_signature or invalid_payload: nothing written"},
             "409": {**_ERROR, "description": "in_progress: another delivery of this event is being applied"},
+            "503": {**_ERROR, "description": "service_unavailable: the database cannot be reached; Stripe retries"},
         },
     }},
 }

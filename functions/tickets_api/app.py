@@ -10,6 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.api import current_actor, make_resolver, sla, views
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
 from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
 from hourbank.tickets import closing, disputes, service, service_levels
 
@@ -17,19 +19,19 @@ logger = Logger()
 app = make_resolver()
 
 
-@app.post("/tickets")
+@app.post("/tickets", responses=doc(201, R.Ticket, 402, 403, 404))
 def open_ticket(body: Annotated[OpenTicket, Body()]):
     ticket = service.open_ticket(current_actor(app), body.account_id, body.title, body.priority, body.opened_at)
     return views.ticket(ticket, []), 201
 
 
-@app.get("/tickets/<ticket_id>")
+@app.get("/tickets/<ticket_id>", responses=doc(200, R.Ticket, 404))
 def get_ticket(ticket_id: str):
     ticket, entries = service.get_ticket(current_actor(app), ticket_id)
     return views.ticket(ticket, entries)
 
 
-@app.get("/tickets")
+@app.get("/tickets", responses=doc(200, R.TicketPage, 403))
 def ticket_queue(
     status: Annotated[Literal["open", "awaiting_credit"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -40,14 +42,14 @@ def ticket_queue(
     return {"items": [sla.queue_item(t) for t in items], "cursor": next_cursor}
 
 
-@app.post("/tickets/<ticket_id>/responses")
+@app.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
 def post_response(ticket_id: str, body: Annotated[sla.Response, Body()]):
     record, first = service_levels.respond(current_actor(app), ticket_id, body.note, body.at,
                                            idempotency_key=app.current_event.headers.get("idempotency-key"))
     return sla.response(record, first), 201
 
 
-@app.put("/tickets/<ticket_id>/waiting")
+@app.put("/tickets/<ticket_id>/waiting", responses=doc(200, R.Ticket, 403, 404, 409))
 def put_waiting(ticket_id: str, body: Annotated[sla.Waiting, Body()]):
     actor = current_actor(app)
     service_levels.set_waiting(actor, ticket_id, body.waiting, body.at)
@@ -55,7 +57,7 @@ def put_waiting(ticket_id: str, body: Annotated[sla.Waiting, Body()]):
     return views.ticket(ticket, entries)
 
 
-@app.put("/tickets/<ticket_id>/priority")
+@app.put("/tickets/<ticket_id>/priority", responses=doc(200, R.Ticket, 403, 404, 409))
 def put_priority(ticket_id: str, body: Annotated[sla.PriorityChange, Body()]):
     actor = current_actor(app)
     service_levels.set_priority(actor, ticket_id, body.priority)
@@ -63,7 +65,7 @@ def put_priority(ticket_id: str, body: Annotated[sla.PriorityChange, Body()]):
     return views.ticket(ticket, entries)
 
 
-@app.post("/tickets/<ticket_id>/emergency")
+@app.post("/tickets/<ticket_id>/emergency", responses=doc(200, R.Ticket, 402, 403, 404, 409))
 def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
     actor = current_actor(app)
     service.set_emergency(actor, ticket_id, body.active, body.at)
@@ -71,20 +73,22 @@ def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
     return views.ticket(ticket, entries)
 
 
-@app.post("/tickets/<ticket_id>/credit-back")
+@app.post("/tickets/<ticket_id>/credit-back", responses=doc(201, R.CreditBackResult, 403, 404, 409))
 def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
     done = closing.credit_back(current_actor(app), ticket_id, body.minutes, body.reason,
                                idempotency_key=app.current_event.headers.get("idempotency-key"))
     return views.credit_back(done), 201
 
 
-@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute")
+@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute",
+          responses=doc(200, R.RatedEntry, 404, 409))
 def dispute_entry(ticket_id: str, entry_id: str, body: Annotated[Dispute, Body()]):
     entry = disputes.raise_dispute(current_actor(app), ticket_id, entry_id, body.reason)
     return views.entry(entry)
 
 
-@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/resolve")
+@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/resolve",
+          responses=doc(200, R.DisputeOutcome, 403, 404, 409))
 def resolve_dispute(ticket_id: str, entry_id: str, body: Annotated[DisputeResolution, Body()]):
     entry, ledger = disputes.resolve_dispute(current_actor(app), ticket_id, entry_id, outcome=body.outcome,
                                              note=body.note, credit_minutes=body.credit_minutes)

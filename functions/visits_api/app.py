@@ -16,6 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import visits
 from hourbank.api import current_actor, make_resolver
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
 from hourbank.api.visits import BookVisit, CancelVisit, VisitExtension, extension, visit
 from hourbank.payments import ORDER_ID, select_checkout
 from hourbank.payments.secrets import stripe_api_key
@@ -37,27 +39,27 @@ def checkout():
     )
 
 
-@app.post("/visits")
+@app.post("/visits", responses=doc(201, R.Visit, 403, 404, 409))
 def book_visit(body: Annotated[BookVisit, Body()]):
     booked, order = visits.book(current_actor(app), checkout=checkout(), **body.model_dump(),
                                 idempotency_key=app.current_event.headers.get("idempotency-key"))
     return visit(booked, order), 201
 
 
-@app.get("/visits/<visit_id>")
+@app.get("/visits/<visit_id>", responses=doc(200, R.Visit, 404))
 def get_visit(visit_id: str):
     found = visits.get_visit(current_actor(app), visit_id)
     return visit(found, visits.booking_order(found) if found.state == "awaiting_payment" else None)
 
 
-@app.post("/visits/<visit_id>/extensions")
+@app.post("/visits/<visit_id>/extensions", responses=doc(201, R.VisitExtension, 403, 404, 409))
 def extend_visit(visit_id: str, body: Annotated[VisitExtension, Body()]):
     _, order = visits.extend(current_actor(app), visit_id, body.hours, checkout=checkout(),
                              idempotency_key=app.current_event.headers.get("idempotency-key"))
     return extension(order), 201
 
 
-@app.post("/visits/<visit_id>/cancel")
+@app.post("/visits/<visit_id>/cancel", responses=doc(200, R.Visit, 403, 404, 409))
 def cancel_visit(visit_id: str, body: Annotated[CancelVisit, Body()]):
     return visit(visits.cancel(current_actor(app), visit_id, body.reason))
 

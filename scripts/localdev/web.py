@@ -33,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote
@@ -172,6 +173,15 @@ class LocalPages:
     # -- the gateway's entry point
     def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
               read_body: Callable[[], bytes | None]) -> Response | None:
+        """Every page carries the one set of security headers (``hosting/security-headers.json``)."""
+        page = self._serve(method, path, query, headers, read_body)
+        if page is None:
+            return None
+        status, page_headers, payload = page
+        return status, [*page_headers, *security_headers().items()], payload
+
+    def _serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
+               read_body: Callable[[], bytes | None]) -> Response | None:
         parts = path.strip("/").split("/") if path.strip("/") else []
         if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/localdev/local_auth.py)
             return self.auth.serve(method, parts, query, read_body)
@@ -202,6 +212,8 @@ class LocalPages:
             relative += "index.html"  # /portal/ as a static host serves it
         if any(part.startswith(".") or not part for part in relative.split("/")) or "\\" in relative:
             return None  # "..", hidden files, empty segments: never a file of the site
+        if any(ord(c) < 32 or c == "\x7f" for c in relative):
+            return None  # a NUL or other control character (/index.html%00.js) names no file: 404, not 500
         file = (self.web_root / relative).resolve()
         content_type = CONTENT_TYPES.get(file.suffix.lower())
         if content_type is None or not file.is_relative_to(self.web_root) or not file.is_file():
@@ -322,6 +334,15 @@ class LocalPages:
             return status, json.loads(raw) if raw else None
         except ValueError:
             return status, raw.decode("utf-8", errors="replace")
+
+
+SECURITY_HEADERS_FILE = Path(__file__).resolve().parents[2] / "hosting" / "security-headers.json"
+
+
+@cache
+def security_headers() -> dict[str, str]:
+    """The served pages' security headers: one definition, shared with the AWS hosting (CloudFront)."""
+    return dict(json.loads(SECURITY_HEADERS_FILE.read_text())["headers"])
 
 
 def _form(query: str, read_body: Callable[[], bytes | None]) -> dict[str, str]:

@@ -272,3 +272,47 @@ def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of
     page.locator("#status").filter(has_text="credited to the account of this e-mail address").wait_for()
     assert page.locator("#balance").count() == 0 and "undefined" not in page.locator("#status").inner_text()
     assert balance_minutes(call, account) == 120
+
+
+# ------------------------------------------------------------------- issue 11: messages and page headers
+
+
+def test_an_email_the_browser_accepts_but_the_api_refuses_says_what_to_enter(page):
+    """``a@b`` passes the browser's type=email check; the API's 400 is shown in words a buyer can act on,
+    not the validator's ("String should match pattern '^[^@\\s]+@…'")."""
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("No Dot Ltd")
+    page.get_by_label("E-mail").fill("it@nodot")
+    page.get_by_label("Hours").fill("2")
+    slot = page.locator("#email-error")
+    slot.filter(has_text="email: enter an address like name@example.com").wait_for()
+    assert "should" not in slot.inner_text() and "pattern" not in slot.inner_text()
+
+
+def test_pages_carry_the_security_headers_and_run_under_their_csp(page, call):
+    """Every served page sends the one header set (hosting/security-headers.json, which the AWS hosting
+    sends too) and works under its Content-Security-Policy: no inline script is refused, nothing breaks."""
+    from scripts.localdev.web import security_headers
+
+    expected = {k.lower(): v for k, v in security_headers().items()}
+    assert "frame-ancestors 'none'" in expected["content-security-policy"]
+    assert "'unsafe-inline'" not in expected["content-security-policy"]
+    order = new_order(call, 2, name="Headers Ltd")
+    session = urlsplit(order["checkout_url"]).path
+    for path in ("/", "/index.html", "/paid.html", "/order.js", "/style.css", f"{session}?order={order['order_id']}"):
+        reply = call("GET", path)
+        assert reply.status == 200, (path, reply)
+        for name, value in expected.items():
+            assert reply.headers.get(name) == value, (path, name, reply.headers.get(name))
+
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Headers Ltd")
+    page.get_by_label("E-mail").fill("it@headers.example")
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$").wait_for()  # order.js ran and fetched the quote
+    page.goto(f"/paid.html?order={order['order_id']}")
+    page.goto(f"{session}?order={order['order_id']}")
+    page.get_by_role("button", name=re.compile("^Pay")).wait_for()
+    assert refused == []

@@ -256,7 +256,7 @@ def test_who_may_change_the_settings(api, billing, tech, make_account, unchanged
     owner = {"sub": "owner", "cognito:groups": "[customers]", "custom:account_id": mine}
     with unchanged():
         assert api.request("PUT", f"/accounts/{theirs}/auto-top-up", body, as_=owner).status == 404
-        assert api.request("PUT", f"/accounts/{mine}/auto-top-up", body, as_=tech).status == 404
+        assert api.request("PUT", f"/accounts/{mine}/auto-top-up", body, as_=tech).status == 403  # sees it (API.md)
         flat_reply = api.request("PUT", f"/accounts/{flat}/auto-top-up", body, as_=billing)
     assert flat_reply.status == 400 and "no auto top-up" in flat_reply.body["error"]["message"]
     reply = api.request("PUT", f"/accounts/{mine}/auto-top-up", body, as_=owner)

@@ -48,6 +48,13 @@ class TicketClosed(Conflict):
     code = "ticket_closed"
 
 
+class ServiceUnavailable(HourbankError):
+    """The database (or another service we depend on) cannot be reached: an outage, not the caller's fault
+    and not contention. The client may retry later."""
+
+    code = "service_unavailable"
+
+
 class Contention(HourbankError):
     """Too many concurrent writers on one item; the client may retry. Not expected in practice."""
 

@@ -26,8 +26,11 @@ class Actor:
     def is_customer(self) -> bool:
         return CUSTOMERS in self.roles and not self.is_staff
 
-    def require(self, *roles: str, action: str) -> None:
-        """403 unless the actor has one of ``roles``."""
+    def require(self, *roles: str, action: str, on: str | None = None, what: str = "account") -> None:
+        """403 unless the actor has one of ``roles``. With ``on`` (the account the object belongs to), an
+        object the actor may not see at all is a 404 first: 403 is only for what they may see (API.md)."""
+        if on is not None:
+            self.require_visible(on, what)
         if not self.roles & set(roles):
             raise Forbidden(f"only {' or '.join(roles)} may {action}")
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.clock import Clock, SystemClock
-from hourbank.errors import Conflict, InvalidInput, NotFound
+from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
 from hourbank.ledger import ADJUSTMENT, STAFF_KINDS, Idempotency, LedgerLine, fingerprint, replay, write_account
@@ -125,7 +125,7 @@ def change_plan(actor: Actor, account_id: str, plan: str, *, clock: Clock = SYST
     """``PUT /accounts/{id}/plan`` (billing). From now on closes follow the new plan; the month-end run
     splits the month's fees by the days on each plan. Auto top-up is turned off on a plan that does not
     buy pre-paid time."""
-    actor.require(BILLING, action="change plans")
+    actor.require(BILLING, action="change plans", on=account_id)
     cat = catalogue()
     if plan not in cat.plans:
         raise InvalidInput(f"plan: must be one of {', '.join(cat.plans)}")
@@ -186,7 +186,7 @@ def adjust(
 ) -> LedgerModel:
     """SPEC C6/P2: credits bought by phone (purchase), goodwill (grant) and corrections (adjustment),
     each one ledger entry with its reason. Positive credit may complete closes waiting for it (C3)."""
-    actor.require(BILLING, action="adjust balances")
+    actor.require(BILLING, action="adjust balances", on=account_id)
     if kind not in STAFF_KINDS:
         raise InvalidInput(f"kind: must be one of {', '.join(STAFF_KINDS)}")
     if minutes == 0 or abs(minutes) > MAX_ADJUSTMENT_MINUTES:
@@ -238,7 +238,8 @@ def set_watch(actor: Actor, account_id: str, *, enabled: bool, threshold_minutes
     turning auto top-up on below the threshold is a crossing (one invoice), like the balance falling."""
     account = get_account(actor, account_id)
     if not (actor.is_customer or BILLING in actor.roles):
-        raise NotFound("account not found")  # technicians do not manage billing settings
+        # A technician may read the account but not manage its billing settings: 403, not 404 (API.md).
+        raise Forbidden("only billing or the account's owner may change auto top-up")
     if not 0 <= threshold_minutes <= MAX_THRESHOLD_MINUTES:
         raise InvalidInput(f"threshold_minutes: must be between 0 and {MAX_THRESHOLD_MINUTES}")
     if not MIN_TOP_UP_MINUTES <= amount_minutes <= MAX_TOP_UP_MINUTES:

@@ -16,8 +16,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from hourbank import errors
+from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
+from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
-from hourbank.outage import is_outage
+from hourbank.outage import is_outage, unavailable
 from hourbank.store import ensure_bound
 
 STATUS: dict[type[errors.HourbankError], int] = {
@@ -28,6 +30,7 @@ STATUS: dict[type[errors.HourbankError], int] = {
     errors.NotFound: 404,
     errors.Conflict: 409,
     errors.Contention: 503,
+    errors.ServiceUnavailable: 503,
 }
 
 
@@ -45,23 +48,61 @@ def _status_of(exc: errors.HourbankError) -> int:
     return 500
 
 
+# Pydantic's own words ("String should match pattern '^[^@\\s]+@…'", "Value error, …", "Input should be …")
+# are for programmers; a 400 says which field and what to enter (API.md "Errors"). One table, by error type.
+_PATTERN_HINTS = {
+    EMAIL_PATTERN: "enter an address like name@example.com",
+    CURRENCY_PATTERN: "enter a three-letter currency code like USD",
+}
+_WHOLE = "must be a whole number, like 30 (a JSON number, not text)"
+_NUMBER = "must be a number, like 2 or 2.5 (a JSON number, not text)"
+_TIME = "must be a date and time with its UTC offset, like 2026-11-23T09:00:00-05:00"
+_MESSAGES: dict[str, Any] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+    "string_type": "must be text",
+    "string_too_short": lambda c: "must not be empty" if c.get("min_length", 1) <= 1
+    else f"must be at least {c['min_length']} characters",
+    "string_too_long": lambda c: f"must be at most {c.get('max_length')} characters",
+    "string_pattern_mismatch": lambda c: _PATTERN_HINTS.get(c.get("pattern"), "is not in the expected format"),
+    "literal_error": lambda c: "must be one of " + str(c.get("expected", "")).replace("'", ""),
+    "enum": lambda c: "must be one of " + str(c.get("expected", "")).replace("'", ""),
+    "int_type": _WHOLE, "int_parsing": _WHOLE, "int_from_float": _WHOLE,
+    "float_type": _NUMBER, "float_parsing": _NUMBER, "finite_number": _NUMBER,
+    "bool_type": "must be true or false", "bool_parsing": "must be true or false",
+    "greater_than": lambda c: f"must be more than {c.get('gt')}",
+    "greater_than_equal": lambda c: f"must be {c.get('ge')} or more",
+    "less_than": lambda c: f"must be less than {c.get('lt')}",
+    "less_than_equal": lambda c: f"must be {c.get('le')} or less",
+    "datetime_type": _TIME, "datetime_parsing": _TIME, "datetime_from_date_parsing": _TIME,
+    "timezone_aware": "must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00",
+    "value_error": lambda c: str(c.get("error", "is not valid")),
+    "model_type": "send a JSON object with this request's fields",
+    "model_attributes_type": "send a JSON object with this request's fields",
+    "dict_type": "send a JSON object with this request's fields",
+}
+
+
 def _describe(error: dict) -> str:
-    """A pydantic error as "field: what is wrong", the way API.md asks for 400s."""
+    """A pydantic error as "field: what to enter", the way API.md asks for 400s."""
     loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
     if error.get("type") == "json_invalid":
         return f"body: not valid JSON ({error.get('ctx', {}).get('error', 'decode error')})"
     field = ".".join(loc) or "body"
-    kind = error.get("type", "")
-    if kind == "missing":
-        return f"{field}: is required"
-    if kind == "extra_forbidden":
-        return f"{field}: is not a field of this request"
-    if kind == "timezone_aware":
-        return f"{field}: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00"
-    return f"{field}: {error.get('msg', 'is not valid')}"
+    message = _MESSAGES.get(error.get("type", ""), "is not valid")
+    text = message(error.get("ctx") or {}) if callable(message) else message
+    if error.get("loc", ("body",))[0] != "body":  # a query or path value is text by nature
+        text = text.replace(" (a JSON number, not text)", "")
+    return f"{field}: {text}"
 
 
 _request = threading.local()
+
+
+def _plain(status: int, code: str, message: str) -> dict:
+    """An API.md error as the Lambda proxy result, for refusals made before the resolver runs."""
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": {"code": code, "message": message}}), "isBase64Encoded": False}
 
 
 class Resolver(APIGatewayHttpResolver):
@@ -95,12 +136,25 @@ class Resolver(APIGatewayHttpResolver):
     def lambda_context(self, value: Any) -> None:
         _request.context = value
 
+    def get_openapi_json_schema(self, *args: Any, **kwargs: Any) -> str:
+        """Powertools documents a 422 on every operation when validation is on; this API answers a request
+        that fails validation with 400 (``_invalid`` below) and never 422, so the document says so."""
+        doc = json.loads(super().get_openapi_json_schema(*args, **kwargs))
+        for operations in doc.get("paths", {}).values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):  # 422s, never sent
+            doc.get("components", {}).get("schemas", {}).pop(name, None)
+        return json.dumps(doc)
+
     def resolve(self, event: dict, context: Any) -> dict:
         claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
         if not self.public and actor_from_claims(claims) is None:
-            body = {"error": {"code": "unauthorized", "message": "a valid bearer token is required"}}
-            return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
-                    "body": json.dumps(body), "isBase64Encoded": False}
+            return _plain(401, "unauthorized", "a valid bearer token is required")
+        try:  # the request edge: a malformed body is a 400 before anything parses it (hourbank.edge)
+            event = read_body(event)
+        except errors.InvalidInput as exc:
+            return _plain(400, exc.code, exc.message)
         _request.event = self._to_proxy_event(event)
         _request.context = context
         return super().resolve(event, context)
@@ -115,7 +169,8 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(_exc: Exception) -> Response:
-        return error_response(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
+        # The request edge refuses other types first; should Powertools still refuse one, it is API.md's 400.
+        return error_response(400, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
@@ -124,10 +179,13 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
                               {"fields": problems})
 
     @app.exception_handler(Exception)
-    def _outage(exc: Exception) -> Response:  # issue 16: a throttled or unreachable database is a 503
+    def _outage(exc: Exception) -> Response:
+        """DynamoDB not reached, or throttled past botocore's retries: 503 ``service_unavailable``, never a
+        bare 500 or a misleading ``contention``. Anything else is a bug and stays one (500), traceback logged."""
         if not is_outage(exc):
             raise exc
-        return error_response(503, "service_unavailable", "the service is busy for a moment; please retry")
+        refusal = unavailable()
+        return error_response(503, refusal.code, refusal.message)
 
     @app.not_found
     def _no_route(_exc: Exception) -> Response:

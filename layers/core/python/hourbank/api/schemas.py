@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -18,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
 from hourbank.clock import GivenTime
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -34,10 +36,19 @@ def _instant(value: Any, handler: Any, _info: ValidationInfo) -> datetime:
 
 Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+def _stripped(value: str) -> str:
+    """Outer whitespace is dropped after the length is checked on what was sent, so the documented
+    ``maxLength`` holds for the text as sent (a 2,001-character note with a leading newline is refused)."""
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_stripped)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_stripped)]
+# No stripping: the pattern refuses whitespace, so what the schema documents is what is checked.
+Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
 
 
 class Body(BaseModel):
@@ -48,7 +59,7 @@ class CreateAccount(Body):
     name: Text
     email: Email
     plan: Literal["non_member", "member", "business_priority", "unlimited_remote"]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] | None = None
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
@@ -109,7 +120,10 @@ class OrderRequest(Body):
     account_id: Text | None = None
     name: Text | None = None
     email: Email | None = None
-    hours: float = Field(description="SPEC P1: 1 to 500, in half-hour steps")
+    # One policy for numbers in a body (issue 11): a JSON number, never a numeric string - as minutes are
+    # (StrictInt). "2" is refused, not coerced: a client that sends text has a bug worth hearing about, and
+    # query parameters (always text in a URL) are the only place numbers are parsed from text.
+    hours: float = Field(strict=True, description="SPEC P1: 1 to 500, in half-hour steps")
     kind: Literal["one_time", "recurring"] = "one_time"
 
     @model_validator(mode="after")

@@ -9,7 +9,7 @@ from typing import Protocol
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from hourbank.clock import Clock, SystemClock
-from hourbank.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
 from hourbank.orders.pricing import Quote, quote
@@ -93,7 +93,8 @@ def price_order(actor: Actor | None, *, hours: object, kind: str = "one_time", a
             raise Unauthorized("sign in to order for an existing account, or order with a name and e-mail")
         actor.require_visible(account_id, "account")
         if not (actor.is_customer or BILLING in actor.roles):
-            raise NotFound("account not found")
+            # A technician may see the account but not buy for it: 403, not 404 (API.md "Errors").
+            raise Forbidden("only the account's owner or billing may order time for an account")
         try:
             account = AccountModel.get(account_id, consistent_read=True)
         except DoesNotExist:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import time
 
+from hourbank.edge import body_text, parse_json
 from hourbank.errors import InvalidInput
 
 TOLERANCE_S = 300  # SPEC O2: Stripe's default tolerance
@@ -42,6 +43,11 @@ def verify_webhook(payload: bytes | str, signature_header: str | None, secret: s
     import stripe  # lazily: only the webhook path pays for it (STYLE 10)
 
     try:
+        # Who sent it first, then whether it is JSON within the request edge's bounds (hourbank.edge: a body
+        # nested a thousand deep or with a 5,000-digit number is a 400, even correctly signed), then the event.
+        stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance)
+        text = payload if isinstance(payload, str) else body_text(payload, code="invalid_payload")
+        parse_json(text, code="invalid_payload")
         event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=tolerance)
     except stripe.SignatureVerificationError as exc:
         raise InvalidInput("Stripe-Signature does not verify (forged, another secret, a changed body, or too old)",

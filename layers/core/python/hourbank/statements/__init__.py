@@ -341,6 +341,18 @@ CSV_COLUMNS = ("section", "at", "ref", "description", "work_type", "minutes", "w
                "balance_after", "amount_minor", "currency")
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """CSV injection (OWASP): a spreadsheet runs a text cell starting with = + - @ tab or CR as a formula.
+    Such a text cell gets a leading ``'``. Only text is touched: minutes and amounts are ints here, and a
+    negative one (-30, a correction) must stay a number; "-30" typed into a title is text and is quoted."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def to_csv(statement: Statement) -> str:
     """The same statement as rows (spreadsheets): one row per ledger change, ticket, entry and charge."""
     out = io.StringIO()
@@ -349,8 +361,9 @@ def to_csv(statement: Statement) -> str:
     cur = statement.currency
 
     def row(**values: Any) -> None:
-        writer.writerow({name: values.get(name, "") for name in CSV_COLUMNS})
+        writer.writerow({name: csv_cell(values.get(name, "")) for name in CSV_COLUMNS})
 
+    row(section="account", ref=statement.account_id, description=statement.name)
     row(section="opening_balance", at=statement.period_start, minutes=statement.opening_balance_minutes)
     for e in statement.ledger:
         row(section="ledger", at=e["at"], ref=e["ref"] or e["entry_id"], description=f"{e['kind']}: {e['note'] or ''}",

@@ -15,6 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactGet, TransactWrite
 
+from hourbank.outage import unavailable, unreachable
 from hourbank.store.models import (
     MODELS,
     EmailClaimModel,
@@ -28,6 +29,18 @@ from hourbank.store.models import (
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
+
+# An unreachable database must be a prompt 503 (API.md "Errors"), not a request hanging for pynamodb's
+# defaults (15 s connect timeout, 3 retries). botocore's own retries do the waiting: with "standard" mode,
+# two attempts in all, so a refused or black-holed connection answers within about two seconds. Throttling
+# is retried by the same setting; transaction conflicts by ``with_retries``.
+CONNECT_TIMEOUT_S = 0.5
+READ_TIMEOUT_S = 10
+MAX_RETRY_ATTEMPTS = 1
+# The cancellation causes that mean "someone else was in the way": retry. Anything else is not contention.
+_CONFLICT_CODES = ("TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException",
+                   "InternalServerError", "TransactionInProgressException", "RequestLimitExceeded")
+
 
 T = TypeVar("T")
 
@@ -44,6 +57,7 @@ def bind(settings: Any = None) -> None:
     with _lock:
         for field, model in MODELS.items():
             model.Meta.table_name = getattr(settings, field)
+            _timeouts(model.Meta)
             model._connection = None
         # Items that share a table with another model: entries, (SPEC S1) responses and (SPEC V1) visits
         # live with their ticket, (SPEC O3) payment records with the orders, (SPEC O7) e-mail claims with
@@ -58,9 +72,16 @@ def bind(settings: Any = None) -> None:
             (VisitChargeModel, settings.charges_table),
         ):
             model.Meta.table_name = table
+            _timeouts(model.Meta)
             model._connection = None
         _bound.clear()
         _bound["settings"] = settings
+
+
+def _timeouts(meta: Any) -> None:
+    meta.connect_timeout_seconds = CONNECT_TIMEOUT_S
+    meta.read_timeout_seconds = READ_TIMEOUT_S
+    meta.max_retry_attempts = MAX_RETRY_ATTEMPTS
 
 
 def ensure_bound() -> None:
@@ -72,7 +93,9 @@ def connection() -> Connection:
     with _lock:
         conn = _bound.get("connection")
         if conn is None:
-            conn = _bound["connection"] = Connection()
+            conn = _bound["connection"] = Connection(connect_timeout_seconds=CONNECT_TIMEOUT_S,
+                                                     read_timeout_seconds=READ_TIMEOUT_S,
+                                                     max_retry_attempts=MAX_RETRY_ATTEMPTS)
         return conn
 
 
@@ -125,8 +148,10 @@ class Tx:
         try:
             self._tw._commit()
         except TransactWriteError as exc:
+            if unreachable(exc):
+                raise unavailable() from exc
             refused: dict[str, dict | None] = {}
-            conflict = exc.cause_response_code != "TransactionCanceledException"
+            conflict = exc.cause_response_code in _CONFLICT_CODES
             for label, reason in zip(order, exc.cancellation_reasons or [], strict=False):
                 if reason is None:
                     continue
@@ -134,8 +159,7 @@ class Tx:
                     refused[label] = reason.raw_item
                 elif reason.code in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"):
                     conflict = True
-            if exc.cause_response_code in ("TransactionConflictException", "ThrottlingException",
-                                           "ProvisionedThroughputExceededException", "InternalServerError"):
+            if exc.cause_response_code in _CONFLICT_CODES:
                 conflict = True
             if not refused and not conflict:
                 raise
@@ -148,6 +172,8 @@ def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
         with TransactGet(connection=connection()) as tg:
             futures = [tg.get(model, hk, rk) for model, hk, rk in keys]
     except TransactGetError as exc:
+        if unreachable(exc):
+            raise unavailable() from exc
         raise TxFailed({}, True, exc) from exc
     out: list[Model | None] = []
     for future in futures:

@@ -25,7 +25,7 @@ from hourbank.store import (
     TxFailed,
     with_retries,
 )
-from hourbank.tickets.common import iso, load
+from hourbank.tickets.common import account_of, iso, load
 from hourbank.tickets.projection import project
 
 SYSTEM_CLOCK = SystemClock()
@@ -43,7 +43,7 @@ class CloseResult:
 
 
 def close_ticket(actor: Actor, ticket_id: str, *, clock: Clock = SYSTEM_CLOCK) -> CloseResult:
-    actor.require(TECHNICIANS, action="close tickets")
+    actor.require(TECHNICIANS, action="close tickets", on=account_of(ticket_id), what="ticket")
     result = with_retries(lambda: _close_once(actor, ticket_id, clock))
     return result
 
@@ -201,7 +201,7 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idem
     """SPEC C6 (seed 001: time lost to a vendor's bug is credited back): never an edit; at most what the
     ticket consumed, across all its credit-backs. It reduces the ticket's post-pay not invoiced yet first
     (the customer is never billed for time credited back); only the rest is a ledger entry."""
-    actor.require(BILLING, action="credit time back")
+    actor.require(BILLING, action="credit time back", on=account_of(ticket_id), what="ticket")
     if minutes <= 0:
         raise InvalidInput("minutes: must be positive")
     if not reason.strip():

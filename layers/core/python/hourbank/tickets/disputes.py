@@ -58,7 +58,7 @@ def resolve_dispute(actor: Actor, ticket_id: str, entry_id: str, *, outcome: str
                     credit_minutes: int = 0, clock: Clock = SYSTEM_CLOCK
                     ) -> tuple[TimeEntryModel, LedgerModel | None]:
     """Billing upholds (optionally crediting time back, C6) or rejects an open dispute."""
-    actor.require(BILLING, action="resolve disputes")
+    actor.require(BILLING, action="resolve disputes", on=account_of(ticket_id), what="ticket")
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome: must be one of {', '.join(OUTCOMES)}")
     if credit_minutes < 0 or (credit_minutes and outcome != "upheld"):

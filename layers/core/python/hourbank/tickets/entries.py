@@ -16,7 +16,7 @@ from hourbank.rating import emergency_periods, rate_entry
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, Retry, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX
-from hourbank.tickets.common import insufficient, iso, load, parse_iso
+from hourbank.tickets.common import account_of, insufficient, iso, load, parse_iso
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
 from hourbank.visits.gate import gate_entry as visit_gate
@@ -39,7 +39,7 @@ def post_entry(
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[TimeEntryModel, bool]:
     """Returns the entry and whether it was created now (False: a retry of an earlier post)."""
-    actor.require(TECHNICIANS, action="post time")
+    actor.require(TECHNICIANS, action="post time", on=account_of(ticket_id), what="ticket")
     if work_type not in WORK_TYPES:
         raise InvalidInput(f"work_type: must be one of {', '.join(WORK_TYPES)}")
     if not 0 < minutes <= MAX_ENTRY_MINUTES:

@@ -1,0 +1,143 @@
+"""Who may do what, from one table (API.md "Errors" and "Routes"; issue 11): every route x every kind of
+caller -> the status API.md gives, through the local gateway with real tokens.
+
+401: no token or an expired one (API Gateway's JWT authorizer, or the order function's own bearer check).
+403: the caller may see the object but may not do this to it (a technician setting auto top-up).
+404: the caller may not see the object at all (another customer's account or ticket).
+
+A route added later is one more line in ``MATRIX`` (and ``test_every_template_route_is_in_the_matrix``
+fails until it is there). Each caller expected to succeed gets a world of its own, so a success (a close,
+a credit-back) never changes what the next caller meets; every refusal must write nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.lambda_client import routes
+
+pytestmark = pytest.mark.e2e
+
+CALLERS = ("none", "technician", "billing", "own", "other", "expired")
+AT = "2026-11-16T10:00:00-05:00"  # a Monday in business hours, in the past
+MONTH = "2026-11"
+
+
+@dataclass
+class World:
+    """One member account with credit, owned by ``own``; an open ticket with one entry; a closed ticket
+    (60 min consumed) whose entry is disputed; an order; the ids the paths need."""
+
+    account: str
+    ticket: str
+    entry: str
+    closed: str
+    disputed_entry: str
+    order: str
+
+
+# method, path, body, expected status per caller (none, technician, billing, own, other, expired)
+ACCOUNT = {"name": "Matrix Co", "email": "matrix@example.test", "plan": "member"}
+ORDER = {"account_id": "{account}", "hours": 2}
+MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] = [
+    ("POST", "/accounts", ACCOUNT, (401, 403, 201, 403, 403, 401)),
+    ("GET", "/accounts/{account}", None, (401, 200, 200, 200, 404, 401)),
+    ("PUT", "/accounts/{account}/auto-top-up", {"enabled": False, "threshold_minutes": 60, "amount_minutes": 120},
+     (401, 403, 200, 200, 404, 401)),
+    ("PUT", "/accounts/{account}/plan", {"plan": "member"}, (401, 403, 200, 403, 404, 401)),
+    ("GET", "/accounts/{account}/ledger", None, (401, 200, 200, 200, 404, 401)),
+    ("POST", "/accounts/{account}/adjustments", {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+     (401, 403, 201, 403, 404, 401)),
+    ("GET", "/accounts/{account}/invoices", None, (401, 200, 200, 200, 404, 401)),
+    ("GET", "/accounts/{account}/statements/" + MONTH, None, (401, 200, 200, 200, 404, 401)),
+    ("POST", "/tickets", {"account_id": "{account}", "title": "Printer", "priority": "low"},
+     (401, 201, 201, 201, 404, 401)),
+    ("GET", "/tickets/{ticket}", None, (401, 200, 200, 200, 404, 401)),
+    ("POST", "/tickets/{ticket}/emergency", {"active": True}, (401, 200, 200, 200, 404, 401)),
+    ("POST", "/tickets/{ticket}/time-entries",
+     {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "checked the backups"},
+     (401, 201, 403, 403, 404, 401)),
+    ("POST", "/tickets/{ticket}/close", None, (401, 200, 403, 403, 404, 401)),
+    ("POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "vendor bug"},
+     (401, 403, 201, 403, 404, 401)),
+    ("POST", "/tickets/{ticket}/time-entries/{entry}/dispute", {"reason": "I was not there"},
+     (401, 200, 200, 200, 404, 401)),
+    ("POST", "/tickets/{closed}/time-entries/{disputed_entry}/resolve", {"outcome": "rejected", "note": "logs agree"},
+     (401, 403, 200, 403, 404, 401)),
+    # Public routes (Auth: NONE): the order function checks a bearer token itself.
+    ("POST", "/orders", ORDER, (401, 403, 201, 201, 404, 401)),
+    ("POST", "/orders/quote", ORDER, (401, 403, 200, 200, 404, 401)),
+    ("GET", "/orders/{order}", None, (200, 200, 200, 200, 200, 401)),
+    # Stripe's route: a bearer token authorizes nothing there; without a Stripe-Signature it is a 400.
+    ("POST", "/webhooks/stripe", {"id": "evt_1", "type": "charge.refunded", "data": {"object": {}}},
+     (400, 400, 400, 400, 400, 400)),
+]
+
+
+def test_every_template_route_is_in_the_matrix():
+    listed = {(method, path.split("{")[0]) for method, path, _, _ in MATRIX}
+    for route in routes():
+        assert (route.method, route.path.split("{")[0]) in listed, f"{route.method} {route.path} has no matrix row"
+
+
+@pytest.fixture(scope="module")
+def world_factory(http, token) -> Callable[[], World]:
+    billing, tech = token("billing", sub="matrix-billing"), token("technician", sub="matrix-tech")
+
+    def ok(status_body, expected=(200, 201)):
+        status, body = status_body
+        assert status in expected, body
+        return body
+
+    def make() -> World:
+        account = ok(http("POST", "/accounts", ACCOUNT, token=billing))["account_id"]
+        ok(http("POST", f"/accounts/{account}/adjustments",
+                {"minutes": 600, "kind": "purchase", "reason": "phone"}, token=billing))
+        entry_body = {"work_type": "remote", "started_at": AT, "minutes": 60, "note": "work"}
+        tickets = []
+        for _ in range(2):
+            ticket = ok(http("POST", "/tickets", {"account_id": account, "title": "T", "priority": "normal",
+                                                  "opened_at": "2026-11-16T09:00:00-05:00"}, token=tech))["ticket_id"]
+            tickets.append((ticket, ok(http("POST", f"/tickets/{ticket}/time-entries", entry_body,
+                                            token=tech))["entry_id"]))
+        (ticket, entry), (closed, disputed) = tickets
+        ok(http("POST", f"/tickets/{closed}/close", token=tech))
+        ok(http("POST", f"/tickets/{closed}/time-entries/{disputed}/dispute", {"reason": "too long"}, token=billing))
+        order = ok(http("POST", "/orders", {"account_id": account, "hours": 2}, token=billing))["order_id"]
+        return World(account, ticket, entry, closed, disputed, order)
+
+    return make
+
+
+def _fill(value, world: World):
+    if isinstance(value, str):
+        return value.format(**world.__dict__)
+    if isinstance(value, dict):
+        return {k: _fill(v, world) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX,
+                         ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_authorization_matrix(http, token, world_factory, method, path, body, expected):
+    shared = world_factory()
+    other = world_factory().account
+    got = {}
+    for caller, status in zip(CALLERS, expected, strict=True):
+        world = world_factory() if 200 <= status < 300 and method != "GET" else shared
+        bearer = {
+            "none": None,
+            "technician": token("technician", sub="matrix-tech-2"),
+            "billing": token("billing", sub="matrix-billing-2"),
+            "own": token("customer", account_id=world.account),
+            "other": token("customer", account_id=other),
+            "expired": token("billing", ttl_s=3600, now=time.time() - 7200),
+        }[caller]
+        got[caller], reply = http(method, _fill(path, world), _fill(body, world), token=bearer)
+        if got[caller] >= 400 and not path.startswith("/webhooks"):
+            assert set(reply) in ({"error"}, {"message"}), reply  # API.md's shape, or API Gateway's own 401
+    assert tuple(got[c] for c in CALLERS) == expected, got
