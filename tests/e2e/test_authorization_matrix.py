@@ -13,6 +13,7 @@ a credit-back) never changes what the next caller meets; every refusal must writ
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,10 +39,15 @@ class World:
     closed: str
     disputed_entry: str
     order: str
+    visit: str
+    review: str  # a review id no payment was kept under
+    nonce: str  # makes the e-mail of an account a caller opens its own (SPEC O7: one e-mail, one account)
 
 
 # method, path, body, expected status per caller (none, technician, billing, own, other, expired)
-ACCOUNT = {"name": "Matrix Co", "email": "matrix@example.test", "plan": "member"}
+ACCOUNT = {"name": "Matrix Co", "email": "matrix-{nonce}@example.test", "plan": "member"}
+VISIT = {"account_id": "{account}", "scheduled_at": "2026-12-20T10:00:00-05:00", "address": "1 Main St",
+         "estimate_hours": 2}
 ORDER = {"account_id": "{account}", "hours": 2}
 MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] = [
     ("POST", "/accounts", ACCOUNT, (401, 403, 201, 403, 403, 401)),
@@ -75,11 +81,29 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     # Stripe's route: a bearer token authorizes nothing there; without a Stripe-Signature it is a 400.
     ("POST", "/webhooks/stripe", {"id": "evt_1", "type": "charge.refunded", "data": {"object": {}}},
      (400, 400, 400, 400, 400, 400)),
+    # SPEC W1, W2 (issue 12)
+    ("GET", "/accounts?plan=member&limit=5", None, (401, 200, 200, 403, 403, 401)),
+    ("GET", "/accounts/{account}/tickets", None, (401, 200, 200, 200, 404, 401)),
+    ("GET", "/accounts/{account}/usage?from=2026-10&to=2026-11", None, (401, 200, 200, 200, 404, 401)),
+    ("GET", "/plans", None, (200, 200, 200, 200, 200, 200)),  # public, reads no token: the price table
+    # SPEC O8 (issue 10)
+    ("GET", "/reviews", None, (401, 403, 200, 403, 403, 401)),
+    ("POST", "/reviews/{review}/resolve", {"note": "settled by phone"}, (401, 403, 404, 403, 403, 401)),  # none kept
+    # SPEC S1 (issue 13)
+    ("GET", "/tickets?status=open", None, (401, 200, 200, 403, 403, 401)),
+    ("POST", "/tickets/{ticket}/responses", {"note": "called back"}, (401, 201, 201, 403, 404, 401)),
+    ("PUT", "/tickets/{ticket}/waiting", {"waiting": True}, (401, 200, 200, 403, 404, 401)),
+    ("PUT", "/tickets/{ticket}/priority", {"priority": "urgent"}, (401, 200, 200, 403, 404, 401)),
+    # SPEC V1 (issue 14)
+    ("POST", "/visits", VISIT, (401, 201, 201, 403, 404, 401)),
+    ("GET", "/visits/{visit}", None, (401, 200, 200, 200, 404, 401)),
+    ("POST", "/visits/{visit}/extensions", {"hours": 1}, (401, 409, 409, 403, 404, 401)),  # not paid yet
+    ("POST", "/visits/{visit}/cancel", {"reason": "no longer needed"}, (401, 200, 200, 403, 404, 401)),
 ]
 
 
 def test_every_template_route_is_in_the_matrix():
-    listed = {(method, path.split("{")[0]) for method, path, _, _ in MATRIX}
+    listed = {(method, path.split("{")[0].split("?")[0]) for method, path, _, _ in MATRIX}
     for route in routes():
         assert (route.method, route.path.split("{")[0]) in listed, f"{route.method} {route.path} has no matrix row"
 
@@ -94,7 +118,8 @@ def world_factory(http, token) -> Callable[[], World]:
         return body
 
     def make() -> World:
-        account = ok(http("POST", "/accounts", ACCOUNT, token=billing))["account_id"]
+        account = ok(http("POST", "/accounts", {**ACCOUNT, "email": f"matrix-{uuid.uuid4().hex}@example.test"},
+                          token=billing))["account_id"]
         ok(http("POST", f"/accounts/{account}/adjustments",
                 {"minutes": 600, "kind": "purchase", "reason": "phone"}, token=billing))
         entry_body = {"work_type": "remote", "started_at": AT, "minutes": 60, "note": "work"}
@@ -108,7 +133,9 @@ def world_factory(http, token) -> Callable[[], World]:
         ok(http("POST", f"/tickets/{closed}/close", token=tech))
         ok(http("POST", f"/tickets/{closed}/time-entries/{disputed}/dispute", {"reason": "too long"}, token=billing))
         order = ok(http("POST", "/orders", {"account_id": account, "hours": 2}, token=billing))["order_id"]
-        return World(account, ticket, entry, closed, disputed, order)
+        visit = ok(http("POST", "/visits", {**VISIT, "account_id": account}, token=tech))["visit_id"]
+        return World(account, ticket, entry, closed, disputed, order, visit, f"rev_{uuid.uuid4().hex}",
+                     uuid.uuid4().hex)
 
     return make
 

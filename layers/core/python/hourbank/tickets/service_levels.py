@@ -22,7 +22,7 @@ from pynamodb.exceptions import UpdateError
 
 from hourbank.clock import Clock, SystemClock, as_given
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
-from hourbank.identity import Actor
+from hourbank.identity import BILLING, TECHNICIANS, Actor
 from hourbank.ids import new_id
 from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
@@ -152,8 +152,8 @@ def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None,
     opening). The earliest response is the first response; concurrent first responses: exactly one sets
     ``first_response_at`` (conditional update), the others are recorded as later responses.
     Returns the response and whether it is (now) the ticket's first response."""
-    if not actor.is_staff:
-        raise Forbidden("only staff respond on tickets")
+    # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
+    actor.require(TECHNICIANS, BILLING, action="respond on tickets", on=account_of(ticket_id), what="ticket")
     now = clock.now()
     when = _when(actor, at, now)
     response_id = _response_id(ticket_id, idempotency_key)
@@ -219,8 +219,9 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
                 clock: Clock = SYSTEM_CLOCK) -> None:
     """SPEC S1: the response clock pauses while the ticket waits on the customer; resuming moves the due
     time by the counted (business or wall) time spent waiting. Setting the state it already has is a no-op."""
-    if not actor.is_staff:
-        raise Forbidden("only staff mark a ticket as waiting on the customer")
+    # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
+    actor.require(TECHNICIANS, BILLING, action="mark a ticket as waiting on the customer", on=account_of(ticket_id),
+                  what="ticket")
     now = clock.now()
     when = _when(actor, at, now)
 
@@ -266,8 +267,9 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
 def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
     """SPEC S1: a priority changed after opening takes the new priority's target, counted from the opening
     (waiting periods and the first response as they are): the due time is recomputed, not shifted."""
-    if not actor.is_staff:
-        raise Forbidden("only staff change a ticket's priority")
+    # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
+    actor.require(TECHNICIANS, BILLING, action="change a ticket's priority", on=account_of(ticket_id),
+                  what="ticket")
     now = clock.now()
 
     def attempt() -> None:
