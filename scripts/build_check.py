@@ -71,6 +71,18 @@ TYPICAL = {
     "MonthEndPlannerFunction": "month_end_planner-schedule.json",
     "MonthEndWorkerFunction": "month_end_worker-page.json",
 }
+# The account and ticket the events name, and the functions (with their typical events) that make them.
+EXAMPLE_ACCOUNT = "acc_01m80q7x2a9f4k3jz5v6w8y0b1"
+EXAMPLE_TICKET = "tkt_01m80q8h4c7d2e5f6g8h9j0k1m.acc_01m80q7x2a9f4k3jz5v6w8y0b1"
+# Run in this order, before the others (two at a time): (function, event, the id its answer carries, the
+# example id in events/ that stands for it).
+SETUP = (
+    ("AccountsApiFunction", "accounts_api-create-account.json", "account_id", EXAMPLE_ACCOUNT),
+    ("AccountsApiFunction", "accounts_api-adjustment-purchase.json", None, None),
+    ("TicketsApiFunction", "tickets_api-open-ticket.json", "ticket_id", EXAMPLE_TICKET),
+    ("PostTimeEntryFunction", "post_time_entry-remote.json", None, None),  # work on the ticket, then close it
+    ("CloseTicketFunction", "close_ticket-close.json", None, None),
+)
 # Never reached: checkout links are built with it, nothing calls it.
 LOCAL_URL = "http://127.0.0.1:9"
 CHILD_TIMEOUT_S = 120
@@ -109,6 +121,7 @@ class Outcome:
     summary: str
     seconds: float
     detail: str = ""
+    result: Any = None
 
 
 # ---------------------------------------------------------------- the host's copies of compiled wheels
@@ -204,8 +217,13 @@ def sys_path(spec: FunctionSpec, overlays: Mapping[Path, Path | None], runtime: 
     return [*path, str(runtime)]
 
 
-def prepare_event(spec: FunctionSpec, env: Mapping[str, str], event_file: Path, into: Path) -> Path:
-    event = json.loads(event_file.read_text())
+def prepare_event(spec: FunctionSpec, env: Mapping[str, str], event_file: Path, into: Path,
+                  ids: Mapping[str, str]) -> Path:
+    text = event_file.read_text()
+    # The events' example ids -> the ones the check's own calls made; the ticket's id holds the account's.
+    for example, made in sorted(ids.items(), key=lambda item: -len(item[0])):
+        text = text.replace(example, made)
+    event = json.loads(text)
     if spec.logical_id == "StripeWebhookFunction" or "stripe-signature" in (event.get("headers") or {}):
         # Signed now with the secret the function was given (a stored signature expires after 300 s).
         from hourbank.payments.signature import sign_webhook
@@ -213,7 +231,7 @@ def prepare_event(spec: FunctionSpec, env: Mapping[str, str], event_file: Path, 
 
         secret = env.get("STRIPE_WEBHOOK_SECRET") or webhook_secret({})
         event["headers"] = {**event.get("headers", {}), "stripe-signature": sign_webhook(event["body"], secret)}
-    target = into / f"{spec.logical_id}.event.json"
+    target = into / "event.json"
     target.write_text(json.dumps(event))
     return target
 
@@ -233,9 +251,9 @@ def judge(result: Any) -> tuple[bool, str]:
 
 
 def run_one(spec: FunctionSpec, python: str, overlays: Mapping[Path, Path | None], runtime: Path,
-            endpoint: str, work: Path) -> Outcome:
+            endpoint: str, work: Path, ids: Mapping[str, str], event_name: str | None = None) -> Outcome:
     name = spec.logical_id
-    event_name = TYPICAL.get(name)
+    event_name = event_name or TYPICAL.get(name)
     if event_name is None or not (EVENTS / event_name).exists():
         return Outcome(name, str(event_name), False, "no typical event: add one to TYPICAL in "
                        "scripts/build_check.py", 0.0)
@@ -243,7 +261,7 @@ def run_one(spec: FunctionSpec, python: str, overlays: Mapping[Path, Path | None
     env = lambda_environment(spec, endpoint, scratch / "outbox")
     spec_json = {"path": sys_path(spec, overlays, runtime), "name": name, "memory": spec.memory_mb,
                  "timeout": spec.timeout_s, "handler": spec.handler,
-                 "event": str(prepare_event(spec, env, EVENTS / event_name, scratch)),
+                 "event": str(prepare_event(spec, env, EVENTS / event_name, scratch, ids)),
                  "result": str(scratch / "result.json")}
     started = time.perf_counter()
     # -I -S: no PYTHON* variables, no site-packages, no current directory. Bytecode goes to a cache of its
@@ -256,8 +274,16 @@ def run_one(spec: FunctionSpec, python: str, overlays: Mapping[Path, Path | None
     if proc.returncode != 0:
         last = [line for line in proc.stderr.strip().splitlines() if line.strip()][-1:] or ["(no output)"]
         return Outcome(name, event_name, False, f"raised: {last[0][:160]}", took, logs)
-    ok, summary = judge(json.loads((scratch / "result.json").read_text()))
-    return Outcome(name, event_name, ok, summary, took, "" if ok else logs)
+    result = json.loads((scratch / "result.json").read_text())
+    ok, summary = judge(result)
+    return Outcome(name, event_name, ok, summary, took, "" if ok else logs, result)
+
+
+def _made_id(outcome: Outcome, key: str) -> str | None:
+    try:
+        return str(json.loads(outcome.result["body"])[key])
+    except (TypeError, KeyError, ValueError):
+        return None
 
 
 def check(build_dir: Path = BUILD_DIR, template_path: Path | None = None, only: list[str] | None = None,
@@ -283,9 +309,26 @@ def check(build_dir: Path = BUILD_DIR, template_path: Path | None = None, only: 
         chosen = [specs[n] for n in (only or specs)]
         layers = {layer for spec in chosen for layer in spec.layer_paths}
         overlays = {layer: host_overlay(python, layer, work, build_dir) for layer in sorted(layers)}
+
+        def overlays_for(spec: FunctionSpec) -> dict[Path, Path | None]:
+            return {layer: overlays[layer] for layer in spec.layer_paths}
+        # The events name an example account and ticket: the check makes them first with the built functions
+        # themselves (create the account, buy it time, open the ticket, log time on it, close it), so the
+        # events find them and answer as for a real customer, through their success paths, not a 404 or 402.
+        ids: dict[str, str] = {}
+        ran: list[Outcome] = []
+        for first, event_name, key, example in SETUP:
+            if first in specs and (not only or first in only):
+                outcome = run_one(specs[first], python, overlays_for(specs[first]), runtime, engine.endpoint,
+                                  run, ids, event_name)
+                ran.append(outcome)
+                value = _made_id(outcome, key) if key else None
+                if value and example:
+                    ids[example] = value
+        rest = [spec for spec in chosen if spec.logical_id not in {o.function for o in ran}]
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(lambda spec: run_one(spec, python, overlays, runtime, engine.endpoint, run),
-                                 chosen))
+            return ran + list(pool.map(
+                lambda spec: run_one(spec, python, overlays_for(spec), runtime, engine.endpoint, run, ids), rest))
 
 
 def main(argv: list[str] | None = None) -> int:
