@@ -13,8 +13,8 @@ imports and answers one typical event from ``events/``, each in a process of its
 What AWS would hold differently is swapped for what the local stack uses (``scripts/localdev/local_env.py``),
 and only where the function's own template variables ask for it: a ``*_PARAM`` (SSM) for the secret's local
 value (no ``STRIPE_API_KEY`` value: the local payment page instead of Stripe), ``JWKS_URL`` for the local
-key, ``SENDER_EMAIL`` for an outbox directory instead of SES. The queue is a local directory. DynamoDB is a
-DynamoDB Local started here with the template's tables.
+key, ``SENDER_EMAIL`` (SES) or ``USER_POOL_ID`` (Cognito invitations) for an outbox directory. The queue is
+a local directory. DynamoDB is a DynamoDB Local started here with the template's tables.
 
 The layers' compiled wheels are aarch64 (``Architectures: [arm64]``) and this machine may be x86_64: the
 distributions of a built layer that are not pure Python (their ``WHEEL`` says ``Root-Is-Purelib: false``)
@@ -192,7 +192,7 @@ def lambda_environment(spec: FunctionSpec, endpoint: str, outbox: Path) -> dict[
     for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "WEBSITE_URL"):
         if name in env:
             env[name] = local[name]
-    if "SENDER_EMAIL" in env:
+    if {"SENDER_EMAIL", "USER_POOL_ID"} & set(env):  # e-mail (SES) or invitations (Cognito): the outbox
         env["OUTBOX_DIR"] = local["OUTBOX_DIR"]
     return {
         "PATH": "/usr/bin:/bin",
