@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := $(HOME)/.cache/hourbank/checkov-3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup dev test lint unit integration e2e bench dynamodb-local clean
+.PHONY: setup dev test lint build build-check unit integration e2e bench dynamodb-local clean
 
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/payments/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ lint: setup
 	$(CHECKOV) -f template.yaml --framework cloudformation --quiet --compact --skip-download
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint -t template.yaml
 
+# The deploy artifact (.aws-sam/build): sam build with the template's runtime Python first on PATH (found, or
+# installed from Debian's packages, by scripts/runtime_python.py; the machine's default python3 is older).
+build: setup
+	RUNTIME_PY=$$($(PYTHON) scripts/runtime_python.py) && \
+	PATH="$$(dirname $$RUNTIME_PY):$$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) build
+
+# Every built function imports and answers one typical event with only its own code, layers and variables.
+build-check: build
+	$(PY) scripts/build_check.py
+
 unit: setup
 	$(VENV)/bin/pytest -m unit
 
@@ -54,7 +64,7 @@ e2e: setup
 	$(VENV)/bin/pytest -m e2e
 
 # The test command of README.md: lint, template checks, then every test (DynamoDB Local included).
-test: lint
+test: lint build-check
 	$(VENV)/bin/pytest
 
 bench: setup
