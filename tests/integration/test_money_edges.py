@@ -30,6 +30,13 @@ def ago(**delta) -> str:
     return (now() - timedelta(**delta)).isoformat(timespec="seconds")
 
 
+def night_zone() -> str:
+    """An IANA zone in which it is about 02:00 now: every minute of the last hours and the next few is
+    after hours on any day (SPEC T2), so tests that log time relative to now rate the same whenever they run."""
+    offset = ((2 - now().hour + 12) % 24) - 12  # local = UTC + offset, in -12..+11
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # POSIX signs
+
+
 def ahead(**delta) -> str:
     return (now() + timedelta(**delta)).isoformat(timespec="seconds")
 
@@ -142,8 +149,9 @@ def test_entries_within_the_clock_skew_are_accepted_T8(api, tech, fresh_ticket):
 
 
 def non_member_with_logged_time(api, tech, make_account):
-    """Non-member, 120 minutes of credit, a ticket opened 3 h ago with 120 minutes logged (projected 120)."""
-    account = make_account("non_member", 120)
+    """Non-member, 240 minutes of credit, a ticket opened 3 h ago with 120 minutes logged at night (after
+    hours, x2: projected 240, available 0)."""
+    account = make_account("non_member", 240, timezone=night_zone())
     opened = ago(hours=3)
     ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
                                    "opened_at": opened}, as_=tech).body["ticket_id"]
@@ -165,8 +173,9 @@ def test_backdated_emergency_that_would_pass_the_balance_is_402_C4(api, tech, ma
 
 
 def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, make_account, unchanged):
-    """The entry ends within the allowed skew after now, so "now" re-rates its last minutes."""
-    account = make_account("non_member", 60)
+    """The entry ends within the allowed skew after now, so "now" re-rates its last minutes. At night
+    (after hours, x2) the entry is 120 weighted, exactly the credit; its last 4 minutes at x4 pass it."""
+    account = make_account("non_member", 120, timezone=night_zone())
     ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
                                    "opened_at": ago(hours=1)}, as_=tech).body["ticket_id"]
     logged = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 60, "note": "n",
@@ -181,7 +190,7 @@ def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, 
 
 
 def test_emergency_change_within_the_balance_still_rerates_C4_T3(api, tech, make_account):
-    account = make_account("non_member", 300)
+    account = make_account("non_member", 600, timezone=night_zone())  # 90 min at night: 180, x4 from opening: 360
     opened = ago(hours=3)
     ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
                                    "opened_at": opened}, as_=tech).body["ticket_id"]
@@ -190,7 +199,7 @@ def test_emergency_change_within_the_balance_still_rerates_C4_T3(api, tech, make
     reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": opened}, as_=tech)
     assert reply.status == 200, reply
     assert reply.body["projected_consumption_minutes"] >= 180
-    assert api.get(f"/accounts/{account}", as_=tech).body["available_minutes"] == 300 - reply.body[
+    assert api.get(f"/accounts/{account}", as_=tech).body["available_minutes"] == 600 - reply.body[
         "projected_consumption_minutes"]
     assert_c7(account)
 
@@ -473,7 +482,7 @@ def test_a_second_account_for_an_address_is_409_case_insensitively_O7(api, billi
     first = api.post("/accounts", {"name": "Acme", "email": email, "plan": "member"}, as_=billing)
     assert first.status == 201, first
     with unchanged():
-        again = api.post("/accounts", {"name": "Acme again", "email": f"  {email.upper()} ", "plan": "non_member"},
+        again = api.post("/accounts", {"name": "Acme again", "email": email.upper(), "plan": "non_member"},
                          as_=billing)
     assert error(again, 409, "e-mail")["code"] == "email_taken"
 
@@ -576,7 +585,7 @@ def test_the_same_address_ordering_twice_gets_one_account_credited_twice_O7(api)
 def test_an_anonymous_order_for_a_known_address_credits_it_and_reveals_nothing_O7(api, billing, make_account):
     email = address("known")
     account = api.post("/accounts", {"name": "Member Co", "email": email, "plan": "member"}, as_=billing).body
-    order = anonymous_order(api, f" {email.upper()}", hours=2)
+    order = anonymous_order(api, email.upper(), hours=2)
     assert order["credits_existing_account"] is True and order["account_id"] is None
     assert "already has an account" in order["message"]
     assert order["price"]["amount_minor"] == 60_000, "priced as any anonymous order: the plan is not revealed"
