@@ -275,6 +275,9 @@ def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_pa
     chart = page.locator("svg.chart")
     assert chart.locator("rect.bar.remote").count() == 1 and chart.locator("rect.bar.credited").count() == 1
     assert "remote 1 h 30 min" in chart.locator("rect.bar.remote title").text_content()
+    # Hours bought show as added, not as "credited" (read as a credit-back), in the legend and the table.
+    assert "hours added (bought or credited)" in page.locator("ul.legend").inner_text()
+    assert "Hours added" in page.locator("table.usage-table thead").text_content()
 
     # 11. The same pages on a phone-sized screen.
     phone = new_page(PHONE)
