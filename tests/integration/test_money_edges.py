@@ -473,7 +473,8 @@ def test_a_second_account_for_an_address_is_409_case_insensitively_O7(api, billi
     first = api.post("/accounts", {"name": "Acme", "email": email, "plan": "member"}, as_=billing)
     assert first.status == 201, first
     with unchanged():
-        again = api.post("/accounts", {"name": "Acme again", "email": f"  {email.upper()} ", "plan": "non_member"},
+        # The API refuses a padded address (400, issue 11's pattern); the case is what O7 folds.
+        again = api.post("/accounts", {"name": "Acme again", "email": email.upper(), "plan": "non_member"},
                          as_=billing)
     assert error(again, 409, "e-mail")["code"] == "email_taken"
 
@@ -576,7 +577,7 @@ def test_the_same_address_ordering_twice_gets_one_account_credited_twice_O7(api)
 def test_an_anonymous_order_for_a_known_address_credits_it_and_reveals_nothing_O7(api, billing, make_account):
     email = address("known")
     account = api.post("/accounts", {"name": "Member Co", "email": email, "plan": "member"}, as_=billing).body
-    order = anonymous_order(api, f" {email.upper()}", hours=2)
+    order = anonymous_order(api, email.upper(), hours=2)  # padded: a 400 by the API's pattern (issue 11)
     assert order["credits_existing_account"] is True and order["account_id"] is None
     assert "already has an account" in order["message"]
     assert order["price"]["amount_minor"] == 60_000, "priced as any anonymous order: the plan is not revealed"
