@@ -40,17 +40,18 @@
   }
 
   function signInHint(order) {
-    // A new customer learns their account id and where to sign in (the invitation e-mail has the link too).
-    if (!order.account_id) { return; }
+    // A new customer learns their account id and where to sign in (the invitation e-mail has the link too);
+    // only the order that opened the account sent an invitation (an existing customer's or a visit's did not).
+    if (!order.account_id || !order.new_account) { return; }
     document.getElementById("account-id").textContent = order.account_id;
     document.getElementById("portal-link").href = "portal/?account=" + encodeURIComponent(order.account_id);
     document.getElementById("signin-hint").hidden = false;
   }
 
   function show(order) {
-    signInHint(order);
     switch (order.status) {
       case "paid":
+        signInHint(order);  // once paid: the payment opened the account and sent the invitation
         showPaid(order);
         return true;
       case "pending":

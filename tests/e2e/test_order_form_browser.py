@@ -316,3 +316,34 @@ def test_pages_carry_the_security_headers_and_run_under_their_csp(page, call):
     page.goto(f"{session}?order={order['order_id']}")
     page.get_by_role("button", name=re.compile("^Pay")).wait_for()
     assert refused == []
+
+
+def test_the_paid_page_promises_an_invitation_only_to_the_order_that_opened_the_account_O7_W1(page, call):
+    """Found trying the stack by hand: an existing customer's order (and an onsite visit's payment) ended on
+    "We have e-mailed an invitation to sign in", which only the first order of a new customer does."""
+    account = call("POST", "/accounts", {"name": "Has An Account", "email": "it@has-account.example",
+                                         "plan": "member"}, token=mint("billing"))
+    assert account.status == 201, account
+    account_id = account.body["account_id"]
+    order = call("POST", "/orders", {"account_id": account_id, "hours": 2, "kind": "one_time"},
+                 token=mint("customer", account_id=account_id))
+    assert order.status == 201, order
+    page.goto(order.body["checkout_url"])
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.locator("#balance").filter(has_text="2 h").wait_for()
+    assert page.locator("#signin-hint").is_hidden()
+    assert "invitation" not in page.locator("main").inner_text()
+
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("First Order Ltd")
+    page.get_by_label("E-mail").fill("owner@first-order.example")
+    page.get_by_label("Hours").fill("1")
+    page.locator("#quote").filter(has_text="$300.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+    page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.locator("#balance").filter(has_text="1 h").wait_for()
+    assert page.locator("#signin-hint").is_visible()
+    assert "invitation" in page.locator("#signin-hint").inner_text()

@@ -275,6 +275,9 @@ def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_pa
     chart = page.locator("svg.chart")
     assert chart.locator("rect.bar.remote").count() == 1 and chart.locator("rect.bar.credited").count() == 1
     assert "remote 1 h 30 min" in chart.locator("rect.bar.remote title").text_content()
+    # Hours bought show as added, not as "credited" (read as a credit-back), in the legend and the table.
+    assert "hours added (bought or credited)" in page.locator("ul.legend").inner_text()
+    assert "Hours added" in page.locator("table.usage-table thead").text_content()
 
     # 11. The same pages on a phone-sized screen.
     phone = new_page(PHONE)
@@ -432,4 +435,47 @@ def test_staff_work_the_queue_due_first_on_top_and_record_a_response_W2_S1(new_p
     page.get_by_role("link", name="Ticket queue").click()
     page.locator("#queue").wait_for()
     shot(page, "staff-queue-phone")
+    assert page.js_errors == []
+
+
+def test_an_onsite_visit_shows_what_was_paid_and_refunded_not_hours_off_the_balance_V1_W1(new_page, call):
+    """Found trying the stack by hand: the portal's statement left out the visit's payment and refund (the
+    statement's ``visits``; the CSV has them), and the visit's ticket read as hours billed from the balance."""
+    tech, billing = mint("technician"), mint("billing")
+    account = call("POST", "/accounts", {"name": "Visit Co", "email": f"visit.{uuid.uuid4().hex[:6]}@t.example",
+                                         "plan": "non_member"}, token=billing).body["account_id"]
+    booked = call("POST", "/visits", {"account_id": account, "scheduled_at": "2026-11-24T09:00:00-05:00",
+                                      "address": "3 Quay Lane", "estimate_hours": 2,
+                                      "opened_at": "2026-11-20T08:00:00-05:00"}, token=tech)
+    assert booked.status == 201, booked
+    visit, ticket = booked.body["visit_id"], booked.body["ticket_id"]
+    session = booked.body["checkout_url"].split("/local-pay/")[1].split("?")[0]
+    paid = call("POST", f"/local-pay/{session}/pay", f"order={booked.body['order_id']}",
+                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert paid.status in (200, 303), paid
+    entry = call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "onsite", "minutes": 40, "note": "fixed",
+                                                             "started_at": "2026-11-24T09:00:00-05:00"}, token=tech)
+    assert entry.status == 201, entry
+    assert call("POST", f"/tickets/{ticket}/close", token=tech).status == 200
+    assert call("GET", f"/visits/{visit}", token=tech).body["refunded"]["amount_minor"] == 15_000
+
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.locator("#balance").wait_for()
+    page.goto(f"/portal/#/accounts/{account}/statements")
+    visits = page.locator("#statement-visits")
+    visits.filter(has_text="$500.00").wait_for()
+    assert "refunded $150.00" in visits.inner_text()
+    assert "(1 entry)" in page.locator("#statement").inner_text()
+    phone = new_page(PHONE)
+    sign_in(phone, "customer", account)
+    phone.locator("#balance").wait_for()
+    phone.goto(f"/portal/#/accounts/{account}/statements")
+    phone.locator("#statement-visits").wait_for()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the statement scrolls sideways on a phone ({width}px)"
+    page.goto(f"/portal/#/tickets/{ticket}")
+    rounding = page.locator("#rounding")
+    rounding.filter(has_text="onsite visit").wait_for()
+    assert "from the balance" not in rounding.inner_text()
     assert page.js_errors == []

@@ -482,6 +482,7 @@ def test_a_second_account_for_an_address_is_409_case_insensitively_O7(api, billi
     first = api.post("/accounts", {"name": "Acme", "email": email, "plan": "member"}, as_=billing)
     assert first.status == 201, first
     with unchanged():
+        # The API refuses a padded address (400, issue 11's pattern); the case is what O7 folds.
         again = api.post("/accounts", {"name": "Acme again", "email": email.upper(), "plan": "non_member"},
                          as_=billing)
     assert error(again, 409, "e-mail")["code"] == "email_taken"

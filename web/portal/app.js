@@ -174,7 +174,9 @@ function disputeBlock(ticket, entry) {
 async function ticketView(ticketId) {
   const t = await get(`/tickets/${encodeURIComponent(ticketId)}`);
   const me = who();
-  const rounding = t.status === "closed"
+  const rounding = t.visit_id  // SPEC V1: a visit's ticket is paid by the visit, nothing comes off the balance
+    ? `An onsite visit, paid for on its own: time on site ${duration(t.weighted_minutes)}; nothing comes off the hours balance.`
+    : t.status === "closed"
     ? `Weighted ${duration(t.weighted_minutes)}; billed ${duration(t.consumed_minutes)} after the ticket's rounding (half hours, on-site minimum) — ${duration(t.debited_minutes)} from the balance${t.postpay_minutes ? `, ${duration(t.postpay_minutes)} post-pay` : ""}.`
     : `Weighted so far ${duration(t.weighted_minutes)}; with the ticket's rounding this is ${duration(t.projected_consumption_minutes)} if it closed now.`;
   const rows = (t.entries || []).map((e) => h("li", { class: "entry", "data-entry": e.entry_id },
@@ -233,9 +235,12 @@ async function statementsView(accountId) {
                       : h("p", { class: "muted" }, "None this month."),
       h("h3", {}, "Tickets closed"),
       s.tickets.length ? h("ul", {}, s.tickets.map((t) => h("li", {}, h("a", { href: `#/tickets/${encodeURIComponent(t.ticket_id)}` }, t.title || t.ticket_id),
-                                                         ` — ${duration(t.consumed_minutes)} (${t.entries.length} entries)`)))
+                                                         ` — ${duration(t.consumed_minutes)} (${t.entries.length} ${t.entries.length === 1 ? "entry" : "entries"})`)))
                        : h("p", { class: "muted" }, "None this month."),
-      s.charges.length ? [h("h3", {}, "Charges"), h("ul", {}, s.charges.map((c) => h("li", {}, `${c.description}: ${minorMoney(c.amount_minor, s.currency)}`)))] : null);
+      s.charges.length ? [h("h3", {}, "Charges"), h("ul", {}, s.charges.map((c) => h("li", {}, `${c.description}: ${minorMoney(c.amount_minor, s.currency)}`)))] : null,
+      // SPEC V1: onsite visits are paid in money (payments and refunds), not in hours off the balance.
+      (s.visits || []).length ? [h("h3", {}, "Onsite visits"), h("ul", { id: "statement-visits" }, s.visits.map((v) => h("li", {},
+        `${when(v.at)} · ${v.kind === "refund" ? "refunded" : "paid"} ${money({ ...v.amount, amount_minor: Math.abs(v.amount.amount_minor) })} — ${v.description}`)))] : null);
   }
   download.addEventListener("click", async () => {
     const reply = await call("GET", `/accounts/${encodeURIComponent(accountId)}/statements/${select.value}`, { accept: "text/csv" });

@@ -5,6 +5,8 @@ import { h } from "./dom.js";
 import { WORK_TYPES, duration, monthName } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
+// The green bar is every change that added hours (bought, credited back, adjusted), not only credit-backs.
+const ADDED = { credited: "hours added (bought or credited)" };
 const W = 640, H = 240, PAD_L = 44, PAD_B = 28, PAD_T = 10;
 
 function s(tag, attrs, ...children) {
@@ -24,7 +26,7 @@ export function usageChart(months) {
   const slot = (W - PAD_L) / months.length;
   const bar = Math.max(4, slot * 0.32);
   const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": titleId, class: "chart" },
-                s("title", { id: titleId }, "Hours used by work type and hours credited, by month"));
+                s("title", { id: titleId }, "Hours used by work type and hours added, by month"));
   for (let i = 0; i <= 4; i += 1) {
     const v = i * stepH * 60;
     svg.append(s("line", { x1: PAD_L, x2: W, y1: y(v), y2: y(v), class: "grid" }),
@@ -43,17 +45,17 @@ export function usageChart(months) {
     if (m.credited_minutes) {
       svg.append(s("rect", { x: x + bar + 2, y: y(m.credited_minutes), width: bar,
                              height: y(0) - y(m.credited_minutes), class: "bar credited" },
-                   s("title", {}, `${monthName(m.month)}: credited ${duration(m.credited_minutes)}`)));
+                   s("title", {}, `${monthName(m.month)}: hours added ${duration(m.credited_minutes)}`)));
     }
     svg.append(s("text", { x: x + bar, y: H - 8, class: "axis", "text-anchor": "middle" },
                  monthName(m.month).split(" ")[0]));
   });
   const legend = h("ul", { class: "legend" },
-                   [...WORK_TYPES, "credited"].map((t) => h("li", {}, h("span", { class: `swatch ${t}` }), t)));
+                   [...WORK_TYPES, "credited"].map((t) => h("li", {}, h("span", { class: `swatch ${t}` }), ADDED[t] || t)));
   const table = h("table", { class: "usage-table" },
     h("caption", {}, "Usage by month"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Month"), WORK_TYPES.map((t) => h("th", { scope: "col" }, t)),
-                     h("th", { scope: "col" }, "Billed"), h("th", { scope: "col" }, "Credited"),
+                     h("th", { scope: "col" }, "Billed"), h("th", { scope: "col" }, "Hours added"),
                      h("th", { scope: "col" }, "Balance at month end"))),
     h("tbody", {}, months.slice().reverse().map((m) => h("tr", {},
       h("th", { scope: "row" }, monthName(m.month)),

@@ -202,6 +202,7 @@ class Order(_Out):
     created_at: str | None = None
     balance_minutes: int | None = None
     balance_hours: str | None = None
+    new_account: bool | None = None
 
 
 class Invoice(_Out):

@@ -213,6 +213,8 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         out["message"] = ("This e-mail address already has an account: the hours will be added to it once paid. "
                           "Sign in to see its balance.")
         return out
+    if o.opens_account is not None:  # SPEC O7, W1: the order opening its account (True until paid, then False)
+        out["new_account"] = True  # its payment opens the account and sends the invitation
     if o.visit_id:  # SPEC V1: a visit's booking or extension is hours of a visit, not minutes of credit
         out.update(visit_id=o.visit_id, hours=str(int(o.visit_hours or 0)), title=o.title)
     if balance is not None:
