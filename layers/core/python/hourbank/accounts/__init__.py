@@ -19,9 +19,9 @@ from hourbank.store import (
     EmailClaimModel,
     InvoiceModel,
     LedgerModel,
-    Retry,
     Tx,
     TxFailed,
+    commit_or_retry,
     with_retries,
 )
 from hourbank.store.models import PlanPeriod
@@ -82,6 +82,8 @@ def open_account(*, name: str, email: str, plan: str, created_by: str, account_i
     tx.put("claim", EmailClaimModel(CLAIM_PREFIX + account.email_lower, owner_account_id=account.account_id,
                                     created_at=account.created_at),
            condition=EmailClaimModel.account_id.does_not_exist())
+    # Not commit_or_retry: not an optimistic attempt; a refused claim or account is answered here (taken, or
+    # opened already by a retry), anything else fails.
     try:
         tx.commit()
     except TxFailed as exc:
@@ -205,14 +207,8 @@ def adjust(
         tx = Tx()
         entry = write_account(tx, account, line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject,
                                                           note=reason.strip()), idempotency=idem)
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if idem is not None and "idempotency" in exc.refused:
-                return replay(idem)  # a retry: the first request's entry, nothing posted twice
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None:
+            return replay(idem)  # a retry: the first request's entry, nothing posted twice
         assert entry is not None
         return entry
 

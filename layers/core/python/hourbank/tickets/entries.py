@@ -111,6 +111,8 @@ def post_entry(
                 # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
                 gate = AccountModel.available_minutes >= delta
             write_account(tx, account, committed_delta=delta, condition=gate)
+        # Not commit_or_retry: the order of the answers matters (a replay, then the visit's 402, then a stale
+        # ticket read again before the account's refusal is believed) and an unknown refusal fails.
         try:
             tx.commit()
         except TxFailed as exc:

@@ -157,6 +157,7 @@ def create_top_up(crossing: Crossing, at: datetime) -> str:
                   [AccountModel.pending_top_up.set(crossing.invoice_id)],
                   condition=(AccountModel.account_id.exists() & AccountModel.pending_top_up.does_not_exist()
                              & (paused.does_not_exist() | (paused <= int(at.timestamp())))))
+        # Not commit_or_retry: every refusal here is an answer (duplicate, unpaid, paused), never "read again".
         try:
             tx.commit()
         except TxFailed as exc:

@@ -26,12 +26,12 @@ from hourbank.plans import catalogue, get_plan
 from hourbank.store import (
     AccountModel,
     OrderModel,
-    Retry,
     TicketModel,
     Tx,
     TxFailed,
     VisitExpiryModel,
     VisitModel,
+    commit_or_retry,
     transact_get,
     with_retries,
 )
@@ -158,6 +158,7 @@ def book(
     tx.put("ticket", ticket, condition=TicketModel.sk.does_not_exist())
     tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
     tx.put("expiry", marker)
+    # Not commit_or_retry: not an optimistic attempt; only a replayed booking (same key) is answered here.
     try:
         tx.commit()
     except TxFailed as exc:
@@ -254,12 +255,7 @@ def extend(actor: Actor, visit_id: str, hours: int, *, checkout: CheckoutPort, i
             VisitModel.orders[order_id].set({"kind": EXTENSION, "hours": hours, "amount_minor": price,
                                              "status": "pending", "refunded_minor": 0}),
         ], condition=(VisitModel.booked_hours == booked) & (VisitModel.state == "confirmed"))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)
         return visit, order
 
     visit, order = with_retries(attempt)
@@ -295,12 +291,7 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
                                now, entry_count=0)
         end_visit(tx, visit, "cancelled", now, refund_due=int(visit.paid_minor), actions=[
             VisitModel.cancelled_at.set(iso(now)), VisitModel.cancel_reason.set(reason)])
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)
         return visit
 
     with_retries(attempt)
