@@ -15,6 +15,11 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+SYSTEM_CLOCK: Clock = SystemClock()
+"""The one real clock. Modules bind it by import (``from hourbank.clock import SYSTEM_CLOCK``) so a test may
+still replace one module's binding (e.g. ``monthend.SYSTEM_CLOCK``)."""
+
+
 class FixedClock:
     """A clock that says what it is told; ``advance`` moves it."""
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
@@ -29,7 +29,6 @@ from hourbank.tickets.common import iso
 
 MAX_ADJUSTMENT_MINUTES = 100_000
 CLAIM_PREFIX = "email#"  # SPEC O7: the Accounts table item that says which account an address belongs to
-SYSTEM_CLOCK = SystemClock()
 
 
 class EmailTaken(Conflict):

@@ -19,7 +19,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock
 from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ledger import ADJUSTMENT, PURCHASE, LedgerLine, write_account
@@ -27,7 +27,6 @@ from hourbank.store import AccountModel, LedgerModel, ReviewModel, Tx, commit_or
 from hourbank.tickets.common import iso
 
 log = logging.getLogger(__name__)
-SYSTEM_CLOCK = SystemClock()
 PARTITION = "review"
 MAX_MINUTES = 100_000
 STATUSES = ("open", "resolved")

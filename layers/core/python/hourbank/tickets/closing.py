@@ -8,7 +8,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank import metrics
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock
 from hourbank.errors import Conflict, InvalidInput
 from hourbank.identity import BILLING, TECHNICIANS, Actor
 from hourbank.ledger import CONSUMPTION, CREDIT_BACK, Idempotency, LedgerLine, fingerprint, replay, write_account
@@ -19,7 +19,6 @@ from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, 
 from hourbank.tickets.common import account_of, iso, load
 from hourbank.tickets.projection import project
 
-SYSTEM_CLOCK = SystemClock()
 SYSTEM = Actor("system", frozenset({TECHNICIANS, BILLING}))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock
 from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.store import LedgerModel, TimeEntryModel, Tx, commit_or_retry, with_retries
@@ -14,7 +14,6 @@ from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap
 from hourbank.tickets.closing import add_credit_back, settle_awaiting
 from hourbank.tickets.common import account_of, iso, load
 
-SYSTEM_CLOCK = SystemClock()
 OUTCOMES = ("upheld", "rejected")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
 from hourbank.errors import Conflict, InvalidInput, TicketClosed
 from hourbank.identity import TECHNICIANS, Actor
 from hourbank.ids import new_id
@@ -24,7 +24,6 @@ from hourbank.visits.gate import refused as visit_refused
 
 MAX_ENTRY_MINUTES = 1440
 CLOCK_SKEW = timedelta(minutes=5)  # SPEC T8: "a few minutes of clock skew allowed"
-SYSTEM_CLOCK = SystemClock()
 
 
 def post_entry(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import Actor
 from hourbank.plans import get_plan
@@ -21,7 +21,6 @@ from hourbank.tickets.projection import project
 OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"
 MAX_RERATE_ITEMS = 95  # a DynamoDB transaction holds at most 100 items
 
-SYSTEM_CLOCK = SystemClock()
 
 
 def open_ticket(

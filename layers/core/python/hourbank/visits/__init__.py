@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import Actor
 from hourbank.ids import new_id
@@ -42,7 +42,6 @@ from hourbank.visits.pricing import VisitTerms, extension_minor, prepayment_mino
 if TYPE_CHECKING:
     from hourbank.orders import CheckoutPort
 
-SYSTEM_CLOCK = SystemClock()
 BOOKING, EXTENSION = "visit", "visit_extension"  # OrderModel.kind of a visit's payments
 EXPIRY_GRACE = timedelta(hours=1)  # past the Checkout Session's own 24 h, so no payment can still land
 

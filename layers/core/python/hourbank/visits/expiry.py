@@ -52,6 +52,7 @@ def _expire(marker: VisitExpiryModel) -> bool:
               condition=(TicketModel.status == "open") & (TicketModel.entry_count == 0))
     tx.delete("order", OrderModel(visit.booking_order_id),
               condition=OrderModel.status == "pending")  # a payment sets "paid" with its record
+    # Not commit_or_retry: a refusal is the answer (the visit stays), never "read again".
     try:
         tx.commit()
     except TxFailed as exc:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hourbank.orders.settlement import Settlement, flag_for_review, load_order
-from hourbank.store import OrderModel, Retry, Tx, TxFailed, VisitExpiryModel, VisitModel, commit_or_retry, with_retries
+from hourbank.store import OrderModel, Tx, VisitExpiryModel, VisitModel, commit_or_retry, with_retries
 from hourbank.tickets.common import iso
 from hourbank.visits import BOOKING, expiry_key, load_visit, map_of, ticket_of
 from hourbank.visits.refunds import issue_refunds, statement_line
@@ -112,12 +112,7 @@ def settle_visit_take_back(order: OrderModel, *, payment_ref: str, refunded_mino
             actions.append(VisitModel.prepaid_hours.add(-take))
         if actions:
             tx.update("visit", visit, actions, condition=VisitModel.state == visit.state)
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)
         if not external:
             return Settlement("recorded", current.order_id, detail=f"Hourbank's own refund of {payment_ref}")
         return Settlement("recorded", current.order_id, detail=f"{kind} of {payment_ref}: {max(take, 0)} h taken back")
