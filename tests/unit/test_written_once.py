@@ -30,3 +30,10 @@ def test_one_optimistic_commit_helper() -> None:
     # Every "refused: read again" is store.commit_or_retry; no module raises Retry from a TxFailed itself.
     assert _where(r"except TxFailed[^\n]*\n(?:[^\n]*\n){0,6}?\s*raise _?Retry\(\) from exc") == [
         "layers/core/python/hourbank/store/tx.py"]
+
+
+def test_one_home_for_iso_times_and_hours_text() -> None:
+    assert _where(r"^def iso\(") == ["layers/core/python/hourbank/clock.py"]
+    assert _where(r"^def parse_iso\(") == ["layers/core/python/hourbank/clock.py"]
+    assert _where(r"^def hours_text\(") == ["layers/core/python/hourbank/rating/consumption.py"]
+    assert _where(r"from hourbank\.tickets\.common import[^\n]*\b(iso|parse_iso)\b") == []

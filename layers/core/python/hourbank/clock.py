@@ -47,6 +47,16 @@ class GivenTime(datetime):
         return out
 
 
+def iso(at: datetime) -> str:
+    """The stored and answered form of a time: UTC, ISO 8601, whole seconds ("2026-11-20T15:00:00+00:00")."""
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str) -> datetime:
+    """A stored time back (the inverse of ``iso``; also reads any offset ``datetime.fromisoformat`` reads)."""
+    return datetime.fromisoformat(value)
+
+
 def as_given(at: datetime) -> str:
     """The text a time was given in, else its ISO 8601 form."""
     return getattr(at, "given", None) or at.isoformat()

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import SYSTEM_CLOCK, Clock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
@@ -25,7 +25,6 @@ from hourbank.store import (
     with_retries,
 )
 from hourbank.store.models import PlanPeriod
-from hourbank.tickets.common import iso
 
 MAX_ADJUSTMENT_MINUTES = 100_000
 CLAIM_PREFIX = "email#"  # SPEC O7: the Accounts table item that says which account an address belongs to

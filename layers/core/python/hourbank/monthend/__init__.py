@@ -29,12 +29,12 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from hourbank import metrics, statements
 from hourbank.clock import SYSTEM_CLOCK as SYSTEM_CLOCK  # the month-end functions read it here; tests replace it
+from hourbank.clock import iso
 from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.plans import get_plan, plan_ids
 from hourbank.rating import hours_text
 from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, Tx, commit_or_retry, with_retries
 from hourbank.store.models import InvoiceLine
-from hourbank.tickets.common import iso
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
 # The clock the planner, the worker and scripts/month_end.py read "now" from (STYLE 9): SPEC M1 compares the

@@ -16,6 +16,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank import metrics
+from hourbank.clock import iso
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.store import (
     AccountModel,
@@ -27,7 +28,6 @@ from hourbank.store import (
     commit_or_retry,
     with_retries,
 )
-from hourbank.tickets.common import iso
 
 PURCHASE = "purchase"
 PAYREF = "payref#"

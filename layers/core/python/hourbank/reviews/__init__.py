@@ -19,12 +19,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from hourbank.clock import SYSTEM_CLOCK, Clock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ledger import ADJUSTMENT, PURCHASE, LedgerLine, write_account
 from hourbank.store import AccountModel, LedgerModel, ReviewModel, Tx, commit_or_retry, with_retries
-from hourbank.tickets.common import iso
 
 log = logging.getLogger(__name__)
 PARTITION = "review"

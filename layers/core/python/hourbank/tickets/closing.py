@@ -8,7 +8,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank import metrics
-from hourbank.clock import SYSTEM_CLOCK, Clock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, InvalidInput
 from hourbank.identity import BILLING, TECHNICIANS, Actor
 from hourbank.ledger import CONSUMPTION, CREDIT_BACK, Idempotency, LedgerLine, fingerprint, replay, write_account
@@ -16,7 +16,7 @@ from hourbank.plans import get_plan
 from hourbank.rating import price_minor
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, Tx, commit_or_retry, with_retries
-from hourbank.tickets.common import account_of, iso, load
+from hourbank.tickets.common import account_of, load
 from hourbank.tickets.projection import project
 
 SYSTEM = Actor("system", frozenset({TECHNICIANS, BILLING}))

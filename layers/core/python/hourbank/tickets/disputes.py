@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from hourbank.clock import SYSTEM_CLOCK, Clock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.store import LedgerModel, TimeEntryModel, Tx, commit_or_retry, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap
 from hourbank.tickets.closing import add_credit_back, settle_awaiting
-from hourbank.tickets.common import account_of, iso, load
+from hourbank.tickets.common import account_of, load
 
 OUTCOMES = ("upheld", "rejected")
 

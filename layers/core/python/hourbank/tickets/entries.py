@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.errors import Conflict, InvalidInput, TicketClosed
 from hourbank.identity import TECHNICIANS, Actor
 from hourbank.ids import new_id
@@ -16,7 +16,7 @@ from hourbank.rating import emergency_periods, rate_entry
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, Retry, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX
-from hourbank.tickets.common import account_of, insufficient, iso, load, parse_iso
+from hourbank.tickets.common import account_of, insufficient, load
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
 from hourbank.visits.gate import gate_entry as visit_gate

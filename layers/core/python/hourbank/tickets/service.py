@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import Actor
 from hourbank.plans import get_plan
@@ -15,7 +15,7 @@ from hourbank.settings import get_settings
 from hourbank.store import AccountModel, TicketModel, TimeEntryModel, Tx, TxFailed, commit_or_retry, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX, TICKET_SK, EmergencyChangeMap, SegmentMap
 from hourbank.tickets import service_levels
-from hourbank.tickets.common import account_of, insufficient, iso, load, new_ticket_id, parse_iso
+from hourbank.tickets.common import account_of, insufficient, load, new_ticket_id
 from hourbank.tickets.projection import project
 
 OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"

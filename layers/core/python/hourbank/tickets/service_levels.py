@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import BILLING, TECHNICIANS, Actor
 from hourbank.ids import new_id
@@ -29,7 +29,7 @@ from hourbank.rating.response import Pause, ResponseClock, response_due, sla_sta
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, TicketModel, Tx, commit_or_retry, with_retries
 from hourbank.store.models import TICKET_SK, PauseMap, PriorityChangeMap, ResponseModel
-from hourbank.tickets.common import account_of, iso, parse_iso
+from hourbank.tickets.common import account_of
 
 WAITING = "~waiting#"  # queue_due of a waiting ticket: "~" sorts after every ISO time
 RESPONSE_SK_PREFIX = "RESPONSE#"

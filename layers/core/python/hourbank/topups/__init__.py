@@ -23,12 +23,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbank.clock import iso
 from hourbank.ledger import fingerprint
 from hourbank.orders.pricing import quote
 from hourbank.plans import catalogue, get_plan
 from hourbank.rating import hours_text
 from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, OrderModel, Tx, TxFailed, with_retries
-from hourbank.tickets.common import iso
 
 log = logging.getLogger(__name__)
 

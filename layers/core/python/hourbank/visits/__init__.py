@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import Actor
 from hourbank.ids import new_id
@@ -36,7 +36,6 @@ from hourbank.store import (
     with_retries,
 )
 from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX, VISIT_SK
-from hourbank.tickets.common import iso
 from hourbank.visits.pricing import VisitTerms, extension_minor, prepayment_minor, used_hours
 
 if TYPE_CHECKING:

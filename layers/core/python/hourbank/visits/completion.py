@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hourbank.clock import iso
 from hourbank.identity import Actor
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, ChargeModel, TicketModel, Tx, VisitModel, commit_or_retry
 from hourbank.tickets.closing import CloseResult
-from hourbank.tickets.common import iso
 from hourbank.visits import close_ticket_for_visit, end_visit, load_visit, terms_of
 from hourbank.visits.pricing import refund_due_minor, used_hours
 from hourbank.visits.refunds import issue_refunds

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from hourbank.clock import iso
 from hourbank.store import OrderModel, TicketModel, Tx, TxFailed, VisitExpiryModel, VisitModel
 from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX
-from hourbank.tickets.common import iso
 from hourbank.visits import load_visit, ticket_of
 
 LOOKBACK_DAYS = 7

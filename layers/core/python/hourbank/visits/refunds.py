@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from hourbank.clock import SYSTEM_CLOCK, Clock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.payments.refunds import RefundPort
 from hourbank.settings import get_settings
 from hourbank.store import Tx, TxFailed, VisitChargeModel, VisitModel
 from hourbank.store.models import VISIT_SK
-from hourbank.tickets.common import iso
 from hourbank.visits import map_of
 
 

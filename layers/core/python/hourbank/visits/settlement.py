@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hourbank.clock import iso
 from hourbank.orders.settlement import Settlement, flag_for_review, load_order
 from hourbank.store import OrderModel, Tx, VisitExpiryModel, VisitModel, commit_or_retry, with_retries
-from hourbank.tickets.common import iso
 from hourbank.visits import BOOKING, expiry_key, load_visit, map_of, ticket_of
 from hourbank.visits.refunds import issue_refunds, statement_line
 
