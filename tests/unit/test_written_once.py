@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -37,3 +38,18 @@ def test_one_home_for_iso_times_and_hours_text() -> None:
     assert _where(r"^def parse_iso\(") == ["layers/core/python/hourbank/clock.py"]
     assert _where(r"^def hours_text\(") == ["layers/core/python/hourbank/rating/consumption.py"]
     assert _where(r"from hourbank\.tickets\.common import[^\n]*\b(iso|parse_iso)\b") == []
+
+
+def test_one_builder_of_the_error_body() -> None:
+    """API.md's ``{"error": {"code", "message"}}`` is built in hourbank.errors alone; the API's error map, the
+    resolver's 401 and the webhook function all use it."""
+    from hourbank.errors import error_body, error_result
+
+    assert error_body("not_found", "no ticket") == {"error": {"code": "not_found", "message": "no ticket"}}
+    assert error_body("invalid_input", "x", {"fields": ["a"]})["error"]["details"] == {"fields": ["a"]}
+    assert json.loads(error_result(401, "unauthorized", "sign in")["body"]) == error_body("unauthorized", "sign in")
+    literal = r"""^[^`\n]*\{\s*["']error["']\s*:\s*\{\s*["']code["']"""  # in code, not in a docstring
+    assert _where(literal) + _where(literal, ROOT / "functions") == []
+    assert _where(r"error_body\(|error_result\(") == ["layers/core/python/hourbank/api/__init__.py",
+                                                      "layers/core/python/hourbank/errors.py"]
+    assert "error_result(" in (ROOT / "functions" / "stripe_webhook" / "app.py").read_text(encoding="utf-8")
