@@ -3,7 +3,7 @@
     python scripts/bench_money_edges.py [--reps 5]
 
 Same harness as ``scripts/bench_ops.py`` (DynamoDB Local in memory, the template's tables, the API and webhook
-functions in-process through ``tests.support.lambda_client.LambdaClient``, every DynamoDB call counted on its
+functions in-process through ``scripts.localdev.lambda_client.LambdaClient``, every DynamoDB call counted on its
 botocore client). Prints a Markdown table: per case the round trips (min-max over the repetitions), the calls
 in order with the tables they touch, and what the request answered. Nothing here asserts an outcome, so the
 same file also measures an older checkout of the code for comparison (copy it there and run it).
@@ -57,7 +57,7 @@ CASES = [
 
 class Run:
     def __init__(self, api: Any, counter: CallCounter) -> None:
-        from tests.support.lambda_client import claims
+        from scripts.localdev.lambda_client import claims
 
         self.api, self.counter = api, counter
         self.billing, self.tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")
@@ -90,7 +90,7 @@ class Run:
     def rep(self, record: bool = True) -> None:
         from hourbank.store import AccountModel, InvoiceModel, OrderModel
         from scripts.localdev.jwt_local import mint
-        from tests.support.stripe_shapes import charge, dispute, event, session, sid
+        from scripts.localdev.stripe_shapes import charge, dispute, event, session, sid
 
         def k(key: str) -> str | None:
             return key if record else None
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         store.bind()
         counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
-        from tests.support.lambda_client import LambdaClient
+        from scripts.localdev.lambda_client import LambdaClient
 
         run = Run(LambdaClient(), counter)
         run.rep(record=False)  # imports and connections: not measured

@@ -3,10 +3,10 @@
     python scripts/bench_ops.py [--reps 20] [--write]
 
 Starts DynamoDB Local (in memory), creates the template's tables, and drives the API functions in-process
-through ``tests.support.lambda_client.LambdaClient`` (API Gateway v2 events routed by template.yaml), the
+through ``scripts.localdev.lambda_client.LambdaClient`` (API Gateway v2 events routed by template.yaml), the
 order and Stripe webhook functions included (the local payment setup of ``scripts.localdev.local_env``: no
 Stripe key, so orders go to the local payment page; webhook events in Stripe's shapes from
-``tests.support.stripe_shapes``, signed with the local secret). Every DynamoDB call is counted by handlers on
+``scripts.localdev.stripe_shapes``, signed with the local secret). Every DynamoDB call is counted by handlers on
 its botocore client's event system, pynamodb's clients and plain boto3 ones (Powertools Idempotency) alike:
 
 * ``before-call.dynamodb``: one API call (the operation name is recorded);
@@ -313,7 +313,7 @@ TARGETS = {"close_1": 2, "close_10": 2, "close_100": 2, "post_first": 2, "post_1
 
 class Bench:
     def __init__(self, api: Any, counter: CallCounter, specs: dict[str, Any] | None = None) -> None:
-        from tests.support.lambda_client import claims
+        from scripts.localdev.lambda_client import claims
 
         self.api = api
         self.counter = counter
@@ -420,7 +420,7 @@ class Bench:
         event); an owner's order with an Idempotency-Key, submitted twice. ``record=False``: the warm-up."""
         from hourbank.store import AccountModel, OrderModel
         from scripts.localdev.jwt_local import mint
-        from tests.support.stripe_shapes import event, session, sid
+        from scripts.localdev.stripe_shapes import event, session, sid
 
         def k(key: str) -> str | None:
             return key if record else None
@@ -468,8 +468,8 @@ class Bench:
         poller delivers (tests/support/stream_records)."""
         from hourbank.settings import get_settings
         from hourbank.store import AccountModel, InvoiceModel
-        from tests.support.stream_records import raw_item
-        from tests.support.stream_records import record as stream_record
+        from scripts.localdev.stream_records import raw_item
+        from scripts.localdev.stream_records import record as stream_record
 
         def k(key: str) -> str | None:
             return key if record else None
@@ -850,8 +850,8 @@ def main(argv: list[str] | None = None) -> int:
         counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
 
+        from scripts.localdev.lambda_client import LambdaClient
         from scripts.localdev.lambda_runtime import functions
-        from tests.support.lambda_client import LambdaClient
 
         specs = functions(strict=False)  # the environment is set above; only the stream consumers are invoked
         consumers = ("BalanceWatchFunction", "InvoicingFunction")

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         store.bind()
         counter = ItemCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
-        from tests.support.lambda_client import LambdaClient, claims
+        from scripts.localdev.lambda_client import LambdaClient, claims
 
         api = LambdaClient()
         billing, tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")

@@ -93,8 +93,8 @@ def bench_round_trips(queue_size: int) -> list[str]:
         store.bind()
         counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
+        from scripts.localdev.lambda_client import LambdaClient, claims
         from scripts.localdev.lambda_runtime import functions, invoke
-        from tests.support.lambda_client import LambdaClient, claims
 
         api, specs = LambdaClient(), functions(strict=False)
         billing, tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")

@@ -92,7 +92,7 @@ class Api:
         self.billing, self.tech = mint("billing"), mint("technician")
 
     def call(self, method: str, path: str, body: Any, token: str, expect: int) -> Any:
-        from tests.support.http_client import request
+        from scripts.localdev.http_client import request
 
         reply = request(self.base_url, method, path, body, token)
         if reply.status != expect:

@@ -78,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         store.bind()
         counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
         counter.install()
+        from scripts.localdev.lambda_client import LambdaClient
         from scripts.localdev.lambda_runtime import functions, invoke
-        from tests.support.lambda_client import LambdaClient
-        from tests.support.stripe_shapes import event, session, sid
+        from scripts.localdev.stripe_shapes import event, session, sid
 
         sweep = functions(strict=False)["VisitExpiryFunction"]
         bench = Bench(LambdaClient(), counter)

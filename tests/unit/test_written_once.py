@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -53,3 +54,15 @@ def test_one_builder_of_the_error_body() -> None:
     assert _where(r"error_body\(|error_result\(") == ["layers/core/python/hourbank/api/__init__.py",
                                                       "layers/core/python/hourbank/errors.py"]
     assert "error_result(" in (ROOT / "functions" / "stripe_webhook" / "app.py").read_text(encoding="utf-8")
+
+
+def test_scripts_never_import_tests() -> None:
+    """scripts <-> tests one way only: tests may import the local stack (scripts/), scripts never import tests/."""
+    offenders = []
+    for path in _sources(ROOT / "scripts"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                          if n == "tests" or n.startswith("tests.")]
+    assert offenders == []
