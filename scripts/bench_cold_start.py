@@ -44,7 +44,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import (  # noqa: E402 - the repo root must be on sys.path first
+from scripts.benchlib import (  # noqa: E402 - the repo root must be on sys.path first
     DOC,
     DROPPED_AWS_ENV,
     LOCAL_AWS_ENV,

@@ -58,7 +58,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import command_line, machine_line, percentile, write_section  # noqa: E402
+from scripts.benchlib import command_line, machine_line, percentile, write_section  # noqa: E402
 
 SECTION = "local_stack"
 FIXTURE = ROOT / "tests" / "fixtures" / "streams_app"

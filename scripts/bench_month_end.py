@@ -57,7 +57,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import (  # noqa: E402
+from scripts.benchlib import (  # noqa: E402
     CallCounter,
     command_line,
     machine_line,

@@ -46,7 +46,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
         sys.path.insert(0, _p)
 
 from scripts.bench_local import _cpu  # noqa: E402
-from scripts.bench_ops import command_line, machine_line, percentile, write_section  # noqa: E402
+from scripts.benchlib import command_line, machine_line, percentile, write_section  # noqa: E402
 
 SECTION = "bench_streams"
 WATCH, INVOICING = "BalanceWatchFunction", "InvoicingFunction"
