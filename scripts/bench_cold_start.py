@@ -45,15 +45,14 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
         sys.path.insert(0, _p)
 
 from scripts.benchlib import (  # noqa: E402 - the repo root must be on sys.path first
-    DOC,
     DROPPED_AWS_ENV,
     LOCAL_AWS_ENV,
     LOCAL_BASE_URL,
     command_line,
     machine_line,
     percentile,
+    publish,
     template_parameter_env,
-    write_section,
 )
 
 LAYER = ROOT / "layers" / "core" / "python"
@@ -816,10 +815,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         body,
     ])
-    print(section)
-    if args.write:
-        write_section("cold_start", section)
-        print(f"\nwrote the cold_start section of {DOC.relative_to(ROOT)}", file=sys.stderr)
+    publish("cold_start", section, args.write)
     return 0
 
 

@@ -60,10 +60,11 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
 from scripts.benchlib import (  # noqa: E402
     CallCounter,
     command_line,
+    log,
     machine_line,
     percentile,
+    publish,
     template_parameter_env,
-    write_section,
 )
 from scripts.localdev.aws_env import DROPPED_AWS_ENV, LOCAL_AWS_ENV  # noqa: E402
 
@@ -85,10 +86,6 @@ CONCURRENCY = 20  # MonthEndWorkerFunction ScalingConfig.MaximumConcurrency
 WORKER_TIMEOUT_S = 60  # MonthEndWorkerFunction Timeout
 LAMBDA_MAX_S = 15 * 60
 FULL_VCPU_MB = 1769
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # =============================================================================== the month's data
@@ -807,10 +804,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *reading(ctx),
     ])
-    print(section)
-    if args.write:
-        write_section(SECTION, section)
-        log(f"wrote the {SECTION} section of docs/BENCHMARKS.md")
+    publish(SECTION, section, args.write)
     return 0
 
 

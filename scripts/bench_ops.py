@@ -41,7 +41,6 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
         sys.path.insert(0, _p)
 
 from scripts.benchlib import (  # noqa: E402 - the harness the bench scripts share
-    DOC,
     CallCounter,
     Sample,
     command_line,
@@ -49,7 +48,7 @@ from scripts.benchlib import (  # noqa: E402 - the harness the bench scripts sha
     fmt_units,
     local_env,
     machine_line,
-    write_section,
+    publish,
 )
 
 # ------------------------------------------------------------------ the benchmark
@@ -636,10 +635,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         table,
     ])
-    print(section)
-    if args.write:
-        write_section("bench_ops", section)
-        print(f"\nwrote the bench_ops section of {DOC.relative_to(ROOT)}", file=sys.stderr)
+    publish("bench_ops", section, args.write)
     return 0
 
 

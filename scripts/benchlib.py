@@ -103,6 +103,19 @@ def write_section(name: str, body: str, doc: Path = DOC) -> None:
     doc.write_text(text, encoding="utf-8")
 
 
+def log(message: str) -> None:
+    """Progress for the person running a bench: stderr, so stdout is only the section."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def publish(name: str, section: str, write: bool) -> None:
+    """Print a bench's Markdown section; with ``--write`` also replace its marked part of docs/BENCHMARKS.md."""
+    print(section)
+    if write:
+        write_section(name, section)
+        log(f"wrote the {name} section of {DOC.relative_to(ROOT)}")
+
+
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank percentile (p in 0..100) of a non-empty list."""
     ordered = sorted(values)
