@@ -60,6 +60,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
 from scripts.benchlib import (  # noqa: E402
     CallCounter,
     command_line,
+    counted_dynamodb,
     log,
     machine_line,
     percentile,
@@ -702,21 +703,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     tz = ZoneInfo(TZ_NAME)
 
-    from scripts.localdev.dynamodb_local import start
-    from scripts.localdev.template import create_tables, load_template, table_env
+    from scripts.localdev.template import load_template
 
     ctx: dict[str, Any] = {"accounts": args.accounts}
-    with start(in_memory=True) as engine:
-        names = create_tables(engine.client(), "bench")
-        os.environ.update(table_env(names))
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-
-        from hourbank import store
-        from hourbank.settings import get_settings
+    with counted_dynamodb(None) as (engine, names, _):  # counted per phase below
         from hourbank.statements import month_bounds
 
-        get_settings.cache_clear()
-        store.bind()
         t0 = time.perf_counter()
         ids, exp = load(args.accounts, args.entries, tz)
         ctx["load_s"], ctx["expected"] = time.perf_counter() - t0, exp

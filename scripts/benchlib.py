@@ -294,9 +294,11 @@ def local_env(prefix: str, *, payments: bool = True, outbox_var: bool = True, ke
 
 
 @contextmanager
-def counted_dynamodb(counter_cls: type[CallCounter] = CallCounter) -> Iterator[tuple[Any, dict[str, str], Any]]:
+def counted_dynamodb(counter_cls: type[CallCounter] | None = CallCounter
+                     ) -> Iterator[tuple[Any, dict[str, str], Any]]:
     """DynamoDB Local in memory with the template's tables ("bench" prefix), the store bound to it and every
-    DynamoDB call counted from here on: yields (engine, logical -> physical table names, counter)."""
+    DynamoDB call counted from here on: yields (engine, logical -> physical table names, counter). With
+    ``counter_cls=None`` nothing is counted (the bench installs its own counter later) and counter is None."""
     from scripts.localdev.dynamodb_local import start
     from scripts.localdev.template import create_tables, table_env
 
@@ -309,6 +311,8 @@ def counted_dynamodb(counter_cls: type[CallCounter] = CallCounter) -> Iterator[t
 
         get_settings.cache_clear()
         store.bind()
-        counter = counter_cls(tables={physical: logical for logical, physical in names.items()})
-        counter.install()
+        counter = None
+        if counter_cls is not None:
+            counter = counter_cls(tables={physical: logical for logical, physical in names.items()})
+            counter.install()
         yield engine, names, counter
