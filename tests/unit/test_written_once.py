@@ -66,3 +66,27 @@ def test_scripts_never_import_tests() -> None:
             offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
                           if n == "tests" or n.startswith("tests.")]
     assert offenders == []
+
+
+class _Refusing:
+    """A Tx whose commit is cancelled with the given refusals (or a bare conflict)."""
+
+    def __init__(self, refused: dict, conflict: bool = False) -> None:
+        self.refused, self.conflict = refused, conflict
+
+    def commit(self) -> None:
+        from hourbank.store import TxFailed
+
+        if self.refused or self.conflict:
+            raise TxFailed(self.refused, self.conflict, RuntimeError("cancelled"))
+
+
+def test_commit_or_retry_answers_reads_again_or_lets_a_conflict_through() -> None:
+    from hourbank.store import Retry, TxFailed, commit_or_retry
+
+    assert commit_or_retry(_Refusing({})) is None  # committed
+    assert commit_or_retry(_Refusing({"idempotency": None}), unless=("idempotency",)) == {"idempotency": None}
+    with pytest.raises(Retry):  # what the attempt read has changed: read again
+        commit_or_retry(_Refusing({"account": None}), unless=("idempotency",))
+    with pytest.raises(TxFailed):  # a conflict without a refusal: with_retries tries again
+        commit_or_retry(_Refusing({}, conflict=True))
