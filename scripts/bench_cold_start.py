@@ -12,7 +12,7 @@ warm-up run per target fills it), so nothing is written into the repository.
 
 Peak memory is ``ru_maxrss`` of the child: a bare interpreter, after the import, and after the import plus
 one typical invocation against DynamoDB Local (started here, with data prepared through the handlers; the
-child gets an API Gateway v2 event built by ``tests.support.lambda_client``). ``-X importtime`` shows where the
+child gets an API Gateway v2 event built by ``scripts.localdev.lambda_client``). ``-X importtime`` shows where the
 heaviest function's import time goes. ``--write`` replaces the ``cold_start`` section of docs/BENCHMARKS.md.
 
 The payment functions (those carrying the PaymentsLayer: OrdersFunction, StripeWebhookFunction) are measured
@@ -44,16 +44,15 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import (  # noqa: E402 - the repo root must be on sys.path first
-    DOC,
+from scripts.benchlib import (  # noqa: E402 - the repo root must be on sys.path first
     DROPPED_AWS_ENV,
     LOCAL_AWS_ENV,
     LOCAL_BASE_URL,
     command_line,
     machine_line,
     percentile,
+    publish,
     template_parameter_env,
-    write_section,
 )
 
 LAYER = ROOT / "layers" / "core" / "python"
@@ -325,7 +324,7 @@ def compile_cost_ms(function: Function, repeats: int = 5) -> tuple[float, int]:
 
 def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, list[dict]]:
     """Data for one typical request per function, made through the handlers; returns the events per function."""
-    import tests.support.lambda_client as lc
+    import scripts.localdev.lambda_client as lc
 
     api = lc.LambdaClient()
     billing = lc.claims("billing", sub="bench-billing")
@@ -363,7 +362,7 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
 
     from hourbank.payments import sign_webhook
     from hourbank.store import OrderModel
-    from tests.support.stripe_shapes import event, session, sid
+    from scripts.localdev.stripe_shapes import event, session, sid
 
     form = {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 2}
     to_pay = [OrderModel.get(ok(api.post("/orders", form))["order_id"], consistent_read=True)
@@ -416,7 +415,7 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
     from hourbank.settings import get_settings
     from hourbank.statements import previous_month
     from hourbank.store import InvoiceModel
-    from tests.support.stream_records import raw_item, record
+    from scripts.localdev.stream_records import raw_item, record
 
     settings = get_settings()
     crossings, drafts = [], []
@@ -816,10 +815,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         body,
     ])
-    print(section)
-    if args.write:
-        write_section("cold_start", section)
-        print(f"\nwrote the cold_start section of {DOC.relative_to(ROOT)}", file=sys.stderr)
+    publish("cold_start", section, args.write)
     return 0
 
 

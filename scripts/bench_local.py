@@ -58,7 +58,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import command_line, machine_line, percentile, write_section  # noqa: E402
+from scripts.benchlib import command_line, log, machine_line, percentile, publish  # noqa: E402
 
 SECTION = "local_stack"
 FIXTURE = ROOT / "tests" / "fixtures" / "streams_app"
@@ -74,10 +74,6 @@ LOCAL_PY = (
     "local.STATE_DIR = Path(sys.argv[2]); local.STATE_FILE = local.STATE_DIR / 'stack.json'; "
     "raise SystemExit(local.main(sys.argv[3:]))"
 )
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # =============================================================================== 1. start and stop
@@ -1068,10 +1064,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *reading(starts, phases, stop_phases, loads, streams),
     ])
-    print(section)
-    if args.write:
-        write_section(SECTION, section)
-        log(f"wrote the {SECTION} section of docs/BENCHMARKS.md")
+    publish(SECTION, section, args.write)
     return 0
 
 

@@ -3,7 +3,7 @@
     python scripts/bench_money_edges.py [--reps 5]
 
 Same harness as ``scripts/bench_ops.py`` (DynamoDB Local in memory, the template's tables, the API and webhook
-functions in-process through ``tests.support.lambda_client.LambdaClient``, every DynamoDB call counted on its
+functions in-process through ``scripts.localdev.lambda_client.LambdaClient``, every DynamoDB call counted on its
 botocore client). Prints a Markdown table: per case the round trips (min-max over the repetitions), the calls
 in order with the tables they touch, and what the request answered. Nothing here asserts an outcome, so the
 same file also measures an older checkout of the code for comparison (copy it there and run it).
@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import sys
-import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -29,15 +28,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import (  # noqa: E402
-    LOCAL_AWS_ENV,
-    CallCounter,
-    machine_line,
-    template_parameter_env,
-)
-from scripts.localdev.aws_env import DROPPED_AWS_ENV  # noqa: E402
-
-LOCAL_BASE_URL = "http://127.0.0.1:3000"
+from scripts.benchlib import CallCounter, counted_dynamodb, local_env, machine_line  # noqa: E402
 
 CASES = [
     ("invoice_by_invoice_id", "webhook invoice.paid, top-up invoice named by metadata.invoice_id only (O4)"),
@@ -57,7 +48,7 @@ CASES = [
 
 class Run:
     def __init__(self, api: Any, counter: CallCounter) -> None:
-        from tests.support.lambda_client import claims
+        from scripts.localdev.lambda_client import claims
 
         self.api, self.counter = api, counter
         self.billing, self.tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")
@@ -90,7 +81,7 @@ class Run:
     def rep(self, record: bool = True) -> None:
         from hourbank.store import AccountModel, InvoiceModel, OrderModel
         from scripts.localdev.jwt_local import mint
-        from tests.support.stripe_shapes import charge, dispute, event, session, sid
+        from scripts.localdev.stripe_shapes import charge, dispute, event, session, sid
 
         def k(key: str) -> str | None:
             return key if record else None
@@ -176,30 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args(argv)
-    for name in DROPPED_AWS_ENV:
-        os.environ.pop(name, None)
-    from scripts.localdev.local_env import PARAMS, payment_env
-
-    for name in PARAMS:
-        os.environ.pop(name, None)
-    outbox = tempfile.mkdtemp(prefix="hourbank-bench-edges-outbox-")
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV,
-                       **payment_env(LOCAL_BASE_URL, outbox_dir=outbox), "OUTBOX_DIR": outbox})
-    from scripts.localdev.dynamodb_local import start
-    from scripts.localdev.template import create_tables, table_env
-
-    with start(in_memory=True) as engine:
-        names = create_tables(engine.client(), "bench")
-        os.environ.update(table_env(names))
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-        from hourbank import store
-        from hourbank.settings import get_settings
-
-        get_settings.cache_clear()
-        store.bind()
-        counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
-        counter.install()
-        from tests.support.lambda_client import LambdaClient
+    outbox = local_env("bench-edges")
+    with counted_dynamodb() as (_engine, _names, counter):
+        from scripts.localdev.lambda_client import LambdaClient
 
         run = Run(LambdaClient(), counter)
         run.rep(record=False)  # imports and connections: not measured

@@ -57,13 +57,15 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import (  # noqa: E402
+from scripts.benchlib import (  # noqa: E402
     CallCounter,
     command_line,
+    counted_dynamodb,
+    log,
     machine_line,
     percentile,
+    publish,
     template_parameter_env,
-    write_section,
 )
 from scripts.localdev.aws_env import DROPPED_AWS_ENV, LOCAL_AWS_ENV  # noqa: E402
 
@@ -85,10 +87,6 @@ CONCURRENCY = 20  # MonthEndWorkerFunction ScalingConfig.MaximumConcurrency
 WORKER_TIMEOUT_S = 60  # MonthEndWorkerFunction Timeout
 LAMBDA_MAX_S = 15 * 60
 FULL_VCPU_MB = 1769
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # =============================================================================== the month's data
@@ -705,21 +703,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     tz = ZoneInfo(TZ_NAME)
 
-    from scripts.localdev.dynamodb_local import start
-    from scripts.localdev.template import create_tables, load_template, table_env
+    from scripts.localdev.template import load_template
 
     ctx: dict[str, Any] = {"accounts": args.accounts}
-    with start(in_memory=True) as engine:
-        names = create_tables(engine.client(), "bench")
-        os.environ.update(table_env(names))
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-
-        from hourbank import store
-        from hourbank.settings import get_settings
+    with counted_dynamodb(None) as (engine, names, _):  # counted per phase below
         from hourbank.statements import month_bounds
 
-        get_settings.cache_clear()
-        store.bind()
         t0 = time.perf_counter()
         ids, exp = load(args.accounts, args.entries, tz)
         ctx["load_s"], ctx["expected"] = time.perf_counter() - t0, exp
@@ -807,10 +796,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *reading(ctx),
     ])
-    print(section)
-    if args.write:
-        write_section(SECTION, section)
-        log(f"wrote the {SECTION} section of docs/BENCHMARKS.md")
+    publish(SECTION, section, args.write)
     return 0
 
 

@@ -12,10 +12,8 @@ docs/BENCHMARKS.md; writes nothing (the section is pasted).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -27,10 +25,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import CallCounter, command_line, machine_line, template_parameter_env  # noqa: E402
-from scripts.localdev.aws_env import DROPPED_AWS_ENV, LOCAL_AWS_ENV  # noqa: E402
-
-LOCAL_BASE_URL = "http://127.0.0.1:3000"
+from scripts.benchlib import CallCounter, command_line, counted_dynamodb, local_env, machine_line  # noqa: E402
 
 
 @dataclass
@@ -75,32 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args(argv)
-    for name in DROPPED_AWS_ENV:
-        os.environ.pop(name, None)
-    from scripts.localdev.local_env import PARAMS, payment_env
-
-    for name in PARAMS:
-        os.environ.pop(name, None)
-    outbox = tempfile.mkdtemp(prefix="hourbank-bench-portal-outbox-")
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV,
-                       **payment_env(LOCAL_BASE_URL, outbox_dir=outbox), "OUTBOX_DIR": outbox})
+    local_env("bench-portal")
     machine = machine_line()
-    from scripts.localdev.dynamodb_local import start
-    from scripts.localdev.template import create_tables, table_env
 
     samples: dict[str, list[tuple[int, Counter, int, int, float, float]]] = {k: [] for k, _ in OPERATIONS}
-    with start(in_memory=True) as engine:
-        names = create_tables(engine.client(), "bench")
-        os.environ.update(table_env(names))
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-        from hourbank import store
-        from hourbank.settings import get_settings
-
-        get_settings.cache_clear()
-        store.bind()
-        counter = ItemCounter(tables={physical: logical for logical, physical in names.items()})
-        counter.install()
-        from tests.support.lambda_client import LambdaClient, claims
+    with counted_dynamodb(ItemCounter) as (_engine, _names, counter):
+        from scripts.localdev.lambda_client import LambdaClient, claims
 
         api = LambdaClient()
         billing, tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")
@@ -128,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             if n < 20:
                 ok(api.post(f"/tickets/{t}/close", as_=tech))
         from datetime import UTC, datetime
+
+        from hourbank.settings import get_settings
 
         now = datetime.now(UTC).astimezone(get_settings().calendar().tz)
         last = now.strftime("%Y-%m")  # the current month: the closes happened now

@@ -17,10 +17,8 @@ Prints a Markdown section; nothing is written to docs/BENCHMARKS.md (paste it by
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import timeit
 from datetime import UTC, date, datetime, timedelta
@@ -32,8 +30,7 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import CallCounter, command_line, machine_line, template_parameter_env  # noqa: E402
-from scripts.localdev.aws_env import DROPPED_AWS_ENV, LOCAL_AWS_ENV  # noqa: E402
+from scripts.benchlib import command_line, counted_dynamodb, local_env, machine_line  # noqa: E402
 
 NY = ZoneInfo("America/New_York")
 
@@ -75,26 +72,10 @@ def bench_rule(reps: int) -> list[str]:
 
 
 def bench_round_trips(queue_size: int) -> list[str]:
-    for name in DROPPED_AWS_ENV:
-        os.environ.pop(name, None)
-    outbox = tempfile.mkdtemp(prefix="hourbank-bench-sla-outbox-")
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV, "OUTBOX_DIR": outbox})
-    from scripts.localdev.dynamodb_local import start
-    from scripts.localdev.template import create_tables, table_env
-
-    with start(in_memory=True) as engine:
-        names = create_tables(engine.client(), "bench")
-        os.environ.update(table_env(names))
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-        from hourbank import store
-        from hourbank.settings import get_settings
-
-        get_settings.cache_clear()
-        store.bind()
-        counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
-        counter.install()
+    local_env("bench-sla", payments=False, keep_params=True)
+    with counted_dynamodb() as (_engine, _names, counter):
+        from scripts.localdev.lambda_client import LambdaClient, claims
         from scripts.localdev.lambda_runtime import functions, invoke
-        from tests.support.lambda_client import LambdaClient, claims
 
         api, specs = LambdaClient(), functions(strict=False)
         billing, tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")

@@ -46,16 +46,12 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
         sys.path.insert(0, _p)
 
 from scripts.bench_local import _cpu  # noqa: E402
-from scripts.bench_ops import command_line, machine_line, percentile, write_section  # noqa: E402
+from scripts.benchlib import command_line, log, machine_line, percentile, publish  # noqa: E402
 
 SECTION = "bench_streams"
 WATCH, INVOICING = "BalanceWatchFunction", "InvoicingFunction"
 WATCH_SETTINGS = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True}
 POLL_S = 0.01
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def mapping(spec: Any) -> dict[str, Any]:
@@ -92,7 +88,7 @@ class Api:
         self.billing, self.tech = mint("billing"), mint("technician")
 
     def call(self, method: str, path: str, body: Any, token: str, expect: int) -> Any:
-        from tests.support.http_client import request
+        from scripts.localdev.http_client import request
 
         reply = request(self.base_url, method, path, body, token)
         if reply.status != expect:
@@ -548,10 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         *render_drains(drains, batch, window),
         *reading(delays, drains, window),
     ])
-    print(section)
-    if args.write:
-        write_section(SECTION, section)
-        log(f"wrote the {SECTION} section of docs/BENCHMARKS.md")
+    publish(SECTION, section, args.write)
     return 0
 
 

@@ -12,10 +12,8 @@ page and refunds are the local stand-in, so Stripe's own round trips are not in 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,16 +23,8 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from scripts.bench_ops import (  # noqa: E402
-    LOCAL_BASE_URL,
-    Bench,
-    CallCounter,
-    Sample,
-    fmt_units,
-    machine_line,
-    template_parameter_env,
-)
-from scripts.localdev.aws_env import DROPPED_AWS_ENV, LOCAL_AWS_ENV  # noqa: E402
+from scripts.bench_ops import Bench  # noqa: E402
+from scripts.benchlib import Sample, counted_dynamodb, fmt_units, local_env, machine_line  # noqa: E402
 
 OPERATIONS = [
     ("book", "book a visit (POST /visits): ticket, visit, order, expiry marker + checkout URL"),
@@ -54,33 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=10)
     args = parser.parse_args(argv)
-    for name in DROPPED_AWS_ENV:
-        os.environ.pop(name, None)
-    from scripts.localdev.local_env import PARAMS, payment_env
-
-    for name in PARAMS:
-        os.environ.pop(name, None)
-    outbox = tempfile.mkdtemp(prefix="hourbank-bench-visits-outbox-")
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV, **payment_env(LOCAL_BASE_URL, outbox_dir=outbox)})
-
-    from scripts.localdev.dynamodb_local import start
-    from scripts.localdev.template import create_tables, table_env
+    local_env("bench-visits", outbox_var=False)
 
     samples: dict[str, list[Sample]] = {key: [] for key, _ in OPERATIONS}
-    with start(in_memory=True) as engine:
-        names = create_tables(engine.client(), "bench")
-        os.environ.update(table_env(names))
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-        from hourbank import store
-        from hourbank.settings import get_settings
-
-        get_settings.cache_clear()
-        store.bind()
-        counter = CallCounter(tables={physical: logical for logical, physical in names.items()})
-        counter.install()
+    with counted_dynamodb() as (_engine, _names, counter):
+        from scripts.localdev.lambda_client import LambdaClient
         from scripts.localdev.lambda_runtime import functions, invoke
-        from tests.support.lambda_client import LambdaClient
-        from tests.support.stripe_shapes import event, session, sid
+        from scripts.localdev.stripe_shapes import event, session, sid
 
         sweep = functions(strict=False)["VisitExpiryFunction"]
         bench = Bench(LambdaClient(), counter)

@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "core" / "python"), str(ROOT)]
 
+from scripts.localdev.lambda_client import routes  # noqa: E402
 from scripts.localdev.lambda_runtime import functions, import_handler_module  # noqa: E402
 from scripts.localdev.template import load_template  # noqa: E402
-from tests.support.lambda_client import routes  # noqa: E402
 
 TITLE = "Hourbank API"
 VERSION = "0.1.0"

@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank import metrics
 from hourbank.edge import body_bytes
-from hourbank.errors import Contention, InvalidInput
+from hourbank.errors import Contention, InvalidInput, error_result
 from hourbank.orders.webhooks import PaymentLookup, apply_event
 from hourbank.outage import is_outage, unavailable
 from hourbank.payments import StripeCheckout, verify_webhook
@@ -95,10 +95,6 @@ def _response(status: int, body: dict) -> dict:
             "isBase64Encoded": False}
 
 
-def _error(status: int, code: str, message: str) -> dict:
-    return _response(status, {"error": {"code": code, "message": message}})
-
-
 def _raw_body(event: dict) -> bytes:
     """The body exactly as Stripe sent it: the signature covers these bytes, not a re-serialisation
     (base64 that does not decode is the request edge's 400)."""
@@ -114,9 +110,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     except InvalidInput as exc:
         logger.warning("stripe webhook refused", extra={"code": exc.code, "reason": exc.message})
         metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome="refused_signature")
-        return _error(400, exc.code, exc.message)
+        return error_result(400, exc.code, exc.message)
     if not isinstance(verified.get("id"), str) or not verified["id"]:
-        return _error(400, "invalid_payload", "the Stripe event has no id")
+        return error_result(400, "invalid_payload", "the Stripe event has no id")
     ensure_bound()
     config.register_lambda_context(context)
     try:
@@ -124,16 +120,16 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     except IdempotencyAlreadyInProgressError:
         # The same event is being applied by another delivery right now: Stripe retries a non-2xx later,
         # and by then the first one's answer is stored.
-        return _error(409, "in_progress", f"event {verified['id']} is being applied; retry later")
+        return error_result(409, "in_progress", f"event {verified['id']} is being applied; retry later")
     except Contention as exc:  # the account kept changing under 40 attempts: nothing recorded, Stripe retries
-        return _error(503, exc.code, exc.message)
+        return error_result(503, exc.code, exc.message)
     except Exception as exc:
         if not is_outage(exc):
             raise
         # DynamoDB not reached or throttled: nothing recorded for the event; 503, and Stripe delivers it again.
         logger.warning("stripe event not applied: service unavailable", extra={"event_id": verified["id"]})
         refusal = unavailable()
-        return _error(503, refusal.code, refusal.message)
+        return error_result(503, refusal.code, refusal.message)
 
 
 # scripts/openapi.py: this handler has no resolver to describe it, so it says what it takes and answers.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.support.http_client import Reply, request
+from scripts.localdev.http_client import Reply, request
 
 if TYPE_CHECKING:
     from scripts.localdev.gateway import Gateway

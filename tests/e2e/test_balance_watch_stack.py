@@ -17,8 +17,8 @@ import boto3
 import pytest
 
 from hourbank.notify import read_outbox
+from scripts.localdev.http_client import request
 from scripts.localdev.jwt_local import mint
-from tests.support.http_client import request
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.http_client import request
+from scripts.localdev.http_client import request
 
 pytestmark = pytest.mark.e2e
 

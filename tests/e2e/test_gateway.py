@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from scripts.localdev import gateway as local_gateway
 from scripts.localdev import jwt_local, lambda_runtime
+from scripts.localdev.http_client import request
 from scripts.localdev.lambda_runtime import FunctionSpec
 from scripts.localdev.template import load_template
-from tests.support.http_client import request
 
 pytestmark = pytest.mark.e2e
 

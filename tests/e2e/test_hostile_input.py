@@ -15,8 +15,8 @@ import time
 
 import pytest
 
+from scripts.localdev.lambda_client import routes
 from tests.integration.conftest import snapshot
-from tests.support.lambda_client import routes
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,7 @@ def test_api_gateway_base64_body_that_does_not_decode_is_400(gateway):
     specs = lambda_runtime.functions(strict=False)
     for name in ("AccountsApiFunction", "OrdersFunction", "StripeWebhookFunction"):
         route = next(r for r in routes() if r.function == name and r.method == "POST")
-        from tests.support.lambda_client import claims, http_event
+        from scripts.localdev.lambda_client import claims, http_event
 
         event = http_event(route, _path(route.path), {}, "@@not base64@@", claims=claims("billing"),
                            headers={"stripe-signature": "t=1,v1=00"})

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support.http_client import request
+from scripts.localdev.http_client import request
 
 pytestmark = pytest.mark.e2e
 

@@ -43,7 +43,7 @@ def address(tag: str) -> str:
 
 
 def evt(kind: str, obj: dict) -> dict:
-    from tests.support.stripe_shapes import event
+    from scripts.localdev.stripe_shapes import event
 
     return event(kind, obj, created=int(datetime.now(UTC).timestamp()))
 
@@ -89,7 +89,7 @@ def test_invoice_paid_by_metadata_invoice_id_credits_through_the_stack_O4(http, 
 
 def test_orders_by_name_and_email_open_accounts_only_when_paid_O7(http, staff, stripe):
     from hourbank.store import OrderModel
-    from tests.support.stripe_shapes import session, sid
+    from scripts.localdev.stripe_shapes import session, sid
 
     email = address("o7")
     status, unpaid = http("POST", "/orders", {"name": "Corner Bakery", "email": email, "hours": 2})
@@ -120,7 +120,7 @@ def test_orders_by_name_and_email_open_accounts_only_when_paid_O7(http, staff, s
 
 def test_a_payment_kept_for_review_is_listed_and_settled_by_billing_O8(http, staff, stripe, token):
     from hourbank.store import OrderModel
-    from tests.support.stripe_shapes import session, sid
+    from scripts.localdev.stripe_shapes import session, sid
 
     status, account = http("POST", "/accounts", {"name": "Review Co", "email": address("o8"), "plan": "member"},
                            token=staff["billing"])

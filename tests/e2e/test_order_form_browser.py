@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from scripts.localdev.http_client import Reply, request
 from scripts.localdev.jwt_local import mint
-from tests.support.http_client import Reply, request
 
 pytestmark = pytest.mark.e2e
 

@@ -145,7 +145,7 @@ def test_scenario_10_same_stripe_event_three_times_concurrently_credits_once_O2(
 
     from hourbank.payments import sign_webhook
     from hourbank.store import OrderModel
-    from tests.support.stripe_shapes import event, session, sid
+    from scripts.localdev.stripe_shapes import event, session, sid
 
     status, order = http("POST", "/orders", {"name": "Corner Bakery", "email": f"owner-{sid('e')}@bakery.example",
                                              "hours": 10}, headers={"Idempotency-Key": sid("form")})

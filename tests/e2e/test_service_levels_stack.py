@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from hourbank.notify import read_outbox
+from scripts.localdev.http_client import request
 from scripts.localdev.jwt_local import mint
-from tests.support.http_client import request
 
 pytestmark = pytest.mark.e2e
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scripts.localdev.http_client import Reply
 from scripts.localdev.jwt_local import mint
 from tests.e2e import test_order_form_browser as _shop
-from tests.support.http_client import Reply
 
 # The order form's local stack with its pages (the local pay page), its client and its browser.
 site, call, browser, page = _shop.site, _shop.call, _shop.browser, _shop.page

@@ -10,8 +10,8 @@ from decimal import Decimal
 import boto3
 import pytest
 
+from scripts.localdev.lambda_client import LambdaClient, Reply, claims
 from scripts.localdev.template import load_template
-from tests.support.lambda_client import LambdaClient, Reply, claims
 
 TICKETS_OPENED_AT = "2026-01-05T08:00:00-05:00"
 

@@ -19,9 +19,9 @@ from hourbank.payments import sign_webhook
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, InvoiceModel, OrderModel
 from scripts.localdev.lambda_runtime import functions, invoke
+from scripts.localdev.stream_records import batch, raw_item, record
+from scripts.localdev.stripe_shapes import event
 from tests.integration.conftest import assert_c7
-from tests.support.stream_records import batch, raw_item, record
-from tests.support.stripe_shapes import event
 
 pytestmark = pytest.mark.integration
 

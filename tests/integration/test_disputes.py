@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from scripts.localdev.lambda_client import claims
 from tests.integration.conftest import assert_c7, ledger_items
-from tests.support.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 

@@ -24,12 +24,12 @@ from hourbank.payments import sign_webhook
 from hourbank.settings import get_settings
 from hourbank.store import InvoiceModel, LedgerModel, TicketModel
 from scripts.localdev import lambda_runtime
+from scripts.localdev.stream_records import batch, raw_item, record
+from scripts.localdev.stripe_shapes import event, session, sid
 from tests.integration.conftest import assert_c7, snapshot
 from tests.integration.test_payment_functions import bearer, order_of, secret
 from tests.support import aws_hooks
 from tests.support.faults import DynamoFaults, FaultyStripe
-from tests.support.stream_records import batch, raw_item, record
-from tests.support.stripe_shapes import event, session, sid
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.lambda_client import claims
+from scripts.localdev.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 

@@ -12,6 +12,7 @@ import pytest
 
 from hourbank import metrics
 from hourbank.payments import sign_webhook
+from scripts.localdev.stripe_shapes import event, session, sid
 from tests.integration.test_month_end import (  # noqa: F401 - fixtures (month_ended: SPEC M1, the month has ended)
     month,
     month_ended,
@@ -20,7 +21,6 @@ from tests.integration.test_month_end import (  # noqa: F401 - fixtures (month_e
     specs,
 )
 from tests.integration.test_payment_functions import bearer, deliver, order_of, post, secret
-from tests.support.stripe_shapes import event, session, sid
 
 pytestmark = pytest.mark.integration
 

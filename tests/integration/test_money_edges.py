@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hourbank.settings import get_settings
+from scripts.localdev.lambda_client import ROOT
 from tests.integration.conftest import assert_c7
-from tests.support.lambda_client import ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -181,7 +181,7 @@ def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, 
     logged = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 60, "note": "n",
                                                           "started_at": ago(minutes=56)}, as_=tech)
     assert logged.status == 201, logged  # ends 4 minutes from now: within the skew T8 allows
-    from tests.support.lambda_client import claims
+    from scripts.localdev.lambda_client import claims
 
     owner = claims("customer", account_id=account)
     with unchanged():
@@ -224,7 +224,7 @@ def top_up_invoice(account_id: str, minutes: int = 120, amount_minor: int = 30_0
 
 def invoice_paid_by_metadata_invoice_id(invoice, *, payment_intent: str | None = None) -> dict:
     """invoice.paid naming its Hourbank invoice by metadata.invoice_id alone, as API.md says it does."""
-    from tests.support.stripe_shapes import event
+    from scripts.localdev.stripe_shapes import event
 
     obj = {"id": invoice.stripe_invoice_id, "object": "invoice", "status": "paid", "currency": "usd",
            "amount_due": int(invoice.amount_minor), "amount_paid": int(invoice.amount_minor), "amount_remaining": 0,
@@ -283,8 +283,8 @@ class NoStripe:
 
 
 def test_refund_without_metadata_finds_the_order_from_its_payment_intent_O3(api, make_account):
+    from scripts.localdev.stripe_shapes import charge, event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
-    from tests.support.stripe_shapes import charge, event, session, sid
 
     account = make_account("member")
     order = new_order(account)  # 2 h, 120 minutes
@@ -298,8 +298,8 @@ def test_refund_without_metadata_finds_the_order_from_its_payment_intent_O3(api,
 
 def test_dispute_without_metadata_needs_no_stripe_call_O3(api, make_account):
     from hourbank.store import AccountModel
+    from scripts.localdev.stripe_shapes import dispute, event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
-    from tests.support.stripe_shapes import dispute, event, session, sid
 
     account = make_account("non_member")
     order = new_order(account)
@@ -313,8 +313,8 @@ def test_dispute_without_metadata_needs_no_stripe_call_O3(api, make_account):
 
 def test_refund_of_an_invoice_payment_found_by_the_intent_that_paid_it_O3(api, make_account):
     """A top-up invoice's credit is keyed by the Stripe invoice; the charge names only its PaymentIntent."""
+    from scripts.localdev.stripe_shapes import event, sid
     from tests.integration.test_webhook_events import deliver
-    from tests.support.stripe_shapes import event, sid
 
     account = make_account("member", 30)
     invoice = top_up_invoice(account)
@@ -435,7 +435,7 @@ def test_statement_csv_ticket_rows_hold_the_weighted_minutes_M3(api, tech, billi
 
 def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(api, tech, make_account,
                                                                                 open_ticket, log_time, unchanged):
-    from tests.support.lambda_client import claims
+    from scripts.localdev.lambda_client import claims
 
     account = make_account("member", 600)
     ticket = open_ticket(account)
@@ -452,7 +452,7 @@ def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(
 def test_two_different_disputes_at_once_one_wins_the_other_is_409_C6(api, tech, make_account, open_ticket, log_time):
     from threading import Barrier
 
-    from tests.support.lambda_client import claims
+    from scripts.localdev.lambda_client import claims
 
     account = make_account("member", 600)
     ticket = open_ticket(account)
@@ -620,8 +620,8 @@ def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
 
 def mismatched_payment(api, make_account, *, paid: int = 100):
     """A Checkout Session that paid $1.00 for a $300.00 order: kept for review, nothing credited."""
+    from scripts.localdev.stripe_shapes import event, session, sid
     from tests.integration.test_webhook_events import new_order
-    from tests.support.stripe_shapes import event, session, sid
 
     account = make_account("member")
     order = new_order(account)
@@ -712,7 +712,7 @@ def test_billing_resolves_a_review_with_a_credit_once_and_it_is_recorded_O8(api,
     pytest.param("billing", {"note": "x", "minutes": 60, "account_id": "acc_nobody"}, 400, id="unknown-account"),
 ])
 def test_bad_resolutions_are_refused_and_write_nothing_O8(api, billing, make_account, unchanged, who, body, status):
-    from tests.support.lambda_client import claims
+    from scripts.localdev.lambda_client import claims
 
     _, _, evt = mismatched_payment(api, make_account)
     post_event(api, evt)

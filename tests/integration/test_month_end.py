@@ -17,7 +17,7 @@ import pytest
 from hourbank.settings import get_settings
 from hourbank.store import IdempotencyModel, InvoiceModel
 from scripts.localdev import lambda_runtime, queues
-from tests.support.lambda_client import claims
+from scripts.localdev.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 
@@ -115,7 +115,7 @@ def on_plan_since(account_id: str, plan: str, since: datetime, history: list | N
 @pytest.fixture(scope="module")
 def accounts(month_tables, specs, month):
     """One account per plan with a month worked out by hand below."""
-    from tests.support.lambda_client import LambdaClient
+    from scripts.localdev.lambda_client import LambdaClient
 
     api = LambdaClient()
     billing, tech = claims("billing"), claims("technician")

@@ -23,8 +23,8 @@ import pytest
 from hourbank.payments import LocalCheckout, sign_webhook
 from hourbank.store import AccountModel, OrderModel
 from scripts.localdev.jwt_local import mint
+from scripts.localdev.stripe_shapes import charge, event, invoice, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
-from tests.support.stripe_shapes import charge, event, invoice, session, sid
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hourbank.notify import read_outbox
-from tests.support.lambda_client import claims
+from scripts.localdev.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 

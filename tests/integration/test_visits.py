@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hourbank.store import AccountModel, OrderModel, VisitChargeModel
+from scripts.localdev.lambda_client import claims
+from scripts.localdev.stripe_shapes import charge, event, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
 from tests.integration.test_payment_functions import deliver, deliver_concurrently
-from tests.support.lambda_client import claims
-from tests.support.stripe_shapes import charge, event, session, sid
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from hourbank.orders import create_order
 from hourbank.orders.webhooks import apply_event
 from hourbank.payments import LocalCheckout, sign_webhook, verify_webhook
 from hourbank.store import AccountModel, LedgerModel, OrderModel
+from scripts.localdev.stripe_shapes import CREATED, CREATED_AT, charge, dispute, event, invoice, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
-from tests.support.stripe_shapes import CREATED, CREATED_AT, charge, dispute, event, invoice, session, sid
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.http_client import Reply, request
+from scripts.localdev.http_client import Reply, request
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from scripts.localdev.lambda_client import routes
 from scripts.localdev.template import load_template, table_definitions
 from scripts.openapi import public_routes
-from tests.support.lambda_client import routes
 
 ROOT = Path(__file__).resolve().parents[2]
 

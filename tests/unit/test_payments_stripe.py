@@ -158,6 +158,16 @@ def test_half_hours_are_named_as_people_read_them_U1():
     assert form["line_items[0][price_data][product_data][description]"] == "2.5 h at USD 150.00/h"
 
 
+@pytest.mark.parametrize(("minutes", "hours"), [(20, "0.33"), (100, "1.67"), (150, "2.5"), (600, "10")])
+def test_checkout_names_hours_as_everywhere_else_U1(minutes: int, hours: str):
+    """Issue 15: the checkout had its own hours text, which named 20 minutes "0.3333333333333333333333333333 h"."""
+    checkout, http = adapter({("POST", "/v1/checkout/sessions"): session_json("ord_m")})
+    checkout.create_checkout(order(order_id="ord_m", minutes=minutes, rate=15000, discount=0, amount=37500), account())
+    form = http.requests[0]["form"]
+    assert form["line_items[0][price_data][product_data][name]"] == f"Support time: {hours} h"
+    assert form["line_items[0][price_data][product_data][description]"] == f"{hours} h at USD 150.00/h"
+
+
 def test_a_retried_checkout_sends_the_same_idempotency_key():
     """The port must be idempotent per order: Stripe replays the first session for a repeated key."""
     checkout, http = adapter({("POST", "/v1/checkout/sessions"): session_json("ord_01jtest")})

@@ -15,6 +15,11 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+SYSTEM_CLOCK: Clock = SystemClock()
+"""The one real clock. Modules bind it by import (``from hourbank.clock import SYSTEM_CLOCK``) so a test may
+still replace one module's binding (e.g. ``monthend.SYSTEM_CLOCK``)."""
+
+
 class FixedClock:
     """A clock that says what it is told; ``advance`` moves it."""
 
@@ -40,6 +45,16 @@ class GivenTime(datetime):
         out = cls(at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond, at.tzinfo, fold=at.fold)
         out.given = text if text is not None else at.isoformat()
         return out
+
+
+def iso(at: datetime) -> str:
+    """The stored and answered form of a time: UTC, ISO 8601, whole seconds ("2026-11-20T15:00:00+00:00")."""
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str) -> datetime:
+    """A stored time back (the inverse of ``iso``; also reads any offset ``datetime.fromisoformat`` reads)."""
+    return datetime.fromisoformat(value)
 
 
 def as_given(at: datetime) -> str:

@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict[str, Any]:
+    """API.md's error body, built here only: ``{"error": {"code", "message"}}`` (+ ``details`` when given)."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    return {"error": error}
+
+
+def error_result(status: int, code: str, message: str, details: dict | None = None) -> dict[str, Any]:
+    """The same body as a Lambda proxy result, for answers given without the resolver (the webhook, and
+    the resolver's refusals before it runs)."""
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(error_body(code, message, details)), "isBase64Encoded": False}
+
 
 class HourbankError(Exception):
     """Base of every refusal. ``code`` is the snake_case code clients see; ``message`` a sentence to act on."""

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
@@ -19,17 +19,15 @@ from hourbank.store import (
     EmailClaimModel,
     InvoiceModel,
     LedgerModel,
-    Retry,
     Tx,
     TxFailed,
+    commit_or_retry,
     with_retries,
 )
 from hourbank.store.models import PlanPeriod
-from hourbank.tickets.common import iso
 
 MAX_ADJUSTMENT_MINUTES = 100_000
 CLAIM_PREFIX = "email#"  # SPEC O7: the Accounts table item that says which account an address belongs to
-SYSTEM_CLOCK = SystemClock()
 
 
 class EmailTaken(Conflict):
@@ -82,6 +80,8 @@ def open_account(*, name: str, email: str, plan: str, created_by: str, account_i
     tx.put("claim", EmailClaimModel(CLAIM_PREFIX + account.email_lower, owner_account_id=account.account_id,
                                     created_at=account.created_at),
            condition=EmailClaimModel.account_id.does_not_exist())
+    # Not commit_or_retry: not an optimistic attempt; a refused claim or account is answered here (taken, or
+    # opened already by a retry), anything else fails.
     try:
         tx.commit()
     except TxFailed as exc:
@@ -205,14 +205,8 @@ def adjust(
         tx = Tx()
         entry = write_account(tx, account, line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject,
                                                           note=reason.strip()), idempotency=idem)
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if idem is not None and "idempotency" in exc.refused:
-                return replay(idem)  # a retry: the first request's entry, nothing posted twice
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None:
+            return replay(idem)  # a retry: the first request's entry, nothing posted twice
         assert entry is not None
         return entry
 

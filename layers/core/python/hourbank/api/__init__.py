@@ -35,10 +35,8 @@ STATUS: dict[type[errors.HourbankError], int] = {
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"error": body})
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=errors.error_body(code, message, details))
 
 
 def _status_of(exc: errors.HourbankError) -> int:
@@ -99,12 +97,6 @@ def _describe(error: dict) -> str:
 _request = threading.local()
 
 
-def _plain(status: int, code: str, message: str) -> dict:
-    """An API.md error as the Lambda proxy result, for refusals made before the resolver runs."""
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"error": {"code": code, "message": message}}), "isBase64Encoded": False}
-
-
 class Resolver(APIGatewayHttpResolver):
     """Authenticates before anything else: Powertools validates the body before any middleware runs,
     and a caller without identity must get 401, not a 400 that describes our fields (API.md).
@@ -150,11 +142,11 @@ class Resolver(APIGatewayHttpResolver):
     def resolve(self, event: dict, context: Any) -> dict:
         claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
         if not self.public and actor_from_claims(claims) is None:
-            return _plain(401, "unauthorized", "a valid bearer token is required")
+            return errors.error_result(401, "unauthorized", "a valid bearer token is required")
         try:  # the request edge: a malformed body is a 400 before anything parses it (hourbank.edge)
             event = read_body(event)
         except errors.InvalidInput as exc:
-            return _plain(400, exc.code, exc.message)
+            return errors.error_result(400, exc.code, exc.message)
         _request.event = self._to_proxy_event(event)
         _request.context = context
         return super().resolve(event, context)

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, StrictBool
 
 from hourbank.api.schemas import Body, Instant, LongText
+from hourbank.clock import parse_iso
 from hourbank.plans import get_plan
 from hourbank.rating.fair_use import fair_use
 from hourbank.store import TicketModel, TimeEntryModel
 from hourbank.store.models import ResponseModel
-from hourbank.tickets.common import parse_iso
 from hourbank.tickets.service_levels import status_of
 
 

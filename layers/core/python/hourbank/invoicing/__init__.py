@@ -115,6 +115,7 @@ def record_given_up(invoice: InvoiceModel, now_epoch: int) -> bool:
         tx.update("account", AccountModel(invoice.account_id),
                   [AccountModel.pending_top_up.remove(), AccountModel.top_up_paused_until.set(now_epoch + BACKOFF_S)],
                   condition=AccountModel.pending_top_up == invoice.invoice_id)
+    # Not commit_or_retry: no optimistic read to repeat; a refused account still voids the invoice alone.
     try:
         tx.commit()
     except TxFailed as exc:

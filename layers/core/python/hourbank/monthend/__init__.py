@@ -28,18 +28,17 @@ from zoneinfo import ZoneInfo
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from hourbank import metrics, statements
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK as SYSTEM_CLOCK  # the month-end functions read it here; tests replace it
+from hourbank.clock import iso
 from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.plans import get_plan, plan_ids
 from hourbank.rating import hours_text
-from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, Retry, Tx, TxFailed, with_retries
+from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, Tx, commit_or_retry, with_retries
 from hourbank.store.models import InvoiceLine
-from hourbank.tickets.common import iso
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
 # The clock the planner, the worker and scripts/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
 # month with it, so a test closes the month its tickets closed in by moving this clock past the month's end.
-SYSTEM_CLOCK: Clock = SystemClock()
 
 
 @dataclass(frozen=True)
@@ -120,14 +119,8 @@ def _monthly_grant(account: AccountModel, month: str, now: datetime) -> int:
         write_account(tx, current, idempotency=idem, line=LedgerLine(
             minutes, GRANT, iso(now), "month-end", ref=f"free-{new_month}",
             note=f"free credits for {new_month}: {hours_text(minutes)} h"))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "idempotency" in exc.refused:
-                return 0  # granted by an earlier run
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("idempotency",)) is not None:
+            return 0  # granted by an earlier run
         return minutes
 
     return with_retries(attempt)

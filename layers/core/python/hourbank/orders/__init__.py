@@ -8,16 +8,13 @@ from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from hourbank.identity import BILLING, Actor
 from hourbank.ids import new_id
 from hourbank.orders.pricing import Quote, quote
 from hourbank.plans import catalogue, get_plan
 from hourbank.store import AccountModel, OrderModel
-from hourbank.tickets.common import iso
-
-SYSTEM_CLOCK = SystemClock()
 
 
 class CheckoutPort(Protocol):

@@ -16,6 +16,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank import metrics
+from hourbank.clock import iso
 from hourbank.ledger import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.store import (
     AccountModel,
@@ -24,10 +25,9 @@ from hourbank.store import (
     PaymentRefModel,
     Retry,
     Tx,
-    TxFailed,
+    commit_or_retry,
     with_retries,
 )
-from hourbank.tickets.common import iso
 
 PURCHASE = "purchase"
 PAYREF = "payref#"
@@ -126,14 +126,8 @@ def settle_paid(order_id: str | None, *, payment_ref: str, amount_minor: int, cu
                                                   "at": iso(at)}),
             *([OrderModel.opens_account.set(False)] if current.opens_account else []),  # O7: opened, once
         ], condition=OrderModel.payments[payment_ref].does_not_exist())
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "idempotency" in exc.refused or "order" in exc.refused:
-                return Settlement("duplicate", current.order_id, detail=payment_ref)
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("idempotency", "order")) is not None:
+            return Settlement("duplicate", current.order_id, detail=payment_ref)
         # SPEC C3: closes waiting for credit are listed on the account, and a close parks itself only on
         # the ledger_seq it read - so if none was waiting in what this credit was based on, none can be.
         waiting.append(bool(account.awaiting and account.awaiting.as_dict()))
@@ -259,14 +253,8 @@ def _take_back(order_id: str | None, *, payment_ref: str, marker: str, refunded_
             OrderModel.debited_minutes.add(take),
             OrderModel.status.set(status),
         ], condition=OrderModel.payments[payment_ref]["debited"] == debited)
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "idempotency" in exc.refused:
-                return Settlement("duplicate", current.order_id, detail=marker)
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("idempotency",)) is not None:
+            return Settlement("duplicate", current.order_id, detail=marker)
         return Settlement("debited", current.order_id, take)
 
     return with_retries(attempt)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from hourbank import invoicing
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock
 from hourbank.orders.settlement import (
     Settlement,
     flag_for_review,
@@ -34,7 +34,6 @@ from hourbank.orders.settlement import (
 )
 
 log = logging.getLogger(__name__)
-SYSTEM_CLOCK = SystemClock()
 
 
 class PaymentLookup(Protocol):

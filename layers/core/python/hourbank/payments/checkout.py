@@ -12,6 +12,8 @@ import hashlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from hourbank.rating.consumption import hours_text  # SPEC U1: the one hours text (rating alone, no I/O)
+
 if TYPE_CHECKING:  # annotations only: the adapter reads attributes, it never touches DynamoDB
     import stripe
 
@@ -21,11 +23,6 @@ if TYPE_CHECKING:  # annotations only: the adapter reads attributes, it never to
 def idempotency_key(order_id: str) -> str:
     """One Checkout Session per order, however often create_order is retried (Stripe keeps keys 24 h)."""
     return f"order-{order_id}-checkout"
-
-
-def hours_text(minutes: int) -> str:
-    """SPEC U1: hours as a decimal string for people ("2.5", "10")."""
-    return format((Decimal(int(minutes)) / 60).normalize(), "f")
 
 
 def money_text(minor: int, currency: str) -> str:

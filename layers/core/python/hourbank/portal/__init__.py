@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from hourbank.accounts import email_key  # SPEC O7, W2: the one form of an address, as the index holds it
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock
 from hourbank.errors import InvalidInput
 from hourbank.identity import Actor
 from hourbank.ledger import CONSUMPTION
@@ -28,7 +28,6 @@ from hourbank.plans import WORK_TYPES
 from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, TimeEntryModel, cursors
 from hourbank.store.models import ENTRY_SK_PREFIX
 
-SYSTEM_CLOCK = SystemClock()
 MAX_USAGE_MONTHS = 24  # API.md: ``from``..``to`` spans at most 24 months
 TICKET_STATUSES = ("open", "awaiting_credit", "closed")
 

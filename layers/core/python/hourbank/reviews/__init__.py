@@ -19,15 +19,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
 from hourbank.ledger import ADJUSTMENT, PURCHASE, LedgerLine, write_account
-from hourbank.store import AccountModel, LedgerModel, Retry, ReviewModel, Tx, TxFailed, with_retries
-from hourbank.tickets.common import iso
+from hourbank.store import AccountModel, LedgerModel, ReviewModel, Tx, commit_or_retry, with_retries
 
 log = logging.getLogger(__name__)
-SYSTEM_CLOCK = SystemClock()
 PARTITION = "review"
 MAX_MINUTES = 100_000
 STATUSES = ("open", "resolved")
@@ -147,14 +145,7 @@ def resolve(actor: Actor, rid: str, *, note: str, minutes: int | None = None, ac
             actions += [ReviewModel.adjustment_account_id.set(target), ReviewModel.adjustment_minutes.set(minutes),
                         ReviewModel.adjustment_entry_id.set(entry.entry_id)]
         tx.update("review", current, actions, condition=ReviewModel.status == "open")
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "review" in exc.refused:
-                raise Retry() from exc  # resolved meanwhile: the next look says by whom (409)
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)  # refused review: resolved meanwhile, the next look says by whom (409)
         return get_review(rid), entry
 
     review, entry = with_retries(attempt)

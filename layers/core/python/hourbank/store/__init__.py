@@ -23,7 +23,17 @@ from hourbank.store.models import (
     VisitExpiryModel,
     VisitModel,
 )
-from hourbank.store.tx import Retry, Tx, TxFailed, bind, connection, ensure_bound, transact_get, with_retries
+from hourbank.store.tx import (
+    Retry,
+    Tx,
+    TxFailed,
+    bind,
+    commit_or_retry,
+    connection,
+    ensure_bound,
+    transact_get,
+    with_retries,
+)
 
 __all__ = [
     "AccountModel",
@@ -44,6 +54,7 @@ __all__ = [
     "VisitExpiryModel",
     "VisitModel",
     "bind",
+    "commit_or_retry",
     "connection",
     "ensure_bound",
     "transact_get",

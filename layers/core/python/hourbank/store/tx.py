@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
@@ -189,6 +189,25 @@ def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
 
 class Retry(Exception):
     """Raised inside an optimistic attempt when what it read has changed: read again and retry."""
+
+
+def commit_or_retry(tx: Tx, *, unless: Iterable[str] = ()) -> dict[str, dict | None] | None:
+    """Commit ``tx`` inside an optimistic ``with_retries`` attempt (SPEC C5/C7 under concurrency).
+
+    None when it committed. When a condition refused one of the items labelled in ``unless``, the refused
+    items (label -> old image) come back for the caller to answer (a replay, a 402, a 409). Any other
+    refusal means what the attempt read has changed: ``Retry`` (read again). A conflict without a refusal
+    propagates as ``TxFailed``, which ``with_retries`` also retries.
+    """
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if any(label in exc.refused for label in unless):
+            return exc.refused
+        if exc.refused:
+            raise Retry() from exc
+        raise
+    return None
 
 
 def with_retries(attempt: Callable[[], T], *, tries: int = 40) -> T:

@@ -8,27 +8,17 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank import metrics
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, InvalidInput
 from hourbank.identity import BILLING, TECHNICIANS, Actor
 from hourbank.ledger import CONSUMPTION, CREDIT_BACK, Idempotency, LedgerLine, fingerprint, replay, write_account
 from hourbank.plans import get_plan
 from hourbank.rating import price_minor
 from hourbank.settings import get_settings
-from hourbank.store import (
-    AccountModel,
-    ChargeModel,
-    LedgerModel,
-    Retry,
-    TicketModel,
-    Tx,
-    TxFailed,
-    with_retries,
-)
-from hourbank.tickets.common import account_of, iso, load
+from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, Tx, commit_or_retry, with_retries
+from hourbank.tickets.common import account_of, load
 from hourbank.tickets.projection import project
 
-SYSTEM_CLOCK = SystemClock()
 SYSTEM = Actor("system", frozenset({TECHNICIANS, BILLING}))
 
 
@@ -110,12 +100,7 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         plan=account.plan,
         weighted_by_work_type=ticket.weighted_by_work_type,  # usage by month reads it (SPEC W1)
     ), condition=ChargeModel.charge_key.does_not_exist())
-    try:
-        tx.commit()
-    except TxFailed as exc:
-        if exc.refused:
-            raise Retry() from exc  # someone else closed it, or the balance moved: read again
-        raise
+    commit_or_retry(tx)  # refused: someone else closed it, or the balance moved: read again
     metrics.emit({metrics.MINUTES_CONSUMED: consumed, metrics.MINUTES_DEBITED: debit,
                   metrics.C3_CLOSES_COMPLETED: int(ticket.status == "awaiting_credit")})
     return CloseResult(ticket.ticket_id, "closed", consumed, debit, postpay, balance - debit)
@@ -138,12 +123,7 @@ def _await_credit(ticket: TicketModel, account: AccountModel, actor: Actor, cons
     # a credit that committed first would have looked for waiting closes before this one was listed.
     write_account(tx, account, actions=[AccountModel.awaiting[ticket.ticket_id].set(iso(now))],
                   condition=AccountModel.ledger_seq == int(account.ledger_seq))
-    try:
-        tx.commit()
-    except TxFailed as exc:
-        if exc.refused:
-            raise Retry() from exc
-        raise
+    commit_or_retry(tx)
     return CloseResult(ticket.ticket_id, "awaiting_credit", consumed, 0, 0, int(account.balance_minutes))
 
 
@@ -221,14 +201,8 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idem
             if idem is not None and _applied(idem):
                 return _replay(idem, ticket_id, minutes)  # the first request used up what could be credited
             raise
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if idem is not None and "idempotency" in exc.refused:
-                return _replay(idem, ticket_id, minutes)
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None:
+            return _replay(idem, ticket_id, minutes)
         return done
 
     done = with_retries(attempt)

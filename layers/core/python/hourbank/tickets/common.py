@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from hourbank.errors import InsufficientCredit, NotFound
 from hourbank.identity import Actor
 from hourbank.ids import new_id
@@ -34,14 +32,6 @@ def load(actor: Actor, ticket_id: str) -> tuple[TicketModel, AccountModel]:
     if ticket is None or account is None:
         raise NotFound("ticket not found")
     return ticket, account  # type: ignore[return-value]
-
-
-def iso(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 def top_up_minutes(shortfall: int) -> int:

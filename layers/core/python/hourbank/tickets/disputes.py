@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.errors import Conflict, InvalidInput, NotFound
 from hourbank.identity import BILLING, Actor
-from hourbank.store import LedgerModel, Retry, TimeEntryModel, Tx, TxFailed, with_retries
+from hourbank.store import LedgerModel, TimeEntryModel, Tx, commit_or_retry, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap
 from hourbank.tickets.closing import add_credit_back, settle_awaiting
-from hourbank.tickets.common import account_of, iso, load
+from hourbank.tickets.common import account_of, load
 
-SYSTEM_CLOCK = SystemClock()
 OUTCOMES = ("upheld", "rejected")
 
 
@@ -84,14 +83,8 @@ def resolve_dispute(actor: Actor, ticket_id: str, entry_id: str, *, outcome: str
             TimeEntryModel.dispute.resolution_note.set(note.strip()),
             TimeEntryModel.dispute.credited_minutes.set(credit_minutes),
         ], condition=TimeEntryModel.dispute.status == "open")
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "entry" in exc.refused:
-                raise Conflict("this entry's dispute was resolved meanwhile") from None
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("entry",)) is not None:
+            raise Conflict("this entry's dispute was resolved meanwhile")
         return _entry(ticket_id, entry_id), ledger
 
     entry, ledger = with_retries(attempt)

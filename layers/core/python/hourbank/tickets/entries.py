@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.errors import Conflict, InvalidInput, TicketClosed
 from hourbank.identity import TECHNICIANS, Actor
 from hourbank.ids import new_id
@@ -16,7 +16,7 @@ from hourbank.rating import emergency_periods, rate_entry
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, Retry, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX
-from hourbank.tickets.common import account_of, insufficient, iso, load, parse_iso
+from hourbank.tickets.common import account_of, insufficient, load
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
 from hourbank.visits.gate import gate_entry as visit_gate
@@ -24,7 +24,6 @@ from hourbank.visits.gate import refused as visit_refused
 
 MAX_ENTRY_MINUTES = 1440
 CLOCK_SKEW = timedelta(minutes=5)  # SPEC T8: "a few minutes of clock skew allowed"
-SYSTEM_CLOCK = SystemClock()
 
 
 def post_entry(
@@ -111,6 +110,8 @@ def post_entry(
                 # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
                 gate = AccountModel.available_minutes >= delta
             write_account(tx, account, committed_delta=delta, condition=gate)
+        # Not commit_or_retry: the order of the answers matters (a replay, then the visit's 402, then a stale
+        # ticket read again before the account's refusal is believed) and an unknown refusal fails.
         try:
             tx.commit()
         except TxFailed as exc:

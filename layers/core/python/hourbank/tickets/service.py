@@ -6,23 +6,21 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import Actor
 from hourbank.plans import get_plan
 from hourbank.rating import EmergencyChange, emergency_periods, rate_entry
 from hourbank.settings import get_settings
-from hourbank.store import AccountModel, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
-from hourbank.store import Retry as _Retry
+from hourbank.store import AccountModel, TicketModel, TimeEntryModel, Tx, TxFailed, commit_or_retry, with_retries
 from hourbank.store.models import ENTRY_SK_PREFIX, TICKET_SK, EmergencyChangeMap, SegmentMap
 from hourbank.tickets import service_levels
-from hourbank.tickets.common import account_of, insufficient, iso, load, new_ticket_id, parse_iso
+from hourbank.tickets.common import account_of, insufficient, load, new_ticket_id
 from hourbank.tickets.projection import project
 
 OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"
 MAX_RERATE_ITEMS = 95  # a DynamoDB transaction holds at most 100 items
 
-SYSTEM_CLOCK = SystemClock()
 
 
 def open_ticket(
@@ -70,6 +68,7 @@ def open_ticket(
     tx.put("ticket", ticket, condition=TicketModel.ticket_id.does_not_exist())
     exists = AccountModel.account_id.exists()
     tx.check("account", AccountModel, account_id, condition=exists if gate is None else exists & gate)
+    # Not commit_or_retry: opening reads nothing to read again; a refused account is a 402, anything else fails.
     try:
         tx.commit()
     except TxFailed as exc:
@@ -146,16 +145,11 @@ def set_emergency(
         actions.append(TicketModel.version.set(int(ticket.version) + 1))
         tx.update("ticket", ticket, actions,
                   condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "account" in exc.refused and gate:
-                old = exc.refused["account"] or {}
-                available = int(old.get("available_minutes", {}).get("N", account.available_minutes))
-                raise insufficient(available, gate[0], "This emergency change") from None
-            if exc.refused:
-                raise _Retry() from exc
-            raise
+        refused = commit_or_retry(tx, unless=("account",) if gate else ())
+        if refused is not None:
+            old = refused["account"] or {}
+            available = int(old.get("available_minutes", {}).get("N", account.available_minutes))
+            raise insufficient(available, gate[0], "This emergency change")
         return TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
 
     return with_retries(attempt)

@@ -20,19 +20,17 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.identity import BILLING, TECHNICIANS, Actor
 from hourbank.ids import new_id
 from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
 from hourbank.settings import get_settings
-from hourbank.store import AccountModel, TicketModel, Tx, TxFailed, with_retries
-from hourbank.store import Retry as _Retry
+from hourbank.store import AccountModel, TicketModel, Tx, commit_or_retry, with_retries
 from hourbank.store.models import TICKET_SK, PauseMap, PriorityChangeMap, ResponseModel
-from hourbank.tickets.common import account_of, iso, parse_iso
+from hourbank.tickets.common import account_of
 
-SYSTEM_CLOCK = SystemClock()
 WAITING = "~waiting#"  # queue_due of a waiting ticket: "~" sorts after every ISO time
 RESPONSE_SK_PREFIX = "RESPONSE#"
 QUEUE_STATUSES = ("open", "awaiting_credit")
@@ -187,14 +185,9 @@ def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None,
         else:
             condition = condition & TicketModel.first_response_at.exists()
         tx.update("ticket", ticket, actions, condition=condition)
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "response" in exc.refused:
-                return _replayed(ticket_id, sk, note)
-            if exc.refused:
-                raise _Retry() from exc  # another first response, a waiting change or a close: read again
-            raise
+        # refused other than the response: another first response, a waiting change or a close: read again
+        if commit_or_retry(tx, unless=("response",)) is not None:
+            return _replayed(ticket_id, sk, note)
         return record, first
 
     return with_retries(attempt)
@@ -254,12 +247,7 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
                         TicketModel.queue_due.set(queue_key(due, since))]
         tx = Tx()
         tx.update("ticket", ticket, actions, condition=_same_sla(ticket))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise _Retry() from exc
-            raise
+        commit_or_retry(tx)
 
     with_retries(attempt)  # the caller reads the ticket back with its entries (one Query)
 
@@ -293,12 +281,7 @@ def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = 
         ]
         tx = Tx()
         tx.update("ticket", ticket, actions, condition=_same_sla(ticket) & (TicketModel.priority == ticket.priority))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise _Retry() from exc
-            raise
+        commit_or_retry(tx)
 
     with_retries(attempt)
 

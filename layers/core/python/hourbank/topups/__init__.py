@@ -23,12 +23,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from hourbank.clock import iso
 from hourbank.ledger import fingerprint
 from hourbank.orders.pricing import quote
 from hourbank.plans import catalogue, get_plan
 from hourbank.rating import hours_text
 from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, OrderModel, Tx, TxFailed, with_retries
-from hourbank.tickets.common import iso
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ def create_top_up(crossing: Crossing, at: datetime) -> str:
                   [AccountModel.pending_top_up.set(crossing.invoice_id)],
                   condition=(AccountModel.account_id.exists() & AccountModel.pending_top_up.does_not_exist()
                              & (paused.does_not_exist() | (paused <= int(at.timestamp())))))
+        # Not commit_or_retry: every refusal here is an answer (duplicate, unpaid, paused), never "read again".
         try:
             tx.commit()
         except TxFailed as exc:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import Clock, SystemClock, as_given
+from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso
 from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hourbank.identity import Actor
 from hourbank.ids import new_id
@@ -26,23 +26,21 @@ from hourbank.plans import catalogue, get_plan
 from hourbank.store import (
     AccountModel,
     OrderModel,
-    Retry,
     TicketModel,
     Tx,
     TxFailed,
     VisitExpiryModel,
     VisitModel,
+    commit_or_retry,
     transact_get,
     with_retries,
 )
 from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX, VISIT_SK
-from hourbank.tickets.common import iso
 from hourbank.visits.pricing import VisitTerms, extension_minor, prepayment_minor, used_hours
 
 if TYPE_CHECKING:
     from hourbank.orders import CheckoutPort
 
-SYSTEM_CLOCK = SystemClock()
 BOOKING, EXTENSION = "visit", "visit_extension"  # OrderModel.kind of a visit's payments
 EXPIRY_GRACE = timedelta(hours=1)  # past the Checkout Session's own 24 h, so no payment can still land
 
@@ -158,6 +156,7 @@ def book(
     tx.put("ticket", ticket, condition=TicketModel.sk.does_not_exist())
     tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
     tx.put("expiry", marker)
+    # Not commit_or_retry: not an optimistic attempt; only a replayed booking (same key) is answered here.
     try:
         tx.commit()
     except TxFailed as exc:
@@ -254,12 +253,7 @@ def extend(actor: Actor, visit_id: str, hours: int, *, checkout: CheckoutPort, i
             VisitModel.orders[order_id].set({"kind": EXTENSION, "hours": hours, "amount_minor": price,
                                              "status": "pending", "refunded_minor": 0}),
         ], condition=(VisitModel.booked_hours == booked) & (VisitModel.state == "confirmed"))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)
         return visit, order
 
     visit, order = with_retries(attempt)
@@ -295,12 +289,7 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
                                now, entry_count=0)
         end_visit(tx, visit, "cancelled", now, refund_due=int(visit.paid_minor), actions=[
             VisitModel.cancelled_at.set(iso(now)), VisitModel.cancel_reason.set(reason)])
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)
         return visit
 
     with_retries(attempt)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hourbank.clock import iso
 from hourbank.identity import Actor
 from hourbank.settings import get_settings
-from hourbank.store import AccountModel, ChargeModel, Retry, TicketModel, Tx, TxFailed, VisitModel
+from hourbank.store import AccountModel, ChargeModel, TicketModel, Tx, VisitModel, commit_or_retry
 from hourbank.tickets.closing import CloseResult
-from hourbank.tickets.common import iso
 from hourbank.visits import close_ticket_for_visit, end_visit, load_visit, terms_of
 from hourbank.visits.pricing import refund_due_minor, used_hours
 from hourbank.visits.refunds import issue_refunds
@@ -49,12 +49,7 @@ def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: d
             rate_minor=0, amount_minor=0, currency=account.currency, at=iso(now), status="none", consumed_minutes=0,
             debited_minutes=0, title=ticket.title, opened_at=ticket.opened_at, plan=account.plan,
         ), condition=ChargeModel.charge_key.does_not_exist())
-    try:
-        tx.commit()
-    except TxFailed as exc:
-        if exc.refused:
-            raise Retry() from exc
-        raise
+    commit_or_retry(tx)
     issue_refunds(ticket.ticket_id)
     return CloseResult(ticket.ticket_id, "closed", 0, 0, 0, balance)
 

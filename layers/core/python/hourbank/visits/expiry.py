@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from hourbank.clock import iso
 from hourbank.store import OrderModel, TicketModel, Tx, TxFailed, VisitExpiryModel, VisitModel
 from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX
-from hourbank.tickets.common import iso
 from hourbank.visits import load_visit, ticket_of
 
 LOOKBACK_DAYS = 7
@@ -52,6 +52,7 @@ def _expire(marker: VisitExpiryModel) -> bool:
               condition=(TicketModel.status == "open") & (TicketModel.entry_count == 0))
     tx.delete("order", OrderModel(visit.booking_order_id),
               condition=OrderModel.status == "pending")  # a payment sets "paid" with its record
+    # Not commit_or_retry: a refusal is the answer (the visit stays), never "read again".
     try:
         tx.commit()
     except TxFailed as exc:

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from hourbank.clock import Clock, SystemClock
+from hourbank.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.payments.refunds import RefundPort
 from hourbank.settings import get_settings
 from hourbank.store import Tx, TxFailed, VisitChargeModel, VisitModel
 from hourbank.store.models import VISIT_SK
-from hourbank.tickets.common import iso
 from hourbank.visits import map_of
-
-SYSTEM_CLOCK = SystemClock()
 
 
 @cache
@@ -68,7 +65,7 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
         visit = None  # whatever happens next, read it again
         try:
             tx.commit()
-        except TxFailed as exc:
+        except TxFailed as exc:  # not commit_or_retry: its own loop reads again (a refund goes out between reads)
             if not exc.refused and not exc.conflict:
                 raise
             continue  # recorded by a concurrent run: read again

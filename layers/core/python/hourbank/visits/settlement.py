@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hourbank.clock import iso
 from hourbank.orders.settlement import Settlement, flag_for_review, load_order
-from hourbank.store import OrderModel, Retry, Tx, TxFailed, VisitExpiryModel, VisitModel, with_retries
-from hourbank.tickets.common import iso
+from hourbank.store import OrderModel, Tx, VisitExpiryModel, VisitModel, commit_or_retry, with_retries
 from hourbank.visits import BOOKING, expiry_key, load_visit, map_of, ticket_of
 from hourbank.visits.refunds import issue_refunds, statement_line
 
@@ -58,14 +58,8 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
         tx.update("visit", visit, actions, condition=VisitModel.state == visit.state)
         tx.put("charge", statement_line(visit, current.kind, int(amount_minor), iso(at), order_id=current.order_id,
                                         ref=payment_ref, hours=hours))
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "order" in exc.refused:
-                return Settlement("duplicate", current.order_id, detail=payment_ref)
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        if commit_or_retry(tx, unless=("order",)) is not None:
+            return Settlement("duplicate", current.order_id, detail=payment_ref)
         if not live:
             refund.append(visit.ticket_id)
         return Settlement("recorded", current.order_id, 0, detail=f"visit {visit.visit_id} paid ({hours} h)")
@@ -118,12 +112,7 @@ def settle_visit_take_back(order: OrderModel, *, payment_ref: str, refunded_mino
             actions.append(VisitModel.prepaid_hours.add(-take))
         if actions:
             tx.update("visit", visit, actions, condition=VisitModel.state == visit.state)
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if exc.refused:
-                raise Retry() from exc
-            raise
+        commit_or_retry(tx)
         if not external:
             return Settlement("recorded", current.order_id, detail=f"Hourbank's own refund of {payment_ref}")
         return Settlement("recorded", current.order_id, detail=f"{kind} of {payment_ref}: {max(take, 0)} h taken back")

@@ -1,0 +1,92 @@
+"""Issue 15: the same idea written once. Each test fails if a second copy of the idea comes back."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "core" / "python" / "hourbank"
+
+
+def _sources(base: Path) -> list[Path]:
+    return sorted(p for p in base.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _where(pattern: str, base: Path = LAYER) -> list[str]:
+    rx = re.compile(pattern, re.M)
+    return [str(p.relative_to(ROOT)) for p in _sources(base) if rx.search(p.read_text(encoding="utf-8"))]
+
+
+def test_one_system_clock() -> None:
+    assert _where(r"SystemClock\(\)") == ["layers/core/python/hourbank/clock.py"]
+
+
+def test_one_optimistic_commit_helper() -> None:
+    # Every "refused: read again" is store.commit_or_retry; no module raises Retry from a TxFailed itself.
+    assert _where(r"except TxFailed[^\n]*\n(?:[^\n]*\n){0,6}?\s*raise _?Retry\(\) from exc") == [
+        "layers/core/python/hourbank/store/tx.py"]
+
+
+def test_one_home_for_iso_times_and_hours_text() -> None:
+    assert _where(r"^def iso\(") == ["layers/core/python/hourbank/clock.py"]
+    assert _where(r"^def parse_iso\(") == ["layers/core/python/hourbank/clock.py"]
+    assert _where(r"^def hours_text\(") == ["layers/core/python/hourbank/rating/consumption.py"]
+    assert _where(r"from hourbank\.tickets\.common import[^\n]*\b(iso|parse_iso)\b") == []
+
+
+def test_one_builder_of_the_error_body() -> None:
+    """API.md's ``{"error": {"code", "message"}}`` is built in hourbank.errors alone; the API's error map, the
+    resolver's 401 and the webhook function all use it."""
+    from hourbank.errors import error_body, error_result
+
+    assert error_body("not_found", "no ticket") == {"error": {"code": "not_found", "message": "no ticket"}}
+    assert error_body("invalid_input", "x", {"fields": ["a"]})["error"]["details"] == {"fields": ["a"]}
+    assert json.loads(error_result(401, "unauthorized", "sign in")["body"]) == error_body("unauthorized", "sign in")
+    literal = r"""^[^`\n]*\{\s*["']error["']\s*:\s*\{\s*["']code["']"""  # in code, not in a docstring
+    assert _where(literal) + _where(literal, ROOT / "functions") == []
+    assert _where(r"error_body\(|error_result\(") == ["layers/core/python/hourbank/api/__init__.py",
+                                                      "layers/core/python/hourbank/errors.py"]
+    assert "error_result(" in (ROOT / "functions" / "stripe_webhook" / "app.py").read_text(encoding="utf-8")
+
+
+def test_scripts_never_import_tests() -> None:
+    """scripts <-> tests one way only: tests may import the local stack (scripts/), scripts never import tests/."""
+    offenders = []
+    for path in _sources(ROOT / "scripts"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                          if n == "tests" or n.startswith("tests.")]
+    assert offenders == []
+
+
+class _Refusing:
+    """A Tx whose commit is cancelled with the given refusals (or a bare conflict)."""
+
+    def __init__(self, refused: dict, conflict: bool = False) -> None:
+        self.refused, self.conflict = refused, conflict
+
+    def commit(self) -> None:
+        from hourbank.store import TxFailed
+
+        if self.refused or self.conflict:
+            raise TxFailed(self.refused, self.conflict, RuntimeError("cancelled"))
+
+
+def test_commit_or_retry_answers_reads_again_or_lets_a_conflict_through() -> None:
+    from hourbank.store import Retry, TxFailed, commit_or_retry
+
+    assert commit_or_retry(_Refusing({})) is None  # committed
+    assert commit_or_retry(_Refusing({"idempotency": None}), unless=("idempotency",)) == {"idempotency": None}
+    with pytest.raises(Retry):  # what the attempt read has changed: read again
+        commit_or_retry(_Refusing({"account": None}), unless=("idempotency",))
+    with pytest.raises(TxFailed):  # a conflict without a refusal: with_retries tries again
+        commit_or_retry(_Refusing({}, conflict=True))
