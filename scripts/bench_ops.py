@@ -208,7 +208,8 @@ class Bench:
         def k(key: str) -> str | None:
             return key if record else None
 
-        form = {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 2}
+        # A new address each run: an order for a known one credits that account instead (SPEC O7).
+        form = {"name": "Corner Bakery", "email": f"owner-{uuid.uuid4().hex[:12]}@bakery.example", "hours": 2}
         order_id = self.measure(k("order_new"), 201, lambda: self.api.post("/orders", form)).body["order_id"]
 
         owner = {"authorization": f"Bearer {mint('customer', member)}", "idempotency-key": sid("form")}
@@ -248,7 +249,7 @@ class Bench:
         """A member with 120 minutes watched at T 60 / A 120 with the e-mail on; closes move the balance
         120 → 90 (no crossing) → 30 (crossing) and, after a purchase, 150 → 30 again while the top-up is
         unpaid. Each record is built from the real items before and after the change, in the shape the
-        poller delivers (tests/support/stream_records)."""
+        poller delivers (scripts/localdev/stream_records)."""
         from hourbank.settings import get_settings
         from hourbank.store import AccountModel, InvoiceModel
         from scripts.localdev.stream_records import raw_item
