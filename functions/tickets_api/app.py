@@ -39,7 +39,7 @@ def ticket_queue(
 ):
     """SPEC S1/W2: the staff queue, earliest response due first."""
     items, next_cursor = service_levels.queue(current_actor(app), status, limit=limit, cursor=cursor)
-    return {"items": [sla.queue_item(t) for t in items], "cursor": next_cursor}
+    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
 
 
 @app.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))

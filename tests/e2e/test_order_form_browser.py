@@ -9,24 +9,20 @@ installs it). The plain-HTTP tests need no browser.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from scripts.localdev.http_client import Reply, request
+from scripts.localdev.http_client import Reply
 from scripts.localdev.jwt_local import mint
+from tests.support import browser as fixtures
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIMEOUT_MS = 30_000
 
@@ -34,61 +30,7 @@ TIMEOUT_MS = 30_000
 # ------------------------------------------------------------------------------------------ fixtures
 
 
-@pytest.fixture(scope="module")
-def site(tables: dict[str, str]) -> Iterator[str]:
-    """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it: the template's
-    routes, ``web/`` and the local payment page on one origin. Its own gateway (the session's has no
-    pages), on the session's tables."""
-    from hourbank import store
-    from hourbank.settings import get_settings
-    from scripts.localdev import gateway, lambda_runtime, local_env
-    from scripts.localdev.web import WEB_ROOT, LocalPages
-
-    saved = dict(os.environ)
-    specs = lambda_runtime.functions(table_names=tables)
-    lambda_runtime.apply_environment(specs)
-    served = gateway.start(specs, host="127.0.0.1", port=0,
-                           pages=LocalPages(WEB_ROOT, lambda: served.url, local_env.webhook_secret))
-    local_env.apply(specs, served.url)
-    # New configuration, new execution environments (the orders function keeps its checkout per environment).
-    lambda_runtime.retire_environments()
-    get_settings.cache_clear()
-    store.bind()
-    try:
-        yield served.url
-    finally:
-        served.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        lambda_runtime.retire_environments()
-        get_settings.cache_clear()
-        store.bind()
-
-
-@pytest.fixture(scope="module")
-def call(site: str) -> Callable[..., Reply]:
-    def send(method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
-        return request(site, method, path, body, token, headers)
-
-    return send
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(f"the order form's browser tests must run in CI, but {reason}", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+site, call, browser = fixtures.site, fixtures.call, fixtures.browser  # the shared browser-test fixtures
 
 
 @pytest.fixture

@@ -61,23 +61,9 @@ def ticket_fields(t: TicketModel, entries: list[TimeEntryModel] | None = None,
     return out
 
 
-def queue_item(t: TicketModel, now: datetime | None = None) -> dict[str, Any]:
-    return {
-        "ticket_id": t.ticket_id,
-        "account_id": t.account_id,
-        "title": t.title,
-        "status": t.status,
-        "priority": t.priority,
-        "opened_at": t.opened_at_given,
-        "closed_at": t.closed_at,
-        "weighted_minutes": int(t.weighted_minutes or 0),
-        "projected_consumption_minutes": int(t.projected_consumption_minutes or 0),
-        "consumed_minutes": None if t.consumed_minutes is None else int(t.consumed_minutes),
-        "response_due_at": t.response_due_at,
-        "first_response_at": t.first_response_at,
-        "sla_status": status_of(t, now or datetime.now(UTC)),
-        "waiting": t.waiting_since is not None,
-    }
+def list_fields(t: TicketModel, now: datetime | None = None) -> dict[str, Any]:
+    """SPEC S1 in a list of tickets (an account's, the staff queue): where the response clock stands."""
+    return {"sla_status": status_of(t, now or datetime.now(UTC)), "waiting": t.waiting_since is not None}
 
 
 def response(r: ResponseModel, first: bool) -> dict[str, Any]:

@@ -142,8 +142,9 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
 
 
 def ticket_summary(t: TicketModel) -> dict[str, Any]:
-    """A ticket in a list (API.md ``GET /accounts/{id}/tickets``). ``response_due_at``/``first_response_at``
-    belong to the service levels (SPEC S1): null on tickets that have none."""
+    """A ticket in a list (API.md ``GET /accounts/{id}/tickets`` and the staff queue ``GET /tickets``).
+    ``response_due_at``/``first_response_at`` belong to the service levels (SPEC S1): null on tickets that
+    have none."""
     return {
         "ticket_id": t.ticket_id,
         "account_id": t.account_id,
@@ -153,11 +154,12 @@ def ticket_summary(t: TicketModel) -> dict[str, Any]:
         "opened_at": t.opened_at_given,
         "closed_at": t.closed_at,
         "entry_count": int(t.entry_count),
-        "weighted_minutes": int(t.weighted_minutes),
-        "projected_consumption_minutes": int(t.projected_consumption_minutes),
+        "weighted_minutes": int(t.weighted_minutes or 0),
+        "projected_consumption_minutes": int(t.projected_consumption_minutes or 0),
         "consumed_minutes": None if t.consumed_minutes is None else int(t.consumed_minutes),
-        "response_due_at": getattr(t, "response_due_at", None),
-        "first_response_at": getattr(t, "first_response_at", None),
+        "response_due_at": t.response_due_at,
+        "first_response_at": t.first_response_at,
+        **sla.list_fields(t),
     }
 
 
