@@ -37,6 +37,32 @@ def test_the_local_server_sends_exactly_this_set():
     assert {k: v for k, v in headers if k in HEADERS} == HEADERS
 
 
+def test_the_aws_hosting_sends_exactly_this_set():
+    """CloudFront's ResponseHeadersPolicy (template.yaml ``WebSecurityHeaders``) on every cache behaviour
+    of the site: the same headers and values as the local gateway, so the CSP tested locally is the one
+    deployed."""
+    from scripts.localdev.template import load_template
+
+    resources = load_template()["Resources"]
+    config = resources["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    sec = config["SecurityHeadersConfig"]
+    hsts = sec["StrictTransportSecurity"]
+    sent = {
+        "Content-Security-Policy": sec["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": sec["ReferrerPolicy"]["ReferrerPolicy"],
+        "X-Frame-Options": sec["FrameOptions"]["FrameOption"],
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
+                                     + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else ""),
+        **{item["Header"]: item["Value"] for item in config["CustomHeadersConfig"]["Items"]},
+    }
+    assert sent == HEADERS
+    assert all(v.get("Override") is True for k, v in sec.items() if isinstance(v, dict))
+    site = resources["WebDistribution"]["Properties"]["DistributionConfig"]
+    behaviours = [site["DefaultCacheBehavior"], *site.get("CacheBehaviors", [])]
+    assert all(b["ResponseHeadersPolicyId"] == {"Ref": "WebSecurityHeaders"} for b in behaviours)
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_inline_script_in_pages(page):
     html = page.read_text()
