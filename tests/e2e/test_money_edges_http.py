@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support.zones import night_zone
+
 pytestmark = pytest.mark.e2e
 
 
@@ -148,10 +150,12 @@ def test_a_payment_kept_for_review_is_listed_and_settled_by_billing_O8(http, sta
 
 
 def test_entries_that_cannot_have_happened_and_a_rerating_past_the_balance_are_refused_T8_C4(http, staff):
-    status, account = http("POST", "/accounts", {"name": "Gate Co", "email": address("c4"), "plan": "non_member"},
-                           token=staff["billing"])
+    # At night in the account's zone (after hours, x2, at any hour the suite runs): 120 minutes logged weigh
+    # 240, exactly the credit; the back-dated emergency doubles them again, past it.
+    status, account = http("POST", "/accounts", {"name": "Gate Co", "email": address("c4"), "plan": "non_member",
+                                                 "timezone": night_zone()}, token=staff["billing"])
     acc = account["account_id"]
-    http("POST", f"/accounts/{acc}/adjustments", {"minutes": 120, "kind": "purchase", "reason": "phone"},
+    http("POST", f"/accounts/{acc}/adjustments", {"minutes": 240, "kind": "purchase", "reason": "phone"},
          token=staff["billing"])
     opened = (datetime.now(UTC) - timedelta(hours=3)).isoformat(timespec="seconds")
     status, ticket = http("POST", "/tickets", {"account_id": acc, "title": "Server", "priority": "urgent",

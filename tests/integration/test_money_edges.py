@@ -18,6 +18,7 @@ import pytest
 from hourbank.settings import get_settings
 from scripts.localdev.lambda_client import ROOT
 from tests.integration.conftest import assert_c7
+from tests.support.zones import night_zone
 
 pytestmark = pytest.mark.integration
 
@@ -28,13 +29,6 @@ def now() -> datetime:
 
 def ago(**delta) -> str:
     return (now() - timedelta(**delta)).isoformat(timespec="seconds")
-
-
-def night_zone() -> str:
-    """An IANA zone in which it is about 02:00 now: every minute of the last hours and the next few is
-    after hours on any day (SPEC T2), so tests that log time relative to now rate the same whenever they run."""
-    offset = ((2 - now().hour + 12) % 24) - 12  # local = UTC + offset, in -12..+11
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # POSIX signs
 
 
 def ahead(**delta) -> str:
