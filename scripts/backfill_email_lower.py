@@ -30,19 +30,25 @@ def backfill() -> int:
     ensure_bound()
     done = 0
     # Accounts only: the e-mail claims (SPEC O7) share the table and have no ``email``.
-    for account in AccountModel.scan(AccountModel.email_lower.does_not_exist() & AccountModel.email.exists(),
-                                     page_size=200, attributes_to_get=["account_id", "email", "created_at"]):
+    for account in AccountModel.scan(
+        AccountModel.email_lower.does_not_exist() & AccountModel.email.exists(),
+        page_size=200,
+        attributes_to_get=["account_id", "email", "created_at"],
+    ):
         key = email_key(account.email)
         try:
-            account.update([AccountModel.email_lower.set(key)],
-                           condition=AccountModel.email_lower.does_not_exist() & AccountModel.account_id.exists())
+            account.update(
+                [AccountModel.email_lower.set(key)],
+                condition=AccountModel.email_lower.does_not_exist() & AccountModel.account_id.exists(),
+            )
             done += 1
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
         try:  # SPEC O7: the address is claimed for the account that had it first; a second is a duplicate
-            EmailClaimModel(CLAIM_PREFIX + key, owner_account_id=account.account_id,
-                            created_at=account.created_at).save(condition=EmailClaimModel.account_id.does_not_exist())
+            EmailClaimModel(
+                CLAIM_PREFIX + key, owner_account_id=account.account_id, created_at=account.created_at
+            ).save(condition=EmailClaimModel.account_id.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise

@@ -76,7 +76,9 @@ def _vm_hwm_kib():
 
 # Imports the modules named in argv, in order (a handler module, then what its first request imports lazily),
 # timing each; "ms" is the total.
-CHILD_IMPORT = VM_HWM + """
+CHILD_IMPORT = (
+    VM_HWM
+    + """
 import importlib, sys, time
 parts, counts = [], []
 for name in sys.argv[1:]:
@@ -89,14 +91,20 @@ print(json.dumps({"ms": sum(parts), "parts": parts, "counts": counts,
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "hwm_kib": _vm_hwm_kib(), "modules": len(sys.modules)}))
 """
+)
 
-CHILD_BARE = VM_HWM + """
+CHILD_BARE = (
+    VM_HWM
+    + """
 import json, resource, sys
 print(json.dumps({"maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "hwm_kib": _vm_hwm_kib(),
                   "modules": len(sys.modules)}))
 """
+)
 
-CHILD_INVOKE = VM_HWM + """
+CHILD_INVOKE = (
+    VM_HWM
+    + """
 import importlib, json, resource, sys, time
 event = json.loads(sys.stdin.read())
 
@@ -124,6 +132,7 @@ t2 = time.perf_counter()
 print(json.dumps({"import_ms": (t1 - t0) * 1000, "invoke_ms": (t2 - t1) * 1000, "status": _status(response),
                   "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "hwm_kib": _vm_hwm_kib()}))
 """
+)
 
 
 PAYMENTS_LAYER = "PaymentsLayer"  # stripe and PyJWT: only the order and webhook functions carry it
@@ -149,8 +158,7 @@ class Function:
     def payment(self) -> bool:
         """A payment function (the order and webhook functions, which carry the PaymentsLayer): the 1.3 ×
         boto3 target is for the ticket and account API, these are measured but not held to it."""
-        return (PAYMENTS_LAYER in self.layers or "payment" in self.name.lower()
-                or "payment" in self.code_uri.lower())
+        return PAYMENTS_LAYER in self.layers or "payment" in self.name.lower() or "payment" in self.code_uri.lower()
 
 
 @dataclass
@@ -220,10 +228,12 @@ def functions_of_template() -> list[Function]:
     return out
 
 
-def child_env(tables: dict[str, str], pycache: str, code_dir: Path | None, extra: dict[str, str] | None = None
-              ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in DROPPED_AWS_ENV and not k.startswith(("PYTHON", "POWERTOOLS_"))}
+def child_env(
+    tables: dict[str, str], pycache: str, code_dir: Path | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in DROPPED_AWS_ENV and not k.startswith(("PYTHON", "POWERTOOLS_"))
+    }
     env.update(template_parameter_env())
     env.update(tables)
     env.update(LOCAL_AWS_ENV)
@@ -233,10 +243,19 @@ def child_env(tables: dict[str, str], pycache: str, code_dir: Path | None, extra
     return env
 
 
-def run_child(code: str, args: list[str], env: dict[str, str], cwd: Path, *, stdin: str | None = None,
-              flags: tuple[str, ...] = ()) -> tuple[dict, str]:
-    proc = subprocess.run([sys.executable, *flags, "-c", code, *args], env=env, cwd=cwd, input=stdin,
-                          capture_output=True, text=True, check=False, timeout=120)
+def run_child(
+    code: str, args: list[str], env: dict[str, str], cwd: Path, *, stdin: str | None = None, flags: tuple[str, ...] = ()
+) -> tuple[dict, str]:
+    proc = subprocess.run(
+        [sys.executable, *flags, "-c", code, *args],
+        env=env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"child failed ({proc.returncode}) for {args}:\n{proc.stdout}\n{proc.stderr}")
@@ -246,8 +265,9 @@ def run_child(code: str, args: list[str], env: dict[str, str], cwd: Path, *, std
 # ------------------------------------------------------------------ import time
 
 
-def measure_imports(functions: list[Function], runs: int, env_of: Any, variants: list[Variant] | None = None
-                    ) -> tuple[list[float], list[dict]]:
+def measure_imports(
+    functions: list[Function], runs: int, env_of: Any, variants: list[Variant] | None = None
+) -> tuple[list[float], list[dict]]:
     boto3_ms: list[float] = []
     boto3_mem: list[dict] = []
     targets: list[Function | Variant | None] = [None, *functions, *(variants or [])]
@@ -275,8 +295,7 @@ def measure_imports(functions: list[Function], runs: int, env_of: Any, variants:
 
 def importtime_breakdown(module: str, cwd: Path, env: dict[str, str], runs: int = 5) -> dict[str, Any]:
     """Per-module median self/cumulative µs from ``-X importtime`` for ``import <module>`` only."""
-    code = (f"import sys; sys.stderr.write('BENCH-MARK\\n'); sys.stderr.flush(); import {module}; "
-            "print('{}')")
+    code = f"import sys; sys.stderr.write('BENCH-MARK\\n'); sys.stderr.flush(); import {module}; print('{{}}')"
     selfs: dict[str, list[int]] = defaultdict(list)
     cumul: dict[str, list[int]] = defaultdict(list)
     depth: dict[str, int] = {}
@@ -289,7 +308,7 @@ def importtime_breakdown(module: str, cwd: Path, env: dict[str, str], runs: int 
                 continue
             if not seen or not line.startswith("import time:") or "self [us]" in line:
                 continue
-            self_us, cum_us, raw = line[len("import time:"):].split("|", 2)
+            self_us, cum_us, raw = line[len("import time:") :].split("|", 2)
             name = raw.rstrip()
             indent = len(name) - len(name.lstrip())
             name = name.strip()
@@ -302,8 +321,14 @@ def importtime_breakdown(module: str, cwd: Path, env: dict[str, str], runs: int 
     for name, us in med_self.items():
         by_package[name.split(".")[0]] += us
     total = med_cum.get(module, sum(med_self.values()))
-    return {"self": med_self, "cum": med_cum, "depth": depth, "packages": dict(by_package), "total": total,
-            "modules": len(med_self)}
+    return {
+        "self": med_self,
+        "cum": med_cum,
+        "depth": depth,
+        "packages": dict(by_package),
+        "total": total,
+        "modules": len(med_self),
+    }
 
 
 def compile_cost_ms(function: Function, repeats: int = 5) -> tuple[float, int]:
@@ -337,18 +362,37 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
         return reply.body
 
     def entry(ticket_id: str, n: int) -> dict:
-        return {"work_type": "remote", "started_at": (start + timedelta(minutes=15 * n)).isoformat(),
-                "minutes": 15, "note": "work done"}
+        return {
+            "work_type": "remote",
+            "started_at": (start + timedelta(minutes=15 * n)).isoformat(),
+            "minutes": 15,
+            "note": "work done",
+        }
 
-    account = ok(api.post("/accounts", {"name": "bench", "email": f"{uuid.uuid4().hex}@bench.test", "plan": "member"},
-                          as_=billing))["account_id"]
-    ok(api.post(f"/accounts/{account}/adjustments", {"minutes": 100_000, "kind": "purchase", "reason": "bench"},
-                as_=billing))
+    account = ok(
+        api.post(
+            "/accounts", {"name": "bench", "email": f"{uuid.uuid4().hex}@bench.test", "plan": "member"}, as_=billing
+        )
+    )["account_id"]
+    ok(
+        api.post(
+            f"/accounts/{account}/adjustments", {"minutes": 100_000, "kind": "purchase", "reason": "bench"}, as_=billing
+        )
+    )
 
     def ticket(entries: int) -> str:
-        tid = ok(api.post("/tickets", {"account_id": account, "title": "Server offline", "priority": "normal",
-                                       "opened_at": (start - timedelta(hours=1)).isoformat()},  # SPEC T8
-                          as_=tech))["ticket_id"]
+        tid = ok(
+            api.post(
+                "/tickets",
+                {
+                    "account_id": account,
+                    "title": "Server offline",
+                    "priority": "normal",
+                    "opened_at": (start - timedelta(hours=1)).isoformat(),
+                },  # SPEC T8
+                as_=tech,
+            )
+        )["ticket_id"]
         for n in range(entries):
             ok(api.post(f"/tickets/{tid}/time-entries", entry(tid, n), as_=tech))
         return tid
@@ -365,47 +409,75 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
     from scripts.localdev.stripe_shapes import event, session, sid
 
     form = {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 2}
-    to_pay = [OrderModel.get(ok(api.post("/orders", form))["order_id"], consistent_read=True)
-              for _ in range(mem_runs)]
-    paid_bodies = [_json.dumps(event("checkout.session.completed", session(o, payment_intent=sid("pi"))))
-                   for o in to_pay]
-    visit = ok(api.post("/visits", {"account_id": account, "scheduled_at": start.isoformat(), "address": "bench",
-                                    "estimate_hours": 2}, as_=tech))  # SPEC V1 (issue 14)
+    to_pay = [OrderModel.get(ok(api.post("/orders", form))["order_id"], consistent_read=True) for _ in range(mem_runs)]
+    paid_bodies = [
+        _json.dumps(event("checkout.session.completed", session(o, payment_intent=sid("pi")))) for o in to_pay
+    ]
+    visit = ok(
+        api.post(
+            "/visits",
+            {"account_id": account, "scheduled_at": start.isoformat(), "address": "bench", "estimate_hours": 2},
+            as_=tech,
+        )
+    )  # SPEC V1 (issue 14)
 
     # Build the exact events LambdaClient would send, without invoking anything.
     captured: list[dict] = []
     real_invoke = lc.invoke
     lc.invoke = lambda route, event: captured.append(event) or {"statusCode": 200, "body": ""}
     try:
+
         def event_of(call: Any) -> dict:
             captured.clear()
             call()
             return captured[0]
 
         requests: dict[str, tuple[str, list[dict]]] = {
-            "AccountsApiFunction": ("GET account", [event_of(lambda: api.get(f"/accounts/{account}", as_=billing))
-                                                    for _ in range(mem_runs)]),
-            "TicketsApiFunction": ("GET ticket (10 entries)",
-                                   [event_of(lambda: api.get(f"/tickets/{read_ticket}", as_=tech))
-                                    for _ in range(mem_runs)]),
-            "PostTimeEntryFunction": ("post an entry on an open ticket",
-                                      [event_of(lambda n=n: api.post(f"/tickets/{post_ticket}/time-entries",
-                                                                     entry(post_ticket, 100 + n), as_=tech))
-                                       for n in range(mem_runs)]),
-            "CloseTicketFunction": ("close a ticket with 10 entries",
-                                    [event_of(lambda t=t: api.post(f"/tickets/{t}/close", as_=tech))
-                                     for t in to_close]),
-            "OrdersFunction": ("POST /orders, new customer (local page: no stripe, no jwt)",
-                               [event_of(lambda: api.post("/orders", form)) for _ in range(mem_runs)]),
+            "AccountsApiFunction": (
+                "GET account",
+                [event_of(lambda: api.get(f"/accounts/{account}", as_=billing)) for _ in range(mem_runs)],
+            ),
+            "TicketsApiFunction": (
+                "GET ticket (10 entries)",
+                [event_of(lambda: api.get(f"/tickets/{read_ticket}", as_=tech)) for _ in range(mem_runs)],
+            ),
+            "PostTimeEntryFunction": (
+                "post an entry on an open ticket",
+                [
+                    event_of(
+                        lambda n=n: api.post(
+                            f"/tickets/{post_ticket}/time-entries", entry(post_ticket, 100 + n), as_=tech
+                        )
+                    )
+                    for n in range(mem_runs)
+                ],
+            ),
+            "CloseTicketFunction": (
+                "close a ticket with 10 entries",
+                [event_of(lambda t=t: api.post(f"/tickets/{t}/close", as_=tech)) for t in to_close],
+            ),
+            "OrdersFunction": (
+                "POST /orders, new customer (local page: no stripe, no jwt)",
+                [event_of(lambda: api.post("/orders", form)) for _ in range(mem_runs)],
+            ),
             # Signed now: the children run within seconds, well inside the 300 s tolerance.
-            "StripeWebhookFunction": ("checkout.session.completed, 1st delivery → credited (imports stripe)",
-                                      [event_of(lambda b=b: api.post(
-                                          "/webhooks/stripe", raw_body=b,
-                                          headers={"stripe-signature": sign_webhook(
-                                              b, os.environ["STRIPE_WEBHOOK_SECRET"])}))
-                                       for b in paid_bodies]),
-            "VisitsApiFunction": ("GET a visit", [event_of(lambda: api.get(f"/visits/{visit['visit_id']}", as_=tech))
-                                                  for _ in range(mem_runs)]),
+            "StripeWebhookFunction": (
+                "checkout.session.completed, 1st delivery → credited (imports stripe)",
+                [
+                    event_of(
+                        lambda b=b: api.post(
+                            "/webhooks/stripe",
+                            raw_body=b,
+                            headers={"stripe-signature": sign_webhook(b, os.environ["STRIPE_WEBHOOK_SECRET"])},
+                        )
+                    )
+                    for b in paid_bodies
+                ],
+            ),
+            "VisitsApiFunction": (
+                "GET a visit",
+                [event_of(lambda: api.get(f"/visits/{visit['visit_id']}", as_=tech)) for _ in range(mem_runs)],
+            ),
         }
     finally:
         lc.invoke = real_invoke
@@ -421,41 +493,99 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
     crossings, drafts = [], []
     for n in range(mem_runs):
         body = {"name": f"watch {n}", "email": f"{uuid.uuid4().hex}@bench.test", "plan": "member"}  # SPEC O7
-        watched = ok(api.post("/accounts", body,
-                              as_=billing))["account_id"]
-        ok(api.post(f"/accounts/{watched}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "bench"},
-                    as_=billing))  # at T: the -30 below crosses it
-        ok(api.request("PUT", f"/accounts/{watched}/auto-top-up", {"enabled": True, "threshold_minutes": 60,
-                       "amount_minutes": 120, "notify_low_balance": True}, as_=billing), 200)
+        watched = ok(api.post("/accounts", body, as_=billing))["account_id"]
+        ok(
+            api.post(
+                f"/accounts/{watched}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "bench"}, as_=billing
+            )
+        )  # at T: the -30 below crosses it
+        ok(
+            api.request(
+                "PUT",
+                f"/accounts/{watched}/auto-top-up",
+                {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True},
+                as_=billing,
+            ),
+            200,
+        )
         before = raw_item(settings.accounts_table, {"account_id": watched})
-        ok(api.post(f"/accounts/{watched}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "bench"},
-                    as_=billing))
-        crossings.append({"Records": [record("MODIFY", {"account_id": {"S": watched}}, old=before,
-                                             new=raw_item(settings.accounts_table, {"account_id": watched}))]})
-        draft = InvoiceModel(account, f"inv_bench_{n}", kind="auto_top_up", status="draft", minutes=120,
-                             amount_minor=30_000, currency="USD", description="bench",
-                             created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        ok(
+            api.post(
+                f"/accounts/{watched}/adjustments",
+                {"minutes": -30, "kind": "adjustment", "reason": "bench"},
+                as_=billing,
+            )
+        )
+        crossings.append(
+            {
+                "Records": [
+                    record(
+                        "MODIFY",
+                        {"account_id": {"S": watched}},
+                        old=before,
+                        new=raw_item(settings.accounts_table, {"account_id": watched}),
+                    )
+                ]
+            }
+        )
+        draft = InvoiceModel(
+            account,
+            f"inv_bench_{n}",
+            kind="auto_top_up",
+            status="draft",
+            minutes=120,
+            amount_minor=30_000,
+            currency="USD",
+            description="bench",
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
         draft.save()
-        drafts.append({"Records": [record("INSERT", {"account_id": {"S": account},
-                                                     "invoice_id": {"S": draft.invoice_id}},
-                                          new=raw_item(settings.invoices_table, {"account_id": account,
-                                                                                 "invoice_id": draft.invoice_id}),
-                                          view="NEW_IMAGE")]})
+        drafts.append(
+            {
+                "Records": [
+                    record(
+                        "INSERT",
+                        {"account_id": {"S": account}, "invoice_id": {"S": draft.invoice_id}},
+                        new=raw_item(settings.invoices_table, {"account_id": account, "invoice_id": draft.invoice_id}),
+                        view="NEW_IMAGE",
+                    )
+                ]
+            }
+        )
     month = previous_month(datetime.now(UTC), settings.calendar().tz)
-    pages = [{"Records": [{"messageId": f"m{n}", "receiptHandle": f"r{n}", "eventSource": "aws:sqs",
-                           "body": _json.dumps({"month": month, "account_ids": [account]}),
-                           "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                           "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:MonthEndQueue",
-                           "awsRegion": "us-east-1"}]} for n in range(mem_runs)]
-    requests.update({
-        "BalanceWatchFunction": ("one crossing: top-up invoice + e-mail", crossings),
-        "InvoicingFunction": ("issue one draft invoice (local invoicing)", drafts),
-        "MonthEndPlannerFunction": (f"plan {month} (a few accounts)", [{"month": month}] * mem_runs),
-        "MonthEndWorkerFunction": ("close one account's month (a rerun after the first)", pages),
-        "ResponseWarningFunction": ("one warning run (SPEC S1; nothing due in its window)",
-                                    [{"time": "2026-12-01T14:45:00Z", "detail": "{}"}] * mem_runs),
-        "VisitExpiryFunction": ("sweep unpaid visits (none due)", [{"at": datetime.now(UTC).isoformat()}] * mem_runs),
-    })
+    pages = [
+        {
+            "Records": [
+                {
+                    "messageId": f"m{n}",
+                    "receiptHandle": f"r{n}",
+                    "eventSource": "aws:sqs",
+                    "body": _json.dumps({"month": month, "account_ids": [account]}),
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:MonthEndQueue",
+                    "awsRegion": "us-east-1",
+                }
+            ]
+        }
+        for n in range(mem_runs)
+    ]
+    requests.update(
+        {
+            "BalanceWatchFunction": ("one crossing: top-up invoice + e-mail", crossings),
+            "InvoicingFunction": ("issue one draft invoice (local invoicing)", drafts),
+            "MonthEndPlannerFunction": (f"plan {month} (a few accounts)", [{"month": month}] * mem_runs),
+            "MonthEndWorkerFunction": ("close one account's month (a rerun after the first)", pages),
+            "ResponseWarningFunction": (
+                "one warning run (SPEC S1; nothing due in its window)",
+                [{"time": "2026-12-01T14:45:00Z", "detail": "{}"}] * mem_runs,
+            ),
+            "VisitExpiryFunction": (
+                "sweep unpaid visits (none due)",
+                [{"at": datetime.now(UTC).isoformat()}] * mem_runs,
+            ),
+        }
+    )
     events: dict[str, list[dict]] = {}
     for function in functions:
         label, evs = requests.get(function.name, ("", []))
@@ -497,8 +627,7 @@ WHEN_ALONE = {
 }
 
 
-def render_payments(functions: list[Function], variants: list[Variant], b_med: float, bare_modules: float
-                    ) -> list[str]:
+def render_payments(functions: list[Function], variants: list[Variant], b_med: float, bare_modules: float) -> list[str]:
     """The payment functions alone and with what their first requests import lazily."""
     payment = [f for f in functions if f.payment]
     if not payment or not variants:
@@ -508,8 +637,8 @@ def render_payments(functions: list[Function], variants: list[Variant], b_med: f
         "### Payment functions: the cold import with and without their lazy imports (same interleaved runs)",
         "",
         "`import app` of the function, then in the same fresh interpreter what its first request imports lazily "
-        "(stripe, PyJWT; STYLE 10), each timed. \"Of which lazy\" is the time of those imports after the handler's "
-        "(median over the runs); \"modules added\" the entries they add to `sys.modules`.",
+        '(stripe, PyJWT; STYLE 10), each timed. "Of which lazy" is the time of those imports after the handler\'s '
+        '(median over the runs); "modules added" the entries they add to `sys.modules`.',
         "",
         "| Import | paid by | median ms | p90 ms | × `import boto3` (median) | of which lazy: median ms | "
         "modules added |",
@@ -517,19 +646,25 @@ def render_payments(functions: list[Function], variants: list[Variant], b_med: f
     ]
     for f in payment:
         med = statistics.median(f.import_ms)
-        lines.append(f"| {f.name} alone | {WHEN_ALONE.get(f.name, '')} | {med:.0f} | "
-                     f"{percentile(f.import_ms, 90):.0f} | {med / b_med:.2f} | | |")
+        lines.append(
+            f"| {f.name} alone | {WHEN_ALONE.get(f.name, '')} | {med:.0f} | "
+            f"{percentile(f.import_ms, 90):.0f} | {med / b_med:.2f} | | |"
+        )
         for v in (v for v in variants if v.function is f):
             v_med = statistics.median(v.import_ms)
             lazy = statistics.median(sum(p[1:]) for p in v.parts)
             added = statistics.median(c[-1] - c[0] for c in v.counts)
-            lines.append(f"| {v.label} | {v.when} | {v_med:.0f} | {percentile(v.import_ms, 90):.0f} | "
-                         f"{v_med / b_med:.2f} | {lazy:.0f} | {added:.0f} |")
+            lines.append(
+                f"| {v.label} | {v.when} | {v_med:.0f} | {percentile(v.import_ms, 90):.0f} | "
+                f"{v_med / b_med:.2f} | {lazy:.0f} | {added:.0f} |"
+            )
     for v in (v for v in variants if v.function is None):
         v_med = statistics.median(v.import_ms)
         added = statistics.median(c[-1] for c in v.counts) - bare_modules
-        lines.append(f"| {v.label} | {v.when} | {v_med:.0f} | {percentile(v.import_ms, 90):.0f} | "
-                     f"{v_med / b_med:.2f} | {v_med:.0f} | {added:.0f} |")
+        lines.append(
+            f"| {v.label} | {v.when} | {v_med:.0f} | {percentile(v.import_ms, 90):.0f} | "
+            f"{v_med / b_med:.2f} | {v_med:.0f} | {added:.0f} |"
+        )
 
     def lazy_of(name: str, modules: tuple[str, ...]) -> tuple[float, float] | None:
         for v in variants:
@@ -552,30 +687,48 @@ def render_payments(functions: list[Function], variants: list[Variant], b_med: f
             "Importing stripe lazily moves that cost from Init to the "
             "first request; it does not save it on this function. In a bare interpreter stripe takes "
             f"{alone.get('stripe', 0):.0f} ms: about {max(0, alone.get('stripe', 0) - got[1]):.0f} ms of it is "
-            "modules the handler has already loaded (standard library, typing helpers).")
+            "modules the handler has already loaded (standard library, typing helpers)."
+        )
     orders = next((f for f in payment if f.name == "OrdersFunction"), None)
     if orders is not None:
         o_med = statistics.median(orders.import_ms)
-        parts = [f"OrdersFunction imports in {o_med:.0f} ms ({o_med / b_med:.2f} × boto3), which is all an "
-                 "anonymous order pays (locally, and in AWS until a Stripe key is set)"]
-        for modules, what in ((("jwt",), "a signed-in owner's first order adds PyJWT and cryptography"),
-                              (("stripe",), "with a Stripe key every first order adds stripe"),
-                              (("jwt", "stripe"), "both together")):
+        parts = [
+            f"OrdersFunction imports in {o_med:.0f} ms ({o_med / b_med:.2f} × boto3), which is all an "
+            "anonymous order pays (locally, and in AWS until a Stripe key is set)"
+        ]
+        for modules, what in (
+            (("jwt",), "a signed-in owner's first order adds PyJWT and cryptography"),
+            (("stripe",), "with a Stripe key every first order adds stripe"),
+            (("jwt", "stripe"), "both together"),
+        ):
             got = lazy_of("OrdersFunction", modules)
             if got is not None:
                 parts.append(f"{what}: +{got[1]:.0f} ms ({got[0]:.0f} ms, {got[0] / b_med:.2f} × boto3)")
-        reading.append("; ".join(parts) + ". In AWS, with the Stripe key configured, the order function's first "
-                       "POST /orders always imports stripe, so there too lazy loading helps only the quote and "
-                       "GET routes.")
+        reading.append(
+            "; ".join(parts) + ". In AWS, with the Stripe key configured, the order function's first "
+            "POST /orders always imports stripe, so there too lazy loading helps only the quote and "
+            "GET routes."
+        )
     if reading:
         lines += ["", "**Payment functions.** " + " ".join(reading)]
     return lines
 
 
-def render(functions: list[Function], boto3_ms: list[float], boto3_mem: list[dict], bare_mem: list[dict],
-           breakdown: dict[str, Any], boto3_breakdown: dict[str, Any], heaviest: Function, compile_ms: float,
-           compiled_files: int, runs: int, seconds: float, configured_mb: int,
-           variants: list[Variant] | None = None) -> tuple[str, str]:
+def render(
+    functions: list[Function],
+    boto3_ms: list[float],
+    boto3_mem: list[dict],
+    bare_mem: list[dict],
+    breakdown: dict[str, Any],
+    boto3_breakdown: dict[str, Any],
+    heaviest: Function,
+    compile_ms: float,
+    compiled_files: int,
+    runs: int,
+    seconds: float,
+    configured_mb: int,
+    variants: list[Variant] | None = None,
+) -> tuple[str, str]:
     b_med = statistics.median(boto3_ms)
     lines = [
         f"### Cold import (fresh interpreter each time, N = {runs} per row, runs interleaved)",
@@ -595,8 +748,10 @@ def render(functions: list[Function], boto3_ms: list[float], boto3_mem: list[dic
         else:
             verdict = f"❌ {(ratio / RATIO_TARGET - 1) * 100:.0f} % over"
             misses.append((f, ratio))
-        lines.append(f"| {f.name} (`{f.code_uri}/{f.module}.py`) | {med:.0f} | {percentile(f.import_ms, 90):.0f} | "
-                     f"{ratio:.2f} | {verdict} |")
+        lines.append(
+            f"| {f.name} (`{f.code_uri}/{f.module}.py`) | {med:.0f} | {percentile(f.import_ms, 90):.0f} | "
+            f"{ratio:.2f} | {verdict} |"
+        )
 
     lines += render_payments(functions, variants or [], b_med, statistics.median(r["modules"] for r in bare_mem))
 
@@ -622,9 +777,11 @@ def render(functions: list[Function], boto3_ms: list[float], boto3_mem: list[dic
         peak = max(r["hwm_kib"] for r in f.invoke)
         peaks.append(peak)
         first = statistics.median(r["invoke_ms"] for r in f.invoke)
-        lines.append(f"| {f.name} | {hwm(f.import_mem):.1f} | {mib(peak):.1f} (max of {len(f.invoke)}) | "
-                     f"{f.typical} | {first:.0f} | {maxrss(f.import_mem):.1f} / {maxrss(f.invoke, max):.1f} | "
-                     f"{suggest_memory(peak)} MB |")
+        lines.append(
+            f"| {f.name} | {hwm(f.import_mem):.1f} | {mib(peak):.1f} (max of {len(f.invoke)}) | "
+            f"{f.typical} | {first:.0f} | {maxrss(f.import_mem):.1f} / {maxrss(f.invoke, max):.1f} | "
+            f"{suggest_memory(peak)} MB |"
+        )
     top_peak = max(peaks)
     suggestion = suggest_memory(top_peak)
     lines += [
@@ -652,8 +809,10 @@ def render(functions: list[Function], boto3_ms: list[float], boto3_mem: list[dic
     cum = breakdown["cum"]
     ranked = sorted((name for name in cum if name != heaviest.module), key=lambda n: -cum[n])[:8]
     for name in ranked:
-        lines.append(f"| `{name}` | {breakdown['depth'].get(name, 0)} | {cum[name] / 1000:.1f} | "
-                     f"{breakdown['self'][name] / 1000:.1f} |")
+        lines.append(
+            f"| `{name}` | {breakdown['depth'].get(name, 0)} | {cum[name] / 1000:.1f} | "
+            f"{breakdown['self'][name] / 1000:.1f} |"
+        )
     groups: dict[str, float] = defaultdict(float)
     for name, us in breakdown["self"].items():
         groups[_group(name)] += us
@@ -669,21 +828,33 @@ def render(functions: list[Function], boto3_ms: list[float], boto3_mem: list[dic
     extra_total = sum(extra.values())
     extra_ordered = sorted(extra.items(), key=lambda kv: -kv[1])
     shared_us = sum(us for name, us in breakdown["self"].items() if name in boto3_modules)
-    stdlib_extra = sorted(((name, us) for name, us in breakdown["self"].items()
-                           if name not in boto3_modules and _group(name) == "stdlib"), key=lambda kv: -kv[1])
+    stdlib_extra = sorted(
+        (
+            (name, us)
+            for name, us in breakdown["self"].items()
+            if name not in boto3_modules and _group(name) == "stdlib"
+        ),
+        key=lambda kv: -kv[1],
+    )
     lines += [
         "",
         "Self time by origin, which adds up to the total without double counting (botocore = botocore, urllib3 "
         "and their helpers; pydantic = pydantic, pydantic_core and typing helpers; stdlib = standard-library "
         "modules the others pull in): "
-        + ", ".join(f"{g} {us / 1000:.0f} ms ({us / total_us * 100:.0f} %)" for g, us in ordered[:7]) + ".",
+        + ", ".join(f"{g} {us / 1000:.0f} ms ({us / total_us * 100:.0f} %)" for g, us in ordered[:7])
+        + ".",
         "",
         f"Against `import boto3` under the same tool ({boto3_breakdown['modules']} modules, "
         f"{boto3_breakdown['total'] / 1000:.0f} ms): the modules both load cost the handler {shared_us / 1000:.0f} ms; "
         f"the {extra_count} modules only the handler loads cost {extra_total / 1000:.0f} ms: "
         + ", ".join(f"{g} {us / 1000:.0f} ms" for g, us in extra_ordered[:7] if us >= 500)
-        + (" (the biggest standard-library ones: "
-           + ", ".join(f"`{n}` {us / 1000:.1f}" for n, us in stdlib_extra[:4]) + " ms)" if stdlib_extra else "")
+        + (
+            " (the biggest standard-library ones: "
+            + ", ".join(f"`{n}` {us / 1000:.1f}" for n, us in stdlib_extra[:4])
+            + " ms)"
+            if stdlib_extra
+            else ""
+        )
         + ".",
     ]
 
@@ -693,16 +864,17 @@ def render(functions: list[Function], boto3_ms: list[float], boto3_mem: list[dic
     if misses:
         worst = max(misses, key=lambda m: m[1])
         best = min(misses, key=lambda m: m[1])
-        verdict = (f"The 1.3 × `import boto3` target is missed by {len(misses)} of "
-                   f"{sum(not f.payment for f in functions)} functions, by {(best[1] / RATIO_TARGET - 1) * 100:.0f} "
-                   f"to {(worst[1] / RATIO_TARGET - 1) * 100:.0f} % ({best[0].name} {best[1]:.2f}×, "
-                   f"{worst[0].name} {worst[1]:.2f}×; up to "
-                   f"{statistics.median(worst[0].import_ms) - RATIO_TARGET * b_med:.0f} ms more than the target "
-                   "allows).")
+        verdict = (
+            f"The 1.3 × `import boto3` target is missed by {len(misses)} of "
+            f"{sum(not f.payment for f in functions)} functions, by {(best[1] / RATIO_TARGET - 1) * 100:.0f} "
+            f"to {(worst[1] / RATIO_TARGET - 1) * 100:.0f} % ({best[0].name} {best[1]:.2f}×, "
+            f"{worst[0].name} {worst[1]:.2f}×; up to "
+            f"{statistics.median(worst[0].import_ms) - RATIO_TARGET * b_med:.0f} ms more than the target "
+            "allows)."
+        )
     else:
         verdict = "Every function imports within 1.3 × `import boto3`."
-    boto3_note = ("imports boto3 itself" if "boto3" in cum
-                  else "never imports boto3 itself (pynamodb brings botocore)")
+    boto3_note = "imports boto3 itself" if "boto3" in cum else "never imports boto3 itself (pynamodb brings botocore)"
     appsync = _subtree_ms(breakdown, "aws_lambda_powertools.event_handler.appsync")
     event_handler = _subtree_ms(breakdown, "aws_lambda_powertools.event_handler")
     reading = (
@@ -752,13 +924,17 @@ def main(argv: list[str] | None = None) -> int:
     # The payment functions as the local stack runs them (no Stripe key: the local page; the local webhook
     # secret and JWT issuer); the other functions ignore these variables.
     queue_dir = Path(tempfile.mkdtemp(prefix="bench-queue-"))
-    pay_env = {**payment_env(LOCAL_BASE_URL, outbox_dir=str(queue_dir / "outbox")),
-               "OUTBOX_DIR": str(queue_dir / "outbox"), "HOURBANK_QUEUE_DIR": str(queue_dir),
-               "MONTH_END_QUEUE_URL": (queue_dir / "MonthEndQueue").as_uri()}
+    pay_env = {
+        **payment_env(LOCAL_BASE_URL, outbox_dir=str(queue_dir / "outbox")),
+        "OUTBOX_DIR": str(queue_dir / "outbox"),
+        "HOURBANK_QUEUE_DIR": str(queue_dir),
+        "MONTH_END_QUEUE_URL": (queue_dir / "MonthEndQueue").as_uri(),
+    }
     machine = machine_line()
     started = time.perf_counter()
 
     with tempfile.TemporaryDirectory(prefix="hourbank-bench-pycache-") as pycache:
+
         def env_of(function: Function | None) -> dict[str, str]:
             return child_env(dummy_tables, pycache, function.directory if function else None, pay_env)
 
@@ -790,31 +966,48 @@ def main(argv: list[str] | None = None) -> int:
             store.bind()
             events = prepare_invocations(functions, args.mem_runs)
             for function in functions:
-                env = child_env(real_tables, pycache, function.directory,
-                                {**pay_env, "AWS_ENDPOINT_URL_DYNAMODB": engine.endpoint})
+                env = child_env(
+                    real_tables, pycache, function.directory, {**pay_env, "AWS_ENDPOINT_URL_DYNAMODB": engine.endpoint}
+                )
                 for event in events[function.name]:
-                    result, _ = run_child(CHILD_INVOKE, [function.module, function.attr], env, function.directory,
-                                          stdin=json.dumps(event))
+                    result, _ = run_child(
+                        CHILD_INVOKE, [function.module, function.attr], env, function.directory, stdin=json.dumps(event)
+                    )
                     if not 200 <= result["status"] < 300:
                         raise AssertionError(f"{function.name}: typical invocation answered {result['status']}")
                     function.invoke.append(result)
             print("invocations done", file=sys.stderr)
     seconds = time.perf_counter() - started
 
-    body, _ = render(functions, boto3_ms, boto3_mem, bare_mem, breakdown, boto3_breakdown, heaviest, compile_ms,
-                     compiled_files, args.runs, seconds, configured_mb, variants)
+    body, _ = render(
+        functions,
+        boto3_ms,
+        boto3_mem,
+        bare_mem,
+        breakdown,
+        boto3_breakdown,
+        heaviest,
+        compile_ms,
+        compiled_files,
+        args.runs,
+        seconds,
+        configured_mb,
+        variants,
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join([
-        "## Cold start: import time and peak memory",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
-        f"Run {stamp}; {machine}.",
-        "",
-        body,
-    ])
+    section = "\n".join(
+        [
+            "## Cold start: import time and peak memory",
+            "",
+            "```",
+            command_line(),
+            "```",
+            "",
+            f"Run {stamp}; {machine}.",
+            "",
+            body,
+        ]
+    )
     publish("cold_start", section, args.write)
     return 0
 

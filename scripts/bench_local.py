@@ -111,8 +111,9 @@ def _get(port: int, path: str, token: str, timeout: float = 30.0) -> int:
         conn.close()
 
 
-def time_start(kind: str, *, cache: Path, state_dir: Path, in_memory: bool, extra_env: dict[str, str] | None = None,
-               logs: Path) -> StartRun:
+def time_start(
+    kind: str, *, cache: Path, state_dir: Path, in_memory: bool, extra_env: dict[str, str] | None = None, logs: Path
+) -> StartRun:
     from scripts.localdev import jwt_local
     from scripts.localdev.dynamodb_local import free_port
 
@@ -124,8 +125,15 @@ def time_start(kind: str, *, cache: Path, state_dir: Path, in_memory: bool, extr
     logs.parent.mkdir(parents=True, exist_ok=True)
     with logs.open("ab") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", LOCAL_PY, str(ROOT), str(state_dir), *args], cwd=ROOT,
-                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", LOCAL_PY, str(ROOT), str(state_dir), *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
 
     def pump() -> None:
         assert proc.stdout is not None
@@ -211,8 +219,12 @@ def start_in_process(work: Path) -> tuple[Any, dict[str, float]]:
 def stop_timed(stack: Any) -> dict[str, float]:
     """Stack.stop(), part by part, timed (the same order and the same calls)."""
     phases: dict[str, float] = {}
-    for name, part in (("scheduler", stack.scheduler), ("stream pollers", stack.pollers),
-                       ("gateway", stack.gateway), ("DynamoDB Local (SIGTERM, wait for exit)", stack.engine)):
+    for name, part in (
+        ("scheduler", stack.scheduler),
+        ("stream pollers", stack.pollers),
+        ("gateway", stack.gateway),
+        ("DynamoDB Local (SIGTERM, wait for exit)", stack.engine),
+    ):
         began = time.perf_counter()
         if part is not None:
             part.stop()
@@ -228,34 +240,61 @@ def bench_starts(args: argparse.Namespace, work: Path) -> list[StartRun]:
         cache = work / f"fresh-cache-{i}"
         npm_cache = work / f"fresh-npm-cache-{i}"
         log(f"start: first run {i + 1}/{args.fresh_runs} (empty HOURBANK_CACHE and npm cache: downloads the engine)")
-        runs.append(time_start("first", cache=cache, state_dir=work / f"state-fresh-{i}", in_memory=True,
-                               extra_env={"npm_config_cache": str(npm_cache)}, logs=work / "logs" / f"fresh-{i}.log"))
+        runs.append(
+            time_start(
+                "first",
+                cache=cache,
+                state_dir=work / f"state-fresh-{i}",
+                in_memory=True,
+                extra_env={"npm_config_cache": str(npm_cache)},
+                logs=work / "logs" / f"fresh-{i}.log",
+            )
+        )
         files = [f.stat().st_size for f in npm_cache.rglob("*") if f.is_file()] if npm_cache.exists() else []
         runs[-1].note = f"{max(files) / 1e6:.1f}" if files else ""  # the package tarball, as npm cached it
         shutil.rmtree(npm_cache, ignore_errors=True)
-        log(f"  ready {runs[-1].ready_s:.2f} s, first 404 {runs[-1].first_404_s:.2f} s, "
-            f"shutdown {runs[-1].shutdown_s:.2f} s")
+        log(
+            f"  ready {runs[-1].ready_s:.2f} s, first 404 {runs[-1].first_404_s:.2f} s, "
+            f"shutdown {runs[-1].shutdown_s:.2f} s"
+        )
     # Warm: the user cache as a developer has it after the first run (made now if it is not there yet).
     dynamodb_local.ensure_jar()
     jwt_local.signing_key()
     warm_cache = Path(os.environ.get("HOURBANK_CACHE") or Path.home() / ".cache" / "hourbank").expanduser()
     for i in range(args.warm_runs):
         log(f"start: warm run {i + 1}/{args.warm_runs}")
-        runs.append(time_start("warm", cache=warm_cache, state_dir=work / "state-warm", in_memory=True,
-                               logs=work / "logs" / f"warm-{i}.log"))
-        log(f"  ready {runs[-1].ready_s:.2f} s, first 404 {runs[-1].first_404_s:.2f} s, "
-            f"shutdown {runs[-1].shutdown_s:.2f} s")
+        runs.append(
+            time_start(
+                "warm",
+                cache=warm_cache,
+                state_dir=work / "state-warm",
+                in_memory=True,
+                logs=work / "logs" / f"warm-{i}.log",
+            )
+        )
+        log(
+            f"  ready {runs[-1].ready_s:.2f} s, first 404 {runs[-1].first_404_s:.2f} s, "
+            f"shutdown {runs[-1].shutdown_s:.2f} s"
+        )
     for i in range(args.persisted_runs):
         state = work / f"state-persisted-{i}"
         log(f"start: persisted stack {i + 1}/{args.persisted_runs}: a first start makes the data dir, then the second")
-        first = time_start("persisted-first", cache=warm_cache, state_dir=state, in_memory=False,
-                           logs=work / "logs" / f"persisted-{i}.log")
+        first = time_start(
+            "persisted-first",
+            cache=warm_cache,
+            state_dir=state,
+            in_memory=False,
+            logs=work / "logs" / f"persisted-{i}.log",
+        )
         runs.append(first)
-        second = time_start("persisted", cache=warm_cache, state_dir=state, in_memory=False,
-                            logs=work / "logs" / f"persisted-{i}.log")
+        second = time_start(
+            "persisted", cache=warm_cache, state_dir=state, in_memory=False, logs=work / "logs" / f"persisted-{i}.log"
+        )
         runs.append(second)
-        log(f"  second start: ready {second.ready_s:.2f} s, first 404 {second.first_404_s:.2f} s, "
-            f"shutdown {second.shutdown_s:.2f} s")
+        log(
+            f"  second start: ready {second.ready_s:.2f} s, first 404 {second.first_404_s:.2f} s, "
+            f"shutdown {second.shutdown_s:.2f} s"
+        )
     return runs
 
 
@@ -292,8 +331,9 @@ def load_main(config_json: str) -> int:
                 n = issued[0]
                 issued[0] += 1
             started_at = datetime.fromtimestamp(base + n * ENTRY_MINUTES * 60, UTC).isoformat()
-            body = json.dumps({"work_type": "remote", "started_at": started_at, "minutes": ENTRY_MINUTES,
-                               "note": f"bench {n}"})
+            body = json.dumps(
+                {"work_type": "remote", "started_at": started_at, "minutes": ENTRY_MINUTES, "note": f"bench {n}"}
+            )
             began = time.perf_counter()
             try:
                 conn.request("POST", path, body=body, headers=headers)
@@ -415,8 +455,9 @@ class Api:
 
     def call(self, method: str, path: str, token: str, body: Any = None, expect: int = 200) -> Any:
         data = None if body is None else json.dumps(body)
-        self.conn.request(method, path, body=data, headers={"Authorization": f"Bearer {token}",
-                                                            "Content-Type": "application/json"})
+        self.conn.request(
+            method, path, body=data, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        )
         response = self.conn.getresponse()
         payload = response.read()
         if response.status != expect:
@@ -424,8 +465,18 @@ class Api:
         return json.loads(payload or b"null")
 
 
-def run_load(label: str, stack: Any, tickets: list[str], token: str, counters: ServerCounters, base_epoch: float,
-             first_n: int, *, duration: float, max_requests: int) -> LoadRun:
+def run_load(
+    label: str,
+    stack: Any,
+    tickets: list[str],
+    token: str,
+    counters: ServerCounters,
+    base_epoch: float,
+    first_n: int,
+    *,
+    duration: float,
+    max_requests: int,
+) -> LoadRun:
     from scripts.localdev import lambda_runtime
 
     with counters.lock:
@@ -434,11 +485,25 @@ def run_load(label: str, stack: Any, tickets: list[str], token: str, counters: S
         counters.reasons.clear()
     before = lambda_runtime.environments(POST_FUNCTION)
     cpu_before = _cpu(stack)
-    config = {"host": "127.0.0.1", "port": stack.gateway.port, "token": token, "tickets": tickets,
-              "base_epoch": base_epoch, "first_n": first_n, "max_requests": max_requests, "duration": duration}
+    config = {
+        "host": "127.0.0.1",
+        "port": stack.gateway.port,
+        "token": token,
+        "tickets": tickets,
+        "base_epoch": base_epoch,
+        "first_n": first_n,
+        "max_requests": max_requests,
+        "duration": duration,
+    }
     log(f"load: {label}: {len(tickets)} clients, up to {duration:g} s or {max_requests} requests")
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--load", json.dumps(config)],
-                          cwd=ROOT, capture_output=True, text=True, check=False, timeout=duration + 180)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--load", json.dumps(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=duration + 180,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"the load process failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
     cpu = {k: v - cpu_before[k] for k, v in _cpu(stack).items()}
@@ -447,8 +512,23 @@ def run_load(label: str, stack: Any, tickets: list[str], token: str, counters: S
         attempts = dict(counters.attempts)
         server_ms = dict(counters.server_ms)
         reasons = Counter(counters.reasons)
-    return LoadRun(label, tickets, len(tickets), out["elapsed"], out["results"], out["errors"], attempts, reasons,
-                   {}, {}, before, lambda_runtime.environments(POST_FUNCTION), base_epoch, cpu, server_ms)
+    return LoadRun(
+        label,
+        tickets,
+        len(tickets),
+        out["elapsed"],
+        out["results"],
+        out["errors"],
+        attempts,
+        reasons,
+        {},
+        {},
+        before,
+        lambda_runtime.environments(POST_FUNCTION),
+        base_epoch,
+        cpu,
+        server_ms,
+    )
 
 
 def _cpu(stack: Any) -> dict[str, float]:
@@ -461,8 +541,12 @@ def _cpu(stack: Any) -> dict[str, float]:
     except (OSError, IndexError, ValueError):
         jvm = float("nan")
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"stack": time.process_time(), "engine": jvm, "load": children.ru_utime + children.ru_stime,
-            "machine": _machine_busy()}
+    return {
+        "stack": time.process_time(),
+        "engine": jvm,
+        "load": children.ru_utime + children.ru_stime,
+        "machine": _machine_busy(),
+    }
 
 
 def _machine_busy() -> float:
@@ -500,22 +584,38 @@ def bench_load(args: argparse.Namespace, stack: Any) -> dict[str, LoadRun]:
     billing = jwt_local.mint("billing", sub="bench-billing", ttl_s=3600)
     tech = jwt_local.mint("technician", sub="bench-tech", ttl_s=3600)
     api = Api(stack.gateway.port)
-    account = api.call("POST", "/accounts", billing, {"name": "bench member", "plan": "member",
-                                                      "email": f"{uuid.uuid4().hex}@bench.test"},
-                       expect=201)["account_id"]
-    api.call("POST", f"/accounts/{account}/adjustments", billing,
-             {"minutes": 100_000, "kind": "purchase", "reason": "bench"}, expect=201)
+    account = api.call(
+        "POST",
+        "/accounts",
+        billing,
+        {"name": "bench member", "plan": "member", "email": f"{uuid.uuid4().hex}@bench.test"},
+        expect=201,
+    )["account_id"]
+    api.call(
+        "POST",
+        f"/accounts/{account}/adjustments",
+        billing,
+        {"minutes": 100_000, "kind": "purchase", "reason": "bench"},
+        expect=201,
+    )
 
     def open_ticket() -> str:
-        return api.call("POST", "/tickets", tech, {"account_id": account, "title": "bench", "priority": "normal",
-                                                   "opened_at": opened_at}, expect=201)["ticket_id"]
+        return api.call(
+            "POST",
+            "/tickets",
+            tech,
+            {"account_id": account, "title": "bench", "priority": "normal", "opened_at": opened_at},
+            expect=201,
+        )["ticket_id"]
 
     counters = ServerCounters()
     instrument_post_entry(counters)
     # Entries follow each other every 15 minutes, the last of them in the past (unique start times: they key
     # the join of the client's latencies with the server's attempt counts).
-    planned = sum(10 * (args.clients if many else 1) + (args.max_requests if many else args.single_requests)
-                  for _label, many, _spread, _nodelay in LOAD_RUNS.values())
+    planned = sum(
+        10 * (args.clients if many else 1) + (args.max_requests if many else args.single_requests)
+        for _label, many, _spread, _nodelay in LOAD_RUNS.values()
+    )
     earliest = datetime.now(UTC) - timedelta(minutes=ENTRY_MINUTES * planned, days=2)  # all in the past
     base = earliest.replace(minute=0, second=0, microsecond=0).timestamp()
     opened_at = (datetime.fromtimestamp(base, UTC) - timedelta(hours=1)).isoformat()  # SPEC T8: before its work
@@ -533,11 +633,21 @@ def bench_load(args: argparse.Namespace, stack: Any) -> dict[str, LoadRun]:
             limit = args.max_requests if many else args.single_requests
             # Warm-up (not in the figures): a second of the same load, so every execution environment the
             # concurrency needs is imported before the clock starts.
-            warm = run_load(f"{label} (warm-up)", stack, tickets, tech, counters, base, next_n,
-                            duration=1.0, max_requests=10 * clients)
+            warm = run_load(
+                f"{label} (warm-up)",
+                stack,
+                tickets,
+                tech,
+                counters,
+                base,
+                next_n,
+                duration=1.0,
+                max_requests=10 * clients,
+            )
             next_n += 10 * clients
-            run = run_load(label, stack, tickets, tech, counters, base, next_n, duration=args.duration,
-                           max_requests=limit)
+            run = run_load(
+                label, stack, tickets, tech, counters, base, next_n, duration=args.duration, max_requests=limit
+            )
             next_n += limit
             run.nodelay = nodelay
             run.environments_before = warm.environments_before
@@ -549,8 +659,10 @@ def bench_load(args: argparse.Namespace, stack: Any) -> dict[str, LoadRun]:
             run.entry_counts = {t: int(api.call("GET", f"/tickets/{t}", tech)["entry_count"]) for t in set(tickets)}
             runs[key] = run
             statuses = Counter(r[2] for r in run.results)
-            log(f"  {len(run.results)} requests in {run.elapsed:.1f} s, statuses {dict(statuses)}, "
-                f"environments {run.environments_before}→{run.environments_after}")
+            log(
+                f"  {len(run.results)} requests in {run.elapsed:.1f} s, statuses {dict(statuses)}, "
+                f"environments {run.environments_before}→{run.environments_after}"
+            )
     finally:
         gateway._Handler.disable_nagle_algorithm = nagle
     return runs
@@ -579,8 +691,10 @@ def write_items(client: Any, table: str, count: int, prefix: str) -> float:
     """``count`` items in BatchWriteItem calls of 25; returns the seconds it took."""
     began = time.perf_counter()
     for start in range(0, count, 25):
-        items = [{"PutRequest": {"Item": {"pk": {"S": f"{prefix}-{i:05d}"}, "kind": {"S": "evt"}}}}
-                 for i in range(start, min(start + 25, count))]
+        items = [
+            {"PutRequest": {"Item": {"pk": {"S": f"{prefix}-{i:05d}"}, "kind": {"S": "evt"}}}}
+            for i in range(start, min(start + 25, count))
+        ]
         pending: dict[str, Any] = {table: items}
         while pending:
             pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
@@ -629,8 +743,10 @@ def _bench_streams(args: argparse.Namespace, client: Any, work: Path) -> StreamR
             pause = began + i * interval - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            client.put_item(TableName=table, Item={"pk": {"S": f"evt-lag-{i:05d}"}, "kind": {"S": "evt"},
-                                                   "written_at": {"N": repr(time.time())}})
+            client.put_item(
+                TableName=table,
+                Item={"pk": {"S": f"evt-lag-{i:05d}"}, "kind": {"S": "evt"}, "written_at": {"N": repr(time.time())}},
+            )
         if not pollers.wait_idle(30):
             raise RuntimeError("the lag poller did not catch up in 30 s")
         lag = pollers.lag()
@@ -682,15 +798,21 @@ def _jar_mb() -> float:
     return size / 1e6
 
 
-def render_starts(runs: list[StartRun], phases: dict[str, float], stop_phases: dict[str, float],
-                  jar_mb: float) -> list[str]:
-    out = ["### 1. From the run command to ready, and back", "",
-           "| Run | N | ready line: median (max) s | stack's own \"ready in\": median s | gateway's 1st answer: "
-           "median (max) s | 1st authenticated 404: median (max) s | SIGTERM → exit: median (max) s |",
-           "|---|---:|---|---:|---|---|---|"]
-    labels = {"first": "first run: empty cache, engine downloaded by npm, new JWT key",
-              "warm": "later runs, cache warm (`--in-memory`)",
-              "persisted": "persisted stack, second start (data dir kept)"}
+def render_starts(
+    runs: list[StartRun], phases: dict[str, float], stop_phases: dict[str, float], jar_mb: float
+) -> list[str]:
+    out = [
+        "### 1. From the run command to ready, and back",
+        "",
+        "| Run | N | ready line: median (max) s | stack's own \"ready in\": median s | gateway's 1st answer: "
+        "median (max) s | 1st authenticated 404: median (max) s | SIGTERM → exit: median (max) s |",
+        "|---|---:|---|---:|---|---|---|",
+    ]
+    labels = {
+        "first": "first run: empty cache, engine downloaded by npm, new JWT key",
+        "warm": "later runs, cache warm (`--in-memory`)",
+        "persisted": "persisted stack, second start (data dir kept)",
+    }
     for kind, label in labels.items():
         rows = [r for r in runs if r.kind == kind]
         if not rows:
@@ -700,23 +822,38 @@ def render_starts(runs: list[StartRun], phases: dict[str, float], stop_phases: d
             values = [get(r) for r in rows]
             return f"{fmt_s(statistics.median(values))} ({fmt_s(max(values))})"
 
-        out.append(f"| {label} | {len(rows)} | {cell(lambda r: r.ready_s)} | "
-                   f"{fmt_s(statistics.median(r.self_reported_s for r in rows))} | {cell(lambda r: r.first_answer_s)} "
-                   f"| {cell(lambda r: r.first_404_s)} | {cell(lambda r: r.shutdown_s)} |")
+        out.append(
+            f"| {label} | {len(rows)} | {cell(lambda r: r.ready_s)} | "
+            f"{fmt_s(statistics.median(r.self_reported_s for r in rows))} | {cell(lambda r: r.first_answer_s)} "
+            f"| {cell(lambda r: r.first_404_s)} | {cell(lambda r: r.shutdown_s)} |"
+        )
     tarballs = [r.note for r in runs if r.kind == "first" and r.note]
     if tarballs:
-        out += ["", f"First runs: `npm pack` fetched the package tarball ({', '.join(tarballs)} MB as npm cached it) "
-                "from the npm registry, into a new npm cache each time."]
+        out += [
+            "",
+            f"First runs: `npm pack` fetched the package tarball ({', '.join(tarballs)} MB as npm cached it) "
+            "from the npm registry, into a new npm cache each time.",
+        ]
     codes = Counter(r.exit_code for r in runs)
-    out += ["", f"Exit codes after SIGTERM: {dict(codes)} over {len(runs)} starts (the persisted stack's first "
-            "starts included). The cached engine (jar, libraries, native SQLite builds) is "
-            f"{jar_mb:.0f} MB on disk.", "",
-            "Where a warm start goes: `Stack.start()` run in this process with its parts timed (one sample; "
-            "boto3 was already imported here, the CLI pays that inside its \"ready in\"):", "",
-            "| Part | s |", "|---|---:|"]
+    out += [
+        "",
+        f"Exit codes after SIGTERM: {dict(codes)} over {len(runs)} starts (the persisted stack's first "
+        "starts included). The cached engine (jar, libraries, native SQLite builds) is "
+        f"{jar_mb:.0f} MB on disk.",
+        "",
+        "Where a warm start goes: `Stack.start()` run in this process with its parts timed (one sample; "
+        'boto3 was already imported here, the CLI pays that inside its "ready in"):',
+        "",
+        "| Part | s |",
+        "|---|---:|",
+    ]
     out += [f"| {label} | {value:.2f} |" for label, value in phases.items()]
-    out += ["", "And a stop (`Stack.stop()` of the same stack after parts 2 and 3, in this process): "
-            + ", ".join(f"{name} {value:.2f} s" for name, value in stop_phases.items()) + "."]
+    out += [
+        "",
+        "And a stop (`Stack.stop()` of the same stack after parts 2 and 3, in this process): "
+        + ", ".join(f"{name} {value:.2f} s" for name, value in stop_phases.items())
+        + ".",
+    ]
     return out
 
 
@@ -729,10 +866,13 @@ def _lat(values: list[float]) -> str:
 
 
 def render_load(runs: dict[str, LoadRun]) -> list[str]:
-    out = ["### 2. POST /tickets/{id}/time-entries through the gateway", "",
-           "| Run | clients | requests | s | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | "
-           "requests retried (attempts max) | entry_count = 201s |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
+    out = [
+        "### 2. POST /tickets/{id}/time-entries through the gateway",
+        "",
+        "| Run | clients | requests | s | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | "
+        "requests retried (attempts max) | entry_count = 201s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
     notes = []
     for run in runs.values():
         statuses = Counter(r[2] for r in run.results)
@@ -746,62 +886,87 @@ def render_load(runs: dict[str, LoadRun]) -> list[str]:
         max_attempts = max((a for a in joined if a), default=0)
         counts_ok = all(run.entry_counts[t] == run.created.get(t, 0) for t in run.entry_counts)
         check = "✅ " if counts_ok else "❌ "
-        check += "; ".join(f"{run.entry_counts[t]}/{run.created.get(t, 0)}" for t in sorted(run.entry_counts)) \
-            if len(run.entry_counts) == 1 else f"{sum(run.entry_counts.values())}/{sum(run.created.values())} " \
-            f"over {len(run.entry_counts)} tickets"
-        out.append(f"| {run.label} | {run.clients} | {len(run.results)} | {run.elapsed:.1f} | "
-                   f"{len(run.results) / run.elapsed:.0f} | {_lat(ok)} | {errors} | "
-                   f"{retried} ({100 * retried / max(1, len(run.results)):.0f} %; max {max_attempts}) | {check} |")
+        check += (
+            "; ".join(f"{run.entry_counts[t]}/{run.created.get(t, 0)}" for t in sorted(run.entry_counts))
+            if len(run.entry_counts) == 1
+            else f"{sum(run.entry_counts.values())}/{sum(run.created.values())} over {len(run.entry_counts)} tickets"
+        )
+        out.append(
+            f"| {run.label} | {run.clients} | {len(run.results)} | {run.elapsed:.1f} | "
+            f"{len(run.results) / run.elapsed:.0f} | {_lat(ok)} | {errors} | "
+            f"{retried} ({100 * retried / max(1, len(run.results)):.0f} %; max {max_attempts}) | {check} |"
+        )
         with_retry = [r[3] for r, a in zip(run.results, joined, strict=True) if r[2] == 201 and a and a > 1]
         without = [r[3] for r, a in zip(run.results, joined, strict=True) if r[2] == 201 and a == 1]
         dist = Counter(a for a in joined if a)
-        text = (f"- {run.label}: attempts per request {dict(sorted(dist.items()))}; failed attempts by cause "
-                f"{dict(run.reasons) or 'none'}; execution environments of {POST_FUNCTION}: "
-                f"{run.environments_before} before the warm-up, {run.environments_after} after the run.")
+        text = (
+            f"- {run.label}: attempts per request {dict(sorted(dist.items()))}; failed attempts by cause "
+            f"{dict(run.reasons) or 'none'}; execution environments of {POST_FUNCTION}: "
+            f"{run.environments_before} before the warm-up, {run.environments_after} after the run."
+        )
         if with_retry and without:
-            text += (f" Latency without a retry p50 {_pct(without, 50):.0f} / p99 "
-                     f"{_pct(without, 99):.0f} ms; with ≥ 1 retry p50 {_pct(with_retry, 50):.0f} / "
-                     f"p99 {_pct(with_retry, 99):.0f} ms.")
+            text += (
+                f" Latency without a retry p50 {_pct(without, 50):.0f} / p99 "
+                f"{_pct(without, 99):.0f} ms; with ≥ 1 retry p50 {_pct(with_retry, 50):.0f} / "
+                f"p99 {_pct(with_retry, 99):.0f} ms."
+            )
         inside = run.inside_ms()
         if inside:
-            text += (f" Time inside post_entry (domain code + its DynamoDB round trips, retries included): p50 "
-                     f"{_pct(inside, 50):.0f} / p99 {_pct(inside, 99):.0f} ms of the client's "
-                     f"p50 {_pct(ok, 50):.0f} / p99 {_pct(ok, 99):.0f} ms.")
+            text += (
+                f" Time inside post_entry (domain code + its DynamoDB round trips, retries included): p50 "
+                f"{_pct(inside, 50):.0f} / p99 {_pct(inside, 99):.0f} ms of the client's "
+                f"p50 {_pct(ok, 50):.0f} / p99 {_pct(ok, 99):.0f} ms."
+            )
         n = max(1, len(run.results))
-        text += (f" CPU per request: stack process {1000 * run.cpu['stack'] / n:.1f} ms (busy "
-                 f"{100 * run.cpu['stack'] / run.elapsed:.0f} % of one core), DynamoDB Local "
-                 f"{1000 * run.cpu['engine'] / n:.1f} ms ({100 * run.cpu['engine'] / run.elapsed:.0f} %), load "
-                 f"process {1000 * run.cpu['load'] / n:.1f} ms (its interpreter start included); other processes "
-                 f"on the machine kept {_others(run.cpu, run.elapsed):.2f} cores busy meanwhile.")
+        text += (
+            f" CPU per request: stack process {1000 * run.cpu['stack'] / n:.1f} ms (busy "
+            f"{100 * run.cpu['stack'] / run.elapsed:.0f} % of one core), DynamoDB Local "
+            f"{1000 * run.cpu['engine'] / n:.1f} ms ({100 * run.cpu['engine'] / run.elapsed:.0f} %), load "
+            f"process {1000 * run.cpu['load'] / n:.1f} ms (its interpreter start included); other processes "
+            f"on the machine kept {_others(run.cpu, run.elapsed):.2f} cores busy meanwhile."
+        )
         notes.append(text)
     if any(run.nodelay for run in runs.values()):
-        notes.append("- † Not the shipped gateway: for that run only, this process set "
-                     "`scripts.localdev.gateway._Handler.disable_nagle_algorithm = True` (TCP_NODELAY on each "
-                     "accepted connection), to show what Nagle's algorithm costs; see the reading.")
+        notes.append(
+            "- † Not the shipped gateway: for that run only, this process set "
+            "`scripts.localdev.gateway._Handler.disable_nagle_algorithm = True` (TCP_NODELAY on each "
+            "accepted connection), to show what Nagle's algorithm costs; see the reading."
+        )
     return [*out, "", *notes]
 
 
 def render_streams(result: StreamResult) -> list[str]:
     lag = result.lag
-    out = ["### 3. DynamoDB stream → consumer (fixture app)", "",
-           f"Lag, write → handler start, {result.lag_items} items written one by one at {result.lag_rate:g}/s: "
-           f"p50 {lag['p50'] * 1000:.0f} ms, p90 {lag['p90'] * 1000:.0f} ms, p99 {lag['p99'] * 1000:.0f} ms, "
-           f"max {lag['max'] * 1000:.0f} ms ({result.lag_counters['invocations']} invocations, "
-           f"{result.lag_items / max(1, result.lag_counters['invocations']):.1f} records each on average).", "",
-           "| Backlog drained from TRIM_HORIZON | records | s | records/s | invocations |",
-           "|---|---:|---:|---:|---:|"]
+    out = [
+        "### 3. DynamoDB stream → consumer (fixture app)",
+        "",
+        f"Lag, write → handler start, {result.lag_items} items written one by one at {result.lag_rate:g}/s: "
+        f"p50 {lag['p50'] * 1000:.0f} ms, p90 {lag['p90'] * 1000:.0f} ms, p99 {lag['p99'] * 1000:.0f} ms, "
+        f"max {lag['max'] * 1000:.0f} ms ({result.lag_counters['invocations']} invocations, "
+        f"{result.lag_items / max(1, result.lag_counters['invocations']):.1f} records each on average).",
+        "",
+        "| Backlog drained from TRIM_HORIZON | records | s | records/s | invocations |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for drain in result.drains:
-        out.append(f"| BatchSize {drain['batch_size']} | {drain['delivered']} | {drain['seconds']:.2f} | "
-                   f"{drain['rate']:.0f} | {drain['invocations']} |")
+        out.append(
+            f"| BatchSize {drain['batch_size']} | {drain['delivered']} | {drain['seconds']:.2f} | "
+            f"{drain['rate']:.0f} | {drain['invocations']} |"
+        )
     backlog = result.drains[0]["delivered"] if result.drains else 0
-    out += ["", f"Part 3 runs on a DynamoDB Local of its own (fresh, in memory). Writing the backlog ({backlog} "
-            f"items, BatchWriteItem of 25, into a new table) took {result.backlog_write_s:.1f} s "
-            f"({1000 * result.backlog_write_s / max(1, backlog):.2f} ms per item)."]
+    out += [
+        "",
+        f"Part 3 runs on a DynamoDB Local of its own (fresh, in memory). Writing the backlog ({backlog} "
+        f"items, BatchWriteItem of 25, into a new table) took {result.backlog_write_s:.1f} s "
+        f"({1000 * result.backlog_write_s / max(1, backlog):.2f} ms per item).",
+    ]
     items, seconds, entries = result.used_write
     if items:
-        out.append(f"The same write of {items} items into a new table on the stack's engine after part 2 (which "
-                   f"posted {entries} time entries, each also updating its ticket, into tables with streams) took "
-                   f"{seconds:.1f} s ({1000 * seconds / items:.2f} ms per item).")
+        out.append(
+            f"The same write of {items} items into a new table on the stack's engine after part 2 (which "
+            f"posted {entries} time entries, each also updating its ticket, into tables with streams) took "
+            f"{seconds:.1f} s ({1000 * seconds / items:.2f} ms per item)."
+        )
     return out
 
 
@@ -813,8 +978,13 @@ def _phase(phases: dict[str, float], prefix: str) -> float:
     return next((v for k, v in phases.items() if k.startswith(prefix)), float("nan"))
 
 
-def reading(starts: list[StartRun], phases: dict[str, float], stop_phases: dict[str, float],
-            loads: dict[str, LoadRun], streams: StreamResult) -> list[str]:
+def reading(
+    starts: list[StartRun],
+    phases: dict[str, float],
+    stop_phases: dict[str, float],
+    loads: dict[str, LoadRun],
+    streams: StreamResult,
+) -> list[str]:
     """What dominates each figure, worded from the measurements."""
     out = ["**Reading.**", ""]
     warm = [r for r in starts if r.kind == "warm"]
@@ -825,33 +995,43 @@ def reading(starts: list[StartRun], phases: dict[str, float], stop_phases: dict[
         before_clock = _median(warm, lambda r: r.ready_s - r.self_reported_s)
         to_404 = _median(warm, lambda r: r.first_404_s - r.first_answer_s)
         jvm, tables = _phase(phases, "start the JVM"), _phase(phases, "create the template")
-        text = (f"- **Start.** A warm `up` is ready in {ready:.1f} s. DynamoDB Local's JVM is most of it: "
-                f"{jvm:.2f} s of the {phases['Stack.start() in all']:.2f} s `Stack.start()` took in this process, "
-                f"then creating the tables {tables:.2f} s; checking the cached jar, building the function specs, "
-                "the gateway and the (empty) pollers are hundredths. The interpreter and the script's imports "
-                f"before its own clock starts add {before_clock:.2f} s (ready line − \"ready in\"). The first "
-                f"authenticated answer comes {to_404:.2f} s after the gateway's first answer: that request imports "
-                "AccountsApiFunction's handler; every function pays its cold import on its first request (see the "
-                "cold-start section), not at start.")
+        text = (
+            f"- **Start.** A warm `up` is ready in {ready:.1f} s. DynamoDB Local's JVM is most of it: "
+            f"{jvm:.2f} s of the {phases['Stack.start() in all']:.2f} s `Stack.start()` took in this process, "
+            f"then creating the tables {tables:.2f} s; checking the cached jar, building the function specs, "
+            "the gateway and the (empty) pollers are hundredths. The interpreter and the script's imports "
+            f'before its own clock starts add {before_clock:.2f} s (ready line − "ready in"). The first '
+            f"authenticated answer comes {to_404:.2f} s after the gateway's first answer: that request imports "
+            "AccountsApiFunction's handler; every function pays its cold import on its first request (see the "
+            "cold-start section), not at start."
+        )
         if first:
             extra = _median(first, lambda r: r.ready_s) - ready
-            text += (f" A first run takes {extra:.1f} s longer (median of {len(first)}): `npm pack` downloading "
-                     "the package, its sha512 and the jar's sha256 checked, the emulator unpacked; making the RSA "
-                     "key is part of the gateway's first answer ("
-                     f"{_median(first, lambda r: r.first_answer_s - r.ready_s):.2f} s after the ready line, against "
-                     f"{_median(warm, lambda r: r.first_answer_s - r.ready_s):.2f} s warm). The download is the "
-                     "part that depends on the network to the registry, so it varies most from machine to machine.")
-        text += (" Not included anywhere: installing the venv (`make setup`: `pip install -r requirements-dev.txt`, "
-                 "and the SAM CLI venv), which `make dev` needs once on a new checkout, nor `--seed`.")
+            text += (
+                f" A first run takes {extra:.1f} s longer (median of {len(first)}): `npm pack` downloading "
+                "the package, its sha512 and the jar's sha256 checked, the emulator unpacked; making the RSA "
+                "key is part of the gateway's first answer ("
+                f"{_median(first, lambda r: r.first_answer_s - r.ready_s):.2f} s after the ready line, against "
+                f"{_median(warm, lambda r: r.first_answer_s - r.ready_s):.2f} s warm). The download is the "
+                "part that depends on the network to the registry, so it varies most from machine to machine."
+            )
+        text += (
+            " Not included anywhere: installing the venv (`make setup`: `pip install -r requirements-dev.txt`, "
+            "and the SAM CLI venv), which `make dev` needs once on a new checkout, nor `--seed`."
+        )
         if persisted:
-            text += (f" A persisted stack's second start is as quick as an in-memory one "
-                     f"({_median(persisted, lambda r: r.ready_s):.1f} s): the engine opens its SQLite file and the "
-                     "tables already exist.")
+            text += (
+                f" A persisted stack's second start is as quick as an in-memory one "
+                f"({_median(persisted, lambda r: r.ready_s):.1f} s): the engine opens its SQLite file and the "
+                "tables already exist."
+            )
         shutdown = _median(warm, lambda r: r.shutdown_s)
         engine_stop = _phase(stop_phases, "DynamoDB Local")
-        text += (f" Stopping takes {shutdown:.1f} s: in this process DynamoDB Local's exit took {engine_stop:.2f} s "
-                 f"and the gateway's {stop_phases.get('gateway', float('nan')):.2f} s (its serve loop polls every "
-                 "0.2 s); the rest is mostly the interpreter exiting.")
+        text += (
+            f" Stopping takes {shutdown:.1f} s: in this process DynamoDB Local's exit took {engine_stop:.2f} s "
+            f"and the gateway's {stop_phases.get('gateway', float('nan')):.2f} s (its serve loop polls every "
+            "0.2 s); the rest is mostly the interpreter exiting."
+        )
         out.append(text)
     spread, one = loads.get("spread"), loads.get("one_ticket")
     single, single_nd, spread_nd = loads.get("single"), loads.get("single_nodelay"), loads.get("spread_nodelay")
@@ -876,50 +1056,61 @@ def reading(starts: list[StartRun], phases: dict[str, float], stop_phases: dict[
                 f"{p50(single_nd.ok_ms()):.0f} ms ({rps(single_nd):.0f} requests/s). The fix is one line in "
                 "scripts/localdev/gateway.py (`disable_nagle_algorithm = True` on `_Handler`, or one write for "
                 "headers and body). It is local only (API Gateway is not this server), but a developer feels it on "
-                "every request, and it caps the throughput figures below.")
+                "every request, and it caps the throughput figures below."
+            )
         else:
-            out.append(f"- **No Nagle delay**: one client waits p50 {p50(single.ok_ms()):.0f} ms, of which post_entry "
-                       f"is {p50(single.inside_ms()):.0f} ms; with TCP_NODELAY forced, p50 {p50(single_nd.ok_ms()):.0f}"
-                       " ms.")
+            out.append(
+                f"- **No Nagle delay**: one client waits p50 {p50(single.ok_ms()):.0f} ms, of which post_entry "
+                f"is {p50(single.inside_ms()):.0f} ms; with TCP_NODELAY forced, p50 {p50(single_nd.ok_ms()):.0f}"
+                " ms."
+            )
     if spread:
         ok, inside = spread.ok_ms(), spread.inside_ms()
         n = max(1, len(spread.results))
         bad = sum(1 for r in spread.results if r[2] != 201)
         counts_ok = all(spread.entry_counts[t] == spread.created.get(t, 0) for t in spread.entry_counts)
-        text = (f"- **Time entries, spread.** {rps(spread):.0f} requests/s with {spread.clients} clients on their "
-                f"own tickets, p50 {p50(ok):.0f} ms and p99 {_pct(ok, 99):.0f} ms, {bad} errors, "
-                + ("every 201 in its ticket's entry_count. " if counts_ok else "❌ entry_count ≠ 201s. ")
-                + f"Per request the stack process used {1000 * spread.cpu['stack'] / n:.1f} ms of CPU and "
-                f"DynamoDB Local {1000 * spread.cpu['engine'] / n:.1f} ms, and neither was saturated "
-                f"({100 * spread.cpu['stack'] / spread.elapsed:.0f} % and "
-                f"{100 * spread.cpu['engine'] / spread.elapsed:.0f} % of one core, 2 cores)")
+        text = (
+            f"- **Time entries, spread.** {rps(spread):.0f} requests/s with {spread.clients} clients on their "
+            f"own tickets, p50 {p50(ok):.0f} ms and p99 {_pct(ok, 99):.0f} ms, {bad} errors, "
+            + ("every 201 in its ticket's entry_count. " if counts_ok else "❌ entry_count ≠ 201s. ")
+            + f"Per request the stack process used {1000 * spread.cpu['stack'] / n:.1f} ms of CPU and "
+            f"DynamoDB Local {1000 * spread.cpu['engine'] / n:.1f} ms, and neither was saturated "
+            f"({100 * spread.cpu['stack'] / spread.elapsed:.0f} % and "
+            f"{100 * spread.cpu['engine'] / spread.elapsed:.0f} % of one core, 2 cores)"
+        )
         if spread_nd and rps(spread_nd) < 1.1 * rps(spread):
             ok_nd = spread_nd.ok_ms()
-            text += (f". With TCP_NODELAY the same load gave {rps(spread_nd):.0f} requests/s (p50 {p50(ok_nd):.0f} / "
-                     f"p99 {_pct(ok_nd, 99):.0f} ms), no better: in this run the shared 2-core machine was the limit "
-                     f"(this benchmark's processes kept {_ours(spread_nd.cpu) / spread_nd.elapsed:.1f} cores busy, "
-                     f"other processes {_others(spread_nd.cpu, spread_nd.elapsed):.1f}), so compare these two rows "
-                     "with care. post_entry is "
-                     f"{100 * p50(inside) / p50(ok):.0f} % of the median request in the first.")
+            text += (
+                f". With TCP_NODELAY the same load gave {rps(spread_nd):.0f} requests/s (p50 {p50(ok_nd):.0f} / "
+                f"p99 {_pct(ok_nd, 99):.0f} ms), no better: in this run the shared 2-core machine was the limit "
+                f"(this benchmark's processes kept {_ours(spread_nd.cpu) / spread_nd.elapsed:.1f} cores busy, "
+                f"other processes {_others(spread_nd.cpu, spread_nd.elapsed):.1f}), so compare these two rows "
+                "with care. post_entry is "
+                f"{100 * p50(inside) / p50(ok):.0f} % of the median request in the first."
+            )
         elif spread_nd:
             ok_nd = spread_nd.ok_ms()
-            text += (f": with TCP_NODELAY the same load gives {rps(spread_nd):.0f} requests/s, p50 {p50(ok_nd):.0f} "
-                     f"/ p99 {_pct(ok_nd, 99):.0f} ms, the stack process then "
-                     f"{100 * spread_nd.cpu['stack'] / spread_nd.elapsed:.0f} % busy and the JVM "
-                     f"{100 * spread_nd.cpu['engine'] / spread_nd.elapsed:.0f} %, i.e. the two processes share the "
-                     "2 cores and the one Python process (gateway threads, handler copies, pydantic, pynamodb and "
-                     "botocore under one GIL) is the larger half. There post_entry is "
-                     f"{100 * p50(spread_nd.inside_ms()) / p50(ok_nd):.0f} % of the median request: its two round "
-                     "trips (TransactGetItems, TransactWriteItems) and the rating, stretched by waiting for the GIL.")
+            text += (
+                f": with TCP_NODELAY the same load gives {rps(spread_nd):.0f} requests/s, p50 {p50(ok_nd):.0f} "
+                f"/ p99 {_pct(ok_nd, 99):.0f} ms, the stack process then "
+                f"{100 * spread_nd.cpu['stack'] / spread_nd.elapsed:.0f} % busy and the JVM "
+                f"{100 * spread_nd.cpu['engine'] / spread_nd.elapsed:.0f} %, i.e. the two processes share the "
+                "2 cores and the one Python process (gateway threads, handler copies, pydantic, pynamodb and "
+                "botocore under one GIL) is the larger half. There post_entry is "
+                f"{100 * p50(spread_nd.inside_ms()) / p50(ok_nd):.0f} % of the median request: its two round "
+                "trips (TransactGetItems, TransactWriteItems) and the rating, stretched by waiting for the GIL."
+            )
         else:
             text += f". post_entry is {100 * p50(inside) / p50(ok):.0f} % of the median request."
-        text += (f" {spread.environments_after - spread.environments_before} execution environments of "
-                 f"{POST_FUNCTION} were imported for {spread.clients} concurrent clients (during the warm-up), as "
-                 "Lambda scales out. DynamoDB Local reported "
-                 f"{spread.reasons.get('transaction conflict', 0)} transaction conflicts, although the posts that "
-                 "move a ticket's projected consumption also update the account item all eight tickets share; AWS "
-                 "can cancel such overlapping transactions (TransactionConflict, retried by `with_retries`), so "
-                 "expect some retries there that this run cannot show.")
+        text += (
+            f" {spread.environments_after - spread.environments_before} execution environments of "
+            f"{POST_FUNCTION} were imported for {spread.clients} concurrent clients (during the warm-up), as "
+            "Lambda scales out. DynamoDB Local reported "
+            f"{spread.reasons.get('transaction conflict', 0)} transaction conflicts, although the posts that "
+            "move a ticket's projected consumption also update the account item all eight tickets share; AWS "
+            "can cancel such overlapping transactions (TransactionConflict, retried by `with_retries`), so "
+            "expect some retries there that this run cannot show."
+        )
         out.append(text)
     if one:
         ok1 = one.ok_ms()
@@ -930,52 +1121,77 @@ def reading(starts: list[StartRun], phases: dict[str, float], stop_phases: dict[
         counts_ok = all(one.entry_counts[t] == one.created.get(t, 0) for t in one.entry_counts)
         causes = ", ".join(f"{k} {v}" for k, v in one.reasons.items()) or "none"
         without = [r[3] for r, a in zip(one.results, joined, strict=True) if r[2] == 201 and a == 1]
-        text = (f"- **Time entries, one ticket.** With all {one.clients} clients on one ticket the optimistic lock "
-                f"on the ticket's version dominates: {rps(one):.0f} requests/s, p50 {p50(ok1):.0f} ms, p99 "
-                f"{_pct(ok1, 99):.0f} ms (max {_pct(ok1, 100):.0f}); {retried} of {len(one.results)} requests "
-                f"({100 * retried / max(1, len(one.results)):.0f} %) had to read the ticket again, up to "
-                f"{max((a for a in joined if a), default=0)} attempts (failed attempts: {causes}). Requests that "
-                f"got through first time have p99 {_pct(without, 99) if without else float('nan'):.0f} ms: "
-                "the p99 is the retries, each a TransactGetItems + TransactWriteItems again after a jittered "
-                f"backoff doubling from 5 ms to 200 ms. {errors503} requests gave up with 503 (after 40 attempts), "
-                f"{others_bad} failed otherwise. ")
-        text += ("Nothing was lost or counted twice: the ticket's entry_count equals its 201s. " if counts_ok
-                 else "❌ entry_count does not match the 201s: entries were lost or counted twice. ")
-        text += (f"{one.clients} technicians posting to one ticket at the same instant is not a real workload; it is "
-                 "the worst case for the lock, and the lock holds.")
+        text = (
+            f"- **Time entries, one ticket.** With all {one.clients} clients on one ticket the optimistic lock "
+            f"on the ticket's version dominates: {rps(one):.0f} requests/s, p50 {p50(ok1):.0f} ms, p99 "
+            f"{_pct(ok1, 99):.0f} ms (max {_pct(ok1, 100):.0f}); {retried} of {len(one.results)} requests "
+            f"({100 * retried / max(1, len(one.results)):.0f} %) had to read the ticket again, up to "
+            f"{max((a for a in joined if a), default=0)} attempts (failed attempts: {causes}). Requests that "
+            f"got through first time have p99 {_pct(without, 99) if without else float('nan'):.0f} ms: "
+            "the p99 is the retries, each a TransactGetItems + TransactWriteItems again after a jittered "
+            f"backoff doubling from 5 ms to 200 ms. {errors503} requests gave up with 503 (after 40 attempts), "
+            f"{others_bad} failed otherwise. "
+        )
+        text += (
+            "Nothing was lost or counted twice: the ticket's entry_count equals its 201s. "
+            if counts_ok
+            else "❌ entry_count does not match the 201s: entries were lost or counted twice. "
+        )
+        text += (
+            f"{one.clients} technicians posting to one ticket at the same instant is not a real workload; it is "
+            "the worst case for the lock, and the lock holds."
+        )
         out.append(text)
     from scripts.localdev.streams import DEFAULT_POLL_INTERVAL_S as interval
 
     lag = streams.lag
     drains = {d["batch_size"]: d for d in streams.drains}
-    text = (f"- **Streams.** The poll interval sets the lag: a poller that found nothing sleeps {interval:g} s "
-            "(the stack's default) and one that found records reads again at once, so a record waits between "
-            f"nothing and about one interval plus a GetRecords: p50 {lag['p50'] * 1000:.0f} ms, p99 "
-            f"{lag['p99'] * 1000:.0f} ms")
-    text += ("." if lag["p99"] <= interval + 0.05 else
-             f"; the p99 is above one interval, so batches ahead of the record (BatchSize "
-             f"{streams.drains[0]['batch_size'] if streams.drains else '?'}) or a slow GetRecords added to it.")
+    text = (
+        f"- **Streams.** The poll interval sets the lag: a poller that found nothing sleeps {interval:g} s "
+        "(the stack's default) and one that found records reads again at once, so a record waits between "
+        f"nothing and about one interval plus a GetRecords: p50 {lag['p50'] * 1000:.0f} ms, p99 "
+        f"{lag['p99'] * 1000:.0f} ms"
+    )
+    text += (
+        "."
+        if lag["p99"] <= interval + 0.05
+        else f"; the p99 is above one interval, so batches ahead of the record (BatchSize "
+        f"{streams.drains[0]['batch_size'] if streams.drains else '?'}) or a slow GetRecords added to it."
+    )
     if drains:
         first_drain = drains[min(drains)]
         per_batch = 1000 * first_drain["seconds"] / max(1, first_drain["invocations"])
-        text += (f" Fetching and delivering a batch takes {per_batch:.1f} ms (BatchSize {min(drains)}, from the "
-                 "drain below), a small part of it.")
-    text += (" Lag is measured from just before each "
-             "PutItem (a `written_at` attribute, because DynamoDB Local rounds ApproximateCreationDateTime down to "
-             "the minute), so it includes that round trip.")
+        text += (
+            f" Fetching and delivering a batch takes {per_batch:.1f} ms (BatchSize {min(drains)}, from the "
+            "drain below), a small part of it."
+        )
+    text += (
+        " Lag is measured from just before each "
+        "PutItem (a `written_at` attribute, because DynamoDB Local rounds ApproximateCreationDateTime down to "
+        "the minute), so it includes that round trip."
+    )
     if drains:
-        parts = [f"{d['rate']:.0f} records/s at BatchSize {b} ({d['invocations']} invocations, "
-                 f"{1000 * d['seconds'] / max(1, d['invocations']):.1f} ms each)" for b, d in drains.items()]
-        text += (" Draining a backlog: " + ", ".join(parts) + ". The poller asks GetRecords for at most BatchSize "
-                 "records, so each batch is one GetRecords round trip to the engine plus one in-process invocation")
+        parts = [
+            f"{d['rate']:.0f} records/s at BatchSize {b} ({d['invocations']} invocations, "
+            f"{1000 * d['seconds'] / max(1, d['invocations']):.1f} ms each)"
+            for b, d in drains.items()
+        ]
+        text += (
+            " Draining a backlog: " + ", ".join(parts) + ". The poller asks GetRecords for at most BatchSize "
+            "records, so each batch is one GetRecords round trip to the engine plus one in-process invocation"
+        )
         sizes = sorted(drains)
         if len(sizes) > 1 and drains[sizes[-1]]["rate"] > 1.2 * drains[sizes[0]]["rate"]:
-            text += ("; larger batches amortise both, and what remains is the engine serving the records and the "
-                     "poller turning each into Lambda's event shape.")
+            text += (
+                "; larger batches amortise both, and what remains is the engine serving the records and the "
+                "poller turning each into Lambda's event shape."
+            )
         else:
-            text += ("; larger batches did not speed it up much, so the per-record cost (the engine serving the "
-                     "records, the poller turning each into Lambda's event shape, the filters) dominates, not the "
-                     "per-batch one.")
+            text += (
+                "; larger batches did not speed it up much, so the per-record cost (the engine serving the "
+                "records, the poller turning each into Lambda's event shape, the filters) dominates, not the "
+                "per-batch one."
+            )
     out.append(text)
     items, seconds, entries = streams.used_write
     backlog = streams.drains[0]["delivered"] if streams.drains else 0
@@ -987,22 +1203,30 @@ def reading(starts: list[StartRun], phases: dict[str, float], stop_phases: dict[
                 f"into a new stream-enabled table cost {used_ms:.1f} ms per item on the stack's engine after part 2 "
                 f"had posted {entries} time entries (each also updating its ticket, in tables with streams), "
                 f"against {fresh_ms:.2f} ms on a fresh engine ({used_ms / fresh_ms:.0f}×); that is why part 3 runs "
-                "on an engine of its own.")
+                "on an engine of its own."
+            )
             runs = list(loads.values())
             if len(runs) > 1:
                 first_ms = 1000 * runs[0].cpu["engine"] / max(1, len(runs[0].results))
                 last_ms = 1000 * runs[-1].cpu["engine"] / max(1, len(runs[-1].results))
-                out[-1] += (f" The template's own tables did not slow down the same way during part 2 (DynamoDB "
-                            f"Local's CPU per request: {first_ms:.1f} ms in the first run, {last_ms:.1f} ms in the "
-                            "last)" if last_ms < 1.5 * first_ms else
-                            f" The template's own tables slowed down too (DynamoDB Local's CPU per request: "
-                            f"{first_ms:.1f} ms in the first run, {last_ms:.1f} ms in the last)")
-                out[-1] += (". Where it matters: a table added to the template of a long-lived persisted stack, "
-                            "and tests that create tables on one shared engine late in a session. The cause is "
-                            "inside the engine; this run does not isolate it.")
+                out[-1] += (
+                    f" The template's own tables did not slow down the same way during part 2 (DynamoDB "
+                    f"Local's CPU per request: {first_ms:.1f} ms in the first run, {last_ms:.1f} ms in the "
+                    "last)"
+                    if last_ms < 1.5 * first_ms
+                    else f" The template's own tables slowed down too (DynamoDB Local's CPU per request: "
+                    f"{first_ms:.1f} ms in the first run, {last_ms:.1f} ms in the last)"
+                )
+                out[-1] += (
+                    ". Where it matters: a table added to the template of a long-lived persisted stack, "
+                    "and tests that create tables on one shared engine late in a session. The cause is "
+                    "inside the engine; this run does not isolate it."
+                )
         else:
-            out.append(f"- Writing into a new table on the stack's used engine cost {used_ms:.2f} ms per item, "
-                       f"against {fresh_ms:.2f} ms on a fresh engine: no slowdown worth the name.")
+            out.append(
+                f"- Writing into a new table on the stack's used engine cost {used_ms:.2f} ms per item, "
+                f"against {fresh_ms:.2f} ms on a fresh engine: no slowdown worth the name."
+            )
     return out
 
 
@@ -1019,8 +1243,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lag-items", type=int, default=500)
     parser.add_argument("--lag-rate", type=float, default=100.0, help="items per second")
     parser.add_argument("--backlog", type=int, default=5000)
-    parser.add_argument("--used-engine-items", type=int, default=500,
-                        help="items written into a new table on the stack's engine after the load runs")
+    parser.add_argument(
+        "--used-engine-items",
+        type=int,
+        default=500,
+        help="items written into a new table on the stack's engine after the load runs",
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.load:
@@ -1046,24 +1274,26 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - began
 
-    section = "\n".join([
-        "## Local stack",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
-        f"Run {stamp}; {machine}; at the end {' / '.join(f'{x:.2f}' for x in os.getloadavg())}. Everything on "
-        f"loopback; whole run {seconds:.0f} s.",
-        "",
-        *render_starts(starts, phases, stop_phases, jar_mb),
-        "",
-        *render_load(loads),
-        "",
-        *render_streams(streams),
-        "",
-        *reading(starts, phases, stop_phases, loads, streams),
-    ])
+    section = "\n".join(
+        [
+            "## Local stack",
+            "",
+            "```",
+            command_line(),
+            "```",
+            "",
+            f"Run {stamp}; {machine}; at the end {' / '.join(f'{x:.2f}' for x in os.getloadavg())}. Everything on "
+            f"loopback; whole run {seconds:.0f} s.",
+            "",
+            *render_starts(starts, phases, stop_phases, jar_mb),
+            "",
+            *render_load(loads),
+            "",
+            *render_streams(streams),
+            "",
+            *reading(starts, phases, stop_phases, loads, streams),
+        ]
+    )
     publish(SECTION, section, args.write)
     return 0
 

@@ -67,8 +67,11 @@ class Run:
         body = {"name": "bench", "email": email or f"{uuid.uuid4().hex}@bench.test", "plan": plan}
         acc = self.api.post("/accounts", body, as_=self.billing).body["account_id"]
         if minutes:
-            self.api.post(f"/accounts/{acc}/adjustments", {"minutes": minutes, "kind": "purchase", "reason": "b"},
-                          as_=self.billing)
+            self.api.post(
+                f"/accounts/{acc}/adjustments",
+                {"minutes": minutes, "kind": "purchase", "reason": "b"},
+                as_=self.billing,
+            )
         return acc
 
     def deliver(self, key: str | None, evt: dict) -> Any:
@@ -91,17 +94,48 @@ class Run:
         for key, with_order in (("invoice_by_invoice_id", False), ("invoice_by_order_id", True)):
             acc = self.account("member", 30)
             inv, order_id = f"inv_b_{secrets.token_hex(4)}", f"ord_b_{secrets.token_hex(6)}"
-            OrderModel(order_id, account_id=acc, kind="auto_top_up", invoice_id=inv, minutes=120, rate_minor=15_000,
-                       amount_minor=30_000, currency="USD", created_at=now.isoformat()).save()
-            InvoiceModel(acc, inv, kind="auto_top_up", status="open", minutes=120, amount_minor=30_000,
-                         currency="USD", description="top-up", order_id=order_id, stripe_invoice_id=sid("in"),
-                         created_at=now.isoformat()).save()
+            OrderModel(
+                order_id,
+                account_id=acc,
+                kind="auto_top_up",
+                invoice_id=inv,
+                minutes=120,
+                rate_minor=15_000,
+                amount_minor=30_000,
+                currency="USD",
+                created_at=now.isoformat(),
+            ).save()
+            InvoiceModel(
+                acc,
+                inv,
+                kind="auto_top_up",
+                status="open",
+                minutes=120,
+                amount_minor=30_000,
+                currency="USD",
+                description="top-up",
+                order_id=order_id,
+                stripe_invoice_id=sid("in"),
+                created_at=now.isoformat(),
+            ).save()
             AccountModel(acc).update([AccountModel.pending_top_up.set(inv)])
             metadata = {"invoice_id": inv, "account_id": acc, **({"order_id": order_id} if with_order else {})}
-            self.deliver(k(key), event("invoice.paid", {
-                "id": InvoiceModel.get(acc, inv).stripe_invoice_id, "object": "invoice", "status": "paid",
-                "currency": "usd", "amount_paid": 30_000, "metadata": metadata, "parent": None,
-                "lines": {"object": "list", "data": []}}))
+            self.deliver(
+                k(key),
+                event(
+                    "invoice.paid",
+                    {
+                        "id": InvoiceModel.get(acc, inv).stripe_invoice_id,
+                        "object": "invoice",
+                        "status": "paid",
+                        "currency": "usd",
+                        "amount_paid": 30_000,
+                        "metadata": metadata,
+                        "parent": None,
+                        "lines": {"object": "list", "data": []},
+                    },
+                ),
+            )
         # O3: one-time orders paid by Checkout, then refunded or disputed
         for key in ("refund_no_metadata", "refund_metadata", "dispute_no_metadata"):
             acc = self.account("member")
@@ -112,42 +146,75 @@ class Run:
             if key == "dispute_no_metadata":
                 self.deliver(k(key), event("charge.dispute.created", dispute(order, pi)))
             else:
-                self.deliver(k(key), event("charge.refunded", charge(order, pi, refunded=int(order.amount_minor),
-                                                                      metadata=key == "refund_metadata")))
+                self.deliver(
+                    k(key),
+                    event(
+                        "charge.refunded",
+                        charge(order, pi, refunded=int(order.amount_minor), metadata=key == "refund_metadata"),
+                    ),
+                )
         # C6: credit-back of post-pay time and of debited time
         opened = (now - timedelta(hours=3)).isoformat(timespec="seconds")
         for key, balance in (("credit_back_postpay", 0), ("credit_back_debited", 600)):
             acc = self.account("member", balance)
-            tid = self.api.post("/tickets", {"account_id": acc, "title": "t", "priority": "normal",
-                                             "opened_at": opened}, as_=self.tech).body["ticket_id"]
-            self.api.post(f"/tickets/{tid}/time-entries", {"work_type": "remote", "minutes": 60, "note": "n",
-                                                           "started_at": (now - timedelta(hours=2)).isoformat()},
-                          as_=self.tech)
+            tid = self.api.post(
+                "/tickets", {"account_id": acc, "title": "t", "priority": "normal", "opened_at": opened}, as_=self.tech
+            ).body["ticket_id"]
+            self.api.post(
+                f"/tickets/{tid}/time-entries",
+                {
+                    "work_type": "remote",
+                    "minutes": 60,
+                    "note": "n",
+                    "started_at": (now - timedelta(hours=2)).isoformat(),
+                },
+                as_=self.tech,
+            )
             self.api.post(f"/tickets/{tid}/close", as_=self.tech)
-            self.measure(k(key), lambda tid=tid: self.api.post(f"/tickets/{tid}/credit-back",
-                                                               {"minutes": 60, "reason": "vendor bug"},
-                                                               as_=self.billing))
+            self.measure(
+                k(key),
+                lambda tid=tid: self.api.post(
+                    f"/tickets/{tid}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=self.billing
+                ),
+            )
         # C4: an emergency change dated at the opening re-rates the logged entry
         for key, plan in (("emergency_non_member", "non_member"), ("emergency_member", "member")):
             acc = self.account(plan, 600)
-            tid = self.api.post("/tickets", {"account_id": acc, "title": "t", "priority": "urgent",
-                                             "opened_at": opened}, as_=self.tech).body["ticket_id"]
-            self.api.post(f"/tickets/{tid}/time-entries", {"work_type": "remote", "minutes": 60, "note": "n",
-                                                           "started_at": (now - timedelta(hours=2)).isoformat()},
-                          as_=self.tech)
-            self.measure(k(key), lambda tid=tid: self.api.post(f"/tickets/{tid}/emergency",
-                                                               {"active": True, "at": opened}, as_=self.tech))
+            tid = self.api.post(
+                "/tickets", {"account_id": acc, "title": "t", "priority": "urgent", "opened_at": opened}, as_=self.tech
+            ).body["ticket_id"]
+            self.api.post(
+                f"/tickets/{tid}/time-entries",
+                {
+                    "work_type": "remote",
+                    "minutes": 60,
+                    "note": "n",
+                    "started_at": (now - timedelta(hours=2)).isoformat(),
+                },
+                as_=self.tech,
+            )
+            self.measure(
+                k(key),
+                lambda tid=tid: self.api.post(
+                    f"/tickets/{tid}/emergency", {"active": True, "at": opened}, as_=self.tech
+                ),
+            )
         # O7: orders by name and e-mail
         email = f"{uuid.uuid4().hex}@bakery.test"
-        reply = self.measure(k("order_new_address"), lambda: self.api.post(
-            "/orders", {"name": "Corner Bakery", "email": email, "hours": 2}))
+        reply = self.measure(
+            k("order_new_address"),
+            lambda: self.api.post("/orders", {"name": "Corner Bakery", "email": email, "hours": 2}),
+        )
         order = OrderModel.get(reply.body["order_id"], consistent_read=True)
-        self.deliver(k("order_first_payment"), event("checkout.session.completed",
-                                                     session(order, payment_intent=sid("pi"))))
+        self.deliver(
+            k("order_first_payment"), event("checkout.session.completed", session(order, payment_intent=sid("pi")))
+        )
         known = f"{uuid.uuid4().hex}@known.test"
         self.account("member", email=known)
-        self.measure(k("order_known_address"), lambda: self.api.post(
-            "/orders", {"name": "Corner Bakery", "email": known, "hours": 2}))
+        self.measure(
+            k("order_known_address"),
+            lambda: self.api.post("/orders", {"name": "Corner Bakery", "email": known, "hours": 2}),
+        )
 
 
 def render(run: Run, reps: int) -> str:

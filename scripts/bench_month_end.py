@@ -74,11 +74,23 @@ MONTH = "2026-10"
 TZ_NAME = "America/New_York"  # the template's CompanyTimezone default
 PLAN_MIX = (("member", 14), ("non_member", 3), ("business_priority", 2), ("unlimited_remote", 1))  # of 20
 MINUTES = (15, 30, 30, 45, 60, 60, 90, 120)
-TITLES = ("Printer offline", "Outlook keeps asking for a password", "New laptop setup", "VPN drops every hour",
-          "Server backup failed", "Wi-Fi slow in the back office", "Onboard a new employee", "Migrate mailbox")
-NOTES = ("checked the logs, restarted the service and confirmed with the user",
-         "reinstalled the driver; test page printed", "replaced the patch cable, link at 1 Gb/s again",
-         "reset MFA, walked the user through the app", "restored last night's backup to a scratch VM")
+TITLES = (
+    "Printer offline",
+    "Outlook keeps asking for a password",
+    "New laptop setup",
+    "VPN drops every hour",
+    "Server backup failed",
+    "Wi-Fi slow in the back office",
+    "Onboard a new employee",
+    "Migrate mailbox",
+)
+NOTES = (
+    "checked the logs, restarted the service and confirmed with the user",
+    "reinstalled the driver; test page printed",
+    "replaced the patch cable, link at 1 Gb/s again",
+    "reset MFA, walked the user through the app",
+    "restored last night's backup to a scratch VM",
+)
 # Extrapolation assumptions (stated in the report).
 AWS_TRIP_MS = 5.0  # one DynamoDB round trip in-region, small items
 TARGET_ACCOUNTS, TARGET_ENTRIES = 100_000, 1_000_000
@@ -155,21 +167,35 @@ def load(n_accounts: int, n_entries: int, tz: ZoneInfo, seed: int = 6) -> tuple[
         for size in sizes:
             ticket_id = new_id("tkt")
             day = rng.randint(1, 27)
-            opened = datetime(start.year, start.month, day, rng.randint(8, 14), rng.choice((0, 15, 30, 45)),
-                              tzinfo=tz)
+            opened = datetime(start.year, start.month, day, rng.randint(8, 14), rng.choice((0, 15, 30, 45)), tzinfo=tz)
             at = opened
             entries = []
             for k in range(size):
                 minutes = rng.choice(MINUTES)
-                work = "remote" if plan_id == "unlimited_remote" else rng.choice(
-                    [w for w in ("remote", "remote", "remote", "onsite", "lab") if w in plan.work_types])
+                work = (
+                    "remote"
+                    if plan_id == "unlimited_remote"
+                    else rng.choice(
+                        [w for w in ("remote", "remote", "remote", "onsite", "lab") if w in plan.work_types]
+                    )
+                )
                 eid = new_id("ent")
-                entries.append(TimeEntryModel(
-                    ticket_id, f"{ENTRY_SK_PREFIX}{eid}", entry_id=eid, work_type=work,
-                    started_at=at.isoformat(timespec="seconds"), started_at_utc=iso(at), minutes=minutes,
-                    note=rng.choice(NOTES), technician="tech@hourbank.example",
-                    recorded_at=iso(at + timedelta(minutes=minutes + 5)), weighted_minutes=minutes,
-                    segments=[SegmentMap(started_at=iso(at), minutes=minutes, multiplier=1, reasons=[])]))
+                entries.append(
+                    TimeEntryModel(
+                        ticket_id,
+                        f"{ENTRY_SK_PREFIX}{eid}",
+                        entry_id=eid,
+                        work_type=work,
+                        started_at=at.isoformat(timespec="seconds"),
+                        started_at_utc=iso(at),
+                        minutes=minutes,
+                        note=rng.choice(NOTES),
+                        technician="tech@hourbank.example",
+                        recorded_at=iso(at + timedelta(minutes=minutes + 5)),
+                        weighted_minutes=minutes,
+                        segments=[SegmentMap(started_at=iso(at), minutes=minutes, multiplier=1, reasons=[])],
+                    )
+                )
                 at += timedelta(minutes=minutes + rng.choice((10, 30, 60)))
                 if k % 3 == 2:
                     at += timedelta(days=1)
@@ -193,12 +219,31 @@ def load(n_accounts: int, n_entries: int, tz: ZoneInfo, seed: int = 6) -> tuple[
         events.sort(key=lambda e: e[0])
         ledger: list[LedgerModel] = []
 
-        def add(ledger: list[LedgerModel], account_id: str, at_text: str, kind: str, minutes: int,
-                ref: str | None, note: str) -> None:
+        def add(
+            ledger: list[LedgerModel],
+            account_id: str,
+            at_text: str,
+            kind: str,
+            minutes: int,
+            ref: str | None,
+            note: str,
+        ) -> None:
             seq = len(ledger) + 1
             balance = (int(ledger[-1].balance_after) if ledger else 0) + minutes
-            ledger.append(LedgerModel(account_id, seq, entry_id=entry_id(seq), at=at_text, kind=kind,
-                                      minutes=minutes, balance_after=balance, ref=ref, note=note, by="bench"))
+            ledger.append(
+                LedgerModel(
+                    account_id,
+                    seq,
+                    entry_id=entry_id(seq),
+                    at=at_text,
+                    kind=kind,
+                    minutes=minutes,
+                    balance_after=balance,
+                    ref=ref,
+                    note=note,
+                    by="bench",
+                )
+            )
 
         if opening_purchase:
             add(ledger, account_id, before, PURCHASE, opening_purchase, None, "phone order")
@@ -223,28 +268,72 @@ def load(n_accounts: int, n_entries: int, tz: ZoneInfo, seed: int = 6) -> tuple[
                 exp.tickets_itemised += 1
             if plan_id == "member":
                 exp.postpay_minor += amount
-            writers[ChargeModel].save(ChargeModel(
-                account_id, f"{MONTH}#{ticket_id}", ticket_id=ticket_id, month=MONTH, minutes=postpay,
-                rate_minor=rate, amount_minor=amount, currency="USD", at=iso(closed),
-                status="pending" if postpay else "none", consumed_minutes=consumed, debited_minutes=debit,
-                title=title, opened_at=opened_at, plan=plan_id))
-            writers[TicketModel].save(TicketModel(
-                ticket_id, account_id=account_id, title=title, priority="normal", status="closed",
-                opened_at=opened_at, opened_at_given=opened_at, opened_recorded_at=opened_at,
-                opened_by="tech@hourbank.example", weighted_minutes=consumed, entry_count=len(entries),
-                last_entry_end=iso(closed - timedelta(minutes=15)), projected_consumption_minutes=consumed,
-                version=len(entries) + 1, close_requested_at=iso(closed), close_requested_by="tech@hourbank.example",
-                closed_at=iso(closed), consumed_minutes=consumed, debited_minutes=debit, postpay_minutes=postpay,
-                balance_after_close=balance - debit))
+            writers[ChargeModel].save(
+                ChargeModel(
+                    account_id,
+                    f"{MONTH}#{ticket_id}",
+                    ticket_id=ticket_id,
+                    month=MONTH,
+                    minutes=postpay,
+                    rate_minor=rate,
+                    amount_minor=amount,
+                    currency="USD",
+                    at=iso(closed),
+                    status="pending" if postpay else "none",
+                    consumed_minutes=consumed,
+                    debited_minutes=debit,
+                    title=title,
+                    opened_at=opened_at,
+                    plan=plan_id,
+                )
+            )
+            writers[TicketModel].save(
+                TicketModel(
+                    ticket_id,
+                    account_id=account_id,
+                    title=title,
+                    priority="normal",
+                    status="closed",
+                    opened_at=opened_at,
+                    opened_at_given=opened_at,
+                    opened_recorded_at=opened_at,
+                    opened_by="tech@hourbank.example",
+                    weighted_minutes=consumed,
+                    entry_count=len(entries),
+                    last_entry_end=iso(closed - timedelta(minutes=15)),
+                    projected_consumption_minutes=consumed,
+                    version=len(entries) + 1,
+                    close_requested_at=iso(closed),
+                    close_requested_by="tech@hourbank.example",
+                    closed_at=iso(closed),
+                    consumed_minutes=consumed,
+                    debited_minutes=debit,
+                    postpay_minutes=postpay,
+                    balance_after_close=balance - debit,
+                )
+            )
         seq, balance = len(ledger), (int(ledger[-1].balance_after) if ledger else 0)
         for entry in ledger:
             writers[LedgerModel].save(entry)
         exp.ledger += len(ledger)
-        writers[AccountModel].save(AccountModel(
-            account_id, name=f"Customer {i:04d} LLC", email=f"it@customer{i:04d}.example", plan=plan_id,
-            plan_version="2026-11-01", plan_changes=[PlanPeriod(plan=plan_id, since=before)], currency="USD",
-            timezone=None, balance_minutes=balance, committed_minutes=0, available_minutes=balance,
-            ledger_seq=seq, created_at=before, created_by="bench"))
+        writers[AccountModel].save(
+            AccountModel(
+                account_id,
+                name=f"Customer {i:04d} LLC",
+                email=f"it@customer{i:04d}.example",
+                plan=plan_id,
+                plan_version="2026-11-01",
+                plan_changes=[PlanPeriod(plan=plan_id, since=before)],
+                currency="USD",
+                timezone=None,
+                balance_minutes=balance,
+                committed_minutes=0,
+                available_minutes=balance,
+                ledger_seq=seq,
+                created_at=before,
+                created_by="bench",
+            )
+        )
         exp.items += 1 + len(ledger) + 2 * len(closes) + sum(sizes)
     for w in (*writers.values(), entries_writer):
         w.__exit__(None, None, None)
@@ -333,8 +422,21 @@ class Meter:
 
     def run(self, label: str, accounts: int, per_account_ms: list[float] | None = None, **extra: Any) -> Run:
         c = self.counter
-        return Run(label, self.seconds, accounts, Counter(c.sequence), c.sends, c.rcu, c.wcu, self.cpu, self.jvm,
-                   per_account_ms or [], c.errors - self.errors_before, extra, Counter(getattr(c, "ms", {})))
+        return Run(
+            label,
+            self.seconds,
+            accounts,
+            Counter(c.sequence),
+            c.sends,
+            c.rcu,
+            c.wcu,
+            self.cpu,
+            self.jvm,
+            per_account_ms or [],
+            c.errors - self.errors_before,
+            extra,
+            Counter(getattr(c, "ms", {})),
+        )
 
 
 def raw_read_boto3(client: Any, names: dict[str, str], ids: list[str], lo: str) -> list[float]:
@@ -354,17 +456,35 @@ def raw_read_boto3(client: Any, names: dict[str, str], ids: list[str], lo: str) 
     for account_id in ids:
         t0 = time.perf_counter()
         a = {":a": {"S": account_id}, ":lo": {"S": lo}}
-        query(TableName=ledger, IndexName="by_time", KeyConditionExpression="account_id = :a AND #at < :lo",
-              ExpressionAttributeNames={"#at": "at"}, ExpressionAttributeValues=a, ScanIndexForward=False, Limit=1)
-        query(TableName=ledger, IndexName="by_time", KeyConditionExpression="account_id = :a AND #at >= :lo",
-              ExpressionAttributeNames={"#at": "at"}, ExpressionAttributeValues=a)
-        closes = query(TableName=charges, ConsistentRead=True,
-                       KeyConditionExpression="account_id = :a AND begins_with(charge_key, :p)",
-                       ExpressionAttributeValues={":a": {"S": account_id}, ":p": {"S": f"{MONTH}#"}})
+        query(
+            TableName=ledger,
+            IndexName="by_time",
+            KeyConditionExpression="account_id = :a AND #at < :lo",
+            ExpressionAttributeNames={"#at": "at"},
+            ExpressionAttributeValues=a,
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        query(
+            TableName=ledger,
+            IndexName="by_time",
+            KeyConditionExpression="account_id = :a AND #at >= :lo",
+            ExpressionAttributeNames={"#at": "at"},
+            ExpressionAttributeValues=a,
+        )
+        closes = query(
+            TableName=charges,
+            ConsistentRead=True,
+            KeyConditionExpression="account_id = :a AND begins_with(charge_key, :p)",
+            ExpressionAttributeValues={":a": {"S": account_id}, ":p": {"S": f"{MONTH}#"}},
+        )
         for close in closes:
-            query(TableName=tickets, ConsistentRead=True,
-                  KeyConditionExpression="ticket_id = :t AND begins_with(sk, :e)",
-                  ExpressionAttributeValues={":t": close["ticket_id"], ":e": {"S": "ENTRY#"}})
+            query(
+                TableName=tickets,
+                ConsistentRead=True,
+                KeyConditionExpression="ticket_id = :t AND begins_with(sk, :e)",
+                ExpressionAttributeValues={":t": close["ticket_id"], ":e": {"S": "ENTRY#"}},
+            )
         times.append((time.perf_counter() - t0) * 1000)
     return times
 
@@ -379,11 +499,15 @@ def raw_read_pynamodb(ids: list[str], lo: str) -> list[float]:
         t0 = time.perf_counter()
         list(LedgerModel.by_time.query(account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1))
         list(LedgerModel.by_time.query(account_id, LedgerModel.at >= lo))
-        closes = list(ChargeModel.query(account_id, ChargeModel.charge_key.startswith(f"{MONTH}#"),
-                                        consistent_read=True))
+        closes = list(
+            ChargeModel.query(account_id, ChargeModel.charge_key.startswith(f"{MONTH}#"), consistent_read=True)
+        )
         for close in closes:
-            list(TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX),
-                                      consistent_read=True))
+            list(
+                TimeEntryModel.query(
+                    close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX), consistent_read=True
+                )
+            )
         times.append((time.perf_counter() - t0) * 1000)
     return times
 
@@ -406,10 +530,23 @@ def rollup_queue(meter: Meter, specs: dict[str, Any], tz: ZoneInfo, n: int) -> t
     from scripts.localdev import lambda_runtime
 
     t0 = time.perf_counter()  # the worker's cold start (imports), on an empty page: not in the rollup's time
-    lambda_runtime.invoke(poller.spec, {"Records": [{
-        "messageId": "warm-up", "receiptHandle": "warm-up", "body": f'{{"month":"{MONTH}","account_ids":[]}}',
-        "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:MonthEndQueue", "awsRegion": "us-east-1"}]})
+    lambda_runtime.invoke(
+        poller.spec,
+        {
+            "Records": [
+                {
+                    "messageId": "warm-up",
+                    "receiptHandle": "warm-up",
+                    "body": f'{{"month":"{MONTH}","account_ids":[]}}',
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:MonthEndQueue",
+                    "awsRegion": "us-east-1",
+                }
+            ]
+        },
+    )
     cold_ms = (time.perf_counter() - t0) * 1000
     page_ms: list[float] = []
     with meter:
@@ -423,8 +560,14 @@ def rollup_queue(meter: Meter, specs: dict[str, Any], tz: ZoneInfo, n: int) -> t
                 if idle > 400:
                     raise RuntimeError("the month-end queue did not drain")
                 time.sleep(0.05)
-    worker = meter.run("rollup: queue → MonthEndWorkerFunction", n, page_ms=page_ms,
-                       failed=poller.failed, delivered=poller.delivered, cold_ms=cold_ms)
+    worker = meter.run(
+        "rollup: queue → MonthEndWorkerFunction",
+        n,
+        page_ms=page_ms,
+        failed=poller.failed,
+        delivered=poller.delivered,
+        cold_ms=cold_ms,
+    )
     return planner, worker
 
 
@@ -458,7 +601,7 @@ def month_results(client: Any, names: dict[str, str], ids: list[str]) -> tuple[C
                     postpay += int(item["amount_minor"]["N"])
     checkpoints = 0
     for start in range(0, len(ids), 100):
-        keys = [{"id": {"S": monthend.checkpoint_id(a, MONTH)}} for a in ids[start:start + 100]]
+        keys = [{"id": {"S": monthend.checkpoint_id(a, MONTH)}} for a in ids[start : start + 100]]
         got = client.batch_get_item(RequestItems={names["IdempotencyTable"]: {"Keys": keys}})
         checkpoints += len(got["Responses"][names["IdempotencyTable"]])
         assert not got.get("UnprocessedKeys"), "unprocessed keys: rerun"
@@ -471,12 +614,14 @@ def forget_month(client: Any, names: dict[str, str], ids: list[str]) -> None:
 
     deletes: list[tuple[str, dict]] = []
     for page in client.get_paginator("scan").paginate(TableName=names["InvoicesTable"]):
-        deletes += [(names["InvoicesTable"], {"account_id": i["account_id"], "invoice_id": i["invoice_id"]})
-                    for i in page["Items"]]
+        deletes += [
+            (names["InvoicesTable"], {"account_id": i["account_id"], "invoice_id": i["invoice_id"]})
+            for i in page["Items"]
+        ]
     deletes += [(names["IdempotencyTable"], {"id": {"S": monthend.checkpoint_id(a, MONTH)}}) for a in ids]
     for start in range(0, len(deletes), 25):
         request: dict[str, list] = {}
-        for table, key in deletes[start:start + 25]:
+        for table, key in deletes[start : start + 25]:
             request.setdefault(table, []).append({"DeleteRequest": {"Key": key}})
         while request:
             request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
@@ -493,18 +638,37 @@ def calls_text(run: Run, per: int) -> str:
 def time_split(raw: Run, raw_py: Run, queue: Run, inproc: Run, n: int) -> list[str]:
     """Per account: ms inside DynamoDB calls by kind (botocore before-call → after-call), and the rest."""
     kinds = sorted(set(raw.calls) | set(queue.calls) | set(inproc.calls))
-    runs = (("raw boto3 (pass 1)", raw), ("raw pynamodb", raw_py), ("rollup, queue", queue),
-            ("rollup, one process", inproc))
-    out = ["", "Where the time goes, ms per account (inside each kind of DynamoDB call: botocore serialising, the "
-           "HTTP round trip to the engine on this machine, parsing; then everything outside the calls):", "",
-           "| Calls | " + " | ".join(label for label, _ in runs) + " |", "|---|" + "---:|" * len(runs)]
+    runs = (
+        ("raw boto3 (pass 1)", raw),
+        ("raw pynamodb", raw_py),
+        ("rollup, queue", queue),
+        ("rollup, one process", inproc),
+    )
+    out = [
+        "",
+        "Where the time goes, ms per account (inside each kind of DynamoDB call: botocore serialising, the "
+        "HTTP round trip to the engine on this machine, parsing; then everything outside the calls):",
+        "",
+        "| Calls | " + " | ".join(label for label, _ in runs) + " |",
+        "|---|" + "---:|" * len(runs),
+    ]
     for kind in kinds:
-        out.append(f"| {kind} | " + " | ".join(
-            f"{r.call_ms[kind] / n:.1f} ({r.call_ms[kind] / max(r.calls[kind], 1):.1f} per call)"
-            if r.calls[kind] else "-" for _, r in runs) + " |")
+        out.append(
+            f"| {kind} | "
+            + " | ".join(
+                f"{r.call_ms[kind] / n:.1f} ({r.call_ms[kind] / max(r.calls[kind], 1):.1f} per call)"
+                if r.calls[kind]
+                else "-"
+                for _, r in runs
+            )
+            + " |"
+        )
     out.append("| inside DynamoDB calls | " + " | ".join(f"{sum(r.call_ms.values()) / n:.1f}" for _, r in runs) + " |")
-    out.append("| outside (models, statement, invoice, Powertools, poller) | " + " | ".join(
-        f"{(r.seconds * 1000 - sum(r.call_ms.values())) / n:.1f}" for _, r in runs) + " |")
+    out.append(
+        "| outside (models, statement, invoice, Powertools, poller) | "
+        + " | ".join(f"{(r.seconds * 1000 - sum(r.call_ms.values())) / n:.1f}" for _, r in runs)
+        + " |"
+    )
     out.append("| total | " + " | ".join(f"{r.seconds * 1000 / n:.1f}" for _, r in runs) + " |")
     return out
 
@@ -528,9 +692,11 @@ def render(ctx: dict[str, Any]) -> list[str]:
     def row(run: Run, label: str | None = None) -> str:
         pa = run.per_account_ms
         lat = f"{percentile(pa, 50):.1f} / {percentile(pa, 95):.1f}" if pa else "-"
-        return (f"| {label or run.label} | {run.seconds:.1f} | {run.accounts / run.seconds:,.0f} | "
-                f"{exp.entries / run.seconds:,.0f} | {lat} | {run.trips / run.accounts:.2f} | {run.rcu:,.0f} | "
-                f"{run.wcu:,.0f} | {run.cpu_client_s:.1f} | {run.cpu_engine_s:.1f} |")
+        return (
+            f"| {label or run.label} | {run.seconds:.1f} | {run.accounts / run.seconds:,.0f} | "
+            f"{exp.entries / run.seconds:,.0f} | {lat} | {run.trips / run.accounts:.2f} | {run.rcu:,.0f} | "
+            f"{run.wcu:,.0f} | {run.cpu_client_s:.1f} | {run.cpu_engine_s:.1f} |"
+        )
 
     for i, run in enumerate(raws, 1):
         out.append(row(run, f"raw read, plain boto3 Query (pass {i})"))
@@ -632,8 +798,10 @@ def reading(ctx: dict[str, Any]) -> list[str]:
     extra_trips = sum(queue.calls[k] for k in extra_kinds) / n
     extra_ms = sum(inproc.call_ms[k] for k in extra_kinds) / n
     inside_raw = sum(raw.call_ms.values()) / n
-    outside = {name: (r.seconds * 1000 - sum(r.call_ms.values())) / n
-               for name, r in (("raw", raw), ("queue", queue), ("inproc", inproc))}
+    outside = {
+        name: (r.seconds * 1000 - sum(r.call_ms.values())) / n
+        for name, r in (("raw", raw), ("queue", queue), ("inproc", inproc))
+    }
     ticket_q = exp.tickets
     floor = (raw_s * 1000 / n + extra_ms) / (raw_s * 1000 / n)
     inv_key = "PutItem Invoices"
@@ -671,7 +839,7 @@ def reading(ctx: dict[str, Any]) -> list[str]:
         f"- A page of 100 accounts is ~{queue.trips / n * PAGE:,.0f} calls at this data's "
         f"{exp.tickets / n:.1f} closed tickets per account, of which "
         f"~{sum(v for k, v in queue.calls.items() if k.startswith('PutItem')) / n * PAGE:.0f} are puts "
-        "(README, \"Month end\").",
+        '(README, "Month end").',
         "- The month's ledger is read with `at between <month start> and <next month start>`, consistently (the "
         "index is an LSI, so it can be).",
         f"- The planner made {sum(ctx['planner'].calls.values())} Queries for {ctx['planner'].extra['pages']} "
@@ -688,17 +856,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
     parser.add_argument("--entries", type=int, default=20000)
-    parser.add_argument("--write", action="store_true",
-                        help="rewrite the bench_month_end section of docs/BENCHMARKS.md")
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite the bench_month_end section of docs/BENCHMARKS.md"
+    )
     args = parser.parse_args(argv)
 
     for name in DROPPED_AWS_ENV:
         os.environ.pop(name, None)
     queue_root = Path(tempfile.mkdtemp(prefix="hourbank-bench-month-end-"))
-    os.environ.update({**template_parameter_env(), **LOCAL_AWS_ENV, "COMPANY_TIMEZONE": TZ_NAME,
-                       "HOURBANK_QUEUE_DIR": str(queue_root),
-                       "MONTH_END_QUEUE_URL": (queue_root / "MonthEndQueue").as_uri(),
-                       "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {
+            **template_parameter_env(),
+            **LOCAL_AWS_ENV,
+            "COMPANY_TIMEZONE": TZ_NAME,
+            "HOURBANK_QUEUE_DIR": str(queue_root),
+            "MONTH_END_QUEUE_URL": (queue_root / "MonthEndQueue").as_uri(),
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
     machine = machine_line()
     started = time.perf_counter()
     tz = ZoneInfo(TZ_NAME)
@@ -732,8 +907,7 @@ def main(argv: list[str] | None = None) -> int:
         specs = lambda_runtime.functions(strict=False)
         template = load_template()
         worker_props = template["Resources"]["MonthEndWorkerFunction"]["Properties"]
-        ctx["memory_mb"] = int(worker_props.get("MemorySize")
-                               or template["Globals"]["Function"].get("MemorySize", 128))
+        ctx["memory_mb"] = int(worker_props.get("MemorySize") or template["Globals"]["Function"].get("MemorySize", 128))
 
         log("warm-up: one raw pass over 200 accounts")
         raw_read_boto3(raw_client, names, ids[:200], lo)
@@ -746,10 +920,17 @@ def main(argv: list[str] | None = None) -> int:
         planner, queue = rollup_queue(meter, specs, tz, len(ids))
         log(f"rollup through the queue: {queue.seconds:.1f} s")
         kinds, postpay, checkpoints = month_results(admin, names, ids)
-        assert checkpoints == len(ids) and kinds == want and postpay == exp.postpay_minor, \
-            (checkpoints, kinds, want, postpay, exp.postpay_minor)
-        ctx["check_queue"] = (f"{checkpoints:,} checkpoints, invoices {dict(sorted(kinds.items()))} as the data "
-                              f"says, member post-pay {postpay / 100:,.2f} USD = Σ of the closes")
+        assert checkpoints == len(ids) and kinds == want and postpay == exp.postpay_minor, (
+            checkpoints,
+            kinds,
+            want,
+            postpay,
+            exp.postpay_minor,
+        )
+        ctx["check_queue"] = (
+            f"{checkpoints:,} checkpoints, invoices {dict(sorted(kinds.items()))} as the data "
+            f"says, member post-pay {postpay / 100:,.2f} USD = Σ of the closes"
+        )
 
         with meter:
             times = raw_read_boto3(raw_client, names, ids, lo)
@@ -777,25 +958,27 @@ def main(argv: list[str] | None = None) -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join([
-        "## Month end: the rollup next to a raw read (issue 6)",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
-        f"Run {stamp}; {machine}. Whole run {seconds:.0f} s, peak RSS {peak:.0f} MiB.",
-        "",
-        *render(ctx),
-        "",
-        "### Extrapolation to 100,000 accounts / 1,000,000 entries in AWS",
-        "",
-        *extrapolate(ctx),
-        "",
-        "### Against the 1.5× target: where the difference comes from (application code as measured, not changed)",
-        "",
-        *reading(ctx),
-    ])
+    section = "\n".join(
+        [
+            "## Month end: the rollup next to a raw read (issue 6)",
+            "",
+            "```",
+            command_line(),
+            "```",
+            "",
+            f"Run {stamp}; {machine}. Whole run {seconds:.0f} s, peak RSS {peak:.0f} MiB.",
+            "",
+            *render(ctx),
+            "",
+            "### Extrapolation to 100,000 accounts / 1,000,000 entries in AWS",
+            "",
+            *extrapolate(ctx),
+            "",
+            "### Against the 1.5× target: where the difference comes from (application code as measured, not changed)",
+            "",
+            *reading(ctx),
+        ]
+    )
     publish(SECTION, section, args.write)
     return 0
 

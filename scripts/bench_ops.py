@@ -84,10 +84,23 @@ OPERATIONS: list[tuple[str, str]] = [
     ("invoice_issue", "invoicing: 1 draft invoice issued (InvoicingFunction, LocalInvoicing)"),
     ("invoice_redelivery", "invoicing: the same invoice record redelivered"),
 ]
-PAYMENT_KEYS = ("order_new", "order_owner", "order_owner_again", "pay_first", "pay_redelivery", "pay_other_event",
-                "get_order_paid")
-STREAM_KEYS = ("watch_no_crossing", "watch_crossing", "watch_redelivery", "watch_unpaid", "invoice_issue",
-               "invoice_redelivery")
+PAYMENT_KEYS = (
+    "order_new",
+    "order_owner",
+    "order_owner_again",
+    "pay_first",
+    "pay_redelivery",
+    "pay_other_event",
+    "get_order_paid",
+)
+STREAM_KEYS = (
+    "watch_no_crossing",
+    "watch_crossing",
+    "watch_redelivery",
+    "watch_unpaid",
+    "invoice_issue",
+    "invoice_redelivery",
+)
 # Where the local stack would serve the order form and the local payment page: checkout URLs point there, as in
 # the tests (tests/conftest.py); nothing is fetched from it.
 ENTRIES_FROM = datetime(2026, 11, 2, 9, 0, tzinfo=timezone(timedelta(hours=-5)))  # a Monday, 09:00 New York
@@ -127,8 +140,12 @@ class Bench:
         self.measure(key, 201, lambda: self.api.post(f"/accounts/{account_id}/adjustments", body, as_=self.billing))
 
     def open_ticket(self, account_id: str, key: str | None = None) -> str:
-        body = {"account_id": account_id, "title": "Server offline", "priority": "normal",
-                "opened_at": (ENTRIES_FROM - timedelta(hours=1)).isoformat()}  # SPEC T8: opened before its work
+        body = {
+            "account_id": account_id,
+            "title": "Server offline",
+            "priority": "normal",
+            "opened_at": (ENTRIES_FROM - timedelta(hours=1)).isoformat(),
+        }  # SPEC T8: opened before its work
         return self.measure(key, 201, lambda: self.api.post("/tickets", body, as_=self.tech)).body["ticket_id"]
 
     def post_entry(self, ticket_id: str, minutes: int = 15, key: str | None = None) -> None:
@@ -163,8 +180,13 @@ class Bench:
         self.close(ten, key="close_10")
         self.close(hundred, key="close_100")
         self.close(ten, key="close_again")
-        self.measure("credit_back", 201, lambda: self.api.post(
-            f"/tickets/{ten}/credit-back", {"minutes": 15, "reason": "vendor bug"}, as_=self.billing))
+        self.measure(
+            "credit_back",
+            201,
+            lambda: self.api.post(
+                f"/tickets/{ten}/credit-back", {"minutes": 15, "reason": "vendor bug"}, as_=self.billing
+            ),
+        )
         reply = self.measure("get_ticket", 200, lambda: self.api.get(f"/tickets/{ten}", as_=self.tech))
         assert len(reply.body.get("entries", [])) == 10, reply
         reply = self.measure("get_ledger", 200, lambda: self.api.get(f"/accounts/{member}/ledger", as_=self.billing))
@@ -262,29 +284,37 @@ class Bench:
         acc = self.create_account("member")
         self.adjust(acc, 120)
         settings = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True}
-        self.measure(None, 200, lambda: self.api.request("PUT", f"/accounts/{acc}/auto-top-up", settings,
-                                                         as_=self.billing))
+        self.measure(
+            None, 200, lambda: self.api.request("PUT", f"/accounts/{acc}/auto-top-up", settings, as_=self.billing)
+        )
 
         def closed_change(minutes: int) -> dict:
             ticket = self.open_ticket(acc)
             self.post_entry(ticket, minutes=minutes)
             before = raw_item(accounts, {"account_id": acc})
             self.close(ticket)
-            return stream_record("MODIFY", {"account_id": {"S": acc}}, old=before,
-                                 new=raw_item(accounts, {"account_id": acc}))
+            return stream_record(
+                "MODIFY", {"account_id": {"S": acc}}, old=before, new=raw_item(accounts, {"account_id": acc})
+            )
 
         self.consume(k("watch_no_crossing"), "BalanceWatchFunction", closed_change(30))
         crossing = closed_change(60)
         self.consume(k("watch_crossing"), "BalanceWatchFunction", crossing)
         self.consume(k("watch_redelivery"), "BalanceWatchFunction", crossing)
         [invoice] = InvoiceModel.query(acc, consistent_read=True)
-        if invoice.status != "draft" or AccountModel.get(acc, consistent_read=True).pending_top_up != \
-                invoice.invoice_id:
+        if (
+            invoice.status != "draft"
+            or AccountModel.get(acc, consistent_read=True).pending_top_up != invoice.invoice_id
+        ):
             raise AssertionError(f"the crossing did not leave one pending draft: {invoice.attribute_values}")
 
         keys = {"account_id": {"S": acc}, "invoice_id": {"S": invoice.invoice_id}}
-        new = stream_record("INSERT", keys, view="NEW_IMAGE", new=raw_item(
-            get_settings().invoices_table, {"account_id": acc, "invoice_id": invoice.invoice_id}))
+        new = stream_record(
+            "INSERT",
+            keys,
+            view="NEW_IMAGE",
+            new=raw_item(get_settings().invoices_table, {"account_id": acc, "invoice_id": invoice.invoice_id}),
+        )
         self.consume(k("invoice_issue"), "InvoicingFunction", new)
         self.consume(k("invoice_redelivery"), "InvoicingFunction", new)
         if InvoiceModel.get(acc, invoice.invoice_id, consistent_read=True).status != "open":
@@ -316,13 +346,18 @@ def verify_counting(counter: CallCounter, account_id: str) -> str:
 
     counter.reset()
     boto3.session.Session().client("dynamodb").get_item(
-        TableName=get_settings().idempotency_table, Key={"id": {"S": "bench-ops-check"}}, ConsistentRead=True)
+        TableName=get_settings().idempotency_table, Key={"id": {"S": "bench-ops-check"}}, ConsistentRead=True
+    )
     got = dict(counter.calls)
     if got != {"GetItem": 1} or counter.sends != 1 or counter.capacity <= 0:
-        raise AssertionError(f"a boto3 client is not counted: one GetItem counted as {got}, {counter.sends} sends, "
-                             f"{counter.capacity:g} RCU")
-    return (f"GetItem → 1 call, 1 HTTP request, {pynamodb} (consistent read), through pynamodb and through a "
-            "plain boto3 client alike")
+        raise AssertionError(
+            f"a boto3 client is not counted: one GetItem counted as {got}, {counter.sends} sends, "
+            f"{counter.capacity:g} RCU"
+        )
+    return (
+        f"GetItem → 1 call, 1 HTTP request, {pynamodb} (consistent read), through pynamodb and through a "
+        "plain boto3 client alike"
+    )
 
 
 def _mean_calls(samples: list[Sample]) -> Counter:
@@ -347,39 +382,48 @@ def observations(bench: Bench) -> list[str]:
                 f"the same three plus TransactGetItems ×{st.get('TransactGetItems', 0):g} and one more "
                 "TransactWriteItems, i.e. 2 per close it completes. Skipping the re-read when the account read "
                 "before the write had nothing waiting would save the GetItem, at the cost of missing a close that "
-                "starts waiting while the credit is in flight.")
+                "starts waiting while the credit is in flight."
+            )
     close_rows = [k for k in ("close_1", "close_10", "close_100") if bench.samples[k]]
     if close_rows:
         trips = sorted({s.sends for k in close_rows for s in bench.samples[k]})
         wcu = sorted({round(s.wcu, 1) for k in close_rows for s in bench.samples[k]})
-        out.append(f"- A close reads the ticket and the account in one TransactGetItems and writes in one "
-                   f"TransactWriteItems whatever the entry count (round trips seen: {trips}; WCU: {wcu}): it uses "
-                   "the ticket's running totals and never reads the entries again.")
+        out.append(
+            f"- A close reads the ticket and the account in one TransactGetItems and writes in one "
+            f"TransactWriteItems whatever the entry count (round trips seen: {trips}; WCU: {wcu}): it uses "
+            "the ticket's running totals and never reads the entries again."
+        )
     first, tenth = bench.samples["post_first"], bench.samples["post_10th"]
     if first and tenth:
         w1, w10 = statistics.fmean(s.wcu for s in first), statistics.fmean(s.wcu for s in tenth)
         if w1 != w10:
-            out.append(f"- Posting an entry costs {w1:g} WCU when it changes the ticket's projected consumption (the "
-                       f"first entry), {w10:g} when it does not (the 10th here): the account item is only updated "
-                       "when the projection crosses a 30-minute step.")
+            out.append(
+                f"- Posting an entry costs {w1:g} WCU when it changes the ticket's projected consumption (the "
+                f"first entry), {w10:g} when it does not (the 10th here): the account item is only updated "
+                "when the projection crosses a 30-minute step."
+            )
     created = bench.samples["create_account"]
     put_wcu = statistics.fmean(s.wcu for s in created) if created else 1.0
     out.append(
         "- Capacity is DynamoDB Local's accounting: it charged 4 WCU per item written or condition-checked in a "
         "TransactWriteItems (plus 4 for each index entry: the ticket's `by_account`, the ledger's `by_time`), "
         f"2 RCU per item of a TransactGetItems, and {put_wcu:g} WCU for the plain PutItem of a new account"
-        + (" (1 for the item, 1 for its entry in the Accounts table's KEYS_ONLY `by_plan` index of the month-end "
-           "run)" if put_wcu == 2 else "")
+        + (
+            " (1 for the item, 1 for its entry in the Accounts table's KEYS_ONLY `by_plan` index of the month-end run)"
+            if put_wcu == 2
+            else ""
+        )
         + ". AWS documents transactional writes at 2 WCU per KB, so use the columns to compare operations, not "
-        "to price them.")
+        "to price them."
+    )
     return out
 
 
-def payment_calls(bench: Bench, keys: tuple[str, ...] = PAYMENT_KEYS,
-                  what: str = "the order and webhook operations") -> list[str]:
+def payment_calls(
+    bench: Bench, keys: tuple[str, ...] = PAYMENT_KEYS, what: str = "the order and webhook operations"
+) -> list[str]:
     """The calls of every order and webhook operation in the order they are made, with their tables."""
-    out = ["", f"Calls of {what}, in the order they are made (table; items of a "
-                "transaction by table and kind):", ""]
+    out = ["", f"Calls of {what}, in the order they are made (table; items of a transaction by table and kind):", ""]
     labels = dict(OPERATIONS)
     for key in keys:
         samples = bench.samples[key]
@@ -394,6 +438,7 @@ def payment_calls(bench: Bench, keys: tuple[str, ...] = PAYMENT_KEYS,
 
 def payment_observations(bench: Bench) -> list[str]:
     """What the order and webhook figures say, worded from the measured call sequences."""
+
     def seq(key: str) -> tuple[str, ...]:
         samples = bench.samples[key]
         return Counter(s.sequence for s in samples).most_common(1)[0][0] if samples else ()
@@ -407,7 +452,7 @@ def payment_observations(bench: Bench) -> list[str]:
         idem = sum(1 for c in first if c.endswith(" Idempotency"))
         tx = next((i for i, c in enumerate(first) if c.startswith("TransactWriteItems")), None)
         before = first[:tx] if tx is not None else first
-        after = first[tx + 1:] if tx is not None else ()
+        after = first[tx + 1 :] if tx is not None else ()
         order_reads = sum(1 for c in before if c == "GetItem Orders")
         out.append(
             f"- A credited payment costs {mean('pay_first', 'sends'):g} round trips ({mean('pay_first', 'rcu'):g} RCU, "
@@ -416,20 +461,23 @@ def payment_observations(bench: Bench) -> list[str]:
             f"after), {len(first) - idem} are the settlement's. One TransactWriteItems carries the credit (ledger "
             "entry, account balance, the order's `payments` map, and hourbank's own marker for the payment "
             "object, `payment#<ref>`, which is the `Idempotency put` in it: a second item on the same table, "
-            "not Powertools' record).")
+            "not Powertools' record)."
+        )
         if order_reads >= 2:
             out.append(
                 f"- Avoidable: `settle_paid` reads the order {order_reads} times before the transaction "
                 "(`load_order` to check amount and currency, then again at the top of `attempt()`); on the "
                 "first attempt the second read returns what the first did, so only a retry needs it. The same "
                 f"double read is in the other event's {sum(1 for c in other if c == 'GetItem Orders')} order "
-                "reads.")
+                "reads."
+            )
         elif order_reads == 1:
             out.append(
                 "- `settle_paid` reads the order once before the transaction (`load_order`, to check amount and "
                 "currency); the first attempt of the transaction uses that read and only a retry reads it "
                 f"again. The other event's path has {sum(1 for c in other if c == 'GetItem Orders')} order "
-                "read likewise.")
+                "read likewise."
+            )
         reads_after = [c for c in after if not c.endswith(" Idempotency")]
         if reads_after == ["GetItem Orders"]:
             out.append(
@@ -438,7 +486,8 @@ def payment_observations(bench: Bench) -> list[str]:
                 "The account is read again for closes waiting for credit (`settle_awaiting`, C3) only when the "
                 "account the credit was based on listed one waiting, which it did not here: down from 8 round "
                 "trips (5 RCU) before that change, the 2 reads saved being the order's second read and the C3 "
-                "pass.")
+                "pass."
+            )
         elif reads_after:
             out.append(
                 f"- After the credit commits it makes {len(reads_after)} more reads before Powertools' UpdateItem: "
@@ -450,20 +499,23 @@ def payment_observations(bench: Bench) -> list[str]:
                 "transaction had nothing waiting, at the cost discussed above for adjustments). With the double "
                 "order read gone and these two in one round trip, a credited payment would be "
                 f"{len(first) - (order_reads - 1 if order_reads >= 2 else 0) - (len(reads_after) - 1)} round trips "
-                f"instead of {len(first)}.")
+                f"instead of {len(first)}."
+            )
     if again:
         out.append(
             f"- A redelivery of the same event is {mean('pay_redelivery', 'sends'):g} round trip: Powertools' "
             "conditional PutItem is refused and, with `ReturnValuesOnConditionCheckFailure=ALL_OLD`, the refusal "
             "carries the stored COMPLETED record and its answer, so no GetItem follows and nothing of the "
             "settlement runs. DynamoDB Local reports no capacity for the refused write; AWS bills it as a write "
-            "(1 WCU for an item under 1 KB).")
+            "(1 WCU for an item under 1 KB)."
+        )
     if other:
         out.append(
             f"- Another event for the same payment (a new event id, so Powertools does not know it) costs "
             f"{mean('pay_other_event', 'sends'):g} round trips: Powertools' PutItem and UpdateItem, and the order "
             "reads that find the payment already in the order's `payments` map (`duplicate`), without "
-            "a transaction.")
+            "a transaction."
+        )
     new, owner, replay = seq("order_new"), seq("order_owner"), seq("order_owner_again")
     if new:
         reread = "PutItem Accounts" in new and "GetItem Accounts" in new
@@ -471,23 +523,28 @@ def payment_observations(bench: Bench) -> list[str]:
             f"- An order costs {mean('order_new', 'sends'):g} round trips for a new customer and "
             f"{mean('order_owner', 'sends'):g} for an owner with an Idempotency-Key "
             f"({mean('order_owner_again', 'sends'):g} for the same form again, which returns the stored order)."
-            + (" Avoidable: `_with_checkout` reads the account back (GetItem Accounts) right after "
-               "`create_order` wrote it (new customer) or read it (`price_order`, owner), to hand it to the "
-               "checkout, which only needs its e-mail; and the checkout session id and URL are an UpdateItem "
-               "after the order's PutItem. With the local page both are known before the PutItem; with Stripe "
-               "the session is created after the order is saved, so one of the two writes stays unless the "
-               "session is created first (its idempotency key is derived from the order id, known before the "
-               "PutItem)." if reread else
-               " `_with_checkout` hands the checkout the account `create_order` just wrote (new customer) or "
-               "`price_order` read (owner), so the account is not read back (it was, before: 4 and 5 round "
-               "trips). What remains avoidable is the UpdateItem of the checkout session id and URL after the "
-               "order's PutItem: with the local page both are known before the PutItem; with Stripe the session "
-               "is created after the order is saved, so it stays unless the session is created first (its "
-               "idempotency key is derived from the order id, known before the PutItem)."))
+            + (
+                " Avoidable: `_with_checkout` reads the account back (GetItem Accounts) right after "
+                "`create_order` wrote it (new customer) or read it (`price_order`, owner), to hand it to the "
+                "checkout, which only needs its e-mail; and the checkout session id and URL are an UpdateItem "
+                "after the order's PutItem. With the local page both are known before the PutItem; with Stripe "
+                "the session is created after the order is saved, so one of the two writes stays unless the "
+                "session is created first (its idempotency key is derived from the order id, known before the "
+                "PutItem)."
+                if reread
+                else " `_with_checkout` hands the checkout the account `create_order` just wrote (new customer) or "
+                "`price_order` read (owner), so the account is not read back (it was, before: 4 and 5 round "
+                "trips). What remains avoidable is the UpdateItem of the checkout session id and URL after the "
+                "order's PutItem: with the local page both are known before the PutItem; with Stripe the session "
+                "is created after the order is saved, so it stays unless the session is created first (its "
+                "idempotency key is derived from the order id, known before the PutItem)."
+            )
+        )
         if replay and sum(1 for c in replay if c == "GetItem Accounts") >= 1 and owner:
             out.append(
                 "- The replay reads the account (`price_order`) and the order (`_existing`) and stops there: the "
-                "order already has its checkout URL.")
+                "order already has its checkout URL."
+            )
     return out
 
 
@@ -540,8 +597,10 @@ def stream_observations(bench: Bench) -> list[str]:
 
 
 def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: float) -> str:
-    rows = ["| Operation | N | Round trips (mean; min–max) | DynamoDB calls per op | RCU | WCU | p50 ms* |",
-            "|---|---:|---|---|---:|---:|---:|"]
+    rows = [
+        "| Operation | N | Round trips (mean; min–max) | DynamoDB calls per op | RCU | WCU | p50 ms* |",
+        "|---|---:|---|---|---:|---:|---:|",
+    ]
     verdicts = []
     for key, label in OPERATIONS:
         samples = bench.samples[key]
@@ -557,8 +616,11 @@ def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: f
             refused.update(s.errors)
         calls = ", ".join(f"{name} ×{n / len(samples):g}" for name, n in sorted(ops.items())) or "none"
         if refused:
-            calls += " (refused: " + ", ".join(f"{name.replace(':', ' → ')} ×{n / len(samples):g}"
-                                               for name, n in sorted(refused.items())) + ")"
+            calls += (
+                " (refused: "
+                + ", ".join(f"{name.replace(':', ' → ')} ×{n / len(samples):g}" for name, n in sorted(refused.items()))
+                + ")"
+            )
         rcu = statistics.fmean(s.rcu for s in samples)
         wcu = statistics.fmean(s.wcu for s in samples)
         p50 = statistics.median(s.ms for s in samples)
@@ -568,8 +630,10 @@ def render(bench: Bench, reps: int, check: str, counter: CallCounter, seconds: f
             ok = max(trips) <= target
             mark = f" {'✅' if ok else '❌'} (target {'=' if key.startswith('close') else '≤'} {target})"
             verdicts.append(ok)
-        rows.append(f"| {label} | {len(samples)} | {mean:g}; {spread}{mark} | {calls} | {fmt_units(rcu)} | "
-                    f"{fmt_units(wcu)} | {p50:.1f} |")
+        rows.append(
+            f"| {label} | {len(samples)} | {mean:g}; {spread}{mark} | {calls} | {fmt_units(rcu)} | "
+            f"{fmt_units(wcu)} | {p50:.1f} |"
+        )
     notes = [
         "",
         f"- Round trips are HTTP requests to DynamoDB, from pynamodb's clients and from the boto3 client Powertools "
@@ -625,17 +689,19 @@ def main(argv: list[str] | None = None) -> int:
 
     table = render(bench, args.reps, check, counter, seconds)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join([
-        "## DynamoDB round trips per operation",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
-        f"Run {stamp}; {machine}.",
-        "",
-        table,
-    ])
+    section = "\n".join(
+        [
+            "## DynamoDB round trips per operation",
+            "",
+            "```",
+            command_line(),
+            "```",
+            "",
+            f"Run {stamp}; {machine}.",
+            "",
+            table,
+        ]
+    )
     publish("bench_ops", section, args.write)
     return 0
 

@@ -86,20 +86,48 @@ def main(argv: list[str] | None = None) -> int:
             return reply
 
         # Data: 60 member accounts; one with 25 tickets over the last months, 20 of them closed with 3 entries.
-        accounts = [ok(api.post("/accounts", {"name": f"bench {i}", "email": f"it{i}@bench.example",
-                                              "plan": "member"}, as_=billing), 201).body["account_id"]
-                    for i in range(60)]
+        accounts = [
+            ok(
+                api.post(
+                    "/accounts", {"name": f"bench {i}", "email": f"it{i}@bench.example", "plan": "member"}, as_=billing
+                ),
+                201,
+            ).body["account_id"]
+            for i in range(60)
+        ]
         busy, quiet = accounts[0], accounts[1]
-        ok(api.post(f"/accounts/{busy}/adjustments", {"minutes": 100_000, "kind": "purchase", "reason": "bench"},
-                    as_=billing), 201)
+        ok(
+            api.post(
+                f"/accounts/{busy}/adjustments",
+                {"minutes": 100_000, "kind": "purchase", "reason": "bench"},
+                as_=billing,
+            ),
+            201,
+        )
         for n in range(25):
-            t = ok(api.post("/tickets", {"account_id": busy, "title": f"ticket {n}", "priority": "normal",
-                                         "opened_at": f"2026-11-{n + 1:02d}T08:00:00-05:00"}, as_=tech),
-                   201).body["ticket_id"]
+            t = ok(
+                api.post(
+                    "/tickets",
+                    {
+                        "account_id": busy,
+                        "title": f"ticket {n}",
+                        "priority": "normal",
+                        "opened_at": f"2026-11-{n + 1:02d}T08:00:00-05:00",
+                    },
+                    as_=tech,
+                ),
+                201,
+            ).body["ticket_id"]
             for k, work in enumerate(("remote", "onsite", "travel")):
                 at = f"2026-11-{n + 1:02d}T{9 + k:02d}:00:00-05:00"
-                ok(api.post(f"/tickets/{t}/time-entries", {"work_type": work, "note": "bench", "minutes": 30,
-                                                           "started_at": at}, as_=tech), 201)
+                ok(
+                    api.post(
+                        f"/tickets/{t}/time-entries",
+                        {"work_type": work, "note": "bench", "minutes": 30, "started_at": at},
+                        as_=tech,
+                    ),
+                    201,
+                )
             if n < 20:
                 ok(api.post(f"/tickets/{t}/close", as_=tech))
         from datetime import UTC, datetime
@@ -115,31 +143,44 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             reply = ok(call())
             ms = (time.perf_counter() - t0) * 1000
-            samples[key].append((counter.sends, Counter(counter.calls), counter.returned, counter.scanned,
-                                 counter.rcu, ms))
+            samples[key].append(
+                (counter.sends, Counter(counter.calls), counter.returned, counter.scanned, counter.rcu, ms)
+            )
             return reply
 
         first_page = None
         for _ in range(args.reps + 1):  # the first round warms the handlers up and is dropped
             measure("search_email", lambda: api.get("/accounts", query={"email": "IT7@bench.example"}, as_=billing))
             measure("search_plan", lambda: api.get("/accounts", query={"plan": "member", "limit": "50"}, as_=billing))
-            first_page = measure("tickets_page", lambda: api.get(f"/accounts/{busy}/tickets", query={"limit": "10"},
-                                                                 as_=billing))
+            first_page = measure(
+                "tickets_page", lambda: api.get(f"/accounts/{busy}/tickets", query={"limit": "10"}, as_=billing)
+            )
             cursor = first_page.body["cursor"]
-            measure("tickets_next", lambda c=cursor: api.get(f"/accounts/{busy}/tickets",
-                                                             query={"limit": "10", "cursor": c}, as_=billing))
-            measure("tickets_open", lambda: api.get(f"/accounts/{busy}/tickets", query={"status": "open"},
-                                                    as_=billing))
-            measure("usage_12", lambda: api.get(f"/accounts/{busy}/usage", query={"from": first, "to": last},
-                                                as_=billing))
-            measure("usage_empty", lambda: api.get(f"/accounts/{quiet}/usage", query={"from": first, "to": last},
-                                                   as_=billing))
+            measure(
+                "tickets_next",
+                lambda c=cursor: api.get(f"/accounts/{busy}/tickets", query={"limit": "10", "cursor": c}, as_=billing),
+            )
+            measure("tickets_open", lambda: api.get(f"/accounts/{busy}/tickets", query={"status": "open"}, as_=billing))
+            measure(
+                "usage_12", lambda: api.get(f"/accounts/{busy}/usage", query={"from": first, "to": last}, as_=billing)
+            )
+            measure(
+                "usage_empty",
+                lambda: api.get(f"/accounts/{quiet}/usage", query={"from": first, "to": last}, as_=billing),
+            )
             measure("plans", lambda: api.get("/plans"))
-            measure("create_account", lambda: api.post("/accounts", {
-                "name": "bench new", "email": f"new.{time.perf_counter_ns()}@bench.example", "plan": "member"},
-                as_=billing))
-    rows = ["| Route | N | Round trips | DynamoDB calls | Items returned | Items read | RCU | p50 ms* |",
-            "|---|---:|---:|---|---:|---:|---:|---:|"]
+            measure(
+                "create_account",
+                lambda: api.post(
+                    "/accounts",
+                    {"name": "bench new", "email": f"new.{time.perf_counter_ns()}@bench.example", "plan": "member"},
+                    as_=billing,
+                ),
+            )
+    rows = [
+        "| Route | N | Round trips | DynamoDB calls | Items returned | Items read | RCU | p50 ms* |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
     for key, label in OPERATIONS:
         runs = samples[key][1:]
         trips = {s[0] for s in runs}
@@ -147,9 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         for s in runs:
             calls.update(s[1])
         text = ", ".join(f"{k} ×{v / len(runs):g}" for k, v in sorted(calls.items())) or "none"
-        rows.append(f"| {label} | {len(runs)} | {'/'.join(map(str, sorted(trips)))} | {text} | "
-                    f"{statistics.fmean(s[2] for s in runs):g} | {statistics.fmean(s[3] for s in runs):g} | "
-                    f"{statistics.fmean(s[4] for s in runs):.1f} | {statistics.median(s[5] for s in runs):.1f} |")
+        rows.append(
+            f"| {label} | {len(runs)} | {'/'.join(map(str, sorted(trips)))} | {text} | "
+            f"{statistics.fmean(s[2] for s in runs):g} | {statistics.fmean(s[3] for s in runs):g} | "
+            f"{statistics.fmean(s[4] for s in runs):.1f} | {statistics.median(s[5] for s in runs):.1f} |"
+        )
     print("\n".join(["```", command_line(), "```", "", machine, "", *rows]))
     return 0
 

@@ -53,8 +53,12 @@ def rule_cases():
         ("urgent: 60 business min, same day", t("2026-12-01 10:00"), urgent, ()),
         ("urgent: opened Friday 17:00, due Monday", t("2026-12-04 17:00"), urgent, ()),
         ("urgent: across Christmas and a weekend", t("2026-12-24 17:00"), urgent, ()),
-        ("urgent: two pauses", t("2026-12-01 10:00"), urgent,
-         (Pause(t("2026-12-01 10:10"), t("2026-12-01 10:40")), Pause(t("2026-12-01 11:00"), t("2026-12-02 12:00")))),
+        (
+            "urgent: two pauses",
+            t("2026-12-01 10:00"),
+            urgent,
+            (Pause(t("2026-12-01 10:10"), t("2026-12-01 10:40")), Pause(t("2026-12-01 11:00"), t("2026-12-02 12:00"))),
+        ),
         ("business_priority: 4 h, Friday 16:00 to Monday", t("2026-12-04 16:00"), four, ()),
         ("business_priority: 4 h across spring-forward", t("2027-03-12 16:30"), four, ()),
     ]
@@ -79,14 +83,20 @@ def bench_round_trips(queue_size: int) -> list[str]:
 
         api, specs = LambdaClient(), functions(strict=False)
         billing, tech = claims("billing", sub="bench-billing"), claims("technician", sub="bench-tech")
-        account = api.post("/accounts", {"name": "Bench", "email": "b@example.test", "plan": "member"},
-                           as_=billing).body["account_id"]
+        account = api.post(
+            "/accounts", {"name": "Bench", "email": "b@example.test", "plan": "member"}, as_=billing
+        ).body["account_id"]
         opened = datetime(2026, 11, 24, 9, 0, tzinfo=NY)
         tickets = []
         for i in range(queue_size):
             at = (opened + timedelta(minutes=i)).isoformat()
-            tickets.append(api.post("/tickets", {"account_id": account, "title": f"T{i}", "priority": "urgent",
-                                                 "opened_at": at}, as_=tech).body["ticket_id"])
+            tickets.append(
+                api.post(
+                    "/tickets",
+                    {"account_id": account, "title": f"T{i}", "priority": "urgent", "opened_at": at},
+                    as_=tech,
+                ).body["ticket_id"]
+            )
         rows: list[tuple[str, object]] = []
 
         def measure(label: str, call, times: int = 5) -> None:
@@ -100,42 +110,86 @@ def bench_round_trips(queue_size: int) -> list[str]:
                 spent.append((time.perf_counter() - began) * 1000)
             status = getattr(reply, "status", "-")
             calls = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(counter.calls.items()))
-            rows.append((label, f"| {label} | {status} | {sum(counter.calls.values())} | {calls} | "
-                                f"{counter.rcu:g} | {counter.wcu:g} | {statistics.median(spent):.1f} |"))
+            rows.append(
+                (
+                    label,
+                    f"| {label} | {status} | {sum(counter.calls.values())} | {calls} | "
+                    f"{counter.rcu:g} | {counter.wcu:g} | {statistics.median(spent):.1f} |",
+                )
+            )
 
-        measure("POST /tickets (due time computed at opening)",
-                lambda i: api.post("/tickets", {"account_id": account, "title": "x", "priority": "urgent"}, as_=tech))
-        measure("POST …/responses, the first",
-                lambda i: api.post(f"/tickets/{tickets[i]}/responses", {"note": "on it",
-                                   "at": "2026-11-24T09:30:00-05:00"}, as_=tech))
-        measure("POST …/responses, a later one",
-                lambda i: api.post(f"/tickets/{tickets[i]}/responses", {"note": "done"}, as_=tech))
-        measure("PUT …/waiting true (the due time leaves the index)",
-                lambda i: api.request("PUT", f"/tickets/{tickets[5 + i]}/waiting",
-                                      {"waiting": True, "at": "2026-11-24T09:20:00-05:00"}, as_=tech))
-        measure("PUT …/waiting false (due time moved)",
-                lambda i: api.request("PUT", f"/tickets/{tickets[5 + i]}/waiting",
-                                      {"waiting": False, "at": "2026-11-24T11:00:00-05:00"}, as_=tech))
-        measure(f"GET /tickets?limit=50 (first page of {queue_size + 5} open)",
-                lambda i: api.get("/tickets", as_=billing, query={"limit": "50"}))
+        measure(
+            "POST /tickets (due time computed at opening)",
+            lambda i: api.post("/tickets", {"account_id": account, "title": "x", "priority": "urgent"}, as_=tech),
+        )
+        measure(
+            "POST …/responses, the first",
+            lambda i: api.post(
+                f"/tickets/{tickets[i]}/responses", {"note": "on it", "at": "2026-11-24T09:30:00-05:00"}, as_=tech
+            ),
+        )
+        measure(
+            "POST …/responses, a later one",
+            lambda i: api.post(f"/tickets/{tickets[i]}/responses", {"note": "done"}, as_=tech),
+        )
+        measure(
+            "PUT …/waiting true (the due time leaves the index)",
+            lambda i: api.request(
+                "PUT",
+                f"/tickets/{tickets[5 + i]}/waiting",
+                {"waiting": True, "at": "2026-11-24T09:20:00-05:00"},
+                as_=tech,
+            ),
+        )
+        measure(
+            "PUT …/waiting false (due time moved)",
+            lambda i: api.request(
+                "PUT",
+                f"/tickets/{tickets[5 + i]}/waiting",
+                {"waiting": False, "at": "2026-11-24T11:00:00-05:00"},
+                as_=tech,
+            ),
+        )
+        measure(
+            f"GET /tickets?limit=50 (first page of {queue_size + 5} open)",
+            lambda i: api.get("/tickets", as_=billing, query={"limit": "50"}),
+        )
         cursor = api.get("/tickets", as_=billing, query={"limit": "50"}).body["cursor"]
-        measure("GET /tickets?limit=50&cursor=… (second page)",
-                lambda i: api.get("/tickets", as_=billing, query={"limit": "50", "cursor": cursor}))
-        measure("GET …/statements/2026-11 (whole statement, S1 part included)",
-                lambda i: api.get(f"/accounts/{account}/statements/2026-11", as_=billing))
+        measure(
+            "GET /tickets?limit=50&cursor=… (second page)",
+            lambda i: api.get("/tickets", as_=billing, query={"limit": "50", "cursor": cursor}),
+        )
+        measure(
+            "GET …/statements/2026-11 (whole statement, S1 part included)",
+            lambda i: api.get(f"/accounts/{account}/statements/2026-11", as_=billing),
+        )
         # Tickets 10.. opened 09:10.. EST fall due 10:10.. EST (15:10Z..), one a minute: a 20-minute window
         # from 15:09:30Z holds 20 of them (tickets 10-29), unanswered.
-        event = {"version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.scheduler",
-                 "time": "2026-11-24T15:09:30Z", "detail": "{}"}
+        event = {
+            "version": "0",
+            "id": "bench",
+            "detail-type": "Scheduled Event",
+            "source": "aws.scheduler",
+            "time": "2026-11-24T15:09:30Z",
+            "detail": "{}",
+        }
         result: dict = {}
-        measure("ResponseWarnings run: 20 tickets in the window, all warned",
-                lambda i: result.update(invoke(specs["ResponseWarningFunction"], event, source="bench")), times=1)
+        measure(
+            "ResponseWarnings run: 20 tickets in the window, all warned",
+            lambda i: result.update(invoke(specs["ResponseWarningFunction"], event, source="bench")),
+            times=1,
+        )
         first = dict(result)
-        measure("ResponseWarnings run again: the same 20, already warned",
-                lambda i: result.update(invoke(specs["ResponseWarningFunction"], event, source="bench")), times=1)
+        measure(
+            "ResponseWarnings run again: the same 20, already warned",
+            lambda i: result.update(invoke(specs["ResponseWarningFunction"], event, source="bench")),
+            times=1,
+        )
         rows.append(("", f"\nWarning runs: first {first}; again {result}."))
-    header = ["| operation | status | round trips | calls | RCU | WCU | ms, median of 5 (noisy) |",
-              "|---|---|---:|---|---:|---:|---:|"]
+    header = [
+        "| operation | status | round trips | calls | RCU | WCU | ms, median of 5 (noisy) |",
+        "|---|---|---:|---|---:|---:|---:|",
+    ]
     return header + [line for _, line in rows]
 
 
@@ -145,9 +199,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queue", type=int, default=120)
     args = parser.parse_args(argv)
     machine = machine_line()
-    out = ["```", command_line(), "```", "", f"Run {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; {machine}.", "",
-           "The due-time rule (pure):", "", *bench_rule(args.reps), "", "Round trips (DynamoDB Local):", "",
-           *bench_round_trips(args.queue)]
+    out = [
+        "```",
+        command_line(),
+        "```",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; {machine}.",
+        "",
+        "The due-time rule (pure):",
+        "",
+        *bench_rule(args.reps),
+        "",
+        "Round trips (DynamoDB Local):",
+        "",
+        *bench_round_trips(args.queue),
+    ]
     print("\n".join(out))
     return 0
 

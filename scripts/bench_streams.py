@@ -96,20 +96,43 @@ class Api:
         return reply.body
 
     def watched_account(self, minutes: int, n: int) -> str:
-        acc = self.call("POST", "/accounts", {"name": f"Bench {n}", "email": f"it{n}@bench.example",
-                                              "plan": "member"}, self.billing, 201)["account_id"]
-        self.call("POST", f"/accounts/{acc}/adjustments", {"minutes": minutes, "kind": "purchase",
-                                                           "reason": "bench"}, self.billing, 201)
+        acc = self.call(
+            "POST",
+            "/accounts",
+            {"name": f"Bench {n}", "email": f"it{n}@bench.example", "plan": "member"},
+            self.billing,
+            201,
+        )["account_id"]
+        self.call(
+            "POST",
+            f"/accounts/{acc}/adjustments",
+            {"minutes": minutes, "kind": "purchase", "reason": "bench"},
+            self.billing,
+            201,
+        )
         self.call("PUT", f"/accounts/{acc}/auto-top-up", WATCH_SETTINGS, self.billing, 200)
         return acc
 
     def ticket_with_entry(self, acc: str, minutes: int) -> str:
-        ticket = self.call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "normal",
-                                                "opened_at": "2026-11-16T09:00:00-05:00"},  # SPEC T8
-                           self.tech, 201)["ticket_id"]
-        self.call("POST", f"/tickets/{ticket}/time-entries", {
-            "work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00", "minutes": minutes,
-            "note": "driver"}, self.tech, 201)
+        ticket = self.call(
+            "POST",
+            "/tickets",
+            {
+                "account_id": acc,
+                "title": "Printer",
+                "priority": "normal",
+                "opened_at": "2026-11-16T09:00:00-05:00",
+            },  # SPEC T8
+            self.tech,
+            201,
+        )["ticket_id"]
+        self.call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00", "minutes": minutes, "note": "driver"},
+            self.tech,
+            201,
+        )
         return ticket
 
 
@@ -127,8 +150,12 @@ def one_delay(api: Api, stack: Any, pollers: Any, client: Any, outbox: Path, n: 
     draft = opened = mail = None
     deadline = sent + 30
     while (draft is None or opened is None or mail is None) and time.perf_counter() < deadline:
-        items = client.query(TableName=table, KeyConditionExpression="account_id = :a", ConsistentRead=True,
-                             ExpressionAttributeValues={":a": {"S": acc}})["Items"]
+        items = client.query(
+            TableName=table,
+            KeyConditionExpression="account_id = :a",
+            ConsistentRead=True,
+            ExpressionAttributeValues={":a": {"S": acc}},
+        )["Items"]
         now = time.perf_counter()
         if items and draft is None:
             draft = now
@@ -189,22 +216,36 @@ class Backlogs:
         self.accounts = stack.tables["AccountsTable"]
         api = Api(stack.url)
         acc = api.watched_account(600, 9999)
-        self.watched = client.get_item(TableName=self.accounts, Key={"account_id": {"S": acc}},
-                                       ConsistentRead=True)["Item"]
-        plain = api.call("POST", "/accounts", {"name": "Plain", "email": "plain@bench.example", "plan": "member"},
-                         api.billing, 201)["account_id"]
-        api.call("POST", f"/accounts/{plain}/adjustments", {"minutes": 600, "kind": "purchase", "reason": "b"},
-                 api.billing, 201)
-        self.plain = client.get_item(TableName=self.accounts, Key={"account_id": {"S": plain}},
-                                     ConsistentRead=True)["Item"]
+        self.watched = client.get_item(TableName=self.accounts, Key={"account_id": {"S": acc}}, ConsistentRead=True)[
+            "Item"
+        ]
+        plain = api.call(
+            "POST", "/accounts", {"name": "Plain", "email": "plain@bench.example", "plan": "member"}, api.billing, 201
+        )["account_id"]
+        api.call(
+            "POST",
+            f"/accounts/{plain}/adjustments",
+            {"minutes": 600, "kind": "purchase", "reason": "b"},
+            api.billing,
+            201,
+        )
+        self.plain = client.get_item(TableName=self.accounts, Key={"account_id": {"S": plain}}, ConsistentRead=True)[
+            "Item"
+        ]
         self.made = 0
 
     def clone(self, template: dict[str, Any], prefix: str, balance: int, seq: int) -> dict[str, Any]:
         item = copy.deepcopy(template)
         self.made += 1
         acc = f"acc_{prefix}{self.made:06d}"
-        item.update({"account_id": {"S": acc}, "balance_minutes": {"N": str(balance)},
-                     "ledger_seq": {"N": str(seq)}, "email": {"S": f"{acc}@bench.example"}})
+        item.update(
+            {
+                "account_id": {"S": acc},
+                "balance_minutes": {"N": str(balance)},
+                "ledger_seq": {"N": str(seq)},
+                "email": {"S": f"{acc}@bench.example"},
+            }
+        )
         item.pop("pending_top_up", None)
         return item
 
@@ -249,14 +290,14 @@ def primed_poller(stack: Any, client: Any, name: str) -> Any:
     spec = with_mapping(stack.specs[name], StartingPosition="LATEST")
     [source] = stream_sources(spec)
     arn = resolve_stream_arn(source.stream, client, stack.tables)
-    poller = Poller(spec, source, arn, streams_client(stack.engine.endpoint, client.meta.region_name),
-                    Path(stack.dlq_dir))
+    poller = Poller(
+        spec, source, arn, streams_client(stack.engine.endpoint, client.meta.region_name), Path(stack.dlq_dir)
+    )
     poller.prime()
     return poller
 
 
-def run_drain(label: str, function: str, poller: Any, stack: Any, records: int, expected: int,
-              done: Any) -> Drain:
+def run_drain(label: str, function: str, poller: Any, stack: Any, records: int, expected: int, done: Any) -> Drain:
     cpu0 = _cpu(stack)
     began = time.perf_counter()
     poller.start()
@@ -272,14 +313,27 @@ def run_drain(label: str, function: str, poller: Any, stack: Any, records: int, 
     ours = (cpu1["stack"] - cpu0["stack"]) + (cpu1["engine"] - cpu0["engine"])
     others = max(0.0, ((cpu1["machine"] - cpu0["machine"]) - ours) / took)
     log(f"  {label}: {records} records in {took:.2f} s ({counters['invocations']} invocations)")
-    return Drain(label, function, records, expected, took, counters, cpu1["stack"] - cpu0["stack"],
-                 cpu1["engine"] - cpu0["engine"], others, shards=len(poller._shards))
+    return Drain(
+        label,
+        function,
+        records,
+        expected,
+        took,
+        counters,
+        cpu1["stack"] - cpu0["stack"],
+        cpu1["engine"] - cpu0["engine"],
+        others,
+        shards=len(poller._shards),
+    )
 
 
 def invoice_count(stack: Any, client: Any) -> dict[str, int]:
     out: dict[str, int] = {}
-    kwargs: dict[str, Any] = {"TableName": stack.tables["InvoicesTable"], "ProjectionExpression": "#s",
-                              "ExpressionAttributeNames": {"#s": "status"}}
+    kwargs: dict[str, Any] = {
+        "TableName": stack.tables["InvoicesTable"],
+        "ProjectionExpression": "#s",
+        "ExpressionAttributeNames": {"#s": "status"},
+    }
     while True:
         page = client.scan(**kwargs)
         for item in page["Items"]:
@@ -312,22 +366,31 @@ def drain_round(args: argparse.Namespace, stack: Any, client: Any, outbox: Path,
         log(f"{WATCH}: {label}: {len(changes)} records (written in {write_s:.2f} s)")
         total = len(changes)
         if expected:
-            drain = run_drain(label, WATCH, poller, stack, total, expected,
-                              lambda p, n=expected: p.stats.delivered >= n)
+            drain = run_drain(
+                label, WATCH, poller, stack, total, expected, lambda p, n=expected: p.stats.delivered >= n
+            )
         else:
             drain = run_drain(label, WATCH, poller, stack, total, 0, lambda p, n=total: p.stats.records_read >= n)
         drain.write_s = write_s
         drain.invoices = sum(invoice_count(stack, client).values()) - invoices_before
         drain.mails = len(list(outbox.glob("*.eml"))) - mails_before
         if drain.invoices != crossings or drain.mails != crossings:
-            raise AssertionError(f"{label}: {crossings} crossings made {drain.invoices} invoices, {drain.mails} "
-                                 "e-mails")
+            raise AssertionError(
+                f"{label}: {crossings} crossings made {drain.invoices} invoices, {drain.mails} e-mails"
+            )
         drains.append(drain)
 
     drafts = invoice_count(stack, client).get("draft", 0) - drafts_before
     log(f"{INVOICING}: {drafts} draft invoices")
-    drain = run_drain(f"the {drafts} draft invoices the crossings above wrote", INVOICING, invoicing, stack,
-                      drafts, drafts, lambda p, n=drafts: p.stats.delivered >= n)
+    drain = run_drain(
+        f"the {drafts} draft invoices the crossings above wrote",
+        INVOICING,
+        invoicing,
+        stack,
+        drafts,
+        drafts,
+        lambda p, n=drafts: p.stats.delivered >= n,
+    )
     left = invoice_count(stack, client).get("draft", 0)
     if left:
         raise AssertionError(f"{left} invoices still draft after the invoicing drain")
@@ -367,31 +430,46 @@ def _ms(values: list[float], p: float) -> str:
 
 
 def render_delays(delays: dict[str, list[DelayRun]], window: dict[str, float]) -> list[str]:
-    out = ["### Close → auto top-up invoice through the stack", "",
-           "| Mappings | runs | close answered: p50 / p95 ms | invoice item exists (draft): p50 / p95 / max ms | "
-           "invoice issued (open): p50 / p95 / max ms | e-mail in the outbox: p50 / p95 ms |",
-           "|---|---:|---|---|---|---|"]
-    titles = {"template": (f"as in template.yaml (MaximumBatchingWindowInSeconds {window[WATCH]:g} and "
-                           f"{window[INVOICING]:g})"),
-              "no_window": "MaximumBatchingWindowInSeconds 0 on both"}
+    out = [
+        "### Close → auto top-up invoice through the stack",
+        "",
+        "| Mappings | runs | close answered: p50 / p95 ms | invoice item exists (draft): p50 / p95 / max ms | "
+        "invoice issued (open): p50 / p95 / max ms | e-mail in the outbox: p50 / p95 ms |",
+        "|---|---:|---|---|---|---|",
+    ]
+    titles = {
+        "template": (
+            f"as in template.yaml (MaximumBatchingWindowInSeconds {window[WATCH]:g} and {window[INVOICING]:g})"
+        ),
+        "no_window": "MaximumBatchingWindowInSeconds 0 on both",
+    }
     for key, runs in delays.items():
-        close, draft, opened, mail = ([getattr(r, f) for r in runs]
-                                      for f in ("close_ms", "draft_ms", "open_ms", "mail_ms"))
-        out.append(f"| {titles[key]} | {len(runs)} | {_ms(close, 50)} / {_ms(close, 95)} | "
-                   f"{_ms(draft, 50)} / {_ms(draft, 95)} / {max(draft):.0f} | "
-                   f"{_ms(opened, 50)} / {_ms(opened, 95)} / {max(opened):.0f} | {_ms(mail, 50)} / {_ms(mail, 95)} |")
-    out += ["", "Times from just before POST /tickets/{id}/close is sent; the invoice table is polled every "
-                f"{POLL_S * 1000:.0f} ms (so each figure is up to that much late), with the stack's poll interval "
-                "(0.1 s). Percentiles are nearest-rank."]
+        close, draft, opened, mail = (
+            [getattr(r, f) for r in runs] for f in ("close_ms", "draft_ms", "open_ms", "mail_ms")
+        )
+        out.append(
+            f"| {titles[key]} | {len(runs)} | {_ms(close, 50)} / {_ms(close, 95)} | "
+            f"{_ms(draft, 50)} / {_ms(draft, 95)} / {max(draft):.0f} | "
+            f"{_ms(opened, 50)} / {_ms(opened, 95)} / {max(opened):.0f} | {_ms(mail, 50)} / {_ms(mail, 95)} |"
+        )
+    out += [
+        "",
+        "Times from just before POST /tickets/{id}/close is sent; the invoice table is polled every "
+        f"{POLL_S * 1000:.0f} ms (so each figure is up to that much late), with the stack's poll interval "
+        "(0.1 s). Percentiles are nearest-rank.",
+    ]
     return out
 
 
 def render_drains(drains: list[Drain], batch: dict[str, int], window: dict[str, float]) -> list[str]:
-    out = ["### Records per second through each consumer (a backlog, the template's mapping)", "",
-           "| Consumer | backlog | records | delivered | s | records/s: median (min–max) | "
-           "invocations (records each) | ms per invocation | CPU ms per record: stack / DynamoDB Local | "
-           "other load, cores | invoices, e-mails |",
-           "|---|---|---:|---:|---:|---:|---|---:|---|---:|---|"]
+    out = [
+        "### Records per second through each consumer (a backlog, the template's mapping)",
+        "",
+        "| Consumer | backlog | records | delivered | s | records/s: median (min–max) | "
+        "invocations (records each) | ms per invocation | CPU ms per record: stack / DynamoDB Local | "
+        "other load, cores | invoices, e-mails |",
+        "|---|---|---:|---:|---:|---:|---|---:|---|---:|---|",
+    ]
     for d in drains:
         c = d.counters
         each = f"{c['records_invoked'] / c['invocations']:.1f}" if c["invocations"] else "-"
@@ -402,7 +480,8 @@ def render_drains(drains: list[Drain], batch: dict[str, int], window: dict[str, 
             f"{d.seconds:.2f} | {statistics.median(d.rates):.0f} ({min(d.rates):.0f}–{max(d.rates):.0f}) | "
             f"{c['invocations']} ({each}) | {per_invocation} | "
             f"{d.cpu_self_s * 1000 / d.records:.2f} / {d.cpu_engine_s * 1000 / d.records:.2f} | "
-            f"{d.others_cores:.2f} | {made} |")
+            f"{d.others_cores:.2f} | {made} |"
+        )
     writes = [d for d in drains if d.function == WATCH]
     out += [
         "",
@@ -421,7 +500,8 @@ def render_drains(drains: list[Drain], batch: dict[str, int], window: dict[str, 
         "- CPU per record of the backlog: this process (poller thread, handlers, pynamodb, botocore) and DynamoDB "
         "Local's JVM; 'other load' is what the rest of the machine kept busy meanwhile.",
         "- Writing the backlogs (PutItem of whole account items, BatchWriteItem of up to 25; the median rounds): "
-        + ", ".join(f"{d.records} in {d.write_s:.2f} s" for d in writes) + ".",
+        + ", ".join(f"{d.records} in {d.write_s:.2f} s" for d in writes)
+        + ".",
     ]
     return out
 
@@ -446,7 +526,8 @@ def reading(delays: dict[str, list[DelayRun]], drains: list[Drain], window: dict
             "while an earlier change of a watched account is waiting in the buffer is delivered with it, sooner. "
             "The delay is measured from this process's clock, so DynamoDB Local's minute-rounded "
             "ApproximateCreationDateTime does not enter it. For an invoice 2 s is of no consequence; the "
-            "window is what the template trades for fuller batches, and in a backlog the batches are full anyway.")
+            "window is what the template trades for fuller batches, and in a backlog the batches are full anyway."
+        )
     watch = {d.label: d for d in drains if d.function == WATCH}
     by_kind = list(watch.values())
     inv = [d for d in drains if d.function == INVOICING]
@@ -465,22 +546,26 @@ def reading(delays: dict[str, list[DelayRun]], drains: list[Drain], window: dict
                 f"{busy.cpu_self_s * 1000 / busy.records:.1f} ms of CPU in this process and "
                 f"{busy.cpu_engine_s * 1000 / busy.records:.1f} ms in DynamoDB Local per crossing, i.e. the two "
                 "processes share the 2 cores. The rate a backlog drains at is set by how many of its records "
-                "cross; in a day's traffic few do (one per account per fall below T).")
+                "cross; in a day's traffic few do (one per account per fall below T)."
+            )
     if inv:
         d = inv[0]
-        out.append(f"- **Invoicing** (BatchSize 10): {d.records / d.seconds:.0f} invoices/s, "
-                   f"{d.seconds * 1000 / max(1, d.counters['invocations']):.0f} ms per batch of "
-                   f"{d.counters['records_invoked'] / max(1, d.counters['invocations']):.1f}. Each invoice is "
-                   "3 round trips (GetItem invoice, GetItem account, UpdateItem invoice) with LocalInvoicing, "
-                   "which makes no call; with Stripe each also waits for Stripe's API (customer, invoice item, "
-                   "invoice, finalize, send, each a round trip to Stripe), which will dominate, and Stripe's "
-                   "per-second rate limits (lower in test mode) bound it long before this rate.")
+        out.append(
+            f"- **Invoicing** (BatchSize 10): {d.records / d.seconds:.0f} invoices/s, "
+            f"{d.seconds * 1000 / max(1, d.counters['invocations']):.0f} ms per batch of "
+            f"{d.counters['records_invoked'] / max(1, d.counters['invocations']):.1f}. Each invoice is "
+            "3 round trips (GetItem invoice, GetItem account, UpdateItem invoice) with LocalInvoicing, "
+            "which makes no call; with Stripe each also waits for Stripe's API (customer, invoice item, "
+            "invoice, finalize, send, each a round trip to Stripe), which will dominate, and Stripe's "
+            "per-second rate limits (lower in test mode) bound it long before this rate."
+        )
     out.append(
         "- **DynamoDB Local.** Everything here ran on one engine that also served part 1 and the setup (a few "
         "thousand items, no table created late, so the slow writes into a late table seen in the local-stack "
         "section do not arise). Stream records come out of GetRecords as they were written; the filters, "
         "batching, retries and checkpoints are the local poller's emulation of Lambda's (scripts/localdev/"
-        "streams.py), not Lambda's own.")
+        "streams.py), not Lambda's own."
+    )
     return out
 
 
@@ -511,8 +596,10 @@ def main(argv: list[str] | None = None) -> int:
             stack = Stack(port=0, data_dir=None, dlq_dir=work / "dead-letters", run_cron=False).start()
             try:
                 client = boto3.client("dynamodb", endpoint_url=stack.engine.endpoint)
-                window = {n: float(mapping(stack.specs[n]).get("MaximumBatchingWindowInSeconds", 0))
-                          for n in (WATCH, INVOICING)}
+                window = {
+                    n: float(mapping(stack.specs[n]).get("MaximumBatchingWindowInSeconds", 0))
+                    for n in (WATCH, INVOICING)
+                }
                 batch = {n: int(mapping(stack.specs[n]).get("BatchSize", 100)) for n in (WATCH, INVOICING)}
                 delays = bench_delays(args, stack, client, outbox)
                 drains = bench_drains(args, stack, client, outbox)
@@ -528,22 +615,24 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work, ignore_errors=True)
     seconds = time.perf_counter() - began
 
-    section = "\n".join([
-        "## Balance watch and invoicing through the stream pollers",
-        "",
-        "```",
-        command_line(),
-        "```",
-        "",
-        f"Run {stamp}; {machine}; at the end {' / '.join(f'{x:.2f}' for x in os.getloadavg())}. One in-process "
-        f"local stack (`scripts.local.Stack`, its own in-memory DynamoDB Local), everything on loopback; whole "
-        f"run {seconds:.0f} s.",
-        "",
-        *render_delays(delays, window),
-        "",
-        *render_drains(drains, batch, window),
-        *reading(delays, drains, window),
-    ])
+    section = "\n".join(
+        [
+            "## Balance watch and invoicing through the stream pollers",
+            "",
+            "```",
+            command_line(),
+            "```",
+            "",
+            f"Run {stamp}; {machine}; at the end {' / '.join(f'{x:.2f}' for x in os.getloadavg())}. One in-process "
+            f"local stack (`scripts.local.Stack`, its own in-memory DynamoDB Local), everything on loopback; whole "
+            f"run {seconds:.0f} s.",
+            "",
+            *render_delays(delays, window),
+            "",
+            *render_drains(drains, batch, window),
+            *reading(delays, drains, window),
+        ]
+    )
     publish(SECTION, section, args.write)
     return 0
 

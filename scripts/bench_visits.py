@@ -58,27 +58,46 @@ def main(argv: list[str] | None = None) -> int:
 
         def run(key: str | None) -> None:
             account = bench.create_account("non_member")
-            body = {"account_id": account, "scheduled_at": "2026-11-24T09:00:00-05:00", "address": "1 Main St",
-                    "estimate_hours": 2, "opened_at": "2026-11-20T08:00:00-05:00"}  # booked before the work (T8)
+            body = {
+                "account_id": account,
+                "scheduled_at": "2026-11-24T09:00:00-05:00",
+                "address": "1 Main St",
+                "estimate_hours": 2,
+                "opened_at": "2026-11-20T08:00:00-05:00",
+            }  # booked before the work (T8)
             booked = bench.measure(key and "book", 201, lambda: bench.api.post("/visits", body, as_=bench.tech)).body
             visit_id, ticket_id = booked["visit_id"], booked["ticket_id"]
             bench.measure(key and "get", 200, lambda: bench.api.get(f"/visits/{visit_id}", as_=bench.tech))
             from hourbank.store import OrderModel
 
             order = OrderModel.get(booked["order_id"])
-            bench.deliver(key and "pay", event("checkout.session.completed", session(order, payment_intent=sid("pi"))),
-                          "recorded")
+            bench.deliver(
+                key and "pay", event("checkout.session.completed", session(order, payment_intent=sid("pi"))), "recorded"
+            )
             for n in range(10):
-                entry = {"work_type": "onsite", "started_at": f"2026-11-24T09:{n * 5:02d}:00-05:00", "minutes": 5,
-                         "note": "onsite"}
+                entry = {
+                    "work_type": "onsite",
+                    "started_at": f"2026-11-24T09:{n * 5:02d}:00-05:00",
+                    "minutes": 5,
+                    "note": "onsite",
+                }
                 which = "entry_first" if n == 0 else "entry_10th" if n == 9 else None
-                bench.measure(key and which, 201, lambda e=entry: bench.api.post(
-                    f"/tickets/{ticket_id}/time-entries", e, as_=bench.tech))
+                bench.measure(
+                    key and which,
+                    201,
+                    lambda e=entry: bench.api.post(f"/tickets/{ticket_id}/time-entries", e, as_=bench.tech),
+                )
             past = {"work_type": "onsite", "started_at": "2026-11-24T10:00:00-05:00", "minutes": 120, "note": "x"}
-            bench.measure(key and "entry_refused", 402, lambda: bench.api.post(
-                f"/tickets/{ticket_id}/time-entries", past, as_=bench.tech))
-            bench.measure(key and "extend", 201, lambda: bench.api.post(
-                f"/visits/{visit_id}/extensions", {"hours": 1}, as_=bench.tech))
+            bench.measure(
+                key and "entry_refused",
+                402,
+                lambda: bench.api.post(f"/tickets/{ticket_id}/time-entries", past, as_=bench.tech),
+            )
+            bench.measure(
+                key and "extend",
+                201,
+                lambda: bench.api.post(f"/visits/{visit_id}/extensions", {"hours": 1}, as_=bench.tech),
+            )
             for which in ("complete", "complete_again"):
                 bench.measure(key and which, 200, lambda: bench.api.post(f"/tickets/{ticket_id}/close", as_=bench.tech))
             unpaid = {**body, "estimate_hours": 1}
@@ -103,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         first = rows[0]
         seq = " → ".join(first.sequence)
         trips = statistics.mean(sum(s.calls.values()) for s in rows)
-        print(f"| {title} | {seq} | {trips:g} | {fmt_units(statistics.mean(s.rcu for s in rows))} | "
-              f"{fmt_units(statistics.mean(s.wcu for s in rows))} | {statistics.median(s.ms for s in rows):.0f} |")
+        print(
+            f"| {title} | {seq} | {trips:g} | {fmt_units(statistics.mean(s.rcu for s in rows))} | "
+            f"{fmt_units(statistics.mean(s.wcu for s in rows))} | {statistics.median(s.ms for s in rows):.0f} |"
+        )
     print(f"\n{args.reps} repetitions; {machine_line()}.")
     return 0
 

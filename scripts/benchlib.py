@@ -79,9 +79,11 @@ def machine_line() -> str:
     from scripts.localdev.dynamodb_local import VERSION
 
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"nproc {os.cpu_count()}{f' ({cpu})' if cpu else ''}, {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}, {ENGINE.format(version=VERSION)} on {java}; "
-            f"load average at start {load}")
+    return (
+        f"nproc {os.cpu_count()}{f' ({cpu})' if cpu else ''}, {platform.system()} {platform.machine()}, "
+        f"Python {platform.python_version()}, {ENGINE.format(version=VERSION)} on {java}; "
+        f"load average at start {load}"
+    )
 
 
 def command_line() -> str:
@@ -197,8 +199,11 @@ class CallCounter:
             self.op_errors[f"{model.name}:{parsed['Error'].get('Code')}"] += 1
         consumed = parsed.get("ConsumedCapacity")
         if consumed is None:
-            if model.input_shape is not None and "ReturnConsumedCapacity" in model.input_shape.members \
-                    and "Error" not in parsed:
+            if (
+                model.input_shape is not None
+                and "ReturnConsumedCapacity" in model.input_shape.members
+                and "Error" not in parsed
+            ):
                 self.capacity_missing += 1
             return
         for cc in consumed if isinstance(consumed, list) else [consumed]:
@@ -257,8 +262,9 @@ class CallCounter:
         botocore.session.Session.create_client = hooked_create_client  # type: ignore[method-assign]
 
     def snapshot(self, ms: float) -> Sample:
-        return Sample(Counter(self.calls), self.sends, self.rcu, self.wcu, ms, Counter(self.op_errors),
-                      tuple(self.sequence))
+        return Sample(
+            Counter(self.calls), self.sends, self.rcu, self.wcu, ms, Counter(self.op_errors), tuple(self.sequence)
+        )
 
 
 def fmt_units(value: float) -> str:
@@ -270,8 +276,9 @@ def fmt_units(value: float) -> str:
 LOCAL_BASE_URL = "http://127.0.0.1:3000"
 
 
-def local_env(prefix: str, *, payments: bool = True, outbox_var: bool = True, keep_params: bool = False,
-              **extra: str) -> str:
+def local_env(
+    prefix: str, *, payments: bool = True, outbox_var: bool = True, keep_params: bool = False, **extra: str
+) -> str:
     """Set this process's environment as the local stack gives a function: nothing that could reach AWS,
     no SSM parameter names, the template's Globals, the dummy local AWS settings, and (``payments``) the
     local payment setup (no Stripe key, the local webhook secret and JWKS). E-mails go to an outbox of this
@@ -294,8 +301,7 @@ def local_env(prefix: str, *, payments: bool = True, outbox_var: bool = True, ke
 
 
 @contextmanager
-def counted_dynamodb(counter_cls: type[CallCounter] | None = CallCounter
-                     ) -> Iterator[tuple[Any, dict[str, str], Any]]:
+def counted_dynamodb(counter_cls: type[CallCounter] | None = CallCounter) -> Iterator[tuple[Any, dict[str, str], Any]]:
     """DynamoDB Local in memory with the template's tables ("bench" prefix), the store bound to it and every
     DynamoDB call counted from here on: yields (engine, logical -> physical table names, counter). With
     ``counter_cls=None`` nothing is counted (the bench installs its own counter later) and counter is None."""

@@ -148,8 +148,20 @@ def _pip_target(python: str, target: Path, requirements: list[str], *, deps: boo
     if target.exists():
         subprocess.run(["rm", "-rf", str(target)], check=True)
     if requirements:
-        cmd = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--root-user-action=ignore",
-               "--only-binary=:all:", "--target", str(target), *([] if deps else ["--no-deps"]), *requirements]
+        cmd = [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--root-user-action=ignore",
+            "--only-binary=:all:",
+            "--target",
+            str(target),
+            *([] if deps else ["--no-deps"]),
+            *requirements,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise SystemExit(f"build_check: {' '.join(cmd)} failed:\n{proc.stdout}{proc.stderr}")
@@ -217,8 +229,9 @@ def sys_path(spec: FunctionSpec, overlays: Mapping[Path, Path | None], runtime: 
     return [*path, str(runtime)]
 
 
-def prepare_event(spec: FunctionSpec, env: Mapping[str, str], event_file: Path, into: Path,
-                  ids: Mapping[str, str]) -> Path:
+def prepare_event(
+    spec: FunctionSpec, env: Mapping[str, str], event_file: Path, into: Path, ids: Mapping[str, str]
+) -> Path:
     text = event_file.read_text()
     # The events' example ids -> the ones the check's own calls made; the ticket's id holds the account's.
     for example, made in sorted(ids.items(), key=lambda item: -len(item[0])):
@@ -250,25 +263,46 @@ def judge(result: Any) -> tuple[bool, str]:
     return True, "returned " + (json.dumps(result, default=str)[:80] if result is not None else "None")
 
 
-def run_one(spec: FunctionSpec, python: str, overlays: Mapping[Path, Path | None], runtime: Path,
-            endpoint: str, work: Path, ids: Mapping[str, str], event_name: str | None = None) -> Outcome:
+def run_one(
+    spec: FunctionSpec,
+    python: str,
+    overlays: Mapping[Path, Path | None],
+    runtime: Path,
+    endpoint: str,
+    work: Path,
+    ids: Mapping[str, str],
+    event_name: str | None = None,
+) -> Outcome:
     name = spec.logical_id
     event_name = event_name or TYPICAL.get(name)
     if event_name is None or not (EVENTS / event_name).exists():
-        return Outcome(name, str(event_name), False, "no typical event: add one to TYPICAL in "
-                       "scripts/build_check.py", 0.0)
+        return Outcome(
+            name, str(event_name), False, "no typical event: add one to TYPICAL in scripts/build_check.py", 0.0
+        )
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=work))
     env = lambda_environment(spec, endpoint, scratch / "outbox")
-    spec_json = {"path": sys_path(spec, overlays, runtime), "name": name, "memory": spec.memory_mb,
-                 "timeout": spec.timeout_s, "handler": spec.handler,
-                 "event": str(prepare_event(spec, env, EVENTS / event_name, scratch, ids)),
-                 "result": str(scratch / "result.json")}
+    spec_json = {
+        "path": sys_path(spec, overlays, runtime),
+        "name": name,
+        "memory": spec.memory_mb,
+        "timeout": spec.timeout_s,
+        "handler": spec.handler,
+        "event": str(prepare_event(spec, env, EVENTS / event_name, scratch, ids)),
+        "result": str(scratch / "result.json"),
+    }
     started = time.perf_counter()
     # -I -S: no PYTHON* variables, no site-packages, no current directory. Bytecode goes to a cache of its
     # own, never into the artifact (Lambda's /var/task is read-only; a deploy package carries no cache).
     pycache = f"pycache_prefix={work.parent / 'pycache'}"
-    proc = subprocess.run([python, "-I", "-S", "-X", pycache, "-c", BOOTSTRAP, json.dumps(spec_json)], env=env,
-                          cwd=spec.code_uri, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False)
+    proc = subprocess.run(
+        [python, "-I", "-S", "-X", pycache, "-c", BOOTSTRAP, json.dumps(spec_json)],
+        env=env,
+        cwd=spec.code_uri,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT_S,
+        check=False,
+    )
     took = time.perf_counter() - started
     logs = (proc.stdout + proc.stderr).strip()
     if proc.returncode != 0:
@@ -286,8 +320,13 @@ def _made_id(outcome: Outcome, key: str) -> str | None:
         return None
 
 
-def check(build_dir: Path = BUILD_DIR, template_path: Path | None = None, only: list[str] | None = None,
-          python: str | None = None, jobs: int = 2) -> list[Outcome]:
+def check(
+    build_dir: Path = BUILD_DIR,
+    template_path: Path | None = None,
+    only: list[str] | None = None,
+    python: str | None = None,
+    jobs: int = 2,
+) -> list[Outcome]:
     template_path = template_path or build_dir / "template.yaml"
     if not template_path.exists():
         raise SystemExit(f"build_check: {template_path} does not exist: run `make build` first")
@@ -296,12 +335,17 @@ def check(build_dir: Path = BUILD_DIR, template_path: Path | None = None, only: 
     work = build_dir.parent / "build-check"
     work.mkdir(parents=True, exist_ok=True)
     runtime = runtime_provided(python, work)
-    with tempfile.TemporaryDirectory(prefix="run-", dir=work) as run_dir, \
-            dynamodb_local.start(in_memory=True) as engine:
+    with (
+        tempfile.TemporaryDirectory(prefix="run-", dir=work) as run_dir,
+        dynamodb_local.start(in_memory=True) as engine,
+    ):
         run = Path(run_dir)
         names = create_tables(engine.client(), "check", built)
-        queues = {name: (run / "queues" / name).as_uri() for name, res in built["Resources"].items()
-                  if res.get("Type") == "AWS::SQS::Queue"}  # !Ref of a queue: a local directory
+        queues = {
+            name: (run / "queues" / name).as_uri()
+            for name, res in built["Resources"].items()
+            if res.get("Type") == "AWS::SQS::Queue"
+        }  # !Ref of a queue: a local directory
         specs = functions(built, names, overrides=queues, root=build_dir)
         unknown = sorted(set(only or ()) - set(specs))
         if unknown:
@@ -312,6 +356,7 @@ def check(build_dir: Path = BUILD_DIR, template_path: Path | None = None, only: 
 
         def overlays_for(spec: FunctionSpec) -> dict[Path, Path | None]:
             return {layer: overlays[layer] for layer in spec.layer_paths}
+
         # The events name an example account and ticket: the check makes them first with the built functions
         # themselves (create the account, buy it time, open the ticket, log time on it, close it), so the
         # events find them and answer as for a real customer, through their success paths, not a 404 or 402.
@@ -319,16 +364,20 @@ def check(build_dir: Path = BUILD_DIR, template_path: Path | None = None, only: 
         ran: list[Outcome] = []
         for first, event_name, key, example in SETUP:
             if first in specs and (not only or first in only):
-                outcome = run_one(specs[first], python, overlays_for(specs[first]), runtime, engine.endpoint,
-                                  run, ids, event_name)
+                outcome = run_one(
+                    specs[first], python, overlays_for(specs[first]), runtime, engine.endpoint, run, ids, event_name
+                )
                 ran.append(outcome)
                 value = _made_id(outcome, key) if key else None
                 if value and example:
                     ids[example] = value
         rest = [spec for spec in chosen if spec.logical_id not in {o.function for o in ran}]
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            return ran + list(pool.map(
-                lambda spec: run_one(spec, python, overlays_for(spec), runtime, engine.endpoint, run, ids), rest))
+            return ran + list(
+                pool.map(
+                    lambda spec: run_one(spec, python, overlays_for(spec), runtime, engine.endpoint, run, ids), rest
+                )
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -345,9 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         if not o.ok and o.detail:
             print("     " + "\n     ".join(o.detail.splitlines()[-25:]))
     failed = [o.function for o in outcomes if not o.ok]
-    print(f"build check: {len(outcomes) - len(failed)} of {len(outcomes)} functions answered "
-          f"from the built artifact in {time.perf_counter() - started:.1f} s"
-          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(
+        f"build check: {len(outcomes) - len(failed)} of {len(outcomes)} functions answered "
+        f"from the built artifact in {time.perf_counter() - started:.1f} s"
+        + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 

@@ -26,9 +26,12 @@ from scripts.localdev import jwt_local
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/dev_token.py", description=__doc__.splitlines()[0],
-                                     epilog="\n".join(__doc__.splitlines()[1:]),
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/dev_token.py",
+        description=__doc__.splitlines()[0],
+        epilog="\n".join(__doc__.splitlines()[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--role", required=True, choices=sorted(jwt_local.GROUPS))
     parser.add_argument("--account", help="the customer's account id (custom:account_id); required for customer")
     parser.add_argument("--sub", help="the user's id (default: one fixed id per role and account)")

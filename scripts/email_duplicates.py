@@ -45,8 +45,9 @@ def report(found: dict[str, list[str]], out: TextIO = sys.stdout) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="scripts/email_duplicates.py", description=__doc__,
-                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
+    argparse.ArgumentParser(
+        prog="scripts/email_duplicates.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)
     from scripts.local import _specs, attached
 
     with attached() as tables:

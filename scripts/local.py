@@ -67,8 +67,16 @@ def _specs(table_names: dict[str, str]):
 class Stack:
     """Engine + tables + gateway + stream pollers + scheduler, started and stopped together."""
 
-    def __init__(self, *, port: int, host: str = "127.0.0.1", data_dir: Path | None, fresh: bool = False,
-                 dlq_dir: Path | None = None, run_cron: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        port: int,
+        host: str = "127.0.0.1",
+        data_dir: Path | None,
+        fresh: bool = False,
+        dlq_dir: Path | None = None,
+        run_cron: bool = True,
+    ) -> None:
         self.port, self.host, self.data_dir, self.fresh = port, host, data_dir, fresh
         self.dlq_dir = dlq_dir or STATE_DIR / "dead-letters"
         self.run_cron = run_cron
@@ -115,9 +123,13 @@ class Stack:
         local_env.apply(self.specs, self.gateway.url)  # the payment page and the order form live here
         get_settings.cache_clear()
         self.dlq_dir.mkdir(parents=True, exist_ok=True)
-        self.pollers = streams.start_pollers(self.specs, client, self.tables, self.dlq_dir,
-                                             on_dead_letter=lambda entry: log.warning("dead letter: %s",
-                                                                                      json.dumps(entry)[:300]))
+        self.pollers = streams.start_pollers(
+            self.specs,
+            client,
+            self.tables,
+            self.dlq_dir,
+            on_dead_letter=lambda entry: log.warning("dead letter: %s", json.dumps(entry)[:300]),
+        )
         from scripts.localdev import queues
 
         self.queues = queues.start_pollers(self.specs)  # SQS event sources (the month-end fan-out)
@@ -152,15 +164,27 @@ def cmd_up(args: argparse.Namespace) -> int:
     data_dir = None if args.in_memory else STATE_DIR / "dynamodb"
     stack = Stack(port=args.port, host=args.host, data_dir=data_dir, fresh=args.fresh).start()
     STATE_DIR.mkdir(exist_ok=True)
-    STATE_FILE.write_text(json.dumps({"endpoint": stack.engine.endpoint, "url": stack.url, "prefix": PREFIX,
-                                      "pid": os.getpid(), "tables": stack.tables,
-                                      "queues": str(stack.queue_dir)}, indent=2))
+    STATE_FILE.write_text(
+        json.dumps(
+            {
+                "endpoint": stack.engine.endpoint,
+                "url": stack.url,
+                "prefix": PREFIX,
+                "pid": os.getpid(),
+                "tables": stack.tables,
+                "queues": str(stack.queue_dir),
+            },
+            indent=2,
+        )
+    )
     ready = time.perf_counter() - started
     print(f"Hourbank local stack ready in {ready:.1f} s")
     print(f"  API            {stack.url}")
     print(f"  order form     {stack.url}/   (pays on the local payment page unless STRIPE_API_KEY is set)")
-    print(f"  portal         {stack.url}/portal/   (local sign-in: pick a role and an account; invitations in"
-          f" {os.environ.get('OUTBOX_DIR') or '.local/outbox'})")
+    print(
+        f"  portal         {stack.url}/portal/   (local sign-in: pick a role and an account; invitations in"
+        f" {os.environ.get('OUTBOX_DIR') or '.local/outbox'})"
+    )
     print(f"  DynamoDB Local {stack.engine.endpoint} ({'in memory' if data_dir is None else data_dir})")
     print(f"  functions      {', '.join(stack.specs)}")
     print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")
@@ -227,8 +251,10 @@ def cmd_run_schedule(args: argparse.Namespace) -> int:
         specs = _specs(tables)
         scheduler = schedules.Scheduler(specs)
         if args.name not in scheduler.names():
-            print(f"no schedule {args.name!r}; the template has: {', '.join(scheduler.names()) or 'none'}",
-                  file=sys.stderr)
+            print(
+                f"no schedule {args.name!r}; the template has: {', '.join(scheduler.names()) or 'none'}",
+                file=sys.stderr,
+            )
             return 2
         at = _at(args.at, os.environ.get("COMPANY_TIMEZONE", "UTC")) if args.at else datetime.now(UTC)
         from scripts.localdev.lambda_runtime import InvocationError
@@ -253,10 +279,14 @@ def cmd_schedules(_args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("HOURBANK_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
-    parser = argparse.ArgumentParser(prog="scripts/local.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    logging.basicConfig(
+        level=os.environ.get("HOURBANK_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    parser = argparse.ArgumentParser(
+        prog="scripts/local.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command")
     up = sub.add_parser("up", help="start the whole stack (the default)")
     up.add_argument("--port", type=int, default=int(os.environ.get("HOURBANK_PORT", "3000")))

@@ -36,8 +36,10 @@ class Progress:
         if self.total:
             share = self.done / self.total
             filled = int(share * BAR_WIDTH)
-            text = (f"{self.label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total} "
-                    f"{rate:,.0f}/s {note}")
+            text = (
+                f"{self.label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total} "
+                f"{rate:,.0f}/s {note}"
+            )
             tenth = int(share * 10)
         else:
             text, tenth = f"{self.label} {self.done} {rate:,.0f}/s {note}", self.done // 100
@@ -82,8 +84,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 bar.step(note=f"closed {outcomes.get('closed', 0)} already {outcomes.get('already', 0)}")
         bar.close()
         summary = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
-        print(f"{month}: {sum(outcomes.values())} accounts - {summary}; invoiced {invoiced / 100:,.2f} "
-              "(minor units / 100) in invoices the invoice stream now sends")
+        print(
+            f"{month}: {sum(outcomes.values())} accounts - {summary}; invoiced {invoiced / 100:,.2f} "
+            "(minor units / 100) in invoices the invoice stream now sends"
+        )
         return 0
 
 
@@ -118,16 +122,19 @@ def differences(pages, bar: Progress | None = None) -> list[str]:
                 expected_seq = int(entry.seq) + 1
                 total += int(entry.minutes)
             if total != int(account.balance_minutes):
-                problems.append(f"{account_id}: balance {int(account.balance_minutes)} != Σ ledger {total} "
-                                f"(difference {int(account.balance_minutes) - total})")
+                problems.append(
+                    f"{account_id}: balance {int(account.balance_minutes)} != Σ ledger {total} "
+                    f"(difference {int(account.balance_minutes) - total})"
+                )
             if bar is not None:
                 bar.step(note=f"differences {len(problems)}")
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/month_end.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/month_end.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="close a month for every account (default: the previous month)")
     run.add_argument("--month", help="yyyy-mm")

@@ -24,10 +24,16 @@ VERSION = "0.1.0"
 
 
 def build() -> dict:
-    doc: dict = {"openapi": "3.1.0", "info": {"title": TITLE, "version": VERSION}, "paths": {},
-                 "components": {"schemas": {}, "securitySchemes": {
-                     "CognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
-                 "security": [{"CognitoJwt": []}]}
+    doc: dict = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION},
+        "paths": {},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {"CognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"CognitoJwt": []}],
+    }
     specs = functions(strict=False)
     for function in sorted({route.function for route in routes()}):
         module = import_handler_module(specs[function], f"openapi_{function}")

@@ -25,8 +25,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
-TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-         ".html": "text/html; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml"}
+TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+}
 NEEDED = ("ApiUrl", "UserPoolClientId", "AuthUrl", "WebBucketName", "WebDistributionId")
 
 
@@ -36,9 +41,11 @@ def render_config(outputs: Mapping[str, str]) -> str:
     if missing:
         raise SystemExit(f"the stack has no output {', '.join(missing)}: deploy the current template.yaml first")
     auth = {"authority": outputs["AuthUrl"].rstrip("/"), "clientId": outputs["UserPoolClientId"], "local": False}
-    return ("// Written by scripts/publish_site.py from the stack's outputs. Do not edit: publish again.\n"
-            f"window.HOURBANK_API_URL = {json.dumps(outputs['ApiUrl'].rstrip('/'))};\n"
-            f"window.HOURBANK_AUTH = {json.dumps(auth)};\n")
+    return (
+        "// Written by scripts/publish_site.py from the stack's outputs. Do not edit: publish again.\n"
+        f"window.HOURBANK_API_URL = {json.dumps(outputs['ApiUrl'].rstrip('/'))};\n"
+        f"window.HOURBANK_AUTH = {json.dumps(auth)};\n"
+    )
 
 
 def site_files(root: Path = WEB) -> list[tuple[str, Path]]:
@@ -78,11 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     bucket = outputs["WebBucketName"]
     for key, path in files:
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(key))
-    s3.put_object(Bucket=bucket, Key="config.js", Body=config.encode(), ContentType=TYPES[".js"],
-                  CacheControl="no-cache")
+    s3.put_object(
+        Bucket=bucket, Key="config.js", Body=config.encode(), ContentType=TYPES[".js"], CacheControl="no-cache"
+    )
     session.client("cloudfront").create_invalidation(
         DistributionId=outputs["WebDistributionId"],
-        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time_ns())})
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time_ns())},
+    )
     print(f"published {len(files) + 1} files to {outputs.get('WebsiteUrl', bucket)}")
     return 0
 

@@ -1,19 +1,19 @@
 """Redrive failed work after the cause is fixed (docs/RUNBOOK.md). Idempotent: run it again at any time.
 
-    python scripts/redrive.py queue --from DLQ_URL --to SOURCE_URL [--dry-run]
-        Every message of a dead-letter queue (MonthEndFailures) back to its source queue (MonthEndQueue):
-        each is sent, then deleted, so a crash in between delivers one page twice - harmless, the worker
-        skips accounts already closed (SPEC M2). In AWS, `aws sqs start-message-move-task --source-arn
-        DLQ_ARN` does the same; this script also works on the local stack's queues (file:// URLs).
+python scripts/redrive.py queue --from DLQ_URL --to SOURCE_URL [--dry-run]
+    Every message of a dead-letter queue (MonthEndFailures) back to its source queue (MonthEndQueue):
+    each is sent, then deleted, so a crash in between delivers one page twice - harmless, the worker
+    skips accounts already closed (SPEC M2). In AWS, `aws sqs start-message-move-task --source-arn
+    DLQ_ARN` does the same; this script also works on the local stack's queues (file:// URLs).
 
-    python scripts/redrive.py stream --from FAILURES_URL --function FUNCTION_NAME [--dry-run]
-        A stream function's on-failure queue (BalanceWatchFailures, InvoicingFailures) holds only where the
-        failed batch was (shard, first and last sequence number), not the records. For each message the
-        records are read again from the table's stream (kept 24 hours) and the function is invoked with them,
-        as the event source mapping would; the message is deleted only when every record was handled. Both
-        functions are idempotent per record (one invoice per crossing, one Stripe invoice per invoice).
-        Records older than the stream's 24 hours are gone: the message is kept and reported, and the runbook
-        says what to do instead.
+python scripts/redrive.py stream --from FAILURES_URL --function FUNCTION_NAME [--dry-run]
+    A stream function's on-failure queue (BalanceWatchFailures, InvoicingFailures) holds only where the
+    failed batch was (shard, first and last sequence number), not the records. For each message the
+    records are read again from the table's stream (kept 24 hours) and the function is invoked with them,
+    as the event source mapping would; the message is deleted only when every record was handled. Both
+    functions are idempotent per record (one invoice per crossing, one Stripe invoice per invoice).
+    Records older than the stream's 24 hours are gone: the message is kept and reported, and the runbook
+    says what to do instead.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 # -- queues: SQS, or the local stack's directories --------------------------------------------------------
+
 
 class Queue:
     """Receive, send, delete on an SQS queue URL or a local ``file://`` directory queue."""
@@ -50,8 +51,12 @@ class Queue:
             return
         seen: set[str] = set()
         while True:
-            got = self.client.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                              VisibilityTimeout=300).get("Messages") or []
+            got = (
+                self.client.receive_message(
+                    QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=300
+                ).get("Messages")
+                or []
+            )
             fresh = [m for m in got if m["MessageId"] not in seen]
             if not fresh:
                 return
@@ -87,12 +92,16 @@ def redrive_queue(dead: Queue, source: Queue, *, dry_run: bool = False, out=sys.
 
 # -- stream on-failure records ---------------------------------------------------------------------------
 
+
 def stream_records(info: dict, streams: Any) -> list[dict]:
     """The records of one failed batch, read again from the stream, as Lambda delivers them."""
     first, last = int(info["startSequenceNumber"]), int(info["endSequenceNumber"])
-    iterator = streams.get_shard_iterator(StreamArn=info["streamArn"], ShardId=info["shardId"],
-                                          ShardIteratorType="AT_SEQUENCE_NUMBER",
-                                          SequenceNumber=info["startSequenceNumber"])["ShardIterator"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
     out: list[dict] = []
     while iterator:
         page = streams.get_records(ShardIterator=iterator, Limit=1000)
@@ -108,8 +117,9 @@ def stream_records(info: dict, streams: Any) -> list[dict]:
     return out
 
 
-def replay_stream(failures: Queue, invoke: Callable[[dict], dict], streams: Any, *, dry_run: bool = False,
-                  out=sys.stdout) -> tuple[int, int]:
+def replay_stream(
+    failures: Queue, invoke: Callable[[dict], dict], streams: Any, *, dry_run: bool = False, out=sys.stdout
+) -> tuple[int, int]:
     """(batches replayed, batches kept). ``invoke(event) -> the function's response``, raising if it failed."""
     done = kept = 0
     for receipt, body in failures.messages():
@@ -117,13 +127,15 @@ def replay_stream(failures: Queue, invoke: Callable[[dict], dict], streams: Any,
         try:
             records = stream_records(info, streams)
         except Exception as exc:  # TrimmedDataAccessException, ExpiredIteratorException: past 24 hours
-            print(f"kept {info.get('shardId')}:{info.get('startSequenceNumber')}: {type(exc).__name__}: {exc}",
-                  file=out)
+            print(
+                f"kept {info.get('shardId')}:{info.get('startSequenceNumber')}: {type(exc).__name__}: {exc}", file=out
+            )
             kept += 1
             continue
         if not records:
-            print(f"kept {info.get('shardId')}:{info.get('startSequenceNumber')}: no records left in the stream",
-                  file=out)
+            print(
+                f"kept {info.get('shardId')}:{info.get('startSequenceNumber')}: no records left in the stream", file=out
+            )
             kept += 1
             continue
         if dry_run:
@@ -132,8 +144,11 @@ def replay_stream(failures: Queue, invoke: Callable[[dict], dict], streams: Any,
             continue
         answer = invoke({"Records": records}) or {}
         if answer.get("batchItemFailures"):
-            print(f"kept {info['shardId']}:{info['startSequenceNumber']}: "
-                  f"{len(answer['batchItemFailures'])} record(s) failed again", file=out)
+            print(
+                f"kept {info['shardId']}:{info['startSequenceNumber']}: "
+                f"{len(answer['batchItemFailures'])} record(s) failed again",
+                file=out,
+            )
             kept += 1
             continue
         failures.delete(receipt)
@@ -148,10 +163,12 @@ def raw_streams_client(endpoint_url: str | None = None) -> Any:
     import botocore.session
 
     session = botocore.session.Session()
-    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=lambda v: v,
-                                                                         blob_parser=lambda v: v)
-    return session.create_client("dynamodbstreams", endpoint_url=endpoint_url,
-                                 region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    session.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=lambda v: v, blob_parser=lambda v: v
+    )
+    return session.create_client(
+        "dynamodbstreams", endpoint_url=endpoint_url, region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    )
 
 
 def lambda_invoker(function_name: str) -> Callable[[dict], dict]:
@@ -160,8 +177,9 @@ def lambda_invoker(function_name: str) -> Callable[[dict], dict]:
     client = boto3.client("lambda")
 
     def invoke(event: dict) -> dict:
-        answer = client.invoke(FunctionName=function_name, InvocationType="RequestResponse",
-                               Payload=json.dumps(event).encode())
+        answer = client.invoke(
+            FunctionName=function_name, InvocationType="RequestResponse", Payload=json.dumps(event).encode()
+        )
         payload = json.loads(answer["Payload"].read() or b"null")
         if answer.get("FunctionError"):
             raise RuntimeError(f"{function_name} failed: {payload}")
@@ -185,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "queue":
         redrive_queue(Queue(args.source), Queue(args.target), dry_run=args.dry_run)
         return 0
-    _, kept = replay_stream(Queue(args.source), lambda_invoker(args.function), raw_streams_client(),
-                            dry_run=args.dry_run)
+    _, kept = replay_stream(
+        Queue(args.source), lambda_invoker(args.function), raw_streams_client(), dry_run=args.dry_run
+    )
     return 1 if kept else 0
 
 

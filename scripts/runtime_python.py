@@ -39,8 +39,12 @@ def _answers(python: str, version: str, *, pip: bool) -> bool:
         if out.returncode != 0 or out.stdout.strip() != version:
             return False
         if pip:
-            return subprocess.run([python, "-m", "pip", "--version"], capture_output=True, timeout=60,
-                                  check=False).returncode == 0
+            return (
+                subprocess.run(
+                    [python, "-m", "pip", "--version"], capture_output=True, timeout=60, check=False
+                ).returncode
+                == 0
+            )
         return True
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -64,15 +68,21 @@ def _apt_install(version: str) -> bool:
         return False
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
     subprocess.run(["apt-get", "update", "-qq"], **quiet)
-    policy = subprocess.run(["apt-cache", "policy", f"python{version}"], capture_output=True, text=True,
-                            check=False).stdout
+    policy = subprocess.run(
+        ["apt-cache", "policy", f"python{version}"], capture_output=True, text=True, check=False
+    ).stdout
     candidate = re.search(r"Candidate:\s*(\S+)", policy)
     if not candidate or candidate.group(1) == "(none)":
         return False
-    print(f"runtime_python: installing python{version} {candidate.group(1)} from Debian's packages",
-          file=sys.stderr)
-    return subprocess.run(["apt-get", "install", "-y", "-qq", f"python{version}", f"python{version}-venv"],
-                          env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, check=False).returncode == 0
+    print(f"runtime_python: installing python{version} {candidate.group(1)} from Debian's packages", file=sys.stderr)
+    return (
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", f"python{version}", f"python{version}-venv"],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            check=False,
+        ).returncode
+        == 0
+    )
 
 
 def _with_pip(python: str, version: str) -> str | None:
@@ -98,7 +108,8 @@ def find(version: str) -> str:
     raise SystemExit(
         f"runtime_python: no Python {version} here (PATH, pyenv, /usr) and Debian's packages offer none; "
         f"install python{version} (e.g. `pyenv install {version}` or a Debian release that ships it) and "
-        f"rerun. template.yaml says Runtime: python{version}.")
+        f"rerun. template.yaml says Runtime: python{version}."
+    )
 
 
 if __name__ == "__main__":

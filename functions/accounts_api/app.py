@@ -51,8 +51,9 @@ def get_account_tickets(
     """SPEC W1, W2: an account's tickets, newest first."""
     from hourbank import portal
 
-    items, next_cursor = portal.account_tickets(current_actor(app), account_id, status=status, limit=limit,
-                                                cursor=cursor)
+    items, next_cursor = portal.account_tickets(
+        current_actor(app), account_id, status=status, limit=limit, cursor=cursor
+    )
     return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
 
 
@@ -86,8 +87,12 @@ def get_ledger(
 @app.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
 def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
     # A retry with the same Idempotency-Key returns the first entry instead of posting twice.
-    entry = accounts.adjust(current_actor(app), account_id, **body.model_dump(),
-                            idempotency_key=app.current_event.headers.get("idempotency-key"))
+    entry = accounts.adjust(
+        current_actor(app),
+        account_id,
+        **body.model_dump(),
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
     return views.ledger_entry(entry), 201
 
 
@@ -111,8 +116,12 @@ def get_statement(account_id: str, month: str):
     """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
     statement = accounts.statement(current_actor(app), account_id, month)
     if "text/csv" in (app.current_event.headers.get("accept") or ""):
-        return Response(200, "text/csv; charset=utf-8", to_csv(statement),
-                        headers={"Content-Disposition": f'attachment; filename="{account_id}-{month}.csv"'})
+        return Response(
+            200,
+            "text/csv; charset=utf-8",
+            to_csv(statement),
+            headers={"Content-Disposition": f'attachment; filename="{account_id}-{month}.csv"'},
+        )
     return statement.as_dict()
 
 

@@ -46,8 +46,9 @@ def handle(record: DynamoDBRecord) -> None:
         # The record is retried, then dead-lettered; the invoice itself says why, for a person to see.
         note_failure(image["account_id"], image["invoice_id"], f"{type(exc).__name__}: {exc}")
         raise
-    logger.info("invoice", extra={"invoice_id": image["invoice_id"], "account_id": image["account_id"],
-                                  "outcome": outcome})
+    logger.info(
+        "invoice", extra={"invoice_id": image["invoice_id"], "account_id": image["account_id"], "outcome": outcome}
+    )
 
 
 @logger.inject_lambda_context

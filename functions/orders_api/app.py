@@ -47,8 +47,12 @@ def checkout() -> orders.CheckoutPort:
 @app.post("/orders", responses=doc(201, R.Order, 403, 404, 409))
 def create_order(body: Annotated[OrderRequest, Body()]):
     # The same form submitted twice with one Idempotency-Key is one order (and one Checkout Session).
-    order, _ = orders.create_order(optional_actor(app), checkout=checkout(), **body.model_dump(),
-                                   idempotency_key=app.current_event.headers.get("idempotency-key"))
+    order, _ = orders.create_order(
+        optional_actor(app),
+        checkout=checkout(),
+        **body.model_dump(),
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
     return views.order(order), 201
 
 

@@ -19,10 +19,16 @@ logger = Logger()
 app = make_resolver()
 
 
-@app.post("/tickets/<ticket_id>/time-entries", responses={
-    **doc(201, R.RatedEntry, 402, 403, 404, 409, description="recorded"),
-    200: {"description": "the entry first posted with this Idempotency-Key", "content": {
-        "application/json": {"model": R.RatedEntry}}}})
+@app.post(
+    "/tickets/<ticket_id>/time-entries",
+    responses={
+        **doc(201, R.RatedEntry, 402, 403, 404, 409, description="recorded"),
+        200: {
+            "description": "the entry first posted with this Idempotency-Key",
+            "content": {"application/json": {"model": R.RatedEntry}},
+        },
+    },
+)
 def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
     entry, created = post_entry(
         current_actor(app),

@@ -40,7 +40,12 @@ def _now(event: dict) -> datetime:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     ensure_bound()
     settings = get_settings()
-    result = warn_due_soon(_now(event), settings.sla_warning_minutes, settings.sla_sweep_minutes,
-                           _mailer().send, settings.technicians_email or settings.sender_email)
+    result = warn_due_soon(
+        _now(event),
+        settings.sla_warning_minutes,
+        settings.sla_sweep_minutes,
+        _mailer().send,
+        settings.technicians_email or settings.sender_email,
+    )
     logger.info("response warnings", extra=result)
     return result

@@ -72,27 +72,44 @@ def _apply_once():
     from hourbank.store.tx import CONNECT_TIMEOUT_S, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_S
 
     # The same prompt outage as the models' (hourbank.store.tx): botocore's own timeouts and retries.
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto_config=Config(
-        connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-        retries={"mode": "standard", "total_max_attempts": 1 + MAX_RETRY_ATTEMPTS}))
+    store = DynamoDBPersistenceLayer(
+        table_name=get_settings().idempotency_table,
+        boto_config=Config(
+            connect_timeout=CONNECT_TIMEOUT_S,
+            read_timeout=READ_TIMEOUT_S,
+            retries={"mode": "standard", "total_max_attempts": 1 + MAX_RETRY_ATTEMPTS},
+        ),
+    )
 
-    @idempotent_function(data_keyword_argument="event", persistence_store=store, config=config,
-                         key_prefix="stripe-event")
+    @idempotent_function(
+        data_keyword_argument="event", persistence_store=store, config=config, key_prefix="stripe-event"
+    )
     def apply(*, event: dict) -> dict:
         result = apply_event(event, lookup=_lookup)
         metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome=result.outcome)
-        logger.info("stripe event applied", extra={"event_id": event.get("id"), "type": event.get("type"),
-                                                   "outcome": result.outcome, "order_id": result.order_id,
-                                                   "minutes": result.minutes, "detail": result.detail})
-        return {"received": True, "outcome": result.outcome, "order_id": result.order_id,
-                "minutes": result.minutes}
+        logger.info(
+            "stripe event applied",
+            extra={
+                "event_id": event.get("id"),
+                "type": event.get("type"),
+                "outcome": result.outcome,
+                "order_id": result.order_id,
+                "minutes": result.minutes,
+                "detail": result.detail,
+            },
+        )
+        return {"received": True, "outcome": result.outcome, "order_id": result.order_id, "minutes": result.minutes}
 
     return apply
 
 
 def _response(status: int, body: dict) -> dict:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body),
-            "isBase64Encoded": False}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
 
 
 def _raw_body(event: dict) -> bytes:
@@ -105,8 +122,9 @@ def _raw_body(event: dict) -> bytes:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     try:
-        verified = verify_webhook(_raw_body(event), headers.get("stripe-signature"),
-                                  webhook_secret(get_settings().payments))
+        verified = verify_webhook(
+            _raw_body(event), headers.get("stripe-signature"), webhook_secret(get_settings().payments)
+        )
     except InvalidInput as exc:
         logger.warning("stripe webhook refused", extra={"code": exc.code, "reason": exc.message})
         metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome="refused_signature")
@@ -133,32 +151,70 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
 
 # scripts/openapi.py: this handler has no resolver to describe it, so it says what it takes and answers.
-_ERROR = {"description": "", "content": {"application/json": {"schema": {"type": "object", "properties": {
-    "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}}}
+_ERROR = {
+    "description": "",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    }
+                },
+            }
+        }
+    },
+}
 OPENAPI_PATHS = {
-    "/webhooks/stripe": {"post": {
-        "summary": "Stripe payment events (SPEC O1-O3)",
-        "description": "Authenticated by the Stripe-Signature header (Stripe's scheme, 300 s tolerance), checked "
-                       "before the body is read. Handled: checkout.session.completed, "
-                       "checkout.session.async_payment_succeeded/_failed, invoice.paid, charge.refunded, "
-                       "charge.dispute.created; other types get 200 and change nothing.",
-        "operationId": "stripe_webhook_post",
-        "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True,
-                        "schema": {"type": "string"}}],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "description": "A Stripe event (snapshot payload)",
-            "required": ["id", "type", "data"]}}}},
-        "responses": {
-            "200": {"description": "Applied, or already applied (the first answer)", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {
-                    "received": {"type": "boolean"},
-                    "outcome": {"type": "string", "enum": ["credited", "debited", "duplicate", "deferred",
-                                                           "review", "ignored"]},
-                    "order_id": {"type": ["string", "null"]},
-                    "minutes": {"type": "integer"}}}}}},
-            "400": {**_ERROR, "description": "invalid_signature or invalid_payload: nothing written"},
-            "409": {**_ERROR, "description": "in_progress: another delivery of this event is being applied"},
-            "503": {**_ERROR, "description": "service_unavailable: the database cannot be reached; Stripe retries"},
-        },
-    }},
+    "/webhooks/stripe": {
+        "post": {
+            "summary": "Stripe payment events (SPEC O1-O3)",
+            "description": "Authenticated by the Stripe-Signature header (Stripe's scheme, 300 s tolerance), checked "
+            "before the body is read. Handled: checkout.session.completed, "
+            "checkout.session.async_payment_succeeded/_failed, invoice.paid, charge.refunded, "
+            "charge.dispute.created; other types get 200 and change nothing.",
+            "operationId": "stripe_webhook_post",
+            "parameters": [
+                {"name": "Stripe-Signature", "in": "header", "required": True, "schema": {"type": "string"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "description": "A Stripe event (snapshot payload)",
+                            "required": ["id", "type", "data"],
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "Applied, or already applied (the first answer)",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "received": {"type": "boolean"},
+                                    "outcome": {
+                                        "type": "string",
+                                        "enum": ["credited", "debited", "duplicate", "deferred", "review", "ignored"],
+                                    },
+                                    "order_id": {"type": ["string", "null"]},
+                                    "minutes": {"type": "integer"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "400": {**_ERROR, "description": "invalid_signature or invalid_payload: nothing written"},
+                "409": {**_ERROR, "description": "in_progress: another delivery of this event is being applied"},
+                "503": {**_ERROR, "description": "service_unavailable: the database cannot be reached; Stripe retries"},
+            },
+        }
+    },
 }

@@ -44,8 +44,13 @@ def ticket_queue(
 
 @app.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
 def post_response(ticket_id: str, body: Annotated[sla.Response, Body()]):
-    record, first = service_levels.respond(current_actor(app), ticket_id, body.note, body.at,
-                                           idempotency_key=app.current_event.headers.get("idempotency-key"))
+    record, first = service_levels.respond(
+        current_actor(app),
+        ticket_id,
+        body.note,
+        body.at,
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
     return sla.response(record, first), 201
 
 
@@ -75,23 +80,32 @@ def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
 
 @app.post("/tickets/<ticket_id>/credit-back", responses=doc(201, R.CreditBackResult, 403, 404, 409))
 def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
-    done = closing.credit_back(current_actor(app), ticket_id, body.minutes, body.reason,
-                               idempotency_key=app.current_event.headers.get("idempotency-key"))
+    done = closing.credit_back(
+        current_actor(app),
+        ticket_id,
+        body.minutes,
+        body.reason,
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
     return views.credit_back(done), 201
 
 
-@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute",
-          responses=doc(200, R.RatedEntry, 404, 409))
+@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute", responses=doc(200, R.RatedEntry, 404, 409))
 def dispute_entry(ticket_id: str, entry_id: str, body: Annotated[Dispute, Body()]):
     entry = disputes.raise_dispute(current_actor(app), ticket_id, entry_id, body.reason)
     return views.entry(entry)
 
 
-@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/resolve",
-          responses=doc(200, R.DisputeOutcome, 403, 404, 409))
+@app.post("/tickets/<ticket_id>/time-entries/<entry_id>/resolve", responses=doc(200, R.DisputeOutcome, 403, 404, 409))
 def resolve_dispute(ticket_id: str, entry_id: str, body: Annotated[DisputeResolution, Body()]):
-    entry, ledger = disputes.resolve_dispute(current_actor(app), ticket_id, entry_id, outcome=body.outcome,
-                                             note=body.note, credit_minutes=body.credit_minutes)
+    entry, ledger = disputes.resolve_dispute(
+        current_actor(app),
+        ticket_id,
+        entry_id,
+        outcome=body.outcome,
+        note=body.note,
+        credit_minutes=body.credit_minutes,
+    )
     return {"entry": views.entry(entry), "ledger_entry": views.ledger_entry(ledger) if ledger else None}
 
 

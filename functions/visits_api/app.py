@@ -41,8 +41,12 @@ def checkout():
 
 @app.post("/visits", responses=doc(201, R.Visit, 403, 404, 409))
 def book_visit(body: Annotated[BookVisit, Body()]):
-    booked, order = visits.book(current_actor(app), checkout=checkout(), **body.model_dump(),
-                                idempotency_key=app.current_event.headers.get("idempotency-key"))
+    booked, order = visits.book(
+        current_actor(app),
+        checkout=checkout(),
+        **body.model_dump(),
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
     return visit(booked, order), 201
 
 
@@ -54,8 +58,13 @@ def get_visit(visit_id: str):
 
 @app.post("/visits/<visit_id>/extensions", responses=doc(201, R.VisitExtension, 403, 404, 409))
 def extend_visit(visit_id: str, body: Annotated[VisitExtension, Body()]):
-    _, order = visits.extend(current_actor(app), visit_id, body.hours, checkout=checkout(),
-                             idempotency_key=app.current_event.headers.get("idempotency-key"))
+    _, order = visits.extend(
+        current_actor(app),
+        visit_id,
+        body.hours,
+        checkout=checkout(),
+        idempotency_key=app.current_event.headers.get("idempotency-key"),
+    )
     return extension(order), 201
 
 

@@ -18,8 +18,14 @@ LOCAL_AWS_ENV = {
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
 # Credentials and endpoints a developer's shell may carry; an endpoint left over would redirect clients.
-DROPPED_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                   "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+DROPPED_AWS_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+)
 
 
 def isolate(environ: MutableMapping[str, str] | None = None, *, endpoint: str | None = None) -> None:

@@ -37,9 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 NPM_PACKAGE = "amplify-dynamodb-simulator"
 VERSION = "2.9.30"
 # dist.integrity of amplify-dynamodb-simulator@2.9.30 on the npm registry (``npm view ... dist.integrity``).
-PACKAGE_INTEGRITY = (
-    "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ=="
-)
+PACKAGE_INTEGRITY = "sha512-xTeeRLvzEfqyd5lh3bH4c0kHvSHHmmhD5ZDsHFKAQ5g2Zl6JqlFdutaQhCLHzxEp6Ry1o7TB6niIoXuQAnSewQ=="
 # DynamoDBLocal.jar inside that package (the npm version is Amplify's, not the engine's).
 ENGINE_VERSION = "1.25.1"  # what ``java -jar DynamoDBLocal.jar -version`` prints; released 2024-11-06
 JAR_SHA256 = "454305e9bc3e6ebcca5b62569869e31563b8d7e346474e94557b2600702146c7"
@@ -102,9 +100,7 @@ def verify_integrity(tgz: Path) -> None:
     digest = hashlib.sha512(tgz.read_bytes()).digest()
     actual = "sha512-" + base64.b64encode(digest).decode("ascii")
     if actual != PACKAGE_INTEGRITY:
-        raise FetchError(
-            f"{tgz.name}: integrity is {actual}, expected {PACKAGE_INTEGRITY}; refusing to use it"
-        )
+        raise FetchError(f"{tgz.name}: integrity is {actual}, expected {PACKAGE_INTEGRITY}; refusing to use it")
 
 
 def ensure_jar() -> Path:
@@ -331,9 +327,7 @@ def _start_once(java: str, emulator: Path, port: int, db_path: Path | None) -> D
     ]
     log_path = workdir / "dynamodb-local.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     engine = DynamoDBLocal(process, port, workdir)
     try:
         _wait_ready(engine)
@@ -351,8 +345,7 @@ def _wait_ready(engine: DynamoDBLocal) -> None:
     while time.monotonic() < deadline:
         if not engine.running():
             raise StartError(
-                f"DynamoDB Local exited with code {engine.process.returncode} before it was ready:\n"
-                f"{engine.log()}"
+                f"DynamoDB Local exited with code {engine.process.returncode} before it was ready:\n{engine.log()}"
             )
         if _BIND_FAILED in engine.log():
             raise PortInUse(f"DynamoDB Local could not bind port {engine.port}:\n{engine.log()}")

@@ -58,8 +58,9 @@ class Pages(Protocol):
     shadow one; ``read_body()`` reads the request's body (size limits as for a route). Answers
     ``(status, headers, body)``, or None for the gateway's own 404."""
 
-    def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
-              read_body: Callable[[], bytes | None]) -> tuple[int, list[tuple[str, str]], bytes] | None: ...
+    def serve(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], read_body: Callable[[], bytes | None]
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None: ...
 
 
 # ------------------------------------------------------------------------------------------- routes
@@ -133,8 +134,9 @@ def routes(specs: Mapping[str, FunctionSpec], template: Mapping[str, Any] | None
             authorized = default_auth if authorizer is None else authorizer != "NONE"
             route = Route(method, path, spec, authorized, tuple(path.strip("/").split("/")) if path != "/" else ())
             if route.route_key in seen:
-                raise ValueError(f"{route.route_key} is declared by both {seen[route.route_key]} and "
-                                 f"{spec.logical_id}.{event_name}")
+                raise ValueError(
+                    f"{route.route_key} is declared by both {seen[route.route_key]} and {spec.logical_id}.{event_name}"
+                )
             seen[route.route_key] = f"{spec.logical_id}.{event_name}"
             out.append(route)
     return out
@@ -161,8 +163,16 @@ class _Server6(_Server):
 
 
 class Gateway:
-    def __init__(self, specs: Mapping[str, FunctionSpec], *, host: str, port: int, verifier: Verifier,
-                 template: Mapping[str, Any] | None, pages: Pages | None = None) -> None:
+    def __init__(
+        self,
+        specs: Mapping[str, FunctionSpec],
+        *,
+        host: str,
+        port: int,
+        verifier: Verifier,
+        template: Mapping[str, Any] | None,
+        pages: Pages | None = None,
+    ) -> None:
         self.routes = routes(specs, template)
         self.verifier = verifier
         self.pages = pages
@@ -171,11 +181,17 @@ class Gateway:
         try:
             self._server = server_class((host, port), self)
         except OSError as exc:
-            raise OSError(exc.errno, f"cannot serve on {host}:{port} ({exc.strerror}); "
-                                     "is another local stack running? pick another port") from exc
+            raise OSError(
+                exc.errno,
+                f"cannot serve on {host}:{port} ({exc.strerror}); is another local stack running? pick another port",
+            ) from exc
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-                                        name=f"hourbank-gateway-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name=f"hourbank-gateway-{self.port}",
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
@@ -225,9 +241,15 @@ class Gateway:
         return lambda_runtime.invoke(route.spec, event, source="http")
 
 
-def start(specs: Mapping[str, FunctionSpec], *, host: str = "127.0.0.1", port: int = 3000,
-          verifier: Verifier = jwt_local.verify, template: Mapping[str, Any] | None = None,
-          pages: Pages | None = None) -> Gateway:
+def start(
+    specs: Mapping[str, FunctionSpec],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    verifier: Verifier = jwt_local.verify,
+    template: Mapping[str, Any] | None = None,
+    pages: Pages | None = None,
+) -> Gateway:
     """Serve ``specs``' HttpApi routes on ``host:port`` (0 picks a free port) in a background thread, and
     ``pages`` (if given) on the paths the template leaves free."""
     return Gateway(specs, host=host, port=port, verifier=verifier, template=template, pages=pages).start()
@@ -239,8 +261,9 @@ def start(specs: Mapping[str, FunctionSpec], *, host: str = "127.0.0.1", port: i
 class _Reject(Exception):
     """The gateway answers instead of the function."""
 
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None,
-                 close: bool = False) -> None:
+    def __init__(
+        self, status: int, message: str, headers: Mapping[str, str] | None = None, close: bool = False
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.headers, self.close = status, message, dict(headers or {}), close
 
@@ -369,8 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self._read_chunked() if length == "chunked" else self._read_body(length)
 
     def _has_body(self) -> bool:
-        return bool(self.headers.get("Content-Length", "0").strip() not in ("", "0")
-                    or self.headers.get("Transfer-Encoding"))
+        return bool(
+            self.headers.get("Content-Length", "0").strip() not in ("", "0") or self.headers.get("Transfer-Encoding")
+        )
 
     def _authorize(self, gateway: Gateway, route: Route) -> tuple[dict[str, str] | None, list[str] | None]:
         if not route.authorized:
@@ -384,12 +408,14 @@ class _Handler(BaseHTTPRequestHandler):
             claims = dict(gateway.verifier(token))
         except jwt_local.InvalidToken as exc:
             log.info("gateway: 401 for %s %s: %s", self.command, self.path.partition("?")[0], exc.description)
-            raise _Reject(401, "Unauthorized", {"www-authenticate": _challenge(exc.description)},
-                          close=self._has_body()) from None
+            raise _Reject(
+                401, "Unauthorized", {"www-authenticate": _challenge(exc.description)}, close=self._has_body()
+            ) from None
         except Exception as exc:  # a verifier that breaks refuses; it never lets a request through
             log.warning("gateway: token check failed (%s: %s); answering 401", type(exc).__name__, exc)
-            raise _Reject(401, "Unauthorized", {"www-authenticate": _challenge("the token is invalid")},
-                          close=self._has_body()) from None
+            raise _Reject(
+                401, "Unauthorized", {"www-authenticate": _challenge("the token is invalid")}, close=self._has_body()
+            ) from None
         scope = claims.get("scope")
         scopes = str(scope).split() if scope else None
         return jwt_local.gateway_claims(claims), scopes
@@ -440,8 +466,16 @@ class _Handler(BaseHTTPRequestHandler):
             data += chunk
             self.rfile.readline(8)  # the CRLF after the chunk
 
-    def _event(self, route: Route, raw_path: str, raw_query: str, params: dict[str, str], body: bytes | None,
-               claims: dict[str, str] | None, scopes: list[str] | None) -> dict[str, Any]:
+    def _event(
+        self,
+        route: Route,
+        raw_path: str,
+        raw_query: str,
+        params: dict[str, str],
+        body: bytes | None,
+        claims: dict[str, str] | None,
+        scopes: list[str] | None,
+    ) -> dict[str, Any]:
         headers: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in self.headers.items():

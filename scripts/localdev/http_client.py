@@ -26,8 +26,14 @@ class Reply:
         return f"Reply({self.status}, {self.body!r})"
 
 
-def request(base_url: str, method: str, path: str, body: Any = None, token: str | None = None,
-            headers: dict[str, str] | None = None) -> Reply:
+def request(
+    base_url: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
     """One request on its own connection; the body is parsed as JSON when it is JSON."""
     url = urlsplit(base_url)
     sent: dict[str, str] = {}

@@ -122,14 +122,17 @@ def _load(directory: Path) -> SigningKey:
         private_key = serialization.load_pem_private_key((directory / PRIVATE_KEY_FILE).read_bytes(), None)
         jwks = json.loads((directory / JWKS_FILE).read_text())
     except (OSError, ValueError) as exc:
-        raise RuntimeError(f"the local signing key in {directory} is unreadable ({exc}); "
-                           "delete that directory to make a new one") from exc
+        raise RuntimeError(
+            f"the local signing key in {directory} is unreadable ({exc}); delete that directory to make a new one"
+        ) from exc
     if not isinstance(private_key, rsa.RSAPrivateKey) or private_key.key_size < KEY_BITS:
         raise RuntimeError(f"{directory / PRIVATE_KEY_FILE} is not an RSA {KEY_BITS} key; delete {directory}")
     kid = _public_jwk(private_key)["kid"]
     if not any(jwk.get("kid") == kid for jwk in jwks.get("keys", [])):
-        raise RuntimeError(f"{directory / JWKS_FILE} does not hold the public half of {PRIVATE_KEY_FILE}; "
-                           f"delete {directory} to make a new pair")
+        raise RuntimeError(
+            f"{directory / JWKS_FILE} does not hold the public half of {PRIVATE_KEY_FILE}; "
+            f"delete {directory} to make a new pair"
+        )
     return SigningKey(kid=kid, private_key=private_key, jwks=jwks, directory=directory)
 
 
@@ -152,8 +155,9 @@ def signing_key(directory: Path | None = None) -> SigningKey:
 # --------------------------------------------------------------------------- issuer and audience
 
 
-def issuer_and_audience(template: Mapping[str, Any] | None = None,
-                        refs: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+def issuer_and_audience(
+    template: Mapping[str, Any] | None = None, refs: Mapping[str, str] | None = None
+) -> tuple[str, list[str]]:
     """What the template's JWT authorizer expects, resolved with the local user pool and client ids."""
     template = load_template() if template is None else template
     refs = {**local_refs(template, {}), **LOCAL_IDS} if refs is None else {**LOCAL_IDS, **refs}
@@ -194,9 +198,18 @@ def _epoch(now: float | datetime | None) -> int:
     return int(now)
 
 
-def mint(role: str, account_id: str | None = None, sub: str | None = None, ttl_s: int = 3600,
-         now: float | datetime | None = None, *, directory: Path | None = None,
-         issuer: str | None = None, audience: str | None = None, extra: Mapping[str, Any] | None = None) -> str:
+def mint(
+    role: str,
+    account_id: str | None = None,
+    sub: str | None = None,
+    ttl_s: int = 3600,
+    now: float | datetime | None = None,
+    *,
+    directory: Path | None = None,
+    issuer: str | None = None,
+    audience: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
     """A token shaped like a Cognito ID token for ``role`` (technician, billing or customer).
 
     A customer needs ``account_id`` (their ``custom:account_id``). ``sub`` defaults to an id that is the
@@ -234,8 +247,14 @@ def mint(role: str, account_id: str | None = None, sub: str | None = None, ttl_s
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
 
-def verify(token: str, *, now: float | datetime | None = None, directory: Path | None = None,
-           issuer: str | None = None, audience: list[str] | tuple[str, ...] | None = None) -> dict[str, Any]:
+def verify(
+    token: str,
+    *,
+    now: float | datetime | None = None,
+    directory: Path | None = None,
+    issuer: str | None = None,
+    audience: list[str] | tuple[str, ...] | None = None,
+) -> dict[str, Any]:
     """The token's claims if API Gateway's JWT authorizer would accept it, else ``InvalidToken``."""
     if not token or not isinstance(token, str):
         raise InvalidToken("the token is missing")
@@ -252,9 +271,18 @@ def verify(token: str, *, now: float | datetime | None = None, directory: Path |
         raise InvalidToken(f"the token's kid {header.get('kid')!r} is not a key of the local issuer")
     try:
         # Only the signature here: the claims are checked below, against ``now`` and with API Gateway's words.
-        claims = jwt.decode(token, public, algorithms=[ALGORITHM],
-                            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                                     "verify_aud": False, "verify_iss": False})
+        claims = jwt.decode(
+            token,
+            public,
+            algorithms=[ALGORITHM],
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+                "verify_iss": False,
+            },
+        )
     except jwt.PyJWTError as exc:
         raise InvalidToken(f"the token signature is invalid ({exc})") from exc
     if issuer is None or audience is None:

@@ -50,8 +50,16 @@ def routes(template: dict | None = None) -> list[Route]:
                 continue
             path = event["Properties"]["Path"]
             regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"
-            out.append(Route(event["Properties"]["Method"].upper(), path, re.compile(regex), name,
-                             props["CodeUri"], props.get("Handler", "app.lambda_handler")))
+            out.append(
+                Route(
+                    event["Properties"]["Method"].upper(),
+                    path,
+                    re.compile(regex),
+                    name,
+                    props["CodeUri"],
+                    props.get("Handler", "app.lambda_handler"),
+                )
+            )
     return out
 
 
@@ -87,8 +95,16 @@ def claims(role: str, account_id: str | None = None, sub: str | None = None) -> 
     return out
 
 
-def http_event(route: Route, path: str, params: dict, body: str | None, *, claims: dict | None = None,
-               headers: dict | None = None, query: dict | None = None) -> dict:
+def http_event(
+    route: Route,
+    path: str,
+    params: dict,
+    body: str | None,
+    *,
+    claims: dict | None = None,
+    headers: dict | None = None,
+    query: dict | None = None,
+) -> dict:
     """An API Gateway HTTP API payload-v2.0 event, as the JWT authorizer passes it to the function."""
     method = route.method
     return {
@@ -103,8 +119,13 @@ def http_event(route: Route, path: str, params: dict, body: str | None, *, claim
             "accountId": "000000000000",
             "apiId": "local",
             "domainName": "localhost",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                     "userAgent": "pytest"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "pytest",
+            },
             "requestId": uuid.uuid4().hex,
             "routeKey": f"{method} {route.path}",
             "stage": "$default",
@@ -130,8 +151,17 @@ class LambdaClient:
                 return route, found.groupdict()
         raise AssertionError(f"template has no route {method} {path}")
 
-    def request(self, method: str, path: str, body: Any = None, *, as_: dict | None = None,
-                headers: dict | None = None, raw_body: str | None = None, query: dict | None = None) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        as_: dict | None = None,
+        headers: dict | None = None,
+        raw_body: str | None = None,
+        query: dict | None = None,
+    ) -> Reply:
         route, params = self.match(method, path)
         text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
         event = http_event(route, path, params, text, claims=as_, headers=headers, query=query)

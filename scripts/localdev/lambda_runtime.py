@@ -52,7 +52,7 @@ class FunctionSpec:
 def _resolve(value: Any, refs: Mapping[str, str], strict: bool = True) -> Any:
     """Resolve the intrinsics a function's environment uses locally: !Ref of a table or parameter."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, arg), = value.items()
+        ((key, arg),) = value.items()
         if key == "Ref":
             if arg not in refs:
                 if not strict:
@@ -72,11 +72,16 @@ def _resolve(value: Any, refs: Mapping[str, str], strict: bool = True) -> Any:
     return value
 
 
-def local_refs(template: Mapping[str, Any], table_names: Mapping[str, str],
-               overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+def local_refs(
+    template: Mapping[str, Any], table_names: Mapping[str, str], overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """What !Ref means locally: tables → their local names, parameters → their defaults (or overrides)."""
-    refs: dict[str, str] = {"AWS::Region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-                            "AWS::AccountId": "000000000000", "AWS::StackName": "hourbank-local", **LOCAL_IDS}
+    refs: dict[str, str] = {
+        "AWS::Region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS::AccountId": "000000000000",
+        "AWS::StackName": "hourbank-local",
+        **LOCAL_IDS,
+    }
     for name, param in (template.get("Parameters") or {}).items():
         if "Default" in param:
             refs[name] = str(param["Default"])
@@ -94,9 +99,13 @@ def local_refs(template: Mapping[str, Any], table_names: Mapping[str, str],
     return refs
 
 
-def functions(template: Mapping[str, Any] | None = None, table_names: Mapping[str, str] | None = None,
-              overrides: Mapping[str, str] | None = None, root: Path = REPO_ROOT,
-              strict: bool = True) -> dict[str, FunctionSpec]:
+def functions(
+    template: Mapping[str, Any] | None = None,
+    table_names: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+    root: Path = REPO_ROOT,
+    strict: bool = True,
+) -> dict[str, FunctionSpec]:
     """Every AWS::Serverless::Function of the template, with Globals merged in as SAM merges them.
     ``strict=False`` leaves references without a local value visibly unresolved instead of failing
     (for callers that set the environment themselves, like the test client)."""
@@ -104,8 +113,11 @@ def functions(template: Mapping[str, Any] | None = None, table_names: Mapping[st
     refs = local_refs(template, table_names or {}, overrides)
     resources = template["Resources"]
     globals_ = (template.get("Globals") or {}).get("Function") or {}
-    layers = {name: root / res["Properties"]["ContentUri"] / "python"
-              for name, res in resources.items() if res.get("Type") == LAYER_TYPE}
+    layers = {
+        name: root / res["Properties"]["ContentUri"] / "python"
+        for name, res in resources.items()
+        if res.get("Type") == LAYER_TYPE
+    }
     out: dict[str, FunctionSpec] = {}
     for name, res in resources.items():
         if res.get("Type") != FUNCTION_TYPE:
@@ -113,8 +125,10 @@ def functions(template: Mapping[str, Any] | None = None, table_names: Mapping[st
         props = {**globals_, **res.get("Properties", {})}
         # SAM merges lists by appending the function's to the Globals' (Layers), maps key by key.
         props["Layers"] = [*(globals_.get("Layers") or []), *(res.get("Properties", {}).get("Layers") or [])]
-        env = {**((globals_.get("Environment") or {}).get("Variables") or {}),
-               **((res["Properties"].get("Environment") or {}).get("Variables") or {})}
+        env = {
+            **((globals_.get("Environment") or {}).get("Variables") or {}),
+            **((res["Properties"].get("Environment") or {}).get("Variables") or {}),
+        }
         layer_refs = [layer.get("Ref") for layer in props.get("Layers", []) if isinstance(layer, dict)]
         out[name] = FunctionSpec(
             logical_id=name,
@@ -135,8 +149,10 @@ def apply_environment(specs: Mapping[str, FunctionSpec]) -> None:
     for spec in specs.values():
         for key, value in spec.environment.items():
             if key in merged and merged[key][1] != value:
-                raise RuntimeError(f"{spec.logical_id} and {merged[key][0]} set {key} differently; "
-                                   "in-process invocation needs one value")
+                raise RuntimeError(
+                    f"{spec.logical_id} and {merged[key][0]} set {key} differently; "
+                    "in-process invocation needs one value"
+                )
             merged[key] = (spec.logical_id, value)
     for key, (_, value) in merged.items():
         os.environ[key] = value

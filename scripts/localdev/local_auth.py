@@ -60,8 +60,9 @@ class LocalAuth:
         self._refresh: dict[str, dict] = {}
         self._lock = threading.Lock()
 
-    def serve(self, method: str, parts: list[str], query: str,
-              read_body: Callable[[], bytes | None]) -> Response | None:
+    def serve(
+        self, method: str, parts: list[str], query: str, read_body: Callable[[], bytes | None]
+    ) -> Response | None:
         if parts == [PREFIX, "oauth2", "authorize"]:
             if method in ("GET", "HEAD"):
                 return self.authorize_page(_fields(query))
@@ -96,9 +97,10 @@ class LocalAuth:
         if problem:
             return _page(400, "Sign-in refused", f"<p>{html.escape(problem)}</p>")
         e = html.escape
-        hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(f.get(k, ""))}">'
-                         for k in ("response_type", "client_id", "redirect_uri", "state", "code_challenge",
-                                   "code_challenge_method"))
+        hidden = "".join(
+            f'<input type="hidden" name="{e(k)}" value="{e(f.get(k, ""))}">'
+            for k in ("response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method")
+        )
         hint = f.get("login_hint", "")
         role = "customer" if hint.startswith("acc_") or not hint else hint
         options = "".join(f'<option value="{r}"{" selected" if r == role else ""}>{r}</option>' for r in GROUPS)
@@ -108,7 +110,7 @@ class LocalAuth:
 <div class="field"><label for="role">Sign in as</label>
 <select id="role" name="role">{options}</select></div>
 <div class="field"><label for="account">Account id (customers)</label>
-<input id="account" name="account" type="text" value="{e(hint if hint.startswith('acc_') else '')}"
+<input id="account" name="account" type="text" value="{e(hint if hint.startswith("acc_") else "")}"
  autocomplete="off" spellcheck="false" aria-describedby="account-help">
 <p class="help" id="account-help">The account a customer belongs to (its <code>custom:account_id</code>):
 it is in the invitation e-mail and on the paid page.</p></div>
@@ -127,11 +129,18 @@ it is in the invitation e-mail and on the paid page.</p></div>
             return self.authorize_page(f, "A customer signs in to an account: give its id (acc_...).")
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = {"role": role, "account": account if role == "customer" else None,
-                                 "challenge": f["code_challenge"], "redirect_uri": f["redirect_uri"],
-                                 "expires": time.time() + CODE_TTL_S}
-        target = f["redirect_uri"] + ("&" if "?" in f["redirect_uri"] else "?") + urlencode(
-            {"code": code, "state": f.get("state", "")})
+            self._codes[code] = {
+                "role": role,
+                "account": account if role == "customer" else None,
+                "challenge": f["code_challenge"],
+                "redirect_uri": f["redirect_uri"],
+                "expires": time.time() + CODE_TTL_S,
+            }
+        target = (
+            f["redirect_uri"]
+            + ("&" if "?" in f["redirect_uri"] else "?")
+            + urlencode({"code": code, "state": f.get("state", "")})
+        )
         return 302, [("Location", target), ("Cache-Control", "no-store")], b""
 
     def token(self, f: Mapping[str, str]) -> Response:
@@ -141,8 +150,12 @@ it is in the invitation e-mail and on the paid page.</p></div>
         if grant == "authorization_code":
             with self._lock:
                 issued = self._codes.pop(f.get("code", ""), None)  # one use only, like Cognito's
-            if (issued is None or issued["expires"] < time.time() or issued["redirect_uri"] != f.get("redirect_uri")
-                    or _challenge(f.get("code_verifier", "")) != issued["challenge"]):
+            if (
+                issued is None
+                or issued["expires"] < time.time()
+                or issued["redirect_uri"] != f.get("redirect_uri")
+                or _challenge(f.get("code_verifier", "")) != issued["challenge"]
+            ):
                 return _json(400, {"error": "invalid_grant"})
             refresh = secrets.token_urlsafe(32)
             with self._lock:

@@ -28,8 +28,9 @@ def webhook_secret(environ: Mapping[str, str] | None = None) -> str:
     return env.get("STRIPE_WEBHOOK_SECRET", "").strip() or LOCAL_WEBHOOK_SECRET
 
 
-def payment_env(base_url: str, environ: Mapping[str, str] | None = None, *,
-                outbox_dir: str | None = None) -> dict[str, str]:
+def payment_env(
+    base_url: str, environ: Mapping[str, str] | None = None, *, outbox_dir: str | None = None
+) -> dict[str, str]:
     """The local values of the payment functions' variables, for a stack served at ``base_url``."""
     from scripts.localdev.jwt_local import issuer_and_audience, key_dir, signing_key
 
@@ -49,8 +50,13 @@ def payment_env(base_url: str, environ: Mapping[str, str] | None = None, *,
     }
 
 
-def apply(specs: Mapping[str, object], base_url: str, environ: MutableMapping[str, str] | None = None, *,
-          outbox_dir: str | None = None) -> dict:
+def apply(
+    specs: Mapping[str, object],
+    base_url: str,
+    environ: MutableMapping[str, str] | None = None,
+    *,
+    outbox_dir: str | None = None,
+) -> dict:
     """Point the functions (and this process, which runs them) at the local payment setup."""
     env = os.environ if environ is None else environ
     values = payment_env(base_url, env, outbox_dir=outbox_dir)

@@ -89,19 +89,30 @@ class QueuePoller:
         for path in batch:
             self.received[path.name] = self.received.get(path.name, 0) + 1
             body = path.read_text(encoding="utf-8")
-            records.append({
-                "messageId": path.stem, "receiptHandle": f"{path.stem}#{self.received[path.name]}", "body": body,
-                "attributes": {"ApproximateReceiveCount": str(self.received[path.name]),
-                               "SentTimestamp": str(int(path.stat().st_mtime * 1000)),
-                               "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000))},
-                "messageAttributes": {}, "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
-                "eventSource": "aws:sqs", "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:{self.queue}",
-                "awsRegion": "us-east-1",
-            })
+            records.append(
+                {
+                    "messageId": path.stem,
+                    "receiptHandle": f"{path.stem}#{self.received[path.name]}",
+                    "body": body,
+                    "attributes": {
+                        "ApproximateReceiveCount": str(self.received[path.name]),
+                        "SentTimestamp": str(int(path.stat().st_mtime * 1000)),
+                        "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+                    },
+                    "messageAttributes": {},
+                    "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:{self.queue}",
+                    "awsRegion": "us-east-1",
+                }
+            )
         try:
             result = lambda_runtime.invoke(self.spec, {"Records": records}, source=f"sqs:{self.queue}")
-            failed = {f.get("itemIdentifier") for f in (result or {}).get("batchItemFailures") or []} \
-                if isinstance(result, dict) else set()
+            failed = (
+                {f.get("itemIdentifier") for f in (result or {}).get("batchItemFailures") or []}
+                if isinstance(result, dict)
+                else set()
+            )
         except lambda_runtime.InvocationError:
             failed = {r["messageId"] for r in records}
         for path in batch:
@@ -152,8 +163,9 @@ def _ref(value: Any) -> str | None:
     return None
 
 
-def pollers(specs: Mapping[str, FunctionSpec], template: Mapping[str, Any] | None = None, *,
-            retry_delay_s: float = 1.0) -> list[QueuePoller]:
+def pollers(
+    specs: Mapping[str, FunctionSpec], template: Mapping[str, Any] | None = None, *, retry_delay_s: float = 1.0
+) -> list[QueuePoller]:
     template = load_template() if template is None else template
     resources = template.get("Resources") or {}
     refs = lambda_runtime.local_refs(template, {})
@@ -168,15 +180,23 @@ def pollers(specs: Mapping[str, FunctionSpec], template: Mapping[str, Any] | Non
                 raise ValueError(f"{spec.logical_id}: SQS event needs !GetAtt <Queue>.Arn of this template")
             redrive = (resources[name].get("Properties") or {}).get("RedrivePolicy") or {}
             dlq = _ref(redrive.get("deadLetterTargetArn"))
-            out.append(QueuePoller(
-                spec, name, queue_dir(refs[name]), int(props.get("BatchSize", 10)),
-                queue_dir(refs[dlq]) if dlq else None, int(redrive.get("maxReceiveCount", 3)),
-                retry_delay_s=retry_delay_s))
+            out.append(
+                QueuePoller(
+                    spec,
+                    name,
+                    queue_dir(refs[name]),
+                    int(props.get("BatchSize", 10)),
+                    queue_dir(refs[dlq]) if dlq else None,
+                    int(redrive.get("maxReceiveCount", 3)),
+                    retry_delay_s=retry_delay_s,
+                )
+            )
     return out
 
 
-def start_pollers(specs: Mapping[str, FunctionSpec], template: Mapping[str, Any] | None = None, *,
-                  retry_delay_s: float = 1.0) -> QueuePollers:
+def start_pollers(
+    specs: Mapping[str, FunctionSpec], template: Mapping[str, Any] | None = None, *, retry_delay_s: float = 1.0
+) -> QueuePollers:
     return QueuePollers([p.start() for p in pollers(specs, template, retry_delay_s=retry_delay_s)])
 
 

@@ -52,8 +52,12 @@ MAX_YEAR = 2199
 _MISSED_AFTER = timedelta(seconds=60)  # a run later than this (a suspended laptop) is skipped, not caught up
 _MAX_WAIT_S = 1.0
 
-_MONTHS = {name: i for i, name in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1
+    )
+}
 _DAYS = {name: i for i, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
 
 
@@ -138,8 +142,9 @@ class Cron:
     def parse(cls, text: str) -> Cron:
         fields = text.split()
         if len(fields) != 6:
-            raise ScheduleExpressionError(f"cron({text}): needs 6 fields (minutes hours day-of-month month "
-                                          f"day-of-week year), got {len(fields)}")
+            raise ScheduleExpressionError(
+                f"cron({text}): needs 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
+            )
         minutes, hours, dom, month, dow, year = fields
         if (dom == "?") == (dow == "?"):
             raise ScheduleExpressionError(f"cron({text}): exactly one of day-of-month and day-of-week must be ?")
@@ -215,7 +220,7 @@ class Cron:
                 day = date(min(later), 1, 1)
                 continue
             if day.month not in self.months:
-                day = (date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1))
+                day = date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
                 continue
             if self.day_matches(day):
                 for hour in hours:
@@ -353,20 +358,22 @@ def schedules_of(spec: FunctionSpec) -> list[Schedule]:
             when = parse_expression(expression)
         except ScheduleExpressionError as exc:
             raise ScheduleExpressionError(f"{where}: {exc}") from exc
-        out.append(Schedule(
-            function=spec.logical_id,
-            event=event_name,
-            kind=kind,
-            expression=expression,
-            when=when,
-            timezone=tz,
-            input=_parse_input(props.get("Input"), where),
-            enabled=_enabled(props, where),
-            resource_name=str(props.get("Name") or f"{spec.logical_id}{event_name}"),
-            group=str(props.get("GroupName") or "default"),
-            start_date=_parse_time(props.get("StartDate"), tz, where),
-            end_date=_parse_time(props.get("EndDate"), tz, where),
-        ))
+        out.append(
+            Schedule(
+                function=spec.logical_id,
+                event=event_name,
+                kind=kind,
+                expression=expression,
+                when=when,
+                timezone=tz,
+                input=_parse_input(props.get("Input"), where),
+                enabled=_enabled(props, where),
+                resource_name=str(props.get("Name") or f"{spec.logical_id}{event_name}"),
+                group=str(props.get("GroupName") or "default"),
+                start_date=_parse_time(props.get("StartDate"), tz, where),
+                end_date=_parse_time(props.get("EndDate"), tz, where),
+            )
+        )
     return out
 
 

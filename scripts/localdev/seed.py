@@ -15,8 +15,12 @@ from scripts.localdev import jwt_local
 
 def _call(url: str, method: str, path: str, token: str, body: dict | None = None) -> dict:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url + path, data=data, method=method,
-                                     headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url + path,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null")
@@ -44,11 +48,21 @@ def seed(url: str, *, state: Path | None = None, timezone: str = "America/New_Yo
             return (day + timedelta(hours=hours)).isoformat()
 
         def account(name: str, plan: str, minutes: int) -> str:
-            acc = _call(url, "POST", "/accounts", billing,
-                        {"name": name, "email": f"it@{name.split()[0].lower()}.example", "plan": plan})["account_id"]
+            acc = _call(
+                url,
+                "POST",
+                "/accounts",
+                billing,
+                {"name": name, "email": f"it@{name.split()[0].lower()}.example", "plan": plan},
+            )["account_id"]
             if minutes:
-                _call(url, "POST", f"/accounts/{acc}/adjustments", billing,
-                      {"minutes": minutes, "kind": "purchase", "reason": "demo: bought by phone"})
+                _call(
+                    url,
+                    "POST",
+                    f"/accounts/{acc}/adjustments",
+                    billing,
+                    {"minutes": minutes, "kind": "purchase", "reason": "demo: bought by phone"},
+                )
             return acc
 
         def ticket(acc: str, title: str, priority: str = "normal", opened: float = 0) -> str:
@@ -56,8 +70,13 @@ def seed(url: str, *, state: Path | None = None, timezone: str = "America/New_Yo
             return _call(url, "POST", "/tickets", tech, body)["ticket_id"]
 
         def entry(tkt: str, work_type: str, start: float, minutes: int, note: str) -> None:
-            _call(url, "POST", f"/tickets/{tkt}/time-entries", tech,
-                  {"work_type": work_type, "started_at": at(start), "minutes": minutes, "note": note})
+            _call(
+                url,
+                "POST",
+                f"/tickets/{tkt}/time-entries",
+                tech,
+                {"work_type": work_type, "started_at": at(start), "minutes": minutes, "note": note},
+            )
 
         bakery = accounts["non_member"] = account("Corner Bakery", "non_member", 240)
         t = ticket(bakery, "Card reader offline")
@@ -88,8 +107,8 @@ def seed(url: str, *, state: Path | None = None, timezone: str = "America/New_Yo
         f"  export CUSTOMER={customer}",
         "",
         "Try:",
-        f"  curl -s {url}/accounts/{accounts['member']} -H \"Authorization: Bearer $CUSTOMER\"",
-        f"  curl -s {url}/accounts/{accounts['member']}/ledger -H \"Authorization: Bearer $BILLING\"",
+        f'  curl -s {url}/accounts/{accounts["member"]} -H "Authorization: Bearer $CUSTOMER"',
+        f'  curl -s {url}/accounts/{accounts["member"]}/ledger -H "Authorization: Bearer $BILLING"',
         f"  curl -s -X POST {url}/tickets -H \"Authorization: Bearer $TECH\" -H 'Content-Type: application/json' \\",
         f"       -d '{new_ticket}'",
     ]

@@ -125,7 +125,7 @@ def _check_matcher(matcher: Any, where: str) -> None:
         return
     if not isinstance(matcher, dict) or len(matcher) != 1:
         raise FilterPatternError(f"{where}: {matcher!r} is not a value or a one-key operator")
-    (op, arg), = matcher.items()
+    ((op, arg),) = matcher.items()
     if op in ("prefix", "suffix"):
         if isinstance(arg, dict) and set(arg) == {"equals-ignore-case"} and isinstance(arg["equals-ignore-case"], str):
             return
@@ -141,7 +141,8 @@ def _check_matcher(matcher: Any, where: str) -> None:
         if isinstance(arg, dict):
             if len(arg) != 1 or next(iter(arg)) not in ("prefix", "suffix", "equals-ignore-case"):
                 raise FilterPatternError(
-                    f"{where}: anything-but takes values or one of prefix/suffix/equals-ignore-case")
+                    f"{where}: anything-but takes values or one of prefix/suffix/equals-ignore-case"
+                )
             inner = next(iter(arg.values()))
             if not (isinstance(inner, str) or (isinstance(inner, list) and all(isinstance(v, str) for v in inner))):
                 raise FilterPatternError(f"{where}: anything-but {next(iter(arg))} takes a string")
@@ -201,7 +202,7 @@ def _match_leaf(matchers: list[Any], value: Any) -> bool:
     values = value if isinstance(value, list) else [value]
     for matcher in matchers:
         if isinstance(matcher, dict):
-            (op, arg), = matcher.items()
+            ((op, arg),) = matcher.items()
             if op == "exists":
                 if arg == present:
                     return True
@@ -242,7 +243,7 @@ def _match_op(op: str, arg: Any, actual: Any) -> bool:
         return isinstance(actual, str) and _string_op(op, arg, actual)
     if op == "anything-but":
         if isinstance(arg, dict):
-            (inner_op, inner), = arg.items()
+            ((inner_op, inner),) = arg.items()
             if not isinstance(actual, str):
                 return False
             options = inner if isinstance(inner, list) else [inner]
@@ -262,8 +263,13 @@ def _match_op(op: str, arg: Any, actual: Any) -> bool:
 
 
 def _compare(op: str, actual: float, bound: float) -> bool:
-    return {"<": actual < bound, "<=": actual <= bound, "=": actual == bound,
-            ">": actual > bound, ">=": actual >= bound}[op]
+    return {
+        "<": actual < bound,
+        "<=": actual <= bound,
+        "=": actual == bound,
+        ">": actual > bound,
+        ">=": actual >= bound,
+    }[op]
 
 
 # ---------------------------------------------------------------------------------------------- sources
@@ -348,20 +354,22 @@ def stream_sources(spec: FunctionSpec) -> list[StreamSource]:
         for name in _NOT_EMULATED:
             if name in props:
                 log.warning("%s: %s is not emulated locally (ignored)", where, name)
-        out.append(StreamSource(
-            function=spec.logical_id,
-            event=event_name,
-            stream=props["Stream"],
-            starting_position=position,
-            batch_size=batch_size,
-            batching_window_s=window,
-            filters=filters,
-            report_batch_item_failures="ReportBatchItemFailures" in response_types,
-            maximum_retry_attempts=retries,
-            bisect=_bool(props.get("BisectBatchOnFunctionError", False), f"{where}.BisectBatchOnFunctionError"),
-            on_failure=on_failure,
-            enabled=_bool(props.get("Enabled", True), f"{where}.Enabled"),
-        ))
+        out.append(
+            StreamSource(
+                function=spec.logical_id,
+                event=event_name,
+                stream=props["Stream"],
+                starting_position=position,
+                batch_size=batch_size,
+                batching_window_s=window,
+                filters=filters,
+                report_batch_item_failures="ReportBatchItemFailures" in response_types,
+                maximum_retry_attempts=retries,
+                bisect=_bool(props.get("BisectBatchOnFunctionError", False), f"{where}.BisectBatchOnFunctionError"),
+                on_failure=on_failure,
+                enabled=_bool(props.get("Enabled", True), f"{where}.Enabled"),
+            )
+        )
     return out
 
 
@@ -371,7 +379,7 @@ def resolve_stream_arn(stream: Any, dynamodb_client: BaseClient, table_names: Ma
         return stream
     if isinstance(stream, Mapping) and "Fn::GetAtt" in stream:
         arg = stream["Fn::GetAtt"]
-        resource, attribute = (arg if isinstance(arg, list) else str(arg).split(".", 1))
+        resource, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
         if attribute != "StreamArn":
             raise ValueError(f"Stream: !GetAtt {resource}.{attribute} is not a stream ARN")
         if resource not in table_names:
@@ -397,8 +405,9 @@ def _epoch_number(value: Any) -> int | float:
 
 def lambda_record(raw: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
     """A GetRecords record → the record of Lambda's DynamoDB event (same fields, plus eventSourceARN)."""
-    record = {key: raw[key] for key in ("eventID", "eventName", "eventVersion", "eventSource", "awsRegion")
-              if key in raw}
+    record = {
+        key: raw[key] for key in ("eventID", "eventName", "eventVersion", "eventSource", "awsRegion") if key in raw
+    }
     ddb = dict(raw["dynamodb"])
     if "ApproximateCreationDateTime" in ddb:
         ddb["ApproximateCreationDateTime"] = _epoch_number(ddb["ApproximateCreationDateTime"])
@@ -518,8 +527,13 @@ def summarize(samples: Iterable[float]) -> dict[str, float]:
     values = sorted(samples)
     if not values:
         return {"n": 0}
-    return {"n": len(values), "p50": _percentile(values, 50), "p90": _percentile(values, 90),
-            "p99": _percentile(values, 99), "max": values[-1]}
+    return {
+        "n": len(values),
+        "p50": _percentile(values, 50),
+        "p90": _percentile(values, 90),
+        "p99": _percentile(values, 99),
+        "max": values[-1],
+    }
 
 
 class Poller:
@@ -553,8 +567,11 @@ class Poller:
             self.max_retries = source.maximum_retry_attempts
         else:
             self.max_retries = retry_cap
-            log.info("%s: MaximumRetryAttempts is -1 (until the record expires); capped at %d locally",
-                     source.name, retry_cap)
+            log.info(
+                "%s: MaximumRetryAttempts is -1 (until the record expires); capped at %d locally",
+                source.name,
+                retry_cap,
+            )
         self.function_arn = LambdaContext(spec).invoked_function_arn
         self.stats = PollerStats()
         self.last_error: BaseException | None = None
@@ -753,7 +770,7 @@ class Poller:
             if outcome.failed_index > 0:
                 # Checkpoint before the lowest failed record: the ones before it are done.
                 self.stats.delivered += outcome.failed_index
-                attempt = _Attempt(attempt.records[outcome.failed_index:], failures=0)
+                attempt = _Attempt(attempt.records[outcome.failed_index :], failures=0)
             elif self.source.bisect and len(attempt.records) > 1:
                 middle = len(attempt.records) // 2
                 self.stats.bisections += 1
@@ -789,8 +806,7 @@ class Poller:
             result = invoke(self.spec, {"Records": records}, request_id=request_id, source="stream")
         except InvocationError as exc:
             cause = exc.cause
-            return _Outcome(False, request_id, error=f"{type(cause).__name__}: {cause}",
-                            reason="the function raised")
+            return _Outcome(False, request_id, error=f"{type(cause).__name__}: {cause}", reason="the function raised")
         if not self.source.report_batch_item_failures:
             return _Outcome(True, request_id)  # Lambda ignores the response without ReportBatchItemFailures
         return self._read_response(result, records, request_id)
@@ -811,8 +827,12 @@ class Poller:
                 return _Outcome(False, request_id, reason=f"invalid itemIdentifier {identifier!r}: whole batch failed")
             indexes.append(index_of[identifier])
         lowest = min(indexes)
-        return _Outcome(False, request_id, failed_index=lowest,
-                        reason=f"batchItemFailures from {records[lowest]['dynamodb']['SequenceNumber']}")
+        return _Outcome(
+            False,
+            request_id,
+            failed_index=lowest,
+            reason=f"batchItemFailures from {records[lowest]['dynamodb']['SequenceNumber']}",
+        )
 
     def _dead_letter(self, shard: _Shard, attempt: _Attempt, outcome: _Outcome) -> None:
         records = attempt.records
@@ -853,12 +873,25 @@ class Poller:
             _append_line(self.dlq_path, entry)
             self.stats.dead_lettered += len(records)
             self.stats.dead_letter_batches += 1
-            log.warning("%s: %d record(s) %s..%s dead-lettered to %s (%s)", self.name, len(records),
-                        first["SequenceNumber"], last["SequenceNumber"], self.dlq_path, outcome.reason)
+            log.warning(
+                "%s: %d record(s) %s..%s dead-lettered to %s (%s)",
+                self.name,
+                len(records),
+                first["SequenceNumber"],
+                last["SequenceNumber"],
+                self.dlq_path,
+                outcome.reason,
+            )
         else:
             self.stats.discarded += len(records)
-            log.warning("%s: %d record(s) %s..%s discarded after retries: no OnFailure destination (%s)",
-                        self.name, len(records), first["SequenceNumber"], last["SequenceNumber"], outcome.reason)
+            log.warning(
+                "%s: %d record(s) %s..%s discarded after retries: no OnFailure destination (%s)",
+                self.name,
+                len(records),
+                first["SequenceNumber"],
+                last["SequenceNumber"],
+                outcome.reason,
+            )
         if self.on_dead_letter is not None:
             try:
                 self.on_dead_letter(entry)
@@ -969,9 +1002,18 @@ def start_pollers(
     try:
         for spec, source in sources:
             arn = resolve_stream_arn(source.stream, dynamodb_client, table_names)
-            poller = Poller(spec, source, arn, streams, Path(dlq_dir), on_dead_letter,
-                            poll_interval=poll_interval, retry_cap=retry_cap, retry_delay=retry_delay,
-                            write_time_of=write_time_of)
+            poller = Poller(
+                spec,
+                source,
+                arn,
+                streams,
+                Path(dlq_dir),
+                on_dead_letter,
+                poll_interval=poll_interval,
+                retry_cap=retry_cap,
+                retry_delay=retry_delay,
+                write_time_of=write_time_of,
+            )
             poller.prime()
             pollers.append(poller)
         for poller in pollers:

@@ -29,9 +29,18 @@ def event(kind: str, obj: dict, *, created: int = CREATED) -> dict:
     }
 
 
-def session(order: OrderModel, *, status: str = "paid", payment_intent: str | None = None,
-            invoice: str | None = None, subscription: str | None = None, amount: int | None = None,
-            currency: str = "usd", reference: str | None = None, metadata_order: str | None = None) -> dict:
+def session(
+    order: OrderModel,
+    *,
+    status: str = "paid",
+    payment_intent: str | None = None,
+    invoice: str | None = None,
+    subscription: str | None = None,
+    amount: int | None = None,
+    currency: str = "usd",
+    reference: str | None = None,
+    metadata_order: str | None = None,
+) -> dict:
     recurring = order.kind == "recurring"
     order_id = order.order_id
     return {
@@ -49,8 +58,14 @@ def session(order: OrderModel, *, status: str = "paid", payment_intent: str | No
         "currency": currency,
         "customer": "cus_Q1hourbank" if recurring else None,
         "customer_creation": "always" if recurring else "if_required",
-        "customer_details": {"address": None, "email": "it@example.test", "name": "Corner Bakery",
-                             "phone": None, "tax_exempt": "none", "tax_ids": []},
+        "customer_details": {
+            "address": None,
+            "email": "it@example.test",
+            "name": "Corner Bakery",
+            "phone": None,
+            "tax_exempt": "none",
+            "tax_ids": [],
+        },
         "customer_email": "it@example.test",
         "expires_at": CREATED + 86_280,
         "invoice": invoice,
@@ -70,8 +85,14 @@ def session(order: OrderModel, *, status: str = "paid", payment_intent: str | No
     }
 
 
-def invoice(order: OrderModel, invoice_id: str, subscription: str, *, amount: int | None = None,
-            billing_reason: str = "subscription_create") -> dict:
+def invoice(
+    order: OrderModel,
+    invoice_id: str,
+    subscription: str,
+    *,
+    amount: int | None = None,
+    billing_reason: str = "subscription_create",
+) -> dict:
     paid = int(order.amount_minor) if amount is None else amount
     sub_metadata = {"order_id": order.order_id, "account_id": order.account_id}
     return {
@@ -91,34 +112,41 @@ def invoice(order: OrderModel, invoice_id: str, subscription: str, *, amount: in
         "customer_email": "it@example.test",
         "lines": {
             "object": "list",
-            "data": [{
-                "id": sid("il"),
-                "object": "line_item",
-                "amount": paid,
-                "currency": "usd",
-                "description": "1 × Support time: 5 h (at $600.00 / month)",
-                "metadata": sub_metadata,
-                "parent": {"type": "subscription_item_details",
-                           "subscription_item_details": {"subscription": subscription,
-                                                         "subscription_item": sid("si")}},
-                "quantity": 1,
-            }],
+            "data": [
+                {
+                    "id": sid("il"),
+                    "object": "line_item",
+                    "amount": paid,
+                    "currency": "usd",
+                    "description": "1 × Support time: 5 h (at $600.00 / month)",
+                    "metadata": sub_metadata,
+                    "parent": {
+                        "type": "subscription_item_details",
+                        "subscription_item_details": {"subscription": subscription, "subscription_item": sid("si")},
+                    },
+                    "quantity": 1,
+                }
+            ],
             "has_more": False,
             "total_count": 1,
             "url": f"/v1/invoices/{invoice_id}/lines",
         },
         "livemode": False,
         "metadata": {},
-        "parent": {"type": "subscription_details", "quote_details": None,
-                   "subscription_details": {"metadata": sub_metadata, "subscription": subscription}},
+        "parent": {
+            "type": "subscription_details",
+            "quote_details": None,
+            "subscription_details": {"metadata": sub_metadata, "subscription": subscription},
+        },
         "status": "paid",
         "status_transitions": {"paid_at": CREATED - 30},
         "total": paid,
     }
 
 
-def charge(order: OrderModel, payment_intent: str, *, refunded: int, charge_id: str | None = None,
-           metadata: bool = True) -> dict:
+def charge(
+    order: OrderModel, payment_intent: str, *, refunded: int, charge_id: str | None = None, metadata: bool = True
+) -> dict:
     return {
         "id": charge_id or sid("ch"),
         "object": "charge",
@@ -147,8 +175,12 @@ def dispute(order: OrderModel, payment_intent: str) -> dict:
         "charge": sid("ch"),
         "created": CREATED,
         "currency": "usd",
-        "evidence_details": {"due_by": CREATED + 7 * 86400, "has_evidence": False, "past_due": False,
-                             "submission_count": 0},
+        "evidence_details": {
+            "due_by": CREATED + 7 * 86400,
+            "has_evidence": False,
+            "past_due": False,
+            "submission_count": 0,
+        },
         "is_charge_refundable": False,
         "livemode": False,
         "metadata": {},
@@ -156,5 +188,3 @@ def dispute(order: OrderModel, payment_intent: str) -> dict:
         "reason": "fraudulent",
         "status": "needs_response",
     }
-
-

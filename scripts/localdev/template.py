@@ -135,9 +135,7 @@ def table_definitions(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return definitions
 
 
-def create_tables(
-    client: BaseClient, prefix: str, template: Mapping[str, Any] | None = None
-) -> dict[str, str]:
+def create_tables(client: BaseClient, prefix: str, template: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Create every template table as ``{prefix}-{LogicalId}``; tables that already exist are left alone.
 
     Returns ``{logical_id: table_name}`` once all of them are ACTIVE.
@@ -184,9 +182,9 @@ def table_env(names: Mapping[str, str], template: Mapping[str, Any] | None = Non
     """The Globals environment variables that ``!Ref`` a table, mapped to the actual table names."""
     template = load_template() if template is None else template
     tables = _tables(template)
-    variables = (
-        ((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}
-    ).get("Variables") or {}
+    variables = (((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}).get(
+        "Variables"
+    ) or {}
     env: dict[str, str] = {}
     for var, value in variables.items():
         if isinstance(value, Mapping) and set(value) == {"Ref"} and value["Ref"] in tables:

@@ -54,8 +54,24 @@ CONTENT_TYPES = {
     ".ico": "image/x-icon",
     ".txt": "text/plain; charset=utf-8",
 }
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-                "xaf", "xof", "xpf"}  # Stripe's zero-decimal currencies: amount_minor is whole units
+ZERO_DECIMAL = {
+    "bif",
+    "clp",
+    "djf",
+    "gnf",
+    "jpy",
+    "kmf",
+    "krw",
+    "mga",
+    "pyg",
+    "rwf",
+    "ugx",
+    "vnd",
+    "vuv",
+    "xaf",
+    "xof",
+    "xpf",
+}  # Stripe's zero-decimal currencies: amount_minor is whole units
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 
@@ -133,15 +149,28 @@ def invoice_paid(invoice: Mapping[str, Any], *, now: int | None = None) -> dict[
         "object": "event",
         "api_version": API_VERSION,
         "created": created,
-        "data": {"object": {
-            "id": invoice["stripe_invoice_id"], "object": "invoice", "status": "paid",
-            "amount_due": amount, "amount_paid": amount, "amount_remaining": 0, "attempt_count": 1,
-            "attempted": True, "billing_reason": "manual", "collection_method": "send_invoice",
-            "currency": str(invoice["price"]["currency"]).lower(), "customer": "cus_local",
-            "hosted_invoice_url": invoice.get("payment_url"), "livemode": False, "metadata": metadata,
-            "parent": None, "lines": {"object": "list", "data": [], "has_more": False},
-            "status_transitions": {"paid_at": created},
-        }},
+        "data": {
+            "object": {
+                "id": invoice["stripe_invoice_id"],
+                "object": "invoice",
+                "status": "paid",
+                "amount_due": amount,
+                "amount_paid": amount,
+                "amount_remaining": 0,
+                "attempt_count": 1,
+                "attempted": True,
+                "billing_reason": "manual",
+                "collection_method": "send_invoice",
+                "currency": str(invoice["price"]["currency"]).lower(),
+                "customer": "cus_local",
+                "hosted_invoice_url": invoice.get("payment_url"),
+                "livemode": False,
+                "metadata": metadata,
+                "parent": None,
+                "lines": {"object": "list", "data": [], "has_more": False},
+                "status_transitions": {"paid_at": created},
+            }
+        },
         "livemode": False,
         "pending_webhooks": 1,
         "request": {"id": None, "idempotency_key": None},
@@ -152,8 +181,14 @@ def invoice_paid(invoice: Mapping[str, Any], *, now: int | None = None) -> dict[
 class LocalPages:
     """The gateway's ``pages`` (``scripts.localdev.gateway.Pages``): the order form and the payment page."""
 
-    def __init__(self, web_root: Path, gateway_url: Callable[[], str], secret: Callable[[], str] | None = None,
-                 *, timeout: float = TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        web_root: Path,
+        gateway_url: Callable[[], str],
+        secret: Callable[[], str] | None = None,
+        *,
+        timeout: float = TIMEOUT_S,
+    ) -> None:
         """``gateway_url`` and ``secret`` are read per request: the URL is known only once the gateway
         listens (port 0), and ``local_env.apply`` sets the secret after that."""
         from scripts.localdev import local_env
@@ -171,8 +206,9 @@ class LocalPages:
         return self._gateway_url().rstrip("/")
 
     # -- the gateway's entry point
-    def serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
-              read_body: Callable[[], bytes | None]) -> Response | None:
+    def serve(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], read_body: Callable[[], bytes | None]
+    ) -> Response | None:
         """Every page carries the one set of security headers (``hosting/security-headers.json``)."""
         page = self._serve(method, path, query, headers, read_body)
         if page is None:
@@ -180,8 +216,9 @@ class LocalPages:
         status, page_headers, payload = page
         return status, [*page_headers, *security_headers().items()], payload
 
-    def _serve(self, method: str, path: str, query: str, headers: Mapping[str, str],
-               read_body: Callable[[], bytes | None]) -> Response | None:
+    def _serve(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], read_body: Callable[[], bytes | None]
+    ) -> Response | None:
         parts = path.strip("/").split("/") if path.strip("/") else []
         if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/localdev/local_auth.py)
             return self.auth.serve(method, parts, query, read_body)
@@ -199,8 +236,12 @@ class LocalPages:
             return None
         if method in ("GET", "HEAD"):
             folder = self.web_root / unquote(path).strip("/")
-            if path.strip("/") and not path.endswith("/") and folder.resolve().is_relative_to(self.web_root) \
-                    and (folder / "index.html").is_file():  # /portal -> /portal/, as the CloudFront function does
+            if (
+                path.strip("/")
+                and not path.endswith("/")
+                and folder.resolve().is_relative_to(self.web_root)
+                and (folder / "index.html").is_file()
+            ):  # /portal -> /portal/, as the CloudFront function does
                 return 301, [("Location", path + "/" + (f"?{query}" if query else ""))], b""
             return self.static(path)
         return None
@@ -226,23 +267,35 @@ class LocalPages:
             return _page(404, "Checkout not found", "<p>No checkout session of this stack has this address.</p>")
         status, order = self._api("GET", f"/orders/{quote(order_id, safe='')}")
         if status != 200:
-            return _page(404 if status == 404 else 502, "Checkout not found",
-                         f"<p>The order could not be read (HTTP {status}).</p>")
+            return _page(
+                404 if status == 404 else 502,
+                "Checkout not found",
+                f"<p>The order could not be read (HTTP {status}).</p>",
+            )
         e = html.escape
         kind = "every month (recurring)" if order.get("kind") == "recurring" else "one time"
         price = money_text(order["price"])
-        what = (f"<dt>Onsite visit</dt><dd id=\"visit\">{e(str(order.get('title')))}</dd>" if order.get("visit_id")
-                else f"<dt>Support time</dt><dd>{e(str(order['hours']))} h, {e(kind)}</dd>")
-        details = (f"<dl><dt>Order</dt><dd><code>{e(order['order_id'])}</code></dd>{what}"
-                   f"<dt>Total</dt><dd id=\"total\">{e(price)}</dd></dl>")
+        what = (
+            f'<dt>Onsite visit</dt><dd id="visit">{e(str(order.get("title")))}</dd>'
+            if order.get("visit_id")
+            else f"<dt>Support time</dt><dd>{e(str(order['hours']))} h, {e(kind)}</dd>"
+        )
+        details = (
+            f"<dl><dt>Order</dt><dd><code>{e(order['order_id'])}</code></dd>{what}"
+            f'<dt>Total</dt><dd id="total">{e(price)}</dd></dl>'
+        )
         if order.get("status") != "pending":
-            action = (f"<p>This order is <strong>{e(str(order.get('status')))}</strong>.</p>"
-                      f"<p><a href=\"/paid.html?order={e(quote(order_id))}\">See the order</a></p>")
+            action = (
+                f"<p>This order is <strong>{e(str(order.get('status')))}</strong>.</p>"
+                f'<p><a href="/paid.html?order={e(quote(order_id))}">See the order</a></p>'
+            )
         else:
-            action = (f"<form method=\"post\" action=\"/local-pay/{e(quote(session_id))}/pay\">"
-                      f"<input type=\"hidden\" name=\"order\" value=\"{e(order_id)}\">"
-                      f"<button type=\"submit\" id=\"pay\">Pay {e(price)}</button></form>"
-                      f"<p><a id=\"cancel\" href=\"/?cancelled={e(quote(order_id))}\">Cancel and go back</a></p>")
+            action = (
+                f'<form method="post" action="/local-pay/{e(quote(session_id))}/pay">'
+                f'<input type="hidden" name="order" value="{e(order_id)}">'
+                f'<button type="submit" id="pay">Pay {e(price)}</button></form>'
+                f'<p><a id="cancel" href="/?cancelled={e(quote(order_id))}">Cancel and go back</a></p>'
+            )
         return _page(200, "Checkout (local)", details + action)
 
     def pay(self, session_id: str, order_id: str) -> Response:
@@ -250,22 +303,33 @@ class LocalPages:
             return _page(404, "Checkout not found", "<p>No checkout session of this stack has this address.</p>")
         status, order = self._api("GET", f"/orders/{quote(order_id, safe='')}")
         if status != 200:
-            return _page(404 if status == 404 else 502, "Checkout not found",
-                         f"<p>The order could not be read (HTTP {status}).</p>")
+            return _page(
+                404 if status == 404 else 502,
+                "Checkout not found",
+                f"<p>The order could not be read (HTTP {status}).</p>",
+            )
         payload = json.dumps(checkout_completed(order, session_id))  # signed and sent as these exact bytes
         from hourbank.payments.signature import sign_webhook
 
-        status, answer = self._api("POST", "/webhooks/stripe", payload.encode("utf-8"), {
-            "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": sign_webhook(payload, self._secret()),
-            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
-        })
+        status, answer = self._api(
+            "POST",
+            "/webhooks/stripe",
+            payload.encode("utf-8"),
+            {
+                "Content-Type": "application/json; charset=utf-8",
+                "Stripe-Signature": sign_webhook(payload, self._secret()),
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
+            },
+        )
         if status == 200:
             return 303, [("Location", f"/paid.html?order={quote(order_id)}"), ("Content-Type", "text/plain")], b""
         log.warning("local payment page: the webhook answered %s: %s", status, answer)
-        return _page(502, "Payment not recorded",
-                     f"<p>The webhook answered HTTP {status}:</p><pre id=\"webhook-error\">"
-                     f"{html.escape(json.dumps(answer, indent=2))}</pre>")
+        return _page(
+            502,
+            "Payment not recorded",
+            f'<p>The webhook answered HTTP {status}:</p><pre id="webhook-error">'
+            f"{html.escape(json.dumps(answer, indent=2))}</pre>",
+        )
 
     # -- the hosted invoice page (auto top-up invoices, SPEC O4)
     def _invoice(self, invoice_id: str, account_id: str) -> dict | None:
@@ -275,8 +339,11 @@ class LocalPages:
 
         if not invoice_id.startswith("inv_") or not account_id.startswith("acc_"):
             return None
-        status, listed = self._api("GET", f"/accounts/{quote(account_id, safe='')}/invoices",
-                                   headers={"Authorization": f"Bearer {mint('billing', sub='local-payment-page')}"})
+        status, listed = self._api(
+            "GET",
+            f"/accounts/{quote(account_id, safe='')}/invoices",
+            headers={"Authorization": f"Bearer {mint('billing', sub='local-payment-page')}"},
+        )
         if status != 200:
             return None
         return next((i for i in listed.get("items", []) if i.get("invoice_id") == invoice_id), None)
@@ -284,45 +351,64 @@ class LocalPages:
     def invoice_page(self, invoice_id: str, account_id: str) -> Response:
         invoice = self._invoice(invoice_id, account_id)
         if invoice is None:
-            return _page(404, "Invoice not found", "<p>No invoice of this stack has this address.</p>",
-                         sends="invoice.paid")
+            return _page(
+                404, "Invoice not found", "<p>No invoice of this stack has this address.</p>", sends="invoice.paid"
+            )
         e = html.escape
         price = money_text(invoice["price"])
-        details = (f"<dl><dt>Invoice</dt><dd><code>{e(invoice['invoice_id'])}</code></dd>"
-                   f"<dt>For</dt><dd>{e(str(invoice.get('description') or ''))}</dd>"
-                   f"<dt>Why</dt><dd>{e(str(invoice.get('reason') or ''))}</dd>"
-                   f"<dt>Total</dt><dd id=\"total\">{e(price)}</dd>"
-                   f"<dt>Status</dt><dd id=\"invoice-status\">{e(str(invoice['status']))}</dd></dl>")
+        details = (
+            f"<dl><dt>Invoice</dt><dd><code>{e(invoice['invoice_id'])}</code></dd>"
+            f"<dt>For</dt><dd>{e(str(invoice.get('description') or ''))}</dd>"
+            f"<dt>Why</dt><dd>{e(str(invoice.get('reason') or ''))}</dd>"
+            f'<dt>Total</dt><dd id="total">{e(price)}</dd>'
+            f'<dt>Status</dt><dd id="invoice-status">{e(str(invoice["status"]))}</dd></dl>'
+        )
         if invoice["status"] != "open":
             return _page(200, "Invoice (local)", details, sends="invoice.paid")
-        action = (f"<form method=\"post\" action=\"/local-pay/invoice/{e(quote(invoice_id))}/pay\">"
-                  f"<input type=\"hidden\" name=\"account\" value=\"{e(account_id)}\">"
-                  f"<button type=\"submit\" id=\"pay\">Pay {e(price)}</button></form>")
+        action = (
+            f'<form method="post" action="/local-pay/invoice/{e(quote(invoice_id))}/pay">'
+            f'<input type="hidden" name="account" value="{e(account_id)}">'
+            f'<button type="submit" id="pay">Pay {e(price)}</button></form>'
+        )
         return _page(200, "Invoice (local)", details + action, sends="invoice.paid")
 
     def pay_invoice(self, invoice_id: str, account_id: str) -> Response:
         invoice = self._invoice(invoice_id, account_id)
         if invoice is None or not invoice.get("stripe_invoice_id"):
-            return _page(404, "Invoice not found", "<p>No issued invoice of this stack has this address.</p>",
-                         sends="invoice.paid")
+            return _page(
+                404,
+                "Invoice not found",
+                "<p>No issued invoice of this stack has this address.</p>",
+                sends="invoice.paid",
+            )
         payload = json.dumps(invoice_paid(invoice))
         from hourbank.payments.signature import sign_webhook
 
-        status, answer = self._api("POST", "/webhooks/stripe", payload.encode("utf-8"), {
-            "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": sign_webhook(payload, self._secret()),
-            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
-        })
+        status, answer = self._api(
+            "POST",
+            "/webhooks/stripe",
+            payload.encode("utf-8"),
+            {
+                "Content-Type": "application/json; charset=utf-8",
+                "Stripe-Signature": sign_webhook(payload, self._secret()),
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
+            },
+        )
         if status == 200:
             where = f"/local-pay/invoice/{quote(invoice_id)}?account={quote(account_id)}"
             return 303, [("Location", where), ("Content-Type", "text/plain")], b""
         log.warning("local invoice page: the webhook answered %s: %s", status, answer)
-        return _page(502, "Payment not recorded",
-                     f"<p>The webhook answered HTTP {status}:</p><pre id=\"webhook-error\">"
-                     f"{html.escape(json.dumps(answer, indent=2))}</pre>", sends="invoice.paid")
+        return _page(
+            502,
+            "Payment not recorded",
+            f'<p>The webhook answered HTTP {status}:</p><pre id="webhook-error">'
+            f"{html.escape(json.dumps(answer, indent=2))}</pre>",
+            sends="invoice.paid",
+        )
 
-    def _api(self, method: str, path: str, body: bytes | None = None,
-             headers: Mapping[str, str] | None = None) -> tuple[int, Any]:
+    def _api(
+        self, method: str, path: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, Any]:
         """One call to the gateway over HTTP, as a client (and Stripe) would make it."""
         req = urllib.request.Request(self.gateway_url + path, data=body, method=method, headers=dict(headers or {}))
         try:
@@ -366,8 +452,9 @@ No card is charged: Pay sends a signed <code>{html.escape(sends)}</code> event t
 <code>/webhooks/stripe</code>, as Stripe would.</p>"""
 
 
-def _page(status: int, title: str, body: str, *, sends: str = "checkout.session.completed",
-          notice: str | None = None) -> Response:
+def _page(
+    status: int, title: str, body: str, *, sends: str = "checkout.session.completed", notice: str | None = None
+) -> Response:
     """A page of the local stack only, with the notice that says what it stands in for (by default the
     payment stand-in's, naming the event ``sends``)."""
     notice = payment_notice(sends) if notice is None else notice

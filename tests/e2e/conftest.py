@@ -62,8 +62,9 @@ def gateway_url(gateway: Gateway) -> str:
 
 @pytest.fixture(scope="session")
 def http_reply(gateway_url: str) -> Callable[..., Reply]:
-    def call(method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
+    def call(
+        method: str, path: str, body: Any = None, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
         return request(gateway_url, method, path, body, token, headers)
 
     return call
@@ -71,8 +72,9 @@ def http_reply(gateway_url: str) -> Callable[..., Reply]:
 
 @pytest.fixture(scope="session")
 def http(http_reply: Callable[..., Reply]) -> Callable[..., tuple[int, Any]]:
-    def call(method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def call(
+        method: str, path: str, body: Any = None, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         reply = http_reply(method, path, body, token, headers)
         return reply.status, reply.body
 

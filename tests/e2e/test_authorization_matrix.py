@@ -46,41 +46,71 @@ class World:
 
 # method, path, body, expected status per caller (none, technician, billing, own, other, expired)
 ACCOUNT = {"name": "Matrix Co", "email": "matrix-{nonce}@example.test", "plan": "member"}
-VISIT = {"account_id": "{account}", "scheduled_at": "2026-12-20T10:00:00-05:00", "address": "1 Main St",
-         "estimate_hours": 2}
+VISIT = {
+    "account_id": "{account}",
+    "scheduled_at": "2026-12-20T10:00:00-05:00",
+    "address": "1 Main St",
+    "estimate_hours": 2,
+}
 ORDER = {"account_id": "{account}", "hours": 2}
 MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] = [
     ("POST", "/accounts", ACCOUNT, (401, 403, 201, 403, 403, 401)),
     ("GET", "/accounts/{account}", None, (401, 200, 200, 200, 404, 401)),
-    ("PUT", "/accounts/{account}/auto-top-up", {"enabled": False, "threshold_minutes": 60, "amount_minutes": 120},
-     (401, 403, 200, 200, 404, 401)),
+    (
+        "PUT",
+        "/accounts/{account}/auto-top-up",
+        {"enabled": False, "threshold_minutes": 60, "amount_minutes": 120},
+        (401, 403, 200, 200, 404, 401),
+    ),
     ("PUT", "/accounts/{account}/plan", {"plan": "member"}, (401, 403, 200, 403, 404, 401)),
     ("GET", "/accounts/{account}/ledger", None, (401, 200, 200, 200, 404, 401)),
-    ("POST", "/accounts/{account}/adjustments", {"minutes": 30, "kind": "grant", "reason": "goodwill"},
-     (401, 403, 201, 403, 404, 401)),
+    (
+        "POST",
+        "/accounts/{account}/adjustments",
+        {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+        (401, 403, 201, 403, 404, 401),
+    ),
     ("GET", "/accounts/{account}/invoices", None, (401, 200, 200, 200, 404, 401)),
     ("GET", "/accounts/{account}/statements/" + MONTH, None, (401, 200, 200, 200, 404, 401)),
-    ("POST", "/tickets", {"account_id": "{account}", "title": "Printer", "priority": "low"},
-     (401, 201, 201, 201, 404, 401)),
+    (
+        "POST",
+        "/tickets",
+        {"account_id": "{account}", "title": "Printer", "priority": "low"},
+        (401, 201, 201, 201, 404, 401),
+    ),
     ("GET", "/tickets/{ticket}", None, (401, 200, 200, 200, 404, 401)),
     ("POST", "/tickets/{ticket}/emergency", {"active": True}, (401, 200, 200, 200, 404, 401)),
-    ("POST", "/tickets/{ticket}/time-entries",
-     {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "checked the backups"},
-     (401, 201, 403, 403, 404, 401)),
+    (
+        "POST",
+        "/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "checked the backups"},
+        (401, 201, 403, 403, 404, 401),
+    ),
     ("POST", "/tickets/{ticket}/close", None, (401, 200, 403, 403, 404, 401)),
-    ("POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "vendor bug"},
-     (401, 403, 201, 403, 404, 401)),
-    ("POST", "/tickets/{ticket}/time-entries/{entry}/dispute", {"reason": "I was not there"},
-     (401, 200, 200, 200, 404, 401)),
-    ("POST", "/tickets/{closed}/time-entries/{disputed_entry}/resolve", {"outcome": "rejected", "note": "logs agree"},
-     (401, 403, 200, 403, 404, 401)),
+    ("POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "vendor bug"}, (401, 403, 201, 403, 404, 401)),
+    (
+        "POST",
+        "/tickets/{ticket}/time-entries/{entry}/dispute",
+        {"reason": "I was not there"},
+        (401, 200, 200, 200, 404, 401),
+    ),
+    (
+        "POST",
+        "/tickets/{closed}/time-entries/{disputed_entry}/resolve",
+        {"outcome": "rejected", "note": "logs agree"},
+        (401, 403, 200, 403, 404, 401),
+    ),
     # Public routes (Auth: NONE): the order function checks a bearer token itself.
     ("POST", "/orders", ORDER, (401, 403, 201, 201, 404, 401)),
     ("POST", "/orders/quote", ORDER, (401, 403, 200, 200, 404, 401)),
     ("GET", "/orders/{order}", None, (200, 200, 200, 200, 200, 401)),
     # Stripe's route: a bearer token authorizes nothing there; without a Stripe-Signature it is a 400.
-    ("POST", "/webhooks/stripe", {"id": "evt_1", "type": "charge.refunded", "data": {"object": {}}},
-     (400, 400, 400, 400, 400, 400)),
+    (
+        "POST",
+        "/webhooks/stripe",
+        {"id": "evt_1", "type": "charge.refunded", "data": {"object": {}}},
+        (400, 400, 400, 400, 400, 400),
+    ),
     # SPEC W1, W2 (issue 12)
     ("GET", "/accounts?plan=member&limit=5", None, (401, 200, 200, 403, 403, 401)),
     ("GET", "/accounts/{account}/tickets", None, (401, 200, 200, 200, 404, 401)),
@@ -118,24 +148,44 @@ def world_factory(http, token) -> Callable[[], World]:
         return body
 
     def make() -> World:
-        account = ok(http("POST", "/accounts", {**ACCOUNT, "email": f"matrix-{uuid.uuid4().hex}@example.test"},
-                          token=billing))["account_id"]
-        ok(http("POST", f"/accounts/{account}/adjustments",
-                {"minutes": 600, "kind": "purchase", "reason": "phone"}, token=billing))
+        account = ok(
+            http("POST", "/accounts", {**ACCOUNT, "email": f"matrix-{uuid.uuid4().hex}@example.test"}, token=billing)
+        )["account_id"]
+        ok(
+            http(
+                "POST",
+                f"/accounts/{account}/adjustments",
+                {"minutes": 600, "kind": "purchase", "reason": "phone"},
+                token=billing,
+            )
+        )
         entry_body = {"work_type": "remote", "started_at": AT, "minutes": 60, "note": "work"}
         tickets = []
         for _ in range(2):
-            ticket = ok(http("POST", "/tickets", {"account_id": account, "title": "T", "priority": "normal",
-                                                  "opened_at": "2026-11-16T09:00:00-05:00"}, token=tech))["ticket_id"]
-            tickets.append((ticket, ok(http("POST", f"/tickets/{ticket}/time-entries", entry_body,
-                                            token=tech))["entry_id"]))
+            ticket = ok(
+                http(
+                    "POST",
+                    "/tickets",
+                    {
+                        "account_id": account,
+                        "title": "T",
+                        "priority": "normal",
+                        "opened_at": "2026-11-16T09:00:00-05:00",
+                    },
+                    token=tech,
+                )
+            )["ticket_id"]
+            tickets.append(
+                (ticket, ok(http("POST", f"/tickets/{ticket}/time-entries", entry_body, token=tech))["entry_id"])
+            )
         (ticket, entry), (closed, disputed) = tickets
         ok(http("POST", f"/tickets/{closed}/close", token=tech))
         ok(http("POST", f"/tickets/{closed}/time-entries/{disputed}/dispute", {"reason": "too long"}, token=billing))
         order = ok(http("POST", "/orders", {"account_id": account, "hours": 2}, token=billing))["order_id"]
         visit = ok(http("POST", "/visits", {**VISIT, "account_id": account}, token=tech))["visit_id"]
-        return World(account, ticket, entry, closed, disputed, order, visit, f"rev_{uuid.uuid4().hex}",
-                     uuid.uuid4().hex)
+        return World(
+            account, ticket, entry, closed, disputed, order, visit, f"rev_{uuid.uuid4().hex}", uuid.uuid4().hex
+        )
 
     return make
 
@@ -148,8 +198,7 @@ def _fill(value, world: World):
     return value
 
 
-@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
 def test_authorization_matrix(http, token, world_factory, method, path, body, expected):
     shared = world_factory()
     other = world_factory().account

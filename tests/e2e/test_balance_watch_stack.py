@@ -72,19 +72,39 @@ def eventually(probe: Callable[[], Any], what: str, timeout: float = 30.0) -> An
 
 def test_scenario_7_auto_top_up_end_to_end_O4_O5(stack, call):
     billing, tech = mint("billing"), mint("technician")
-    acc = call("POST", "/accounts", {"name": "Scenario Seven", "email": "it@seven.example", "plan": "member"},
-               billing, expect=201)["account_id"]
-    call("POST", f"/accounts/{acc}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "phone"}, billing,
-         expect=201)
+    acc = call(
+        "POST",
+        "/accounts",
+        {"name": "Scenario Seven", "email": "it@seven.example", "plan": "member"},
+        billing,
+        expect=201,
+    )["account_id"]
+    call(
+        "POST",
+        f"/accounts/{acc}/adjustments",
+        {"minutes": 60, "kind": "purchase", "reason": "phone"},
+        billing,
+        expect=201,
+    )
     settings = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True}
     owner = mint("customer", acc)
     shown = call("PUT", f"/accounts/{acc}/auto-top-up", settings, owner, expect=200)
     assert shown["auto_top_up"]["enabled"] is True and shown["notify_low_balance"] is True
 
-    ticket = call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "normal",
-                                       "opened_at": "2026-11-16T09:00:00-05:00"}, tech, expect=201)["ticket_id"]
-    call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00",
-                                                     "minutes": 30, "note": "driver"}, tech, expect=201)
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": acc, "title": "Printer", "priority": "normal", "opened_at": "2026-11-16T09:00:00-05:00"},
+        tech,
+        expect=201,
+    )["ticket_id"]
+    call(
+        "POST",
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00", "minutes": 30, "note": "driver"},
+        tech,
+        expect=201,
+    )
     closed_at = time.monotonic()
     assert call("POST", f"/tickets/{ticket}/close", None, tech, expect=200)["balance_minutes"] == 30
 
@@ -94,12 +114,20 @@ def test_scenario_7_auto_top_up_end_to_end_O4_O5(stack, call):
 
     [invoice] = eventually(issued, "the auto top-up invoice issued")
     took = time.monotonic() - closed_at
-    assert (invoice["kind"], invoice["minutes"], invoice["price"]) == \
-        ("auto_top_up", 120, {"currency": "USD", "amount_minor": 30_000})
+    assert (invoice["kind"], invoice["minutes"], invoice["price"]) == (
+        "auto_top_up",
+        120,
+        {"currency": "USD", "amount_minor": 30_000},
+    )
     assert took < 30, took
-    mails = eventually(lambda: [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if acc in m["text"]
-                                 and not m["message_id"].startswith("invite#")],
-                       "the low-balance e-mail")
+    mails = eventually(
+        lambda: [
+            m
+            for m in read_outbox(os.environ["OUTBOX_DIR"])
+            if acc in m["text"] and not m["message_id"].startswith("invite#")
+        ],
+        "the low-balance e-mail",
+    )
     assert len(mails) == 1 and mails[0]["to"] == "it@seven.example" and "0.5 h" in mails[0]["text"]
 
     # the customer opens the payment link: the local stand-in for Stripe's hosted invoice page
@@ -107,8 +135,9 @@ def test_scenario_7_auto_top_up_end_to_end_O4_O5(stack, call):
     assert page.status == 200 and "Pay 300.00 USD" in page.raw.decode()
     assert "<code>invoice.paid</code>" in page.raw.decode(), "the banner names the event Pay sends (issue 10)"
     form = re.search(r'action="([^"]+)"', page.raw.decode()).group(1)
-    paid = request(stack.url, "POST", form, f"account={acc}",
-                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    paid = request(
+        stack.url, "POST", form, f"account={acc}", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert paid.status == 303, paid
     account = call("GET", f"/accounts/{acc}", None, owner, expect=200)
     assert account["balance_minutes"] == 150, "SPEC scenario 7: 60 - 30 + 120"
@@ -116,26 +145,49 @@ def test_scenario_7_auto_top_up_end_to_end_O4_O5(stack, call):
     assert call("GET", f"/accounts/{acc}/invoices", None, owner)["items"][0]["status"] == "paid"
     time.sleep(1.0)  # the credit's own stream records pass the watch: no crossing, nothing more
     assert len(call("GET", f"/accounts/{acc}/invoices", None, owner)["items"]) == 1
-    assert len([m for m in read_outbox(os.environ["OUTBOX_DIR"]) if acc in m["text"]
-                                 and not m["message_id"].startswith("invite#")]) == 1
+    assert (
+        len(
+            [
+                m
+                for m in read_outbox(os.environ["OUTBOX_DIR"])
+                if acc in m["text"] and not m["message_id"].startswith("invite#")
+            ]
+        )
+        == 1
+    )
 
 
 def test_a_poison_account_record_ends_in_the_dead_letter_file_and_the_rest_go_on(stack, call):
     billing = mint("billing")
-    good = call("POST", "/accounts", {"name": "Good", "email": "good@example.test", "plan": "member"}, billing,
-                expect=201)["account_id"]
-    call("PUT", f"/accounts/{good}/auto-top-up", {"enabled": True, "threshold_minutes": 600, "amount_minutes": 60},
-         billing, expect=200)  # turned on below T: a crossing
+    good = call(
+        "POST", "/accounts", {"name": "Good", "email": "good@example.test", "plan": "member"}, billing, expect=201
+    )["account_id"]
+    call(
+        "PUT",
+        f"/accounts/{good}/auto-top-up",
+        {"enabled": True, "threshold_minutes": 600, "amount_minutes": 60},
+        billing,
+        expect=200,
+    )  # turned on below T: a crossing
     dynamodb = boto3.client("dynamodb", endpoint_url=stack.engine.endpoint)
     table = stack.tables["AccountsTable"]
     poison = "acc_poison" + os.urandom(4).hex()
-    item = {"account_id": {"S": poison}, "balance_minutes": {"N": "100"}, "notify_low_balance": {"BOOL": True},
-            "auto_top_up": {"M": {"enabled": {"BOOL": True}, "threshold_minutes": {"N": "60"},
-                                  "amount_minutes": {"N": "120"}}}}
+    item = {
+        "account_id": {"S": poison},
+        "balance_minutes": {"N": "100"},
+        "notify_low_balance": {"BOOL": True},
+        "auto_top_up": {
+            "M": {"enabled": {"BOOL": True}, "threshold_minutes": {"N": "60"}, "amount_minutes": {"N": "120"}}
+        },
+    }
     dynamodb.put_item(TableName=table, Item=item)
     # a MODIFY whose new image has a balance that is not a number: the watch cannot read it
-    dynamodb.update_item(TableName=table, Key={"account_id": {"S": poison}},
-                         UpdateExpression="SET balance_minutes = :b", ExpressionAttributeValues={":b": {"S": "lots"}})
+    dynamodb.update_item(
+        TableName=table,
+        Key={"account_id": {"S": poison}},
+        UpdateExpression="SET balance_minutes = :b",
+        ExpressionAttributeValues={":b": {"S": "lots"}},
+    )
     eventually(lambda: call("GET", f"/accounts/{good}/invoices", None, billing)["items"], "the good account's invoice")
     dlq = Path(stack.dlq_dir)
 

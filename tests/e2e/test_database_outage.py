@@ -60,7 +60,12 @@ def stack(tmp_path):
     with out.open("w") as sink:
         process = subprocess.Popen(
             [sys.executable, "scripts/local.py", "up", "--in-memory", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.DEVNULL, start_new_session=True)
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 90
         while "  tokens " not in out.read_text():
@@ -86,12 +91,24 @@ def test_database_down_is_503_service_unavailable_within_two_seconds(stack):
     def call(method, path, body=None, token=None, headers=None):
         return request(url, method, path, body, token, headers)
 
-    account = call("POST", "/accounts", {"name": "Outage Co", "email": "o@example.test", "plan": "member"},
-                   token=billing).body["account_id"]
-    assert call("POST", f"/accounts/{account}/adjustments", {"minutes": 600, "kind": "purchase", "reason": "phone"},
-                token=billing).status == 201
-    ticket = call("POST", "/tickets", {"account_id": account, "title": "Mail", "priority": "low",
-                                       "opened_at": "2026-11-16T09:00:00-05:00"}, token=tech).body["ticket_id"]
+    account = call(
+        "POST", "/accounts", {"name": "Outage Co", "email": "o@example.test", "plan": "member"}, token=billing
+    ).body["account_id"]
+    assert (
+        call(
+            "POST",
+            f"/accounts/{account}/adjustments",
+            {"minutes": 600, "kind": "purchase", "reason": "phone"},
+            token=billing,
+        ).status
+        == 201
+    )
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Mail", "priority": "low", "opened_at": "2026-11-16T09:00:00-05:00"},
+        token=tech,
+    ).body["ticket_id"]
     order = call("POST", "/orders", {"name": "New Co", "email": "new@example.test", "hours": 2}).body
     event = json.dumps(checkout_completed(order, "cs_outage"))
 
@@ -100,19 +117,39 @@ def test_database_down_is_503_service_unavailable_within_two_seconds(stack):
 
     cases = {
         "read account": ("GET", f"/accounts/{account}", None, tech, None),
-        "time entry": ("POST", f"/tickets/{ticket}/time-entries",
-                       {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "mail queue"}, tech, None),
+        "time entry": (
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "mail queue"},
+            tech,
+            None,
+        ),
         "close": ("POST", f"/tickets/{ticket}/close", None, tech, None),
         "open ticket": ("POST", "/tickets", {"account_id": account, "title": "VPN", "priority": "low"}, tech, None),
-        "new account": ("POST", "/accounts", {"name": "Later Co", "email": "l@example.test", "plan": "member"},
-                        billing, None),
-        "adjustment": ("POST", f"/accounts/{account}/adjustments",
-                       {"minutes": 30, "kind": "grant", "reason": "goodwill"}, billing, None),
+        "new account": (
+            "POST",
+            "/accounts",
+            {"name": "Later Co", "email": "l@example.test", "plan": "member"},
+            billing,
+            None,
+        ),
+        "adjustment": (
+            "POST",
+            f"/accounts/{account}/adjustments",
+            {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+            billing,
+            None,
+        ),
         "ledger": ("GET", f"/accounts/{account}/ledger", None, billing, None),
         "order": ("POST", "/orders", {"name": "Late Co", "email": "late@example.test", "hours": 2}, None, None),
         "order page": ("GET", f"/orders/{order['order_id']}", None, None, None),
-        "stripe webhook": ("POST", "/webhooks/stripe", event, None,
-                           {"Stripe-Signature": sign_webhook(event, webhook_secret())}),
+        "stripe webhook": (
+            "POST",
+            "/webhooks/stripe",
+            event,
+            None,
+            {"Stripe-Signature": sign_webhook(event, webhook_secret())},
+        ),
     }
     timings = {}
     for name, (method, path, body, token, headers) in cases.items():

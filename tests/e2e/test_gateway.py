@@ -33,9 +33,12 @@ from scripts.localdev.template import load_template
 
 pytestmark = pytest.mark.e2e
 
+
 def new_account() -> dict:
     """A new customer: each its own address (SPEC O7: one e-mail, one account)."""
     return {"name": "Gateway Co", "email": f"it-{uuid.uuid4().hex[:12]}@gateway.example", "plan": "member"}
+
+
 UNAUTHORIZED = {"message": "Unauthorized"}
 
 
@@ -49,8 +52,16 @@ def b64url(data: bytes) -> str:
 def claims_now(**extra) -> dict:
     issuer, audience = jwt_local.issuer_and_audience()
     now = int(time.time())
-    return {"sub": "attacker", "cognito:groups": ["billing"], "iss": issuer, "aud": audience[0],
-            "token_use": "id", "iat": now, "exp": now + 3600, **extra}
+    return {
+        "sub": "attacker",
+        "cognito:groups": ["billing"],
+        "iss": issuer,
+        "aud": audience[0],
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 3600,
+        **extra,
+    }
 
 
 def unsigned(claims: dict, alg: str = "none") -> str:
@@ -90,8 +101,9 @@ def raw_exchange(url: str, data: bytes, *, half_close: bool = True, timeout: flo
 
 
 def account_count(tables: dict[str, str]) -> int:
-    return boto3.client("dynamodb").scan(TableName=tables["AccountsTable"], Select="COUNT",
-                                         ConsistentRead=True)["Count"]
+    return boto3.client("dynamodb").scan(TableName=tables["AccountsTable"], Select="COUNT", ConsistentRead=True)[
+        "Count"
+    ]
 
 
 @pytest.fixture
@@ -155,17 +167,31 @@ BAD_TOKENS = {
     "issued in the future": lambda: jwt_local.mint("billing", now=time.time() + 600),
     "signed by another key, same kid": lambda: other_key_same_kid(claims_now()),
     "signed by another key, its own kid": lambda: jwt.encode(
-        claims_now(), rsa.generate_private_key(public_exponent=65537, key_size=2048), algorithm="RS256",
-        headers={"kid": "someone-else"}),
+        claims_now(),
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        algorithm="RS256",
+        headers={"kid": "someone-else"},
+    ),
     "alg none": lambda: unsigned(claims_now()),
     "alg none, signature kept": lambda: unsigned(claims_now()) + jwt_local.mint("billing").rsplit(".", 1)[1],
     "HS256 with the public key": lambda: hs256_with_public_key(claims_now()),
     "wrong audience": lambda: jwt_local.mint("billing", audience="some-other-client"),
     "wrong issuer": lambda: jwt_local.mint(
-        "billing", issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeoneElse"),
-    "payload tampered": lambda: (lambda h, p, s: ".".join([h, b64url(json.dumps(
-        {**json.loads(base64.urlsafe_b64decode(p + "==")), "cognito:groups": ["billing", "technicians"]}).encode()),
-        s]))(*jwt_local.mint("customer", account_id="acc_x").split(".")),
+        "billing", issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeoneElse"
+    ),
+    "payload tampered": lambda: (
+        lambda h, p, s: ".".join(
+            [
+                h,
+                b64url(
+                    json.dumps(
+                        {**json.loads(base64.urlsafe_b64decode(p + "==")), "cognito:groups": ["billing", "technicians"]}
+                    ).encode()
+                ),
+                s,
+            ]
+        )
+    )(*jwt_local.mint("customer", account_id="acc_x").split(".")),
 }
 
 
@@ -186,7 +212,8 @@ def test_401_says_why_like_api_gateway(http_reply):
     reply = http_reply("GET", "/accounts/acc_x", token=jwt_local.mint("billing", audience="nope"))
     assert reply.status == 401
     assert reply.headers["www-authenticate"] == (
-        'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"')
+        'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"'
+    )
     expired = http_reply("GET", "/accounts/acc_x", token=jwt_local.mint("billing", now=time.time() - 4000))
     assert 'error_description="the token has expired"' in expired.headers["www-authenticate"]
 
@@ -205,19 +232,30 @@ def test_customer_of_another_account_gets_404(http, account, billing, token):
 def test_customer_cannot_claim_staff_groups_through_headers(http, account, token):
     """Identity comes from the verified token only; a header the caller sets changes nothing."""
     customer = token("customer", account_id=account)
-    status, body = http("POST", f"/accounts/{account}/adjustments",
-                        {"minutes": 600, "kind": "grant", "reason": "free time"}, token=customer,
-                        headers={"X-Cognito-Groups": "billing", "X-Amzn-Oidc-Data": "billing"})
+    status, body = http(
+        "POST",
+        f"/accounts/{account}/adjustments",
+        {"minutes": 600, "kind": "grant", "reason": "free time"},
+        token=customer,
+        headers={"X-Cognito-Groups": "billing", "X-Amzn-Oidc-Data": "billing"},
+    )
     assert status == 403, body
 
 
 # --------------------------------------------------------------------- what the gateway answers itself
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/"), ("GET", "/nope"), ("GET", "/accounts/a/b/c/d"), ("POST", "/accounts/"),
-    ("GET", "/accounts//ledger"), ("GET", "/accounts/x/"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/"),
+        ("GET", "/nope"),
+        ("GET", "/accounts/a/b/c/d"),
+        ("POST", "/accounts/"),
+        ("GET", "/accounts//ledger"),
+        ("GET", "/accounts/x/"),
+    ],
+)
 def test_unknown_route_is_404_json_before_any_token_check(method, path, http_reply, invocations):
     reply = http_reply(method, path)
     assert reply.status == 404, reply
@@ -239,8 +277,10 @@ def test_known_path_wrong_method_is_405_with_allow(http_reply, billing, invocati
 
 
 def test_body_over_6_mb_is_413_before_it_is_read(gateway_url, billing, invocations):
-    head = (f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {local_gateway.MAX_BODY + 1}\r\n\r\n").encode()
+    head = (
+        f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {local_gateway.MAX_BODY + 1}\r\n\r\n"
+    ).encode()
     started = time.monotonic()
     answer = raw_exchange(gateway_url, head)  # the 6 MB never come: the answer must not wait for them
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
@@ -266,14 +306,20 @@ def test_body_of_exactly_6_mb_reaches_the_function(http_reply, billing, invocati
 
 def test_expect_100_continue_is_answered_only_when_the_body_is_wanted(gateway_url, billing, invocations):
     host, port = gateway_url.removeprefix("http://").split(":")
-    too_big = (f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\nExpect: 100-continue\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {local_gateway.MAX_BODY + 1}\r\n\r\n").encode()
+    too_big = (
+        f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\nExpect: 100-continue\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {local_gateway.MAX_BODY + 1}\r\n\r\n"
+    ).encode()
     assert raw_exchange(gateway_url, too_big).startswith(b"HTTP/1.1 413 ")  # no "100 Continue" first
     payload = json.dumps(new_account()).encode()
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall((f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
-                      "Expect: 100-continue\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                      f"Content-Length: {len(payload)}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
+                "Expect: 100-continue\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(payload)}\r\n\r\n"
+            ).encode()
+        )
         assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(payload)
         answer = b""
@@ -286,8 +332,10 @@ def test_expect_100_continue_is_answered_only_when_the_body_is_wanted(gateway_ur
 def test_chunked_body_over_6_mb_is_413(gateway_url, billing, invocations):
     chunk = b"x" * (1 << 20)
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(7)) + b"0\r\n\r\n"
-    head = (f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    head = (
+        f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
     answer = raw_exchange(gateway_url, head + body)
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert invocations == []
@@ -296,8 +344,10 @@ def test_chunked_body_over_6_mb_is_413(gateway_url, billing, invocations):
 def test_chunked_body_reaches_the_function(gateway_url, billing):
     payload = json.dumps(new_account()).encode()
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload)
-    head = (f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\nConnection: close\r\n"
-            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    head = (
+        f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\nConnection: close\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
     answer = raw_exchange(gateway_url, head + body)
     assert answer.startswith(b"HTTP/1.1 201 "), answer[:300]
 
@@ -312,12 +362,16 @@ GARBAGE = {  # what is sent -> the status that must come back (None: nothing, th
     "header without colon": (b"GET /accounts/acc_1 HTTP/1.1\r\nthis is not a header\r\n\r\n", 401),
     "bad content-length": (b"POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400),
     "two content-lengths": (
-        b"POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400),
+        b"POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        400,
+    ),
     "bad chunk size, no token": (
-        b"POST /accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 401),
+        b"POST /accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        401,
+    ),
     "request line too long": (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", 414),
     "too many headers": (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 200 + b"\r\n", 431),
-    "truncated body, no token": (b"POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"na", 401),
+    "truncated body, no token": (b'POST /accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"na', 401),
     "nothing at all": (b"", None),
 }
 
@@ -341,8 +395,10 @@ def test_malformed_requests_do_not_hurt_the_server(case, gateway_url, http, acco
 @pytest.mark.parametrize("case", ["bad chunk size", "truncated body"])
 def test_broken_bodies_with_a_valid_token(case, gateway_url, http, account, billing, invocations):
     head = f"POST /accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {billing}\r\n".encode()
-    data = {"bad chunk size": head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
-            "truncated body": head + b"Content-Length: 100\r\n\r\n{\"na"}[case]
+    data = {
+        "bad chunk size": head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "truncated body": head + b'Content-Length: 100\r\n\r\n{"na',
+    }[case]
     answer = raw_exchange(gateway_url, data)
     assert answer == b"" or answer.startswith(b"HTTP/1.1 400 "), answer[:200]
     assert invocations == []
@@ -443,20 +499,36 @@ def echo(tmp_path_factory):
     api = {"Ref": "HttpApi"}
     public = {"Authorizer": "NONE"}
     spec = FunctionSpec(
-        logical_id=f"GatewayEchoFunction{id(code)}", code_uri=Path(code), handler="app.handler", timeout_s=3,
-        memory_mb=128, environment={},
+        logical_id=f"GatewayEchoFunction{id(code)}",
+        code_uri=Path(code),
+        handler="app.handler",
+        timeout_s=3,
+        memory_mb=128,
+        environment={},
         events={
-            "Item": {"Type": "HttpApi", "Properties": {"ApiId": api, "Method": "POST",
-                                                       "Path": "/things/{thing_id}/parts/{part}"}},
-            "Public": {"Type": "HttpApi", "Properties": {"ApiId": api, "Method": "GET", "Path": "/public",
-                                                         "Auth": public}},
-            "Any": {"Type": "HttpApi", "Properties": {"ApiId": api, "Method": "ANY", "Path": "/any/{rest+}",
-                                                      "Auth": public}},
-            "Literal": {"Type": "HttpApi", "Properties": {"ApiId": api, "Method": "GET", "Path": "/any/exact",
-                                                          "Auth": public}},
-            **{name: {"Type": "HttpApi", "Properties": {"ApiId": api, "Method": "GET", "Path": f"/{name}",
-                                                        "Auth": public}}
-               for name in ("boom", "plain", "text", "bad-status", "binary", "cookies")},
+            "Item": {
+                "Type": "HttpApi",
+                "Properties": {"ApiId": api, "Method": "POST", "Path": "/things/{thing_id}/parts/{part}"},
+            },
+            "Public": {
+                "Type": "HttpApi",
+                "Properties": {"ApiId": api, "Method": "GET", "Path": "/public", "Auth": public},
+            },
+            "Any": {
+                "Type": "HttpApi",
+                "Properties": {"ApiId": api, "Method": "ANY", "Path": "/any/{rest+}", "Auth": public},
+            },
+            "Literal": {
+                "Type": "HttpApi",
+                "Properties": {"ApiId": api, "Method": "GET", "Path": "/any/exact", "Auth": public},
+            },
+            **{
+                name: {
+                    "Type": "HttpApi",
+                    "Properties": {"ApiId": api, "Method": "GET", "Path": f"/{name}", "Auth": public},
+                }
+                for name in ("boom", "plain", "text", "bad-status", "binary", "cookies")
+            },
         },
     )
     served = local_gateway.start({spec.logical_id: spec}, port=0, template=load_template())
@@ -466,8 +538,14 @@ def echo(tmp_path_factory):
 
 def test_event_is_payload_v2_as_api_gateway_builds_it(echo):
     tok = jwt_local.mint("billing", sub="echo-billing")
-    reply = request(echo, "POST", "/things/a%20b/parts/p%2Fq?x=1&x=2&y=&z=%C3%A9", b'{"k": "v"}', token=tok,
-                    headers={"X-Dup": "one", "Cookie": "c1=v1; c2=v2", "User-Agent": "pytest-e2e"})
+    reply = request(
+        echo,
+        "POST",
+        "/things/a%20b/parts/p%2Fq?x=1&x=2&y=&z=%C3%A9",
+        b'{"k": "v"}',
+        token=tok,
+        headers={"X-Dup": "one", "Cookie": "c1=v1; c2=v2", "User-Agent": "pytest-e2e"},
+    )
     assert reply.status == 200, reply
     event = reply.body["event"]
     assert event["version"] == "2.0"
@@ -484,8 +562,13 @@ def test_event_is_payload_v2_as_api_gateway_builds_it(echo):
     assert headers["authorization"] == f"Bearer {tok}"  # passed on, as API Gateway does
     assert event["body"] == '{"k": "v"}' and event["isBase64Encoded"] is False
     ctx = event["requestContext"]
-    assert ctx["http"] == {"method": "POST", "path": "/things/a%20b/parts/p%2Fq", "protocol": "HTTP/1.1",
-                           "sourceIp": "127.0.0.1", "userAgent": "pytest-e2e"}
+    assert ctx["http"] == {
+        "method": "POST",
+        "path": "/things/a%20b/parts/p%2Fq",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "pytest-e2e",
+    }
     assert ctx["routeKey"] == event["routeKey"] and ctx["stage"] == "$default" and ctx["apiId"] == "local"
     assert ctx["requestId"] == reply.headers["apigw-requestid"]
     assert abs(ctx["timeEpoch"] / 1000 - time.time()) < 60
@@ -502,9 +585,13 @@ def test_event_is_payload_v2_as_api_gateway_builds_it(echo):
 
 def test_repeated_headers_are_joined_with_commas(echo):
     tok = jwt_local.mint("technician")
-    answer = raw_exchange(echo, (
-        "POST /things/t/parts/p HTTP/1.1\r\nHost: local\r\nConnection: close\r\n"
-        f"Authorization: Bearer {tok}\r\nX-Multi: a\r\nx-multi: b\r\nContent-Length: 0\r\n\r\n").encode())
+    answer = raw_exchange(
+        echo,
+        (
+            "POST /things/t/parts/p HTTP/1.1\r\nHost: local\r\nConnection: close\r\n"
+            f"Authorization: Bearer {tok}\r\nX-Multi: a\r\nx-multi: b\r\nContent-Length: 0\r\n\r\n"
+        ).encode(),
+    )
     body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert body["event"]["headers"]["x-multi"] == "a,b"
     assert "body" not in body["event"] and "queryStringParameters" not in body["event"]
@@ -513,13 +600,15 @@ def test_repeated_headers_are_joined_with_commas(echo):
 def test_binary_request_body_is_base64(echo):
     tok = jwt_local.mint("technician")
     data = bytes(range(256))
-    reply = request(echo, "POST", "/things/t/parts/p", data, token=tok,
-                    headers={"Content-Type": "application/octet-stream"})
+    reply = request(
+        echo, "POST", "/things/t/parts/p", data, token=tok, headers={"Content-Type": "application/octet-stream"}
+    )
     event = reply.body["event"]
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == data
-    reply = request(echo, "POST", "/things/t/parts/p", "ünïcode", token=tok,
-                    headers={"Content-Type": "text/plain; charset=utf-8"})
+    reply = request(
+        echo, "POST", "/things/t/parts/p", "ünïcode", token=tok, headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
     assert reply.body["event"]["body"] == "ünïcode" and reply.body["event"]["isBase64Encoded"] is False
 
 
@@ -578,8 +667,11 @@ def test_each_request_logs_one_line(echo, caplog):
     caplog.set_level("INFO", logger="localstack")
     request(echo, "GET", "/nowhere")
     request(echo, "GET", "/plain")
-    lines = [r.getMessage() for r in caplog.records
-             if r.name == "localstack" and r.getMessage().startswith(("GET /nowhere ", "GET /plain "))]
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "localstack" and r.getMessage().startswith(("GET /nowhere ", "GET /plain "))
+    ]
     assert len(lines) == 2, lines
     assert lines[0].startswith("GET /nowhere 404 ") and lines[0].endswith("ms")
     assert lines[1].startswith("GET /plain 200 ")

@@ -25,8 +25,10 @@ HOSTILE = {
     "not-utf8": (b'{"name": "\xff\xfe"}', "application/json"),
     "lone-byte": (b"\xff", "application/json"),
     "multipart-without-boundary": (b'{"hours": 2}', "multipart/form-data"),
-    "multipart-with-boundary": (b"--x\r\nContent-Disposition: form-data; name=\"hours\"\r\n\r\n2\r\n--x--\r\n",
-                                "multipart/form-data; boundary=x"),
+    "multipart-with-boundary": (
+        b'--x\r\nContent-Disposition: form-data; name="hours"\r\n\r\n2\r\n--x--\r\n',
+        "multipart/form-data; boundary=x",
+    ),
     "form": (b"hours=2&kind=one_time", "application/x-www-form-urlencoded"),
     "nested-1000": (b"[" * 1000 + b"]" * 1000, "application/json"),
     "nested-object-1000": (b'{"a":' * 1000 + b"1" + b"}" * 1000, "application/json"),
@@ -41,8 +43,11 @@ ROUTES = sorted({(r.method, r.path) for r in routes() if r.path != "/webhooks/st
 
 
 def _path(template: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: {"account_id": "acc_00000000000000000000000000",
-                                           "month": "2026-11"}.get(m.group(1), "x_1"), template)
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: {"account_id": "acc_00000000000000000000000000", "month": "2026-11"}.get(m.group(1), "x_1"),
+        template,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +87,9 @@ def test_correctly_signed_malformed_webhook_is_400(http_reply, case):
     before = snapshot()
     t = str(int(time.time()))  # Stripe's scheme over the exact bytes sent (they need not be UTF-8)
     signature = f"t={t},v1={hmac.new(webhook_secret().encode(), t.encode() + b'.' + body, hashlib.sha256).hexdigest()}"
-    reply = http_reply("POST", "/webhooks/stripe", body, headers={"Content-Type": content_type,
-                                                                  "Stripe-Signature": signature})
+    reply = http_reply(
+        "POST", "/webhooks/stripe", body, headers={"Content-Type": content_type, "Stripe-Signature": signature}
+    )
     assert reply.status == 400, (reply, reply.raw[:200])
     assert reply.body["error"]["code"] in ("invalid_payload", "invalid_signature"), reply
     assert snapshot() == before
@@ -98,8 +104,14 @@ def test_api_gateway_base64_body_that_does_not_decode_is_400(gateway):
         route = next(r for r in routes() if r.function == name and r.method == "POST")
         from scripts.localdev.lambda_client import claims, http_event
 
-        event = http_event(route, _path(route.path), {}, "@@not base64@@", claims=claims("billing"),
-                           headers={"stripe-signature": "t=1,v1=00"})
+        event = http_event(
+            route,
+            _path(route.path),
+            {},
+            "@@not base64@@",
+            claims=claims("billing"),
+            headers={"stripe-signature": "t=1,v1=00"},
+        )
         event["isBase64Encoded"] = True
         result = lambda_runtime.invoke(specs[name], event, source="test")
         assert result["statusCode"] == 400, (name, result)

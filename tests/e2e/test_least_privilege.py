@@ -42,7 +42,12 @@ def _observed(session: pytest.Session, tmp_path: Path) -> dict[str, set[lp.Grant
     this_test = f"{THIS.relative_to(lp.ROOT)}::{CHECK}"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(TESTS), "--deselect", this_test],
-        cwd=lp.ROOT, env=env, capture_output=True, text=True, timeout=1500, check=False,
+        cwd=lp.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
     )
     assert done.returncode == 0, f"the suite must pass to say what each function calls:\n{done.stdout[-3000:]}"
     return lp.load(record)
@@ -51,8 +56,9 @@ def _observed(session: pytest.Session, tmp_path: Path) -> dict[str, set[lp.Grant
 CHECK = "test_each_function_is_granted_exactly_the_dynamodb_calls_it_makes"
 
 
-def test_each_function_is_granted_exactly_the_dynamodb_calls_it_makes(request: pytest.FixtureRequest,
-                                                                        tmp_path: Path) -> None:
+def test_each_function_is_granted_exactly_the_dynamodb_calls_it_makes(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     template = load_template()
     grants, problems = lp.granted(template)
     observed = _observed(request.session, tmp_path)
@@ -66,7 +72,8 @@ def test_each_function_is_granted_exactly_the_dynamodb_calls_it_makes(request: p
         unused = sorted(grants[function] - seen)
         if missing or unused:
             report.append(
-                f"{function}: " + (f"calls without a grant {missing}; " if missing else "")
+                f"{function}: "
+                + (f"calls without a grant {missing}; " if missing else "")
                 + (f"granted but never called in the suite {unused}; " if unused else "")
                 + f"its DynamoDB statements should be:\n{lp.statements(seen)}"
             )
@@ -75,27 +82,51 @@ def test_each_function_is_granted_exactly_the_dynamodb_calls_it_makes(request: p
 
 def test_the_check_reads_grants_exactly() -> None:
     """The parser the check relies on: a CrudPolicy, a Scan, a wildcard or an ARN it cannot read fail."""
-    template = {"Resources": {
-        "T": {"Type": "AWS::DynamoDB::Table"},
-        "Fn": {"Type": "AWS::Serverless::Function", "Properties": {"Policies": [
-            {"DynamoDBCrudPolicy": {"TableName": {"Ref": "T"}}},
-            {"Statement": [
-                {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Scan"],
-                 "Resource": [{"Fn::GetAtt": ["T", "Arn"]}]},
-                {"Effect": "Allow", "Action": "dynamodb:Query",
-                 "Resource": [{"Fn::Sub": "${T.Arn}/index/by_x"}, {"Fn::Sub": "${T.Arn}/index/*"}]},
-            ]},
-        ]}},
-    }}
+    template = {
+        "Resources": {
+            "T": {"Type": "AWS::DynamoDB::Table"},
+            "Fn": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Policies": [
+                        {"DynamoDBCrudPolicy": {"TableName": {"Ref": "T"}}},
+                        {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": ["dynamodb:GetItem", "dynamodb:Scan"],
+                                    "Resource": [{"Fn::GetAtt": ["T", "Arn"]}],
+                                },
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "dynamodb:Query",
+                                    "Resource": [{"Fn::Sub": "${T.Arn}/index/by_x"}, {"Fn::Sub": "${T.Arn}/index/*"}],
+                                },
+                            ]
+                        },
+                    ]
+                },
+            },
+        }
+    }
     grants, problems = lp.granted(template)
     assert grants["Fn"] == {("dynamodb:GetItem", "T"), ("dynamodb:Scan", "T"), ("dynamodb:Query", "T/index/by_x")}
     assert any("DynamoDBCrudPolicy" in p for p in problems)
     assert any("dynamodb:Scan is never granted" in p for p in problems)
     assert any("index/*" in p for p in problems)
     # A transaction needs the item-level action on each item's table; an index query, the index.
-    assert lp.needs("TransactWriteItems", {"TransactItems": [
-        {"Put": {"TableName": "p-Ledger"}}, {"Update": {"TableName": "p-Accounts"}},
-        {"ConditionCheck": {"TableName": "p-Tickets"}}]}) == [
-        ("dynamodb:PutItem", "p-Ledger", None), ("dynamodb:UpdateItem", "p-Accounts", None),
-        ("dynamodb:ConditionCheckItem", "p-Tickets", None)]
+    assert lp.needs(
+        "TransactWriteItems",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": "p-Ledger"}},
+                {"Update": {"TableName": "p-Accounts"}},
+                {"ConditionCheck": {"TableName": "p-Tickets"}},
+            ]
+        },
+    ) == [
+        ("dynamodb:PutItem", "p-Ledger", None),
+        ("dynamodb:UpdateItem", "p-Accounts", None),
+        ("dynamodb:ConditionCheckItem", "p-Tickets", None),
+    ]
     assert lp.needs("Query", {"TableName": "p-T", "IndexName": "by_x"}) == [("dynamodb:Query", "p-T", "by_x")]

@@ -43,7 +43,12 @@ def stack(tmp_path):
     with out.open("w") as sink:
         process = subprocess.Popen(
             [sys.executable, "scripts/local.py", "up", "--in-memory", "--seed", "--port", str(port)],
-            cwd=ROOT, env=_env(), stdout=sink, stderr=subprocess.DEVNULL, start_new_session=True)
+            cwd=ROOT,
+            env=_env(),
+            stdout=sink,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 90
         while "Try:" not in out.read_text():
             assert process.poll() is None, out.read_text()
@@ -70,8 +75,9 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     assert request(url, "GET", f"/accounts/{member}", token=customer + "x").status == 401
     other = re.search(r"^\s+non_member\s+(acc_\S+)", guide, re.M).group(1)
     assert request(url, "GET", f"/accounts/{other}", token=customer).status == 404
-    made = request(url, "POST", "/tickets", {"account_id": other, "title": "Printer jam", "priority": "low"},
-                   token=tech)
+    made = request(
+        url, "POST", "/tickets", {"account_id": other, "title": "Printer jam", "priority": "low"}, token=tech
+    )
     assert made.status == 201
 
     # SPEC M1: the running month is refused - by the schedule fired ahead of its time and by hand - with a
@@ -84,19 +90,43 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     billing = re.search(r"export BILLING=(\S+)", guide).group(1)
     before = request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing).body
     ahead = (at.replace(day=28) + timedelta(days=5)).replace(day=1, hour=0, minute=5)
-    early = subprocess.run([sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at",
-                            ahead.isoformat()], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    early = subprocess.run(
+        [sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at", ahead.isoformat()],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert early.returncode == 1 and "has ended" in early.stderr, early.stderr
-    by_hand = subprocess.run([sys.executable, "scripts/month_end.py", "run", "--month", month], cwd=ROOT,
-                             env=_env(), capture_output=True, text=True, timeout=120)
+    by_hand = subprocess.run(
+        [sys.executable, "scripts/month_end.py", "run", "--month", month],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert by_hand.returncode == 2 and f"{month} is the running month" in by_hand.stderr, by_hand.stderr
     assert request(url, "GET", f"/accounts/{member}/invoices", token=billing).body["items"] == []
     assert request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing).body == before
 
     last = (at.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    fired = subprocess.run([sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at",
-                            at.replace(day=1, hour=0, minute=5).isoformat()],
-                           cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    fired = subprocess.run(
+        [
+            sys.executable,
+            "scripts/local.py",
+            "run-schedule",
+            "MonthEnd",
+            "--at",
+            at.replace(day=1, hour=0, minute=5).isoformat(),
+        ],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert fired.returncode == 0, fired.stderr
     planned = json.loads(fired.stdout)
     assert planned["month"] == last and planned["accounts"] >= 3
@@ -107,14 +137,26 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
         assert time.monotonic() < deadline, "the month-end queue was not drained"
         time.sleep(0.2)
     time.sleep(0.5)  # the last page's invocation finishing
-    again = subprocess.run([sys.executable, "scripts/month_end.py", "run", "--month", last], cwd=ROOT,
-                           env=_env(), capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "scripts/month_end.py", "run", "--month", last],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr
     assert f"already {planned['accounts']}" in again.stdout, again.stdout  # M2: the worker closed them all
     statement = request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing)
     assert statement.status == 200 and statement.body["consumption_minutes"] >= 180
-    reconciled = subprocess.run([sys.executable, "scripts/month_end.py", "reconcile"], cwd=ROOT, env=_env(),
-                                capture_output=True, text=True, timeout=120)
+    reconciled = subprocess.run(
+        [sys.executable, "scripts/month_end.py", "reconcile"],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert reconciled.returncode == 0 and "0 difference(s)" in reconciled.stdout, reconciled.stdout
     os.killpg(process.pid, signal.SIGTERM)
     assert process.wait(timeout=20) == 0
@@ -123,7 +165,12 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
 def test_dev_token_is_accepted_by_the_gateway_verifier():
     printed = subprocess.run(
         [sys.executable, "scripts/dev_token.py", "--role", "customer", "--account", "acc_demo"],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, check=True).stdout.strip()
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     from scripts.localdev import jwt_local
 
     claims = jwt_local.verify(printed)
@@ -132,9 +179,18 @@ def test_dev_token_is_accepted_by_the_gateway_verifier():
 
 def test_invoke_runs_one_function_with_one_event_like_sam_local_invoke():
     done = subprocess.run(
-        [sys.executable, "scripts/invoke", "PostTimeEntryFunction",
-         "events/post_time_entry-as-customer-forbidden.json"],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "scripts/invoke",
+            "PostTimeEntryFunction",
+            "events/post_time_entry-as-customer-forbidden.json",
+        ],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["statusCode"] == 403 and "technicians" in json.loads(result["body"])["error"]["message"]
@@ -144,5 +200,10 @@ def test_invoke_runs_one_function_with_one_event_like_sam_local_invoke():
 def test_run_schedule_names_what_the_template_has():
     done = subprocess.run(
         [sys.executable, "scripts/local.py", "run-schedule", "NoSuchSchedule", "--at", "2026-12-01T00:05"],
-        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "no schedule 'NoSuchSchedule'" in done.stderr

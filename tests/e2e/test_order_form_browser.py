@@ -71,14 +71,26 @@ def test_the_site_is_served_and_nothing_outside_web_is(call):
     assert index.status == 200
     assert index.headers["content-type"].startswith("text/html")
     assert b'id="order-form"' in index.raw
-    for path, content_type in [("/order.js", "text/javascript"), ("/style.css", "text/css"),
-                               ("/config.js", "text/javascript"), ("/paid.html", "text/html")]:
+    for path, content_type in [
+        ("/order.js", "text/javascript"),
+        ("/style.css", "text/css"),
+        ("/config.js", "text/javascript"),
+        ("/paid.html", "text/html"),
+    ]:
         reply = call("GET", path)
         assert (reply.status, reply.headers["content-type"].split(";")[0]) == (200, content_type), path
     assert b'window.HOURBANK_API_URL = ""' in call("GET", "/config.js").raw
 
-    for path in ["/../template.yaml", "/%2e%2e/template.yaml", "/..%2ftemplate.yaml", "/web/../template.yaml",
-                 "/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/.git/config", "/missing.html", "/web"]:
+    for path in [
+        "/../template.yaml",
+        "/%2e%2e/template.yaml",
+        "/..%2ftemplate.yaml",
+        "/web/../template.yaml",
+        "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/.git/config",
+        "/missing.html",
+        "/web",
+    ]:
         reply = call("GET", path)
         assert reply.status == 404, (path, reply)
         assert b"AWSTemplateFormatVersion" not in reply.raw and b"root:" not in reply.raw
@@ -103,8 +115,15 @@ def test_the_payment_page_only_opens_the_session_the_order_was_given(call):
     other = new_order(call, 1, name="Other Session Co")
     foreign = f"{checkout.path}?order={other['order_id']}"  # a session id that is not this order's
     assert call("GET", foreign).status == 404
-    assert call("POST", f"{checkout.path}/pay", f"order={other['order_id']}",
-                headers={"Content-Type": "application/x-www-form-urlencoded"}).status == 404
+    assert (
+        call(
+            "POST",
+            f"{checkout.path}/pay",
+            f"order={other['order_id']}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ).status
+        == 404
+    )
     assert call("GET", f"/orders/{other['order_id']}").body["status"] == "pending"
 
 
@@ -114,8 +133,12 @@ def test_pay_clicked_twice_credits_once_O2(call):
     assert parse_qs(checkout.query)["order"] == [order["order_id"]]
 
     def pay(_: int) -> Reply:
-        return call("POST", f"{checkout.path}/pay", f"order={order['order_id']}",
-                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        return call(
+            "POST",
+            f"{checkout.path}/pay",
+            f"order={order['order_id']}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
 
     with ThreadPoolExecutor(2) as pool:
         replies = list(pool.map(pay, range(2)))
@@ -160,8 +183,12 @@ def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
 
 
 def test_a_signed_in_member_is_quoted_a_monthly_top_up_with_their_token_O6(page, call):
-    account = call("POST", "/accounts", {"name": "Member Co", "email": "it@member.example", "plan": "member"},
-                   token=mint("billing"))
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Member Co", "email": "it@member.example", "plan": "member"},
+        token=mint("billing"),
+    )
     assert account.status == 201, account
     account_id = account.body["account_id"]
     page.goto("/")
@@ -200,8 +227,9 @@ def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of
     import uuid
 
     email = f"it-{uuid.uuid4().hex[:10]}@known.example"
-    account = call("POST", "/accounts", {"name": "Known Co", "email": email, "plan": "member"},
-                   token=mint("billing")).body["account_id"]
+    account = call(
+        "POST", "/accounts", {"name": "Known Co", "email": email, "plan": "member"}, token=mint("billing")
+    ).body["account_id"]
     page.goto("/")
     page.get_by_label("Company or your name").fill("Someone Else")
     page.get_by_label("E-mail").fill(email.upper())
@@ -263,12 +291,20 @@ def test_pages_carry_the_security_headers_and_run_under_their_csp(page, call):
 def test_the_paid_page_promises_an_invitation_only_to_the_order_that_opened_the_account_O7_W1(page, call):
     """Found trying the stack by hand: an existing customer's order (and an onsite visit's payment) ended on
     "We have e-mailed an invitation to sign in", which only the first order of a new customer does."""
-    account = call("POST", "/accounts", {"name": "Has An Account", "email": "it@has-account.example",
-                                         "plan": "member"}, token=mint("billing"))
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Has An Account", "email": "it@has-account.example", "plan": "member"},
+        token=mint("billing"),
+    )
     assert account.status == 201, account
     account_id = account.body["account_id"]
-    order = call("POST", "/orders", {"account_id": account_id, "hours": 2, "kind": "one_time"},
-                 token=mint("customer", account_id=account_id))
+    order = call(
+        "POST",
+        "/orders",
+        {"account_id": account_id, "hours": 2, "kind": "one_time"},
+        token=mint("customer", account_id=account_id),
+    )
     assert order.status == 201, order
     page.goto(order.body["checkout_url"])
     page.get_by_role("button", name=re.compile(r"^Pay")).click()

@@ -43,8 +43,13 @@ def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
     def make(viewport: dict | None = None) -> Any:
-        context = browser.new_context(base_url=site, locale="en-US", timezone_id="America/New_York",
-                                      accept_downloads=True, viewport=viewport or {"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=site,
+            locale="en-US",
+            timezone_id="America/New_York",
+            accept_downloads=True,
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -110,12 +115,16 @@ def test_the_portal_is_served_at_portal_and_the_local_sign_in_only_locally(call,
     for path in ("/portal/app.js", "/portal/auth.js", "/portal/portal.css"):
         assert call("GET", path).status == 200, path
     assert b"<script>" not in index.raw and b" style=" not in index.raw and b" onclick" not in index.raw
-    page = call("GET", "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
-                       "&redirect_uri=http://evil.example/portal/&code_challenge=" + "a" * 43 +
-                       "&code_challenge_method=S256")
+    page = call(
+        "GET",
+        "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
+        "&redirect_uri=http://evil.example/portal/&code_challenge=" + "a" * 43 + "&code_challenge_method=S256",
+    )
     assert page.status == 400  # only this site's own pages are callbacks
-    no_pkce = call("GET", "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client"
-                          "&redirect_uri=" + site + "/portal/")
+    no_pkce = call(
+        "GET",
+        "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client&redirect_uri=" + site + "/portal/",
+    )
     assert no_pkce.status == 400 and b"PKCE" in no_pkce.raw
     assert not (ROOT / "web" / "local-auth").exists()  # the local sign-in is not part of the published site
 
@@ -168,12 +177,27 @@ def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_pa
 
     # 3. A technician's time appears on a ticket, and the balance moves when it closes.
     tech = mint("technician", sub="tech-portal")
-    ticket = call("POST", "/tickets", {"account_id": account, "title": "Printer offline", "priority": "normal",
-                                       "opened_at": "2026-11-16T09:00:00-05:00"}, token=tech).body["ticket_id"]
-    for started, minutes, work_type, note in (("2026-11-16T09:30:00-05:00", 50, "remote", "Reinstalled the driver"),
-                                              ("2026-11-16T18:00:00-05:00", 20, "remote", "Checked the queue")):
-        reply = call("POST", f"/tickets/{ticket}/time-entries", {"work_type": work_type, "started_at": started,
-                                                                 "minutes": minutes, "note": note}, token=tech)
+    ticket = call(
+        "POST",
+        "/tickets",
+        {
+            "account_id": account,
+            "title": "Printer offline",
+            "priority": "normal",
+            "opened_at": "2026-11-16T09:00:00-05:00",
+        },
+        token=tech,
+    ).body["ticket_id"]
+    for started, minutes, work_type, note in (
+        ("2026-11-16T09:30:00-05:00", 50, "remote", "Reinstalled the driver"),
+        ("2026-11-16T18:00:00-05:00", 20, "remote", "Checked the queue"),
+    ):
+        reply = call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": work_type, "started_at": started, "minutes": minutes, "note": note},
+            token=tech,
+        )
         assert reply.status == 201, reply
     page.reload()
     page.locator("#committed").filter(has_text="1 h 30 min").wait_for()  # 50 + 20 x 2 after hours = 90
@@ -297,13 +321,26 @@ def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_pa
 def test_invoices_show_their_payment_links_W1(new_page, call):
     from hourbank.store import InvoiceModel
 
-    account = call("POST", "/accounts", {"name": "Invoice Co", "email": f"ap.{uuid.uuid4().hex[:8]}@inv.example",
-                                         "plan": "member"}, token=mint("billing")).body["account_id"]
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Invoice Co", "email": f"ap.{uuid.uuid4().hex[:8]}@inv.example", "plan": "member"},
+        token=mint("billing"),
+    ).body["account_id"]
     # An auto top-up invoice as the invoicing consumer leaves it: issued, with Stripe's hosted payment page.
-    InvoiceModel(account, "inv_portal_test", kind="auto_top_up", status="open", minutes=120, amount_minor=30000,
-                 currency="USD", description="Auto top-up: 2 h of support time", created_at="2026-11-20T10:00:00+00:00",
-                 stripe_invoice_id="in_local_portal",
-                 payment_url=f"/local-pay/invoice/inv_portal_test?account={account}").save()
+    InvoiceModel(
+        account,
+        "inv_portal_test",
+        kind="auto_top_up",
+        status="open",
+        minutes=120,
+        amount_minor=30000,
+        currency="USD",
+        description="Auto top-up: 2 h of support time",
+        created_at="2026-11-20T10:00:00+00:00",
+        stripe_invoice_id="in_local_portal",
+        payment_url=f"/local-pay/invoice/inv_portal_test?account={account}",
+    ).save()
     page = new_page()
     sign_in(page, "customer", account)
     page.get_by_role("link", name="Invoices").click()
@@ -315,9 +352,15 @@ def test_invoices_show_their_payment_links_W1(new_page, call):
 
 def test_another_customers_account_is_not_found_in_the_portal(new_page, call):
     billing = mint("billing")
-    mine, theirs = (call("POST", "/accounts", {"name": n, "email": f"{n}.{uuid.uuid4().hex[:6]}@t.example",
-                                                "plan": "member"}, token=billing).body["account_id"]
-                    for n in ("mine", "theirs"))
+    mine, theirs = (
+        call(
+            "POST",
+            "/accounts",
+            {"name": n, "email": f"{n}.{uuid.uuid4().hex[:6]}@t.example", "plan": "member"},
+            token=billing,
+        ).body["account_id"]
+        for n in ("mine", "theirs")
+    )
     page = new_page()
     sign_in(page, "customer", mine)
     page.locator("#balance").wait_for()
@@ -327,15 +370,22 @@ def test_another_customers_account_is_not_found_in_the_portal(new_page, call):
 
 def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_page, call, monkeypatch):
     monkeypatch.setenv("HOURBANK_LOCAL_TOKEN_TTL", str(TOKEN_TTL_S))
-    account = call("POST", "/accounts", {"name": "Refresh Co", "email": f"r.{uuid.uuid4().hex[:8]}@r.example",
-                                         "plan": "member"}, token=mint("billing")).body["account_id"]
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Refresh Co", "email": f"r.{uuid.uuid4().hex[:8]}@r.example", "plan": "member"},
+        token=mint("billing"),
+    ).body["account_id"]
     page = new_page()
     sign_in(page, "customer", account)
     page.locator("#balance").wait_for()
     first = page.evaluate("JSON.parse(sessionStorage.getItem('hourbank.session')).id_token")
     # Refreshed half-way through a 12 s token (a minute before expiry for real ones): a new ID token by ~7 s.
-    page.wait_for_function("(old) => JSON.parse(sessionStorage.getItem('hourbank.session')).id_token !== old",
-                           arg=first, timeout=TOKEN_TTL_S * 1000)
+    page.wait_for_function(
+        "(old) => JSON.parse(sessionStorage.getItem('hourbank.session')).id_token !== old",
+        arg=first,
+        timeout=TOKEN_TTL_S * 1000,
+    )
     page.wait_for_timeout((TOKEN_TTL_S // 2 + 2) * 1000)  # past the first token's expiry
     page.reload()
     page.locator("#balance").wait_for()  # the API still answers: the refreshed token is used
@@ -359,13 +409,27 @@ def tab_to(page: Any, text: str, limit: int = 80) -> None:
 
 def test_a_customer_signs_in_and_questions_an_entry_by_keyboard_alone(new_page, call):
     billing, tech = mint("billing"), mint("technician", sub="tech-keys")
-    account = call("POST", "/accounts", {"name": "Keys Ltd", "email": f"k.{uuid.uuid4().hex[:8]}@keys.example",
-                                         "plan": "member"}, token=billing).body["account_id"]
-    ticket = call("POST", "/tickets", {"account_id": account, "title": "VPN drops", "priority": "normal",
-                                       "opened_at": "2026-11-17T09:00:00-05:00"}, token=tech).body["ticket_id"]
-    assert call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 40, "note": "Router",
-                                                            "started_at": "2026-11-17T10:00:00-05:00"},
-                token=tech).status == 201
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Keys Ltd", "email": f"k.{uuid.uuid4().hex[:8]}@keys.example", "plan": "member"},
+        token=billing,
+    ).body["account_id"]
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "VPN drops", "priority": "normal", "opened_at": "2026-11-17T09:00:00-05:00"},
+        token=tech,
+    ).body["ticket_id"]
+    assert (
+        call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "minutes": 40, "note": "Router", "started_at": "2026-11-17T10:00:00-05:00"},
+            token=tech,
+        ).status
+        == 201
+    )
     page = new_page()
     page.goto("/portal/")
     tab_to(page, "Sign in")
@@ -389,8 +453,9 @@ def test_a_customer_signs_in_and_questions_an_entry_by_keyboard_alone(new_page, 
 
 def test_a_technician_reads_an_account_without_billings_actions_W2(new_page, call):
     email = f"tech.{uuid.uuid4().hex[:8]}@reads.example"
-    account = call("POST", "/accounts", {"name": "Reads Co", "email": email, "plan": "member"},
-                   token=mint("billing")).body["account_id"]
+    account = call(
+        "POST", "/accounts", {"name": "Reads Co", "email": email, "plan": "member"}, token=mint("billing")
+    ).body["account_id"]
     page = new_page()
     sign_in(page, "technician")
     page.get_by_label("Customer e-mail").fill(email)
@@ -408,14 +473,33 @@ def test_staff_work_the_queue_due_first_on_top_and_record_a_response_W2_S1(new_p
     from the ticket's page sets its first response (SPEC S1) and the queue shows the outcome."""
     billing, tech = mint("billing"), mint("technician", sub="tech-queue")
     email = f"queue.{uuid.uuid4().hex[:8]}@desk.example"
-    account = call("POST", "/accounts", {"name": "Queue Co", "email": email, "plan": "member"},
-                   token=billing).body["account_id"]
+    account = call("POST", "/accounts", {"name": "Queue Co", "email": email, "plan": "member"}, token=billing).body[
+        "account_id"
+    ]
     # Opened (recorded from the phone log) years before anything else in the suite, so both are on the queue's
     # first page: each due a day after its opening.
-    later = call("POST", "/tickets", {"account_id": account, "title": "Printer jams", "priority": "normal",
-                                      "opened_at": "2000-01-04T10:00:00-05:00"}, token=tech).body["ticket_id"]
-    first = call("POST", "/tickets", {"account_id": account, "title": "Mail is down", "priority": "normal",
-                                      "opened_at": "2000-01-04T09:00:00-05:00"}, token=tech).body["ticket_id"]
+    later = call(
+        "POST",
+        "/tickets",
+        {
+            "account_id": account,
+            "title": "Printer jams",
+            "priority": "normal",
+            "opened_at": "2000-01-04T10:00:00-05:00",
+        },
+        token=tech,
+    ).body["ticket_id"]
+    first = call(
+        "POST",
+        "/tickets",
+        {
+            "account_id": account,
+            "title": "Mail is down",
+            "priority": "normal",
+            "opened_at": "2000-01-04T09:00:00-05:00",
+        },
+        token=tech,
+    ).body["ticket_id"]
     page = new_page()
     sign_in(page, "technician")
     page.get_by_role("link", name="Ticket queue").click()
@@ -442,19 +526,40 @@ def test_an_onsite_visit_shows_what_was_paid_and_refunded_not_hours_off_the_bala
     """Found trying the stack by hand: the portal's statement left out the visit's payment and refund (the
     statement's ``visits``; the CSV has them), and the visit's ticket read as hours billed from the balance."""
     tech, billing = mint("technician"), mint("billing")
-    account = call("POST", "/accounts", {"name": "Visit Co", "email": f"visit.{uuid.uuid4().hex[:6]}@t.example",
-                                         "plan": "non_member"}, token=billing).body["account_id"]
-    booked = call("POST", "/visits", {"account_id": account, "scheduled_at": "2026-11-24T09:00:00-05:00",
-                                      "address": "3 Quay Lane", "estimate_hours": 2,
-                                      "opened_at": "2026-11-20T08:00:00-05:00"}, token=tech)
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Visit Co", "email": f"visit.{uuid.uuid4().hex[:6]}@t.example", "plan": "non_member"},
+        token=billing,
+    ).body["account_id"]
+    booked = call(
+        "POST",
+        "/visits",
+        {
+            "account_id": account,
+            "scheduled_at": "2026-11-24T09:00:00-05:00",
+            "address": "3 Quay Lane",
+            "estimate_hours": 2,
+            "opened_at": "2026-11-20T08:00:00-05:00",
+        },
+        token=tech,
+    )
     assert booked.status == 201, booked
     visit, ticket = booked.body["visit_id"], booked.body["ticket_id"]
     session = booked.body["checkout_url"].split("/local-pay/")[1].split("?")[0]
-    paid = call("POST", f"/local-pay/{session}/pay", f"order={booked.body['order_id']}",
-                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    paid = call(
+        "POST",
+        f"/local-pay/{session}/pay",
+        f"order={booked.body['order_id']}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert paid.status in (200, 303), paid
-    entry = call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "onsite", "minutes": 40, "note": "fixed",
-                                                             "started_at": "2026-11-24T09:00:00-05:00"}, token=tech)
+    entry = call(
+        "POST",
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "onsite", "minutes": 40, "note": "fixed", "started_at": "2026-11-24T09:00:00-05:00"},
+        token=tech,
+    )
     assert entry.status == 201, entry
     assert call("POST", f"/tickets/{ticket}/close", token=tech).status == 200
     assert call("GET", f"/visits/{visit}", token=tech).body["refunded"]["amount_minor"] == 15_000

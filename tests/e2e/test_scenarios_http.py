@@ -26,28 +26,35 @@ def client(http, token):
             status, body = http("POST", "/accounts", {"name": "E2E Co", "email": email, "plan": plan}, token=billing)
             assert status == 201, body
             if minutes:
-                status, body2 = http("POST", f"/accounts/{body['account_id']}/adjustments",
-                                     {"minutes": minutes, "kind": "purchase", "reason": "phone"}, token=billing)
+                status, body2 = http(
+                    "POST",
+                    f"/accounts/{body['account_id']}/adjustments",
+                    {"minutes": minutes, "kind": "purchase", "reason": "phone"},
+                    token=billing,
+                )
                 assert status == 201, body2
             return body["account_id"]
 
         def ticket(self, account: str, **extra) -> str:
             extra = {"opened_at": f"{DAY}T07:00:00-05:00", **extra}  # SPEC T8: opened before the work it records
-            status, body = http("POST", "/tickets", {"account_id": account, "title": "E2E", "priority": "normal",
-                                                     **extra}, token=tech)
+            status, body = http(
+                "POST", "/tickets", {"account_id": account, "title": "E2E", "priority": "normal", **extra}, token=tech
+            )
             assert status == 201, body
             return body["ticket_id"]
 
         def entry(self, ticket: str, start: str, minutes: int, work_type: str = "remote", expect: int = 201):
-            status, body = http("POST", f"/tickets/{ticket}/time-entries",
-                                {"work_type": work_type, "started_at": at(start), "minutes": minutes, "note": "n"},
-                                token=tech)
+            status, body = http(
+                "POST",
+                f"/tickets/{ticket}/time-entries",
+                {"work_type": work_type, "started_at": at(start), "minutes": minutes, "note": "n"},
+                token=tech,
+            )
             assert status == expect, body
             return body
 
         def emergency(self, ticket: str, active: bool, when: str) -> dict:
-            status, body = http("POST", f"/tickets/{ticket}/emergency", {"active": active, "at": at(when)},
-                                token=tech)
+            status, body = http("POST", f"/tickets/{ticket}/emergency", {"active": active, "at": at(when)}, token=tech)
             assert status == 200, body
             return body
 
@@ -147,8 +154,12 @@ def test_scenario_10_same_stripe_event_three_times_concurrently_credits_once_O2(
     from hourbank.store import OrderModel
     from scripts.localdev.stripe_shapes import event, session, sid
 
-    status, order = http("POST", "/orders", {"name": "Corner Bakery", "email": f"owner-{sid('e')}@bakery.example",
-                                             "hours": 10}, headers={"Idempotency-Key": sid("form")})
+    status, order = http(
+        "POST",
+        "/orders",
+        {"name": "Corner Bakery", "email": f"owner-{sid('e')}@bakery.example", "hours": 10},
+        headers={"Idempotency-Key": sid("form")},
+    )
     assert status == 201 and order["price"] == {"currency": "USD", "amount_minor": 285_000}, order
     assert "/local-pay/" in order["checkout_url"]
     stored = OrderModel.get(order["order_id"], consistent_read=True)

@@ -52,19 +52,33 @@ def test_S1_over_http_and_the_warning_schedule(stack):
         assert reply.status == expect, (method, path, reply)
         return reply.body
 
-    acc = call("POST", "/accounts", {"name": "Dental Group", "email": "it@dental.example",
-                                     "plan": "business_priority"}, billing, expect=201)["account_id"]
+    acc = call(
+        "POST",
+        "/accounts",
+        {"name": "Dental Group", "email": "it@dental.example", "plan": "business_priority"},
+        billing,
+        expect=201,
+    )["account_id"]
     # Business Priority: 4 business hours on Mon-Fri 09:00-17:00 (seed 001): Tue 15:00 -> Wed 11:00 EST.
-    made = call("POST", "/tickets", {"account_id": acc, "title": "Server offline", "priority": "normal",
-                                     "opened_at": "2026-11-24T15:00:00-05:00"}, expect=201)
+    made = call(
+        "POST",
+        "/tickets",
+        {"account_id": acc, "title": "Server offline", "priority": "normal", "opened_at": "2026-11-24T15:00:00-05:00"},
+        expect=201,
+    )
     ticket = made["ticket_id"]
     assert made["response_due_at"] == "2026-11-25T16:00:00+00:00"
-    other = call("POST", "/tickets", {"account_id": acc, "title": "Printer", "priority": "urgent",
-                                      "opened_at": "2026-11-24T09:00:00-05:00"}, expect=201)["ticket_id"]
+    other = call(
+        "POST",
+        "/tickets",
+        {"account_id": acc, "title": "Printer", "priority": "urgent", "opened_at": "2026-11-24T09:00:00-05:00"},
+        expect=201,
+    )["ticket_id"]
     queue = call("GET", "/tickets?status=open&limit=1", token=billing)
     assert [i["ticket_id"] for i in queue["items"]] == [other] and queue["cursor"]
-    assert [i["ticket_id"] for i in call("GET", f"/tickets?limit=5&cursor={queue['cursor']}",
-                                         token=billing)["items"]] == [ticket]
+    assert [
+        i["ticket_id"] for i in call("GET", f"/tickets?limit=5&cursor={queue['cursor']}", token=billing)["items"]
+    ] == [ticket]
 
     # Warned once, 15 min (the template's default lead) or a little more before it falls due.
     due = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
@@ -78,8 +92,12 @@ def test_S1_over_http_and_the_warning_schedule(stack):
     call("PUT", f"/tickets/{ticket}/waiting", {"waiting": True, "at": "2026-11-25T10:00:00-05:00"})
     resumed = call("PUT", f"/tickets/{ticket}/waiting", {"waiting": False, "at": "2026-11-25T13:00:00-05:00"})
     assert resumed["response_due_at"] == "2026-11-25T19:00:00+00:00"
-    answered = call("POST", f"/tickets/{ticket}/responses", {"note": "Rebooted the host",
-                                                             "at": "2026-11-25T13:30:00-05:00"}, expect=201)
+    answered = call(
+        "POST",
+        f"/tickets/{ticket}/responses",
+        {"note": "Rebooted the host", "at": "2026-11-25T13:30:00-05:00"},
+        expect=201,
+    )
     assert answered["first"] is True
     assert call("GET", f"/tickets/{ticket}")["sla_status"] == "met"
 
@@ -96,15 +114,28 @@ def test_S1_priority_change_and_seed_003_fair_use_over_http(stack):
         assert reply.status == expect, (method, path, reply)
         return reply.body
 
-    acc = call("POST", "/accounts", {"name": "Solo", "email": "me@solo.example", "plan": "unlimited_remote"},
-               billing, expect=201)["account_id"]
-    ticket = call("POST", "/tickets", {"account_id": acc, "title": "Mail", "priority": "low",
-                                       "opened_at": "2026-11-24T10:00:00-05:00"}, expect=201)["ticket_id"]
+    acc = call(
+        "POST",
+        "/accounts",
+        {"name": "Solo", "email": "me@solo.example", "plan": "unlimited_remote"},
+        billing,
+        expect=201,
+    )["account_id"]
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": acc, "title": "Mail", "priority": "low", "opened_at": "2026-11-24T10:00:00-05:00"},
+        expect=201,
+    )["ticket_id"]
     urgent = call("PUT", f"/tickets/{ticket}/priority", {"priority": "urgent"})
     assert urgent["response_due_at"] == "2026-11-24T16:00:00+00:00"  # 60 business minutes from the opening
     for started, minutes in (("2026-11-24T10:00:00-05:00", 25), ("2026-11-24T15:00:00-05:00", 20)):
-        call("POST", f"/tickets/{ticket}/time-entries", {"work_type": "remote", "started_at": started,
-                                                         "minutes": minutes, "note": "remote session"}, expect=201)
+        call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": started, "minutes": minutes, "note": "remote session"},
+            expect=201,
+        )
     shown = call("GET", f"/tickets/{ticket}", token=mint("customer", acc))
     assert shown["fair_use"]["exceeded"] is True
     assert shown["fair_use"]["days"] == [{"date": "2026-11-24", "remote_minutes": 45, "over_minutes": 15}]

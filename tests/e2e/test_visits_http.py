@@ -37,24 +37,43 @@ def pay_locally(call: Callable[..., Reply], checkout_url: str) -> Reply:
     page_reply = call("GET", f"{url.path}?{url.query}")
     assert page_reply.status == 200 and "Onsite visit" in page_reply.body, page_reply
     order_id = url.query.split("order=")[1]
-    return call("POST", f"{url.path}/pay", f"order={order_id}",
-                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return call(
+        "POST", f"{url.path}/pay", f"order={order_id}", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
 
 
 def test_a_visit_is_booked_paid_worked_extended_and_completed_over_http_V1(call):
     tech, billing = mint("technician", sub="e2e-tech"), mint("billing", sub="e2e-billing")
-    account = call("POST", "/accounts", {"name": "Harbour Dental", "email": "it@harbour.example",
-                                         "plan": "non_member"}, token=billing).body["account_id"]
-    booked = call("POST", "/visits", {"account_id": account, "scheduled_at": WHEN, "address": "12 Harbour Road",
-                                      "estimate_hours": 2, "additional_hour_rate_minor": 11_000,
-                                      "opened_at": OPENED}, token=tech)
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Harbour Dental", "email": "it@harbour.example", "plan": "non_member"},
+        token=billing,
+    ).body["account_id"]
+    booked = call(
+        "POST",
+        "/visits",
+        {
+            "account_id": account,
+            "scheduled_at": WHEN,
+            "address": "12 Harbour Road",
+            "estimate_hours": 2,
+            "additional_hour_rate_minor": 11_000,
+            "opened_at": OPENED,
+        },
+        token=tech,
+    )
     assert booked.status == 201, booked
     visit_id, ticket_id = booked.body["visit_id"], booked.body["ticket_id"]
     assert booked.body["price"] == {"currency": "USD", "amount_minor": 47_500}  # $350 + ceil($110/$25) x $25
 
     def entry(minutes: int, work_type: str, start: str) -> Reply:
-        return call("POST", f"/tickets/{ticket_id}/time-entries",
-                    {"work_type": work_type, "started_at": at(start), "minutes": minutes, "note": "onsite"}, token=tech)
+        return call(
+            "POST",
+            f"/tickets/{ticket_id}/time-entries",
+            {"work_type": work_type, "started_at": at(start), "minutes": minutes, "note": "onsite"},
+            token=tech,
+        )
 
     unpaid = entry(30, "onsite", "09:00")
     assert unpaid.status == 402 and unpaid.body["error"]["code"] == "visit_not_paid"
@@ -91,10 +110,15 @@ def test_a_visit_is_booked_paid_worked_extended_and_completed_over_http_V1(call)
 
 def test_the_visits_pay_page_in_a_browser_confirms_the_visit_V1(page, call):
     tech = mint("technician", sub="e2e-tech")
-    account = call("POST", "/accounts", {"name": "Pier Cafe", "email": "it@pier.example", "plan": "member"},
-                   token=mint("billing")).body["account_id"]
-    booked = call("POST", "/visits", {"account_id": account, "scheduled_at": WHEN, "address": "1 Pier St",
-                                      "estimate_hours": 3}, token=tech).body
+    account = call(
+        "POST", "/accounts", {"name": "Pier Cafe", "email": "it@pier.example", "plan": "member"}, token=mint("billing")
+    ).body["account_id"]
+    booked = call(
+        "POST",
+        "/visits",
+        {"account_id": account, "scheduled_at": WHEN, "address": "1 Pier St", "estimate_hours": 3},
+        token=tech,
+    ).body
     page.goto(booked["checkout_url"])
     assert "Onsite visit: base fee and 3 h" in page.locator("#visit").inner_text()
     assert "650.00 USD" in page.locator("#total").inner_text()  # $350 + 2 x $150

@@ -48,13 +48,15 @@ def make_account(api, billing) -> Callable[..., str]:
     def make(plan: str = "member", minutes: int = 0, **extra) -> str:
         # SPEC O7: one e-mail, one account - every account of the suite gets its own address.
         email = f"it-{secrets.token_hex(6)}@example.test"
-        reply = api.post("/accounts", {"name": f"{plan} customer", "email": email, "plan": plan, **extra},
-                         as_=billing)
+        reply = api.post("/accounts", {"name": f"{plan} customer", "email": email, "plan": plan, **extra}, as_=billing)
         assert reply.status == 201, reply
         account_id = reply.body["account_id"]
         if minutes:
-            reply = api.post(f"/accounts/{account_id}/adjustments",
-                             {"minutes": minutes, "kind": "purchase", "reason": "bought by phone"}, as_=billing)
+            reply = api.post(
+                f"/accounts/{account_id}/adjustments",
+                {"minutes": minutes, "kind": "purchase", "reason": "bought by phone"},
+                as_=billing,
+            )
             assert reply.status == 201, reply
         return account_id
 
@@ -69,8 +71,9 @@ def open_ticket(api, tech) -> Callable[..., str]:
         extra = {"opened_at": TICKETS_OPENED_AT, **extra}
         if extra["opened_at"] is None:  # opened now (SPEC S1 tests of a running clock)
             del extra["opened_at"]
-        reply = api.post("/tickets", {"account_id": account_id, "title": title, "priority": priority, **extra},
-                         as_=tech)
+        reply = api.post(
+            "/tickets", {"account_id": account_id, "title": title, "priority": priority, **extra}, as_=tech
+        )
         assert reply.status == 201, reply
         return reply.body["ticket_id"]
 
@@ -79,11 +82,19 @@ def open_ticket(api, tech) -> Callable[..., str]:
 
 @pytest.fixture
 def log_time(api, tech) -> Callable[..., Reply]:
-    def log(ticket_id: str, started_at: str, minutes: int, work_type: str = "remote", note: str = "work done",
-            expect: int | None = 201) -> Reply:
-        reply = api.post(f"/tickets/{ticket_id}/time-entries",
-                         {"work_type": work_type, "started_at": started_at, "minutes": minutes, "note": note},
-                         as_=tech)
+    def log(
+        ticket_id: str,
+        started_at: str,
+        minutes: int,
+        work_type: str = "remote",
+        note: str = "work done",
+        expect: int | None = 201,
+    ) -> Reply:
+        reply = api.post(
+            f"/tickets/{ticket_id}/time-entries",
+            {"work_type": work_type, "started_at": started_at, "minutes": minutes, "note": note},
+            as_=tech,
+        )
         if expect is not None:
             assert reply.status == expect, reply
         return reply
@@ -123,9 +134,15 @@ def snapshot(*, skip: tuple[str, ...] = ()) -> dict[str, list]:
     from hourbank.settings import get_settings
 
     s = get_settings()
-    tables = {"accounts": s.accounts_table, "tickets": s.tickets_table, "ledger": s.ledger_table,
-              "charges": s.charges_table, "orders": s.orders_table, "idempotency": s.idempotency_table,
-              "reviews": s.reviews_table}
+    tables = {
+        "accounts": s.accounts_table,
+        "tickets": s.tickets_table,
+        "ledger": s.ledger_table,
+        "charges": s.charges_table,
+        "orders": s.orders_table,
+        "idempotency": s.idempotency_table,
+        "reviews": s.reviews_table,
+    }
     for name in (table for key, table in tables.items() if key not in skip):
         items: list = []
         kwargs: dict = {"TableName": name, "ConsistentRead": True}

@@ -76,8 +76,11 @@ ROUTES = {
     "POST-emergency": ("/tickets/{ticket}/emergency", "tech", {"active": True}),
     "POST-time-entries": ("/tickets/{ticket}/time-entries", "tech", ENTRY),
     "POST-credit-back": ("/tickets/{ticket}/credit-back", "billing", {"minutes": 30, "reason": "vendor bug"}),
-    "POST-adjustments": ("/accounts/{account}/adjustments", "billing",
-                         {"minutes": 30, "kind": "grant", "reason": "goodwill"}),
+    "POST-adjustments": (
+        "/accounts/{account}/adjustments",
+        "billing",
+        {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+    ),
 }
 
 SHAPES = [
@@ -93,8 +96,7 @@ SHAPES = [
 
 @pytest.mark.parametrize("route", list(ROUTES))
 @pytest.mark.parametrize(("shape", "raw", "words"), SHAPES)
-def test_body_that_is_not_the_request_object_is_400(request, api, member_ticket, unchanged, route, shape, raw,
-                                                    words):
+def test_body_that_is_not_the_request_object_is_400(request, api, member_ticket, unchanged, route, shape, raw, words):
     account, ticket = member_ticket
     template, role, body = ROUTES[route]
     path = template.format(account=account, ticket=ticket)
@@ -191,8 +193,7 @@ def test_time_entry_ending_in_the_future_is_refused_T8(api, tech, member_ticket,
         pytest.param("non_member", "onsite", 201, id="T1-onsite-for-non-members"),
     ],
 )
-def test_work_type_must_fit_the_plan_T1(api, tech, make_account, open_ticket, unchanged, plan, work_type,
-                                        expected):
+def test_work_type_must_fit_the_plan_T1(api, tech, make_account, open_ticket, unchanged, plan, work_type, expected):
     account = make_account(plan, 600)
     ticket = open_ticket(account)
     if expected == 201:
@@ -256,8 +257,11 @@ def test_unknown_account_is_404(api, tech, billing, unchanged):
         opened = api.post("/tickets", {"account_id": UNKNOWN_ACCOUNT, "title": "Help", "priority": "low"}, as_=tech)
         read = api.get(f"/accounts/{UNKNOWN_ACCOUNT}", as_=tech)
         ledger = api.get(f"/accounts/{UNKNOWN_ACCOUNT}/ledger", as_=billing)
-        adjusted = api.post(f"/accounts/{UNKNOWN_ACCOUNT}/adjustments",
-                            {"minutes": 30, "kind": "grant", "reason": "goodwill"}, as_=billing)
+        adjusted = api.post(
+            f"/accounts/{UNKNOWN_ACCOUNT}/adjustments",
+            {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+            as_=billing,
+        )
     for reply in (opened, read, ledger, adjusted):
         assert_error(reply, 404, "not_found", "account")
 
@@ -268,8 +272,9 @@ def test_unknown_account_is_404(api, tech, billing, unchanged):
 def test_opened_at_in_the_future_is_400(api, tech, make_account, unchanged):
     account = make_account("member", 0)
     with unchanged():
-        reply = api.post("/tickets", {"account_id": account, "title": "Help", "priority": "low",
-                                      "opened_at": soon(1)}, as_=tech)
+        reply = api.post(
+            "/tickets", {"account_id": account, "title": "Help", "priority": "low", "opened_at": soon(1)}, as_=tech
+        )
     assert_error(reply, 400, "invalid_input", "opened_at", "future")
 
 
@@ -283,8 +288,9 @@ def test_opened_at_in_the_future_is_400(api, tech, make_account, unchanged):
 def test_opened_at_must_be_a_time_with_offset(api, tech, make_account, unchanged, opened_at, field):
     account = make_account("member", 0)
     with unchanged():
-        reply = api.post("/tickets", {"account_id": account, "title": "Help", "priority": "low",
-                                      "opened_at": opened_at}, as_=tech)
+        reply = api.post(
+            "/tickets", {"account_id": account, "title": "Help", "priority": "low", "opened_at": opened_at}, as_=tech
+        )
     assert_error(reply, 400, "invalid_input", field)
 
 
@@ -301,8 +307,9 @@ def test_opened_at_must_be_a_time_with_offset(api, tech, make_account, unchanged
 def test_open_ticket_field_is_invalid(api, tech, make_account, unchanged, body, field):
     account = make_account("member", 0)
     with unchanged():
-        reply = api.post("/tickets", with_({"account_id": account, "title": "Help", "priority": "low"}, **body),
-                         as_=tech)
+        reply = api.post(
+            "/tickets", with_({"account_id": account, "title": "Help", "priority": "low"}, **body), as_=tech
+        )
     assert_error(reply, 400, "invalid_input", field)
 
 
@@ -316,13 +323,11 @@ def test_emergency_at_in_the_future_is_400(api, tech, member_ticket, unchanged):
 def test_emergency_at_before_the_ticket_was_opened_is_400(api, tech, member_ticket, unchanged):
     _, ticket = member_ticket  # opened at 09:00 -05:00
     with unchanged():
-        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T08:59:00-05:00"},
-                         as_=tech)
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T08:59:00-05:00"}, as_=tech)
     assert_error(reply, 400, "invalid_input", "at", "opened")
 
 
-def test_emergency_at_before_the_same_instant_in_another_offset_is_still_compared_as_instants(
-        api, tech, member_ticket):
+def test_emergency_at_before_the_same_instant_in_another_offset_is_still_compared_as_instants(api, tech, member_ticket):
     """09:30 UTC+01:00 is 03:30 -05:00, before the 09:00 -05:00 opening: offsets are not ignored."""
     _, ticket = member_ticket
     reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T09:30:00+01:00"}, as_=tech)
@@ -334,8 +339,7 @@ def test_emergency_at_before_the_last_change_is_400_T3(api, tech, member_ticket,
     up = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T11:00:00-05:00"}, as_=tech)
     assert up.status == 200, up
     with unchanged():
-        reply = api.post(f"/tickets/{ticket}/emergency", {"active": False, "at": "2026-11-16T10:30:00-05:00"},
-                         as_=tech)
+        reply = api.post(f"/tickets/{ticket}/emergency", {"active": False, "at": "2026-11-16T10:30:00-05:00"}, as_=tech)
     assert_error(reply, 400, "invalid_input", "at", "last emergency change")
 
 
@@ -403,16 +407,15 @@ def test_credit_back_on_an_open_ticket_is_409_C6(api, billing, tech, member_tick
         pytest.param({"minutes": 0, "kind": "adjustment", "reason": "typo"}, "minutes", id="C6-minutes-zero"),
         pytest.param({"minutes": 30, "kind": "bonus", "reason": "typo"}, "kind", id="C6-kind-unknown"),
         pytest.param({"minutes": 30, "kind": "credit_back", "reason": "typo"}, "kind", id="C6-kind-not-staff"),
-        pytest.param({"minutes": 30, "kind": "consumption", "reason": "typo"}, "kind",
-                     id="C6-kind-consumption"),
-        pytest.param({"minutes": -30, "kind": "purchase", "reason": "refund"}, "minutes",
-                     id="P2-negative-purchase"),
+        pytest.param({"minutes": 30, "kind": "consumption", "reason": "typo"}, "kind", id="C6-kind-consumption"),
+        pytest.param({"minutes": -30, "kind": "purchase", "reason": "refund"}, "minutes", id="P2-negative-purchase"),
         pytest.param({"minutes": -30, "kind": "grant", "reason": "oops"}, "minutes", id="P2-negative-grant"),
         pytest.param({"minutes": 30, "kind": "grant"}, "reason", id="C6-reason-missing"),
         pytest.param({"minutes": 30, "kind": "grant", "reason": "  "}, "reason", id="C6-reason-blank"),
         pytest.param({"minutes": 100_001, "kind": "purchase", "reason": "big"}, "minutes", id="minutes-too-many"),
-        pytest.param({"minutes": -100_001, "kind": "adjustment", "reason": "big"}, "minutes",
-                     id="minutes-too-many-negative"),
+        pytest.param(
+            {"minutes": -100_001, "kind": "adjustment", "reason": "big"}, "minutes", id="minutes-too-many-negative"
+        ),
         pytest.param({"minutes": 30.5, "kind": "grant", "reason": "half"}, "minutes", id="U1-minutes-fractional"),
         pytest.param({"minutes": "30", "kind": "grant", "reason": "text"}, "minutes", id="U1-minutes-as-string"),
         pytest.param({"kind": "grant", "reason": "none"}, "minutes", id="minutes-missing"),
@@ -428,8 +431,9 @@ def test_adjustment_is_invalid_C6(api, billing, make_account, unchanged, body, f
 def test_adjustment_limits_are_inclusive(api, billing, make_account):
     account = make_account("member", 0)
     for minutes, kind in ((100_000, "purchase"), (-100_000, "adjustment")):
-        reply = api.post(f"/accounts/{account}/adjustments", {"minutes": minutes, "kind": kind, "reason": "edge"},
-                         as_=billing)
+        reply = api.post(
+            f"/accounts/{account}/adjustments", {"minutes": minutes, "kind": kind, "reason": "edge"}, as_=billing
+        )
         assert reply.status == 201, reply
     assert api.get(f"/accounts/{account}", as_=billing).body["balance_minutes"] == 0
 
@@ -516,8 +520,9 @@ def test_time_out_of_range_is_400(api, tech, member_ticket, unchanged, route, fi
         if route == "time-entry":
             reply = api.post(f"/tickets/{ticket}/time-entries", with_(ENTRY, started_at=year_one), as_=tech)
         else:
-            reply = api.post("/tickets", {"account_id": account, "title": "Help", "priority": "low",
-                                          "opened_at": year_one}, as_=tech)
+            reply = api.post(
+                "/tickets", {"account_id": account, "title": "Help", "priority": "low", "opened_at": year_one}, as_=tech
+            )
     assert_error(reply, 400, "invalid_input", field)
 
 

@@ -50,8 +50,9 @@ def change(account_id: str, old: dict) -> dict:
 
 def new_invoice_record(account_id: str, invoice_id: str) -> dict:
     item = raw_item(get_settings().invoices_table, {"account_id": account_id, "invoice_id": invoice_id})
-    return record("INSERT", {"account_id": {"S": account_id}, "invoice_id": {"S": invoice_id}}, new=item,
-                  view="NEW_IMAGE")
+    return record(
+        "INSERT", {"account_id": {"S": account_id}, "invoice_id": {"S": invoice_id}}, new=item, view="NEW_IMAGE"
+    )
 
 
 def invoices(account_id: str) -> list[InvoiceModel]:
@@ -59,8 +60,11 @@ def invoices(account_id: str) -> list[InvoiceModel]:
 
 
 def mails(account_id: str) -> list[dict]:
-    return [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if account_id in m["text"]
-            and not m["message_id"].startswith("invite#")]  # the invitation (issue 12) is not a balance notice
+    return [
+        m
+        for m in read_outbox(os.environ["OUTBOX_DIR"])
+        if account_id in m["text"] and not m["message_id"].startswith("invite#")
+    ]  # the invitation (issue 12) is not a balance notice
 
 
 def account(account_id: str) -> AccountModel:
@@ -69,15 +73,36 @@ def account(account_id: str) -> AccountModel:
 
 def pay(api, invoice: InvoiceModel) -> dict:
     """Stripe says the invoice is paid: ``invoice.paid`` with the metadata the invoicing adapter sets."""
-    body = json.dumps(event("invoice.paid", {
-        "id": invoice.stripe_invoice_id, "object": "invoice", "status": "paid", "currency": "usd",
-        "amount_due": int(invoice.amount_minor), "amount_paid": int(invoice.amount_minor), "amount_remaining": 0,
-        "billing_reason": "manual", "collection_method": "send_invoice", "customer": "cus_local",
-        "metadata": {"invoice_id": invoice.invoice_id, "order_id": invoice.order_id,
-                     "account_id": invoice.account_id, "kind": invoice.kind},
-        "parent": None, "lines": {"object": "list", "data": []}}))
-    reply = api.post("/webhooks/stripe", raw_body=body,
-                     headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])})
+    body = json.dumps(
+        event(
+            "invoice.paid",
+            {
+                "id": invoice.stripe_invoice_id,
+                "object": "invoice",
+                "status": "paid",
+                "currency": "usd",
+                "amount_due": int(invoice.amount_minor),
+                "amount_paid": int(invoice.amount_minor),
+                "amount_remaining": 0,
+                "billing_reason": "manual",
+                "collection_method": "send_invoice",
+                "customer": "cus_local",
+                "metadata": {
+                    "invoice_id": invoice.invoice_id,
+                    "order_id": invoice.order_id,
+                    "account_id": invoice.account_id,
+                    "kind": invoice.kind,
+                },
+                "parent": None,
+                "lines": {"object": "list", "data": []},
+            },
+        )
+    )
+    reply = api.post(
+        "/webhooks/stripe",
+        raw_body=body,
+        headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])},
+    )
     assert reply.status == 200, reply
     return reply.body
 
@@ -88,8 +113,7 @@ def watched(api, billing, make_account):
 
     def make(minutes: int = 60, plan: str = "member", **settings) -> str:
         account_id = make_account(plan, minutes)
-        body = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True,
-                **settings}
+        body = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, "notify_low_balance": True, **settings}
         reply = api.request("PUT", f"/accounts/{account_id}/auto-top-up", body, as_=billing)
         assert reply.status == 200, reply
         return account_id
@@ -111,8 +135,12 @@ def test_scenario_7_one_invoice_for_120_paid_balance_150_O4(api, tech, specs, wa
     assert watch(specs, crossed, crossed) == {"batchItemFailures": []}
     assert watch(specs, crossed) == {"batchItemFailures": []}, "the batch delivered again"
     [invoice] = invoices(acc)
-    assert (invoice.kind, invoice.status, int(invoice.minutes), int(invoice.amount_minor)) == \
-        ("auto_top_up", "draft", 120, 30_000)  # member $150/h × 2 h
+    assert (invoice.kind, invoice.status, int(invoice.minutes), int(invoice.amount_minor)) == (
+        "auto_top_up",
+        "draft",
+        120,
+        30_000,
+    )  # member $150/h × 2 h
     assert account(acc).pending_top_up == invoice.invoice_id
     [mail] = mails(acc)
     assert "0.5 h" in mail["text"] and "1 h" in mail["text"] and "invoice for 2 h" in mail["text"]
@@ -133,7 +161,8 @@ def test_scenario_7_one_invoice_for_120_paid_balance_150_O4(api, tech, specs, wa
 
 
 def test_crossing_while_the_invoice_is_unpaid_makes_no_second_invoice_but_one_more_email_O4_O5(
-        api, tech, billing, specs, watched, open_ticket, log_time):
+    api, tech, billing, specs, watched, open_ticket, log_time
+):
     acc = watched()
     before = account_item(acc)
     consume(api, tech, open_ticket, log_time, acc, 30)
@@ -163,16 +192,21 @@ def test_crosses_paid_crosses_again_two_invoices_O4(api, tech, specs, watched, o
 def test_turning_it_on_below_the_threshold_is_a_crossing_O4(api, billing, specs, make_account):
     acc = make_account("member", 30)
     before = account_item(acc)
-    api.request("PUT", f"/accounts/{acc}/auto-top-up",
-                {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120}, as_=billing)
+    api.request(
+        "PUT",
+        f"/accounts/{acc}/auto-top-up",
+        {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120},
+        as_=billing,
+    )
     record_ = change(acc, before)
     watch(specs, record_)
     watch(specs, record_)
     assert len(invoices(acc)) == 1 and mails(acc) == [], "the e-mail stayed off"
 
 
-def test_failed_payment_keeps_it_unpaid_and_void_backs_off_O4(api, tech, billing, specs, watched, open_ticket,
-                                                              log_time):
+def test_failed_payment_keeps_it_unpaid_and_void_backs_off_O4(
+    api, tech, billing, specs, watched, open_ticket, log_time
+):
     acc = watched()
     before = account_item(acc)
     consume(api, tech, open_ticket, log_time, acc, 30)
@@ -180,13 +214,20 @@ def test_failed_payment_keeps_it_unpaid_and_void_backs_off_O4(api, tech, billing
     [first] = invoices(acc)
     issue(specs, new_invoice_record(acc, first.invoice_id))
     first = InvoiceModel.get(acc, first.invoice_id)
-    stripe_invoice = {"id": first.stripe_invoice_id, "object": "invoice", "attempt_count": 1,
-                      "metadata": {"invoice_id": first.invoice_id, "account_id": acc, "order_id": first.order_id}}
+    stripe_invoice = {
+        "id": first.stripe_invoice_id,
+        "object": "invoice",
+        "attempt_count": 1,
+        "metadata": {"invoice_id": first.invoice_id, "account_id": acc, "order_id": first.order_id},
+    }
 
     def deliver(kind: str) -> dict:
         body = json.dumps(event(kind, stripe_invoice, created=int(time.time())))
-        reply = api.post("/webhooks/stripe", raw_body=body,
-                         headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])})
+        reply = api.post(
+            "/webhooks/stripe",
+            raw_body=body,
+            headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])},
+        )
         assert reply.status == 200, reply
         return reply.body
 
@@ -205,8 +246,12 @@ def test_failed_payment_keeps_it_unpaid_and_void_backs_off_O4(api, tech, billing
     assert len(invoices(acc)) == 1
     # a person turning it on again ends the back-off, and being below T that is a crossing
     before = account_item(acc)
-    api.request("PUT", f"/accounts/{acc}/auto-top-up", {"enabled": True, "threshold_minutes": 60,
-                                                        "amount_minutes": 120}, as_=billing)
+    api.request(
+        "PUT",
+        f"/accounts/{acc}/auto-top-up",
+        {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120},
+        as_=billing,
+    )
     watch(specs, change(acc, before))
     assert sorted(i.status for i in invoices(acc)) == ["draft", "void"]
 
@@ -231,17 +276,19 @@ def test_not_an_invoice_record_fails_alone(specs, api, tech, watched, open_ticke
     assert issue(specs, broken) == {"batchItemFailures": [{"itemIdentifier": "7"}]}
 
 
-@pytest.mark.parametrize(("change_", "message"), [
-    ({"threshold_minutes": -1}, "threshold_minutes: must be between 0 and 10000"),
-    ({"threshold_minutes": 10_001}, "threshold_minutes: must be between 0 and 10000"),
-    ({"amount_minutes": 30}, "amount_minutes: must be between 60"),
-    ({"amount_minutes": 75}, "amount_minutes: must be a multiple of 30"),
-    ({"enabled": "yes"}, "enabled:"),
-    ({"threshold_minutes": 60.5}, "threshold_minutes:"),
-    ({"color": "red"}, "color: is not a field of this request"),
-])
-def test_settings_out_of_range_are_a_400_that_writes_nothing(api, billing, make_account, unchanged, change_,
-                                                             message):
+@pytest.mark.parametrize(
+    ("change_", "message"),
+    [
+        ({"threshold_minutes": -1}, "threshold_minutes: must be between 0 and 10000"),
+        ({"threshold_minutes": 10_001}, "threshold_minutes: must be between 0 and 10000"),
+        ({"amount_minutes": 30}, "amount_minutes: must be between 60"),
+        ({"amount_minutes": 75}, "amount_minutes: must be a multiple of 30"),
+        ({"enabled": "yes"}, "enabled:"),
+        ({"threshold_minutes": 60.5}, "threshold_minutes:"),
+        ({"color": "red"}, "color: is not a field of this request"),
+    ],
+)
+def test_settings_out_of_range_are_a_400_that_writes_nothing(api, billing, make_account, unchanged, change_, message):
     acc = make_account("member", 60)
     body = {"enabled": True, "threshold_minutes": 60, "amount_minutes": 120, **change_}
     with unchanged():
@@ -265,8 +312,9 @@ def test_who_may_change_the_settings(api, billing, tech, make_account, unchanged
     assert api.get(f"/accounts/{mine}/invoices", as_=owner).body == {"items": []}
 
 
-def test_a_failure_to_issue_is_kept_on_the_invoice_and_the_record_fails_alone(api, tech, specs, watched,
-                                                                               open_ticket, log_time, monkeypatch):
+def test_a_failure_to_issue_is_kept_on_the_invoice_and_the_record_fails_alone(
+    api, tech, specs, watched, open_ticket, log_time, monkeypatch
+):
     acc = watched()
     before = account_item(acc)
     consume(api, tech, open_ticket, log_time, acc, 30)

@@ -28,13 +28,18 @@ def _ticket_with(api, open_ticket, log_time, account, minutes, work_type="remote
         pytest.param("unlimited_remote", 0, 60, "closed", 0, 0, 0, id="plans-unlimited-remote-never-debited"),
     ],
 )
-def test_close_debits_per_plan_C1_C2(api, tech, make_account, open_ticket, log_time,
-                                     plan, balance, minutes, status, debited, postpay, balance_after):
+def test_close_debits_per_plan_C1_C2(
+    api, tech, make_account, open_ticket, log_time, plan, balance, minutes, status, debited, postpay, balance_after
+):
     account = make_account(plan, balance)
     ticket = _ticket_with(api, open_ticket, log_time, account, minutes)
     result = api.post(f"/tickets/{ticket}/close", as_=tech).body
     assert (result["status"], result["debited_minutes"], result["postpay_minutes"], result["balance_minutes"]) == (
-        status, debited, postpay, balance_after)
+        status,
+        debited,
+        postpay,
+        balance_after,
+    )
     assert assert_c7(account) == balance_after
     view = api.get(f"/accounts/{account}", as_=tech).body
     assert view["committed_minutes"] == 0 and view["available_minutes"] == balance_after
@@ -42,31 +47,40 @@ def test_close_debits_per_plan_C1_C2(api, tech, make_account, open_ticket, log_t
 
 def test_member_with_negative_balance_debits_nothing_C2(api, tech, billing, make_account, open_ticket, log_time):
     account = make_account("member", 0)
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "correction"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "correction"}, as_=billing
+    )
     ticket = _ticket_with(api, open_ticket, log_time, account, 60)
     result = api.post(f"/tickets/{ticket}/close", as_=tech).body
     assert (result["debited_minutes"], result["postpay_minutes"], result["balance_minutes"]) == (0, 60, -30)
     assert assert_c7(account) == -30
 
 
-def test_non_member_short_waits_for_credit_then_closes_itself_C3(api, tech, billing, make_account, open_ticket,
-                                                                 log_time):
+def test_non_member_short_waits_for_credit_then_closes_itself_C3(
+    api, tech, billing, make_account, open_ticket, log_time
+):
     account = make_account("non_member", 60)
     ticket = _ticket_with(api, open_ticket, log_time, account, 60)
     # Credit taken away after the work (e.g. a correction) leaves the close short.
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "double entry"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments",
+        {"minutes": -30, "kind": "adjustment", "reason": "double entry"},
+        as_=billing,
+    )
     first = api.post(f"/tickets/{ticket}/close", as_=tech).body
     assert (first["status"], first["debited_minutes"], first["balance_minutes"]) == ("awaiting_credit", 0, 30)
     assert api.post(f"/tickets/{ticket}/close", as_=tech).body == first  # nothing changes while short
     assert api.get(f"/accounts/{account}", as_=tech).body["awaiting_credit"] == [ticket]
-    refused = api.post(f"/tickets/{ticket}/time-entries",
-                       {"work_type": "remote", "started_at": AT, "minutes": 10, "note": "more"}, as_=tech)
+    refused = api.post(
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "started_at": AT, "minutes": 10, "note": "more"},
+        as_=tech,
+    )
     assert refused.status == 409
     # Credit lands: the close completes by itself.
-    api.post(f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "paid by phone"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "paid by phone"}, as_=billing
+    )
     done = api.get(f"/tickets/{ticket}", as_=tech).body
     assert (done["status"], done["debited_minutes"]) == ("closed", 60)
     view = api.get(f"/accounts/{account}", as_=tech).body
@@ -78,17 +92,16 @@ def test_waiting_closes_complete_oldest_first_C3(api, tech, billing, make_accoun
     account = make_account("non_member", 180)
     older = _ticket_with(api, open_ticket, log_time, account, 120)
     newer = _ticket_with(api, open_ticket, log_time, account, 30)
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -150, "kind": "adjustment", "reason": "chargeback"},
-             as_=billing)  # balance 30
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -150, "kind": "adjustment", "reason": "chargeback"}, as_=billing
+    )  # balance 30
     assert api.post(f"/tickets/{older}/close", as_=tech).body["status"] == "awaiting_credit"
     # A close asked for directly is C1: the newer ticket's 30 minutes are covered, so it closes now.
     assert api.post(f"/tickets/{newer}/close", as_=tech).body["status"] == "closed"
     # 90 minutes arrive: balance 90 < 120, the older close still waits.
-    api.post(f"/accounts/{account}/adjustments", {"minutes": 90, "kind": "purchase", "reason": "top-up"},
-             as_=billing)
+    api.post(f"/accounts/{account}/adjustments", {"minutes": 90, "kind": "purchase", "reason": "top-up"}, as_=billing)
     assert api.get(f"/tickets/{older}", as_=tech).body["status"] == "awaiting_credit"
-    api.post(f"/accounts/{account}/adjustments", {"minutes": 30, "kind": "grant", "reason": "goodwill"},
-             as_=billing)
+    api.post(f"/accounts/{account}/adjustments", {"minutes": 30, "kind": "grant", "reason": "goodwill"}, as_=billing)
     assert api.get(f"/tickets/{older}", as_=tech).body["status"] == "closed"
     assert assert_c7(account) == 0
 
@@ -97,16 +110,15 @@ def test_queue_order_is_oldest_request_first_C3(api, tech, billing, make_account
     account = make_account("non_member", 150)
     first = _ticket_with(api, open_ticket, log_time, account, 90)
     second = _ticket_with(api, open_ticket, log_time, account, 60)
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -150, "kind": "adjustment", "reason": "reversal"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -150, "kind": "adjustment", "reason": "reversal"}, as_=billing
+    )
     assert api.post(f"/tickets/{first}/close", as_=tech).body["status"] == "awaiting_credit"
     assert api.post(f"/tickets/{second}/close", as_=tech).body["status"] == "awaiting_credit"
     # 60 minutes would cover the second ticket, but the first asked first: both keep waiting.
-    api.post(f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "top-up"},
-             as_=billing)
+    api.post(f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "purchase", "reason": "top-up"}, as_=billing)
     assert [api.get(f"/tickets/{t}", as_=tech).body["status"] for t in (first, second)] == ["awaiting_credit"] * 2
-    api.post(f"/accounts/{account}/adjustments", {"minutes": 90, "kind": "purchase", "reason": "top-up"},
-             as_=billing)
+    api.post(f"/accounts/{account}/adjustments", {"minutes": 90, "kind": "purchase", "reason": "top-up"}, as_=billing)
     assert [api.get(f"/tickets/{t}", as_=tech).body["status"] for t in (first, second)] == ["closed"] * 2
     assert assert_c7(account) == 0
 
@@ -159,27 +171,40 @@ def test_close_again_returns_first_result_C5(api, tech, billing, make_account, o
     assert assert_c7(account) == 90 - 60 + 60
 
 
-def test_credit_back_and_adjustments_are_new_entries_C6(api, tech, billing, make_account, open_ticket, log_time,
-                                                        unchanged):
+def test_credit_back_and_adjustments_are_new_entries_C6(
+    api, tech, billing, make_account, open_ticket, log_time, unchanged
+):
     account = make_account("member", 240)
     ticket = _ticket_with(api, open_ticket, log_time, account, 120)
     api.post(f"/tickets/{ticket}/close", as_=tech)
     back = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 90, "reason": "vendor bug KB-1234"}, as_=billing)
     assert back.status == 201
     assert (back.body["kind"], back.body["minutes"], back.body["balance_after"], back.body["ref"]) == (
-        "credit_back", 90, 210, ticket)
+        "credit_back",
+        90,
+        210,
+        ticket,
+    )
     with unchanged():
         too_much = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 31, "reason": "more"}, as_=billing)
     assert too_much.status == 400 and "at most 30" in too_much.body["error"]["message"]
     assert api.post(f"/tickets/{ticket}/credit-back", {"minutes": 30, "reason": "rest"}, as_=billing).status == 201
-    grant = api.post(f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "grant", "reason": "goodwill"},
-                     as_=billing)
-    fix = api.post(f"/accounts/{account}/adjustments", {"minutes": -15, "kind": "adjustment", "reason": "typo"},
-                   as_=billing)
+    grant = api.post(
+        f"/accounts/{account}/adjustments", {"minutes": 60, "kind": "grant", "reason": "goodwill"}, as_=billing
+    )
+    fix = api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -15, "kind": "adjustment", "reason": "typo"}, as_=billing
+    )
     assert (grant.status, fix.status) == (201, 201)
     kinds = [(e["kind"], e["minutes"]) for e in sorted(ledger_items(account), key=lambda e: e["seq"])]
-    assert kinds == [("purchase", 240), ("consumption", -120), ("credit_back", 90), ("credit_back", 30),
-                     ("grant", 60), ("adjustment", -15)]
+    assert kinds == [
+        ("purchase", 240),
+        ("consumption", -120),
+        ("credit_back", 90),
+        ("credit_back", 30),
+        ("grant", 60),
+        ("adjustment", -15),
+    ]
     # The ticket's consumption record itself is never edited (C6, T7).
     view = api.get(f"/tickets/{ticket}", as_=tech).body
     assert (view["consumed_minutes"], view["debited_minutes"], view["credited_back_minutes"]) == (120, 120, 120)
@@ -194,8 +219,10 @@ def test_ledger_pages_newest_first_C7(api, billing, make_account):
     assert [e["balance_after"] for e in page1["items"]] == [150, 120, 90]
     page2 = api.get(f"/accounts/{account}/ledger", as_=billing, query={"limit": "3", "cursor": page1["cursor"]}).body
     assert [e["balance_after"] for e in page2["items"]] == [60, 30]
-    assert page2["cursor"] is None or api.get(f"/accounts/{account}/ledger", as_=billing,
-                                              query={"cursor": page2["cursor"]}).body["items"] == []
+    assert (
+        page2["cursor"] is None
+        or api.get(f"/accounts/{account}/ledger", as_=billing, query={"cursor": page2["cursor"]}).body["items"] == []
+    )
 
 
 from contextlib import nullcontext as _nothing  # noqa: E402

@@ -53,16 +53,19 @@ def test_twenty_threads_posting_and_closing_on_one_account_C7(api, tech, billing
         for step, action in enumerate(plans[n]):
             ticket = tickets[(n + step) % len(tickets)]
             if action == "entry":
-                reply = api.post(f"/tickets/{ticket}/time-entries", {
-                    "work_type": "remote", "started_at": AT, "minutes": 5 + (n * 7 + step) % 50, "note": f"w{n}"},
-                    as_=tech)
+                reply = api.post(
+                    f"/tickets/{ticket}/time-entries",
+                    {"work_type": "remote", "started_at": AT, "minutes": 5 + (n * 7 + step) % 50, "note": f"w{n}"},
+                    as_=tech,
+                )
                 assert reply.status in (201, 409), reply  # 409: the ticket was closed meanwhile
             elif action == "close":
                 reply = api.post(f"/tickets/{ticket}/close", as_=tech)
                 assert reply.status == 200, reply
             else:
-                reply = api.post(f"/accounts/{account}/adjustments",
-                                 {"minutes": 30, "kind": "grant", "reason": f"w{n}"}, as_=billing)
+                reply = api.post(
+                    f"/accounts/{account}/adjustments", {"minutes": 30, "kind": "grant", "reason": f"w{n}"}, as_=billing
+                )
                 assert reply.status == 201, reply
             out.append((action, reply.status))
         return out
@@ -79,8 +82,9 @@ def test_twenty_threads_posting_and_closing_on_one_account_C7(api, tech, billing
     views = [api.get(f"/tickets/{t}", as_=tech).body for t in tickets]
     used = sorted(v["ticket_id"] for v in views if v["consumed_minutes"])  # a ticket with no time consumes 0
     assert sorted(e["ref"] for e in consumptions) == used, "each ticket debited exactly once"
-    assert all(-e["minutes"] == next(v["consumed_minutes"] for v in views if v["ticket_id"] == e["ref"])
-               for e in consumptions)
+    assert all(
+        -e["minutes"] == next(v["consumed_minutes"] for v in views if v["ticket_id"] == e["ref"]) for e in consumptions
+    )
     for view in views:
         # The ticket's consumption equals its entries, rated and rounded per ticket (T4, T5).
         weighted = sum(e["weighted_minutes"] for e in view["entries"])
@@ -100,8 +104,11 @@ def test_concurrent_entries_never_pass_the_gate_C4(api, tech, make_account, open
 
     def post(n: int):
         start.wait()
-        return api.post(f"/tickets/{tickets[n % 2]}/time-entries",
-                        {"work_type": "remote", "started_at": AT, "minutes": 30, "note": f"n{n}"}, as_=tech)
+        return api.post(
+            f"/tickets/{tickets[n % 2]}/time-entries",
+            {"work_type": "remote", "started_at": AT, "minutes": 30, "note": f"n{n}"},
+            as_=tech,
+        )
 
     with ThreadPoolExecutor(12) as pool:
         replies = list(pool.map(post, range(12)))
@@ -151,8 +158,9 @@ def test_credit_racing_a_short_close_never_strands_it_C3(api, tech, billing, mak
         account = make_account("non_member", 60)
         ticket = open_ticket(account, f"race {round_}")
         log_time(ticket, AT, 60)
-        api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "fix"},
-                 as_=billing)
+        api.post(
+            f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "fix"}, as_=billing
+        )
         start = Barrier(2)
 
         def close(start=start, ticket=ticket):
@@ -161,8 +169,9 @@ def test_credit_racing_a_short_close_never_strands_it_C3(api, tech, billing, mak
 
         def purchase(start=start, account=account):
             start.wait()
-            return api.post(f"/accounts/{account}/adjustments",
-                            {"minutes": 120, "kind": "purchase", "reason": "paid"}, as_=billing)
+            return api.post(
+                f"/accounts/{account}/adjustments", {"minutes": 120, "kind": "purchase", "reason": "paid"}, as_=billing
+            )
 
         with ThreadPoolExecutor(2) as pool:
             closing, buying = pool.submit(close), pool.submit(purchase)
@@ -173,17 +182,20 @@ def test_credit_racing_a_short_close_never_strands_it_C3(api, tech, billing, mak
 
 
 @pytest.mark.parametrize("route", ["adjustment", "credit-back"])
-def test_money_request_retried_concurrently_posts_once_C7(api, tech, billing, make_account, open_ticket, log_time,
-                                                         route, unchanged):
+def test_money_request_retried_concurrently_posts_once_C7(
+    api, tech, billing, make_account, open_ticket, log_time, route, unchanged
+):
     """A phone purchase or a credit-back sent 8 times at once with one Idempotency-Key: one ledger entry,
     every reply names it; the same key with another amount is a 409 and writes nothing."""
     account = make_account("member", 300)
     ticket = open_ticket(account)
     log_time(ticket, AT, 60)
     api.post(f"/tickets/{ticket}/close", as_=tech)
-    path, body = ((f"/accounts/{account}/adjustments", {"minutes": 120, "kind": "purchase", "reason": "card 4242"})
-                  if route == "adjustment" else
-                  (f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}))
+    path, body = (
+        (f"/accounts/{account}/adjustments", {"minutes": 120, "kind": "purchase", "reason": "card 4242"})
+        if route == "adjustment"
+        else (f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"})
+    )
     headers = {"idempotency-key": f"{route}-once"}
     start = Barrier(8)
 
@@ -213,8 +225,11 @@ def test_concurrent_requests_never_see_each_others_event(api, tech, make_account
         ticket = tickets[n % 4]
         if n % 2:  # a bodyless GET of another function, interleaved with posts
             return n, ticket, api.get(f"/tickets/{ticket}", as_=tech)
-        reply = api.post(f"/tickets/{ticket}/time-entries",
-                         {"work_type": "remote", "started_at": AT, "minutes": n + 1, "note": f"request {n}"}, as_=tech)
+        reply = api.post(
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": AT, "minutes": n + 1, "note": f"request {n}"},
+            as_=tech,
+        )
         return n, ticket, reply
 
     for _ in range(5):
@@ -225,4 +240,7 @@ def test_concurrent_requests_never_see_each_others_event(api, tech, make_account
                     continue
                 assert reply.status == 201, reply
                 assert (reply.body["note"], reply.body["minutes"], reply.body["ticket_id"]) == (
-                    f"request {n}", n + 1, ticket)
+                    f"request {n}",
+                    n + 1,
+                    ticket,
+                )

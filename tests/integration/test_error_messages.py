@@ -12,8 +12,11 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-INTERNALS = re.compile(r"should|Value error|Input |pattern|\^|valid (string|integer|number|boolean)|"
-                       r"type=|pydantic|Field required|Extra inputs", re.I)
+INTERNALS = re.compile(
+    r"should|Value error|Input |pattern|\^|valid (string|integer|number|boolean)|"
+    r"type=|pydantic|Field required|Extra inputs",
+    re.I,
+)
 
 ENTRY = {"work_type": "remote", "started_at": "2026-11-16T10:00:00-05:00", "minutes": 30, "note": "n"}
 ACCOUNT = {"name": "Acme", "email": "it@acme.test", "plan": "member"}
@@ -24,8 +27,12 @@ CASES = [
     ("/accounts", "billing", {**ACCOUNT, "email": "it-at-acme"}, "email: enter an address like name@example.com"),
     ("/accounts", "billing", {**ACCOUNT, "email": "a@b"}, "email: enter an address like name@example.com"),
     ("/accounts", "billing", {**ACCOUNT, "currency": "usd"}, "currency: enter a three-letter currency code like USD"),
-    ("/accounts", "billing", {**ACCOUNT, "plan": "gold"},
-     "plan: must be one of non_member, member, business_priority or unlimited_remote"),
+    (
+        "/accounts",
+        "billing",
+        {**ACCOUNT, "plan": "gold"},
+        "plan: must be one of non_member, member, business_priority or unlimited_remote",
+    ),
     ("/accounts", "billing", {**ACCOUNT, "name": ""}, "name: must not be empty"),
     ("/accounts", "billing", {**ACCOUNT, "name": "x" * 201}, "name: must be at most 200 characters"),
     ("/accounts", "billing", {**ACCOUNT, "name": 7}, "name: must be text"),
@@ -33,27 +40,44 @@ CASES = [
     ("/accounts", "billing", [ACCOUNT], "body: send a JSON object with this request's fields"),
     ("/orders/quote", None, {**ORDER, "email": "nobody"}, "email: enter an address like name@example.com"),
     ("/orders/quote", None, {"hours": 2}, "body: give account_id, or name and email for a new customer"),
-    ("/orders/quote", None, {**ORDER, "hours": "2"},
-     "hours: must be a number, like 2 or 2.5 (a JSON number, not text)"),
+    (
+        "/orders/quote",
+        None,
+        {**ORDER, "hours": "2"},
+        "hours: must be a number, like 2 or 2.5 (a JSON number, not text)",
+    ),
     ("/orders", None, {**ORDER, "hours": "2"}, "hours: must be a number, like 2 or 2.5 (a JSON number, not text)"),
     ("/orders", None, {**ORDER, "hours": True}, "hours: must be a number"),
     ("/orders", None, {**ORDER, "kind": "weekly"}, "kind: must be one of one_time or recurring"),
-    ("/tickets/{ticket}/time-entries", "tech", {**ENTRY, "minutes": "30"},
-     "minutes: must be a whole number, like 30 (a JSON number, not text)"),
+    (
+        "/tickets/{ticket}/time-entries",
+        "tech",
+        {**ENTRY, "minutes": "30"},
+        "minutes: must be a whole number, like 30 (a JSON number, not text)",
+    ),
     ("/tickets/{ticket}/time-entries", "tech", {**ENTRY, "minutes": 0}, "minutes: must be more than 0"),
     ("/tickets/{ticket}/time-entries", "tech", {**ENTRY, "minutes": 2000}, "minutes: must be 1440 or less"),
-    ("/tickets/{ticket}/time-entries", "tech", {**ENTRY, "started_at": "monday"},
-     "started_at: must be a date and time with its UTC offset, like 2026-11-23T09:00:00-05:00"),
-    ("/tickets/{ticket}/time-entries", "tech", {**ENTRY, "started_at": "1999-01-01T10:00:00+00:00"},
-     "started_at: must be a time between the years 2000 and 2100"),
+    (
+        "/tickets/{ticket}/time-entries",
+        "tech",
+        {**ENTRY, "started_at": "monday"},
+        "started_at: must be a date and time with its UTC offset, like 2026-11-23T09:00:00-05:00",
+    ),
+    (
+        "/tickets/{ticket}/time-entries",
+        "tech",
+        {**ENTRY, "started_at": "1999-01-01T10:00:00+00:00"},
+        "started_at: must be a time between the years 2000 and 2100",
+    ),
     ("/tickets/{ticket}/emergency", "tech", {"active": "yes"}, "active: must be true or false"),
     ("/tickets/{ticket}/time-entries", "tech", {**ENTRY, "colour": "blue"}, "colour: is not a field of this request"),
 ]
 
 
 @pytest.mark.parametrize(("path", "role", "body", "expected"), CASES, ids=[c[3][:60] for c in CASES])
-def test_400_says_what_to_enter_not_how_the_validator_works(request, api, make_account, open_ticket, unchanged,
-                                                              path, role, body, expected):
+def test_400_says_what_to_enter_not_how_the_validator_works(
+    request, api, make_account, open_ticket, unchanged, path, role, body, expected
+):
     ticket = open_ticket(make_account("member", 600)) if "{ticket}" in path else ""
     as_ = request.getfixturevalue(role) if role else {}
     with unchanged():

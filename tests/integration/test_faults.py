@@ -66,30 +66,52 @@ class Tally:
 
 def _webhook(api, evt: dict):
     body = json.dumps(evt)
-    return lambda: api.post("/webhooks/stripe", raw_body=body,
-                            headers={"stripe-signature": sign_webhook(body, secret())})
+    return lambda: api.post(
+        "/webhooks/stripe", raw_body=body, headers={"stripe-signature": sign_webhook(body, secret())}
+    )
 
 
 def test_dynamodb_faults_under_a_concurrent_workload_lose_nothing_and_double_nothing(
-        api, tech, billing, make_account, open_ticket):
+    api, tech, billing, make_account, open_ticket
+):
     accounts = [make_account("member", 600) for _ in range(3)]
     tickets = {acc: [open_ticket(acc, title=f"fault {i}") for i in range(3)] for acc in accounts}
-    orders = {acc: [order_of(api.post("/orders", {"account_id": acc, "hours": 1, "kind": "one_time"},
-                                      headers=bearer("customer", acc)).body["order_id"]) for _ in range(2)]
-              for acc in accounts}
+    orders = {
+        acc: [
+            order_of(
+                api.post(
+                    "/orders", {"account_id": acc, "hours": 1, "kind": "one_time"}, headers=bearer("customer", acc)
+                ).body["order_id"]
+            )
+            for _ in range(2)
+        ]
+        for acc in accounts
+    }
     tally = Tally()
 
     def adjust(acc: str) -> None:
         key = {"idempotency-key": uuid.uuid4().hex}
-        tally.call(lambda: api.post(f"/accounts/{acc}/adjustments",
-                                    {"minutes": 30, "kind": "purchase", "reason": "paid by phone"},
-                                    as_=billing, headers=key), ok={201, 200})
+        tally.call(
+            lambda: api.post(
+                f"/accounts/{acc}/adjustments",
+                {"minutes": 30, "kind": "purchase", "reason": "paid by phone"},
+                as_=billing,
+                headers=key,
+            ),
+            ok={201, 200},
+        )
 
     def work(ticket: str) -> None:
         key = {"idempotency-key": uuid.uuid4().hex}
-        tally.call(lambda: api.post(f"/tickets/{ticket}/time-entries",
-                                    {"work_type": "remote", "started_at": "2026-11-16T15:00:00Z", "minutes": 30,
-                                     "note": "under fire"}, as_=tech, headers=key), ok={201, 200})
+        tally.call(
+            lambda: api.post(
+                f"/tickets/{ticket}/time-entries",
+                {"work_type": "remote", "started_at": "2026-11-16T15:00:00Z", "minutes": 30, "note": "under fire"},
+                as_=tech,
+                headers=key,
+            ),
+            ok={201, 200},
+        )
         tally.call(lambda: api.post(f"/tickets/{ticket}/close", as_=tech), ok={200})
 
     def pay(order) -> None:
@@ -98,9 +120,11 @@ def test_dynamodb_faults_under_a_concurrent_workload_lose_nothing_and_double_not
         again = event("checkout.session.async_payment_succeeded", paid["data"]["object"])  # same payment
         assert tally.call(_webhook(api, again), ok={200}).body["outcome"] == "duplicate"
 
-    jobs = [(adjust, acc) for acc in accounts for _ in range(4)] + \
-           [(work, t) for ts in tickets.values() for t in ts] + \
-           [(pay, o) for os_ in orders.values() for o in os_]
+    jobs = (
+        [(adjust, acc) for acc in accounts for _ in range(4)]
+        + [(work, t) for ts in tickets.values() for t in ts]
+        + [(pay, o) for os_ in orders.values() for o in os_]
+    )
     faults = DynamoFaults(0.35)
     started = time.perf_counter()
     with aws_hooks.handler("before-send", faults), ThreadPoolExecutor(8) as pool:
@@ -123,10 +147,12 @@ def test_dynamodb_faults_under_a_concurrent_workload_lose_nothing_and_double_not
         assert assert_c7(acc) == 600 + 4 * 30 + 2 * 60 - debited
     assert faults.total_injected >= 20, faults.injected
     assert set(tally.answers) <= {200, 201, *RETRYABLE}
-    print(f"\nFAULTS dynamodb: {sum(faults.calls.values())} calls from functions, injected "
-          f"{faults.total_injected} ({dict(faults.injected)}); {tally.requests} requests, "
-          f"{sum(tally.answers.values())} answers {dict(sorted(tally.answers.items()))}; "
-          f"{tally.retried} requests retried by the client; {took:.1f} s")
+    print(
+        f"\nFAULTS dynamodb: {sum(faults.calls.values())} calls from functions, injected "
+        f"{faults.total_injected} ({dict(faults.injected)}); {tally.requests} requests, "
+        f"{sum(tally.answers.values())} answers {dict(sorted(tally.answers.items()))}; "
+        f"{tally.retried} requests retried by the client; {took:.1f} s"
+    )
 
 
 def test_a_database_that_stays_unavailable_is_a_503_that_writes_nothing(api, billing, make_account):
@@ -134,19 +160,28 @@ def test_a_database_that_stays_unavailable_is_a_503_that_writes_nothing(api, bil
     before = snapshot()
     with aws_hooks.handler("before-send", DynamoFaults(1.0, kinds=("throttling", "timeout"))) as faults:
         started = time.perf_counter()
-        reply = api.post(f"/accounts/{account}/adjustments", {"minutes": 30, "kind": "purchase", "reason": "x"},
-                         as_=billing, headers={"idempotency-key": uuid.uuid4().hex})
+        reply = api.post(
+            f"/accounts/{account}/adjustments",
+            {"minutes": 30, "kind": "purchase", "reason": "x"},
+            as_=billing,
+            headers={"idempotency-key": uuid.uuid4().hex},
+        )
         took = time.perf_counter() - started
     assert (reply.status, reply.body["error"]["code"]) == (503, "service_unavailable")
     assert snapshot() == before
-    print(f"\nFAULTS outage: 503 service_unavailable after {faults.total_injected} refused calls in {took:.1f} s "
-          "(pynamodb's botocore retries, then the answer)")
+    print(
+        f"\nFAULTS outage: 503 service_unavailable after {faults.total_injected} refused calls in {took:.1f} s "
+        "(pynamodb's botocore retries, then the answer)"
+    )
 
 
 def test_webhook_under_a_database_outage_is_retried_by_stripe_and_credits_once(api, make_account):
     account = make_account("non_member")
-    order = order_of(api.post("/orders", {"account_id": account, "hours": 1, "kind": "one_time"},
-                              headers=bearer("customer", account)).body["order_id"])
+    order = order_of(
+        api.post(
+            "/orders", {"account_id": account, "hours": 1, "kind": "one_time"}, headers=bearer("customer", account)
+        ).body["order_id"]
+    )
     paid = event("checkout.session.completed", session(order, payment_intent=sid("pi")))
     with aws_hooks.handler("before-send", DynamoFaults(1.0, kinds=("internal",), only={"TransactWriteItems"})):
         refused = _webhook(api, paid)()
@@ -167,19 +202,30 @@ def fake_stripe(method: str, path: str, form: dict) -> dict:
     if method == "GET" and parts[:2] == ["v1", "customers"]:
         return {"id": parts[2], "object": "customer", "invoice_settings": {"default_payment_method": None}}
     if (method, path) == ("POST", "/v1/invoices"):
-        return {"id": f"in_{form['metadata[invoice_id]']}", "object": "invoice", "status": "draft",
-                "customer": form["customer"], "currency": form["currency"], "metadata": {}}
+        return {
+            "id": f"in_{form['metadata[invoice_id]']}",
+            "object": "invoice",
+            "status": "draft",
+            "customer": form["customer"],
+            "currency": form["currency"],
+            "metadata": {},
+        }
     if (method, path) == ("POST", "/v1/invoiceitems"):
         return {"id": f"ii_{form['invoice']}_{len(form)}", "object": "invoiceitem"}
     if method == "POST" and parts[:2] == ["v1", "invoices"] and parts[3] in ("finalize", "send"):
-        return {"id": parts[2], "object": "invoice", "status": "open", "collection_method": "send_invoice",
-                "hosted_invoice_url": f"https://invoice.stripe.com/i/{parts[2]}", "customer": "cus_x",
-                "metadata": {}}
+        return {
+            "id": parts[2],
+            "object": "invoice",
+            "status": "open",
+            "collection_method": "send_invoice",
+            "hosted_invoice_url": f"https://invoice.stripe.com/i/{parts[2]}",
+            "customer": "cus_x",
+            "metadata": {},
+        }
     raise AssertionError(f"unexpected Stripe request {method} {path}")
 
 
-def test_stripe_429_5xx_and_timeouts_while_issuing_invoices_issue_each_exactly_once(
-        make_account, monkeypatch):
+def test_stripe_429_5xx_and_timeouts_while_issuing_invoices_issue_each_exactly_once(make_account, monkeypatch):
     import stripe
 
     stripe_faults = FaultyStripe(fake_stripe, 0.25)
@@ -193,16 +239,29 @@ def test_stripe_429_5xx_and_timeouts_while_issuing_invoices_issue_each_exactly_o
     invoices = []
     for i in range(12):
         acc = make_account("member")
-        inv = InvoiceModel(acc, f"inv_fault{i:02d}", kind="month_end", status="draft", minutes=60,
-                           amount_minor=15_000, currency="USD", description="Support time", reason="month end",
-                           created_at="2026-11-30T10:00:00+00:00")
+        inv = InvoiceModel(
+            acc,
+            f"inv_fault{i:02d}",
+            kind="month_end",
+            status="draft",
+            minutes=60,
+            amount_minor=15_000,
+            currency="USD",
+            description="Support time",
+            reason="month end",
+            created_at="2026-11-30T10:00:00+00:00",
+        )
         inv.save()
         invoices.append(inv)
 
     def stream_record(inv: InvoiceModel) -> dict:
         item = raw_item(get_settings().invoices_table, {"account_id": inv.account_id, "invoice_id": inv.invoice_id})
-        return record("INSERT", {"account_id": {"S": inv.account_id}, "invoice_id": {"S": inv.invoice_id}},
-                      new=item, view="NEW_IMAGE")
+        return record(
+            "INSERT",
+            {"account_id": {"S": inv.account_id}, "invoice_id": {"S": inv.invoice_id}},
+            new=item,
+            view="NEW_IMAGE",
+        )
 
     outcomes: Counter = Counter()
     lock = Lock()
@@ -220,8 +279,10 @@ def test_stripe_429_5xx_and_timeouts_while_issuing_invoices_issue_each_exactly_o
 
     try:
         # Each invoice's record twice at once (a redelivered batch) among 8 concurrent invocations.
-        with aws_hooks.handler("before-send", DynamoFaults(0.1, kinds=("throttling", "internal", "timeout"))) \
-                as dynamo, ThreadPoolExecutor(8) as pool:
+        with (
+            aws_hooks.handler("before-send", DynamoFaults(0.1, kinds=("throttling", "internal", "timeout"))) as dynamo,
+            ThreadPoolExecutor(8) as pool,
+        ):
             for done in [pool.submit(deliver, inv) for inv in invoices for _ in range(2)]:
                 done.result()
     finally:
@@ -234,9 +295,11 @@ def test_stripe_429_5xx_and_timeouts_while_issuing_invoices_issue_each_exactly_o
     assert created[("POST", "/v1/invoices")] == len(invoices), "one Stripe invoice per Hourbank invoice"
     assert created[("POST", "/v1/customers")] == len(invoices), "one customer per account"
     assert sum(stripe_faults.injected.values()) >= 10
-    print(f"\nFAULTS stripe: {stripe_faults.requests} Stripe requests, injected "
-          f"{sum(stripe_faults.injected.values())} ({dict(stripe_faults.injected)}); DynamoDB injected "
-          f"{dynamo.total_injected} of {sum(dynamo.calls.values())}; {2 * len(invoices)} stream records, "
-          f"invocations {dict(outcomes)}; created at Stripe: {created[('POST', '/v1/customers')]} customers, "
-          f"{created[('POST', '/v1/invoices')]} invoices, {created[('POST', '/v1/invoiceitems')]} items")
+    print(
+        f"\nFAULTS stripe: {stripe_faults.requests} Stripe requests, injected "
+        f"{sum(stripe_faults.injected.values())} ({dict(stripe_faults.injected)}); DynamoDB injected "
+        f"{dynamo.total_injected} of {sum(dynamo.calls.values())}; {2 * len(invoices)} stream records, "
+        f"invocations {dict(outcomes)}; created at Stripe: {created[('POST', '/v1/customers')]} customers, "
+        f"{created[('POST', '/v1/invoices')]} invoices, {created[('POST', '/v1/invoiceitems')]} items"
+    )
     assert os.environ.get("STRIPE_API_KEY") is not None

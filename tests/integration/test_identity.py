@@ -45,8 +45,14 @@ class Tenant:
     def __init__(self, api, tech, billing, name: str) -> None:
         body = {**NEW_ACCOUNT, "name": name, "email": f"it@{name}.acme.test"}  # SPEC O7: one address each
         self.account = ok(api.post("/accounts", body, as_=billing), 201)["account_id"]
-        ok(api.post(f"/accounts/{self.account}/adjustments", {"minutes": 600, "kind": "purchase", "reason": "phone"},
-                    as_=billing), 201)
+        ok(
+            api.post(
+                f"/accounts/{self.account}/adjustments",
+                {"minutes": 600, "kind": "purchase", "reason": "phone"},
+                as_=billing,
+            ),
+            201,
+        )
         self.open = self._ticket(api, tech)
         ok(api.post(f"/tickets/{self.open}/time-entries", ENTRY, as_=tech), 201)
         self.closed = self._ticket(api, tech)
@@ -76,8 +82,12 @@ ROUTES = [
     ("POST-accounts", "POST", "/accounts", NEW_ACCOUNT),
     ("GET-account", "GET", "/accounts/{account}", None),
     ("GET-ledger", "GET", "/accounts/{account}/ledger", None),
-    ("POST-adjustments", "POST", "/accounts/{account}/adjustments",
-     {"minutes": 30, "kind": "grant", "reason": "goodwill"}),
+    (
+        "POST-adjustments",
+        "POST",
+        "/accounts/{account}/adjustments",
+        {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+    ),
     ("POST-tickets", "POST", "/tickets", {"account_id": "{account}", "title": "Help", "priority": "low"}),
     ("GET-ticket", "GET", "/tickets/{open}", None),
     ("POST-emergency", "POST", "/tickets/{open}/emergency", {"active": True}),
@@ -102,8 +112,11 @@ def fill(value, tenant: Tenant):
         pytest.param({}, None, id="no-claims"),
         pytest.param({"cognito:groups": "[billing]", "custom:account_id": "x"}, None, id="claims-without-sub"),
         # API.md: the Lambda never trusts a header the caller sets.
-        pytest.param({}, {"x-user-sub": "billing-staff", "cognito:groups": "[billing]",
-                          "x-amzn-oidc-identity": "billing-staff"}, id="identity-only-in-headers"),
+        pytest.param(
+            {},
+            {"x-user-sub": "billing-staff", "cognito:groups": "[billing]", "x-amzn-oidc-identity": "billing-staff"},
+            id="identity-only-in-headers",
+        ),
     ],
 )
 @pytest.mark.parametrize(("method", "path", "body"), [pytest.param(*r[1:], id=r[0]) for r in ROUTES])
@@ -113,8 +126,9 @@ def test_no_identity_is_401_on_every_route(api, a, unchanged, identity, headers,
     assert_error(reply, 401, "unauthorized")
 
 
-@pytest.mark.parametrize(("method", "path", "body"),
-                         [pytest.param(*r[1:], id=r[0]) for r in ROUTES if r[3] is not None])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), [pytest.param(*r[1:], id=r[0]) for r in ROUTES if r[3] is not None]
+)
 def test_no_identity_is_401_even_with_a_bad_body(api, a, unchanged, method, path, body):
     with unchanged():
         reply = api.request(method, fill(path, a), raw_body="", as_={})
@@ -130,15 +144,35 @@ def test_no_identity_is_401_even_with_a_bad_body(api, a, unchanged, method, path
         pytest.param("customer", "POST", "/tickets/{open}/time-entries", ENTRY, id="customer-posts-time"),
         pytest.param("customer", "POST", "/tickets/{open}/close", None, id="customer-closes"),
         pytest.param("customer", "POST", "/accounts", NEW_ACCOUNT, id="customer-creates-account"),
-        pytest.param("customer", "POST", "/accounts/{account}/adjustments",
-                     {"minutes": 600, "kind": "grant", "reason": "free time"}, id="customer-adjusts-own-balance"),
-        pytest.param("customer", "POST", "/tickets/{closed}/credit-back", {"minutes": 60, "reason": "please"},
-                     id="customer-credits-back-own-ticket"),
+        pytest.param(
+            "customer",
+            "POST",
+            "/accounts/{account}/adjustments",
+            {"minutes": 600, "kind": "grant", "reason": "free time"},
+            id="customer-adjusts-own-balance",
+        ),
+        pytest.param(
+            "customer",
+            "POST",
+            "/tickets/{closed}/credit-back",
+            {"minutes": 60, "reason": "please"},
+            id="customer-credits-back-own-ticket",
+        ),
         pytest.param("technician", "POST", "/accounts", NEW_ACCOUNT, id="technician-creates-account"),
-        pytest.param("technician", "POST", "/accounts/{account}/adjustments",
-                     {"minutes": 30, "kind": "grant", "reason": "goodwill"}, id="technician-adjusts"),
-        pytest.param("technician", "POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "bug"},
-                     id="technician-credits-back"),
+        pytest.param(
+            "technician",
+            "POST",
+            "/accounts/{account}/adjustments",
+            {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+            id="technician-adjusts",
+        ),
+        pytest.param(
+            "technician",
+            "POST",
+            "/tickets/{closed}/credit-back",
+            {"minutes": 30, "reason": "bug"},
+            id="technician-credits-back",
+        ),
         pytest.param("billing", "POST", "/tickets/{open}/time-entries", ENTRY, id="billing-posts-time"),
         pytest.param("billing", "POST", "/tickets/{open}/close", None, id="billing-closes"),
     ],
@@ -157,20 +191,37 @@ def test_role_may_not_act_is_403(api, tech, billing, a, unchanged, who, method, 
     ("method", "path", "body", "nonexistent"),
     [
         pytest.param("GET", "/accounts/{account}", None, f"/accounts/{UNKNOWN_ACCOUNT}", id="read-account"),
-        pytest.param("GET", "/accounts/{account}/ledger", None, f"/accounts/{UNKNOWN_ACCOUNT}/ledger",
-                     id="read-ledger"),
+        pytest.param(
+            "GET", "/accounts/{account}/ledger", None, f"/accounts/{UNKNOWN_ACCOUNT}/ledger", id="read-ledger"
+        ),
         pytest.param("GET", "/tickets/{open}", None, f"/tickets/{UNKNOWN_TICKET}", id="read-ticket"),
         pytest.param("GET", "/tickets/{closed}", None, f"/tickets/{UNKNOWN_TICKET}", id="read-closed-ticket"),
-        pytest.param("POST", "/tickets", {"account_id": "{account}", "title": "Mine now", "priority": "urgent"},
-                     "/tickets", id="open-ticket-on-their-account"),
-        pytest.param("POST", "/tickets/{open}/emergency", {"active": True}, f"/tickets/{UNKNOWN_TICKET}/emergency",
-                     id="upgrade-their-ticket"),
-        pytest.param("POST", "/tickets/{open}/emergency", {"active": False},
-                     f"/tickets/{UNKNOWN_TICKET}/emergency", id="downgrade-their-ticket"),
+        pytest.param(
+            "POST",
+            "/tickets",
+            {"account_id": "{account}", "title": "Mine now", "priority": "urgent"},
+            "/tickets",
+            id="open-ticket-on-their-account",
+        ),
+        pytest.param(
+            "POST",
+            "/tickets/{open}/emergency",
+            {"active": True},
+            f"/tickets/{UNKNOWN_TICKET}/emergency",
+            id="upgrade-their-ticket",
+        ),
+        pytest.param(
+            "POST",
+            "/tickets/{open}/emergency",
+            {"active": False},
+            f"/tickets/{UNKNOWN_TICKET}/emergency",
+            id="downgrade-their-ticket",
+        ),
     ],
 )
-def test_another_tenants_objects_are_404_like_nonexistent_ones(api, tech, a, b, unchanged, method, path, body,
-                                                               nonexistent):
+def test_another_tenants_objects_are_404_like_nonexistent_ones(
+    api, tech, a, b, unchanged, method, path, body, nonexistent
+):
     other_body = fill(body, b)
     missing_body = {**other_body, "account_id": UNKNOWN_ACCOUNT} if path == "/tickets" else other_body
     with unchanged():
@@ -221,8 +272,10 @@ def test_customer_reads_own_account_ledger_and_ticket(api, a):
 
 
 def test_customer_opens_a_ticket_and_upgrades_it_now_T3(api, a):
-    opened = ok(api.post("/tickets", {"account_id": a.account, "title": "Email down", "priority": "urgent"},
-                         as_=a.customer), 201)
+    opened = ok(
+        api.post("/tickets", {"account_id": a.account, "title": "Email down", "priority": "urgent"}, as_=a.customer),
+        201,
+    )
     assert (opened["account_id"], opened["status"], opened["opened_by"]) == (a.account, "open", a.customer["sub"])
     assert recent(opened["opened_at"]) and recent(opened["opened_recorded_at"])
     upgraded = ok(api.post(f"/tickets/{opened['ticket_id']}/emergency", {"active": True}, as_=a.customer))
@@ -235,8 +288,11 @@ def test_customer_opens_a_ticket_and_upgrades_it_now_T3(api, a):
 
 def test_customer_may_not_record_the_past(api, a, unchanged):
     with unchanged():
-        opened = api.post("/tickets", {"account_id": a.account, "title": "Yesterday's outage", "priority": "normal",
-                                       "opened_at": OPENED}, as_=a.customer)
+        opened = api.post(
+            "/tickets",
+            {"account_id": a.account, "title": "Yesterday's outage", "priority": "normal", "opened_at": OPENED},
+            as_=a.customer,
+        )
         upgraded = api.post(f"/tickets/{a.open}/emergency", {"active": True, "at": AT}, as_=a.customer)
     for reply in (opened, upgraded):
         assert "staff" in assert_error(reply, 403, "forbidden")["message"]
@@ -257,14 +313,21 @@ def test_customer_may_not_record_the_past(api, a, unchanged):
 def test_technicians_group_in_either_form(api, make_account, groups):
     account = make_account("member", 60)
     tech = {"sub": "tech-groups", "cognito:groups": groups}
-    ticket = ok(api.post("/tickets", {"account_id": account, "title": "Groups", "priority": "low",
-                                      "opened_at": "2026-11-02T08:00:00-05:00"}, as_=tech), 201)
+    ticket = ok(
+        api.post(
+            "/tickets",
+            {"account_id": account, "title": "Groups", "priority": "low", "opened_at": "2026-11-02T08:00:00-05:00"},
+            as_=tech,
+        ),
+        201,
+    )
     ok(api.post(f"/tickets/{ticket['ticket_id']}/time-entries", ENTRY, as_=tech), 201)
     assert ok(api.post(f"/tickets/{ticket['ticket_id']}/close", as_=tech))["status"] == "closed"
 
 
-@pytest.mark.parametrize("groups", [pytest.param("[customers]", id="flattened-string"),
-                                    pytest.param(["customers"], id="json-list")])
+@pytest.mark.parametrize(
+    "groups", [pytest.param("[customers]", id="flattened-string"), pytest.param(["customers"], id="json-list")]
+)
 def test_customers_group_in_either_form(api, a, b, unchanged, groups):
     customer = {"sub": "customer-groups", "cognito:groups": groups, "custom:account_id": a.account}
     assert ok(api.get(f"/accounts/{a.account}", as_=customer))["account_id"] == a.account
@@ -279,29 +342,40 @@ def test_customers_group_in_either_form(api, a, b, unchanged, groups):
 @pytest.mark.parametrize(
     ("opened_at", "at", "started_at"),
     [
-        pytest.param("2026-11-16T08:50:00-05:00", "2026-11-16T08:55:00-05:00", "2026-11-16T09:00:00-05:00",
-                     id="company-offset"),
-        pytest.param("2026-11-16T19:20:00+05:30", "2026-11-16T19:25:00+05:30", "2026-11-16T19:30:00+05:30",
-                     id="other-offset"),
-        pytest.param("2026-11-16T13:50:00+00:00", "2026-11-16T13:55:00+00:00", "2026-11-16T14:00:00+00:00",
-                     id="utc"),
+        pytest.param(
+            "2026-11-16T08:50:00-05:00", "2026-11-16T08:55:00-05:00", "2026-11-16T09:00:00-05:00", id="company-offset"
+        ),
+        pytest.param(
+            "2026-11-16T19:20:00+05:30", "2026-11-16T19:25:00+05:30", "2026-11-16T19:30:00+05:30", id="other-offset"
+        ),
+        pytest.param("2026-11-16T13:50:00+00:00", "2026-11-16T13:55:00+00:00", "2026-11-16T14:00:00+00:00", id="utc"),
     ],
 )
 def test_staff_given_times_are_kept_as_given_and_stamped(api, tech, a, opened_at, at, started_at):
-    opened = ok(api.post("/tickets", {"account_id": a.account, "title": "Phoned in", "priority": "urgent",
-                                      "opened_at": opened_at}, as_=tech), 201)
+    opened = ok(
+        api.post(
+            "/tickets",
+            {"account_id": a.account, "title": "Phoned in", "priority": "urgent", "opened_at": opened_at},
+            as_=tech,
+        ),
+        201,
+    )
     ticket = opened["ticket_id"]
     assert opened["opened_at"] == opened_at
     assert recent(opened["opened_recorded_at"])
     upgraded = ok(api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": at}, as_=tech))
     (change,) = upgraded["emergency_changes"]
     assert (change["at"], change["by"]) == (at, tech["sub"]) and recent(change["recorded_at"])
-    entry = ok(api.post(f"/tickets/{ticket}/time-entries", {**ENTRY, "started_at": started_at, "minutes": 30},
-                        as_=tech), 201)
+    entry = ok(
+        api.post(f"/tickets/{ticket}/time-entries", {**ENTRY, "started_at": started_at, "minutes": 30}, as_=tech), 201
+    )
     assert entry["started_at"] == started_at and recent(entry["recorded_at"])
     assert entry["weighted_minutes"] == 60  # inside the emergency period that began at ``at`` (T3)
     view = ok(api.get(f"/tickets/{ticket}", as_=tech))
     assert (view["opened_at"], view["emergency_changes"][0]["at"], view["entries"][0]["started_at"]) == (
-        opened_at, at, started_at)
+        opened_at,
+        at,
+        started_at,
+    )
     assert view["opened_recorded_at"] == opened["opened_recorded_at"]
     assert datetime.fromisoformat(view["emergency_periods"][0]["start"]) == datetime.fromisoformat(at)

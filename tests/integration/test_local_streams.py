@@ -155,15 +155,25 @@ def test_records_arrive_in_order_in_lambdas_event_shape(app: App) -> None:
     arn = app.stream_arn
     now = time.time()
     for record in records:
-        assert set(record) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb",
-                               "eventSourceARN"}
+        assert set(record) == {
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        }
         assert record["eventSource"] == "aws:dynamodb"
         assert record["eventVersion"] == "1.1"
         assert record["eventSourceARN"] == arn
         ddb = record["dynamodb"]
         images = {"INSERT": {"NewImage"}, "MODIFY": {"NewImage", "OldImage"}, "REMOVE": {"OldImage"}}
-        assert set(ddb) == {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes",
-                            "StreamViewType"} | images[record["eventName"]]
+        assert (
+            set(ddb)
+            == {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes", "StreamViewType"}
+            | images[record["eventName"]]
+        )
         # Epoch seconds as a JSON number (DynamoDB Local rounds it down to the minute).
         assert isinstance(ddb["ApproximateCreationDateTime"], int | float)
         assert now - 120 < ddb["ApproximateCreationDateTime"] <= now
@@ -197,7 +207,9 @@ def test_filter_criteria_drops_records_that_match_no_filter(app: App) -> None:
 
     records = [r for e in app.invocations() for r in e["records"]]
     assert [(_key(r), r["eventName"]) for r in records] == [
-        ("evt-a", "INSERT"), ("evt-d", "INSERT"), ("evt-a", "REMOVE"),
+        ("evt-a", "INSERT"),
+        ("evt-d", "INSERT"),
+        ("evt-a", "REMOVE"),
     ]
     assert counters["records_read"] == 6 and counters["filtered"] == 3 and counters["delivered"] == 3
 
@@ -235,7 +247,9 @@ def test_a_poison_record_is_retried_then_dead_lettered_while_the_rest_flows(app:
     assert batches[:6] == [
         ["g1", "g2", "poison", "g3", "g4"],
         ["poison", "g3", "g4"],
-        ["poison"], ["poison"], ["poison"],
+        ["poison"],
+        ["poison"],
+        ["poison"],
         ["g3", "g4"],
     ]
     # g5 and g6 are two writes: the poller may read them in one batch or catch them one by one, in order.
@@ -279,7 +293,9 @@ def test_a_raising_handler_with_bisect_dead_letters_only_the_poison_record(app: 
         ["h1", "h2", "h3", "h4", "h5"],  # raises: bisect
         ["h1", "h2"],
         ["h3", "h4", "h5"],  # raises: bisect
-        ["h3"], ["h3"], ["h3"],  # 1 + MaximumRetryAttempts
+        ["h3"],
+        ["h3"],
+        ["h3"],  # 1 + MaximumRetryAttempts
         ["h4", "h5"],
     ]
     (line,) = app.dead_letter_lines()
@@ -358,10 +374,14 @@ def test_delivery_lag_and_throughput(app: App, monkeypatch) -> None:
     monkeypatch.delenv("CONSUMER_LOG")  # the consumer now does nothing but look at the flags
     table = app.table
     for start in range(0, 2000, 25):
-        app.client.batch_write_item(RequestItems={table: [
-            {"PutRequest": {"Item": {"pk": {"S": f"evt-bulk-{i:04d}"}, "kind": {"S": "evt"}}}}
-            for i in range(start, start + 25)
-        ]})
+        app.client.batch_write_item(
+            RequestItems={
+                table: [
+                    {"PutRequest": {"Item": {"pk": {"S": f"evt-bulk-{i:04d}"}, "kind": {"S": "evt"}}}}
+                    for i in range(start, start + 25)
+                ]
+            }
+        )
     began = time.perf_counter()
     with app.start(_mapping(app.template, BatchSize=100)) as pollers:
         assert pollers.wait_idle(30)
@@ -369,10 +389,12 @@ def test_delivery_lag_and_throughput(app: App, monkeypatch) -> None:
         totals = pollers.totals()
     assert totals["delivered"] == 2200  # the 200 above come again: this poller starts at TRIM_HORIZON
     rate = totals["delivered"] / took
-    print(f"\nstream delivery lag over {lag['n']} records: p50 {lag['p50'] * 1000:.0f} ms, "
-          f"p90 {lag['p90'] * 1000:.0f} ms, p99 {lag['p99'] * 1000:.0f} ms, max {lag['max'] * 1000:.0f} ms; "
-          f"drain {totals['delivered']} records in {took:.2f} s = {rate:.0f} records/s "
-          f"({totals['invocations']} invocations)")
+    print(
+        f"\nstream delivery lag over {lag['n']} records: p50 {lag['p50'] * 1000:.0f} ms, "
+        f"p90 {lag['p90'] * 1000:.0f} ms, p99 {lag['p99'] * 1000:.0f} ms, max {lag['max'] * 1000:.0f} ms; "
+        f"drain {totals['delivered']} records in {took:.2f} s = {rate:.0f} records/s "
+        f"({totals['invocations']} invocations)"
+    )
     assert rate > 200
 
 
@@ -394,26 +416,41 @@ class FakeStreams:
 
     def append(self, shard_id: str, key: str) -> None:
         seq = sum(len(s["records"]) for s in self.shards.values()) + 1
-        self.shards[shard_id]["records"].append({
-            "eventID": f"id-{key}", "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-            "awsRegion": "ddblocal",
-            "dynamodb": {"ApproximateCreationDateTime": 1795320480.0, "Keys": {"pk": {"S": key}},
-                         "NewImage": {"pk": {"S": key}, "kind": {"S": "evt"}}, "SequenceNumber": f"{seq:021d}",
-                         "SizeBytes": 10, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        })
+        self.shards[shard_id]["records"].append(
+            {
+                "eventID": f"id-{key}",
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "ddblocal",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1795320480.0,
+                    "Keys": {"pk": {"S": key}},
+                    "NewImage": {"pk": {"S": key}, "kind": {"S": "evt"}},
+                    "SequenceNumber": f"{seq:021d}",
+                    "SizeBytes": 10,
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+            }
+        )
 
     def describe_stream(self, StreamArn: str, ExclusiveStartShardId: str | None = None) -> dict[str, Any]:
         ids = list(self.shards)
         start = ids.index(ExclusiveStartShardId) + 1 if ExclusiveStartShardId else 0
-        page = ids[start:start + 1]
+        page = ids[start : start + 1]
         shards = []
         for shard_id in page:
             shard = self.shards[shard_id]
             seq_range = {"StartingSequenceNumber": "0"}
             if shard["closed"]:
                 seq_range["EndingSequenceNumber"] = "9" * 21
-            shards.append({"ShardId": shard_id, "SequenceNumberRange": seq_range,
-                           **({"ParentShardId": shard["parent"]} if shard["parent"] else {})})
+            shards.append(
+                {
+                    "ShardId": shard_id,
+                    "SequenceNumberRange": seq_range,
+                    **({"ParentShardId": shard["parent"]} if shard["parent"] else {}),
+                }
+            )
         more = {"LastEvaluatedShardId": page[-1]} if start + 1 < len(ids) else {}
         return {"StreamDescription": {"Shards": shards, **more}}
 
@@ -424,7 +461,7 @@ class FakeStreams:
     def get_records(self, ShardIterator: str, Limit: int) -> dict[str, Any]:
         shard_id, position = ShardIterator.rsplit("|", 1)
         shard = self.shards[shard_id]
-        records = shard["records"][int(position):int(position) + Limit]
+        records = shard["records"][int(position) : int(position) + Limit]
         end = int(position) + len(records)
         done = shard["closed"] and end == len(shard["records"])
         return {"Records": records, **({} if done else {"NextShardIterator": f"{shard_id}|{end}"})}
@@ -485,8 +522,12 @@ _RECORD = {
     "eventSource": "aws:dynamodb",
     "dynamodb": {
         "Keys": {"account_id": {"S": "acc-42"}},
-        "NewImage": {"account_id": {"S": "acc-42"}, "balance_minutes": {"N": "90"}, "plan": {"S": "Member"},
-                     "tags": {"L": [{"S": "a"}]}},
+        "NewImage": {
+            "account_id": {"S": "acc-42"},
+            "balance_minutes": {"N": "90"},
+            "plan": {"S": "Member"},
+            "tags": {"L": [{"S": "a"}]},
+        },
         "OldImage": {"account_id": {"S": "acc-42"}, "balance_minutes": {"N": "150"}},
         "SizeBytes": 120,
     },
@@ -517,8 +558,7 @@ _RECORD = {
         ({"dynamodb": {"NewImage": {"plan": [{"exists": False}]}}}, False),
         ({"dynamodb": {"NewImage": {"missing": {"S": ["x"]}}}}, False),
         ({"dynamodb": {"NewImage": {"tags": {"L": {"S": ["a"]}}}}}, True),  # any element of an array
-        ({"$or": [{"eventName": ["INSERT"]}, {"dynamodb": {"OldImage": {"balance_minutes": {"N": ["150"]}}}}]},
-         True),
+        ({"$or": [{"eventName": ["INSERT"]}, {"dynamodb": {"OldImage": {"balance_minutes": {"N": ["150"]}}}}]}, True),
     ],
 )
 def test_filter_semantics(pattern: dict[str, Any], expected: bool) -> None:

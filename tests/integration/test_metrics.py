@@ -42,21 +42,28 @@ def emitted(text: str) -> Counter:
     return totals
 
 
-def test_close_credit_c3_and_webhook_outcomes_are_emitted_once_each(api, make_account, open_ticket, log_time,
-                                                                    tech, billing, capsys):
+def test_close_credit_c3_and_webhook_outcomes_are_emitted_once_each(
+    api, make_account, open_ticket, log_time, tech, billing, capsys
+):
     account = make_account("non_member", 60)
     ticket = open_ticket(account)
     log_time(ticket, "2026-11-16T15:00:00Z", 60)
     # Credit taken away after the work leaves the close short: it waits for credit (C3), nothing consumed yet.
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment", "reason": "double entry"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments",
+        {"minutes": -30, "kind": "adjustment", "reason": "double entry"},
+        as_=billing,
+    )
     capsys.readouterr()
     assert api.post(f"/tickets/{ticket}/close", as_=tech).body["status"] == "awaiting_credit"
     assert not emitted(capsys.readouterr().out), "nothing consumed while the close waits (C3)"
 
     # A paid top-up: credited, sold, and the waiting close completes with it.
-    order = order_of(api.post("/orders", {"account_id": account, "hours": 1, "kind": "one_time"},
-                              headers=bearer("customer", account)).body["order_id"])
+    order = order_of(
+        api.post(
+            "/orders", {"account_id": account, "hours": 1, "kind": "one_time"}, headers=bearer("customer", account)
+        ).body["order_id"]
+    )
     paid = event("checkout.session.completed", session(order, payment_intent=sid("pi")))
     assert deliver(api, paid).body["outcome"] == "credited"
     out = emitted(capsys.readouterr().out)
@@ -74,8 +81,15 @@ def test_close_credit_c3_and_webhook_outcomes_are_emitted_once_each(api, make_ac
     assert out == Counter({(metrics.WEBHOOK_EVENTS, "duplicate"): 1})
 
     # An order nobody placed: review. A forged signature: refused, before anything else.
-    unknown = event("checkout.session.completed", {**paid["data"]["object"], "client_reference_id": "ord_nope",
-                                                   "metadata": {"order_id": "ord_nope"}, "id": sid("cs")})
+    unknown = event(
+        "checkout.session.completed",
+        {
+            **paid["data"]["object"],
+            "client_reference_id": "ord_nope",
+            "metadata": {"order_id": "ord_nope"},
+            "id": sid("cs"),
+        },
+    )
     assert deliver(api, unknown).body["outcome"] == "review"
     body = json.dumps(event("checkout.session.completed", paid["data"]["object"]))
     assert post(api, body, sign_webhook(body, "whsec_someone_else")).status == 400
@@ -84,8 +98,15 @@ def test_close_credit_c3_and_webhook_outcomes_are_emitted_once_each(api, make_ac
     assert secret()  # the local stack's signing secret signed everything accepted above
 
 
-def test_month_end_emits_planned_settled_and_closed_accounts(api, billing, month_tables, specs, month,  # noqa: F811
-                                                             capsys, monkeypatch):
+def test_month_end_emits_planned_settled_and_closed_accounts(
+    api,
+    billing,
+    month_tables,  # noqa: F811
+    specs,  # noqa: F811
+    month,  # noqa: F811
+    capsys,
+    monkeypatch,
+):
     """Through the schedule, the queue and the worker's handler, with a member plan that grants free
     minutes (the catalogue's grants none): the worker's whole path runs, as in AWS."""
     from hourbank import monthend
@@ -94,8 +115,12 @@ def test_month_end_emits_planned_settled_and_closed_accounts(api, billing, month
     generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
     monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
     for plan in ("member", "non_member"):
-        assert api.post("/accounts", {"name": "Metrics Co", "email": f"m-{plan}@example.test", "plan": plan},
-                        as_=billing).status == 201
+        assert (
+            api.post(
+                "/accounts", {"name": "Metrics Co", "email": f"m-{plan}@example.test", "plan": plan}, as_=billing
+            ).status
+            == 201
+        )
     capsys.readouterr()
     run_month_end(specs, month)
     out = emitted(capsys.readouterr().out)

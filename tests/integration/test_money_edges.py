@@ -87,10 +87,17 @@ def test_the_worker_refuses_a_page_for_the_running_month_M1(api, make_account, u
 
     worker = load_function("month_end_worker")
     account = make_account("member")
-    record = {"messageId": "m1", "receiptHandle": "r", "body": json.dumps({"month": running_month(),
-                                                                          "account_ids": [account]}),
-              "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-              "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q", "awsRegion": "us-east-1"}
+    record = {
+        "messageId": "m1",
+        "receiptHandle": "r",
+        "body": json.dumps({"month": running_month(), "account_ids": [account]}),
+        "attributes": {},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:q",
+        "awsRegion": "us-east-1",
+    }
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
     from hourbank.errors import InvalidInput
@@ -106,24 +113,34 @@ def test_the_worker_refuses_a_page_for_the_running_month_M1(api, make_account, u
 def fresh_ticket(api, tech, make_account):
     """A member ticket opened 3 hours ago (the time a customer phoned), balance 600."""
     account = make_account("member", 600)
-    reply = api.post("/tickets", {"account_id": account, "title": "Mail down", "priority": "normal",
-                                  "opened_at": ago(hours=3)}, as_=tech)
+    reply = api.post(
+        "/tickets",
+        {"account_id": account, "title": "Mail down", "priority": "normal", "opened_at": ago(hours=3)},
+        as_=tech,
+    )
     assert reply.status == 201, reply
     return account, reply.body["ticket_id"]
 
 
-@pytest.mark.parametrize(("started", "minutes", "field", "why"), [
-    pytest.param(lambda: ago(hours=4), 30, "started_at", "before the ticket was opened", id="before-opened"),
-    pytest.param(lambda: "2001-06-01T10:00:00+00:00", 30, "started_at", "before the ticket", id="dated-2001"),
-    pytest.param(lambda: ago(minutes=30), 600, "minutes", "future", id="ends-ten-hours-ahead"),
-    pytest.param(lambda: ahead(hours=1), 30, "started_at", "future", id="starts-ahead"),
-])
-def test_entries_that_cannot_have_happened_are_refused_T8(api, tech, fresh_ticket, unchanged, started, minutes,
-                                                          field, why):
+@pytest.mark.parametrize(
+    ("started", "minutes", "field", "why"),
+    [
+        pytest.param(lambda: ago(hours=4), 30, "started_at", "before the ticket was opened", id="before-opened"),
+        pytest.param(lambda: "2001-06-01T10:00:00+00:00", 30, "started_at", "before the ticket", id="dated-2001"),
+        pytest.param(lambda: ago(minutes=30), 600, "minutes", "future", id="ends-ten-hours-ahead"),
+        pytest.param(lambda: ahead(hours=1), 30, "started_at", "future", id="starts-ahead"),
+    ],
+)
+def test_entries_that_cannot_have_happened_are_refused_T8(
+    api, tech, fresh_ticket, unchanged, started, minutes, field, why
+):
     _, ticket = fresh_ticket
     with unchanged():
-        reply = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "started_at": started(),
-                                                             "minutes": minutes, "note": "n"}, as_=tech)
+        reply = api.post(
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": started(), "minutes": minutes, "note": "n"},
+            as_=tech,
+        )
     assert error(reply, 400, why)["message"].startswith(f"{field}:")
 
 
@@ -131,11 +148,17 @@ def test_entries_within_the_clock_skew_are_accepted_T8(api, tech, fresh_ticket):
     _, ticket = fresh_ticket
     # Two minutes before the ticket was opened (the technician's watch is ahead) and ending two minutes from
     # now (the server's clock is behind): both within "a few minutes of clock skew".
-    early = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 30, "note": "n",
-                                                         "started_at": ago(hours=3, minutes=2)}, as_=tech)
+    early = api.post(
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "minutes": 30, "note": "n", "started_at": ago(hours=3, minutes=2)},
+        as_=tech,
+    )
     assert early.status == 201, early
-    late = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 32, "note": "n",
-                                                        "started_at": ago(minutes=30)}, as_=tech)
+    late = api.post(
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "minutes": 32, "note": "n", "started_at": ago(minutes=30)},
+        as_=tech,
+    )
     assert late.status == 201, late
 
 
@@ -147,10 +170,14 @@ def non_member_with_logged_time(api, tech, make_account):
     hours, x2: projected 240, available 0)."""
     account = make_account("non_member", 240, timezone=night_zone())
     opened = ago(hours=3)
-    ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
-                                   "opened_at": opened}, as_=tech).body["ticket_id"]
-    reply = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 120, "note": "n",
-                                                         "started_at": ago(hours=2, minutes=30)}, as_=tech)
+    ticket = api.post(
+        "/tickets", {"account_id": account, "title": "Server", "priority": "urgent", "opened_at": opened}, as_=tech
+    ).body["ticket_id"]
+    reply = api.post(
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "minutes": 120, "note": "n", "started_at": ago(hours=2, minutes=30)},
+        as_=tech,
+    )
     assert reply.status == 201, reply
     return account, ticket, opened
 
@@ -170,10 +197,16 @@ def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, 
     """The entry ends within the allowed skew after now, so "now" re-rates its last minutes. At night
     (after hours, x2) the entry is 120 weighted, exactly the credit; its last 4 minutes at x4 pass it."""
     account = make_account("non_member", 120, timezone=night_zone())
-    ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
-                                   "opened_at": ago(hours=1)}, as_=tech).body["ticket_id"]
-    logged = api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 60, "note": "n",
-                                                          "started_at": ago(minutes=56)}, as_=tech)
+    ticket = api.post(
+        "/tickets",
+        {"account_id": account, "title": "Server", "priority": "urgent", "opened_at": ago(hours=1)},
+        as_=tech,
+    ).body["ticket_id"]
+    logged = api.post(
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "minutes": 60, "note": "n", "started_at": ago(minutes=56)},
+        as_=tech,
+    )
     assert logged.status == 201, logged  # ends 4 minutes from now: within the skew T8 allows
     from scripts.localdev.lambda_client import claims
 
@@ -186,15 +219,21 @@ def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, 
 def test_emergency_change_within_the_balance_still_rerates_C4_T3(api, tech, make_account):
     account = make_account("non_member", 600, timezone=night_zone())  # 90 min at night: 180, x4 from opening: 360
     opened = ago(hours=3)
-    ticket = api.post("/tickets", {"account_id": account, "title": "Server", "priority": "urgent",
-                                   "opened_at": opened}, as_=tech).body["ticket_id"]
-    api.post(f"/tickets/{ticket}/time-entries", {"work_type": "remote", "minutes": 90, "note": "n",
-                                                 "started_at": ago(hours=2)}, as_=tech)
+    ticket = api.post(
+        "/tickets", {"account_id": account, "title": "Server", "priority": "urgent", "opened_at": opened}, as_=tech
+    ).body["ticket_id"]
+    api.post(
+        f"/tickets/{ticket}/time-entries",
+        {"work_type": "remote", "minutes": 90, "note": "n", "started_at": ago(hours=2)},
+        as_=tech,
+    )
     reply = api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": opened}, as_=tech)
     assert reply.status == 200, reply
     assert reply.body["projected_consumption_minutes"] >= 180
-    assert api.get(f"/accounts/{account}", as_=tech).body["available_minutes"] == 600 - reply.body[
-        "projected_consumption_minutes"]
+    assert (
+        api.get(f"/accounts/{account}", as_=tech).body["available_minutes"]
+        == 600 - reply.body["projected_consumption_minutes"]
+    )
     assert_c7(account)
 
 
@@ -207,11 +246,30 @@ def top_up_invoice(account_id: str, minutes: int = 120, amount_minor: int = 30_0
     from hourbank.store import AccountModel, InvoiceModel, OrderModel
 
     invoice_id, order_id = f"inv_top_{secrets.token_hex(4)}", f"ord_top_{secrets.token_hex(6)}"
-    OrderModel(order_id, account_id=account_id, kind="auto_top_up", invoice_id=invoice_id, minutes=minutes,
-               rate_minor=15_000, amount_minor=amount_minor, currency="USD", created_at=ago(minutes=5)).save()
-    InvoiceModel(account_id, invoice_id, kind="auto_top_up", status="open", minutes=minutes,
-                 amount_minor=amount_minor, currency="USD", description="auto top-up", order_id=order_id,
-                 stripe_invoice_id=f"in_{secrets.token_hex(8)}", created_at=ago(minutes=5)).save()
+    OrderModel(
+        order_id,
+        account_id=account_id,
+        kind="auto_top_up",
+        invoice_id=invoice_id,
+        minutes=minutes,
+        rate_minor=15_000,
+        amount_minor=amount_minor,
+        currency="USD",
+        created_at=ago(minutes=5),
+    ).save()
+    InvoiceModel(
+        account_id,
+        invoice_id,
+        kind="auto_top_up",
+        status="open",
+        minutes=minutes,
+        amount_minor=amount_minor,
+        currency="USD",
+        description="auto top-up",
+        order_id=order_id,
+        stripe_invoice_id=f"in_{secrets.token_hex(8)}",
+        created_at=ago(minutes=5),
+    ).save()
     AccountModel(account_id).update([AccountModel.pending_top_up.set(invoice_id)])
     return InvoiceModel.get(account_id, invoice_id, consistent_read=True)
 
@@ -220,15 +278,32 @@ def invoice_paid_by_metadata_invoice_id(invoice, *, payment_intent: str | None =
     """invoice.paid naming its Hourbank invoice by metadata.invoice_id alone, as API.md says it does."""
     from scripts.localdev.stripe_shapes import event
 
-    obj = {"id": invoice.stripe_invoice_id, "object": "invoice", "status": "paid", "currency": "usd",
-           "amount_due": int(invoice.amount_minor), "amount_paid": int(invoice.amount_minor), "amount_remaining": 0,
-           "billing_reason": "manual", "collection_method": "charge_automatically", "customer": "cus_local",
-           "metadata": {"invoice_id": invoice.invoice_id, "account_id": invoice.account_id},
-           "parent": None, "lines": {"object": "list", "data": []}}
+    obj = {
+        "id": invoice.stripe_invoice_id,
+        "object": "invoice",
+        "status": "paid",
+        "currency": "usd",
+        "amount_due": int(invoice.amount_minor),
+        "amount_paid": int(invoice.amount_minor),
+        "amount_remaining": 0,
+        "billing_reason": "manual",
+        "collection_method": "charge_automatically",
+        "customer": "cus_local",
+        "metadata": {"invoice_id": invoice.invoice_id, "account_id": invoice.account_id},
+        "parent": None,
+        "lines": {"object": "list", "data": []},
+    }
     if payment_intent:
-        obj["payments"] = {"object": "list", "data": [{"object": "invoice_payment", "is_default": True,
-                                                       "payment": {"type": "payment_intent",
-                                                                   "payment_intent": payment_intent}}]}
+        obj["payments"] = {
+            "object": "list",
+            "data": [
+                {
+                    "object": "invoice_payment",
+                    "is_default": True,
+                    "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+                }
+            ],
+        }
     return event("invoice.paid", obj)
 
 
@@ -314,8 +389,18 @@ def test_refund_of_an_invoice_payment_found_by_the_intent_that_paid_it_O3(api, m
     invoice = top_up_invoice(account)
     pi = sid("pi")
     assert deliver(invoice_paid_by_metadata_invoice_id(invoice, payment_intent=pi)).outcome == "credited"
-    refund = {"id": sid("ch"), "object": "charge", "amount": 30_000, "amount_refunded": 30_000, "currency": "usd",
-              "metadata": {}, "payment_intent": pi, "paid": True, "refunded": True, "status": "succeeded"}
+    refund = {
+        "id": sid("ch"),
+        "object": "charge",
+        "amount": 30_000,
+        "amount_refunded": 30_000,
+        "currency": "usd",
+        "metadata": {},
+        "payment_intent": pi,
+        "paid": True,
+        "refunded": True,
+        "status": "succeeded",
+    }
     result = deliver(event("charge.refunded", refund), lookup=NoStripe())
     assert (result.outcome, result.minutes) == ("debited", 120)
     assert assert_c7(account) == 30
@@ -324,8 +409,9 @@ def test_refund_of_an_invoice_payment_found_by_the_intent_that_paid_it_O3(api, m
 # -- 4. SPEC C6: a credit-back reduces post-pay not invoiced yet first -------------------------------------
 
 
-def member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, *, balance: int = 0,
-                               minutes: int = 60) -> tuple[str, str]:
+def member_ticket_with_postpay(
+    api, tech, make_account, open_ticket, log_time, *, balance: int = 0, minutes: int = 60
+) -> tuple[str, str]:
     account = make_account("member", balance)
     ticket = open_ticket(account)
     log_time(ticket, "2026-11-16T10:00:00-05:00", minutes)
@@ -338,8 +424,9 @@ def this_month() -> str:
     return now().astimezone(get_settings().calendar().tz).strftime("%Y-%m")
 
 
-def test_credit_back_of_postpay_time_reduces_the_invoice_not_the_balance_C6(api, tech, billing, make_account,
-                                                                              open_ticket, log_time):
+def test_credit_back_of_postpay_time_reduces_the_invoice_not_the_balance_C6(
+    api, tech, billing, make_account, open_ticket, log_time
+):
     account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)
     reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
     assert reply.status == 201, reply
@@ -352,9 +439,11 @@ def test_credit_back_of_postpay_time_reduces_the_invoice_not_the_balance_C6(api,
 
 
 def test_credit_back_beyond_the_postpay_goes_to_the_balance_and_the_statement_shows_both_C6(
-        api, tech, billing, make_account, open_ticket, log_time):
-    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, balance=30,
-                                                 minutes=90)  # 30 debited, 60 post-pay
+    api, tech, billing, make_account, open_ticket, log_time
+):
+    account, ticket = member_ticket_with_postpay(
+        api, tech, make_account, open_ticket, log_time, balance=30, minutes=90
+    )  # 30 debited, 60 post-pay
     reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 90, "reason": "vendor bug"}, as_=billing)
     assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (60, 30)
     assert (reply.body["kind"], reply.body["minutes"]) == ("credit_back", 30)
@@ -365,8 +454,9 @@ def test_credit_back_beyond_the_postpay_goes_to_the_balance_and_the_statement_sh
     assert statement["charges"] == []
 
 
-def test_credit_back_after_the_month_was_invoiced_goes_to_the_balance_C6(api, tech, billing, make_account,
-                                                                          open_ticket, log_time):
+def test_credit_back_after_the_month_was_invoiced_goes_to_the_balance_C6(
+    api, tech, billing, make_account, open_ticket, log_time
+):
     from hourbank import monthend
     from hourbank.statements import month_bounds, next_month
 
@@ -381,7 +471,8 @@ def test_credit_back_after_the_month_was_invoiced_goes_to_the_balance_C6(api, te
 
 
 def test_concurrent_credit_backs_take_postpay_once_and_never_exceed_consumption_C6(
-        api, tech, billing, make_account, open_ticket, log_time):
+    api, tech, billing, make_account, open_ticket, log_time
+):
     from threading import Barrier
 
     account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, minutes=120)
@@ -400,8 +491,9 @@ def test_concurrent_credit_backs_take_postpay_once_and_never_exceed_consumption_
     assert statement["tickets"][0]["postpay_minutes"] == 0
 
 
-def test_credit_back_retried_with_its_idempotency_key_is_applied_once_C6(api, tech, billing, make_account,
-                                                                        open_ticket, log_time):
+def test_credit_back_retried_with_its_idempotency_key_is_applied_once_C6(
+    api, tech, billing, make_account, open_ticket, log_time
+):
     account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, minutes=120)
     body = {"minutes": 60, "reason": "vendor bug"}
     first = api.post(f"/tickets/{ticket}/credit-back", body, as_=billing, headers={"Idempotency-Key": "cb-1"})
@@ -415,8 +507,9 @@ def test_credit_back_retried_with_its_idempotency_key_is_applied_once_C6(api, te
 # -- 9. smaller ones -----------------------------------------------------------------------------------------
 
 
-def test_statement_csv_ticket_rows_hold_the_weighted_minutes_M3(api, tech, billing, make_account, open_ticket,
-                                                                log_time):
+def test_statement_csv_ticket_rows_hold_the_weighted_minutes_M3(
+    api, tech, billing, make_account, open_ticket, log_time
+):
     account = make_account("member", 600)
     ticket = open_ticket(account)
     log_time(ticket, "2026-11-16T10:00:00-05:00", 45)  # 45 weighted, consumes 60 (T5)
@@ -427,8 +520,9 @@ def test_statement_csv_ticket_rows_hold_the_weighted_minutes_M3(api, tech, billi
     assert (row["minutes"], row["weighted_minutes"]) == ("60", "45")
 
 
-def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(api, tech, make_account,
-                                                                                open_ticket, log_time, unchanged):
+def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(
+    api, tech, make_account, open_ticket, log_time, unchanged
+):
     from scripts.localdev.lambda_client import claims
 
     account = make_account("member", 600)
@@ -477,8 +571,7 @@ def test_a_second_account_for_an_address_is_409_case_insensitively_O7(api, billi
     assert first.status == 201, first
     with unchanged():
         # The API refuses a padded address (400, issue 11's pattern); the case is what O7 folds.
-        again = api.post("/accounts", {"name": "Acme again", "email": email.upper(), "plan": "non_member"},
-                         as_=billing)
+        again = api.post("/accounts", {"name": "Acme again", "email": email.upper(), "plan": "non_member"}, as_=billing)
     assert error(again, 409, "e-mail")["code"] == "email_taken"
 
 
@@ -490,8 +583,11 @@ def test_concurrent_accounts_for_one_address_open_one_O7(api, billing):
 
     def one(n: int):
         start.wait(timeout=10)
-        return api.post("/accounts", {"name": f"Acme {n}", "email": email if n % 2 else email.upper(),
-                                      "plan": "member"}, as_=billing)
+        return api.post(
+            "/accounts",
+            {"name": f"Acme {n}", "email": email if n % 2 else email.upper(), "plan": "member"},
+            as_=billing,
+        )
 
     with ThreadPoolExecutor(8) as pool:
         replies = list(pool.map(one, range(8)))
@@ -509,8 +605,13 @@ def pay(order_id: str, payment_ref: str | None = None):
     from hourbank.store import OrderModel
 
     order = OrderModel.get(order_id, consistent_read=True)
-    return settle_paid(order_id, payment_ref=payment_ref or f"pi_{secrets.token_hex(8)}",
-                       amount_minor=int(order.amount_minor), currency="usd", at=now())
+    return settle_paid(
+        order_id,
+        payment_ref=payment_ref or f"pi_{secrets.token_hex(8)}",
+        amount_minor=int(order.amount_minor),
+        currency="usd",
+        at=now(),
+    )
 
 
 def accounts_named(email: str) -> list:
@@ -598,8 +699,15 @@ def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
     email = address("dup")
     ids = []
     for variant in (email, f" {email.upper()}", address("single")):
-        account = AccountModel(f"acc_dup{secrets.token_hex(8)}", name="Old", email=variant, plan="member",
-                               plan_version="1", currency="USD", created_at=ago(days=400))
+        account = AccountModel(
+            f"acc_dup{secrets.token_hex(8)}",
+            name="Old",
+            email=variant,
+            plan="member",
+            plan_version="1",
+            currency="USD",
+            created_at=ago(days=400),
+        )
         account.save()
         ids.append(account.account_id)
     out = io.StringIO()
@@ -631,8 +739,11 @@ def post_event(api, evt: dict):
     from hourbank.payments import sign_webhook
 
     body = json.dumps(evt)
-    return api.post("/webhooks/stripe", raw_body=body,
-                    headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])})
+    return api.post(
+        "/webhooks/stripe",
+        raw_body=body,
+        headers={"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])},
+    )
 
 
 def test_a_mismatched_payment_is_listed_for_billing_with_its_reason_O8(api, billing, make_account):
@@ -654,8 +765,9 @@ def test_each_event_is_kept_once_however_often_and_concurrently_delivered_O8(api
 
     _, _, evt = mismatched_payment(api, make_account)
     deliver_concurrently([evt], copies=6)
-    mine = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
-            if r["event_id"] == evt["id"]]
+    mine = [
+        r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"] if r["event_id"] == evt["id"]
+    ]
     assert len(mine) == 1
 
 
@@ -679,14 +791,18 @@ def test_billing_resolves_a_review_with_a_credit_once_and_it_is_recorded_O8(api,
 
     account, _order, evt = mismatched_payment(api, make_account)
     post_event(api, evt)
-    [review] = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
-                if r["event_id"] == evt["id"]]
+    [review] = [
+        r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"] if r["event_id"] == evt["id"]
+    ]
     start = Barrier(4)
 
     def settle(_: int):
         start.wait(timeout=10)
-        return api.post(f"/reviews/{review['review_id']}/resolve",
-                        {"note": "customer paid the rest by bank transfer", "minutes": 120}, as_=billing)
+        return api.post(
+            f"/reviews/{review['review_id']}/resolve",
+            {"note": "customer paid the rest by bank transfer", "minutes": 120},
+            as_=billing,
+        )
 
     with ThreadPoolExecutor(4) as pool:
         replies = list(pool.map(settle, range(4)))
@@ -699,19 +815,23 @@ def test_billing_resolves_a_review_with_a_credit_once_and_it_is_recorded_O8(api,
     assert assert_c7(account) == 120
 
 
-@pytest.mark.parametrize(("who", "body", "status"), [
-    pytest.param("technician", {"note": "x"}, 403, id="technicians-cannot"),
-    pytest.param("billing", {"note": "  "}, 400, id="needs-a-note"),
-    pytest.param("billing", {"note": "x", "minutes": 0}, 400, id="zero-minutes"),
-    pytest.param("billing", {"note": "x", "minutes": 60, "account_id": "acc_nobody"}, 400, id="unknown-account"),
-])
+@pytest.mark.parametrize(
+    ("who", "body", "status"),
+    [
+        pytest.param("technician", {"note": "x"}, 403, id="technicians-cannot"),
+        pytest.param("billing", {"note": "  "}, 400, id="needs-a-note"),
+        pytest.param("billing", {"note": "x", "minutes": 0}, 400, id="zero-minutes"),
+        pytest.param("billing", {"note": "x", "minutes": 60, "account_id": "acc_nobody"}, 400, id="unknown-account"),
+    ],
+)
 def test_bad_resolutions_are_refused_and_write_nothing_O8(api, billing, make_account, unchanged, who, body, status):
     from scripts.localdev.lambda_client import claims
 
     _, _, evt = mismatched_payment(api, make_account)
     post_event(api, evt)
-    [review] = [r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"]
-                if r["event_id"] == evt["id"]]
+    [review] = [
+        r for r in api.get("/reviews", as_=billing, query={"limit": "200"}).body["items"] if r["event_id"] == evt["id"]
+    ]
     with unchanged():
         reply = api.post(f"/reviews/{review['review_id']}/resolve", body, as_=claims(who))
     error(reply, status)

@@ -107,9 +107,9 @@ def on_plan_since(account_id: str, plan: str, since: datetime, history: list | N
     from hourbank.store import AccountModel
 
     at = since.astimezone(UTC).isoformat(timespec="seconds")
-    AccountModel(account_id).update([
-        AccountModel.created_at.set(at),
-        AccountModel.plan_changes.set(history or [{"plan": plan, "since": at}])])
+    AccountModel(account_id).update(
+        [AccountModel.created_at.set(at), AccountModel.plan_changes.set(history or [{"plan": plan, "since": at}])]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,19 +125,28 @@ def accounts(month_tables, specs, month):
         assert reply.status == 201, reply
         on_plan_since(reply.body["account_id"], plan, month_start(month))  # a customer all month long
         if minutes:
-            assert api.post(f"/accounts/{reply.body['account_id']}/adjustments",
-                            {"minutes": minutes, "kind": "purchase", "reason": "phone"}, as_=billing).status == 201
+            assert (
+                api.post(
+                    f"/accounts/{reply.body['account_id']}/adjustments",
+                    {"minutes": minutes, "kind": "purchase", "reason": "phone"},
+                    as_=billing,
+                ).status
+                == 201
+            )
         return reply.body["account_id"]
 
     def ticket(account_id: str, entries: list[tuple[str, str, int, str]], title: str) -> str:
-        reply = api.post("/tickets", {"account_id": account_id, "title": title, "priority": "normal",
-                                      "opened_at": OPENED}, as_=tech)
+        reply = api.post(
+            "/tickets", {"account_id": account_id, "title": title, "priority": "normal", "opened_at": OPENED}, as_=tech
+        )
         assert reply.status == 201, reply
         ticket_id = reply.body["ticket_id"]
         for day, hhmm, minutes, work in entries:
-            posted = api.post(f"/tickets/{ticket_id}/time-entries",
-                              {"work_type": work, "started_at": f"{day}T{hhmm}:00-05:00", "minutes": minutes,
-                               "note": f"{work} work"}, as_=tech)
+            posted = api.post(
+                f"/tickets/{ticket_id}/time-entries",
+                {"work_type": work, "started_at": f"{day}T{hhmm}:00-05:00", "minutes": minutes, "note": f"{work} work"},
+                as_=tech,
+            )
             assert posted.status == 201, posted
         assert api.post(f"/tickets/{ticket_id}/close", as_=tech).status == 200
         return ticket_id
@@ -147,12 +156,21 @@ def accounts(month_tables, specs, month):
     business = account("business_priority")
     ticket(business, [(MON, "09:00", 480, "remote"), (TUE, "09:00", 180, "remote")], "Migration")  # 660
     unlimited = account("unlimited_remote")
-    ticket(unlimited, [(MON, "10:00", 60, "remote"), (TUE, "10:00", 20, "remote"), (TUE, "14:00", 20, "remote")],
-           "Helpdesk")  # fair use: Mon 60 - 30 = 30 over, Tue 40 - 30 = 10 over
+    ticket(
+        unlimited,
+        [(MON, "10:00", 60, "remote"), (TUE, "10:00", 20, "remote"), (TUE, "14:00", 20, "remote")],
+        "Helpdesk",
+    )  # fair use: Mon 60 - 30 = 30 over, Tue 40 - 30 = 10 over
     non_member = account("non_member", 120)
     ticket(non_member, [(MON, "10:00", 60, "remote")], "Printer")  # 60 debited, nothing to invoice
-    return {"api": api, "member": member, "business": business, "unlimited": unlimited, "non_member": non_member,
-            "billing": billing}
+    return {
+        "api": api,
+        "member": member,
+        "business": business,
+        "unlimited": unlimited,
+        "non_member": non_member,
+        "billing": billing,
+    }
 
 
 def invoices_of(account_id: str) -> list[tuple[str, str, int]]:
@@ -229,8 +247,14 @@ def test_statement_adds_up_and_csv_matches_json_M3(accounts, specs, month):
     assert (s["consumption_minutes"], s["debited_minutes"], s["postpay_minutes"]) == (150, 60, 90)
     [ticket] = s["tickets"]
     assert ticket["title"] == "Server down" and ticket["entries"][0]["note"] == "remote work"
-    assert ticket["entries"][0]["multipliers"] == [{"started_at": ticket["entries"][0]["multipliers"][0]["started_at"],
-                                                    "minutes": 150, "multiplier": 1, "reasons": []}]
+    assert ticket["entries"][0]["multipliers"] == [
+        {
+            "started_at": ticket["entries"][0]["multipliers"][0]["started_at"],
+            "minutes": 150,
+            "multiplier": 1,
+            "reasons": [],
+        }
+    ]
     assert s["charges_total"] == {"currency": "USD", "amount_minor": 22_500}
 
     as_csv = api.get(f"/accounts/{member}/statements/{month}", as_=billing, headers={"accept": "text/csv"})
@@ -248,15 +272,20 @@ def test_statement_for_business_and_unlimited_plans_shows_their_charges(accounts
     api, billing = accounts["api"], accounts["billing"]
     business = api.get(f"/accounts/{accounts['business']}/statements/{month}", as_=billing).body
     assert [(c["kind"], c["minutes"], c["amount_minor"]) for c in business["charges"]] == [
-        ("package_fee", 600, 135_000), ("overage", 60, 15_000)]
+        ("package_fee", 600, 135_000),
+        ("overage", 60, 15_000),
+    ]
     unlimited = api.get(f"/accounts/{accounts['unlimited']}/statements/{month}", as_=billing).body
     assert [(c["kind"], c["minutes"], c["amount_minor"]) for c in unlimited["charges"]] == [
-        ("monthly_fee", 0, 9_900), ("fair_use", 40, 20_000)]
+        ("monthly_fee", 0, 9_900),
+        ("fair_use", 40, 20_000),
+    ]
     assert unlimited["consumption_minutes"] == 120  # 100 min remote, each ticket rounded up (T5)
 
 
-@pytest.mark.parametrize(("month_text", "status"), [("2026-13", 400), ("2026-1", 400), ("26-11", 400),
-                                                     ("2099-01", 400)])
+@pytest.mark.parametrize(
+    ("month_text", "status"), [("2026-13", 400), ("2026-1", 400), ("26-11", 400), ("2099-01", 400)]
+)
 def test_bad_or_future_months_are_400(accounts, month_text, status):
     api, billing = accounts["api"], accounts["billing"]
     reply = api.get(f"/accounts/{accounts['member']}/statements/{month_text}", as_=billing)
@@ -278,8 +307,9 @@ def test_an_account_opened_mid_month_pays_the_fee_for_its_days_M1(accounts, spec
     api, billing = accounts["api"], accounts["billing"]
     start, end = month_bounds(month, get_settings().calendar().tz)
     days = (end.date() - start.date()).days
-    acc = api.post("/accounts", {"name": "Late Co", "email": "it@late.example", "plan": "unlimited_remote"},
-                   as_=billing).body["account_id"]
+    acc = api.post(
+        "/accounts", {"name": "Late Co", "email": "it@late.example", "plan": "unlimited_remote"}, as_=billing
+    ).body["account_id"]
     on_plan_since(acc, "unlimited_remote", start + timedelta(days=15))  # opened on the 16th
     statement = api.get(f"/accounts/{acc}/statements/{month}", as_=billing).body
     share = (2 * 9_900 * (days - 15) + days) // (2 * days)  # $99.00 x (days - 15) / days, half-up
@@ -295,19 +325,25 @@ def test_a_plan_change_mid_month_splits_the_month_M1(accounts, specs, month):
     api, billing, tech = accounts["api"], accounts["billing"], claims("technician")
     start, end = month_bounds(month, get_settings().calendar().tz)
     days = (end.date() - start.date()).days
-    acc = api.post("/accounts", {"name": "Growing Co", "email": "it@growing.example", "plan": "member"},
-                   as_=billing).body["account_id"]
-    ticket = api.post("/tickets", {"account_id": acc, "title": "Before", "priority": "normal",
-                                   "opened_at": OPENED}, as_=tech).body
-    api.post(f"/tickets/{ticket['ticket_id']}/time-entries", {"work_type": "remote", "minutes": 60,
-             "started_at": f"{MON}T10:00:00-05:00", "note": "n"}, as_=tech)
+    acc = api.post(
+        "/accounts", {"name": "Growing Co", "email": "it@growing.example", "plan": "member"}, as_=billing
+    ).body["account_id"]
+    ticket = api.post(
+        "/tickets", {"account_id": acc, "title": "Before", "priority": "normal", "opened_at": OPENED}, as_=tech
+    ).body
+    api.post(
+        f"/tickets/{ticket['ticket_id']}/time-entries",
+        {"work_type": "remote", "minutes": 60, "started_at": f"{MON}T10:00:00-05:00", "note": "n"},
+        as_=tech,
+    )
     assert api.post(f"/tickets/{ticket['ticket_id']}/close", as_=tech).body["postpay_minutes"] == 60
     changed = api.request("PUT", f"/accounts/{acc}/plan", {"plan": "business_priority"}, as_=billing)
     assert changed.status == 200 and changed.body["plan"] == "business_priority"
     since_start = start.astimezone(UTC).isoformat(timespec="seconds")
     tenth = (start + timedelta(days=10)).astimezone(UTC).isoformat(timespec="seconds")
-    on_plan_since(acc, "member", start, [{"plan": "member", "since": since_start},
-                                         {"plan": "business_priority", "since": tenth}])
+    on_plan_since(
+        acc, "member", start, [{"plan": "member", "since": since_start}, {"plan": "business_priority", "since": tenth}]
+    )
     statement = api.get(f"/accounts/{acc}/statements/{month}", as_=billing).body
     bp_days = days - 10
     assert [(c["kind"], c["minutes"], c["amount_minor"]) for c in statement["charges"]] == [
@@ -330,8 +366,9 @@ def test_member_free_credits_for_the_new_month_are_granted_once_M1_M2(accounts, 
     generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
     monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
     api, billing = accounts["api"], accounts["billing"]
-    acc = api.post("/accounts", {"name": "Free Co", "email": "it@free.example", "plan": "member"},
-                   as_=billing).body["account_id"]
+    acc = api.post("/accounts", {"name": "Free Co", "email": "it@free.example", "plan": "member"}, as_=billing).body[
+        "account_id"
+    ]
     tz = get_settings().calendar().tz
     first = monthend.close_month(acc, month, tz, now=monthend.SYSTEM_CLOCK.now())
     IdempotencyModel(monthend.checkpoint_id(acc, month)).delete()  # as if it crashed before its checkpoint
@@ -350,8 +387,11 @@ def test_a_large_package_pays_5_less_an_hour_for_overage_M1(accounts, month, mon
     from hourbank.plans import get_plan
 
     large = get_plan("business_priority").model_copy(update={"large_package_minutes": 600})
-    monkeypatch.setattr(statements, "get_plan",
-                        lambda plan_id: large if plan_id == "business_priority" else get_plan(plan_id))
+    monkeypatch.setattr(
+        statements, "get_plan", lambda plan_id: large if plan_id == "business_priority" else get_plan(plan_id)
+    )
     built = statements.build(accounts["business"], month, get_settings().calendar().tz)
     assert [(c.kind, c.minutes, c.rate_minor, c.amount_minor) for c in built.charges] == [
-        ("package_fee", 600, 0, 135_000), ("overage", 60, 14_500, 14_500)]
+        ("package_fee", 600, 0, 135_000),
+        ("overage", 60, 14_500, 14_500),
+    ]

@@ -91,8 +91,7 @@ def test_customer_cannot_order_for_another_account(api, make_account, checkout, 
 
 
 def test_new_customer_order_opens_a_non_member_account_once_paid_O1_O7(api, checkout):
-    order, quote = create_order(None, checkout=checkout, name="Corner Bakery", email="owner@o1.bakery.example",
-                                hours=4)
+    order, quote = create_order(None, checkout=checkout, name="Corner Bakery", email="owner@o1.bakery.example", hours=4)
     with pytest.raises(AccountModel.DoesNotExist):  # SPEC O7: no account until the order is paid
         AccountModel.get(order.account_id)
     settle_paid(order.order_id, payment_ref="pi_o1_bakery", amount_minor=120_000, currency="usd", at=NOW)
@@ -102,10 +101,8 @@ def test_new_customer_order_opens_a_non_member_account_once_paid_O1_O7(api, chec
 
 def test_same_form_submitted_twice_is_one_order(api, make_account, checkout):
     account = make_account("member")
-    first, _ = create_order(customer(account), checkout=checkout, account_id=account, hours=3,
-                            idempotency_key="form-1")
-    again, _ = create_order(customer(account), checkout=checkout, account_id=account, hours=3,
-                            idempotency_key="form-1")
+    first, _ = create_order(customer(account), checkout=checkout, account_id=account, hours=3, idempotency_key="form-1")
+    again, _ = create_order(customer(account), checkout=checkout, account_id=account, hours=3, idempotency_key="form-1")
     assert again.order_id == first.order_id and checkout.calls == [first.order_id]
     with pytest.raises(Conflict):
         create_order(customer(account), checkout=checkout, account_id=account, hours=4, idempotency_key="form-1")
@@ -140,8 +137,9 @@ def test_amount_or_currency_mismatch_is_flagged_not_credited_O2(api, make_accoun
     account = make_account("member")
     order = _paid_order(checkout, account)
     for amount, currency in ((order.amount_minor - 1, "usd"), (order.amount_minor, "eur")):
-        result = settle_paid(order.order_id, payment_ref=f"pi_{currency}", amount_minor=amount, currency=currency,
-                             at=NOW)
+        result = settle_paid(
+            order.order_id, payment_ref=f"pi_{currency}", amount_minor=amount, currency=currency, at=NOW
+        )
         assert result.outcome == "review"
     assert AccountModel.get(account).balance_minutes == 0
     assert len(OrderModel.get(order.order_id).review) == 2
@@ -156,8 +154,7 @@ def test_refund_after_credit_debits_once_and_flags_O3(api, make_account, checkou
     log_time(ticket, "2026-11-16T10:00:00-05:00", 90)
     api.post(f"/tickets/{ticket}/close", as_=tech)  # balance 120 - 90 = 30
     for _ in range(3):
-        settle_refund(order.order_id, payment_ref="pi_1", charge_ref="ch_1", refunded_minor=order.amount_minor,
-                      at=NOW)
+        settle_refund(order.order_id, payment_ref="pi_1", charge_ref="ch_1", refunded_minor=order.amount_minor, at=NOW)
     assert assert_c7(account) == 30 - 120  # the balance may go negative (O3)
     assert "refunded" in AccountModel.get(account).flags
     assert OrderModel.get(order.order_id).status == "refunded"
@@ -176,8 +173,9 @@ def test_partial_refunds_in_any_order_take_back_their_share_O3(api, make_account
 def test_refund_before_payment_still_ends_right_O2_O3(api, make_account, checkout):
     account = make_account("member")
     order = _paid_order(checkout, account)
-    early = settle_refund(order.order_id, payment_ref="pi_3", charge_ref="ch_3", refunded_minor=order.amount_minor,
-                          at=NOW)
+    early = settle_refund(
+        order.order_id, payment_ref="pi_3", charge_ref="ch_3", refunded_minor=order.amount_minor, at=NOW
+    )
     assert early.outcome == "deferred" and AccountModel.get(account).balance_minutes == 0
     settle_paid(order.order_id, payment_ref="pi_3", amount_minor=order.amount_minor, currency="usd", at=NOW)
     assert assert_c7(account) == 0
@@ -202,13 +200,15 @@ def test_async_payment_failure_marks_the_order(api, make_account, checkout):
     assert AccountModel.get(account).balance_minutes == 0
 
 
-def test_payment_completes_a_close_waiting_for_credit_C3(api, tech, billing, make_account, open_ticket, log_time,
-                                                         checkout):
+def test_payment_completes_a_close_waiting_for_credit_C3(
+    api, tech, billing, make_account, open_ticket, log_time, checkout
+):
     account = make_account("non_member", 60)
     ticket = open_ticket(account)
     log_time(ticket, "2026-11-16T10:00:00-05:00", 60)
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -60, "kind": "adjustment", "reason": "reversal"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -60, "kind": "adjustment", "reason": "reversal"}, as_=billing
+    )
     assert api.post(f"/tickets/{ticket}/close", as_=tech).body["status"] == "awaiting_credit"
     order = _paid_order(checkout, account, hours=2)
     settle_paid(order.order_id, payment_ref="pi_6", amount_minor=order.amount_minor, currency="usd", at=NOW)

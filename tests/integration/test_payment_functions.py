@@ -48,11 +48,14 @@ def order_of(order_id: str) -> OrderModel:
 # -- POST /orders ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("plan", "hours", "kind", "price"), [
-    (None, 10, "one_time", 285_000),  # new customer: non-member $300/h, 10 h less 5% (P1) = $2,850.00
-    ("member", 2, "one_time", 30_000),  # member $150/h = $300.00
-    ("member", 5, "recurring", 60_000),  # member recurring $120/h (O6) = $600.00
-])
+@pytest.mark.parametrize(
+    ("plan", "hours", "kind", "price"),
+    [
+        (None, 10, "one_time", 285_000),  # new customer: non-member $300/h, 10 h less 5% (P1) = $2,850.00
+        ("member", 2, "one_time", 30_000),  # member $150/h = $300.00
+        ("member", 5, "recurring", 60_000),  # member recurring $120/h (O6) = $600.00
+    ],
+)
 def test_order_is_priced_by_plan_and_sent_to_checkout_O1_P1_O6(api, make_account, plan, hours, kind, price):
     if plan is None:
         body, headers = {"name": "Corner Bakery", "email": f"owner-{sid('o')}@bakery.example"}, {}
@@ -135,16 +138,20 @@ def test_orders_for_an_account_need_its_owner_or_billing(api, make_account, unch
     assert api.post("/orders", {**form, "account_id": mine}, headers=bearer("billing")).status == 201
 
 
-@pytest.mark.parametrize("token", [
-    "not-a-jwt",
-    mint("customer", "acc_x", ttl_s=60, now=time.time() - 3600),  # expired
-    mint("customer", "acc_x", issuer="https://evil.example/pool"),
-    mint("customer", "acc_x", audience="someone-elses-client"),
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        mint("customer", "acc_x", ttl_s=60, now=time.time() - 3600),  # expired
+        mint("customer", "acc_x", issuer="https://evil.example/pool"),
+        mint("customer", "acc_x", audience="someone-elses-client"),
+    ],
+)
 def test_a_bad_bearer_token_is_a_401_never_anonymous(api, unchanged, token):
     with unchanged():
-        reply = api.post("/orders", {"name": "A", "email": "a@b.example", "hours": 2},
-                         headers={"authorization": f"Bearer {token}"})
+        reply = api.post(
+            "/orders", {"name": "A", "email": "a@b.example", "hours": 2}, headers={"authorization": f"Bearer {token}"}
+        )
     assert reply.status == 401 and reply.body["error"]["code"] == "unauthorized"
 
 
@@ -189,8 +196,9 @@ def deliver_concurrently(api, events: list[dict], copies: int = 3, seed: int = 1
 
 
 def placed(api, account_id: str, hours: float = 2, kind: str = "one_time") -> OrderModel:
-    reply = api.post("/orders", {"account_id": account_id, "hours": hours, "kind": kind},
-                     headers=bearer("customer", account_id))
+    reply = api.post(
+        "/orders", {"account_id": account_id, "hours": hours, "kind": kind}, headers=bearer("customer", account_id)
+    )
     assert reply.status == 201, reply
     return order_of(reply.body["order_id"])
 
@@ -215,30 +223,40 @@ def _one_time(order):
 
 def _async(order):
     pi = sid("pi")
-    return [event("checkout.session.completed", session(order, status="unpaid", payment_intent=pi)),
-            event("checkout.session.async_payment_succeeded", session(order, payment_intent=pi))]
+    return [
+        event("checkout.session.completed", session(order, status="unpaid", payment_intent=pi)),
+        event("checkout.session.async_payment_succeeded", session(order, payment_intent=pi)),
+    ]
 
 
 def _subscription(order):
     inv, sub = sid("in"), sid("sub")
-    return [event("checkout.session.completed", session(order, invoice=inv, subscription=sub)),
-            event("invoice.paid", invoice(order, inv, sub))]
+    return [
+        event("checkout.session.completed", session(order, invoice=inv, subscription=sub)),
+        event("invoice.paid", invoice(order, inv, sub)),
+    ]
 
 
 def _refunded(order):
     pi = sid("pi")
-    return [event("checkout.session.completed", session(order, payment_intent=pi)),
-            event("charge.refunded", charge(order, pi, refunded=int(order.amount_minor)))]
+    return [
+        event("checkout.session.completed", session(order, payment_intent=pi)),
+        event("charge.refunded", charge(order, pi, refunded=int(order.amount_minor))),
+    ]
 
 
-@pytest.mark.parametrize(("kind", "build", "expected"), [
-    ("one_time", _one_time, 120),
-    ("one_time", _async, 120),
-    ("recurring", _subscription, 300),
-    ("one_time", _refunded, 0),
-])
-def test_each_handled_event_three_times_shuffled_from_8_threads_applies_once_O2(api, make_account, kind, build,
-                                                                               expected):
+@pytest.mark.parametrize(
+    ("kind", "build", "expected"),
+    [
+        ("one_time", _one_time, 120),
+        ("one_time", _async, 120),
+        ("recurring", _subscription, 300),
+        ("one_time", _refunded, 0),
+    ],
+)
+def test_each_handled_event_three_times_shuffled_from_8_threads_applies_once_O2(
+    api, make_account, kind, build, expected
+):
     account = make_account("member")
     order = placed(api, account, hours=5 if kind == "recurring" else 2, kind=kind)
     replies = deliver_concurrently(api, build(order))
@@ -247,8 +265,9 @@ def test_each_handled_event_three_times_shuffled_from_8_threads_applies_once_O2(
     assert sum(1 for e in ledger_items(account) if e["kind"] == "purchase") == 1
 
 
-def test_refund_after_credit_debits_once_balance_may_go_negative_and_flags_O3(api, tech, make_account,
-                                                                             open_ticket, log_time):
+def test_refund_after_credit_debits_once_balance_may_go_negative_and_flags_O3(
+    api, tech, make_account, open_ticket, log_time
+):
     account = make_account("member")
     order = placed(api, account)
     pi = sid("pi")
@@ -273,13 +292,15 @@ def test_refund_arriving_before_its_payment_ends_right_O2_O3(api, make_account):
     assert sorted(e["kind"] for e in ledger_items(account)) == ["purchase", "refund"]
 
 
-def test_payment_closes_a_non_member_ticket_waiting_for_credit_C3(api, tech, billing, make_account, open_ticket,
-                                                                   log_time):
+def test_payment_closes_a_non_member_ticket_waiting_for_credit_C3(
+    api, tech, billing, make_account, open_ticket, log_time
+):
     account = make_account("non_member", 60)
     ticket = open_ticket(account)
     log_time(ticket, "2026-11-16T10:00:00-05:00", 60)
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -60, "kind": "adjustment", "reason": "reversal"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -60, "kind": "adjustment", "reason": "reversal"}, as_=billing
+    )
     assert api.post(f"/tickets/{ticket}/close", as_=tech).body["status"] == "awaiting_credit"
     order = placed(api, account, hours=2)
     assert deliver(api, event("checkout.session.completed", session(order, payment_intent=sid("pi")))).status == 200
@@ -360,6 +381,9 @@ def test_powertools_keeps_one_record_per_event(api, make_account):
 def _event_records() -> list[dict]:
     from hourbank.settings import get_settings
 
-    pages = boto3.client("dynamodb").get_paginator("scan").paginate(
-        TableName=get_settings().idempotency_table, ConsistentRead=True)
+    pages = (
+        boto3.client("dynamodb")
+        .get_paginator("scan")
+        .paginate(TableName=get_settings().idempotency_table, ConsistentRead=True)
+    )
     return [item for page in pages for item in page["Items"] if item["id"]["S"].startswith("stripe-event")]

@@ -46,9 +46,14 @@ def account_with_email(api, billing):
         reply = api.post("/accounts", {"name": "Portal Co", "email": email, "plan": plan}, as_=billing)
         assert reply.status == 201, reply
         if minutes:
-            assert api.post(f"/accounts/{reply.body['account_id']}/adjustments",
-                            {"minutes": minutes, "kind": "purchase", "reason": "bought by phone"},
-                            as_=billing).status == 201
+            assert (
+                api.post(
+                    f"/accounts/{reply.body['account_id']}/adjustments",
+                    {"minutes": minutes, "kind": "purchase", "reason": "bought by phone"},
+                    as_=billing,
+                ).status
+                == 201
+            )
         return reply.body["account_id"], email
 
     return make
@@ -97,9 +102,13 @@ def test_account_search_is_for_staff_and_needs_a_key_W2(api, account_with_email,
         no_key = api.get("/accounts", as_=claims("billing"))
         assert no_key.status == 400 and no_key.body["error"]["code"] == "invalid_input"
         assert api.get("/accounts", query={"plan": "gold"}, as_=claims("billing")).status == 400
-        for cursor in ("not-a-cursor", base64.urlsafe_b64encode(b'{"plan":{"S":"member"}}').decode(),
-                       base64.urlsafe_b64encode(json.dumps({"plan": {"S": "non_member"},
-                                                            "account_id": {"S": "acc_x"}}).encode()).decode()):
+        for cursor in (
+            "not-a-cursor",
+            base64.urlsafe_b64encode(b'{"plan":{"S":"member"}}').decode(),
+            base64.urlsafe_b64encode(
+                json.dumps({"plan": {"S": "non_member"}, "account_id": {"S": "acc_x"}}).encode()
+            ).decode(),
+        ):
             bad = api.get("/accounts", query={"plan": "member", "cursor": cursor}, as_=claims("billing"))
             assert bad.status == 400 and "cursor" in bad.body["error"]["message"], cursor
 
@@ -111,8 +120,16 @@ def test_an_accounts_tickets_newest_first_paged_and_filtered_W1_W2(api, tech, ma
     account = make_account("member", 600)
     opened = []
     for day in range(1, 6):
-        reply = api.post("/tickets", {"account_id": account, "title": f"Ticket {day}", "priority": "normal",
-                                      "opened_at": f"2026-11-0{day}T09:00:00-05:00"}, as_=tech)
+        reply = api.post(
+            "/tickets",
+            {
+                "account_id": account,
+                "title": f"Ticket {day}",
+                "priority": "normal",
+                "opened_at": f"2026-11-0{day}T09:00:00-05:00",
+            },
+            as_=tech,
+        )
         assert reply.status == 201
         opened.append(reply.body["ticket_id"])
     log_time(opened[0], "2026-11-02T10:00:00-05:00", 30)
@@ -121,8 +138,9 @@ def test_an_accounts_tickets_newest_first_paged_and_filtered_W1_W2(api, tech, ma
     owner = claims("customer", account_id=account)
     got, cursor = [], None
     while True:
-        page = api.get(f"/accounts/{account}/tickets",
-                       query={"limit": "2", **({"cursor": cursor} if cursor else {})}, as_=owner)
+        page = api.get(
+            f"/accounts/{account}/tickets", query={"limit": "2", **({"cursor": cursor} if cursor else {})}, as_=owner
+        )
         assert page.status == 200, page
         assert len(page.body["items"]) <= 2
         got += page.body["items"]
@@ -131,9 +149,19 @@ def test_an_accounts_tickets_newest_first_paged_and_filtered_W1_W2(api, tech, ma
             break
     assert [t["ticket_id"] for t in got] == opened[::-1]  # newest first, each once
     first = got[-1]
-    assert set(first) >= {"ticket_id", "title", "status", "priority", "opened_at", "closed_at", "weighted_minutes",
-                          "projected_consumption_minutes", "consumed_minutes", "response_due_at",
-                          "first_response_at"}
+    assert set(first) >= {
+        "ticket_id",
+        "title",
+        "status",
+        "priority",
+        "opened_at",
+        "closed_at",
+        "weighted_minutes",
+        "projected_consumption_minutes",
+        "consumed_minutes",
+        "response_due_at",
+        "first_response_at",
+    }
     assert (first["status"], first["consumed_minutes"], first["weighted_minutes"]) == ("closed", 30, 30)
     assert got[0]["closed_at"] is None and got[0]["consumed_minutes"] is None
 
@@ -148,22 +176,31 @@ def test_another_customers_tickets_and_usage_are_404_tenancy(api, make_account, 
     open_ticket(theirs)
     me = claims("customer", account_id=mine)
     with unchanged():
-        for path, query in ((f"/accounts/{theirs}/tickets", None),
-                            (f"/accounts/{theirs}/usage", {"from": this_month(), "to": this_month()})):
+        for path, query in (
+            (f"/accounts/{theirs}/tickets", None),
+            (f"/accounts/{theirs}/usage", {"from": this_month(), "to": this_month()}),
+        ):
             reply = api.get(path, query=query, as_=me)
             assert (reply.status, reply.body["error"]["code"]) == (404, "not_found"), path
         # nor by a cursor of theirs on my list
         their_page = api.get(f"/accounts/{theirs}/tickets", query={"limit": "1"}, as_=claims("billing"))
-        forged = base64.urlsafe_b64encode(json.dumps({"ticket_id": {"S": "tkt_x"}, "sk": {"S": "TICKET"},
-                                                      "account_id": {"S": theirs},
-                                                      "opened_at": {"S": "2026-11-01"}}).encode()).decode()
+        forged = base64.urlsafe_b64encode(
+            json.dumps(
+                {
+                    "ticket_id": {"S": "tkt_x"},
+                    "sk": {"S": "TICKET"},
+                    "account_id": {"S": theirs},
+                    "opened_at": {"S": "2026-11-01"},
+                }
+            ).encode()
+        ).decode()
         assert their_page.status == 200
         bad = api.get(f"/accounts/{mine}/tickets", query={"cursor": forged}, as_=me)
         assert bad.status == 400
-        for key in ({"ticket_id": {"N": "1"}, "sk": {"S": "TICKET"}, "account_id": {"S": mine},
-                     "opened_at": {"S": "x"}},
-                    {"ticket_id": {"S": ""}, "sk": {"S": "TICKET"}, "account_id": {"S": mine},
-                     "opened_at": {"S": "x"}}):  # what DynamoDB itself would refuse: a 400 here, never a 500
+        for key in (
+            {"ticket_id": {"N": "1"}, "sk": {"S": "TICKET"}, "account_id": {"S": mine}, "opened_at": {"S": "x"}},
+            {"ticket_id": {"S": ""}, "sk": {"S": "TICKET"}, "account_id": {"S": mine}, "opened_at": {"S": "x"}},
+        ):  # what DynamoDB itself would refuse: a 400 here, never a 500
             cursor = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
             bad = api.get(f"/accounts/{mine}/tickets", query={"cursor": cursor}, as_=me)
             assert (bad.status, bad.body["error"]["code"]) == (400, "invalid_input"), key
@@ -173,28 +210,40 @@ def test_another_customers_tickets_and_usage_are_404_tenancy(api, make_account, 
 # -- GET /accounts/{id}/usage (W1) ------------------------------------------------------------------------
 
 
-def test_usage_a_month_with_every_work_type_and_empty_months_W1(api, billing, tech, make_account, open_ticket,
-                                                                 log_time):
+def test_usage_a_month_with_every_work_type_and_empty_months_W1(
+    api, billing, tech, make_account, open_ticket, log_time
+):
     account = make_account("member", 600)
     ticket = open_ticket(account, "Office move")
-    for at, minutes, work_type in (("2026-11-16T09:00:00-05:00", 30, "travel"),
-                                   ("2026-11-16T09:30:00-05:00", 60, "onsite"),
-                                   ("2026-11-16T11:00:00-05:00", 45, "lab"),
-                                   ("2026-11-16T19:00:00-05:00", 20, "remote")):  # after hours: x2 (T4)
+    for at, minutes, work_type in (
+        ("2026-11-16T09:00:00-05:00", 30, "travel"),
+        ("2026-11-16T09:30:00-05:00", 60, "onsite"),
+        ("2026-11-16T11:00:00-05:00", 45, "lab"),
+        ("2026-11-16T19:00:00-05:00", 20, "remote"),
+    ):  # after hours: x2 (T4)
         log_time(ticket, at, minutes, work_type)
     closed = api.post(f"/tickets/{ticket}/close", as_=tech).body
-    assert api.post(f"/accounts/{account}/adjustments", {"minutes": 90, "kind": "grant", "reason": "goodwill"},
-                    as_=billing).status == 201
+    assert (
+        api.post(
+            f"/accounts/{account}/adjustments", {"minutes": 90, "kind": "grant", "reason": "goodwill"}, as_=billing
+        ).status
+        == 201
+    )
     first, last = months_back(3), this_month()
-    reply = api.get(f"/accounts/{account}/usage", query={"from": first, "to": last},
-                    as_=claims("customer", account_id=account))
+    reply = api.get(
+        f"/accounts/{account}/usage", query={"from": first, "to": last}, as_=claims("customer", account_id=account)
+    )
     assert reply.status == 200, reply
     months = reply.body["months"]
     assert [m["month"] for m in months] == [months_back(3), months_back(2), months_back(1), last]
     for empty in months[:3]:  # before the account existed: nothing, balance 0
-        assert empty == {"month": empty["month"], "consumed_minutes": 0, "credited_minutes": 0,
-                         "weighted_minutes_by_work_type": {"remote": 0, "lab": 0, "onsite": 0, "travel": 0},
-                         "closing_balance_minutes": 0}
+        assert empty == {
+            "month": empty["month"],
+            "consumed_minutes": 0,
+            "credited_minutes": 0,
+            "weighted_minutes_by_work_type": {"remote": 0, "lab": 0, "onsite": 0, "travel": 0},
+            "closing_balance_minutes": 0,
+        }
     now = months[-1]
     assert now["weighted_minutes_by_work_type"] == {"travel": 30, "onsite": 60, "lab": 45, "remote": 40}
     assert now["consumed_minutes"] == closed["consumed_minutes"]
@@ -208,10 +257,13 @@ def test_usage_carries_the_balance_through_empty_months_and_checks_its_range(api
     only = api.get(f"/accounts/{account}/usage", query={"from": this_month(), "to": this_month()}, as_=owner)
     assert only.body["months"][0]["closing_balance_minutes"] == 120
     with unchanged():
-        for query, field in (({"from": "2026-13", "to": "2026-12"}, "month"), ({"from": "2026-11"}, "to"),
-                             ({"from": "2024-01", "to": "2026-11"}, "to"),  # 35 months: at most 24
-                             ({"from": "2026-11", "to": "2026-10"}, "to"),
-                             ({"from": this_month(), "to": "2099-01"}, "month")):
+        for query, field in (
+            ({"from": "2026-13", "to": "2026-12"}, "month"),
+            ({"from": "2026-11"}, "to"),
+            ({"from": "2024-01", "to": "2026-11"}, "to"),  # 35 months: at most 24
+            ({"from": "2026-11", "to": "2026-10"}, "to"),
+            ({"from": this_month(), "to": "2099-01"}, "month"),
+        ):
             bad = api.get(f"/accounts/{account}/usage", query=query, as_=owner)
             assert bad.status == 400 and field in bad.body["error"]["message"], (query, bad)
 
@@ -250,8 +302,7 @@ def test_concurrent_copies_of_a_first_order_invite_once_W1(api):
 
     order_id = replies[0].body["order_id"]
     with ThreadPoolExecutor(6) as pool:  # the payment's redeliveries open the account once and invite once
-        outcomes = sorted(pool.map(lambda _: pay(order_id, payment_ref="pi_invite_" + order_id[-8:]).outcome,
-                                   range(6)))
+        outcomes = sorted(pool.map(lambda _: pay(order_id, payment_ref="pi_invite_" + order_id[-8:]).outcome, range(6)))
     assert outcomes == ["credited"] + ["duplicate"] * 5
     [invite] = invitations(email)
     assert replies[0].body["account_id"] in invite["text"]
@@ -292,8 +343,11 @@ def test_price_table_comes_from_the_catalogue(api):
     assert table["bulk_discount"] == {"min_minutes": 600, "percent": 5}
     by_plan = {p["plan"]: p for p in table["plans"]}
     assert set(by_plan) == set(catalogue().plans)
-    assert (by_plan["non_member"]["prepay_rate_minor"], by_plan["member"]["recurring_rate_minor"],
-            by_plan["member"]["postpay_rate_minor"]) == (30000, 12000, 15000)
+    assert (
+        by_plan["non_member"]["prepay_rate_minor"],
+        by_plan["member"]["recurring_rate_minor"],
+        by_plan["member"]["postpay_rate_minor"],
+    ) == (30000, 12000, 15000)
 
 
 def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, billing):
@@ -301,8 +355,15 @@ def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, b
     from scripts.backfill_email_lower import backfill
 
     email = unique_email("old")
-    old = AccountModel(f"acc_old{uuid.uuid4().hex[:12]}", name="Old Co", email=email, plan="member",
-                       plan_version="2026-11-01", currency="USD", created_at="2026-01-05T10:00:00+00:00")
+    old = AccountModel(
+        f"acc_old{uuid.uuid4().hex[:12]}",
+        name="Old Co",
+        email=email,
+        plan="member",
+        plan_version="2026-11-01",
+        currency="USD",
+        created_at="2026-01-05T10:00:00+00:00",
+    )
     old.save()  # as issue 12's code never saw it: no email_lower
     assert api.get("/accounts", query={"email": email}, as_=billing).body["items"] == []
     assert backfill() >= 1
@@ -312,7 +373,8 @@ def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, b
 
 
 def test_weighted_minutes_by_work_type_are_kept_through_re_rating_and_read_at_close_W1(
-        api, billing, tech, make_account, open_ticket, log_time):
+    api, billing, tech, make_account, open_ticket, log_time
+):
     from hourbank.store import ChargeModel, TicketModel
     from hourbank.store.models import TICKET_SK
     from hourbank.tickets.entries import minutes_by_work_type
@@ -322,8 +384,10 @@ def test_weighted_minutes_by_work_type_are_kept_through_re_rating_and_read_at_cl
     log_time(ticket, "2026-11-16T09:00:00-05:00", 60, "onsite")
     log_time(ticket, "2026-11-16T10:00:00-05:00", 30, "remote")
     # An emergency declared back in time re-rates both entries (T3): the totals per work type follow.
-    assert api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T08:30:00-05:00"},
-                    as_=tech).status == 200
+    assert (
+        api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": "2026-11-16T08:30:00-05:00"}, as_=tech).status
+        == 200
+    )
     stored = TicketModel.get(ticket, TICKET_SK, consistent_read=True)
     by_type = minutes_by_work_type(stored.weighted_by_work_type)
     assert by_type == {"onsite": 120, "remote": 60} and sum(by_type.values()) == int(stored.weighted_minutes)
@@ -332,12 +396,12 @@ def test_weighted_minutes_by_work_type_are_kept_through_re_rating_and_read_at_cl
     assert minutes_by_work_type(charge.weighted_by_work_type) == {"onsite": 120, "remote": 60}
     month = this_month()
     usage = api.get(f"/accounts/{account}/usage", query={"from": month, "to": month}, as_=billing).body
-    assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 60, "lab": 0, "onsite": 120,
-                                                                    "travel": 0}
+    assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 60, "lab": 0, "onsite": 120, "travel": 0}
 
 
 def test_a_ticket_closed_before_the_totals_were_kept_is_read_from_its_entries_W1(
-        api, billing, tech, make_account, open_ticket, log_time):
+    api, billing, tech, make_account, open_ticket, log_time
+):
     from hourbank.store import TicketModel
     from hourbank.store.models import TICKET_SK
 
@@ -351,5 +415,4 @@ def test_a_ticket_closed_before_the_totals_were_kept_is_read_from_its_entries_W1
     api.post(f"/tickets/{ticket}/close", as_=tech)
     month = this_month()
     usage = api.get(f"/accounts/{account}/usage", query={"from": month, "to": month}, as_=billing).body
-    assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 15, "lab": 45, "onsite": 0,
-                                                                    "travel": 0}
+    assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 15, "lab": 45, "onsite": 0, "travel": 0}

@@ -27,10 +27,17 @@ def specs(tables):
 
 
 def fire(specs, at: datetime) -> dict:
-    event = {"version": "0", "id": "test", "detail-type": "Scheduled Event", "source": "aws.scheduler",
-             "account": "000000000000", "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": "us-east-1",
-             "resources": ["arn:aws:scheduler:us-east-1:000000000000:schedule/default/ResponseWarnings"],
-             "detail": "{}"}
+    event = {
+        "version": "0",
+        "id": "test",
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "000000000000",
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": ["arn:aws:scheduler:us-east-1:000000000000:schedule/default/ResponseWarnings"],
+        "detail": "{}",
+    }
     return invoke(specs["ResponseWarningFunction"], event, source="test")
 
 
@@ -64,10 +71,18 @@ def test_S1_answered_waiting_and_closed_tickets_are_not_warned(api, tech, specs,
     answered = open_ticket(account, priority="urgent", opened_at=OPENED)
     waiting = open_ticket(account, priority="urgent", opened_at=OPENED)
     closed = open_ticket(account, priority="urgent", opened_at=OPENED)
-    assert api.post(f"/tickets/{answered}/responses", {"note": "on it", "at": "2026-11-26T13:30:00-05:00"},
-                    as_=tech).status == 201
-    assert api.request("PUT", f"/tickets/{waiting}/waiting", {"waiting": True, "at": "2026-11-26T13:20:00-05:00"},
-                       as_=tech).status == 200
+    assert (
+        api.post(
+            f"/tickets/{answered}/responses", {"note": "on it", "at": "2026-11-26T13:30:00-05:00"}, as_=tech
+        ).status
+        == 201
+    )
+    assert (
+        api.request(
+            "PUT", f"/tickets/{waiting}/waiting", {"waiting": True, "at": "2026-11-26T13:20:00-05:00"}, as_=tech
+        ).status
+        == 200
+    )
     assert api.post(f"/tickets/{closed}/close", as_=tech).status == 200
     fire(specs, DUE - timedelta(minutes=10))
     assert warnings_for(answered) == warnings_for(waiting) == warnings_for(closed) == []

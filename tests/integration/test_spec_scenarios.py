@@ -87,8 +87,9 @@ def test_scenario_5_emergency_after_hours_multiply_to_x4_T2_T3(api, tech, make_a
 
 
 @pytest.mark.parametrize("as_one_entry", [False, True], ids=["two-entries", "one-entry-split-at-downgrade"])
-def test_scenario_6_downgrade_ends_the_emergency_multiplier_T3(api, tech, make_account, open_ticket, log_time,
-                                                               as_one_entry):
+def test_scenario_6_downgrade_ends_the_emergency_multiplier_T3(
+    api, tech, make_account, open_ticket, log_time, as_one_entry
+):
     account = make_account("member", 300)
     ticket = open_ticket(account, "VPN outage", priority="urgent", opened_at=at("09:50"))
     api.post(f"/tickets/{ticket}/emergency", {"active": True, "at": at("10:00")}, as_=tech)
@@ -114,8 +115,13 @@ def test_scenario_8_member_short_balance_becomes_postpay_C2(api, tech, billing, 
     log_time(ticket, at("13:00"), 150)
     result = close(api, tech, ticket)
     assert result == {
-        "ticket_id": ticket, "status": "closed", "consumed_minutes": 150, "consumed_hours": "2.5",
-        "debited_minutes": 60, "postpay_minutes": 90, "balance_minutes": 0,
+        "ticket_id": ticket,
+        "status": "closed",
+        "consumed_minutes": 150,
+        "consumed_hours": "2.5",
+        "debited_minutes": 60,
+        "postpay_minutes": 90,
+        "balance_minutes": 0,
     }
     from hourbank.store import ChargeModel
 
@@ -124,8 +130,9 @@ def test_scenario_8_member_short_balance_becomes_postpay_C2(api, tech, billing, 
     assert assert_c7(account) == 0
 
 
-def test_scenario_9_non_member_refused_past_balance_with_402_C4(api, tech, make_account, open_ticket, log_time,
-                                                                unchanged):
+def test_scenario_9_non_member_refused_past_balance_with_402_C4(
+    api, tech, make_account, open_ticket, log_time, unchanged
+):
     account = make_account("non_member", 60)
     ticket = open_ticket(account, "Laptop slow")
     log_time(ticket, at("09:00"), 30)  # projected 30 of 60

@@ -29,27 +29,56 @@ PAYLOADS = [
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=["equals", "plus", "minus", "at", "tab", "cr"])
 def test_formula_payloads_in_names_titles_and_notes_are_text(api, billing, tech, payload):
-    reply = api.post("/accounts", {"name": "Acme " + payload, "email": f"csv-{uuid.uuid4().hex}@example.test",
-                                   "plan": "member"},
-                     as_=billing)
+    reply = api.post(
+        "/accounts",
+        {"name": "Acme " + payload, "email": f"csv-{uuid.uuid4().hex}@example.test", "plan": "member"},
+        as_=billing,
+    )
     account = reply.body["account_id"]
     # The name as given (strip_whitespace keeps inner text): a name that itself starts with the payload.
-    api_name = api.post("/accounts", {"name": payload.strip() or "x", "email": f"csv2-{uuid.uuid4().hex}@example.test",
-                                       "plan": "member"},
-                        as_=billing)
+    api_name = api.post(
+        "/accounts",
+        {"name": payload.strip() or "x", "email": f"csv2-{uuid.uuid4().hex}@example.test", "plan": "member"},
+        as_=billing,
+    )
     assert api_name.status == 201, api_name
-    assert api.post(f"/accounts/{account}/adjustments", {"minutes": 600, "kind": "purchase", "reason": "phone"},
-                    as_=billing).status == 201
-    assert api.post(f"/accounts/{account}/adjustments", {"minutes": -30, "kind": "adjustment",
-                                                         "reason": "correction"}, as_=billing).status == 201
+    assert (
+        api.post(
+            f"/accounts/{account}/adjustments", {"minutes": 600, "kind": "purchase", "reason": "phone"}, as_=billing
+        ).status
+        == 201
+    )
+    assert (
+        api.post(
+            f"/accounts/{account}/adjustments",
+            {"minutes": -30, "kind": "adjustment", "reason": "correction"},
+            as_=billing,
+        ).status
+        == 201
+    )
     now = datetime.now(UTC).replace(microsecond=0)
-    opened = api.post("/tickets", {"account_id": account, "title": payload, "priority": "low",
-                                   "opened_at": (now - timedelta(hours=2)).isoformat()}, as_=tech)
+    opened = api.post(
+        "/tickets",
+        {
+            "account_id": account,
+            "title": payload,
+            "priority": "low",
+            "opened_at": (now - timedelta(hours=2)).isoformat(),
+        },
+        as_=tech,
+    )
     assert opened.status == 201, opened
     ticket = opened.body["ticket_id"]
-    entry = api.post(f"/tickets/{ticket}/time-entries",
-                     {"work_type": "remote", "started_at": (now - timedelta(hours=1)).isoformat(),  # T8: work done
-                      "minutes": 10, "note": payload}, as_=tech)
+    entry = api.post(
+        f"/tickets/{ticket}/time-entries",
+        {
+            "work_type": "remote",
+            "started_at": (now - timedelta(hours=1)).isoformat(),  # T8: work done
+            "minutes": 10,
+            "note": payload,
+        },
+        as_=tech,
+    )
     assert entry.status == 201, entry
     assert api.post(f"/tickets/{ticket}/close", as_=tech).status == 200
     month = datetime.now(ZoneInfo("America/New_York")).strftime("%Y-%m")

@@ -32,8 +32,14 @@ def at(hour: int, minute: int = 0) -> str:
 @pytest.fixture
 def book(api, tech):
     def book_(account_id: str, estimate_hours: int = 2, expect: int = 201, **extra):
-        body = {"account_id": account_id, "scheduled_at": WHEN, "address": "12 Harbour Road, Springfield",
-                "estimate_hours": estimate_hours, "opened_at": "2026-11-23T15:00:00-05:00", **extra}
+        body = {
+            "account_id": account_id,
+            "scheduled_at": WHEN,
+            "address": "12 Harbour Road, Springfield",
+            "estimate_hours": estimate_hours,
+            "opened_at": "2026-11-23T15:00:00-05:00",
+            **extra,
+        }
         reply = api.post("/visits", body, as_=tech)
         assert reply.status == expect, reply
         return reply.body
@@ -55,8 +61,11 @@ def pay(api, order_id: str, *, concurrently: bool = False) -> str:
 
 
 def entry(api, tech, ticket_id: str, minutes: int, work_type: str = "onsite", start: str = WHEN):
-    return api.post(f"/tickets/{ticket_id}/time-entries",
-                    {"work_type": work_type, "started_at": start, "minutes": minutes, "note": "onsite work"}, as_=tech)
+    return api.post(
+        f"/tickets/{ticket_id}/time-entries",
+        {"work_type": work_type, "started_at": start, "minutes": minutes, "note": "onsite work"},
+        as_=tech,
+    )
 
 
 def visit_of(api, visit_id: str, as_) -> dict:
@@ -68,14 +77,18 @@ def visit_of(api, visit_id: str, as_) -> dict:
 # -- booking and price (V1) --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("plan", "estimate", "rate", "base", "price"), [
-    ("non_member", 1, None, None, 35_000),  # the base fee alone: trip + first hour
-    ("member", 3, None, None, 65_000),  # $350 + 2 x $150 = $650 (already whole $25 increments)
-    ("non_member", 3, 11_000, None, 57_500),  # $350 + ceil($220 / $25) x $25 = $575
-    ("member", 2, 9_999, 40_000, 50_000),  # base overridden: $400 + ceil($99.99 / $25) x $25 = $500
-])
-def test_booking_is_priced_by_V1_and_opens_its_own_ticket(api, tech, make_account, book, plan, estimate, rate,
-                                                          base, price):
+@pytest.mark.parametrize(
+    ("plan", "estimate", "rate", "base", "price"),
+    [
+        ("non_member", 1, None, None, 35_000),  # the base fee alone: trip + first hour
+        ("member", 3, None, None, 65_000),  # $350 + 2 x $150 = $650 (already whole $25 increments)
+        ("non_member", 3, 11_000, None, 57_500),  # $350 + ceil($220 / $25) x $25 = $575
+        ("member", 2, 9_999, 40_000, 50_000),  # base overridden: $400 + ceil($99.99 / $25) x $25 = $500
+    ],
+)
+def test_booking_is_priced_by_V1_and_opens_its_own_ticket(
+    api, tech, make_account, book, plan, estimate, rate, base, price
+):
     account = make_account(plan)
     extra = {k: v for k, v in (("additional_hour_rate_minor", rate), ("base_fee_minor", base)) if v}
     booked = book(account, estimate, **extra)
@@ -108,21 +121,29 @@ def test_only_staff_book_and_owners_see_their_own_visit(api, tech, make_account,
         assert api.post("/visits", {**body, "account_id": other}, as_=owner).status == 404
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"estimate_hours": 0}, "estimate_hours"),
-    ({"estimate_hours": 1.5}, "estimate_hours"),
-    ({"estimate_hours": 25}, "estimate_hours"),
-    ({"additional_hour_rate_minor": -1}, "additional_hour_rate_minor"),
-    ({"address": ""}, "address"),
-    ({"scheduled_at": "tomorrow"}, "scheduled_at"),
-    ({"scheduled_at": "2026-11-24T09:00:00"}, "scheduled_at"),
-    ({"opened_at": "2099-01-01T00:00:00Z"}, "opened_at"),
-    ({"account_id": "acc_nobody"}, "account not found"),
-    ({"hours": 3}, "hours: is not a field"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"estimate_hours": 0}, "estimate_hours"),
+        ({"estimate_hours": 1.5}, "estimate_hours"),
+        ({"estimate_hours": 25}, "estimate_hours"),
+        ({"additional_hour_rate_minor": -1}, "additional_hour_rate_minor"),
+        ({"address": ""}, "address"),
+        ({"scheduled_at": "tomorrow"}, "scheduled_at"),
+        ({"scheduled_at": "2026-11-24T09:00:00"}, "scheduled_at"),
+        ({"opened_at": "2099-01-01T00:00:00Z"}, "opened_at"),
+        ({"account_id": "acc_nobody"}, "account not found"),
+        ({"hours": 3}, "hours: is not a field"),
+    ],
+)
 def test_bad_booking_is_refused_and_writes_nothing(api, tech, make_account, unchanged, change, message):
-    body = {"account_id": make_account("member"), "scheduled_at": WHEN, "address": "1 Main St", "estimate_hours": 2,
-            **change}
+    body = {
+        "account_id": make_account("member"),
+        "scheduled_at": WHEN,
+        "address": "1 Main St",
+        "estimate_hours": 2,
+        **change,
+    }
     with unchanged():
         reply = api.post("/visits", body, as_=tech)
     assert reply.status in (400, 404), reply
@@ -186,8 +207,11 @@ def test_a_visit_booked_paid_worked_extended_and_completed_V1(api, tech, make_ac
     ext = api.post(f"/visits/{visit_id}/extensions", {"hours": 2}, as_=tech)
     assert ext.status == 201, ext
     # V1 at the visit's rate, the $25 increments on the visit's total: $350 + ceil($330/$25)x$25 - $475 = $225
-    assert ext.body["price"]["amount_minor"] == 22_500 and ext.body["hours"] == 2 and "/local-pay/" in ext.body[
-        "checkout_url"]
+    assert (
+        ext.body["price"]["amount_minor"] == 22_500
+        and ext.body["hours"] == 2
+        and "/local-pay/" in ext.body["checkout_url"]
+    )
     assert entry(api, tech, ticket_id, 60, "onsite", at(10, 1)).status == 402  # not paid yet
     ext_intent = pay(api, ext.body["order_id"])
     assert visit_of(api, visit_id, tech)["prepaid_hours"] == 4
@@ -219,7 +243,9 @@ def test_a_visit_booked_paid_worked_extended_and_completed_V1(api, tech, make_ac
     november = api.get(f"/accounts/{account}/statements/2026-11", as_=owner)
     assert november.status == 200, november
     assert sorted((v["kind"], v["amount"]["amount_minor"]) for v in november.body["visits"]) == [
-        ("visit", 47_500), ("visit_extension", 22_500)]  # both at the fixtures' one event time
+        ("visit", 47_500),
+        ("visit_extension", 22_500),
+    ]  # both at the fixtures' one event time
     assert november.body["ledger"] == [] and november.body["closing_balance_minutes"] == 0
     this_month = datetime.now(UTC).astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
     refund_month = api.get(f"/accounts/{account}/statements/{this_month}", as_=owner).body
@@ -281,7 +307,9 @@ def test_cancelling_a_paid_visit_before_work_refunds_it_in_full(api, tech, make_
     assert reply.status == 200, reply
     assert reply.body["status"] == "cancelled" and reply.body["refunded"]["amount_minor"] == 50_000
     assert api.post(f"/visits/{booked['visit_id']}/cancel", {"reason": "again"}, as_=tech).body["refunded"] == {
-        "currency": "USD", "amount_minor": 50_000}
+        "currency": "USD",
+        "amount_minor": 50_000,
+    }
     assert api.get(f"/tickets/{booked['ticket_id']}", as_=tech).body["status"] == "closed"
     assert entry(api, tech, booked["ticket_id"], 10).status == 409
     assert api.post(f"/visits/{booked['visit_id']}/extensions", {"hours": 1}, as_=tech).status == 409
@@ -314,8 +342,9 @@ def test_an_unpaid_visit_expires_and_leaves_nothing_behind(api, tech, make_accou
     sweep = functions(strict=False)["VisitExpiryFunction"]
     early = invoke(sweep, {"at": (datetime.now(UTC) + timedelta(hours=23)).isoformat()}, source="test")
     assert early["expired"] == 0 and visit_of(api, unpaid["visit_id"], tech)["status"] == "awaiting_payment"
-    later = invoke(sweep, {"time": (datetime.now(UTC) + timedelta(hours=26)).strftime("%Y-%m-%dT%H:%M:%SZ")},
-                   source="test")
+    later = invoke(
+        sweep, {"time": (datetime.now(UTC) + timedelta(hours=26)).strftime("%Y-%m-%dT%H:%M:%SZ")}, source="test"
+    )
     assert later["expired"] >= 1
     assert api.get(f"/visits/{unpaid['visit_id']}", as_=tech).status == 404
     assert api.get(f"/tickets/{unpaid['ticket_id']}", as_=tech).status == 404
@@ -351,8 +380,16 @@ def test_two_events_for_one_visit_payment_confirm_it_once_O2(api, tech, make_acc
     assert all(r.status == 200 for r in replies), replies
     shown = visit_of(api, booked["visit_id"], tech)
     assert (shown["prepaid_hours"], shown["paid"]["amount_minor"]) == (2, 50_000)
-    assert len(list(VisitChargeModel.query(booked["account_id"], VisitChargeModel.charge_key.startswith("visit#"),
-                                        consistent_read=True))) == 1
+    assert (
+        len(
+            list(
+                VisitChargeModel.query(
+                    booked["account_id"], VisitChargeModel.charge_key.startswith("visit#"), consistent_read=True
+                )
+            )
+        )
+        == 1
+    )
 
 
 def test_a_visit_payment_of_the_wrong_amount_is_kept_for_review_O8(api, tech, make_account, book):

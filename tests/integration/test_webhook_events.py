@@ -71,8 +71,9 @@ class FakeLookup:
 
     def payment_objects(self, payment_intent):
         self.asked.append(payment_intent)
-        return self.intents.get(payment_intent, {"id": payment_intent, "metadata": {}}), \
-            self.invoices.get(payment_intent)
+        return self.intents.get(payment_intent, {"id": payment_intent, "metadata": {}}), self.invoices.get(
+            payment_intent
+        )
 
 
 def balance(account_id: str) -> int:
@@ -114,20 +115,26 @@ def one_time_paid(order):
 
 def one_time_async(order):
     pi = sid("pi")
-    return [event("checkout.session.completed", session(order, status="unpaid", payment_intent=pi)),
-            event("checkout.session.async_payment_succeeded", session(order, payment_intent=pi), created=CREATED + 9)]
+    return [
+        event("checkout.session.completed", session(order, status="unpaid", payment_intent=pi)),
+        event("checkout.session.async_payment_succeeded", session(order, payment_intent=pi), created=CREATED + 9),
+    ]
 
 
 def subscription_first_invoice(order):
     inv, sub = sid("in"), sid("sub")
-    return [event("checkout.session.completed", session(order, invoice=inv, subscription=sub)),
-            event("invoice.paid", invoice(order, inv, sub))]
+    return [
+        event("checkout.session.completed", session(order, invoice=inv, subscription=sub)),
+        event("invoice.paid", invoice(order, inv, sub)),
+    ]
 
 
 def paid_then_refunded(order):
     pi = sid("pi")
-    return [event("checkout.session.completed", session(order, payment_intent=pi)),
-            event("charge.refunded", charge(order, pi, refunded=int(order.amount_minor)), created=CREATED + 60)]
+    return [
+        event("checkout.session.completed", session(order, payment_intent=pi)),
+        event("charge.refunded", charge(order, pi, refunded=int(order.amount_minor)), created=CREATED + 60),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -139,8 +146,9 @@ def paid_then_refunded(order):
         pytest.param("one_time", paid_then_refunded, 0, id="paid+refunded-in-any-order"),
     ],
 )
-def test_each_handled_event_three_times_shuffled_from_8_threads_applies_once_O2(api, make_account, kind, build,
-                                                                                expected):
+def test_each_handled_event_three_times_shuffled_from_8_threads_applies_once_O2(
+    api, make_account, kind, build, expected
+):
     account = make_account("member")
     order = new_order(account, hours=5 if kind == "recurring" else 2, kind=kind)
     outcomes = deliver_concurrently(build(order))
@@ -154,8 +162,10 @@ def test_subscription_completed_and_invoice_paid_for_one_invoice_credit_once_O2_
     account = make_account("member")
     order = new_order(account, hours=5, kind="recurring")  # $600.00 a month
     inv, sub = sid("in"), sid("sub")
-    results = [deliver(event("invoice.paid", invoice(order, inv, sub))),
-               deliver(event("checkout.session.completed", session(order, invoice=inv, subscription=sub)))]
+    results = [
+        deliver(event("invoice.paid", invoice(order, inv, sub))),
+        deliver(event("checkout.session.completed", session(order, invoice=inv, subscription=sub))),
+    ]
     assert [r.outcome for r in results] == ["credited", "duplicate"]
     assert assert_c7(account) == 300
     # next month's invoice is a new payment of the same order: credited again (O6)
@@ -180,8 +190,7 @@ def test_unpaid_completed_then_async_succeeded_credits_once(api, make_account, u
 def test_async_payment_failed_marks_the_order_failed(api, make_account, unchanged):
     account = make_account("member")
     order = new_order(account)
-    failed = event("checkout.session.async_payment_failed",
-                   session(order, status="unpaid", payment_intent=sid("pi")))
+    failed = event("checkout.session.async_payment_failed", session(order, status="unpaid", payment_intent=sid("pi")))
     with unchanged(skip=("orders",)):
         assert deliver(failed).outcome == "ignored"
     assert OrderModel.get(order.order_id, consistent_read=True).status == "failed"
@@ -192,8 +201,9 @@ def test_payment_completes_a_close_waiting_for_credit_C3(api, tech, billing, mak
     account = make_account("non_member", 60)
     ticket = open_ticket(account)
     log_time(ticket, "2026-11-16T10:00:00-05:00", 60)
-    api.post(f"/accounts/{account}/adjustments", {"minutes": -60, "kind": "adjustment", "reason": "reversal"},
-             as_=billing)
+    api.post(
+        f"/accounts/{account}/adjustments", {"minutes": -60, "kind": "adjustment", "reason": "reversal"}, as_=billing
+    )
     assert api.post(f"/tickets/{ticket}/close", as_=tech).body["status"] == "awaiting_credit"
     order = new_order(account, hours=2)
     deliver(event("checkout.session.completed", session(order, payment_intent=sid("pi"))))
@@ -239,10 +249,11 @@ def test_refund_racing_its_payment_is_never_lost_O2_O3(api, make_account, taker)
         order = new_order(account)
         pi = sid("pi")
         lookup = FakeLookup({pi: {"id": pi, "metadata": {"order_id": order.order_id}}})
-        back = (charge(order, pi, refunded=int(order.amount_minor)) if taker == "charge.refunded"
-                else dispute(order, pi))
-        both = [event("checkout.session.completed", session(order, payment_intent=pi)),
-                event(taker, back, created=CREATED + 60)]
+        back = charge(order, pi, refunded=int(order.amount_minor)) if taker == "charge.refunded" else dispute(order, pi)
+        both = [
+            event("checkout.session.completed", session(order, payment_intent=pi)),
+            event(taker, back, created=CREATED + 60),
+        ]
         start = Barrier(2)
 
         def one(evt: dict, lookup=lookup, start=start) -> str:
@@ -334,8 +345,12 @@ def test_unknown_event_type_is_ignored_and_writes_nothing_O2(api, make_account, 
     order = new_order(account)
     with unchanged():
         result = deliver(event("customer.created", {"id": "cus_Q1x", "object": "customer", "metadata": {}}))
-        also = deliver(event("payment_intent.succeeded", {"id": sid("pi"), "object": "payment_intent",
-                                                          "metadata": {"order_id": order.order_id}}))
+        also = deliver(
+            event(
+                "payment_intent.succeeded",
+                {"id": sid("pi"), "object": "payment_intent", "metadata": {"order_id": order.order_id}},
+            )
+        )
     assert (result.outcome, also.outcome) == ("ignored", "ignored")
     assert OrderModel.get(order.order_id, consistent_read=True).status == "pending"
 
@@ -343,12 +358,12 @@ def test_unknown_event_type_is_ignored_and_writes_nothing_O2(api, make_account, 
 def test_event_for_an_unknown_order_goes_to_review_and_credits_nothing(api, make_account, unchanged):
     account = make_account("member")
     order = new_order(account)
-    ghost = session(order, payment_intent=sid("pi"), reference="ord_doesnotexist",
-                    metadata_order="ord_doesnotexist")
+    ghost = session(order, payment_intent=sid("pi"), reference="ord_doesnotexist", metadata_order="ord_doesnotexist")
     with unchanged(skip=("reviews",)):  # SPEC O8: only the review is kept
         result = deliver(event("checkout.session.completed", ghost))
-        invoice_result = deliver(event("invoice.paid", {**invoice(order, sid("in"), sid("sub")),
-                                                        "parent": None, "lines": {"data": []}}))
+        invoice_result = deliver(
+            event("invoice.paid", {**invoice(order, sid("in"), sid("sub")), "parent": None, "lines": {"data": []}})
+        )
     assert (result.outcome, result.order_id) == ("review", "ord_doesnotexist")
     assert invoice_result.outcome == "review"
     assert balance(account) == 0
@@ -377,8 +392,12 @@ def test_amount_or_currency_not_the_orders_is_flagged_not_credited(api, make_acc
 def test_invoice_naming_an_unknown_hourbank_invoice_goes_to_review(api, make_account, unchanged):
     account = make_account("member")
     order = new_order(account)
-    hourbank_invoice = {**invoice(order, sid("in"), sid("sub")), "parent": None, "lines": {"data": []},
-                        "metadata": {"invoice_id": "inv_2026-11_acc", "account_id": account}}
+    hourbank_invoice = {
+        **invoice(order, sid("in"), sid("sub")),
+        "parent": None,
+        "lines": {"data": []},
+        "metadata": {"invoice_id": "inv_2026-11_acc", "account_id": account},
+    }
     with unchanged(skip=("reviews",)):  # SPEC O8: only the review is kept
         result = deliver(event("invoice.paid", hourbank_invoice))
     assert result.outcome == "review" and "unknown Hourbank invoice" in result.detail

@@ -19,8 +19,15 @@ import pytest
 from scripts.localdev.http_client import Reply, request
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +41,9 @@ def site(tables: dict[str, str]) -> Iterator[str]:
     saved = dict(os.environ)
     specs = lambda_runtime.functions(table_names=tables)
     lambda_runtime.apply_environment(specs)
-    served = gateway.start(specs, host="127.0.0.1", port=0,
-                           pages=LocalPages(WEB_ROOT, lambda: served.url, local_env.webhook_secret))
+    served = gateway.start(
+        specs, host="127.0.0.1", port=0, pages=LocalPages(WEB_ROOT, lambda: served.url, local_env.webhook_secret)
+    )
     local_env.apply(specs, served.url)
     lambda_runtime.retire_environments()  # new configuration, new execution environments
     get_settings.cache_clear()
@@ -53,8 +61,9 @@ def site(tables: dict[str, str]) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def call(site: str) -> Callable[..., Reply]:
-    def send(method: str, path: str, body: Any = None, token: str | None = None,
-             headers: dict[str, str] | None = None) -> Reply:
+    def send(
+        method: str, path: str, body: Any = None, token: str | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
         return request(site, method, path, body, token, headers)
 
     return send

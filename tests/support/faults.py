@@ -23,8 +23,11 @@ from urllib.parse import parse_qsl, urlsplit
 DYNAMO_KINDS = ("throttling", "provisioned", "internal", "conflict", "timeout")
 _ERRORS = {
     "throttling": (400, "ThrottlingException", "Rate of requests exceeds the allowed throughput."),
-    "provisioned": (400, "ProvisionedThroughputExceededException",
-                    "The level of configured provisioned throughput for the table was exceeded."),
+    "provisioned": (
+        400,
+        "ProvisionedThroughputExceededException",
+        "The level of configured provisioned throughput for the table was exceeded.",
+    ),
     "internal": (500, "InternalServerError", "Internal server error"),
 }
 
@@ -39,8 +42,9 @@ class _Raw(io.BytesIO):
 class DynamoFaults:
     """Answer ``share`` of the DynamoDB calls made inside a function's handler with a fault (seeded)."""
 
-    def __init__(self, share: float, *, seed: int = 16, kinds: tuple[str, ...] = DYNAMO_KINDS,
-                 only: set[str] | None = None) -> None:
+    def __init__(
+        self, share: float, *, seed: int = 16, kinds: tuple[str, ...] = DYNAMO_KINDS, only: set[str] | None = None
+    ) -> None:
         self.share, self.kinds, self.only = share, kinds, only
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -66,23 +70,29 @@ class DynamoFaults:
             raise ReadTimeoutError(endpoint_url=request.url)
         if kind == "conflict":
             items = len(json.loads(request.body or b"{}").get("TransactItems") or [])
-            body = {"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
-                    "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons "
-                               f"[{', '.join(['TransactionConflict'] * items)}]",
-                    "CancellationReasons": [{"Code": "TransactionConflict",
-                                             "Message": "Transaction is ongoing for the item"}] * items}
+            body = {
+                "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                f"[{', '.join(['TransactionConflict'] * items)}]",
+                "CancellationReasons": [
+                    {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+                ]
+                * items,
+            }
             return self._answer(request, 400, body)
         status, code, message = _ERRORS[kind]
-        return self._answer(request, status, {"__type": f"com.amazonaws.dynamodb.v20120810#{code}",
-                                              "message": message})
+        return self._answer(request, status, {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
 
     @staticmethod
     def _answer(request: Any, status: int, body: dict) -> Any:
         from botocore.awsrequest import AWSResponse
 
         raw = json.dumps(body).encode()
-        headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault-injected",
-                   "Content-Length": str(len(raw))}
+        headers = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "x-amzn-RequestId": "fault-injected",
+            "Content-Length": str(len(raw)),
+        }
         return AWSResponse(request.url, status, headers, _Raw(raw))
 
     @property
@@ -134,8 +144,13 @@ class FaultyStripe:
             raise stripe.APIConnectionError("Request timed out (injected)", should_retry=True)
         if fault:
             code = int(fault)
-            body = {"error": {"type": "api_error" if code >= 500 else "invalid_request_error",
-                              "code": "rate_limit" if code == 429 else None, "message": f"injected {code}"}}
+            body = {
+                "error": {
+                    "type": "api_error" if code >= 500 else "invalid_request_error",
+                    "code": "rate_limit" if code == 429 else None,
+                    "message": f"injected {code}",
+                }
+            }
             return json.dumps(body), code, {"Request-Id": "req_fault"}
         key = (headers or {}).get("Idempotency-Key")
         with self._lock:

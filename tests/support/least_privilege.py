@@ -33,12 +33,22 @@ from tests.support import aws_hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_ENV = "HOURBANK_IAM_RECORD"  # a file: the session's recording is written there at its end
-FORBIDDEN_TEMPLATES = ("DynamoDBCrudPolicy", "DynamoDBReadPolicy", "DynamoDBWritePolicy",
-                       "DynamoDBReconfigurePolicy", "DynamoDBBackupFullAccessAndRestorePolicy",
-                       "DynamoDBRestoreFromBackupPolicy")
+FORBIDDEN_TEMPLATES = (
+    "DynamoDBCrudPolicy",
+    "DynamoDBReadPolicy",
+    "DynamoDBWritePolicy",
+    "DynamoDBReconfigurePolicy",
+    "DynamoDBBackupFullAccessAndRestorePolicy",
+    "DynamoDBRestoreFromBackupPolicy",
+)
 FORBIDDEN_ACTIONS = ("dynamodb:Scan", "dynamodb:*", "dynamodb:PartiQLSelect")
-_TRANSACT_ITEM_ACTION = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                         "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+_TRANSACT_ITEM_ACTION = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
 
 Grant = tuple[str, str]  # ("dynamodb:Query", "TicketsTable/index/by_account")
 
@@ -64,7 +74,7 @@ def needs(operation: str, params: Mapping[str, Any]) -> list[tuple[str, str, str
     if operation in ("TransactWriteItems", "TransactGetItems"):
         out = []
         for item in params.get("TransactItems") or []:
-            (kind, body), = item.items()
+            ((kind, body),) = item.items()
             out.append((f"dynamodb:{_TRANSACT_ITEM_ACTION[kind]}", body["TableName"], None))
         return out
     if operation in ("BatchGetItem", "BatchWriteItem"):
@@ -98,6 +108,7 @@ def _template_tables() -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- what the template grants
 
+
 def _resource(value: Any) -> str:
     """``!GetAtt T.Arn`` -> "T"; ``!Sub "${T.Arn}/index/I"`` -> "T/index/I"; anything else is refused."""
     if isinstance(value, dict) and "Fn::GetAtt" in value:
@@ -111,8 +122,9 @@ def _resource(value: Any) -> str:
             name, index = text[2:].split(".Arn}/index/", 1)
             if index and "*" not in index and "$" not in index:
                 return f"{name}/index/{index}"
-    raise ValueError(f"unrecognised DynamoDB resource {value!r}: use !GetAtt Table.Arn or "
-                     "!Sub \"${Table.Arn}/index/name\"")
+    raise ValueError(
+        f'unrecognised DynamoDB resource {value!r}: use !GetAtt Table.Arn or !Sub "${{Table.Arn}}/index/name"'
+    )
 
 
 def granted(template: Mapping[str, Any]) -> tuple[dict[str, set[Grant]], list[str]]:
@@ -178,6 +190,7 @@ def statements(grants: Iterable[Grant]) -> str:
 
 # ---------------------------------------------------------------- pytest plugin
 
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "after_all_tests: runs after every other test (reads the session's record)")
     aws_hooks.add("provide-client-params", _record)
@@ -199,8 +212,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def snapshot() -> dict[str, Any]:
     with _lock:
-        return {"functions": {fn: sorted(map(list, grants)) for fn, grants in observed.items()},
-                "unknown_tables": sorted(unknown_tables)}
+        return {
+            "functions": {fn: sorted(map(list, grants)) for fn, grants in observed.items()},
+            "unknown_tables": sorted(unknown_tables),
+        }
 
 
 def load(path: Path) -> dict[str, set[Grant]]:

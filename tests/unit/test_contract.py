@@ -97,12 +97,20 @@ def test_models_match_the_template_tables():
         return {k["AttributeName"]: k["KeyType"] for k in schema}
 
     def model_keys(model):
-        return {name: ("HASH" if attr.is_hash_key else "RANGE")
-                for name, attr in model.get_attributes().items() if attr.is_hash_key or attr.is_range_key}
+        return {
+            name: ("HASH" if attr.is_hash_key else "RANGE")
+            for name, attr in model.get_attributes().items()
+            if attr.is_hash_key or attr.is_range_key
+        }
 
-    pairs = {"AccountsTable": [AccountModel], "TicketsTable": [TicketModel, TimeEntryModel, ResponseModel],
-             "LedgerTable": [LedgerModel], "ChargesTable": [ChargeModel], "IdempotencyTable": [IdempotencyModel],
-             "OrdersTable": [OrderModel]}
+    pairs = {
+        "AccountsTable": [AccountModel],
+        "TicketsTable": [TicketModel, TimeEntryModel, ResponseModel],
+        "LedgerTable": [LedgerModel],
+        "ChargesTable": [ChargeModel],
+        "IdempotencyTable": [IdempotencyModel],
+        "OrdersTable": [OrderModel],
+    }
     for table, models in pairs.items():
         for model in models:
             assert model_keys(model) == keys(tables[table]["KeySchema"]), (table, model.__name__)
@@ -113,9 +121,11 @@ def test_models_match_the_template_tables():
     assert gsi["by_queue"] == {"queue_status": "HASH", "queue_due": "RANGE"}
     assert gsi["by_account_due"] == {"account_id": "HASH", "response_due_at": "RANGE"}
     for index in (TicketModel.by_queue, TicketModel.by_account_due):
-        assert keys(tables["TicketsTable"]["GlobalSecondaryIndexes"][[i["IndexName"] for i in
-                    tables["TicketsTable"]["GlobalSecondaryIndexes"]].index(index.Meta.index_name)]["KeySchema"]) \
-            == {n: ("HASH" if a.is_hash_key else "RANGE") for n, a in index.Meta.attributes.items()}
+        assert keys(
+            tables["TicketsTable"]["GlobalSecondaryIndexes"][
+                [i["IndexName"] for i in tables["TicketsTable"]["GlobalSecondaryIndexes"]].index(index.Meta.index_name)
+            ]["KeySchema"]
+        ) == {n: ("HASH" if a.is_hash_key else "RANGE") for n, a in index.Meta.attributes.items()}
     lsi = {i["IndexName"]: keys(i["KeySchema"]) for i in tables["LedgerTable"]["LocalSecondaryIndexes"]}
     assert lsi == {"by_time": {"account_id": "HASH", "at": "RANGE"}}
     assert LedgerModel.by_time.Meta.index_name == "by_time"

@@ -22,19 +22,38 @@ def cognito():
 
 
 def account() -> AccountModel:
-    return AccountModel("acc_01invite", name="Invite Co", email=" Owner@Invite.Example ", plan="member",
-                        plan_version="x", currency="USD", created_at="2026-11-01T00:00:00+00:00")
+    return AccountModel(
+        "acc_01invite",
+        name="Invite Co",
+        email=" Owner@Invite.Example ",
+        plan="member",
+        plan_version="x",
+        currency="USD",
+        created_at="2026-11-01T00:00:00+00:00",
+    )
 
 
 def test_a_customer_is_created_with_their_account_and_put_in_the_customers_group(cognito):
     client, stub = cognito
-    stub.add_response("admin_create_user", {"User": {"Username": "owner@invite.example"}}, {
-        "UserPoolId": POOL, "Username": "owner@invite.example", "DesiredDeliveryMediums": ["EMAIL"],
-        "UserAttributes": [{"Name": "email", "Value": "owner@invite.example"},
-                           {"Name": "email_verified", "Value": "true"},
-                           {"Name": "custom:account_id", "Value": "acc_01invite"}]})
-    stub.add_response("admin_add_user_to_group", {}, {"UserPoolId": POOL, "Username": "owner@invite.example",
-                                                        "GroupName": "customers"})
+    stub.add_response(
+        "admin_create_user",
+        {"User": {"Username": "owner@invite.example"}},
+        {
+            "UserPoolId": POOL,
+            "Username": "owner@invite.example",
+            "DesiredDeliveryMediums": ["EMAIL"],
+            "UserAttributes": [
+                {"Name": "email", "Value": "owner@invite.example"},
+                {"Name": "email_verified", "Value": "true"},
+                {"Name": "custom:account_id", "Value": "acc_01invite"},
+            ],
+        },
+    )
+    stub.add_response(
+        "admin_add_user_to_group",
+        {},
+        {"UserPoolId": POOL, "Username": "owner@invite.example", "GroupName": "customers"},
+    )
     CognitoInviter(POOL, client).invite(account())
     stub.assert_no_pending_responses()
 
@@ -42,8 +61,11 @@ def test_a_customer_is_created_with_their_account_and_put_in_the_customers_group
 def test_a_user_that_exists_already_is_only_put_in_the_group(cognito):
     client, stub = cognito
     stub.add_client_error("admin_create_user", "UsernameExistsException", "User account already exists")
-    stub.add_response("admin_add_user_to_group", {}, {"UserPoolId": POOL, "Username": "owner@invite.example",
-                                                        "GroupName": "customers"})
+    stub.add_response(
+        "admin_add_user_to_group",
+        {},
+        {"UserPoolId": POOL, "Username": "owner@invite.example", "GroupName": "customers"},
+    )
     CognitoInviter(POOL, client).invite(account())
     stub.assert_no_pending_responses()
 

@@ -49,8 +49,15 @@ def forge(header: dict, claims: dict, signature: bytes = b"") -> str:
 
 
 def good_claims(**extra) -> dict:
-    return {"sub": "u", "cognito:groups": ["billing"], "iss": ISSUER, "aud": AUDIENCE, "iat": NOW,
-            "exp": NOW + 3600, **extra}
+    return {
+        "sub": "u",
+        "cognito:groups": ["billing"],
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": NOW,
+        "exp": NOW + 3600,
+        **extra,
+    }
 
 
 # ------------------------------------------------------------------------------------------- the key
@@ -82,10 +89,20 @@ def test_default_location_follows_hourbank_cache(monkeypatch, tmp_path):
 def test_concurrent_first_runs_agree_on_one_key(tmp_path):
     """Six processes create the key at the same moment: all end up with the same one, and no debris."""
     keys = tmp_path / "dev-jwt"
-    script = ("import sys; from pathlib import Path; from scripts.localdev import jwt_local; "
-              "print(jwt_local.signing_key(Path(sys.argv[1])).kid)")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(keys)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    script = (
+        "import sys; from pathlib import Path; from scripts.localdev import jwt_local; "
+        "print(jwt_local.signing_key(Path(sys.argv[1])).kid)"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(keys)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
     assert len({out.strip() for out, _ in outputs}) == 1
@@ -108,7 +125,9 @@ def test_issuer_and_audience_come_from_the_template_with_local_ids():
     assert jwt_local.issuer_and_audience() == (ISSUER, [AUDIENCE])
     refs = {"AWS::Region": "eu-west-1"}
     assert jwt_local.issuer_and_audience(load_template(), refs) == (
-        "https://cognito-idp.eu-west-1.amazonaws.com/local_hourbank", [AUDIENCE])
+        "https://cognito-idp.eu-west-1.amazonaws.com/local_hourbank",
+        [AUDIENCE],
+    )
 
 
 def test_a_template_without_a_jwt_authorizer_is_an_error():
@@ -119,8 +138,9 @@ def test_a_template_without_a_jwt_authorizer_is_an_error():
 # --------------------------------------------------------------------------------------------- mint
 
 
-@pytest.mark.parametrize("role, group", [("technician", "technicians"), ("billing", "billing"),
-                                         ("customer", "customers")])
+@pytest.mark.parametrize(
+    "role, group", [("technician", "technicians"), ("billing", "billing"), ("customer", "customers")]
+)
 def test_mint_makes_a_cognito_id_token(keys, role, group):
     account = "acc_1" if role == "customer" else None
     token = mint(role, account_id=account, now=NOW, directory=keys)
@@ -136,20 +156,24 @@ def test_mint_makes_a_cognito_id_token(keys, role, group):
 
 
 def test_mint_options(keys):
-    _, claims = segments(mint("customer", account_id="acc_9", sub="me", ttl_s=60,
-                              now=datetime.fromtimestamp(NOW, UTC), directory=keys))
+    _, claims = segments(
+        mint("customer", account_id="acc_9", sub="me", ttl_s=60, now=datetime.fromtimestamp(NOW, UTC), directory=keys)
+    )
     assert (claims["sub"], claims["custom:account_id"], claims["exp"] - claims["iat"]) == ("me", "acc_9", 60)
     # Without --sub, the same role and account are the same user every time.
     assert segments(mint("billing", directory=keys))[1]["sub"] == segments(mint("billing", directory=keys))[1]["sub"]
     assert segments(mint("billing", directory=keys))[1]["sub"] != segments(mint("technician", directory=keys))[1]["sub"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"role": "customer"}, "account_id"),
-    ({"role": "admin"}, "role"),
-    ({"role": "billing", "ttl_s": 0}, "ttl"),
-    ({"role": "billing", "now": datetime(2026, 1, 1)}, "timezone"),  # a naive time is the point
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"role": "customer"}, "account_id"),
+        ({"role": "admin"}, "role"),
+        ({"role": "billing", "ttl_s": 0}, "ttl"),
+        ({"role": "billing", "now": datetime(2026, 1, 1)}, "timezone"),  # a naive time is the point
+    ],
+)
 def test_mint_refuses(keys, kwargs, message):
     with pytest.raises(ValueError, match=message):
         mint(directory=keys, **kwargs)
@@ -185,8 +209,7 @@ def test_audience_may_be_a_list_or_client_id_as_api_gateway_allows(keys):
     access = jwt.encode(claims, key.private_key, "RS256", headers={"kid": key.kid})
     assert verify(access, now=NOW, directory=keys)["client_id"] == AUDIENCE
     # aud wins over client_id when both are there, as in API Gateway.
-    both = jwt.encode(good_claims(aud="other", client_id=AUDIENCE), key.private_key, "RS256",
-                      headers={"kid": key.kid})
+    both = jwt.encode(good_claims(aud="other", client_id=AUDIENCE), key.private_key, "RS256", headers={"kid": key.kid})
     with pytest.raises(InvalidToken, match="audience"):
         verify(both, now=NOW, directory=keys)
 
@@ -216,10 +239,19 @@ def _bad_tokens(keys: Path) -> dict[str, tuple[str, str]]:
         "signature stripped": (f"{h}.{p}.", "signature"),
         "wrong issuer": (mint("billing", now=NOW, issuer="https://issuer.example", directory=keys), "issuer"),
         "wrong audience": (mint("billing", now=NOW, audience="someone-else", directory=keys), "audience"),
-        "no exp": (jwt.encode({k: v for k, v in good_claims().items() if k != "exp"}, key.private_key, "RS256",
-                              headers={"kid": key.kid}), "exp"),
-        "exp not a number": (jwt.encode(good_claims(exp="tomorrow"), key.private_key, "RS256",
-                                        headers={"kid": key.kid}), "exp"),
+        "no exp": (
+            jwt.encode(
+                {k: v for k, v in good_claims().items() if k != "exp"},
+                key.private_key,
+                "RS256",
+                headers={"kid": key.kid},
+            ),
+            "exp",
+        ),
+        "exp not a number": (
+            jwt.encode(good_claims(exp="tomorrow"), key.private_key, "RS256", headers={"kid": key.kid}),
+            "exp",
+        ),
     }
 
 
@@ -240,11 +272,22 @@ def test_verify_rejects_a_token_of_another_local_key(tmp_path):
 
 
 def test_claims_are_flattened_as_api_gateway_passes_them():
-    claims = {"sub": "u", "cognito:groups": ["technicians", "billing"], "exp": 1795000000, "email_verified": True,
-              "custom:account_id": "acc_1", "nested": {"a": 1}}
+    claims = {
+        "sub": "u",
+        "cognito:groups": ["technicians", "billing"],
+        "exp": 1795000000,
+        "email_verified": True,
+        "custom:account_id": "acc_1",
+        "nested": {"a": 1},
+    }
     assert gateway_claims(claims) == {
-        "sub": "u", "cognito:groups": "[technicians billing]", "exp": "1795000000", "email_verified": "true",
-        "custom:account_id": "acc_1", "nested": '{"a":1}'}
+        "sub": "u",
+        "cognito:groups": "[technicians billing]",
+        "exp": "1795000000",
+        "email_verified": "true",
+        "custom:account_id": "acc_1",
+        "nested": '{"a":1}',
+    }
 
 
 def test_the_application_reads_roles_from_the_flattened_claims(keys):
@@ -261,14 +304,38 @@ def test_the_application_reads_roles_from_the_flattened_claims(keys):
 
 def test_dev_token_prints_a_token_verify_accepts(tmp_path):
     env = {**os.environ, "HOURBANK_CACHE": str(tmp_path), "AWS_DEFAULT_REGION": "us-east-1"}
-    run = subprocess.run([sys.executable, "scripts/dev_token.py", "--role", "customer", "--account", "acc_5",
-                          "--sub", "s1", "--ttl", "120"], cwd=ROOT, env=env, capture_output=True, text=True,
-                         check=False, timeout=60)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "scripts/dev_token.py",
+            "--role",
+            "customer",
+            "--account",
+            "acc_5",
+            "--sub",
+            "s1",
+            "--ttl",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     token = run.stdout.strip()
     claims = verify(token, directory=tmp_path / "dev-jwt")
     assert (claims["sub"], claims["custom:account_id"], claims["cognito:groups"]) == ("s1", "acc_5", ["customers"])
     assert claims["exp"] - claims["iat"] == 120
-    refused = subprocess.run([sys.executable, "scripts/dev_token.py", "--role", "customer"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, check=False, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "scripts/dev_token.py", "--role", "customer"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "--account" in refused.stderr

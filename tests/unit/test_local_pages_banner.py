@@ -7,9 +7,17 @@ from pathlib import Path
 
 from scripts.localdev.web import LocalPages
 
-INVOICE = {"invoice_id": "inv_1", "account_id": "acc_1", "kind": "auto_top_up", "status": "open",
-           "price": {"currency": "USD", "amount_minor": 30_000}, "description": "auto top-up", "reason": "low",
-           "stripe_invoice_id": "in_local_1", "order_id": "ord_1"}
+INVOICE = {
+    "invoice_id": "inv_1",
+    "account_id": "acc_1",
+    "kind": "auto_top_up",
+    "status": "open",
+    "price": {"currency": "USD", "amount_minor": 30_000},
+    "description": "auto top-up",
+    "reason": "low",
+    "stripe_invoice_id": "in_local_1",
+    "order_id": "ord_1",
+}
 
 
 def pages(monkeypatch) -> LocalPages:

@@ -19,10 +19,17 @@ OPERATIONS = [(method.upper(), path, op) for path, ops in DOC["paths"].items() f
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 # API.md: what a success is for the routes that create something.
-CREATED = {("POST", "/accounts"), ("POST", "/tickets"), ("POST", "/tickets/{ticket_id}/time-entries"),
-           ("POST", "/tickets/{ticket_id}/credit-back"), ("POST", "/accounts/{account_id}/adjustments"),
-           ("POST", "/orders"), ("POST", "/tickets/{ticket_id}/responses"), ("POST", "/visits"),
-           ("POST", "/visits/{visit_id}/extensions")}
+CREATED = {
+    ("POST", "/accounts"),
+    ("POST", "/tickets"),
+    ("POST", "/tickets/{ticket_id}/time-entries"),
+    ("POST", "/tickets/{ticket_id}/credit-back"),
+    ("POST", "/accounts/{account_id}/adjustments"),
+    ("POST", "/orders"),
+    ("POST", "/tickets/{ticket_id}/responses"),
+    ("POST", "/visits"),
+    ("POST", "/visits/{visit_id}/extensions"),
+}
 
 
 def test_no_422_anywhere():
@@ -48,10 +55,19 @@ def test_operation_documents_its_success_model_and_its_errors(method, path, op):
 
 @pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
 def test_statuses_the_matrix_expects_are_documented(method, path, body, expected):
-    names = {"account": "account_id", "ticket": "ticket_id", "closed": "ticket_id", "entry": "entry_id",
-             "disputed_entry": "entry_id", "order": "order_id", "visit": "visit_id", "review": "review_id"}
-    template = "/" + "/".join("{" + names[p[1:-1]] + "}" if p.startswith("{") else p
-                              for p in path.split("?")[0].strip("/").split("/"))
+    names = {
+        "account": "account_id",
+        "ticket": "ticket_id",
+        "closed": "ticket_id",
+        "entry": "entry_id",
+        "disputed_entry": "entry_id",
+        "order": "order_id",
+        "visit": "visit_id",
+        "review": "review_id",
+    }
+    template = "/" + "/".join(
+        "{" + names[p[1:-1]] + "}" if p.startswith("{") else p for p in path.split("?")[0].strip("/").split("/")
+    )
     template = template.replace("/statements/2026-11", "/statements/{month}")
     documented = DOC["paths"][template][method.lower()]["responses"]
     for status in set(expected):

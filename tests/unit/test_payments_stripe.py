@@ -37,15 +37,17 @@ class RecordingHTTPClient(stripe.HTTPClient):
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
         parts = urlsplit(url)
-        self.requests.append({
-            "method": method.upper(),
-            "url": url,
-            "host": parts.netloc,
-            "path": parts.path,
-            "query": dict(parse_qsl(parts.query)),
-            "headers": dict(headers or {}),
-            "form": dict(parse_qsl(post_data or "")),
-        })
+        self.requests.append(
+            {
+                "method": method.upper(),
+                "url": url,
+                "host": parts.netloc,
+                "path": parts.path,
+                "query": dict(parse_qsl(parts.query)),
+                "headers": dict(headers or {}),
+                "form": dict(parse_qsl(post_data or "")),
+            }
+        )
         body = self.routes.get((method.upper(), parts.path))
         if body is None:
             raise AssertionError(f"unexpected request {method} {url}")
@@ -84,30 +86,58 @@ def session_json(order_id: str, mode: str = "payment") -> dict:
     }
 
 
-def order(kind: str = "one_time", *, order_id: str = "ord_01jtest", minutes: int = 600, rate: int = 30000,
-          discount: int = 15000, amount: int = 285000) -> OrderModel:
-    return OrderModel(order_id, account_id="acc_1", kind=kind, minutes=minutes, rate_minor=rate,
-                      discount_minor=discount, amount_minor=amount, currency="USD",
-                      created_at="2026-11-20T15:00:00+00:00")
+def order(
+    kind: str = "one_time",
+    *,
+    order_id: str = "ord_01jtest",
+    minutes: int = 600,
+    rate: int = 30000,
+    discount: int = 15000,
+    amount: int = 285000,
+) -> OrderModel:
+    return OrderModel(
+        order_id,
+        account_id="acc_1",
+        kind=kind,
+        minutes=minutes,
+        rate_minor=rate,
+        discount_minor=discount,
+        amount_minor=amount,
+        currency="USD",
+        created_at="2026-11-20T15:00:00+00:00",
+    )
 
 
 def account() -> AccountModel:
-    return AccountModel("acc_1", name="Corner Bakery", email="it@example.test", plan="non_member",
-                        plan_version="2026-11-01", currency="USD", created_at="2026-11-01T00:00:00+00:00")
+    return AccountModel(
+        "acc_1",
+        name="Corner Bakery",
+        email="it@example.test",
+        plan="non_member",
+        plan_version="2026-11-01",
+        currency="USD",
+        created_at="2026-11-01T00:00:00+00:00",
+    )
 
 
 def adapter(routes: dict) -> tuple[StripeCheckout, RecordingHTTPClient]:
     http = RecordingHTTPClient(routes)
-    return StripeCheckout(API_KEY, "https://hourbank.example/paid?session={CHECKOUT_SESSION_ID}",
-                          "https://hourbank.example/order", http_client=http), http
+    return StripeCheckout(
+        API_KEY,
+        "https://hourbank.example/paid?session={CHECKOUT_SESSION_ID}",
+        "https://hourbank.example/order",
+        http_client=http,
+    ), http
 
 
 def test_one_time_order_creates_a_payment_checkout_session_O1_P1():
     checkout, http = adapter({("POST", "/v1/checkout/sessions"): session_json("ord_01jtest")})
     session_id, url = checkout.create_checkout(order(), account())
 
-    assert (session_id, url) == ("cs_test_a1b2c3d4e5f6g7h8i9j0",
-                                 "https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6g7h8i9j0#fid")
+    assert (session_id, url) == (
+        "cs_test_a1b2c3d4e5f6g7h8i9j0",
+        "https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6g7h8i9j0#fid",
+    )
     [req] = http.requests
     assert (req["method"], req["host"], req["path"]) == ("POST", "api.stripe.com", "/v1/checkout/sessions")
     assert req["headers"]["Idempotency-Key"] == "order-ord_01jtest-checkout"
@@ -120,8 +150,9 @@ def test_one_time_order_creates_a_payment_checkout_session_O1_P1():
         "line_items[0][price_data][currency]": "usd",
         "line_items[0][price_data][unit_amount]": "285000",
         "line_items[0][price_data][product_data][name]": "Support time: 10 h",
-        "line_items[0][price_data][product_data][description]":
-            "10 h at USD 300.00/h, less USD 150.00 bulk discount (P1)",
+        "line_items[0][price_data][product_data][description]": (
+            "10 h at USD 300.00/h, less USD 150.00 bulk discount (P1)"
+        ),
         "line_items[0][quantity]": "1",
         "client_reference_id": "ord_01jtest",
         "metadata[order_id]": "ord_01jtest",
@@ -136,8 +167,9 @@ def test_one_time_order_creates_a_payment_checkout_session_O1_P1():
 
 def test_recurring_order_creates_a_monthly_subscription_session_O6():
     checkout, http = adapter({("POST", "/v1/checkout/sessions"): session_json("ord_rec", "subscription")})
-    checkout.create_checkout(order("recurring", order_id="ord_rec", minutes=300, rate=12000, discount=0,
-                                   amount=60000), account())
+    checkout.create_checkout(
+        order("recurring", order_id="ord_rec", minutes=300, rate=12000, discount=0, amount=60000), account()
+    )
     form = http.requests[0]["form"]
     assert form["mode"] == "subscription"
     assert form["line_items[0][price_data][recurring][interval]"] == "month"
@@ -183,21 +215,44 @@ def test_payment_lookup_asks_for_the_intent_and_the_invoice_it_paid():
     """Disputes and subscription refunds name a PaymentIntent only: the adapter asks Stripe which
     top-up it paid (GET the intent, then the InvoicePayment linking it to an invoice)."""
     intent = {"id": "pi_3Q", "object": "payment_intent", "amount": 60000, "metadata": {}}
-    invoice = {"id": "in_1Q", "object": "invoice", "metadata": {},
-               "parent": {"type": "subscription_details",
-                          "subscription_details": {"metadata": {"order_id": "ord_rec"}, "subscription": "sub_1"}}}
-    listing = {"object": "list", "url": "/v1/invoice_payments", "has_more": False,
-               "data": [{"id": "inpay_1", "object": "invoice_payment", "invoice": invoice, "is_default": True,
-                         "payment": {"type": "payment_intent", "payment_intent": "pi_3Q"}, "status": "paid"}]}
-    checkout, http = adapter({("GET", "/v1/payment_intents/pi_3Q"): intent,
-                              ("GET", "/v1/invoice_payments"): listing})
+    invoice = {
+        "id": "in_1Q",
+        "object": "invoice",
+        "metadata": {},
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {"metadata": {"order_id": "ord_rec"}, "subscription": "sub_1"},
+        },
+    }
+    listing = {
+        "object": "list",
+        "url": "/v1/invoice_payments",
+        "has_more": False,
+        "data": [
+            {
+                "id": "inpay_1",
+                "object": "invoice_payment",
+                "invoice": invoice,
+                "is_default": True,
+                "payment": {"type": "payment_intent", "payment_intent": "pi_3Q"},
+                "status": "paid",
+            }
+        ],
+    }
+    checkout, http = adapter({("GET", "/v1/payment_intents/pi_3Q"): intent, ("GET", "/v1/invoice_payments"): listing})
     got_intent, got_invoice = checkout.payment_objects("pi_3Q")
     assert got_intent["id"] == "pi_3Q" and got_invoice["id"] == "in_1Q"
     assert isinstance(got_invoice["parent"]["subscription_details"]["metadata"], dict)  # plain dicts
-    assert [(r["method"], r["path"]) for r in http.requests] == [("GET", "/v1/payment_intents/pi_3Q"),
-                                                                 ("GET", "/v1/invoice_payments")]
-    assert http.requests[1]["query"] == {"payment[type]": "payment_intent", "payment[payment_intent]": "pi_3Q",
-                                         "expand[0]": "data.invoice", "limit": "1"}
+    assert [(r["method"], r["path"]) for r in http.requests] == [
+        ("GET", "/v1/payment_intents/pi_3Q"),
+        ("GET", "/v1/invoice_payments"),
+    ]
+    assert http.requests[1]["query"] == {
+        "payment[type]": "payment_intent",
+        "payment[payment_intent]": "pi_3Q",
+        "expand[0]": "data.invoice",
+        "limit": "1",
+    }
 
 
 def test_local_checkout_is_deterministic_per_order():
@@ -211,8 +266,7 @@ def test_local_checkout_is_deterministic_per_order():
 
 
 def test_port_selection_follows_the_stripe_key():
-    assert isinstance(select_checkout("sk_test_x", success_url="s", cancel_url="c", local_base_url="l"),
-                      StripeCheckout)
+    assert isinstance(select_checkout("sk_test_x", success_url="s", cancel_url="c", local_base_url="l"), StripeCheckout)
     for key in (None, "", "  "):
         assert isinstance(select_checkout(key, success_url="s", cancel_url="c", local_base_url="l"), LocalCheckout)
 
@@ -229,6 +283,12 @@ def test_importing_the_payments_package_and_webhooks_does_not_import_stripe():
         "assert 'stripe' not in sys.modules, sorted(m for m in sys.modules if m.startswith('stripe'))\n"
         "print('ok')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                         env={"PYTHONPATH": f"{ROOT / 'layers/core/python'}:{ROOT}", "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": f"{ROOT / 'layers/core/python'}:{ROOT}", "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

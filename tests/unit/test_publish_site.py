@@ -11,15 +11,22 @@ from scripts.publish_site import NEEDED, render_config, site_files
 
 
 def test_config_js_is_written_from_the_stacks_outputs():
-    outputs = {"ApiUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/dev/",
-               "UserPoolClientId": "client123", "AuthUrl": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com",
-               "WebBucketName": "b", "WebDistributionId": "E1"}
+    outputs = {
+        "ApiUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/dev/",
+        "UserPoolClientId": "client123",
+        "AuthUrl": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com",
+        "WebBucketName": "b",
+        "WebDistributionId": "E1",
+    }
     text = render_config(outputs)
     api = re.search(r"HOURBANK_API_URL = (.+);", text).group(1)
     auth = json.loads(re.search(r"HOURBANK_AUTH = (.+);", text).group(1))
     assert json.loads(api) == "https://abc.execute-api.eu-west-1.amazonaws.com/dev"
-    assert auth == {"authority": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com", "clientId": "client123",
-                    "local": False}
+    assert auth == {
+        "authority": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com",
+        "clientId": "client123",
+        "local": False,
+    }
 
 
 def test_every_output_the_script_needs_is_in_the_template():

@@ -47,31 +47,68 @@ TABLE = [
     ("S1 urgent opened before opening time", "non_member", "urgent", "2026-12-01 06:15", "2026-12-01 09:30"),
     ("S1 urgent opened on a Saturday", "member", "urgent", "2026-12-05 10:00", "2026-12-07 09:30"),
     ("S1 urgent across the weekend", "unlimited_remote", "urgent", "2026-12-04 17:00", "2026-12-07 09:00"),
-    ("S1 urgent across Christmas (holiday) and the weekend", "member", "urgent", "2026-12-24 17:00",
-     "2026-12-28 09:00"),
+    (
+        "S1 urgent across Christmas (holiday) and the weekend",
+        "member",
+        "urgent",
+        "2026-12-24 17:00",
+        "2026-12-28 09:00",
+    ),
     ("S1 urgent across New Year's Day (holiday)", "member", "urgent", "2026-12-31 17:15", "2027-01-04 09:15"),
-    ("S1 urgent across the spring-forward weekend (EST -> EDT)", "member", "urgent", "2027-03-12 17:00",
-     "2027-03-15 09:00"),
-    ("S1 urgent across the fall-back weekend (EDT -> EST)", "member", "urgent", "2026-10-30 17:00",
-     "2026-11-02 09:00"),
+    (
+        "S1 urgent across the spring-forward weekend (EST -> EDT)",
+        "member",
+        "urgent",
+        "2027-03-12 17:00",
+        "2027-03-15 09:00",
+    ),
+    ("S1 urgent across the fall-back weekend (EDT -> EST)", "member", "urgent", "2026-10-30 17:00", "2026-11-02 09:00"),
     ("S1 normal is 24 wall-clock hours", "member", "normal", "2026-12-01 10:00", "2026-12-02 10:00"),
     ("S1 low is 24 wall-clock hours, weekends count", "non_member", "low", "2026-12-05 10:00", "2026-12-06 10:00"),
-    ("S1 normal across the fall-back night: 24 real hours", "member", "normal", "2026-10-31 12:00",
-     "2026-11-01 11:00"),
-    ("S1 normal across the spring-forward night: 24 real hours", "member", "normal", "2027-03-13 12:00",
-     "2027-03-14 13:00"),
-    ("S1 business_priority 4 business hours, same day", "business_priority", "normal", "2026-12-01 10:00",
-     "2026-12-01 14:00"),
-    ("S1 business_priority across the night (09:00-17:00 calendar)", "business_priority", "low",
-     "2026-12-01 15:00", "2026-12-02 11:00"),
-    ("S1 business_priority opened 08:45: its calendar starts at 09:00", "business_priority", "urgent",
-     "2026-12-01 08:45", "2026-12-01 13:00"),
-    ("S1 business_priority Friday afternoon to Monday", "business_priority", "normal", "2026-12-04 16:00",
-     "2026-12-07 12:00"),
-    ("S1 business_priority across Christmas", "business_priority", "normal", "2026-12-24 15:00",
-     "2026-12-28 11:00"),
-    ("S1 business_priority across spring-forward", "business_priority", "normal", "2027-03-12 16:30",
-     "2027-03-15 12:30"),
+    ("S1 normal across the fall-back night: 24 real hours", "member", "normal", "2026-10-31 12:00", "2026-11-01 11:00"),
+    (
+        "S1 normal across the spring-forward night: 24 real hours",
+        "member",
+        "normal",
+        "2027-03-13 12:00",
+        "2027-03-14 13:00",
+    ),
+    (
+        "S1 business_priority 4 business hours, same day",
+        "business_priority",
+        "normal",
+        "2026-12-01 10:00",
+        "2026-12-01 14:00",
+    ),
+    (
+        "S1 business_priority across the night (09:00-17:00 calendar)",
+        "business_priority",
+        "low",
+        "2026-12-01 15:00",
+        "2026-12-02 11:00",
+    ),
+    (
+        "S1 business_priority opened 08:45: its calendar starts at 09:00",
+        "business_priority",
+        "urgent",
+        "2026-12-01 08:45",
+        "2026-12-01 13:00",
+    ),
+    (
+        "S1 business_priority Friday afternoon to Monday",
+        "business_priority",
+        "normal",
+        "2026-12-04 16:00",
+        "2026-12-07 12:00",
+    ),
+    ("S1 business_priority across Christmas", "business_priority", "normal", "2026-12-24 15:00", "2026-12-28 11:00"),
+    (
+        "S1 business_priority across spring-forward",
+        "business_priority",
+        "normal",
+        "2027-03-12 16:30",
+        "2027-03-15 12:30",
+    ),
 ]
 
 
@@ -89,46 +126,123 @@ def test_S1_due_times_across_DST_are_real_instants() -> None:
     assert got.astimezone(UTC) == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("tz", "opened", "due"), [
-    ("Europe/London", "2026-12-01 16:00", "2026-12-02 12:00"),
-    ("Australia/Sydney", "2026-12-04 16:30", "2026-12-07 12:30"),
-    ("Europe/London", "2027-03-26 16:00", "2027-03-29 12:00"),  # BST starts Sun 2027-03-28
-])
+@pytest.mark.parametrize(
+    ("tz", "opened", "due"),
+    [
+        ("Europe/London", "2026-12-01 16:00", "2026-12-02 12:00"),
+        ("Australia/Sydney", "2026-12-04 16:30", "2026-12-07 12:30"),
+        ("Europe/London", "2027-03-26 16:00", "2027-03-29 12:00"),  # BST starts Sun 2027-03-28
+    ],
+)
 def test_S1_calendar_is_in_the_accounts_timezone(tz: str, opened: str, due: str) -> None:
     assert response_due(t(opened, tz), clock_for("business_priority", "normal", tz)) == t(due, tz)
 
 
 # (case, plan, priority, opened, pauses [(start, end|None)], first response, expected due or None)
 PAUSES = [
-    ("S1 pause inside business hours moves the due by the pause", "member", "urgent", "2026-12-01 10:00",
-     [("2026-12-01 10:20", "2026-12-01 14:00")], None, "2026-12-01 14:40"),
-    ("S1 pause across the night moves it by business time only", "member", "urgent", "2026-12-01 17:00",
-     [("2026-12-01 17:10", "2026-12-02 10:00")], None, "2026-12-02 10:50"),
-    ("S1 pause entirely at night changes nothing", "member", "urgent", "2026-12-01 17:00",
-     [("2026-12-01 19:00", "2026-12-02 07:00")], None, "2026-12-02 09:00"),
-    ("S1 two pauses", "member", "urgent", "2026-12-01 10:00",
-     [("2026-12-01 10:10", "2026-12-01 10:40"), ("2026-12-01 11:00", "2026-12-01 12:00")], None,
-     "2026-12-01 12:30"),
-    ("S1 still waiting: the due time is unknown", "member", "urgent", "2026-12-01 10:00",
-     [("2026-12-01 10:20", None)], None, None),
-    ("S1 waiting after it fell due: the due time stays (breached)", "member", "urgent", "2026-12-01 10:00",
-     [("2026-12-01 12:00", None)], None, "2026-12-01 11:00"),
-    ("S1 wall-clock pause moves the due by real time", "member", "normal", "2026-12-01 10:00",
-     [("2026-12-01 11:00", "2026-12-01 13:00")], None, "2026-12-02 12:00"),
-    ("S1 business_priority pause over a weekend counts only its business time", "business_priority", "normal",
-     "2026-12-04 15:00", [("2026-12-04 16:00", "2026-12-07 10:00")], None, "2026-12-07 13:00"),
-    ("S1 answered while waiting: the pause ends at the answer", "member", "urgent", "2026-12-01 10:00",
-     [("2026-12-01 10:30", None)], "2026-12-01 12:00", "2026-12-01 12:30"),
-    ("S1 waiting after the answer does not move the due time", "member", "urgent", "2026-12-01 10:00",
-     [("2026-12-01 10:45", "2026-12-01 15:00")], "2026-12-01 10:30", "2026-12-01 11:00"),
+    (
+        "S1 pause inside business hours moves the due by the pause",
+        "member",
+        "urgent",
+        "2026-12-01 10:00",
+        [("2026-12-01 10:20", "2026-12-01 14:00")],
+        None,
+        "2026-12-01 14:40",
+    ),
+    (
+        "S1 pause across the night moves it by business time only",
+        "member",
+        "urgent",
+        "2026-12-01 17:00",
+        [("2026-12-01 17:10", "2026-12-02 10:00")],
+        None,
+        "2026-12-02 10:50",
+    ),
+    (
+        "S1 pause entirely at night changes nothing",
+        "member",
+        "urgent",
+        "2026-12-01 17:00",
+        [("2026-12-01 19:00", "2026-12-02 07:00")],
+        None,
+        "2026-12-02 09:00",
+    ),
+    (
+        "S1 two pauses",
+        "member",
+        "urgent",
+        "2026-12-01 10:00",
+        [("2026-12-01 10:10", "2026-12-01 10:40"), ("2026-12-01 11:00", "2026-12-01 12:00")],
+        None,
+        "2026-12-01 12:30",
+    ),
+    (
+        "S1 still waiting: the due time is unknown",
+        "member",
+        "urgent",
+        "2026-12-01 10:00",
+        [("2026-12-01 10:20", None)],
+        None,
+        None,
+    ),
+    (
+        "S1 waiting after it fell due: the due time stays (breached)",
+        "member",
+        "urgent",
+        "2026-12-01 10:00",
+        [("2026-12-01 12:00", None)],
+        None,
+        "2026-12-01 11:00",
+    ),
+    (
+        "S1 wall-clock pause moves the due by real time",
+        "member",
+        "normal",
+        "2026-12-01 10:00",
+        [("2026-12-01 11:00", "2026-12-01 13:00")],
+        None,
+        "2026-12-02 12:00",
+    ),
+    (
+        "S1 business_priority pause over a weekend counts only its business time",
+        "business_priority",
+        "normal",
+        "2026-12-04 15:00",
+        [("2026-12-04 16:00", "2026-12-07 10:00")],
+        None,
+        "2026-12-07 13:00",
+    ),
+    (
+        "S1 answered while waiting: the pause ends at the answer",
+        "member",
+        "urgent",
+        "2026-12-01 10:00",
+        [("2026-12-01 10:30", None)],
+        "2026-12-01 12:00",
+        "2026-12-01 12:30",
+    ),
+    (
+        "S1 waiting after the answer does not move the due time",
+        "member",
+        "urgent",
+        "2026-12-01 10:00",
+        [("2026-12-01 10:45", "2026-12-01 15:00")],
+        "2026-12-01 10:30",
+        "2026-12-01 11:00",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "plan", "priority", "opened", "pauses", "answered", "due"), PAUSES,
-                         ids=[r[0] for r in PAUSES])
+@pytest.mark.parametrize(
+    ("case", "plan", "priority", "opened", "pauses", "answered", "due"), PAUSES, ids=[r[0] for r in PAUSES]
+)
 def test_S1_pauses(case, plan, priority, opened, pauses, answered, due) -> None:
-    got = response_due(t(opened), clock_for(plan, priority),
-                       [Pause(t(a), t(b) if b else None) for a, b in pauses], t(answered) if answered else None)
+    got = response_due(
+        t(opened),
+        clock_for(plan, priority),
+        [Pause(t(a), t(b) if b else None) for a, b in pauses],
+        t(answered) if answered else None,
+    )
     assert got == (t(due) if due else None), case
 
 
@@ -141,8 +255,9 @@ PRIORITY_CHANGES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "before", "after", "opened", "due"), PRIORITY_CHANGES,
-                         ids=[r[0] for r in PRIORITY_CHANGES])
+@pytest.mark.parametrize(
+    ("case", "before", "after", "opened", "due"), PRIORITY_CHANGES, ids=[r[0] for r in PRIORITY_CHANGES]
+)
 def test_S1_priority_change_recomputes_from_the_opening(case, before, after, opened, due) -> None:
     first = response_due(t(opened), clock_for("member", before))
     assert first != t(due)
@@ -165,11 +280,16 @@ def test_S1_status(case, answered, due, now, status) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(opened=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 1, 1)),
-       pause_at=st.integers(1, 3000), pause_for=st.integers(0, 5000),
-       priority=st.sampled_from(["urgent", "normal"]), plan=st.sampled_from(["member", "business_priority"]))
-def test_S1_a_pause_moves_the_due_by_exactly_the_counted_time_waited(opened, pause_at, pause_for, priority,
-                                                                    plan) -> None:
+@given(
+    opened=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 1, 1)),
+    pause_at=st.integers(1, 3000),
+    pause_for=st.integers(0, 5000),
+    priority=st.sampled_from(["urgent", "normal"]),
+    plan=st.sampled_from(["member", "business_priority"]),
+)
+def test_S1_a_pause_moves_the_due_by_exactly_the_counted_time_waited(
+    opened, pause_at, pause_for, priority, plan
+) -> None:
     clock = clock_for(plan, priority)
     start = opened.replace(tzinfo=ZoneInfo(NY)).astimezone(UTC)
     due = response_due(start, clock)

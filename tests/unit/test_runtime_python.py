@@ -23,12 +23,19 @@ def test_the_version_is_the_templates_runtime():
 
 def test_found_with_only_the_default_python_on_path():
     """The PATH of a plain shell (no pyenv shims): the finder still answers a 3.13 that has pip."""
-    found = subprocess.run([sys.executable, "scripts/runtime_python.py"], cwd=ROOT, capture_output=True,
-                           text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())}, timeout=600)
+    found = subprocess.run(
+        [sys.executable, "scripts/runtime_python.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+        timeout=600,
+    )
     assert found.returncode == 0, found.stderr
     python = found.stdout.strip()
-    version = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert version == "(3, 13)"
     assert subprocess.run([python, "-m", "pip", "--version"], capture_output=True).returncode == 0
 

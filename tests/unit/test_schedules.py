@@ -66,7 +66,8 @@ def test_month_end_runs_at_five_past_midnight_new_york_time(scheduler: Scheduler
 def test_month_end_across_the_spring_forward(scheduler: Scheduler) -> None:
     # From midnight on 1 March the run that day is still ahead (00:05 EST) ...
     assert scheduler.next_fire("MonthEnd", datetime(2027, 3, 1, tzinfo=NY)) == datetime.fromisoformat(
-        "2027-03-01T00:05:00-05:00")
+        "2027-03-01T00:05:00-05:00"
+    )
     # ... once it has passed, the next is 1 April, in daylight time (clocks moved on 14 March 2027).
     nxt = scheduler.next_fire("MonthEnd", datetime(2027, 3, 1, 0, 5, tzinfo=NY))
     assert nxt == datetime.fromisoformat("2027-04-01T00:05:00-04:00")
@@ -80,7 +81,12 @@ def test_weekday_range(scheduler: Scheduler) -> None:
         moment = scheduler.next_fire("Weekdays", moment)
         runs.append(moment)
     assert [r.strftime("%a %d %H:%M") for r in runs] == [
-        "Fri 20 09:00", "Mon 23 09:00", "Tue 24 09:00", "Wed 25 09:00", "Thu 26 09:00", "Fri 27 09:00",
+        "Fri 20 09:00",
+        "Mon 23 09:00",
+        "Tue 24 09:00",
+        "Wed 25 09:00",
+        "Thu 26 09:00",
+        "Fri 27 09:00",
     ]
     assert all(r.utcoffset() == timedelta(hours=-5) for r in runs)
 
@@ -163,8 +169,7 @@ def test_fire_a_rule_sends_eventbridges_scheduled_event(scheduler: Scheduler, co
     at = datetime(2026, 12, 1, 0, 5, 0, tzinfo=NY)
     result = scheduler.fire("StreamsFixtureConsumer.Heartbeat", at)
     (event,) = _logged_events(consumer_log)
-    assert set(event) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources",
-                          "detail"}
+    assert set(event) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
     assert event["version"] == "0"
     assert event["detail-type"] == "Scheduled Event"
     assert event["source"] == "aws.events"
@@ -184,7 +189,8 @@ def test_fire_a_schedule_v2_without_input_sends_the_schedulers_default(scheduler
     assert event["detail-type"] == "Scheduled Event"
     assert event["time"] == "2026-11-20T14:00:00Z"
     assert event["resources"] == [
-        "arn:aws:scheduler:us-east-1:000000000000:schedule/default/StreamsFixtureConsumerWeekdays"]
+        "arn:aws:scheduler:us-east-1:000000000000:schedule/default/StreamsFixtureConsumerWeekdays"
+    ]
     assert event["detail"] == "{}"  # a string, as EventBridge Scheduler sends it
 
 
@@ -207,7 +213,8 @@ def test_the_background_thread_fires_each_schedule_on_its_clock(specs, consumer_
     finally:
         scheduler.stop()
     assert [(f.name, f.at, f.ok) for f in scheduler.history] == [
-        ("StreamsFixtureConsumer.Heartbeat", T0 + timedelta(minutes=5), True)]
+        ("StreamsFixtureConsumer.Heartbeat", T0 + timedelta(minutes=5), True)
+    ]
     (event,) = _logged_events(consumer_log)
     assert event["time"] == "2026-11-16T14:07:30Z"
 
@@ -215,7 +222,8 @@ def test_the_background_thread_fires_each_schedule_on_its_clock(specs, consumer_
 def test_disabled_schedules_do_not_run_on_the_clock(specs) -> None:
     template = load_template(FIXTURE / "template.yaml")
     template["Resources"]["StreamsFixtureConsumer"]["Properties"]["Events"]["Heartbeat"]["Properties"]["Enabled"] = (
-        False)
+        False
+    )
     scheduler = Scheduler(functions(template, {}, root=FIXTURE), anchor=T0)
     assert not scheduler.schedule("Heartbeat").enabled
     assert scheduler.schedule("MonthEnd").enabled

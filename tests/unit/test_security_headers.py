@@ -53,7 +53,7 @@ def test_the_aws_hosting_sends_exactly_this_set():
         "Referrer-Policy": sec["ReferrerPolicy"]["ReferrerPolicy"],
         "X-Frame-Options": sec["FrameOptions"]["FrameOption"],
         "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
-                                     + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else ""),
+        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else ""),
         **{item["Header"]: item["Value"] for item in config["CustomHeadersConfig"]["Items"]},
     }
     assert sent == HEADERS

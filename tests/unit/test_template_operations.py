@@ -25,9 +25,13 @@ TOPIC = {"Ref": "AlarmTopicArn"}
 
 
 def alarms_on(namespace: str, metric: str, dimension: str, ref: dict) -> list[str]:
-    return [name for name, res in ALARMS.items()
-            if res["Properties"].get("Namespace") == namespace and res["Properties"].get("MetricName") == metric
-            and {"Name": dimension, "Value": ref} in res["Properties"].get("Dimensions", [])]
+    return [
+        name
+        for name, res in ALARMS.items()
+        if res["Properties"].get("Namespace") == namespace
+        and res["Properties"].get("MetricName") == metric
+        and {"Name": dimension, "Value": ref} in res["Properties"].get("Dimensions", [])
+    ]
 
 
 def failure_queues() -> set[str]:
@@ -47,8 +51,11 @@ def failure_queues() -> set[str]:
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 def test_every_function_has_a_log_group_with_retention_and_error_and_throttle_alarms(function):
-    groups = [res for res in of_type("AWS::Logs::LogGroup").values()
-              if res["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}]
+    groups = [
+        res
+        for res in of_type("AWS::Logs::LogGroup").values()
+        if res["Properties"].get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
+    ]
     assert len(groups) == 1, f"{function}: add a {function}Logs log group named /aws/lambda/${{{function}}}"
     assert groups[0]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     for metric in ("Errors", "Throttles"):
@@ -61,8 +68,9 @@ def test_every_failure_queue_alarms_when_not_empty():
     queues = failure_queues()
     assert queues >= {"BalanceWatchFailures", "InvoicingFailures", "MonthEndFailures"}
     for queue in sorted(queues):
-        found = alarms_on("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
-                          {"Fn::GetAtt": [queue, "QueueName"]})
+        found = alarms_on(
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", {"Fn::GetAtt": [queue, "QueueName"]}
+        )
         assert found, f"{queue}: add a {queue}NotEmpty alarm"
 
 
@@ -72,10 +80,14 @@ def test_api_access_logs_5xx_rate_month_end_and_refused_signatures_alarm():
     assert RESOURCES["HttpApiAccessLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     rate = ALARMS["Api5xxRate"]["Properties"]
     assert {m["MetricStat"]["Metric"]["MetricName"] for m in rate["Metrics"] if "MetricStat" in m} == {"5xx", "Count"}
-    assert alarms_on("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName",
-                     {"Fn::GetAtt": ["MonthEndQueue", "QueueName"]}) == ["MonthEndLate"]
-    names = {m["MetricStat"]["Metric"]["MetricName"] for m in ALARMS["MonthEndUnsettled"]["Properties"]["Metrics"]
-             if "MetricStat" in m}
+    assert alarms_on(
+        "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", {"Fn::GetAtt": ["MonthEndQueue", "QueueName"]}
+    ) == ["MonthEndLate"]
+    names = {
+        m["MetricStat"]["Metric"]["MetricName"]
+        for m in ALARMS["MonthEndUnsettled"]["Properties"]["Metrics"]
+        if "MetricStat" in m
+    }
     assert names == {metrics.MONTH_END_ACCOUNTS_PLANNED, metrics.MONTH_END_ACCOUNTS_SETTLED}
     refused = ALARMS["RefusedWebhookSignatures"]["Properties"]
     assert refused["MetricName"] == metrics.WEBHOOK_EVENTS

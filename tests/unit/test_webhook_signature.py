@@ -26,8 +26,16 @@ EVENT = {
     "pending_webhooks": 1,
     "request": {"id": None, "idempotency_key": None},
     "type": "checkout.session.completed",
-    "data": {"object": {"id": "cs_test_1", "object": "checkout.session", "payment_status": "paid",
-                        "metadata": {"order_id": "ord_1"}, "amount_total": 30000, "currency": "usd"}},
+    "data": {
+        "object": {
+            "id": "cs_test_1",
+            "object": "checkout.session",
+            "payment_status": "paid",
+            "metadata": {"order_id": "ord_1"},
+            "amount_total": 30000,
+            "currency": "usd",
+        }
+    },
 }
 PAYLOAD = json.dumps(EVENT, indent=2)
 
@@ -73,8 +81,11 @@ def test_tampered_body_is_refused():
     refused(tampered, header)
 
 
-@pytest.mark.parametrize("header", ["garbage", "t=notanumber,v1=abc", "v1=abc", "t=1795000000"],
-                         ids=["garbage", "bad-timestamp", "no-timestamp", "no-v1"])
+@pytest.mark.parametrize(
+    "header",
+    ["garbage", "t=notanumber,v1=abc", "v1=abc", "t=1795000000"],
+    ids=["garbage", "bad-timestamp", "no-timestamp", "no-v1"],
+)
 def test_malformed_header_is_refused(header):
     refused(PAYLOAD, header)
 

@@ -31,7 +31,8 @@ def test_one_system_clock() -> None:
 def test_one_optimistic_commit_helper() -> None:
     # Every "refused: read again" is store.commit_or_retry; no module raises Retry from a TxFailed itself.
     assert _where(r"except TxFailed[^\n]*\n(?:[^\n]*\n){0,6}?\s*raise _?Retry\(\) from exc") == [
-        "layers/core/python/hourbank/store/tx.py"]
+        "layers/core/python/hourbank/store/tx.py"
+    ]
 
 
 def test_one_home_for_iso_times_and_hours_text() -> None:
@@ -51,8 +52,10 @@ def test_one_builder_of_the_error_body() -> None:
     assert json.loads(error_result(401, "unauthorized", "sign in")["body"]) == error_body("unauthorized", "sign in")
     literal = r"""^[^`\n]*\{\s*["']error["']\s*:\s*\{\s*["']code["']"""  # in code, not in a docstring
     assert _where(literal) + _where(literal, ROOT / "functions") == []
-    assert _where(r"error_body\(|error_result\(") == ["layers/core/python/hourbank/api/__init__.py",
-                                                      "layers/core/python/hourbank/errors.py"]
+    assert _where(r"error_body\(|error_result\(") == [
+        "layers/core/python/hourbank/api/__init__.py",
+        "layers/core/python/hourbank/errors.py",
+    ]
     assert "error_result(" in (ROOT / "functions" / "stripe_webhook" / "app.py").read_text(encoding="utf-8")
 
 
@@ -61,10 +64,16 @@ def test_scripts_never_import_tests() -> None:
     offenders = []
     for path in _sources(ROOT / "scripts"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
-            offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
-                          if n == "tests" or n.startswith("tests.")]
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
+            offenders += [
+                f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n == "tests" or n.startswith("tests.")
+            ]
     assert offenders == []
 
 

@@ -74,7 +74,11 @@ def actor_from_header(authorization: str | None, settings: PaymentSettings) -> A
     try:
         key = keys.get_signing_key_from_jwt(token)
         claims: dict[str, Any] = jwt.decode(
-            token, key.key, algorithms=ALGORITHMS, issuer=settings.jwt_issuer, leeway=LEEWAY_S,
+            token,
+            key.key,
+            algorithms=ALGORITHMS,
+            issuer=settings.jwt_issuer,
+            leeway=LEEWAY_S,
             options={"require": ["exp", "iss", "sub"], "verify_aud": False},
         )
     except jwt.PyJWKClientConnectionError as exc:  # the issuer's keys could not be fetched: ours to fix

@@ -62,8 +62,9 @@ def _check(value: Any, limit: int, code: str) -> None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise InvalidInput("body: a text value is not valid Unicode (a lone surrogate escape)",
-                                   code=code) from None
+                raise InvalidInput(
+                    "body: a text value is not valid Unicode (a lone surrogate escape)", code=code
+                ) from None
         elif isinstance(item, dict | list):
             if depth > limit:
                 raise InvalidInput(f"body: JSON nested more than {limit} levels deep", code=code)
@@ -77,8 +78,9 @@ def _check(value: Any, limit: int, code: str) -> None:
 def parse_json(text: str, *, code: str = "invalid_input") -> Any:
     """``text`` as JSON within the bounds above, or ``InvalidInput`` with ``code``."""
     try:
-        value = json.loads(text, parse_int=lambda s: _number(s, int), parse_float=lambda s: _number(s, float),
-                           parse_constant=_constant)
+        value = json.loads(
+            text, parse_int=lambda s: _number(s, int), parse_float=lambda s: _number(s, float), parse_constant=_constant
+        )
     except _Refused as exc:
         raise InvalidInput(str(exc), code=code) from None
     except RecursionError:
@@ -104,8 +106,7 @@ def body_text(raw: bytes, *, code: str = "invalid_input") -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidInput("body: send UTF-8 encoded JSON (the body has bytes that are not UTF-8)",
-                           code=code) from None
+        raise InvalidInput("body: send UTF-8 encoded JSON (the body has bytes that are not UTF-8)", code=code) from None
 
 
 def _media_type(headers: dict) -> str | None:
@@ -124,8 +125,10 @@ def read_body(event: dict) -> dict:
         headers = {k: v for k, v in headers.items() if str(k).lower() != "content-type"}
         return {**event, "headers": headers, "body": None, "isBase64Encoded": False}
     if media is not None and not _JSON_TYPE.match(media):
-        raise InvalidInput(f"body: send JSON with Content-Type: application/json (not {media or 'empty'})",
-                           code="unsupported_media_type")
+        raise InvalidInput(
+            f"body: send JSON with Content-Type: application/json (not {media or 'empty'})",
+            code="unsupported_media_type",
+        )
     text = body_text(raw)
     if not isinstance(parse_json(text), dict | None):
         # Every request body of this API is an object. Powertools would otherwise take the first element

@@ -17,8 +17,12 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict[str
 def error_result(status: int, code: str, message: str, details: dict | None = None) -> dict[str, Any]:
     """The same body as a Lambda proxy result, for answers given without the resolver (the webhook, and
     the resolver's refusals before it runs)."""
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(error_body(code, message, details)), "isBase64Encoded": False}
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(error_body(code, message, details)),
+        "isBase64Encoded": False,
+    }
 
 
 class HourbankError(Exception):

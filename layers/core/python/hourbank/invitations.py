@@ -55,13 +55,18 @@ class CognitoInviter:
         username = account.email.strip().lower()
         try:
             self.client.admin_create_user(
-                UserPoolId=self.user_pool_id, Username=username, DesiredDeliveryMediums=["EMAIL"],
-                UserAttributes=[{"Name": "email", "Value": username}, {"Name": "email_verified", "Value": "true"},
-                                {"Name": "custom:account_id", "Value": account.account_id}])
+                UserPoolId=self.user_pool_id,
+                Username=username,
+                DesiredDeliveryMediums=["EMAIL"],
+                UserAttributes=[
+                    {"Name": "email", "Value": username},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "custom:account_id", "Value": account.account_id},
+                ],
+            )
         except self.client.exceptions.UsernameExistsException:
             pass  # invited before (a retry): the group membership below is what may be missing
-        self.client.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=username,
-                                            GroupName=CUSTOMERS_GROUP)
+        self.client.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=username, GroupName=CUSTOMERS_GROUP)
 
 
 class OutboxInviter:
@@ -79,13 +84,19 @@ class OutboxInviter:
         from hourbank.notify import Message
 
         link = f"{self.website_url}/portal/?account={quote(account.account_id)}"
-        self.mailer.send(Message(
-            message_id=f"invite#{account.account_id}", to=account.email,
-            subject="Your Hourbank sign-in",
-            text=(f"Hello {account.name},\n\nyour Hourbank account {account.account_id} is open. Sign in to see "
-                  f"your support hours, your tickets and every minute logged on them:\n\n  {link}\n\n"
-                  "(Local stack: this link opens the local sign-in page. In AWS the invitation comes from the "
-                  "user pool, with a temporary password.)\n")))
+        self.mailer.send(
+            Message(
+                message_id=f"invite#{account.account_id}",
+                to=account.email,
+                subject="Your Hourbank sign-in",
+                text=(
+                    f"Hello {account.name},\n\nyour Hourbank account {account.account_id} is open. Sign in to see "
+                    f"your support hours, your tickets and every minute logged on them:\n\n  {link}\n\n"
+                    "(Local stack: this link opens the local sign-in page. In AWS the invitation comes from the "
+                    "user pool, with a temporary password.)\n"
+                ),
+            )
+        )
 
 
 def inviter(settings: Settings | None = None) -> InvitationPort:
@@ -98,10 +109,14 @@ def inviter(settings: Settings | None = None) -> InvitationPort:
 def invite_customer(account: AccountModel, *, port: InvitationPort | None = None, now: float | None = None) -> bool:
     """Invite the customer of ``account`` once. True when this call sent the invitation."""
     at = time.time() if now is None else now
-    marker = IdempotencyModel(f"invite#{account.account_id}", fingerprint=account.email.strip().lower(),
-                              account_id=account.account_id, ledger_seq=0,
-                              at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(at)),
-                              expiration=int(at) + MARKER_TTL_S)
+    marker = IdempotencyModel(
+        f"invite#{account.account_id}",
+        fingerprint=account.email.strip().lower(),
+        account_id=account.account_id,
+        ledger_seq=0,
+        at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(at)),
+        expiration=int(at) + MARKER_TTL_S,
+    )
     try:
         marker.save(condition=IdempotencyModel.id.does_not_exist())
     except PutError as exc:

@@ -31,9 +31,20 @@ MONTH_END_ACCOUNTS_CLOSED = "MonthEndAccountsClosed"  # accounts whose month the
 MONTH_END_ACCOUNTS_PLANNED = "MonthEndAccountsPlanned"  # accounts the planner queued for a month
 MONTH_END_ACCOUNTS_SETTLED = "MonthEndAccountsSettled"  # accounts the worker is done with (closed, already, gone)
 
-ALL = (MINUTES_CONSUMED, MINUTES_DEBITED, MINUTES_CREDITED, TOP_UPS_SOLD, C3_CLOSES_COMPLETED, INVOICES_ISSUED,
-       INVOICES_PAID, INVOICES_FAILED, WEBHOOK_EVENTS, MONTH_END_ACCOUNTS_CLOSED, MONTH_END_ACCOUNTS_PLANNED,
-       MONTH_END_ACCOUNTS_SETTLED)
+ALL = (
+    MINUTES_CONSUMED,
+    MINUTES_DEBITED,
+    MINUTES_CREDITED,
+    TOP_UPS_SOLD,
+    C3_CLOSES_COMPLETED,
+    INVOICES_ISSUED,
+    INVOICES_PAID,
+    INVOICES_FAILED,
+    WEBHOOK_EVENTS,
+    MONTH_END_ACCOUNTS_CLOSED,
+    MONTH_END_ACCOUNTS_PLANNED,
+    MONTH_END_ACCOUNTS_SETTLED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +55,10 @@ def emit(values: Mapping[str, float], **dimensions: str) -> None:
         from aws_lambda_powertools.metrics import MetricUnit
         from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
-        provider = AmazonCloudWatchEMFProvider(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE,
-                                               service=os.environ.get("POWERTOOLS_SERVICE_NAME") or SERVICE)
+        provider = AmazonCloudWatchEMFProvider(
+            namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or NAMESPACE,
+            service=os.environ.get("POWERTOOLS_SERVICE_NAME") or SERVICE,
+        )
         for name, value in dimensions.items():
             provider.add_dimension(name=name, value=str(value))
         for name, value in values.items():

@@ -46,8 +46,12 @@ class SesMailer:
         self._client.send_email(
             FromEmailAddress=self.sender,
             Destination={"ToAddresses": [message.to]},
-            Content={"Simple": {"Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                                "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}}}},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}},
+                }
+            },
             EmailTags=[{"Name": "notice", "Value": message.message_id.replace("#", "-")[:256]}],
         )
 
@@ -69,8 +73,13 @@ class OutboxMailer:
         email.set_content(message.text)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.message_id)
         (self.directory / f"{safe}.eml").write_text(email.as_string(), encoding="utf-8")
-        line = {"message_id": message.message_id, "to": message.to, "subject": message.subject,
-                "text": message.text, "sent_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        line = {
+            "message_id": message.message_id,
+            "to": message.to,
+            "subject": message.subject,
+            "text": message.text,
+            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
         with self._lock, open(self.directory / "outbox.jsonl", "a", encoding="utf-8") as index:
             index.write(json.dumps(line) + "\n")
 

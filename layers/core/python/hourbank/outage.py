@@ -14,11 +14,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hourbank.errors import ServiceUnavailable
 
-RETRYABLE_CODES = frozenset({
-    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-    "InternalServerError", "InternalFailure", "ServiceUnavailable", "ServiceUnavailableException",
-    "TransactionConflictException", "TransactionInProgressException", "LimitExceededException",
-})
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "LimitExceededException",
+    }
+)
 
 
 def _chain(exc: BaseException | None):

@@ -27,9 +27,10 @@ def send(queue_url: str, bodies: Iterable[dict[str, Any]], *, client: Any = None
 
         client = boto3.client("sqs")
     for start in range(0, len(items), SQS_BATCH):
-        chunk = items[start:start + SQS_BATCH]
-        answer = client.send_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)])
+        chunk = items[start : start + SQS_BATCH]
+        answer = client.send_message_batch(
+            QueueUrl=queue_url, Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+        )
         if answer.get("Failed"):
             raise RuntimeError(f"SQS refused {len(answer['Failed'])} messages: {answer['Failed'][:3]}")
     return len(items)

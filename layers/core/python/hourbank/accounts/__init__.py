@@ -53,8 +53,16 @@ def email_owner(email: str) -> str | None:
         return None
 
 
-def open_account(*, name: str, email: str, plan: str, created_by: str, account_id: str | None = None,
-                 timezone: str | None = None, clock: Clock = SYSTEM_CLOCK) -> AccountModel:
+def open_account(
+    *,
+    name: str,
+    email: str,
+    plan: str,
+    created_by: str,
+    account_id: str | None = None,
+    timezone: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> AccountModel:
     """The one place an account is opened - by billing (``POST /accounts``) or by the settlement of a first
     paid order. SPEC O7: the account and its e-mail claim are one transaction, the claim conditioned on not
     existing, so an address can never get two accounts however many requests race. With ``account_id``
@@ -77,9 +85,13 @@ def open_account(*, name: str, email: str, plan: str, created_by: str, account_i
     account.plan_changes = [PlanPeriod(plan=plan, since=account.created_at)]
     tx = Tx()
     tx.put("account", account, condition=AccountModel.account_id.does_not_exist())
-    tx.put("claim", EmailClaimModel(CLAIM_PREFIX + account.email_lower, owner_account_id=account.account_id,
-                                    created_at=account.created_at),
-           condition=EmailClaimModel.account_id.does_not_exist())
+    tx.put(
+        "claim",
+        EmailClaimModel(
+            CLAIM_PREFIX + account.email_lower, owner_account_id=account.account_id, created_at=account.created_at
+        ),
+        condition=EmailClaimModel.account_id.does_not_exist(),
+    )
     # Not commit_or_retry: not an optimistic attempt; a refused claim or account is answered here (taken, or
     # opened already by a retry), anything else fails.
     try:
@@ -132,10 +144,12 @@ def change_plan(actor: Actor, account_id: str, plan: str, *, clock: Clock = SYST
     account = get_account(actor, account_id)
     if account.plan == plan:
         return account
-    history = [p.as_dict() for p in account.plan_changes or []] or [{"plan": account.plan,
-                                                                      "since": account.created_at}]
-    actions = [AccountModel.plan.set(plan), AccountModel.plan_version.set(cat.version),
-               AccountModel.plan_changes.set([*history, {"plan": plan, "since": iso(clock.now())}])]
+    history = [p.as_dict() for p in account.plan_changes or []] or [{"plan": account.plan, "since": account.created_at}]
+    actions = [
+        AccountModel.plan.set(plan),
+        AccountModel.plan_version.set(cat.version),
+        AccountModel.plan_changes.set([*history, {"plan": plan, "since": iso(clock.now())}]),
+    ]
     if cat.plans[plan].prepay_rate_minor is None and account.auto_top_up and account.auto_top_up.enabled:
         actions.append(AccountModel.auto_top_up.enabled.set(False))
     account.update(actions, condition=AccountModel.plan == account.plan)
@@ -150,13 +164,15 @@ def get_account(actor: Actor, account_id: str) -> AccountModel:
         raise NotFound("account not found") from None
 
 
-def list_ledger(actor: Actor, account_id: str, *, limit: int = 50, cursor: str | None = None
-                ) -> tuple[list[LedgerModel], str | None]:
+def list_ledger(
+    actor: Actor, account_id: str, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[LedgerModel], str | None]:
     """Newest first, a page at a time; ``cursor`` is opaque to clients."""
     get_account(actor, account_id)
     start = _decode_cursor(cursor, account_id) if cursor else None
-    result = LedgerModel.query(account_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-                               consistent_read=True)
+    result = LedgerModel.query(
+        account_id, scan_index_forward=False, limit=limit, last_evaluated_key=start, consistent_read=True
+    )
     items = list(result)
     last = result.last_evaluated_key
     return items, _encode_cursor(last) if last else None
@@ -203,8 +219,12 @@ def adjust(
     def attempt() -> LedgerModel:
         account = get_account(actor, account_id)
         tx = Tx()
-        entry = write_account(tx, account, line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject,
-                                                          note=reason.strip()), idempotency=idem)
+        entry = write_account(
+            tx,
+            account,
+            line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject, note=reason.strip()),
+            idempotency=idem,
+        )
         if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None:
             return replay(idem)  # a retry: the first request's entry, nothing posted twice
         assert entry is not None
@@ -226,8 +246,15 @@ MAX_TOP_UP_MINUTES = 30_000  # 500 h, the most one order may buy (P1)
 MAX_THRESHOLD_MINUTES = 10_000
 
 
-def set_watch(actor: Actor, account_id: str, *, enabled: bool, threshold_minutes: int, amount_minutes: int,
-              notify_low_balance: bool | None = None) -> AccountModel:
+def set_watch(
+    actor: Actor,
+    account_id: str,
+    *,
+    enabled: bool,
+    threshold_minutes: int,
+    amount_minutes: int,
+    notify_low_balance: bool | None = None,
+) -> AccountModel:
     """``PUT /accounts/{id}/auto-top-up`` (billing or the owner). The watch reacts to the change itself:
     turning auto top-up on below the threshold is a crossing (one invoice), like the balance falling."""
     account = get_account(actor, account_id)
@@ -252,8 +279,9 @@ def set_watch(actor: Actor, account_id: str, *, enabled: bool, threshold_minutes
         quote(catalogue(), plan, Decimal(amount_minutes) / 60, "one_time")
     notify = bool(account.notify_low_balance) if notify_low_balance is None else notify_low_balance
     actions = [
-        AccountModel.auto_top_up.set({"enabled": enabled, "threshold_minutes": threshold_minutes,
-                                      "amount_minutes": amount_minutes}),
+        AccountModel.auto_top_up.set(
+            {"enabled": enabled, "threshold_minutes": threshold_minutes, "amount_minutes": amount_minutes}
+        ),
         AccountModel.notify_low_balance.set(notify),
         AccountModel.watch_version.add(1),
     ]

@@ -35,8 +35,9 @@ STATUS: dict[type[errors.HourbankError], int] = {
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=errors.error_body(code, message, details))
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=errors.error_body(code, message, details)
+    )
 
 
 def _status_of(exc: errors.HourbankError) -> int:
@@ -59,20 +60,28 @@ _MESSAGES: dict[str, Any] = {
     "missing": "is required",
     "extra_forbidden": "is not a field of this request",
     "string_type": "must be text",
-    "string_too_short": lambda c: "must not be empty" if c.get("min_length", 1) <= 1
-    else f"must be at least {c['min_length']} characters",
+    "string_too_short": lambda c: (
+        "must not be empty" if c.get("min_length", 1) <= 1 else f"must be at least {c['min_length']} characters"
+    ),
     "string_too_long": lambda c: f"must be at most {c.get('max_length')} characters",
     "string_pattern_mismatch": lambda c: _PATTERN_HINTS.get(c.get("pattern"), "is not in the expected format"),
     "literal_error": lambda c: "must be one of " + str(c.get("expected", "")).replace("'", ""),
     "enum": lambda c: "must be one of " + str(c.get("expected", "")).replace("'", ""),
-    "int_type": _WHOLE, "int_parsing": _WHOLE, "int_from_float": _WHOLE,
-    "float_type": _NUMBER, "float_parsing": _NUMBER, "finite_number": _NUMBER,
-    "bool_type": "must be true or false", "bool_parsing": "must be true or false",
+    "int_type": _WHOLE,
+    "int_parsing": _WHOLE,
+    "int_from_float": _WHOLE,
+    "float_type": _NUMBER,
+    "float_parsing": _NUMBER,
+    "finite_number": _NUMBER,
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
     "greater_than": lambda c: f"must be more than {c.get('gt')}",
     "greater_than_equal": lambda c: f"must be {c.get('ge')} or more",
     "less_than": lambda c: f"must be less than {c.get('lt')}",
     "less_than_equal": lambda c: f"must be {c.get('le')} or less",
-    "datetime_type": _TIME, "datetime_parsing": _TIME, "datetime_from_date_parsing": _TIME,
+    "datetime_type": _TIME,
+    "datetime_parsing": _TIME,
+    "datetime_from_date_parsing": _TIME,
     "timezone_aware": "must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00",
     "value_error": lambda c: str(c.get("error", "is not valid")),
     "model_type": "send a JSON object with this request's fields",
@@ -167,8 +176,9 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
         problems = [_describe(e) for e in exc.errors()]
-        return error_response(400, "invalid_input", "; ".join(problems) or "the request is not valid",
-                              {"fields": problems})
+        return error_response(
+            400, "invalid_input", "; ".join(problems) or "the request is not valid", {"fields": problems}
+        )
 
     @app.exception_handler(Exception)
     def _outage(exc: Exception) -> Response:

@@ -32,8 +32,12 @@ class Error(_Out):
 
 
 # What API Gateway itself answers before a function runs (401 from the JWT authorizer): AWS's shape.
-GATEWAY_MESSAGE = {"type": "object", "title": "GatewayMessage", "required": ["message"],
-                   "properties": {"message": {"type": "string"}}}
+GATEWAY_MESSAGE = {
+    "type": "object",
+    "title": "GatewayMessage",
+    "required": ["message"],
+    "properties": {"message": {"type": "string"}},
+}
 
 
 class Money(_Out):
@@ -391,8 +395,8 @@ class VisitExtension(_Out):
 
 WHY = {
     400: "invalid_input (the message names the field and what to enter), or a body that is not UTF-8 JSON "
-         "within the request edge's bounds; nothing written",
-    401: "no token, a bad or an expired one (API Gateway's own {\"message\"} body before the function runs)",
+    "within the request edge's bounds; nothing written",
+    401: 'no token, a bad or an expired one (API Gateway\'s own {"message"} body before the function runs)',
     402: "insufficient_credit: the message says how much to top up; nothing written",
     403: "forbidden: the caller may see the object but not do this to it",
     404: "not_found: no such object, or another tenant's",
@@ -401,8 +405,9 @@ WHY = {
 }
 
 
-def doc(status: int, model: type[BaseModel] | None, *refusals: int, description: str = "",
-        csv: bool = False) -> dict[int, dict[str, Any]]:
+def doc(
+    status: int, model: type[BaseModel] | None, *refusals: int, description: str = "", csv: bool = False
+) -> dict[int, dict[str, Any]]:
     """Powertools ``responses=`` for a route: its success and each refusal it can give, always with 400,
     401 and 503 (the request edge, the token and the database apply to every route)."""
     content: dict[str, Any] = {"application/json": {"model": model}} if model is not None else {}

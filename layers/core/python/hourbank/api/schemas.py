@@ -36,6 +36,7 @@ def _instant(value: Any, handler: Any, _info: ValidationInfo) -> datetime:
 
 Instant = Annotated[AwareDatetime, WrapValidator(_instant)]
 
+
 def _stripped(value: str) -> str:
     """Outer whitespace is dropped after the length is checked on what was sent, so the documented
     ``maxLength`` holds for the text as sent (a 2,001-character note with a leading newline is refused)."""
@@ -97,10 +98,12 @@ class ReviewResolution(Body):
     """SPEC O8: how billing settled a payment kept for review."""
 
     note: LongText
-    minutes: StrictInt | None = Field(default=None, ge=-100_000, le=100_000,
-                                      description="credit (+, a purchase) or take back (-, an adjustment)")
+    minutes: StrictInt | None = Field(
+        default=None, ge=-100_000, le=100_000, description="credit (+, a purchase) or take back (-, an adjustment)"
+    )
     account_id: Annotated[str, StringConstraints(pattern=r"^acc_[0-9a-z_]{1,60}$")] | None = Field(
-        default=None, description="the account to credit; default: the review's")
+        default=None, description="the account to credit; default: the review's"
+    )
 
 
 class Dispute(Body):
@@ -110,8 +113,9 @@ class Dispute(Body):
 class DisputeResolution(Body):
     outcome: Literal["upheld", "rejected"]
     note: LongText
-    credit_minutes: StrictInt = Field(default=0, ge=0, le=100_000,
-                                      description="upheld only: minutes credited back to the account (C6)")
+    credit_minutes: StrictInt = Field(
+        default=0, ge=0, le=100_000, description="upheld only: minutes credited back to the account (C6)"
+    )
 
 
 class OrderRequest(Body):

@@ -31,8 +31,9 @@ class Waiting(Body):
     at: Instant | None = Field(default=None, description="default now; never in the future")
 
 
-def ticket_fields(t: TicketModel, entries: list[TimeEntryModel] | None = None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def ticket_fields(
+    t: TicketModel, entries: list[TimeEntryModel] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     """What every ticket view carries for SPEC S1 (and fair use on flat-fee plans, seed 003)."""
     out: dict[str, Any] = {
         "response_due_at": t.response_due_at,
@@ -41,14 +42,18 @@ def ticket_fields(t: TicketModel, entries: list[TimeEntryModel] | None = None,
         "waiting": t.waiting_since is not None,
         "waiting_since": t.waiting_since,
         "response_count": int(t.response_count or 0),
-        "response_target": None if t.sla_target_minutes is None else {
-            "minutes": int(t.sla_target_minutes), "clock": t.sla_clock,
+        "response_target": None
+        if t.sla_target_minutes is None
+        else {
+            "minutes": int(t.sla_target_minutes),
+            "clock": t.sla_clock,
             "business_hours": t.sla_business_hours if t.sla_clock == "business" else None,
             "timezone": t.sla_timezone,
         },
         "waiting_periods": [{"start": p.start_given, "end": p.end_given, "by": p.by} for p in t.pauses or []],
-        "priority_changes": [{"at": c.at, "from": c.before, "to": c.after, "by": c.by}
-                             for c in t.priority_changes or []],
+        "priority_changes": [
+            {"at": c.at, "from": c.before, "to": c.after, "by": c.by} for c in t.priority_changes or []
+        ],
     }
     if entries is not None and t.plan:
         allowance = get_plan(t.plan).fair_use_remote_minutes_per_day
@@ -56,8 +61,9 @@ def ticket_fields(t: TicketModel, entries: list[TimeEntryModel] | None = None,
             from hourbank.settings import get_settings
 
             tz = ZoneInfo(get_settings().company_timezone)  # as the month-end fair-use charge counts days
-            out["fair_use"] = fair_use(((parse_iso(e.started_at_utc), int(e.minutes), e.work_type)
-                                        for e in entries), tz, allowance)
+            out["fair_use"] = fair_use(
+                ((parse_iso(e.started_at_utc), int(e.minutes), e.work_type) for e in entries), tz, allowance
+            )
     return out
 
 
@@ -67,5 +73,12 @@ def list_fields(t: TicketModel, now: datetime | None = None) -> dict[str, Any]:
 
 
 def response(r: ResponseModel, first: bool) -> dict[str, Any]:
-    return {"response_id": r.response_id, "ticket_id": r.ticket_id, "at": r.at, "note": r.note, "by": r.by,
-            "recorded_at": r.recorded_at, "first": first}
+    return {
+        "response_id": r.response_id,
+        "ticket_id": r.ticket_id,
+        "at": r.at,
+        "note": r.note,
+        "by": r.by,
+        "recorded_at": r.recorded_at,
+        "first": first,
+    }

@@ -60,11 +60,29 @@ def ledger_entry(e: LedgerModel) -> dict[str, Any]:
 def credit_back(c: CreditBack) -> dict[str, Any]:
     """SPEC C6: the ledger entry for what reached the balance (API.md: 201 ledger entry), and how much came
     off the ticket's post-pay not yet invoiced. All of it off post-pay: no entry, ``minutes`` 0."""
-    out: dict[str, Any] = ledger_entry(c.entry) if c.entry is not None else {
-        "entry_id": None, "seq": None, "at": None, "kind": "credit_back", "minutes": 0, "balance_after": None,
-        "ref": c.ticket_id, "note": None, "by": None}
-    out.update({"ticket_id": c.ticket_id, "credited_back_minutes": c.minutes, "postpay_reduced_minutes": c.from_postpay,
-                "balance_credited_minutes": c.to_balance})
+    out: dict[str, Any] = (
+        ledger_entry(c.entry)
+        if c.entry is not None
+        else {
+            "entry_id": None,
+            "seq": None,
+            "at": None,
+            "kind": "credit_back",
+            "minutes": 0,
+            "balance_after": None,
+            "ref": c.ticket_id,
+            "note": None,
+            "by": None,
+        }
+    )
+    out.update(
+        {
+            "ticket_id": c.ticket_id,
+            "credited_back_minutes": c.minutes,
+            "postpay_reduced_minutes": c.from_postpay,
+            "balance_credited_minutes": c.to_balance,
+        }
+    )
     return out
 
 
@@ -88,7 +106,9 @@ def entry(e: TimeEntryModel) -> dict[str, Any]:
             }
             for s in e.segments or []
         ],
-        "dispute": None if e.dispute is None else {
+        "dispute": None
+        if e.dispute is None
+        else {
             "status": e.dispute.status,
             "reason": e.dispute.reason,
             "raised_by": e.dispute.raised_by,
@@ -212,8 +232,10 @@ def order(o: OrderModel, balance: AccountModel | None = None) -> dict[str, Any]:
         # SPEC O7: the address has an account; the order credits it once paid, and says nothing else about it.
         out["account_id"] = None
         out["credits_existing_account"] = True
-        out["message"] = ("This e-mail address already has an account: the hours will be added to it once paid. "
-                          "Sign in to see its balance.")
+        out["message"] = (
+            "This e-mail address already has an account: the hours will be added to it once paid. "
+            "Sign in to see its balance."
+        )
         return out
     if o.opens_account is not None:  # SPEC O7, W1: the order opening its account (True until paid, then False)
         out["new_account"] = True  # its payment opens the account and sends the invitation

@@ -19,9 +19,11 @@ class BookVisit(Body):
     address: LongText
     estimate_hours: StrictInt = Field(ge=1, le=24, description="SPEC V1: whole hours, the first is the base fee's")
     additional_hour_rate_minor: StrictInt | None = Field(
-        default=None, gt=0, le=10_000_000, description="per hour past the first; default: the catalogue's")
+        default=None, gt=0, le=10_000_000, description="per hour past the first; default: the catalogue's"
+    )
     base_fee_minor: StrictInt | None = Field(
-        default=None, gt=0, le=10_000_000, description="the trip and the first hour; default: the catalogue's ($350)")
+        default=None, gt=0, le=10_000_000, description="the trip and the first hour; default: the catalogue's ($350)"
+    )
     opened_at: Instant | None = Field(default=None, description="when the visit was agreed (recording the past)")
 
 
@@ -57,13 +59,26 @@ def visit(v: VisitModel, booking: OrderModel | None = None) -> dict[str, Any]:
         "refunded": money(int(v.refunded_minor), v.currency),
         # SPEC V1: what happens to prepaid hours not used is shown on the visit.
         "unused_hours_policy": "refunded to the card that paid, when the visit's ticket is closed",
-        "orders": [{"order_id": oid, "kind": o["kind"], "hours": int(o["hours"]), "status": o["status"],
-                    "price": money(int(o["amount_minor"]), v.currency),
-                    "refunded": money(int(o.get("refunded_minor", 0)), v.currency)}
-                   for oid, o in sorted(map_of(v.orders).items())],
-        "refunds": [{"refund_id": r["refund_id"], "order_id": r["order_id"],
-                     "amount": money(int(r["amount_minor"]), v.currency), "at": r["at"]}
-                    for r in sorted(map_of(v.refunds).values(), key=lambda r: r["at"])],
+        "orders": [
+            {
+                "order_id": oid,
+                "kind": o["kind"],
+                "hours": int(o["hours"]),
+                "status": o["status"],
+                "price": money(int(o["amount_minor"]), v.currency),
+                "refunded": money(int(o.get("refunded_minor", 0)), v.currency),
+            }
+            for oid, o in sorted(map_of(v.orders).items())
+        ],
+        "refunds": [
+            {
+                "refund_id": r["refund_id"],
+                "order_id": r["order_id"],
+                "amount": money(int(r["amount_minor"]), v.currency),
+                "at": r["at"],
+            }
+            for r in sorted(map_of(v.refunds).values(), key=lambda r: r["at"])
+        ],
         "flags": sorted(v.flags or []),
         "order_id": v.booking_order_id,
         "created_at": v.created_at,

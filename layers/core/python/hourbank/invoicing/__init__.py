@@ -38,13 +38,17 @@ def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
     issued = port.issue(invoice, account)
     if issued.customer_id and not account.stripe_customer_id:
         try:
-            account.update([AccountModel.stripe_customer_id.set(issued.customer_id)],
-                           condition=AccountModel.stripe_customer_id.does_not_exist())
+            account.update(
+                [AccountModel.stripe_customer_id.set(issued.customer_id)],
+                condition=AccountModel.stripe_customer_id.does_not_exist(),
+            )
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    actions = [InvoiceModel.stripe_invoice_id.set(issued.stripe_invoice_id),
-               InvoiceModel.payment_url.set(issued.payment_url)]
+    actions = [
+        InvoiceModel.stripe_invoice_id.set(issued.stripe_invoice_id),
+        InvoiceModel.payment_url.set(issued.payment_url),
+    ]
     try:
         # "paid" arrives by invoice.paid (the webhook credits it): never mark it paid from here.
         invoice.update([*actions, InvoiceModel.status.set("open")], condition=InvoiceModel.status == "draft")
@@ -63,7 +67,8 @@ def note_failure(account_id: str, invoice_id: str, reason: str) -> None:
     try:
         InvoiceModel(account_id, invoice_id).update(
             [InvoiceModel.last_failure.set(reason[:500]), InvoiceModel.attempts.add(1)],
-            condition=InvoiceModel.invoice_id.exists())
+            condition=InvoiceModel.invoice_id.exists(),
+        )
     except Exception:
         import logging
 
@@ -71,6 +76,7 @@ def note_failure(account_id: str, invoice_id: str, reason: str) -> None:
 
 
 # -- what Stripe says about an invoice (webhook) -----------------------------------------------------
+
 
 def load_invoice(account_id: str | None, invoice_id: str | None) -> InvoiceModel | None:
     if not account_id or not invoice_id:
@@ -85,8 +91,10 @@ def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
     """An invoice that buys no credits (post-pay, plan) is paid: False if it already was. One that buys
     credits (it names an order) is never recorded paid here: only its credit records it (SPEC O4)."""
     try:
-        invoice.update([InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
-                       condition=(InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist())
+        invoice.update(
+            [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
+            condition=(InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist(),
+        )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
@@ -98,8 +106,10 @@ def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
 def record_failed_attempt(invoice: InvoiceModel, reason: str) -> None:
     """Stripe could not collect it (yet). It stays open - Stripe retries, or the customer pays the link -
     and, being unpaid, it keeps the balance watch from invoicing again (SPEC O4)."""
-    invoice.update([InvoiceModel.attempts.add(1), InvoiceModel.last_failure.set(reason[:500])],
-                   condition=InvoiceModel.status != "paid")
+    invoice.update(
+        [InvoiceModel.attempts.add(1), InvoiceModel.last_failure.set(reason[:500])],
+        condition=InvoiceModel.status != "paid",
+    )
     metrics.emit({metrics.INVOICES_FAILED: 1}, stage="payment")
 
 
@@ -109,12 +119,16 @@ def record_given_up(invoice: InvoiceModel, now_epoch: int) -> bool:
     from hourbank.store import Tx, TxFailed
 
     tx = Tx()
-    tx.update("invoice", invoice, [InvoiceModel.status.set("void")],
-              condition=InvoiceModel.status.is_in("draft", "open"))
+    tx.update(
+        "invoice", invoice, [InvoiceModel.status.set("void")], condition=InvoiceModel.status.is_in("draft", "open")
+    )
     if invoice.kind == "auto_top_up":
-        tx.update("account", AccountModel(invoice.account_id),
-                  [AccountModel.pending_top_up.remove(), AccountModel.top_up_paused_until.set(now_epoch + BACKOFF_S)],
-                  condition=AccountModel.pending_top_up == invoice.invoice_id)
+        tx.update(
+            "account",
+            AccountModel(invoice.account_id),
+            [AccountModel.pending_top_up.remove(), AccountModel.top_up_paused_until.set(now_epoch + BACKOFF_S)],
+            condition=AccountModel.pending_top_up == invoice.invoice_id,
+        )
     # Not commit_or_retry: no optimistic read to repeat; a refused account still voids the invoice alone.
     try:
         tx.commit()

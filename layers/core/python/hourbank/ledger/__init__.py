@@ -113,10 +113,18 @@ def write_account(
         if idempotency is not None:
             import time
 
-            tx.put("idempotency", IdempotencyModel(
-                idempotency.id, fingerprint=idempotency.fingerprint, account_id=account.account_id,
-                ledger_seq=seq, at=line.at, expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
-            ), condition=IdempotencyModel.id.does_not_exist())
+            tx.put(
+                "idempotency",
+                IdempotencyModel(
+                    idempotency.id,
+                    fingerprint=idempotency.fingerprint,
+                    account_id=account.account_id,
+                    ledger_seq=seq,
+                    at=line.at,
+                    expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
+                ),
+                condition=IdempotencyModel.id.does_not_exist(),
+            )
         acts += [AccountModel.balance_minutes.set(balance_after), AccountModel.ledger_seq.set(seq)]
         cond = cond & (AccountModel.ledger_seq == int(account.ledger_seq))
         available_delta += line.minutes

@@ -88,14 +88,22 @@ def _invoice(statement: statements.Statement, now: datetime) -> str:
     kind = statement.invoice_kind or "postpay"
     inv_id = invoice_id(statement.month, kind)
     title = {"postpay": "post-pay support", "plan": "support plan"}[kind]
-    invoice = InvoiceModel(statement.account_id, inv_id, kind=kind, status="draft",
-                           minutes=sum(line.minutes for line in statement.charges if line.kind != "package_fee"),
-                           amount_minor=statement.charges_total_minor, currency=statement.currency,
-                           description=f"{statement.month} {title}",
-                           reason=f"statement {statement.month}: {len(statement.charges)} line(s)",
-                           lines=[InvoiceLine(description=line.description, minutes=line.minutes,
-                                              amount_minor=line.amount_minor) for line in statement.charges],
-                           created_at=iso(now))
+    invoice = InvoiceModel(
+        statement.account_id,
+        inv_id,
+        kind=kind,
+        status="draft",
+        minutes=sum(line.minutes for line in statement.charges if line.kind != "package_fee"),
+        amount_minor=statement.charges_total_minor,
+        currency=statement.currency,
+        description=f"{statement.month} {title}",
+        reason=f"statement {statement.month}: {len(statement.charges)} line(s)",
+        lines=[
+            InvoiceLine(description=line.description, minutes=line.minutes, amount_minor=line.amount_minor)
+            for line in statement.charges
+        ],
+        created_at=iso(now),
+    )
     try:
         invoice.save(condition=InvoiceModel.invoice_id.does_not_exist())
     except PutError as exc:
@@ -110,15 +118,26 @@ def _monthly_grant(account: AccountModel, month: str, now: datetime) -> int:
     if not minutes:
         return 0
     new_month = statements.next_month(month)
-    idem = Idempotency("grant", "monthly", f"{account.account_id}#{new_month}",
-                       fingerprint(account.account_id, new_month, minutes))
+    idem = Idempotency(
+        "grant", "monthly", f"{account.account_id}#{new_month}", fingerprint(account.account_id, new_month, minutes)
+    )
 
     def attempt() -> int:
         current = AccountModel.get(account.account_id, consistent_read=True)
         tx = Tx()
-        write_account(tx, current, idempotency=idem, line=LedgerLine(
-            minutes, GRANT, iso(now), "month-end", ref=f"free-{new_month}",
-            note=f"free credits for {new_month}: {hours_text(minutes)} h"))
+        write_account(
+            tx,
+            current,
+            idempotency=idem,
+            line=LedgerLine(
+                minutes,
+                GRANT,
+                iso(now),
+                "month-end",
+                ref=f"free-{new_month}",
+                note=f"free credits for {new_month}: {hours_text(minutes)} h",
+            ),
+        )
         if commit_or_retry(tx, unless=("idempotency",)) is not None:
             return 0  # granted by an earlier run
         return minutes
@@ -127,8 +146,14 @@ def _monthly_grant(account: AccountModel, month: str, now: datetime) -> int:
 
 
 def _checkpoint(account_id: str, month: str, now: datetime) -> None:
-    marker = IdempotencyModel(checkpoint_id(account_id, month), fingerprint="monthend", account_id=account_id,
-                              ledger_seq=0, at=iso(now), expiration=int(time.time()) + CHECKPOINT_TTL_S)
+    marker = IdempotencyModel(
+        checkpoint_id(account_id, month),
+        fingerprint="monthend",
+        account_id=account_id,
+        ledger_seq=0,
+        at=iso(now),
+        expiration=int(time.time()) + CHECKPOINT_TTL_S,
+    )
     try:
         marker.save(condition=IdempotencyModel.id.does_not_exist())
     except PutError as exc:

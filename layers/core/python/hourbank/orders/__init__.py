@@ -66,10 +66,19 @@ def create_order(
             extra["opens_account"] = True
         # What checkout needs to know of the buyer (their address), without reading or writing an account.
         account = AccountModel(owner or new_account_id, name=name, email=(email or "").strip())
-    order = OrderModel(order_id, account_id=account.account_id, kind=kind, minutes=priced.minutes,
-                       rate_minor=priced.rate_minor, discount_minor=priced.discount_minor,
-                       amount_minor=priced.amount_minor, currency=priced.currency, created_at=now,
-                       created_by=actor.subject if actor else None, **extra)
+    order = OrderModel(
+        order_id,
+        account_id=account.account_id,
+        kind=kind,
+        minutes=priced.minutes,
+        rate_minor=priced.rate_minor,
+        discount_minor=priced.discount_minor,
+        amount_minor=priced.amount_minor,
+        currency=priced.currency,
+        created_at=now,
+        created_by=actor.subject if actor else None,
+        **extra,
+    )
     try:
         order.save(condition=OrderModel.order_id.does_not_exist())
     except PutError as exc:
@@ -81,8 +90,15 @@ def create_order(
     return _with_checkout(order, checkout, account), priced
 
 
-def price_order(actor: Actor | None, *, hours: object, kind: str = "one_time", account_id: str | None = None,
-                name: str | None = None, email: str | None = None) -> tuple[AccountModel | None, Quote]:
+def price_order(
+    actor: Actor | None,
+    *,
+    hours: object,
+    kind: str = "one_time",
+    account_id: str | None = None,
+    name: str | None = None,
+    email: str | None = None,
+) -> tuple[AccountModel | None, Quote]:
     """What the order would cost, checked exactly as ``create_order`` checks it, writing nothing (the order
     form shows it before the buyer pays). A new customer is priced as a non-member."""
     if account_id:
@@ -122,8 +138,11 @@ def _existing(order_id: str, priced: Quote, account_id: str | None) -> OrderMode
         order = OrderModel.get(order_id, consistent_read=True)
     except DoesNotExist:
         return None
-    same = (int(order.minutes), order.kind, int(order.amount_minor)) == (priced.minutes, priced.kind,
-                                                                          priced.amount_minor)
+    same = (int(order.minutes), order.kind, int(order.amount_minor)) == (
+        priced.minutes,
+        priced.kind,
+        priced.amount_minor,
+    )
     if not same or (account_id and order.account_id != account_id) or (not account_id and not order.customer_email):
         raise Conflict("this idempotency key was already used for a different order")
     return order

@@ -71,26 +71,30 @@ def price_table(catalogue: Catalogue) -> dict:
     itself so the page and the prices charged cannot disagree."""
     plans = []
     for plan_id, plan in catalogue.plans.items():
-        plans.append({
-            "plan": plan_id,
-            "title": plan.title,
-            "prepay_rate_minor": plan.prepay_rate_minor,
-            "recurring_rate_minor": plan.recurring_rate_minor,
-            "postpay_rate_minor": plan.postpay_rate_minor,
-            "monthly_fee_minor": plan.monthly_fee_minor,
-            "included_minutes": plan.included_minutes or None,
-            "fair_use_remote_minutes_per_day": plan.fair_use_remote_minutes_per_day or None,
-            "onsite_minimum_minutes": plan.onsite_minimum_minutes or None,
-            "work_types": list(plan.work_types),
-            "at_zero": plan.at_zero,
-        })
+        plans.append(
+            {
+                "plan": plan_id,
+                "title": plan.title,
+                "prepay_rate_minor": plan.prepay_rate_minor,
+                "recurring_rate_minor": plan.recurring_rate_minor,
+                "postpay_rate_minor": plan.postpay_rate_minor,
+                "monthly_fee_minor": plan.monthly_fee_minor,
+                "included_minutes": plan.included_minutes or None,
+                "fair_use_remote_minutes_per_day": plan.fair_use_remote_minutes_per_day or None,
+                "onsite_minimum_minutes": plan.onsite_minimum_minutes or None,
+                "work_types": list(plan.work_types),
+                "at_zero": plan.at_zero,
+            }
+        )
     return {
         "version": catalogue.version,
         "currency": catalogue.currency,
         "credit_minutes": CREDIT_MINUTES,
         "credits_expire": False,
         "order_hours": {"min": int(MIN_HOURS), "max": int(MAX_HOURS), "step": float(STEP_HOURS)},
-        "bulk_discount": {"min_minutes": catalogue.bulk_discount.min_minutes,
-                          "percent": catalogue.bulk_discount.percent},
+        "bulk_discount": {
+            "min_minutes": catalogue.bulk_discount.min_minutes,
+            "percent": catalogue.bulk_discount.percent,
+        },
         "plans": plans,
     }

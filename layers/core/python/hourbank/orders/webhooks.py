@@ -59,8 +59,9 @@ def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLook
     at = datetime.fromtimestamp(int(created), UTC) if isinstance(created, int | float) else clock.now()
     result = handler(obj, at, lookup)
     if result.outcome == "review":
-        log.warning("stripe event %s (%s) needs review: order %s: %s", event.get("id"), kind, result.order_id,
-                    result.detail)
+        log.warning(
+            "stripe event %s (%s) needs review: order %s: %s", event.get("id"), kind, result.order_id, result.detail
+        )
         # SPEC O8: never silently dropped - kept where billing sees and settles it (GET /reviews), once per event.
         from hourbank import reviews
 
@@ -78,22 +79,27 @@ def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None) -> 
         return conflict
     if session.get("payment_status") != "paid":
         # Delayed methods (bank debits): completed now, paid or failed later by an async_payment_* event.
-        return Settlement("ignored", order_id, detail=f"checkout {session.get('id')} is "
-                                                       f"{session.get('payment_status')}: waiting for the payment")
+        return Settlement(
+            "ignored",
+            order_id,
+            detail=f"checkout {session.get('id')} is {session.get('payment_status')}: waiting for the payment",
+        )
     if session.get("mode") == "subscription":
         payment_ref = _id(session.get("invoice"))
         if not payment_ref:
             # The subscription's first invoice.paid credits it; keying this payment by anything else
             # would let that invoice credit a second time.
-            return Settlement("ignored", order_id, detail="subscription checkout without an invoice: "
-                                                          "credited by its invoice.paid")
+            return Settlement(
+                "ignored", order_id, detail="subscription checkout without an invoice: credited by its invoice.paid"
+            )
     else:
         payment_ref = _id(session.get("payment_intent")) or str(session.get("id"))
     amount = _int(session.get("amount_total"))
     if amount is None:
         return Settlement("review", order_id, detail=f"checkout {session.get('id')} has no amount_total")
-    return settle_paid(order_id, payment_ref=payment_ref, amount_minor=amount,
-                       currency=str(session.get("currency") or ""), at=at)
+    return settle_paid(
+        order_id, payment_ref=payment_ref, amount_minor=amount, currency=str(session.get("currency") or ""), at=at
+    )
 
 
 def _session_failed(session: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
@@ -109,8 +115,10 @@ def _session_order(session: dict) -> tuple[str | None, Settlement | None]:
     by_reference = session.get("client_reference_id") or None
     by_metadata = _metadata(session).get("order_id") or None
     if by_reference and by_metadata and by_reference != by_metadata:
-        reason = (f"checkout {session.get('id')} names order {by_reference} (client_reference_id) "
-                  f"and {by_metadata} (metadata)")
+        reason = (
+            f"checkout {session.get('id')} names order {by_reference} (client_reference_id) "
+            f"and {by_metadata} (metadata)"
+        )
         for order_id in (by_reference, by_metadata):
             order = load_order(order_id)
             if order is not None:
@@ -158,8 +166,14 @@ def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> 
     amount = _int(invoice.get("amount_paid"))
     if amount is None:
         return Settlement("review", order_id, detail=f"invoice {invoice.get('id')} has no amount_paid")
-    return settle_paid(order_id, payment_ref=str(invoice.get("id")), amount_minor=amount,
-                       currency=str(invoice.get("currency") or ""), at=at, also_known_as=_invoice_intents(invoice))
+    return settle_paid(
+        order_id,
+        payment_ref=str(invoice.get("id")),
+        amount_minor=amount,
+        currency=str(invoice.get("currency") or ""),
+        at=at,
+        also_known_as=_invoice_intents(invoice),
+    )
 
 
 def _invoice_intents(invoice: dict) -> tuple[str, ...]:
@@ -210,8 +224,7 @@ def _charge_refunded(charge: dict, at: datetime, lookup: PaymentLookup | None) -
     if problem:
         return problem
     ref = payment_ref or str(charge.get("id"))
-    return settle_refund(order_id, payment_ref=ref, charge_ref=str(charge.get("id")), refunded_minor=refunded,
-                         at=at)
+    return settle_refund(order_id, payment_ref=ref, charge_ref=str(charge.get("id")), refunded_minor=refunded, at=at)
 
 
 def _dispute_created(dispute: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
@@ -234,14 +247,16 @@ def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, s
     payment_intent = _id(obj.get("payment_intent"))
     charge = obj.get("charge")
     invoice = _id(obj.get("invoice")) or (_id(charge.get("invoice")) if isinstance(charge, dict) else None)
-    order_id = _metadata(obj).get("order_id") or (_metadata(charge).get("order_id") if isinstance(charge, dict)
-                                                  else None)
+    order_id = _metadata(obj).get("order_id") or (
+        _metadata(charge).get("order_id") if isinstance(charge, dict) else None
+    )
     payment_ref = invoice or payment_intent
     if not order_id:
         # SPEC O3: Hourbank's own record of what it credited comes first - the PaymentIntent or invoice it
         # keyed the credit by - so neither metadata on the charge nor a call to Stripe is needed.
-        charge_id = _id(charge) if charge is not None else (_id(obj.get("id")) if obj.get("object") == "charge"
-                                                             else None)
+        charge_id = (
+            _id(charge) if charge is not None else (_id(obj.get("id")) if obj.get("object") == "charge" else None)
+        )
         for known in (invoice, payment_intent, charge_id):
             record = payment_record(known)
             if record is not None:

@@ -16,8 +16,9 @@ from hourbank.payments.refunds import LocalRefunds, StripeRefunds, select_refund
 from hourbank.payments.signature import TOLERANCE_S, sign_webhook, verify_webhook
 
 
-def select_checkout(stripe_api_key: str | None, *, success_url: str, cancel_url: str,
-                    local_base_url: str) -> StripeCheckout | LocalCheckout:
+def select_checkout(
+    stripe_api_key: str | None, *, success_url: str, cancel_url: str, local_base_url: str
+) -> StripeCheckout | LocalCheckout:
     """Stripe Checkout with a Stripe (test or live) secret key; the local payment page without one."""
     if stripe_api_key and stripe_api_key.strip():
         return StripeCheckout(stripe_api_key.strip(), success_url, cancel_url)

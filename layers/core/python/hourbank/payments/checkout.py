@@ -89,16 +89,18 @@ class StripeClientHolder:
         if self._client is None:
             import stripe
 
-            self._client = stripe.StripeClient(self.api_key, http_client=self._http_client,
-                                               max_network_retries=self._max_network_retries)
+            self._client = stripe.StripeClient(
+                self.api_key, http_client=self._http_client, max_network_retries=self._max_network_retries
+            )
         return self._client
 
 
 class StripeCheckout(StripeClientHolder):
     """Stripe Checkout (test or live key)."""
 
-    def __init__(self, api_key: str, success_url: str, cancel_url: str, *, http_client: Any = None,
-                 max_network_retries: int = 2) -> None:
+    def __init__(
+        self, api_key: str, success_url: str, cancel_url: str, *, http_client: Any = None, max_network_retries: int = 2
+    ) -> None:
         super().__init__(api_key, http_client=http_client, max_network_retries=max_network_retries)
         self.success_url = success_url
         self.cancel_url = cancel_url
@@ -118,11 +120,13 @@ class StripeCheckout(StripeClientHolder):
         2025-03-31 neither a Charge nor a PaymentIntent names its invoice: InvoicePayment links them."""
         client = self._stripe()
         intent = client.v1.payment_intents.retrieve(payment_intent).to_dict()
-        found = client.v1.invoice_payments.list({
-            "payment": {"type": "payment_intent", "payment_intent": payment_intent},
-            "expand": ["data.invoice"],
-            "limit": 1,
-        }).to_dict()
+        found = client.v1.invoice_payments.list(
+            {
+                "payment": {"type": "payment_intent", "payment_intent": payment_intent},
+                "expand": ["data.invoice"],
+                "limit": 1,
+            }
+        ).to_dict()
         for row in found.get("data") or []:
             if isinstance(row.get("invoice"), dict):
                 return intent, row["invoice"]

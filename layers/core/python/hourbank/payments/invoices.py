@@ -41,8 +41,14 @@ RATE_LIMIT_DELAYS_S = (0.5, 1.0, 2.0, 4.0)  # within the function's 30 s timeout
 
 
 class StripeInvoicing(StripeClientHolder):
-    def __init__(self, api_key: str, *, http_client: Any = None, max_network_retries: int = 3,
-                 rate_limit_delays: tuple[float, ...] = RATE_LIMIT_DELAYS_S) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        http_client: Any = None,
+        max_network_retries: int = 3,
+        rate_limit_delays: tuple[float, ...] = RATE_LIMIT_DELAYS_S,
+    ) -> None:
         # 5xx and 409 are retried by stripe with backoff, 429 by ``_call``: safe, as every POST has an
         # idempotency key. What still fails is raised: the stream retries the record, then dead-letters it.
         super().__init__(api_key, http_client=http_client, max_network_retries=max_network_retries)
@@ -67,10 +73,11 @@ class StripeInvoicing(StripeClientHolder):
         key = invoice.invoice_id
         customer_id = account.stripe_customer_id
         if not customer_id:
-            customer = call(client.v1.customers.create,
-                            {"email": account.email, "name": account.name,
-                             "metadata": {"account_id": account.account_id}},
-                            {"idempotency_key": f"account-{account.account_id}-customer"})
+            customer = call(
+                client.v1.customers.create,
+                {"email": account.email, "name": account.name, "metadata": {"account_id": account.account_id}},
+                {"idempotency_key": f"account-{account.account_id}-customer"},
+            )
             customer_id = customer.id
             default_method = None
         else:
@@ -91,20 +98,34 @@ class StripeInvoicing(StripeClientHolder):
             params.update(collection_method="send_invoice", days_until_due=DAYS_UNTIL_DUE)
         created = call(client.v1.invoices.create, params, {"idempotency_key": f"invoice-{key}-create"})
         # One item per statement line (month end: itemised, seed 001), else one for the whole invoice.
-        items = [(line.description, int(line.amount_minor)) for line in invoice.lines or []] or \
-            [(invoice.description, int(invoice.amount_minor))]
+        items = [(line.description, int(line.amount_minor)) for line in invoice.lines or []] or [
+            (invoice.description, int(invoice.amount_minor))
+        ]
         for n, (description, amount) in enumerate(items):
             suffix = "" if n == 0 else f"-{n}"
-            call(client.v1.invoice_items.create, {
-                "customer": customer_id, "invoice": created.id, "currency": invoice.currency.lower(),
-                "amount": amount, "description": description, "metadata": metadata,
-            }, {"idempotency_key": f"invoice-{key}-item{suffix}"})
-        final = call(client.v1.invoices.finalize_invoice, created.id, {"auto_advance": True},
-                     {"idempotency_key": f"invoice-{key}-finalize"})
+            call(
+                client.v1.invoice_items.create,
+                {
+                    "customer": customer_id,
+                    "invoice": created.id,
+                    "currency": invoice.currency.lower(),
+                    "amount": amount,
+                    "description": description,
+                    "metadata": metadata,
+                },
+                {"idempotency_key": f"invoice-{key}-item{suffix}"},
+            )
+        final = call(
+            client.v1.invoices.finalize_invoice,
+            created.id,
+            {"auto_advance": True},
+            {"idempotency_key": f"invoice-{key}-finalize"},
+        )
         if not default_method:
             final = call(client.v1.invoices.send_invoice, created.id, {}, {"idempotency_key": f"invoice-{key}-send"})
-        return Issued(final.id, final.hosted_invoice_url or "", customer_id,
-                      "paid" if final.status == "paid" else "open")
+        return Issued(
+            final.id, final.hosted_invoice_url or "", customer_id, "paid" if final.status == "paid" else "open"
+        )
 
 
 class LocalInvoicing:
@@ -118,6 +139,9 @@ class LocalInvoicing:
         return "in_local_" + hashlib.sha256(invoice_id.encode()).hexdigest()[:24]
 
     def issue(self, invoice: InvoiceModel, account: AccountModel) -> Issued:
-        return Issued(self.stripe_invoice_id(invoice.invoice_id),
-                      f"{self.base_url}/local-pay/invoice/{invoice.invoice_id}?account={invoice.account_id}",
-                      account.stripe_customer_id, "open")
+        return Issued(
+            self.stripe_invoice_id(invoice.invoice_id),
+            f"{self.base_url}/local-pay/invoice/{invoice.invoice_id}?account={invoice.account_id}",
+            account.stripe_customer_id,
+            "open",
+        )

@@ -25,8 +25,7 @@ class StripeRefunds(StripeClientHolder):
     """POST /v1/refunds against the PaymentIntent the payment was keyed by (a Charge id works too)."""
 
     def refund(self, payment_ref: str, amount_minor: int, *, idempotency_key: str, metadata: dict[str, str]) -> str:
-        params: dict[str, Any] = {"amount": int(amount_minor), "metadata": metadata,
-                                  "reason": "requested_by_customer"}
+        params: dict[str, Any] = {"amount": int(amount_minor), "metadata": metadata, "reason": "requested_by_customer"}
         if payment_ref.startswith("ch_"):
             params["charge"] = payment_ref
         else:

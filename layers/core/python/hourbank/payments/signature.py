@@ -26,8 +26,9 @@ def sign_webhook(payload: str, secret: str, timestamp: int | None = None) -> str
     return f"t={t},v1={digest}"
 
 
-def verify_webhook(payload: bytes | str, signature_header: str | None, secret: str,
-                   *, tolerance: int = TOLERANCE_S) -> dict:
+def verify_webhook(
+    payload: bytes | str, signature_header: str | None, secret: str, *, tolerance: int = TOLERANCE_S
+) -> dict:
     """The verified Stripe event as a plain dict, or ``InvalidInput`` (HTTP 400, nothing written).
 
     ``invalid_signature``: no header, no matching v1 signature (forged, other secret, tampered body),
@@ -50,8 +51,11 @@ def verify_webhook(payload: bytes | str, signature_header: str | None, secret: s
         parse_json(text, code="invalid_payload")
         event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=tolerance)
     except stripe.SignatureVerificationError as exc:
-        raise InvalidInput("Stripe-Signature does not verify (forged, another secret, a changed body, or too old)",
-                           code="invalid_signature", details={"reason": exc.user_message}) from None
+        raise InvalidInput(
+            "Stripe-Signature does not verify (forged, another secret, a changed body, or too old)",
+            code="invalid_signature",
+            details={"reason": exc.user_message},
+        ) from None
     except (ValueError, AttributeError, TypeError):
         # json.JSONDecodeError / UnicodeDecodeError are ValueErrors; a JSON value that is not an object
         # fails inside stripe with AttributeError; a v2 "thin" event is refused with ValueError.

@@ -90,6 +90,7 @@ class Catalogue(BaseModel):
         if unknown:
             raise ValueError(f"service_levels.plans names unknown plans: {', '.join(sorted(unknown))}")
         return self
+
     visits: VisitDefaults = VisitDefaults()
 
     def plan(self, plan_id: str) -> Plan:

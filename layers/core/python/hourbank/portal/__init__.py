@@ -35,8 +35,9 @@ TICKET_STATUSES = ("open", "awaiting_credit", "closed")
 # -- accounts (staff) ---------------------------------------------------------------------------------
 
 
-def find_accounts(actor: Actor, *, email: str | None = None, plan: str | None = None, limit: int = 50,
-                  cursor: str | None = None) -> tuple[list[AccountModel], str | None]:
+def find_accounts(
+    actor: Actor, *, email: str | None = None, plan: str | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[AccountModel], str | None]:
     """``GET /accounts?email=&plan=`` (staff). At least one of the two: listing every account would be a Scan."""
     from hourbank.errors import Forbidden
     from hourbank.plans import plan_ids
@@ -65,18 +66,24 @@ def find_accounts(actor: Actor, *, email: str | None = None, plan: str | None = 
 # -- an account's tickets (staff, owner) ----------------------------------------------------------------
 
 
-def account_tickets(actor: Actor, account_id: str, *, status: str | None = None, limit: int = 50,
-                    cursor: str | None = None) -> tuple[list[TicketModel], str | None]:
+def account_tickets(
+    actor: Actor, account_id: str, *, status: str | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[TicketModel], str | None]:
     from hourbank.accounts import get_account
 
     if status is not None and status not in TICKET_STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(TICKET_STATUSES)}")
     get_account(actor, account_id)  # 404 for another tenant's, and for none
-    start = cursors.decode(cursor, names=frozenset({"ticket_id", "sk", "account_id", "opened_at"}),
-                           pinned={"account_id": account_id})
+    start = cursors.decode(
+        cursor, names=frozenset({"ticket_id", "sk", "account_id", "opened_at"}), pinned={"account_id": account_id}
+    )
     result = TicketModel.by_account.query(
-        account_id, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-        filter_condition=(TicketModel.status == status) if status else None)
+        account_id,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=start,
+        filter_condition=(TicketModel.status == status) if status else None,
+    )
     items = list(result)
     return items, cursors.encode(result.last_evaluated_key)
 
@@ -99,8 +106,7 @@ def month_range(first: str, last: str) -> list[str]:
     return months
 
 
-def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock = SYSTEM_CLOCK
-          ) -> list[dict[str, Any]]:
+def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock = SYSTEM_CLOCK) -> list[dict[str, Any]]:
     from hourbank.accounts import get_account
     from hourbank.settings import get_settings
     from hourbank.statements import month_bounds, require_past_or_current
@@ -114,13 +120,18 @@ def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock 
     hi = _utc(month_bounds(last, tz)[1])
     starts = [_utc(month_bounds(m, tz)[0]) for m in months]
 
-    before = list(LedgerModel.by_time.query(account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1,
-                                            consistent_read=True))
+    before = list(
+        LedgerModel.by_time.query(
+            account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1, consistent_read=True
+        )
+    )
     balance = int(before[0].balance_after) if before else 0
     credited: dict[str, int] = defaultdict(int)
     closing: dict[str, int] = {}
-    for entry in sorted(LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True),
-                        key=lambda e: int(e.seq)):
+    for entry in sorted(
+        LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True),
+        key=lambda e: int(e.seq),
+    ):
         if entry.at >= hi:
             continue
         month = months[_month_index(starts, entry.at)]
@@ -130,8 +141,9 @@ def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock 
 
     consumed: dict[str, int] = defaultdict(int)
     weighted: dict[str, dict[str, int]] = {m: dict.fromkeys(WORK_TYPES, 0) for m in months}
-    closes = ChargeModel.query(account_id, ChargeModel.charge_key.between(f"{first}#", f"{last}#\uffff"),
-                               consistent_read=True)
+    closes = ChargeModel.query(
+        account_id, ChargeModel.charge_key.between(f"{first}#", f"{last}#\uffff"), consistent_read=True
+    )
     for close in closes:
         if close.month not in weighted:
             continue
@@ -149,9 +161,15 @@ def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock 
     out = []
     for month in months:
         balance = closing.get(month, balance)
-        out.append({"month": month, "consumed_minutes": consumed[month],
-                    "weighted_minutes_by_work_type": weighted[month], "credited_minutes": credited[month],
-                    "closing_balance_minutes": balance})
+        out.append(
+            {
+                "month": month,
+                "consumed_minutes": consumed[month],
+                "weighted_minutes_by_work_type": weighted[month],
+                "credited_minutes": credited[month],
+                "closing_balance_minutes": balance,
+            }
+        )
     return out
 
 

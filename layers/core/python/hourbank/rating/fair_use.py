@@ -21,7 +21,8 @@ def remote_minutes_by_day(entries: Iterable[tuple[datetime, int, str]], tz: Zone
 
 def fair_use(entries: Iterable[tuple[datetime, int, str]], tz: ZoneInfo, allowance: int) -> dict:
     """The days on which the remote time passed the day's allowance, and by how much."""
-    days = [{"date": day.isoformat(), "remote_minutes": minutes, "over_minutes": max(minutes - allowance, 0)}
-            for day, minutes in remote_minutes_by_day(entries, tz).items()]
-    return {"allowance_minutes_per_day": allowance, "days": days,
-            "exceeded": any(d["over_minutes"] > 0 for d in days)}
+    days = [
+        {"date": day.isoformat(), "remote_minutes": minutes, "over_minutes": max(minutes - allowance, 0)}
+        for day, minutes in remote_minutes_by_day(entries, tz).items()
+    ]
+    return {"allowance_minutes_per_day": allowance, "days": days, "exceeded": any(d["over_minutes"] > 0 for d in days)}

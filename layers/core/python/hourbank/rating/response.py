@@ -65,8 +65,12 @@ class ResponseClock:
         raise ValueError("the calendar has no business time within a year: check its windows and holidays")
 
 
-def response_due(opened_at: datetime, clock: ResponseClock, pauses: tuple[Pause, ...] | list[Pause] = (),
-                 first_response_at: datetime | None = None) -> datetime | None:
+def response_due(
+    opened_at: datetime,
+    clock: ResponseClock,
+    pauses: tuple[Pause, ...] | list[Pause] = (),
+    first_response_at: datetime | None = None,
+) -> datetime | None:
     """SPEC S1: when the first response is due. ``None`` while the ticket waits (the clock is stopped).
 
     Once answered, waiting after the answer no longer moves the due time (a pause still open at the answer

@@ -42,15 +42,30 @@ def record(event: dict, *, reason: str, order_id: str | None, at: datetime, cloc
     obj = ((event.get("data") or {}).get("object")) or {}
     obj = obj if isinstance(obj, dict) else {}
     account_id = _account_of(order_id) or _metadata(obj).get("account_id")
-    amount = next((obj[k] for k in ("amount_total", "amount_paid", "amount_refunded", "amount")
-                   if isinstance(obj.get(k), int) and not isinstance(obj.get(k), bool)), None)
+    amount = next(
+        (
+            obj[k]
+            for k in ("amount_total", "amount_paid", "amount_refunded", "amount")
+            if isinstance(obj.get(k), int) and not isinstance(obj.get(k), bool)
+        ),
+        None,
+    )
     currency = obj.get("currency")
     review = ReviewModel(
-        PARTITION, review_id(event), at=iso(at), recorded_at=iso(clock.now()), reason=reason[:1000],
-        event_id=str(event.get("id") or "")[:200], event_type=str(event.get("type") or "")[:100],
-        payment_object=str(obj.get("id"))[:200] if obj.get("id") else None, order_id=order_id,
-        account_id=str(account_id)[:100] if account_id else None, amount_minor=amount,
-        currency=str(currency).upper()[:3] if isinstance(currency, str) and currency else None, status="open")
+        PARTITION,
+        review_id(event),
+        at=iso(at),
+        recorded_at=iso(clock.now()),
+        reason=reason[:1000],
+        event_id=str(event.get("id") or "")[:200],
+        event_type=str(event.get("type") or "")[:100],
+        payment_object=str(obj.get("id"))[:200] if obj.get("id") else None,
+        order_id=order_id,
+        account_id=str(account_id)[:100] if account_id else None,
+        amount_minor=amount,
+        currency=str(currency).upper()[:3] if isinstance(currency, str) and currency else None,
+        status="open",
+    )
     try:
         review.save(condition=ReviewModel.review_id.does_not_exist())
     except PutError as exc:
@@ -71,16 +86,22 @@ def _metadata(obj: dict) -> dict:
     return metadata if isinstance(metadata, dict) else {}
 
 
-def list_reviews(actor: Actor, *, limit: int = 50, cursor: str | None = None, status: str | None = None
-                 ) -> tuple[list[ReviewModel], str | None]:
+def list_reviews(
+    actor: Actor, *, limit: int = 50, cursor: str | None = None, status: str | None = None
+) -> tuple[list[ReviewModel], str | None]:
     """Newest first, a page at a time (``cursor`` is opaque); ``status`` keeps open or resolved ones."""
     actor.require(BILLING, action="see payments kept for review")
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(STATUSES)}")
     start = _decode(cursor) if cursor else None
-    result = ReviewModel.query(PARTITION, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-                               consistent_read=True,
-                               filter_condition=(ReviewModel.status == status) if status else None)
+    result = ReviewModel.query(
+        PARTITION,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=start,
+        consistent_read=True,
+        filter_condition=(ReviewModel.status == status) if status else None,
+    )
     items = list(result)
     last = result.last_evaluated_key
     return items, _encode(last) if last else None
@@ -109,8 +130,15 @@ def get_review(rid: str) -> ReviewModel:
         raise NotFound("review not found") from None
 
 
-def resolve(actor: Actor, rid: str, *, note: str, minutes: int | None = None, account_id: str | None = None,
-            clock: Clock = SYSTEM_CLOCK) -> tuple[ReviewModel, LedgerModel | None]:
+def resolve(
+    actor: Actor,
+    rid: str,
+    *,
+    note: str,
+    minutes: int | None = None,
+    account_id: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[ReviewModel, LedgerModel | None]:
     """Billing settles a review: a note, and optionally ``minutes`` credited (+, a purchase) or taken back
     (-, an adjustment) on ``account_id`` (default: the review's account), in one transaction with the
     resolution. A review already resolved is a 409; nothing is written twice."""
@@ -131,19 +159,35 @@ def resolve(actor: Actor, rid: str, *, note: str, minutes: int | None = None, ac
         now = iso(clock.now())
         tx = Tx()
         entry = None
-        actions = [ReviewModel.status.set("resolved"), ReviewModel.resolved_by.set(actor.subject),
-                   ReviewModel.resolved_at.set(now), ReviewModel.resolution_note.set(note.strip())]
+        actions = [
+            ReviewModel.status.set("resolved"),
+            ReviewModel.resolved_by.set(actor.subject),
+            ReviewModel.resolved_at.set(now),
+            ReviewModel.resolution_note.set(note.strip()),
+        ]
         if minutes is not None:
             try:
                 account = AccountModel.get(target, consistent_read=True)
             except DoesNotExist:
                 raise InvalidInput("account_id: no such account") from None
-            entry = write_account(tx, account, line=LedgerLine(
-                minutes, PURCHASE if minutes > 0 else ADJUSTMENT, now, actor.subject, ref=rid,
-                note=f"review {rid}: {note.strip()}"[:1000]))
+            entry = write_account(
+                tx,
+                account,
+                line=LedgerLine(
+                    minutes,
+                    PURCHASE if minutes > 0 else ADJUSTMENT,
+                    now,
+                    actor.subject,
+                    ref=rid,
+                    note=f"review {rid}: {note.strip()}"[:1000],
+                ),
+            )
             assert entry is not None
-            actions += [ReviewModel.adjustment_account_id.set(target), ReviewModel.adjustment_minutes.set(minutes),
-                        ReviewModel.adjustment_entry_id.set(entry.entry_id)]
+            actions += [
+                ReviewModel.adjustment_account_id.set(target),
+                ReviewModel.adjustment_minutes.set(minutes),
+                ReviewModel.adjustment_entry_id.set(entry.entry_id),
+            ]
         tx.update("review", current, actions, condition=ReviewModel.status == "open")
         commit_or_retry(tx)  # refused review: resolved meanwhile, the next look says by whom (409)
         return get_review(rid), entry
@@ -169,8 +213,12 @@ def view(r: ReviewModel) -> dict[str, Any]:
         "account_id": r.account_id,
         "amount": None if r.amount_minor is None else {"currency": r.currency, "amount_minor": int(r.amount_minor)},
         "status": r.status,
-        "resolution": None if r.status != "resolved" else {
-            "by": r.resolved_by, "at": r.resolved_at, "note": r.resolution_note,
+        "resolution": None
+        if r.status != "resolved"
+        else {
+            "by": r.resolved_by,
+            "at": r.resolved_at,
+            "note": r.resolution_note,
             "account_id": r.adjustment_account_id,
             "minutes": int(r.adjustment_minutes) if r.adjustment_minutes is not None else None,
             "ledger_entry_id": r.adjustment_entry_id,

@@ -136,8 +136,10 @@ def require_ended(month: str, now: datetime, tz: ZoneInfo) -> None:
     if end > now.astimezone(tz):
         current = now.astimezone(tz).strftime("%Y-%m")
         which = "the running month" if month == current else "a future month"
-        raise InvalidInput(f"month: {month} is {which}; a month can be closed only once it has ended "
-                           f"(the latest that can be closed now is {previous_month(now, tz)})")
+        raise InvalidInput(
+            f"month: {month} is {which}; a month can be closed only once it has ended "
+            f"(the latest that can be closed now is {previous_month(now, tz)})"
+        )
 
 
 def _utc(at: datetime) -> str:
@@ -147,8 +149,9 @@ def _utc(at: datetime) -> str:
 # -- reading a month ---------------------------------------------------------------------------------
 
 
-def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str = True,
-          account: AccountModel | None = None) -> Statement:
+def build(
+    account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str = True, account: AccountModel | None = None
+) -> Statement:
     if account is None:
         try:
             account = AccountModel.get(account_id, consistent_read=True)
@@ -157,26 +160,44 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str
     start, end = month_bounds(month, tz)
     lo, hi = _utc(start), _utc(end)
     # The index is an LSI, so these reads can be (and are) consistent like the rest.
-    before = list(LedgerModel.by_time.query(account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1,
-                                            consistent_read=True))
+    before = list(
+        LedgerModel.by_time.query(
+            account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1, consistent_read=True
+        )
+    )
     opening = int(before[0].balance_after) if before else 0
     ledger: list[dict] = []
     for entry in LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True):
         if entry.at >= hi:
             break
-        ledger.append({"entry_id": entry.entry_id, "seq": int(entry.seq), "at": entry.at, "kind": entry.kind,
-                       "minutes": int(entry.minutes), "balance_after": int(entry.balance_after),
-                       "ref": entry.ref, "note": entry.note})
+        ledger.append(
+            {
+                "entry_id": entry.entry_id,
+                "seq": int(entry.seq),
+                "at": entry.at,
+                "kind": entry.kind,
+                "minutes": int(entry.minutes),
+                "balance_after": int(entry.balance_after),
+                "ref": entry.ref,
+                "note": entry.note,
+            }
+        )
     ledger.sort(key=lambda e: e["seq"])
     closing = ledger[-1]["balance_after"] if ledger else opening
     if closing != opening + sum(e["minutes"] for e in ledger):
         raise RuntimeError(f"{account_id} {month}: the ledger does not add up (C7)")
-    closes = list(ChargeModel.query(account_id, ChargeModel.charge_key.startswith(f"{month}#"),
-                                    consistent_read=True))
+    closes = list(ChargeModel.query(account_id, ChargeModel.charge_key.startswith(f"{month}#"), consistent_read=True))
     statement = Statement(
-        account_id=account_id, name=account.name, plan=account.plan, currency=account.currency, month=month,
-        period_start=start.isoformat(), period_end=end.isoformat(), opening_balance_minutes=opening,
-        closing_balance_minutes=closing, ledger=ledger,
+        account_id=account_id,
+        name=account.name,
+        plan=account.plan,
+        currency=account.currency,
+        month=month,
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        opening_balance_minutes=opening,
+        closing_balance_minutes=closing,
+        ledger=ledger,
         top_ups=[e for e in ledger if e["kind"] != CONSUMPTION],
     )
     entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
@@ -188,18 +209,26 @@ def build(account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str
         statement.consumption_minutes += consumed
         statement.debited_minutes += debited
         statement.postpay_minutes += int(close.minutes)
-        statement.tickets.append({
-            "ticket_id": close.ticket_id, "title": close.title, "opened_at": close.opened_at,
-            "closed_at": close.at, "consumed_minutes": consumed, "debited_minutes": debited,
-            "postpay_minutes": int(close.minutes),
-            # SPEC C6: post-pay minutes a credit-back took off before invoicing (the rest is a ledger entry)
-            "postpay_credited_back_minutes": int(close.credited_back_minutes or 0),
-            "weighted_minutes": int(close.weighted_minutes) if close.weighted_minutes is not None
-            else sum(int(e.weighted_minutes) for e in entries),
-            "entries": [_entry_view(e) for e in entries],
-        })
-    statement.charges = [_itemised(line, statement.tickets, tz) for line in
-                         _charges(account, closes, entries_by_ticket, start, end, tz)]
+        statement.tickets.append(
+            {
+                "ticket_id": close.ticket_id,
+                "title": close.title,
+                "opened_at": close.opened_at,
+                "closed_at": close.at,
+                "consumed_minutes": consumed,
+                "debited_minutes": debited,
+                "postpay_minutes": int(close.minutes),
+                # SPEC C6: post-pay minutes a credit-back took off before invoicing (the rest is a ledger entry)
+                "postpay_credited_back_minutes": int(close.credited_back_minutes or 0),
+                "weighted_minutes": int(close.weighted_minutes)
+                if close.weighted_minutes is not None
+                else sum(int(e.weighted_minutes) for e in entries),
+                "entries": [_entry_view(e) for e in entries],
+            }
+        )
+    statement.charges = [
+        _itemised(line, statement.tickets, tz) for line in _charges(account, closes, entries_by_ticket, start, end, tz)
+    ]
     if with_entries != INVOICED:  # SPEC S1: the statement shows breaches; the invoice prices none
         from hourbank.statements.sla import month_sla
 
@@ -229,15 +258,31 @@ def _needs_entries(with_entries: bool | str, close: ChargeModel, account: Accoun
 
 
 def _entries(ticket_id: str) -> list[TimeEntryModel]:
-    return sorted(TimeEntryModel.query(ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX),
-                                       consistent_read=True), key=lambda e: e.started_at_utc)
+    return sorted(
+        TimeEntryModel.query(ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX), consistent_read=True),
+        key=lambda e: e.started_at_utc,
+    )
 
 
 def _entry_view(e: TimeEntryModel) -> dict[str, Any]:
-    return {"entry_id": e.entry_id, "started_at": e.started_at, "minutes": int(e.minutes), "work_type": e.work_type,
-            "weighted_minutes": int(e.weighted_minutes), "note": e.note, "technician": e.technician,
-            "multipliers": [{"started_at": s.started_at, "minutes": int(s.minutes), "multiplier": int(s.multiplier),
-                             "reasons": list(s.reasons or [])} for s in (e.segments or [])]}
+    return {
+        "entry_id": e.entry_id,
+        "started_at": e.started_at,
+        "minutes": int(e.minutes),
+        "work_type": e.work_type,
+        "weighted_minutes": int(e.weighted_minutes),
+        "note": e.note,
+        "technician": e.technician,
+        "multipliers": [
+            {
+                "started_at": s.started_at,
+                "minutes": int(s.minutes),
+                "multiplier": int(s.multiplier),
+                "reasons": list(s.reasons or []),
+            }
+            for s in (e.segments or [])
+        ],
+    }
 
 
 def _itemised(line: Line, tickets: list[dict], tz: ZoneInfo) -> Line:
@@ -250,15 +295,23 @@ def _itemised(line: Line, tickets: list[dict], tz: ZoneInfo) -> Line:
     def day(at: str | None) -> str:
         return datetime.fromisoformat(at).astimezone(tz).strftime("%d %b") if at else "?"
 
-    parts = [f"{ticket['title']} ({day(ticket['opened_at'])}-{day(ticket['closed_at'])}): "
-             f"{hours_text(line.minutes)} h post-pay of {hours_text(ticket['consumed_minutes'])} h used"]
+    parts = [
+        f"{ticket['title']} ({day(ticket['opened_at'])}-{day(ticket['closed_at'])}): "
+        f"{hours_text(line.minutes)} h post-pay of {hours_text(ticket['consumed_minutes'])} h used"
+    ]
     for e in ticket["entries"]:
         when = datetime.fromisoformat(e["started_at"]).astimezone(tz).strftime("%d %b %H:%M")
         multipliers = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
         parts.append(f"{when} {e['work_type']} {e['minutes']} min [{multipliers}] {e['note']}")
     text = "; ".join(parts)
-    return Line(line.kind, text if len(text) <= 500 else text[:497] + "...", line.minutes, line.rate_minor,
-                line.amount_minor, line.ref)
+    return Line(
+        line.kind,
+        text if len(text) <= 500 else text[:497] + "...",
+        line.minutes,
+        line.rate_minor,
+        line.amount_minor,
+        line.ref,
+    )
 
 
 def plan_periods(account: AccountModel, start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[str, int]]:
@@ -269,8 +322,11 @@ def plan_periods(account: AccountModel, start: datetime, end: datetime, tz: Zone
     out: list[tuple[str, int]] = []
     for i, (plan, since) in enumerate(history):
         begin = max(datetime.fromisoformat(since).astimezone(tz).date(), first_day)
-        until = end_day if i + 1 == len(history) else min(
-            datetime.fromisoformat(history[i + 1][1]).astimezone(tz).date(), end_day)
+        until = (
+            end_day
+            if i + 1 == len(history)
+            else min(datetime.fromisoformat(history[i + 1][1]).astimezone(tz).date(), end_day)
+        )
         if until > begin:
             out.append((plan, (until - begin).days))
     return out
@@ -281,8 +337,14 @@ def _share(amount: int, days: int, month_days: int) -> int:
     return (2 * amount * days + month_days) // (2 * month_days)
 
 
-def _charges(account: AccountModel, closes: list[ChargeModel], entries: dict[str, list[TimeEntryModel]],
-             start: datetime, end: datetime, tz: ZoneInfo) -> list[Line]:
+def _charges(
+    account: AccountModel,
+    closes: list[ChargeModel],
+    entries: dict[str, list[TimeEntryModel]],
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+) -> list[Line]:
     """The month's priced lines. Fees and included hours follow the days on each plan (split, prorated);
     each close is charged under the plan it closed on (recorded with it)."""
     month_days = (end.date() - start.date()).days
@@ -298,12 +360,25 @@ def _charges(account: AccountModel, closes: list[ChargeModel], entries: dict[str
         part = "" if days == month_days else f" ({days} of {month_days} days)"
         if plan.included_minutes:  # business_priority (seed 001)
             included[plan_id] += _share(plan.included_minutes, days, month_days)
-            lines.append(Line("package_fee", f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h"
-                              f"{part}", _share(plan.included_minutes, days, month_days), 0,
-                              _share(plan.monthly_fee_minor, days, month_days)))
+            lines.append(
+                Line(
+                    "package_fee",
+                    f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h{part}",
+                    _share(plan.included_minutes, days, month_days),
+                    0,
+                    _share(plan.monthly_fee_minor, days, month_days),
+                )
+            )
         else:  # unlimited_remote (seed 003)
-            lines.append(Line("monthly_fee", f"{plan.title}: monthly fee{part}", 0, 0,
-                              _share(plan.monthly_fee_minor, days, month_days)))
+            lines.append(
+                Line(
+                    "monthly_fee",
+                    f"{plan.title}: monthly fee{part}",
+                    0,
+                    0,
+                    _share(plan.monthly_fee_minor, days, month_days),
+                )
+            )
     for plan_id, plan_closes in closes_by_plan.items():
         plan = get_plan(plan_id)
         if plan.monthly_fee_minor and plan.included_minutes:
@@ -313,8 +388,15 @@ def _charges(account: AccountModel, closes: list[ChargeModel], entries: dict[str
                 rate = int(plan.postpay_rate_minor or 0)
                 if plan.large_package_minutes and plan.included_minutes >= plan.large_package_minutes:
                     rate -= plan.large_package_discount_minor
-                lines.append(Line("overage", f"Support beyond the package: {hours_text(over)} h", over, rate,
-                                  price_minor(rate, over)))
+                lines.append(
+                    Line(
+                        "overage",
+                        f"Support beyond the package: {hours_text(over)} h",
+                        over,
+                        rate,
+                        price_minor(rate, over),
+                    )
+                )
         elif plan.monthly_fee_minor:
             per_day: dict[date, int] = defaultdict(int)
             for c in plan_closes:
@@ -325,20 +407,46 @@ def _charges(account: AccountModel, closes: list[ChargeModel], entries: dict[str
             over = sum(max(0, used - allowance) for used in per_day.values())
             if over and plan.fair_use_overage_rate_minor:
                 rate = plan.fair_use_overage_rate_minor
-                lines.append(Line("fair_use", f"Remote time past {allowance} min a day: {hours_text(over)} h", over,
-                                  rate, price_minor(rate, over)))
+                lines.append(
+                    Line(
+                        "fair_use",
+                        f"Remote time past {allowance} min a day: {hours_text(over)} h",
+                        over,
+                        rate,
+                        price_minor(rate, over),
+                    )
+                )
         else:  # C2: post-pay, one line per ticket, each rounded once (U2)
             for c in plan_closes:
                 if int(c.minutes):
-                    lines.append(Line("postpay", f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
-                                      int(c.minutes), int(c.rate_minor), int(c.amount_minor), c.ticket_id))
+                    lines.append(
+                        Line(
+                            "postpay",
+                            f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
+                            int(c.minutes),
+                            int(c.rate_minor),
+                            int(c.amount_minor),
+                            c.ticket_id,
+                        )
+                    )
     return lines
 
 
 # -- CSV ---------------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("section", "at", "ref", "description", "work_type", "minutes", "weighted_minutes", "multiplier",
-               "balance_after", "amount_minor", "currency")
+CSV_COLUMNS = (
+    "section",
+    "at",
+    "ref",
+    "description",
+    "work_type",
+    "minutes",
+    "weighted_minutes",
+    "multiplier",
+    "balance_after",
+    "amount_minor",
+    "currency",
+)
 
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -366,26 +474,57 @@ def to_csv(statement: Statement) -> str:
     row(section="account", ref=statement.account_id, description=statement.name)
     row(section="opening_balance", at=statement.period_start, minutes=statement.opening_balance_minutes)
     for e in statement.ledger:
-        row(section="ledger", at=e["at"], ref=e["ref"] or e["entry_id"], description=f"{e['kind']}: {e['note'] or ''}",
-            minutes=e["minutes"], balance_after=e["balance_after"])
+        row(
+            section="ledger",
+            at=e["at"],
+            ref=e["ref"] or e["entry_id"],
+            description=f"{e['kind']}: {e['note'] or ''}",
+            minutes=e["minutes"],
+            balance_after=e["balance_after"],
+        )
     for t in statement.tickets:
-        row(section="ticket", at=t["closed_at"], ref=t["ticket_id"], description=t["title"] or "",
-            minutes=t["consumed_minutes"], weighted_minutes=t["weighted_minutes"])
+        row(
+            section="ticket",
+            at=t["closed_at"],
+            ref=t["ticket_id"],
+            description=t["title"] or "",
+            minutes=t["consumed_minutes"],
+            weighted_minutes=t["weighted_minutes"],
+        )
         for e in t["entries"]:
             multiplier = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
-            row(section="entry", at=e["started_at"], ref=e["entry_id"], description=e["note"],
-                work_type=e["work_type"], minutes=e["minutes"], weighted_minutes=e["weighted_minutes"],
-                multiplier=multiplier)
+            row(
+                section="entry",
+                at=e["started_at"],
+                ref=e["entry_id"],
+                description=e["note"],
+                work_type=e["work_type"],
+                minutes=e["minutes"],
+                weighted_minutes=e["weighted_minutes"],
+                multiplier=multiplier,
+            )
     for line in statement.charges:
-        row(section="charge", ref=line.ref or line.kind, description=line.description, minutes=line.minutes,
-            amount_minor=line.amount_minor, currency=cur)
+        row(
+            section="charge",
+            ref=line.ref or line.kind,
+            description=line.description,
+            minutes=line.minutes,
+            amount_minor=line.amount_minor,
+            currency=cur,
+        )
     if statement.sla:
         from hourbank.statements.sla import csv_rows
 
         for values in csv_rows(statement.sla):
             row(**values)
     for v in statement.visits:  # SPEC V1: money paid and refunded for onsite visits
-        row(section="visit", at=v["at"], ref=v["ref"] or v["visit_id"], description=v["description"],
-            amount_minor=v["amount"]["amount_minor"], currency=v["amount"]["currency"])
+        row(
+            section="visit",
+            at=v["at"],
+            ref=v["ref"] or v["visit_id"],
+            description=v["description"],
+            amount_minor=v["amount"]["amount_minor"],
+            currency=v["amount"]["currency"],
+        )
     row(section="closing_balance", at=statement.period_end, minutes=statement.closing_balance_minutes)
     return out.getvalue()

@@ -18,6 +18,12 @@ def csv_rows(sla: dict) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"section": "sla", "minutes": sla["tickets"], "description": summary}]
     for b in sla["breaches"]:
         answered = f"first response {b['first_response_at']}" if b["first_response_at"] else "not answered"
-        rows.append({"section": "sla_breach", "at": b["response_due_at"], "ref": b["ticket_id"],
-                     "description": f"{b['title']} ({b['priority']}): {answered}"})
+        rows.append(
+            {
+                "section": "sla_breach",
+                "at": b["response_due_at"],
+                "ref": b["ticket_id"],
+                "description": f"{b['title']} ({b['priority']}): {answered}",
+            }
+        )
     return rows

@@ -12,13 +12,22 @@ WHAT = {"visit": "onsite visit booked", "visit_extension": "onsite visit extende
 
 
 def visit_lines(account_id: str, month: str) -> list[dict[str, Any]]:
-    rows = VisitChargeModel.query(account_id, VisitChargeModel.charge_key.startswith(f"visit#{month}#"),
-                                  consistent_read=True)
+    rows = VisitChargeModel.query(
+        account_id, VisitChargeModel.charge_key.startswith(f"visit#{month}#"), consistent_read=True
+    )
     out = []
     for c in sorted(rows, key=lambda c: (c.at, c.charge_key)):
         hours = f", {int(c.hours)} h" if c.hours else ""
-        out.append({"visit_id": c.visit_id, "kind": c.what, "at": c.at, "order_id": c.order_id, "ref": c.ref,
-                    "hours": int(c.hours) if c.hours else None,
-                    "description": f"{WHAT.get(c.what, c.what)} ({c.visit_id}){hours}",
-                    "amount": {"currency": c.currency, "amount_minor": int(c.amount_minor)}})
+        out.append(
+            {
+                "visit_id": c.visit_id,
+                "kind": c.what,
+                "at": c.at,
+                "order_id": c.order_id,
+                "ref": c.ref,
+                "hours": int(c.hours) if c.hours else None,
+                "description": f"{WHAT.get(c.what, c.what)} ({c.visit_id}){hours}",
+                "amount": {"currency": c.currency, "amount_minor": int(c.amount_minor)},
+            }
+        )
     return out

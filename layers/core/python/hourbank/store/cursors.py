@@ -40,8 +40,12 @@ def decode(cursor: str | None, *, names: frozenset[str], pinned: Mapping[str, st
         raise bad
     for name, value in key.items():
         # Every key these lists page by is a non-empty string: anything else DynamoDB would refuse (a 500).
-        if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)
-                and 0 < len(value["S"]) <= 1024):
+        if not (
+            isinstance(value, dict)
+            and set(value) == {"S"}
+            and isinstance(value["S"], str)
+            and 0 < len(value["S"]) <= 1024
+        ):
             raise bad
         if name in pinned and value.get("S") != pinned[name]:
             raise bad

@@ -38,8 +38,14 @@ CONNECT_TIMEOUT_S = 0.5
 READ_TIMEOUT_S = 10
 MAX_RETRY_ATTEMPTS = 1
 # The cancellation causes that mean "someone else was in the way": retry. Anything else is not contention.
-_CONFLICT_CODES = ("TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException",
-                   "InternalServerError", "TransactionInProgressException", "RequestLimitExceeded")
+_CONFLICT_CODES = (
+    "TransactionConflictException",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "InternalServerError",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+)
 
 
 T = TypeVar("T")
@@ -93,9 +99,11 @@ def connection() -> Connection:
     with _lock:
         conn = _bound.get("connection")
         if conn is None:
-            conn = _bound["connection"] = Connection(connect_timeout_seconds=CONNECT_TIMEOUT_S,
-                                                     read_timeout_seconds=READ_TIMEOUT_S,
-                                                     max_retry_attempts=MAX_RETRY_ATTEMPTS)
+            conn = _bound["connection"] = Connection(
+                connect_timeout_seconds=CONNECT_TIMEOUT_S,
+                read_timeout_seconds=READ_TIMEOUT_S,
+                max_retry_attempts=MAX_RETRY_ATTEMPTS,
+            )
         return conn
 
 
@@ -118,8 +126,9 @@ class Tx:
         self._tw = TransactWrite(connection=connection())
         self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
 
-    def check(self, label: str, model_cls: type[Model], hash_key: Any, range_key: Any = None, *,
-              condition: Condition) -> None:
+    def check(
+        self, label: str, model_cls: type[Model], hash_key: Any, range_key: Any = None, *, condition: Condition
+    ) -> None:
         self._tw.condition_check(model_cls, hash_key, range_key, condition=condition)
         self._labels["check"].append(label)
 
@@ -131,10 +140,8 @@ class Tx:
         self._tw.save(item, condition=condition, return_values="ALL_OLD")
         self._labels["put"].append(label)
 
-    def update(self, label: str, item: Model, actions: Sequence[Action], *,
-               condition: Condition | None = None) -> None:
-        self._tw.update(item, list(actions), condition=condition, return_values="ALL_OLD",
-                        add_version_condition=False)
+    def update(self, label: str, item: Model, actions: Sequence[Action], *, condition: Condition | None = None) -> None:
+        self._tw.update(item, list(actions), condition=condition, return_values="ALL_OLD", add_version_condition=False)
         self._labels["update"].append(label)
 
     @property
@@ -229,4 +236,3 @@ def with_retries(attempt: Callable[[], T], *, tries: int = 40) -> T:
         time.sleep(random.uniform(0, delay))  # noqa: S311 - jitter, not security
         delay = min(delay * 2, 0.2)
     raise Contention("too many concurrent changes to this account; please retry")
-

@@ -61,68 +61,92 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
     else:
         return _await_credit(ticket, account, actor, consumed, now)  # SPEC C3
     tx = Tx()
-    tx.update("ticket", ticket, [
-        TicketModel.status.set("closed"),
-        TicketModel.closed_at.set(iso(now)),
-        TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
-        TicketModel.close_requested_by.set(ticket.close_requested_by or actor.subject),
-        TicketModel.consumed_minutes.set(consumed),
-        TicketModel.debited_minutes.set(debit),
-        TicketModel.postpay_minutes.set(postpay),
-        TicketModel.balance_after_close.set(balance - debit),
-        TicketModel.version.set(int(ticket.version) + 1),
-        TicketModel.queue_status.remove(), TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
-    ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == ticket.status))
+    tx.update(
+        "ticket",
+        ticket,
+        [
+            TicketModel.status.set("closed"),
+            TicketModel.closed_at.set(iso(now)),
+            TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
+            TicketModel.close_requested_by.set(ticket.close_requested_by or actor.subject),
+            TicketModel.consumed_minutes.set(consumed),
+            TicketModel.debited_minutes.set(debit),
+            TicketModel.postpay_minutes.set(postpay),
+            TicketModel.balance_after_close.set(balance - debit),
+            TicketModel.version.set(int(ticket.version) + 1),
+            TicketModel.queue_status.remove(),
+            TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
+        ],
+        condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == ticket.status),
+    )
     line = LedgerLine(-debit, CONSUMPTION, iso(now), actor.subject, ref=ticket.ticket_id, note=ticket.title)
     extra = [AccountModel.awaiting[ticket.ticket_id].remove()] if ticket.status == "awaiting_credit" else []
-    write_account(tx, account, line=line, committed_delta=-int(ticket.projected_consumption_minutes),
-                  actions=extra)
+    write_account(tx, account, line=line, committed_delta=-int(ticket.projected_consumption_minutes), actions=extra)
     # Every close is listed under its month (SPEC M1, M3): the post-pay part (C2) is invoiced from here,
     # and plans settled at month end (business_priority, unlimited_remote) find their usage here.
     month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
     rate = int(plan.postpay_rate_minor or 0) if postpay else 0
-    tx.put("charge", ChargeModel(
-        account.account_id,
-        f"{month}#{ticket.ticket_id}",
-        ticket_id=ticket.ticket_id,
-        month=month,
-        minutes=postpay,
-        rate_minor=rate,
-        amount_minor=price_minor(rate, postpay),
-        currency=account.currency,
-        at=iso(now),
-        status="pending" if postpay else "none",
-        consumed_minutes=consumed,
-        debited_minutes=debit,
-        weighted_minutes=int(ticket.weighted_minutes),
-        title=ticket.title,
-        opened_at=ticket.opened_at,
-        plan=account.plan,
-        weighted_by_work_type=ticket.weighted_by_work_type,  # usage by month reads it (SPEC W1)
-    ), condition=ChargeModel.charge_key.does_not_exist())
+    tx.put(
+        "charge",
+        ChargeModel(
+            account.account_id,
+            f"{month}#{ticket.ticket_id}",
+            ticket_id=ticket.ticket_id,
+            month=month,
+            minutes=postpay,
+            rate_minor=rate,
+            amount_minor=price_minor(rate, postpay),
+            currency=account.currency,
+            at=iso(now),
+            status="pending" if postpay else "none",
+            consumed_minutes=consumed,
+            debited_minutes=debit,
+            weighted_minutes=int(ticket.weighted_minutes),
+            title=ticket.title,
+            opened_at=ticket.opened_at,
+            plan=account.plan,
+            weighted_by_work_type=ticket.weighted_by_work_type,  # usage by month reads it (SPEC W1)
+        ),
+        condition=ChargeModel.charge_key.does_not_exist(),
+    )
     commit_or_retry(tx)  # refused: someone else closed it, or the balance moved: read again
-    metrics.emit({metrics.MINUTES_CONSUMED: consumed, metrics.MINUTES_DEBITED: debit,
-                  metrics.C3_CLOSES_COMPLETED: int(ticket.status == "awaiting_credit")})
+    metrics.emit(
+        {
+            metrics.MINUTES_CONSUMED: consumed,
+            metrics.MINUTES_DEBITED: debit,
+            metrics.C3_CLOSES_COMPLETED: int(ticket.status == "awaiting_credit"),
+        }
+    )
     return CloseResult(ticket.ticket_id, "closed", consumed, debit, postpay, balance - debit)
 
 
-def _await_credit(ticket: TicketModel, account: AccountModel, actor: Actor, consumed: int,
-                  now: datetime) -> CloseResult:
+def _await_credit(
+    ticket: TicketModel, account: AccountModel, actor: Actor, consumed: int, now: datetime
+) -> CloseResult:
     """SPEC C3: nothing is debited; the close completes by itself when credit covers it."""
     if ticket.status == "awaiting_credit":
         return CloseResult(ticket.ticket_id, "awaiting_credit", consumed, 0, 0, int(account.balance_minutes))
     tx = Tx()
-    tx.update("ticket", ticket, [
-        TicketModel.status.set("awaiting_credit"),
-        TicketModel.close_requested_at.set(iso(now)),
-        TicketModel.close_requested_by.set(actor.subject),
-        TicketModel.version.set(int(ticket.version) + 1),
-        TicketModel.queue_status.set("awaiting_credit"),  # SPEC S1: the awaiting_credit queue
-    ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
+    tx.update(
+        "ticket",
+        ticket,
+        [
+            TicketModel.status.set("awaiting_credit"),
+            TicketModel.close_requested_at.set(iso(now)),
+            TicketModel.close_requested_by.set(actor.subject),
+            TicketModel.version.set(int(ticket.version) + 1),
+            TicketModel.queue_status.set("awaiting_credit"),  # SPEC S1: the awaiting_credit queue
+        ],
+        condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"),
+    )
     # Park the close only if no credit landed since the balance was read: a credit moves ledger_seq, and
     # a credit that committed first would have looked for waiting closes before this one was listed.
-    write_account(tx, account, actions=[AccountModel.awaiting[ticket.ticket_id].set(iso(now))],
-                  condition=AccountModel.ledger_seq == int(account.ledger_seq))
+    write_account(
+        tx,
+        account,
+        actions=[AccountModel.awaiting[ticket.ticket_id].set(iso(now))],
+        condition=AccountModel.ledger_seq == int(account.ledger_seq),
+    )
     commit_or_retry(tx)
     return CloseResult(ticket.ticket_id, "awaiting_credit", consumed, 0, 0, int(account.balance_minutes))
 
@@ -141,8 +165,9 @@ def _result(ticket: TicketModel) -> CloseResult:
 def close_result(ticket: TicketModel, balance_minutes: int) -> CloseResult:
     if ticket.status == "closed":
         return _result(ticket)
-    return CloseResult(ticket.ticket_id, ticket.status, int(ticket.projected_consumption_minutes), 0, 0,
-                       balance_minutes)
+    return CloseResult(
+        ticket.ticket_id, ticket.status, int(ticket.projected_consumption_minutes), 0, 0, balance_minutes
+    )
 
 
 def settle_awaiting(account_id: str, *, clock: Clock = SYSTEM_CLOCK) -> list[CloseResult]:
@@ -152,8 +177,12 @@ def settle_awaiting(account_id: str, *, clock: Clock = SYSTEM_CLOCK) -> list[Clo
         account = AccountModel.get(account_id, consistent_read=True)
     except DoesNotExist:
         return []
-    waiting = sorted((account.awaiting or {}).as_dict().items() if hasattr(account.awaiting, "as_dict")
-                     else dict(account.awaiting or {}).items(), key=lambda kv: (kv[1], kv[0]))
+    waiting = sorted(
+        (account.awaiting or {}).as_dict().items()
+        if hasattr(account.awaiting, "as_dict")
+        else dict(account.awaiting or {}).items(),
+        key=lambda kv: (kv[1], kv[0]),
+    )
     done: list[CloseResult] = []
     for ticket_id, _requested in waiting:
         result = with_retries(lambda tid=ticket_id: _close_once(SYSTEM, tid, clock))
@@ -176,8 +205,15 @@ class CreditBack:
     entry: LedgerModel | None
 
 
-def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idempotency_key: str | None = None,
-                clock: Clock = SYSTEM_CLOCK) -> CreditBack:
+def credit_back(
+    actor: Actor,
+    ticket_id: str,
+    minutes: int,
+    reason: str,
+    *,
+    idempotency_key: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> CreditBack:
     """SPEC C6 (seed 001: time lost to a vendor's bug is credited back): never an edit; at most what the
     ticket consumed, across all its credit-backs. It reduces the ticket's post-pay not invoiced yet first
     (the customer is never billed for time credited back); only the rest is a ledger entry."""
@@ -195,8 +231,9 @@ def credit_back(actor: Actor, ticket_id: str, minutes: int, reason: str, *, idem
         ticket, account = load(actor, ticket_id)
         tx = Tx()
         try:
-            done = add_credit_back(tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(),
-                                   idempotency=idem)
+            done = add_credit_back(
+                tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(), idempotency=idem
+            )
         except InvalidInput:
             if idem is not None and _applied(idem):
                 return _replay(idem, ticket_id, minutes)  # the first request used up what could be credited
@@ -234,8 +271,16 @@ def _replay(idem: Idempotency, ticket_id: str, minutes: int) -> CreditBack:
     return CreditBack(entry.account_id, ticket_id, minutes, minutes - int(entry.minutes), int(entry.minutes), entry)
 
 
-def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes: int, note: str, by: str,
-                    now: datetime, idempotency: Idempotency | None = None) -> CreditBack:
+def add_credit_back(
+    tx: Tx,
+    ticket: TicketModel,
+    account: AccountModel,
+    minutes: int,
+    note: str,
+    by: str,
+    now: datetime,
+    idempotency: Idempotency | None = None,
+) -> CreditBack:
     """Add a credit-back to ``tx``: the ticket's running credit-back total (conditioned on the value read,
     so two credit-backs can never together exceed the consumption), the reduction of its post-pay not yet
     invoiced (SPEC C6) and the ledger entry for the rest (C7)."""
@@ -248,17 +293,26 @@ def add_credit_back(tx: Tx, ticket: TicketModel, account: AccountModel, minutes:
             f"minutes: at most {remaining} can still be credited back for this ticket "
             f"(consumed {int(ticket.consumed_minutes or 0)}, credited back {already})"
         )
-    tx.update("ticket", ticket, [TicketModel.credited_back_minutes.set(already + minutes)],
-              condition=TicketModel.credited_back_minutes == already)
+    tx.update(
+        "ticket",
+        ticket,
+        [TicketModel.credited_back_minutes.set(already + minutes)],
+        condition=TicketModel.credited_back_minutes == already,
+    )
     from_postpay = _reduce_postpay(tx, ticket, minutes, note, by, now, idempotency)
     to_balance = minutes - from_postpay
-    entry = write_account(tx, account, line=LedgerLine(to_balance, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id,
-                                                      note=note), idempotency=idempotency)
+    entry = write_account(
+        tx,
+        account,
+        line=LedgerLine(to_balance, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id, note=note),
+        idempotency=idempotency,
+    )
     return CreditBack(account.account_id, ticket.ticket_id, minutes, from_postpay, to_balance, entry)
 
 
-def _reduce_postpay(tx: Tx, ticket: TicketModel, minutes: int, note: str, by: str, now: datetime,
-                    idempotency: Idempotency | None) -> int:
+def _reduce_postpay(
+    tx: Tx, ticket: TicketModel, minutes: int, note: str, by: str, now: datetime, idempotency: Idempotency | None
+) -> int:
     """SPEC C6: a credit-back first reduces the ticket's post-pay that is not invoiced yet (its close's charge
     in the month it closed, while that month has not been closed by the month-end run). Returns the minutes
     taken off the post-pay; the charge is conditioned on the minutes read, the month on its checkpoint."""
@@ -282,14 +336,23 @@ def _reduce_postpay(tx: Tx, ticket: TicketModel, minutes: int, note: str, by: st
     if take <= 0:
         return 0
     left = pending - take
-    tx.update("charge", charge, [
-        ChargeModel.minutes.set(left),
-        ChargeModel.amount_minor.set(price_minor(int(charge.rate_minor), left)),
-        ChargeModel.credited_back_minutes.set(int(charge.credited_back_minutes or 0) + take),
-        *([ChargeModel.status.set("none")] if not left else []),
-    ], condition=ChargeModel.minutes == pending)
-    tx.check("month_open", IdempotencyModel, checkpoint_id(ticket.account_id, month),
-             condition=IdempotencyModel.id.does_not_exist())
+    tx.update(
+        "charge",
+        charge,
+        [
+            ChargeModel.minutes.set(left),
+            ChargeModel.amount_minor.set(price_minor(int(charge.rate_minor), left)),
+            ChargeModel.credited_back_minutes.set(int(charge.credited_back_minutes or 0) + take),
+            *([ChargeModel.status.set("none")] if not left else []),
+        ],
+        condition=ChargeModel.minutes == pending,
+    )
+    tx.check(
+        "month_open",
+        IdempotencyModel,
+        checkpoint_id(ticket.account_id, month),
+        condition=IdempotencyModel.id.does_not_exist(),
+    )
     if take == minutes and idempotency is not None:
         # No ledger entry carries the marker (nothing reaches the balance): the marker goes on its own,
         # ledger_seq 0, so a retry still finds the first result.
@@ -297,8 +360,16 @@ def _reduce_postpay(tx: Tx, ticket: TicketModel, minutes: int, note: str, by: st
 
         from hourbank.ledger import IDEMPOTENCY_TTL_S
 
-        tx.put("idempotency", IdempotencyModel(
-            idempotency.id, fingerprint=idempotency.fingerprint, account_id=ticket.account_id, ledger_seq=0,
-            at=iso(now), expiration=int(time.time()) + IDEMPOTENCY_TTL_S),
-            condition=IdempotencyModel.id.does_not_exist())
+        tx.put(
+            "idempotency",
+            IdempotencyModel(
+                idempotency.id,
+                fingerprint=idempotency.fingerprint,
+                account_id=ticket.account_id,
+                ledger_seq=0,
+                at=iso(now),
+                expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
+            ),
+            condition=IdempotencyModel.id.does_not_exist(),
+        )
     return take

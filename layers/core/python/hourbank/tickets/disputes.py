@@ -24,8 +24,9 @@ def _entry(ticket_id: str, entry_id: str) -> TimeEntryModel:
         raise NotFound("time entry not found") from None
 
 
-def raise_dispute(actor: Actor, ticket_id: str, entry_id: str, reason: str, *,
-                  clock: Clock = SYSTEM_CLOCK) -> TimeEntryModel:
+def raise_dispute(
+    actor: Actor, ticket_id: str, entry_id: str, reason: str, *, clock: Clock = SYSTEM_CLOCK
+) -> TimeEntryModel:
     """Staff or the account's owner questions an entry. Raising it again while open changes nothing."""
     actor.require_visible(account_of(ticket_id), "ticket")
     if not reason.strip():
@@ -37,8 +38,9 @@ def raise_dispute(actor: Actor, ticket_id: str, entry_id: str, reason: str, *,
         if entry.dispute.reason == reason.strip():
             return entry  # the same question again (a retry): nothing new to record
         # SPEC C6: one open dispute per entry, and its reason is never silently replaced or dropped.
-        raise Conflict("this entry is already disputed for another reason "
-                       f"({entry.dispute.reason!r}); billing resolves that first")
+        raise Conflict(
+            f"this entry is already disputed for another reason ({entry.dispute.reason!r}); billing resolves that first"
+        )
     dispute = DisputeMap(status="open", reason=reason.strip(), raised_by=actor.subject, raised_at=iso(clock.now()))
     try:
         entry.update([TimeEntryModel.dispute.set(dispute)], condition=TimeEntryModel.dispute.does_not_exist())
@@ -47,15 +49,23 @@ def raise_dispute(actor: Actor, ticket_id: str, entry_id: str, reason: str, *,
             raise
         stored = _entry(ticket_id, entry_id)
         if stored.dispute is None or stored.dispute.reason != reason.strip():
-            raise Conflict("this entry was disputed meanwhile for another reason; billing resolves that first"
-                           ) from None
+            raise Conflict(
+                "this entry was disputed meanwhile for another reason; billing resolves that first"
+            ) from None
         return stored
     return _entry(ticket_id, entry_id)
 
 
-def resolve_dispute(actor: Actor, ticket_id: str, entry_id: str, *, outcome: str, note: str,
-                    credit_minutes: int = 0, clock: Clock = SYSTEM_CLOCK
-                    ) -> tuple[TimeEntryModel, LedgerModel | None]:
+def resolve_dispute(
+    actor: Actor,
+    ticket_id: str,
+    entry_id: str,
+    *,
+    outcome: str,
+    note: str,
+    credit_minutes: int = 0,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[TimeEntryModel, LedgerModel | None]:
     """Billing upholds (optionally crediting time back, C6) or rejects an open dispute."""
     actor.require(BILLING, action="resolve disputes", on=account_of(ticket_id), what="ticket")
     if outcome not in OUTCOMES:
@@ -74,15 +84,21 @@ def resolve_dispute(actor: Actor, ticket_id: str, entry_id: str, *, outcome: str
         tx = Tx()
         ledger = None
         if credit_minutes:
-            ledger = add_credit_back(tx, ticket, account, credit_minutes,
-                                     f"dispute upheld: {note.strip()}", actor.subject, now).entry
-        tx.update("entry", entry, [
-            TimeEntryModel.dispute.status.set(outcome),
-            TimeEntryModel.dispute.resolved_by.set(actor.subject),
-            TimeEntryModel.dispute.resolved_at.set(iso(now)),
-            TimeEntryModel.dispute.resolution_note.set(note.strip()),
-            TimeEntryModel.dispute.credited_minutes.set(credit_minutes),
-        ], condition=TimeEntryModel.dispute.status == "open")
+            ledger = add_credit_back(
+                tx, ticket, account, credit_minutes, f"dispute upheld: {note.strip()}", actor.subject, now
+            ).entry
+        tx.update(
+            "entry",
+            entry,
+            [
+                TimeEntryModel.dispute.status.set(outcome),
+                TimeEntryModel.dispute.resolved_by.set(actor.subject),
+                TimeEntryModel.dispute.resolved_at.set(iso(now)),
+                TimeEntryModel.dispute.resolution_note.set(note.strip()),
+                TimeEntryModel.dispute.credited_minutes.set(credit_minutes),
+            ],
+            condition=TimeEntryModel.dispute.status == "open",
+        )
         if commit_or_retry(tx, unless=("entry",)) is not None:
             raise Conflict("this entry's dispute was resolved meanwhile")
         return _entry(ticket_id, entry_id), ledger

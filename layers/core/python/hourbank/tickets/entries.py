@@ -51,8 +51,10 @@ def post_entry(
     if started_at > now + CLOCK_SKEW:
         raise InvalidInput(f"started_at: {as_given(started_at)} is in the future; record work once it is done")
     if ends_at > now + CLOCK_SKEW:
-        raise InvalidInput(f"minutes: {minutes} minutes from {as_given(started_at)} would end in the future "
-                           f"({iso(ends_at)}, now is {iso(now)}); record the time worked so far")
+        raise InvalidInput(
+            f"minutes: {minutes} minutes from {as_given(started_at)} would end in the future "
+            f"({iso(ends_at)}, now is {iso(now)}); record the time worked so far"
+        )
     entry_id = _entry_id(ticket_id, idempotency_key)
 
     def attempt() -> tuple[TimeEntryModel, bool]:
@@ -63,8 +65,9 @@ def post_entry(
             raise Conflict("the ticket is waiting for credit; top up the account to complete its close")
         if started_at < parse_iso(ticket.opened_at) - CLOCK_SKEW:
             # SPEC T8: no work on a ticket before it was opened (staff may back-date the opening instead).
-            raise InvalidInput(f"started_at: {as_given(started_at)} is before the ticket was opened "
-                               f"({ticket.opened_at_given})")
+            raise InvalidInput(
+                f"started_at: {as_given(started_at)} is before the ticket was opened ({ticket.opened_at_given})"
+            )
         plan = get_plan(account.plan)
         if work_type not in plan.work_types:
             # SPEC T1: lab (bench) work is for members only; unlimited_remote covers remote work only.
@@ -93,15 +96,20 @@ def post_entry(
         )
         tx = Tx()
         tx.put("entry", entry, condition=TimeEntryModel.sk.does_not_exist())
-        tx.update("ticket", ticket, [
-            TicketModel.weighted_minutes.set(total),
-            TicketModel.onsite_weighted_minutes.set(onsite),
-            TicketModel.projected_consumption_minutes.set(projected),
-            TicketModel.entry_count.set(int(ticket.entry_count) + 1),
-            TicketModel.last_entry_end.set(max(end, ticket.last_entry_end or end)),
-            TicketModel.version.set(int(ticket.version) + 1),
-            *by_work_type(ticket, work_type, weighted),
-        ], condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
+        tx.update(
+            "ticket",
+            ticket,
+            [
+                TicketModel.weighted_minutes.set(total),
+                TicketModel.onsite_weighted_minutes.set(onsite),
+                TicketModel.projected_consumption_minutes.set(projected),
+                TicketModel.entry_count.set(int(ticket.entry_count) + 1),
+                TicketModel.last_entry_end.set(max(end, ticket.last_entry_end or end)),
+                TicketModel.version.set(int(ticket.version) + 1),
+                *by_work_type(ticket, work_type, weighted),
+            ],
+            condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"),
+        )
         if ticket.visit_id:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
             visit_gate(tx, ticket_id, work_type, minutes)
         else:
@@ -117,8 +125,13 @@ def post_entry(
         except TxFailed as exc:
             if "entry" in exc.refused:
                 existing = TimeEntryModel.get(ticket_id, ENTRY_SK_PREFIX + entry_id, consistent_read=True)
-                same = (existing.work_type, existing.started_at_utc, int(existing.minutes), existing.note,
-                        existing.technician) == (work_type, entry.started_at_utc, minutes, note, actor.subject)
+                same = (
+                    existing.work_type,
+                    existing.started_at_utc,
+                    int(existing.minutes),
+                    existing.note,
+                    existing.technician,
+                ) == (work_type, entry.started_at_utc, minutes, note, actor.subject)
                 if not same:
                     raise Conflict("this Idempotency-Key was already used for a different time entry") from None
                 return existing, False

@@ -22,7 +22,6 @@ OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is 
 MAX_RERATE_ITEMS = 95  # a DynamoDB transaction holds at most 100 items
 
 
-
 def open_ticket(
     actor: Actor,
     account_id: str,
@@ -143,8 +142,12 @@ def set_emergency(
         if ticket.last_entry_end and when < parse_iso(ticket.last_entry_end):
             actions += _rerate(tx, ticket, account, new_changes, gate)
         actions.append(TicketModel.version.set(int(ticket.version) + 1))
-        tx.update("ticket", ticket, actions,
-                  condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"))
+        tx.update(
+            "ticket",
+            ticket,
+            actions,
+            condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"),
+        )
         refused = commit_or_retry(tx, unless=("account",) if gate else ())
         if refused is not None:
             old = refused["account"] or {}
@@ -155,8 +158,9 @@ def set_emergency(
     return with_retries(attempt)
 
 
-def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[EmergencyChange],
-            gate: list[int]) -> list:
+def _rerate(
+    tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[EmergencyChange], gate: list[int]
+) -> list:
     """Re-rate every entry under the new emergency history; returns the ticket's total updates. When the
     account's available balance must cover the growth (SPEC C4), its size is appended to ``gate``."""
     from hourbank.ledger import write_account
@@ -167,8 +171,9 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
     plan = get_plan(account.plan)
     weighted = onsite = 0
     by_type: dict[str, int] = {}  # re-rating reads every entry: the per-work-type totals come out complete
-    entries = TimeEntryModel.query(ticket.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX),
-                                   consistent_read=True)
+    entries = TimeEntryModel.query(
+        ticket.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX), consistent_read=True
+    )
     for entry in entries:
         segments = rate_entry(parse_iso(entry.started_at_utc), int(entry.minutes), calendar, periods)
         w = sum(s.weighted_minutes for s in segments)
@@ -177,12 +182,16 @@ def _rerate(tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[Em
         onsite += w if entry.work_type in ("onsite", "travel") else 0
         if w != entry.weighted_minutes:
             if tx.size >= MAX_RERATE_ITEMS:
-                raise Conflict("this change would re-rate too many entries at once; "
-                               "record it with a later time")
-            tx.update(f"entry:{entry.entry_id}", entry, [
-                TimeEntryModel.segments.set([segment_map(s) for s in segments]),
-                TimeEntryModel.weighted_minutes.set(w),
-            ], condition=TimeEntryModel.sk.exists())
+                raise Conflict("this change would re-rate too many entries at once; record it with a later time")
+            tx.update(
+                f"entry:{entry.entry_id}",
+                entry,
+                [
+                    TimeEntryModel.segments.set([segment_map(s) for s in segments]),
+                    TimeEntryModel.weighted_minutes.set(w),
+                ],
+                condition=TimeEntryModel.sk.exists(),
+            )
     projected = 0 if ticket.visit_id else project(weighted, onsite, plan)  # SPEC V1: a visit is paid in money
     delta = projected - int(ticket.projected_consumption_minutes)
     if delta:

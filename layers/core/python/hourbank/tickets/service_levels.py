@@ -61,30 +61,42 @@ def target_fields(plan_id: str, priority: str, timezone: str | None) -> dict:
 def _clock(fields: dict) -> ResponseClock:
     calendar = None
     if fields["sla_clock"] == "business":
-        calendar = BusinessCalendar.build(fields["sla_timezone"], fields["sla_business_hours"],
-                                          get_settings().holidays)
+        calendar = BusinessCalendar.build(fields["sla_timezone"], fields["sla_business_hours"], get_settings().holidays)
     return ResponseClock(int(fields["sla_target_minutes"]), fields["sla_clock"], calendar)
 
 
 def _fields_of(ticket: TicketModel) -> dict | None:
     if ticket.sla_target_minutes is None:
         return None  # a ticket opened before service levels existed
-    return {"sla_target_minutes": ticket.sla_target_minutes, "sla_clock": ticket.sla_clock,
-            "sla_business_hours": ticket.sla_business_hours, "sla_timezone": ticket.sla_timezone}
+    return {
+        "sla_target_minutes": ticket.sla_target_minutes,
+        "sla_clock": ticket.sla_clock,
+        "sla_business_hours": ticket.sla_business_hours,
+        "sla_timezone": ticket.sla_timezone,
+    }
 
 
 def pauses_of(pauses: list[PauseMap] | None) -> list[Pause]:
     return [Pause(parse_iso(p.start), parse_iso(p.end) if p.end else None) for p in pauses or []]
 
 
-def due_of(ticket: TicketModel, *, fields: dict | None = None, pauses: list[PauseMap] | None = None,
-           first_response_at: str | None = None) -> datetime | None:
+def due_of(
+    ticket: TicketModel,
+    *,
+    fields: dict | None = None,
+    pauses: list[PauseMap] | None = None,
+    first_response_at: str | None = None,
+) -> datetime | None:
     fields = fields or _fields_of(ticket)
     if fields is None:
         return None
     first = first_response_at or ticket.first_response_at
-    return response_due(parse_iso(ticket.opened_at), _clock(fields),
-                        pauses_of(ticket.pauses if pauses is None else pauses), parse_iso(first) if first else None)
+    return response_due(
+        parse_iso(ticket.opened_at),
+        _clock(fields),
+        pauses_of(ticket.pauses if pauses is None else pauses),
+        parse_iso(first) if first else None,
+    )
 
 
 def queue_key(due: datetime | None, waiting_since: str | None) -> str:
@@ -95,8 +107,13 @@ def opening_fields(plan_id: str, priority: str, timezone: str | None, opened_at:
     """What ``open_ticket`` stores for SPEC S1: the target, the due time and the ticket's place in the queue."""
     fields = target_fields(plan_id, priority, timezone)
     due = response_due(opened_at, _clock(fields))
-    return {**fields, "response_due_at": iso(due) if due else None, "queue_status": "open",
-            "queue_due": queue_key(due, None), "plan": plan_id}
+    return {
+        **fields,
+        "response_due_at": iso(due) if due else None,
+        "queue_status": "open",
+        "queue_due": queue_key(due, None),
+        "plan": plan_id,
+    }
 
 
 def answered_at(ticket: TicketModel) -> str | None:
@@ -144,8 +161,15 @@ def _same_sla(ticket: TicketModel):
     return (TicketModel.status == "open") & same
 
 
-def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None, *,
-            idempotency_key: str | None = None, clock: Clock = SYSTEM_CLOCK) -> tuple[ResponseModel, bool]:
+def respond(
+    actor: Actor,
+    ticket_id: str,
+    note: str,
+    at: datetime | None = None,
+    *,
+    idempotency_key: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[ResponseModel, bool]:
     """SPEC S1: record a staff response (``at`` may be in the past, never the future, never before the
     opening). The earliest response is the first response; concurrent first responses: exactly one sets
     ``first_response_at`` (conditional update), the others are recorded as later responses.
@@ -161,8 +185,16 @@ def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None,
         ticket = _get_open(actor, ticket_id, "responses are recorded only on open tickets")
         if when < parse_iso(ticket.opened_at):
             raise InvalidInput(f"at: must not be before the ticket was opened ({ticket.opened_at_given})")
-        record = ResponseModel(ticket_id, sk, response_id=response_id, at=as_given(when), at_utc=iso(when),
-                               note=note, by=actor.subject, recorded_at=iso(now))
+        record = ResponseModel(
+            ticket_id,
+            sk,
+            response_id=response_id,
+            at=as_given(when),
+            at_utc=iso(when),
+            note=note,
+            by=actor.subject,
+            recorded_at=iso(now),
+        )
         first = ticket.first_response_at is None or iso(when) < ticket.first_response_at
         tx = Tx()
         tx.put("response", record, condition=ResponseModel.sk.does_not_exist())
@@ -170,8 +202,10 @@ def respond(actor: Actor, ticket_id: str, note: str, at: datetime | None = None,
         condition = TicketModel.status == "open"
         if first:
             # sla_version moves too: a waiting or priority change read before this must read again.
-            actions += [TicketModel.first_response_at.set(iso(when)),
-                        TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1)]
+            actions += [
+                TicketModel.first_response_at.set(iso(when)),
+                TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
+            ]
             if _fields_of(ticket) is not None:  # a ticket from before service levels has no due time
                 due = due_of(ticket, first_response_at=iso(when))
                 actions += [
@@ -208,13 +242,15 @@ def _replayed(ticket_id: str, sk: str, note: str) -> tuple[ResponseModel, bool]:
     return existing, ticket.first_response_at == existing.at_utc
 
 
-def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None = None, *,
-                clock: Clock = SYSTEM_CLOCK) -> None:
+def set_waiting(
+    actor: Actor, ticket_id: str, waiting: bool, at: datetime | None = None, *, clock: Clock = SYSTEM_CLOCK
+) -> None:
     """SPEC S1: the response clock pauses while the ticket waits on the customer; resuming moves the due
     time by the counted (business or wall) time spent waiting. Setting the state it already has is a no-op."""
     # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
-    actor.require(TECHNICIANS, BILLING, action="mark a ticket as waiting on the customer", on=account_of(ticket_id),
-                  what="ticket")
+    actor.require(
+        TECHNICIANS, BILLING, action="mark a ticket as waiting on the customer", on=account_of(ticket_id), what="ticket"
+    )
     now = clock.now()
     when = _when(actor, at, now)
 
@@ -229,12 +265,17 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
         if last is not None and when < last:
             raise InvalidInput("at: must not be before the ticket's last waiting change")
         if waiting:
-            pauses.append(PauseMap(start=iso(when), start_given=as_given(when), by=actor.subject,
-                                   recorded_at=iso(now)))
+            pauses.append(PauseMap(start=iso(when), start_given=as_given(when), by=actor.subject, recorded_at=iso(now)))
         else:
             current = pauses[-1]
-            pauses[-1] = PauseMap(start=current.start, start_given=current.start_given, end=iso(when),
-                                  end_given=as_given(when), by=current.by, recorded_at=current.recorded_at)
+            pauses[-1] = PauseMap(
+                start=current.start,
+                start_given=current.start_given,
+                end=iso(when),
+                end_given=as_given(when),
+                by=current.by,
+                recorded_at=current.recorded_at,
+            )
         since = iso(when) if waiting else None
         due = due_of(ticket, pauses=pauses)
         actions = [
@@ -243,8 +284,10 @@ def set_waiting(actor: Actor, ticket_id: str, waiting: bool, at: datetime | None
             TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
         ]
         if _fields_of(ticket) is not None:
-            actions += [TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
-                        TicketModel.queue_due.set(queue_key(due, since))]
+            actions += [
+                TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
+                TicketModel.queue_due.set(queue_key(due, since)),
+            ]
         tx = Tx()
         tx.update("ticket", ticket, actions, condition=_same_sla(ticket))
         commit_or_retry(tx)
@@ -256,8 +299,7 @@ def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = 
     """SPEC S1: a priority changed after opening takes the new priority's target, counted from the opening
     (waiting periods and the first response as they are): the due time is recomputed, not shifted."""
     # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
-    actor.require(TECHNICIANS, BILLING, action="change a ticket's priority", on=account_of(ticket_id),
-                  what="ticket")
+    actor.require(TECHNICIANS, BILLING, action="change a ticket's priority", on=account_of(ticket_id), what="ticket")
     now = clock.now()
 
     def attempt() -> None:
@@ -289,8 +331,9 @@ def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = 
 # -- the queue -------------------------------------------------------------------------------------------
 
 
-def queue(actor: Actor, status: str, *, limit: int = 50, cursor: str | None = None
-          ) -> tuple[list[TicketModel], str | None]:
+def queue(
+    actor: Actor, status: str, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[TicketModel], str | None]:
     """SPEC S1/W2: tickets not yet closed, earliest response due first, from the ``by_queue`` index (one
     Query a page; waiting tickets, whose due time is unknown, after every due one)."""
     if not actor.is_staff:
@@ -314,8 +357,12 @@ def _decode_cursor(cursor: str, status: str) -> dict:
         account_of(ticket_id)
     except (ValueError, KeyError, TypeError, NotFound):
         raise InvalidInput("cursor: not a cursor this API returned") from None
-    return {"queue_status": {"S": status}, "queue_due": {"S": due}, "ticket_id": {"S": ticket_id},
-            "sk": {"S": TICKET_SK}}
+    return {
+        "queue_status": {"S": status},
+        "queue_due": {"S": due},
+        "ticket_id": {"S": ticket_id},
+        "sk": {"S": TICKET_SK},
+    }
 
 
 # -- the statement (SPEC M3) -----------------------------------------------------------------------------
@@ -334,9 +381,16 @@ def month_sla(account_id: str, start: datetime, end: datetime, now: datetime) ->
         if answered is not None and parse_iso(answered) <= parse_iso(due):
             met += 1
         else:
-            breaches.append({"ticket_id": t.ticket_id, "title": t.title, "priority": t.priority,
-                             "response_due_at": due, "first_response_at": t.first_response_at,
-                             "closed_at": t.close_requested_at})
+            breaches.append(
+                {
+                    "ticket_id": t.ticket_id,
+                    "title": t.title,
+                    "priority": t.priority,
+                    "response_due_at": due,
+                    "first_response_at": t.first_response_at,
+                    "closed_at": t.close_requested_at,
+                }
+            )
     return {"tickets": met + len(breaches), "met": met, "breached": len(breaches), "breaches": breaches}
 
 
@@ -359,17 +413,22 @@ def warn_due_soon(now: datetime, lead_minutes: int, sweep_minutes: int, send, to
             continue
         marker = iso(now)
         try:
-            t.update([TicketModel.sla_warned_at.set(marker)],
-                     condition=TicketModel.sla_warned_at.does_not_exist()
-                     & TicketModel.first_response_at.does_not_exist() & (TicketModel.status == "open"))
+            t.update(
+                [TicketModel.sla_warned_at.set(marker)],
+                condition=TicketModel.sla_warned_at.does_not_exist()
+                & TicketModel.first_response_at.does_not_exist()
+                & (TicketModel.status == "open"),
+            )
         except UpdateError:
             skipped += 1  # warned by a concurrent run, answered or closed meanwhile
             continue
         due = parse_iso(t.response_due_at)
         minutes = max(int((due - now).total_seconds() // 60), 0)
-        text = (f"Ticket {t.ticket_id} ({t.priority}) \"{t.title}\" has no response yet and falls due at "
-                f"{t.response_due_at} (in {minutes} min).\n\nRecord the first response with "
-                f"POST /tickets/{t.ticket_id}/responses.\n")
+        text = (
+            f'Ticket {t.ticket_id} ({t.priority}) "{t.title}" has no response yet and falls due at '
+            f"{t.response_due_at} (in {minutes} min).\n\nRecord the first response with "
+            f"POST /tickets/{t.ticket_id}/responses.\n"
+        )
         try:
             send(Message(f"sla-warning#{t.ticket_id}", to, f"Response due in {minutes} min: {t.title}", text))
         except Exception as exc:  # the next run (5 minutes on) retries it; the others are still sent now

@@ -99,8 +99,13 @@ def _watch(image: dict) -> Watch:
     auto, notify = top_up.get("enabled", False), image.get("notify_low_balance", False)
     if not isinstance(auto, bool) or not isinstance(notify, bool):
         raise BadImage("auto_top_up.enabled and notify_low_balance must be booleans")
-    return Watch(_int(image, "balance_minutes", 0), auto, notify, _int(top_up, "threshold_minutes", 60),
-                 _int(top_up, "amount_minutes", 120))
+    return Watch(
+        _int(image, "balance_minutes", 0),
+        auto,
+        notify,
+        _int(top_up, "threshold_minutes", 60),
+        _int(top_up, "amount_minutes", 120),
+    )
 
 
 def crossing_of(old: dict | None, new: dict | None) -> Crossing | None:
@@ -123,9 +128,19 @@ def crossing_of(old: dict | None, new: dict | None) -> Crossing | None:
     notify = crossed(now.notify, before.notify)
     if not (top_up or notify):
         return None
-    return Crossing(new["account_id"], _int(new, "ledger_seq", 0), _int(new, "watch_version", 0), now.balance,
-                    now.threshold, now.amount, top_up, notify, str(new.get("plan") or ""),
-                    str(new.get("name") or ""), str(new.get("email") or ""))
+    return Crossing(
+        new["account_id"],
+        _int(new, "ledger_seq", 0),
+        _int(new, "watch_version", 0),
+        now.balance,
+        now.threshold,
+        now.amount,
+        top_up,
+        notify,
+        str(new.get("plan") or ""),
+        str(new.get("name") or ""),
+        str(new.get("email") or ""),
+    )
 
 
 # -- O4: one invoice per crossing, none while one is unpaid ------------------------------------------
@@ -137,26 +152,52 @@ def create_top_up(crossing: Crossing, at: datetime) -> str:
     plan = get_plan(crossing.plan)
     priced = quote(catalogue(), plan, Decimal(crossing.amount) / 60, "one_time")
     now = iso(at)
-    reason = (f"balance {hours_text(crossing.balance)} h fell below the auto top-up threshold "
-              f"{hours_text(crossing.threshold)} h")
-    order = OrderModel(crossing.order_id, account_id=crossing.account_id, kind="auto_top_up",
-                       invoice_id=crossing.invoice_id, minutes=priced.minutes, rate_minor=priced.rate_minor,
-                       discount_minor=priced.discount_minor, amount_minor=priced.amount_minor,
-                       currency=priced.currency, created_at=now, created_by="balance-watch")
-    invoice = InvoiceModel(crossing.account_id, crossing.invoice_id, kind="auto_top_up", status="draft",
-                           minutes=priced.minutes, amount_minor=priced.amount_minor, currency=priced.currency,
-                           description=f"Support time: {hours_text(priced.minutes)} h (auto top-up)",
-                           order_id=crossing.order_id, reason=reason, created_at=now)
+    reason = (
+        f"balance {hours_text(crossing.balance)} h fell below the auto top-up threshold "
+        f"{hours_text(crossing.threshold)} h"
+    )
+    order = OrderModel(
+        crossing.order_id,
+        account_id=crossing.account_id,
+        kind="auto_top_up",
+        invoice_id=crossing.invoice_id,
+        minutes=priced.minutes,
+        rate_minor=priced.rate_minor,
+        discount_minor=priced.discount_minor,
+        amount_minor=priced.amount_minor,
+        currency=priced.currency,
+        created_at=now,
+        created_by="balance-watch",
+    )
+    invoice = InvoiceModel(
+        crossing.account_id,
+        crossing.invoice_id,
+        kind="auto_top_up",
+        status="draft",
+        minutes=priced.minutes,
+        amount_minor=priced.amount_minor,
+        currency=priced.currency,
+        description=f"Support time: {hours_text(priced.minutes)} h (auto top-up)",
+        order_id=crossing.order_id,
+        reason=reason,
+        created_at=now,
+    )
     paused = AccountModel.top_up_paused_until
 
     def attempt() -> str:
         tx = Tx()
         tx.put("invoice", invoice, condition=InvoiceModel.invoice_id.does_not_exist())
         tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
-        tx.update("account", AccountModel(crossing.account_id),
-                  [AccountModel.pending_top_up.set(crossing.invoice_id)],
-                  condition=(AccountModel.account_id.exists() & AccountModel.pending_top_up.does_not_exist()
-                             & (paused.does_not_exist() | (paused <= int(at.timestamp())))))
+        tx.update(
+            "account",
+            AccountModel(crossing.account_id),
+            [AccountModel.pending_top_up.set(crossing.invoice_id)],
+            condition=(
+                AccountModel.account_id.exists()
+                & AccountModel.pending_top_up.does_not_exist()
+                & (paused.does_not_exist() | (paused <= int(at.timestamp())))
+            ),
+        )
         # Not commit_or_retry: every refusal here is an answer (duplicate, unpaid, paused), never "read again".
         try:
             tx.commit()
@@ -187,8 +228,10 @@ def low_balance_message(crossing: Crossing, top_up_url: str) -> tuple[str, str]:
         "",
     ]
     if crossing.top_up:
-        lines.append(f"Auto top-up is on: an invoice for {hours_text(crossing.amount)} h is on its way; once it "
-                     "is paid the time is added to your balance.")
+        lines.append(
+            f"Auto top-up is on: an invoice for {hours_text(crossing.amount)} h is on its way; once it "
+            "is paid the time is added to your balance."
+        )
     else:
         lines.append(f"To add time, order hours at {top_up_url} (or turn on auto top-up there).")
     lines += ["", "Hourbank support"]
@@ -201,9 +244,14 @@ def claim_notice(crossing: Crossing, at: datetime) -> bool:
 
     from pynamodb.exceptions import PutError
 
-    marker = IdempotencyModel(crossing.notice_id, fingerprint=fingerprint("low_balance", crossing.key),
-                              account_id=crossing.account_id, ledger_seq=crossing.ledger_seq, at=iso(at),
-                              expiration=int(time.time()) + NOTICE_TTL_S)
+    marker = IdempotencyModel(
+        crossing.notice_id,
+        fingerprint=fingerprint("low_balance", crossing.key),
+        account_id=crossing.account_id,
+        ledger_seq=crossing.ledger_seq,
+        at=iso(at),
+        expiration=int(time.time()) + NOTICE_TTL_S,
+    )
     try:
         marker.save(condition=IdempotencyModel.id.does_not_exist())
     except PutError as exc:
@@ -219,5 +267,10 @@ def release_notice(crossing: Crossing) -> None:
 
 
 def describe(crossing: Crossing) -> dict[str, Any]:
-    return {"account_id": crossing.account_id, "balance_minutes": crossing.balance,
-            "threshold_minutes": crossing.threshold, "top_up": crossing.top_up, "notify": crossing.notify}
+    return {
+        "account_id": crossing.account_id,
+        "balance_minutes": crossing.balance,
+        "threshold_minutes": crossing.threshold,
+        "top_up": crossing.top_up,
+        "notify": crossing.notify,
+    }

@@ -81,8 +81,10 @@ def map_of(attribute) -> dict:
 def summary(visit: VisitModel) -> dict:
     """Hours as the visit stands: used (whole hours, V1) and what is left of the prepaid hours."""
     used = used_hours(int(visit.used_minutes))
-    return {"used_hours": used, "unused_hours": max(int(visit.prepaid_hours) - max(used, 1), 0)
-            if int(visit.prepaid_hours) else 0}
+    return {
+        "used_hours": used,
+        "unused_hours": max(int(visit.prepaid_hours) - max(used, 1), 0) if int(visit.prepaid_hours) else 0,
+    }
 
 
 # -- booking -------------------------------------------------------------------------------------------
@@ -120,9 +122,12 @@ def book(
     plan = get_plan(account.plan)
     if "onsite" not in plan.work_types:
         raise InvalidInput(f"account_id: the {plan.title} plan has no onsite work (SPEC T1)")
-    terms = VisitTerms(base_fee_minor or defaults.base_fee_minor,
-                       additional_hour_rate_minor or defaults.additional_hour_rate_minor,
-                       defaults.increment_minor, account.currency)
+    terms = VisitTerms(
+        base_fee_minor or defaults.base_fee_minor,
+        additional_hour_rate_minor or defaults.additional_hour_rate_minor,
+        defaults.increment_minor,
+        account.currency,
+    )
     price = prepayment_minor(terms, estimate_hours)  # SPEC V1
     if idempotency_key:
         digest = hashlib.sha256(f"{account_id}\0{idempotency_key}".encode()).hexdigest()
@@ -133,22 +138,63 @@ def book(
     at = opened_at or now
     expires = iso(now + timedelta(hours=defaults.payment_window_hours) + EXPIRY_GRACE)
     title = f"Onsite visit: {address}"
-    ticket = TicketModel(ticket_id, TICKET_SK, account_id=account_id, title=title[:200], priority="normal",
-                         status="open", opened_at=iso(at), opened_at_given=as_given(at), opened_recorded_at=iso(now),
-                         opened_by=actor.subject, visit_id=visit_id)
-    order = OrderModel(order_id, account_id=account_id, kind=BOOKING, minutes=0,
-                       rate_minor=terms.additional_hour_rate_minor, amount_minor=price, currency=terms.currency,
-                       created_at=iso(now), created_by=actor.subject,
-                       visit_id=visit_id, visit_hours=estimate_hours,
-                       title=f"Onsite visit: base fee and {estimate_hours} h")
-    visit = VisitModel(ticket_id, VISIT_SK, visit_id=visit_id, account_ref=account_id, state="awaiting_payment",
-                       scheduled_at=as_given(scheduled_at), scheduled_at_utc=iso(scheduled_at), address=address,
-                       estimate_hours=estimate_hours, base_fee_minor=terms.base_fee_minor,
-                       rate_minor=terms.additional_hour_rate_minor, increment_minor=terms.increment_minor,
-                       currency=terms.currency, price_minor=price, booked_hours=estimate_hours,
-                       orders={order_id: {"kind": BOOKING, "hours": estimate_hours, "amount_minor": price,
-                                          "status": "pending", "refunded_minor": 0}},
-                       booking_order_id=order_id, expires_at=expires, created_at=iso(now), created_by=actor.subject)
+    ticket = TicketModel(
+        ticket_id,
+        TICKET_SK,
+        account_id=account_id,
+        title=title[:200],
+        priority="normal",
+        status="open",
+        opened_at=iso(at),
+        opened_at_given=as_given(at),
+        opened_recorded_at=iso(now),
+        opened_by=actor.subject,
+        visit_id=visit_id,
+    )
+    order = OrderModel(
+        order_id,
+        account_id=account_id,
+        kind=BOOKING,
+        minutes=0,
+        rate_minor=terms.additional_hour_rate_minor,
+        amount_minor=price,
+        currency=terms.currency,
+        created_at=iso(now),
+        created_by=actor.subject,
+        visit_id=visit_id,
+        visit_hours=estimate_hours,
+        title=f"Onsite visit: base fee and {estimate_hours} h",
+    )
+    visit = VisitModel(
+        ticket_id,
+        VISIT_SK,
+        visit_id=visit_id,
+        account_ref=account_id,
+        state="awaiting_payment",
+        scheduled_at=as_given(scheduled_at),
+        scheduled_at_utc=iso(scheduled_at),
+        address=address,
+        estimate_hours=estimate_hours,
+        base_fee_minor=terms.base_fee_minor,
+        rate_minor=terms.additional_hour_rate_minor,
+        increment_minor=terms.increment_minor,
+        currency=terms.currency,
+        price_minor=price,
+        booked_hours=estimate_hours,
+        orders={
+            order_id: {
+                "kind": BOOKING,
+                "hours": estimate_hours,
+                "amount_minor": price,
+                "status": "pending",
+                "refunded_minor": 0,
+            }
+        },
+        booking_order_id=order_id,
+        expires_at=expires,
+        created_at=iso(now),
+        created_by=actor.subject,
+    )
     marker = VisitExpiryModel(*expiry_key(expires, visit_id), visit_id=visit_id)
     tx = Tx()
     tx.check("account", AccountModel, account_id, condition=AccountModel.account_id.exists())
@@ -172,7 +218,11 @@ def _same_booking(ticket_id: str, hours: int, price: int, scheduled_at: datetime
     if existing is None:  # expired and removed since: the key is spent
         raise Conflict("this Idempotency-Key booked a visit that has since expired unpaid")
     same = (int(existing.estimate_hours), int(existing.price_minor), existing.scheduled_at_utc, existing.address) == (
-        hours, price, iso(scheduled_at), address)
+        hours,
+        price,
+        iso(scheduled_at),
+        address,
+    )
     if not same:
         raise Conflict("this Idempotency-Key was already used for a different visit")
     return existing
@@ -210,8 +260,15 @@ def booking_order(visit: VisitModel) -> OrderModel | None:
 # -- extensions ----------------------------------------------------------------------------------------
 
 
-def extend(actor: Actor, visit_id: str, hours: int, *, checkout: CheckoutPort, idempotency_key: str | None = None,
-           clock: Clock = SYSTEM_CLOCK) -> tuple[VisitModel, OrderModel]:
+def extend(
+    actor: Actor,
+    visit_id: str,
+    hours: int,
+    *,
+    checkout: CheckoutPort,
+    idempotency_key: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[VisitModel, OrderModel]:
     """SPEC V1: further hours at the visit's rate (``pricing.extension_minor``); once paid, they raise
     ``prepaid_hours``. The same Idempotency-Key orders the same extension once."""
     ticket_id = ticket_of(visit_id)
@@ -238,21 +295,39 @@ def extend(actor: Actor, visit_id: str, hours: int, *, checkout: CheckoutPort, i
             raise Conflict(f"the visit is {visit.state}; it can no longer be extended")
         booked = int(visit.booked_hours)
         if not 1 <= hours <= max_hours - booked:
-            raise InvalidInput(f"hours: must be a whole number from 1 to {max_hours - booked} "
-                               f"(a visit is at most {max_hours} h; {booked} h are booked)")
+            raise InvalidInput(
+                f"hours: must be a whole number from 1 to {max_hours - booked} "
+                f"(a visit is at most {max_hours} h; {booked} h are booked)"
+            )
         price = extension_minor(terms_of(visit), booked, hours)
         now = clock.now()
-        order = OrderModel(order_id, account_id=visit.account_ref, kind=EXTENSION, minutes=0,
-                           rate_minor=int(visit.rate_minor), amount_minor=price, currency=visit.currency,
-                           created_at=iso(now), created_by=actor.subject, visit_id=visit.visit_id,
-                           visit_hours=hours, title=f"Onsite visit: {hours} more h")
+        order = OrderModel(
+            order_id,
+            account_id=visit.account_ref,
+            kind=EXTENSION,
+            minutes=0,
+            rate_minor=int(visit.rate_minor),
+            amount_minor=price,
+            currency=visit.currency,
+            created_at=iso(now),
+            created_by=actor.subject,
+            visit_id=visit.visit_id,
+            visit_hours=hours,
+            title=f"Onsite visit: {hours} more h",
+        )
         tx = Tx()
         tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
-        tx.update("visit", visit, [
-            VisitModel.booked_hours.set(booked + hours),
-            VisitModel.orders[order_id].set({"kind": EXTENSION, "hours": hours, "amount_minor": price,
-                                             "status": "pending", "refunded_minor": 0}),
-        ], condition=(VisitModel.booked_hours == booked) & (VisitModel.state == "confirmed"))
+        tx.update(
+            "visit",
+            visit,
+            [
+                VisitModel.booked_hours.set(booked + hours),
+                VisitModel.orders[order_id].set(
+                    {"kind": EXTENSION, "hours": hours, "amount_minor": price, "status": "pending", "refunded_minor": 0}
+                ),
+            ],
+            condition=(VisitModel.booked_hours == booked) & (VisitModel.state == "confirmed"),
+        )
         commit_or_retry(tx)
         return visit, order
 
@@ -281,14 +356,23 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
         if visit.state == "completed":
             raise Conflict("the visit is completed; it can no longer be cancelled")
         if int(ticket.entry_count or 0) or ticket.status != "open":
-            raise Conflict("time is logged on the visit's ticket: close the ticket to complete the visit "
-                           "(prepaid hours not used are refunded)")
+            raise Conflict(
+                "time is logged on the visit's ticket: close the ticket to complete the visit "
+                "(prepaid hours not used are refunded)"
+            )
         now = clock.now()
         tx = Tx()
-        close_ticket_for_visit(tx, ticket, int(AccountModel.get(ticket.account_id).balance_minutes), actor.subject,
-                               now, entry_count=0)
-        end_visit(tx, visit, "cancelled", now, refund_due=int(visit.paid_minor), actions=[
-            VisitModel.cancelled_at.set(iso(now)), VisitModel.cancel_reason.set(reason)])
+        close_ticket_for_visit(
+            tx, ticket, int(AccountModel.get(ticket.account_id).balance_minutes), actor.subject, now, entry_count=0
+        )
+        end_visit(
+            tx,
+            visit,
+            "cancelled",
+            now,
+            refund_due=int(visit.paid_minor),
+            actions=[VisitModel.cancelled_at.set(iso(now)), VisitModel.cancel_reason.set(reason)],
+        )
         commit_or_retry(tx)
         return visit
 
@@ -301,23 +385,29 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
     return visit
 
 
-def close_ticket_for_visit(tx: Tx, ticket: TicketModel, balance: int, by: str, now: datetime, *,
-                           entry_count: int | None = None) -> None:
+def close_ticket_for_visit(
+    tx: Tx, ticket: TicketModel, balance: int, by: str, now: datetime, *, entry_count: int | None = None
+) -> None:
     """The visit's ticket closes consuming nothing: the visit was paid in money, not from the balance."""
     condition = (TicketModel.version == int(ticket.version)) & (TicketModel.status == "open")
     if entry_count is not None:
         condition = condition & (TicketModel.entry_count == entry_count)
-    tx.update("ticket", ticket, [
-        TicketModel.status.set("closed"),
-        TicketModel.closed_at.set(iso(now)),
-        TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
-        TicketModel.close_requested_by.set(ticket.close_requested_by or by),
-        TicketModel.consumed_minutes.set(0),
-        TicketModel.debited_minutes.set(0),
-        TicketModel.postpay_minutes.set(0),
-        TicketModel.balance_after_close.set(balance),
-        TicketModel.version.set(int(ticket.version) + 1),
-    ], condition=condition)
+    tx.update(
+        "ticket",
+        ticket,
+        [
+            TicketModel.status.set("closed"),
+            TicketModel.closed_at.set(iso(now)),
+            TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
+            TicketModel.close_requested_by.set(ticket.close_requested_by or by),
+            TicketModel.consumed_minutes.set(0),
+            TicketModel.debited_minutes.set(0),
+            TicketModel.postpay_minutes.set(0),
+            TicketModel.balance_after_close.set(balance),
+            TicketModel.version.set(int(ticket.version) + 1),
+        ],
+        condition=condition,
+    )
 
 
 def end_visit(tx: Tx, visit: VisitModel, state: str, now: datetime, *, refund_due: int, actions: list) -> None:
@@ -328,11 +418,16 @@ def end_visit(tx: Tx, visit: VisitModel, state: str, now: datetime, *, refund_du
         updates.append(VisitModel.expires_at.remove())
         booking = visit.booking_order_id
         updates.append(VisitModel.orders[booking]["status"].set("cancelled"))
-        tx.update("order", OrderModel(booking), [OrderModel.status.set("cancelled")],
-                  condition=OrderModel.status == "pending")
+        tx.update(
+            "order", OrderModel(booking), [OrderModel.status.set("cancelled")], condition=OrderModel.status == "pending"
+        )
         if visit.expires_at:
             tx.delete("expiry", VisitExpiryModel(*expiry_key(visit.expires_at, visit.visit_id)))
-    tx.update("visit", visit, updates, condition=(VisitModel.state == visit.state)
-              & (VisitModel.used_minutes == int(visit.used_minutes))
-              & (VisitModel.paid_minor == int(visit.paid_minor)))
-
+    tx.update(
+        "visit",
+        visit,
+        updates,
+        condition=(VisitModel.state == visit.state)
+        & (VisitModel.used_minutes == int(visit.used_minutes))
+        & (VisitModel.paid_minor == int(visit.paid_minor)),
+    )

@@ -35,21 +35,44 @@ def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: d
     tx = Tx()
     close_ticket_for_visit(tx, ticket, balance, actor.subject, now)
     if visit.state == "awaiting_payment":  # closed before it was paid: nothing was worked, nothing is owed
-        end_visit(tx, visit, "cancelled", now, refund_due=0, actions=[
-            VisitModel.cancelled_at.set(iso(now)),
-            VisitModel.cancel_reason.set("the visit's ticket was closed before the visit was paid")])
+        end_visit(
+            tx,
+            visit,
+            "cancelled",
+            now,
+            refund_due=0,
+            actions=[
+                VisitModel.cancelled_at.set(iso(now)),
+                VisitModel.cancel_reason.set("the visit's ticket was closed before the visit was paid"),
+            ],
+        )
     else:
         due = refund_due_minor(terms_of(visit), int(visit.paid_minor), used_hours(int(visit.used_minutes)))
         end_visit(tx, visit, "completed", now, refund_due=due, actions=[VisitModel.completed_at.set(iso(now))])
         # Listed with the month's closes (SPEC M3: the statement itemises the visit's ticket and entries);
         # nothing is post-pay and nothing was debited, so the month-end invoice has no line for it.
         month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
-        tx.put("charge", ChargeModel(
-            account.account_id, f"{month}#{ticket.ticket_id}", ticket_id=ticket.ticket_id, month=month, minutes=0,
-            rate_minor=0, amount_minor=0, currency=account.currency, at=iso(now), status="none", consumed_minutes=0,
-            debited_minutes=0, title=ticket.title, opened_at=ticket.opened_at, plan=account.plan,
-        ), condition=ChargeModel.charge_key.does_not_exist())
+        tx.put(
+            "charge",
+            ChargeModel(
+                account.account_id,
+                f"{month}#{ticket.ticket_id}",
+                ticket_id=ticket.ticket_id,
+                month=month,
+                minutes=0,
+                rate_minor=0,
+                amount_minor=0,
+                currency=account.currency,
+                at=iso(now),
+                status="none",
+                consumed_minutes=0,
+                debited_minutes=0,
+                title=ticket.title,
+                opened_at=ticket.opened_at,
+                plan=account.plan,
+            ),
+            condition=ChargeModel.charge_key.does_not_exist(),
+        )
     commit_or_retry(tx)
     issue_refunds(ticket.ticket_id)
     return CloseResult(ticket.ticket_id, "closed", 0, 0, 0, balance)
-

@@ -30,8 +30,9 @@ def expire_due(now: datetime) -> dict[str, int]:
     cutoff = iso(now)
     for back in range(LOOKBACK_DAYS, -1, -1):
         day = (now - timedelta(days=back)).strftime("%Y-%m-%d")
-        for marker in VisitExpiryModel.query(f"{VISIT_EXPIRY_PREFIX}{day}", VisitExpiryModel.sk < cutoff,
-                                             consistent_read=True):
+        for marker in VisitExpiryModel.query(
+            f"{VISIT_EXPIRY_PREFIX}{day}", VisitExpiryModel.sk < cutoff, consistent_read=True
+        ):
             if _expire(marker):
                 expired += 1
             else:
@@ -48,10 +49,14 @@ def _expire(marker: VisitExpiryModel) -> bool:
         tx.commit()  # paid or cancelled meanwhile: only the marker goes (normally gone with the payment)
         return False
     tx.delete("visit", visit, condition=(VisitModel.state == "awaiting_payment") & (VisitModel.paid_minor == 0))
-    tx.delete("ticket", TicketModel(ticket_id, TICKET_SK),
-              condition=(TicketModel.status == "open") & (TicketModel.entry_count == 0))
-    tx.delete("order", OrderModel(visit.booking_order_id),
-              condition=OrderModel.status == "pending")  # a payment sets "paid" with its record
+    tx.delete(
+        "ticket",
+        TicketModel(ticket_id, TICKET_SK),
+        condition=(TicketModel.status == "open") & (TicketModel.entry_count == 0),
+    )
+    tx.delete(
+        "order", OrderModel(visit.booking_order_id), condition=OrderModel.status == "pending"
+    )  # a payment sets "paid" with its record
     # Not commit_or_retry: a refusal is the answer (the visit stays), never "read again".
     try:
         tx.commit()

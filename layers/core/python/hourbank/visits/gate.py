@@ -22,8 +22,9 @@ VISIT_WORK = ("onsite", "travel")
 def gate_entry(tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
     """Add the visit's update to ``tx``, or refuse (402) before anything is written."""
     if work_type not in VISIT_WORK:
-        raise InvalidInput(f"work_type: a visit's ticket takes onsite and travel time; log {work_type} "
-                           "work on an ordinary ticket")
+        raise InvalidInput(
+            f"work_type: a visit's ticket takes onsite and travel time; log {work_type} work on an ordinary ticket"
+        )
     visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
     used = int(visit.used_minutes)
     counted = minutes if work_type == "onsite" else 0  # SPEC V1: travel is the trip charge's
@@ -32,9 +33,14 @@ def gate_entry(tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
         refusal(visit, need)
     # The hours are left to the condition, not checked here: a retried post (Idempotency-Key) of an entry
     # that took the last hour must find its first result, which the transaction's entry put reports.
-    tx.update("visit", visit, [VisitModel.used_minutes.set(used + counted)],
-              condition=(VisitModel.state == "confirmed") & (VisitModel.prepaid_hours >= need)
-              & (VisitModel.used_minutes == used))
+    tx.update(
+        "visit",
+        visit,
+        [VisitModel.used_minutes.set(used + counted)],
+        condition=(VisitModel.state == "confirmed")
+        & (VisitModel.prepaid_hours >= need)
+        & (VisitModel.used_minutes == used),
+    )
 
 
 def refused(ticket_id: str, work_type: str, minutes: int) -> NoReturn:
@@ -49,15 +55,21 @@ def refused(ticket_id: str, work_type: str, minutes: int) -> NoReturn:
 def refusal(visit: VisitModel, need: int) -> None:
     """SPEC V1: 402 before the visit is paid, or past its prepaid hours, saying how many hours to add."""
     prepaid = int(visit.prepaid_hours)
-    details = {"visit_id": visit.visit_id, "prepaid_hours": prepaid, "required_hours": need,
-               "used_hours": used_hours(int(visit.used_minutes))}
+    details = {
+        "visit_id": visit.visit_id,
+        "prepaid_hours": prepaid,
+        "required_hours": need,
+        "used_hours": used_hours(int(visit.used_minutes)),
+    }
     if visit.state == "awaiting_payment":
         add = max(need - int(visit.estimate_hours), 0)
         raise InsufficientCredit(
             f"The visit is not paid yet: pay its booking ({int(visit.estimate_hours)} h) before work goes on"
-            + (f", and add {add} h to it" if add else "") + ".",
-            code="visit_not_paid", details={**details, "hours_to_add": add,
-                                            "booking_order_id": visit.booking_order_id})
+            + (f", and add {add} h to it" if add else "")
+            + ".",
+            code="visit_not_paid",
+            details={**details, "hours_to_add": add, "booking_order_id": visit.booking_order_id},
+        )
     if visit.state != "confirmed":
         raise Conflict(f"the visit is {visit.state}; no more time can be logged on it")
     if need > prepaid:
@@ -65,4 +77,6 @@ def refusal(visit: VisitModel, need: int) -> None:
         raise InsufficientCredit(
             f"This entry takes the visit to {need} h onsite but {prepaid} h are paid for: add {add} h "
             f"(POST /visits/{visit.visit_id}/extensions) and have it paid before work goes on.",
-            code="visit_hours_exhausted", details={**details, "hours_to_add": add})
+            code="visit_hours_exhausted",
+            details={**details, "hours_to_add": add},
+        )

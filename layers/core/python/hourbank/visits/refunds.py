@@ -29,8 +29,9 @@ def default_refunds() -> RefundPort:
     return select_refunds(stripe_api_key(get_settings().payments))
 
 
-def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Clock = SYSTEM_CLOCK,
-                  visit: VisitModel | None = None) -> int:
+def issue_refunds(
+    ticket_id: str, *, port: RefundPort | None = None, clock: Clock = SYSTEM_CLOCK, visit: VisitModel | None = None
+) -> int:
     """Refund what the visit owes and has not refunded yet; returns the amount refunded now. ``visit``: the
     item as just read consistently, if the caller has it (saves the first read)."""
     refunded_now = 0
@@ -40,8 +41,11 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
         due = int(visit.refund_due_minor) - int(visit.refunded_minor)
         if due <= 0:
             return refunded_now
-        payments = [(oid, o) for oid, o in map_of(visit.orders).items()
-                    if o.get("payment_ref") and int(o["amount_minor"]) > int(o.get("refunded_minor", 0))]
+        payments = [
+            (oid, o)
+            for oid, o in map_of(visit.orders).items()
+            if o.get("payment_ref") and int(o["amount_minor"]) > int(o.get("refunded_minor", 0))
+        ]
         if not payments:
             return refunded_now
         payments.sort(key=lambda kv: (str(kv[1].get("paid_at", "")), kv[0]), reverse=True)
@@ -50,17 +54,32 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
         amount = min(due, int(paid["amount_minor"]) - before)
         key = f"{paid['payment_ref']}#{before + amount}"
         refund_id = (port or default_refunds()).refund(
-            str(paid["payment_ref"]), amount, idempotency_key=f"visit-{visit.visit_id}-refund-{key}",
-            metadata={"visit_id": visit.visit_id, "order_id": order_id, "account_id": visit.account_ref})
+            str(paid["payment_ref"]),
+            amount,
+            idempotency_key=f"visit-{visit.visit_id}-refund-{key}",
+            metadata={"visit_id": visit.visit_id, "order_id": order_id, "account_id": visit.account_ref},
+        )
         now = iso(clock.now())
         tx = Tx()
-        tx.update("visit", visit, [
-            VisitModel.refunds[key].set({"order_id": order_id, "payment_ref": paid["payment_ref"],
-                                         "amount_minor": amount, "refund_id": refund_id, "at": now}),
-            VisitModel.refunded_minor.add(amount),
-            VisitModel.orders[order_id]["refunded_minor"].set(before + amount),
-        ], condition=VisitModel.refunds[key].does_not_exist()
-            & (VisitModel.orders[order_id]["refunded_minor"] == before))
+        tx.update(
+            "visit",
+            visit,
+            [
+                VisitModel.refunds[key].set(
+                    {
+                        "order_id": order_id,
+                        "payment_ref": paid["payment_ref"],
+                        "amount_minor": amount,
+                        "refund_id": refund_id,
+                        "at": now,
+                    }
+                ),
+                VisitModel.refunded_minor.add(amount),
+                VisitModel.orders[order_id]["refunded_minor"].set(before + amount),
+            ],
+            condition=VisitModel.refunds[key].does_not_exist()
+            & (VisitModel.orders[order_id]["refunded_minor"] == before),
+        )
         tx.put("charge", statement_line(visit, "refund", -amount, now, order_id=order_id, ref=refund_id))
         visit = None  # whatever happens next, read it again
         try:
@@ -75,12 +94,29 @@ def issue_refunds(ticket_id: str, *, port: RefundPort | None = None, clock: Cloc
     return refunded_now
 
 
-def statement_line(visit: VisitModel, what: str, amount_minor: int, at: str, *, order_id: str | None,
-                   ref: str | None, hours: int | None = None) -> VisitChargeModel:
+def statement_line(
+    visit: VisitModel,
+    what: str,
+    amount_minor: int,
+    at: str,
+    *,
+    order_id: str | None,
+    ref: str | None,
+    hours: int | None = None,
+) -> VisitChargeModel:
     """The statement's record of money a visit moved (SPEC M3), under the company-time month it moved in."""
     from datetime import datetime
 
     month = datetime.fromisoformat(at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
-    return VisitChargeModel(visit.account_ref, f"visit#{month}#{at}#{visit.visit_id}#{ref}", visit_id=visit.visit_id,
-                            what=what, amount_minor=amount_minor, currency=visit.currency, at=at, order_id=order_id,
-                            ref=ref, hours=hours)
+    return VisitChargeModel(
+        visit.account_ref,
+        f"visit#{month}#{at}#{visit.visit_id}#{ref}",
+        visit_id=visit.visit_id,
+        what=what,
+        amount_minor=amount_minor,
+        currency=visit.currency,
+        at=at,
+        order_id=order_id,
+        ref=ref,
+        hours=hours,
+    )

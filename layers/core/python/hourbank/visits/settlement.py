@@ -38,14 +38,25 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
         hours = int(current.visit_hours or 0)
         live = visit.state in ("awaiting_payment", "confirmed")
         tx = Tx()
-        tx.update("order", current, [
-            OrderModel.status.set("paid"),
-            OrderModel.payments[payment_ref].set({"credited": 0, "debited": 0, "refunded_minor": 0,
-                                                  "at": iso(at)}),
-        ], condition=OrderModel.payments[payment_ref].does_not_exist())
-        entry = {**map_of(visit.orders).get(current.order_id, {}), "kind": current.kind, "hours": hours,
-                 "amount_minor": int(amount_minor), "status": "paid", "payment_ref": payment_ref,
-                 "paid_at": iso(at), "refunded_minor": 0}
+        tx.update(
+            "order",
+            current,
+            [
+                OrderModel.status.set("paid"),
+                OrderModel.payments[payment_ref].set({"credited": 0, "debited": 0, "refunded_minor": 0, "at": iso(at)}),
+            ],
+            condition=OrderModel.payments[payment_ref].does_not_exist(),
+        )
+        entry = {
+            **map_of(visit.orders).get(current.order_id, {}),
+            "kind": current.kind,
+            "hours": hours,
+            "amount_minor": int(amount_minor),
+            "status": "paid",
+            "payment_ref": payment_ref,
+            "paid_at": iso(at),
+            "refunded_minor": 0,
+        }
         actions = [VisitModel.paid_minor.add(int(amount_minor)), VisitModel.orders[current.order_id].set(entry)]
         if live:
             actions += [VisitModel.state.set("confirmed"), VisitModel.prepaid_hours.add(hours)]
@@ -56,8 +67,12 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
         else:  # cancelled or completed before this payment landed: it is paid back in full
             actions.append(VisitModel.refund_due_minor.add(int(amount_minor)))
         tx.update("visit", visit, actions, condition=VisitModel.state == visit.state)
-        tx.put("charge", statement_line(visit, current.kind, int(amount_minor), iso(at), order_id=current.order_id,
-                                        ref=payment_ref, hours=hours))
+        tx.put(
+            "charge",
+            statement_line(
+                visit, current.kind, int(amount_minor), iso(at), order_id=current.order_id, ref=payment_ref, hours=hours
+            ),
+        )
         if commit_or_retry(tx, unless=("order",)) is not None:
             return Settlement("duplicate", current.order_id, detail=payment_ref)
         if not live:
@@ -70,8 +85,9 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
     return result
 
 
-def settle_visit_take_back(order: OrderModel, *, payment_ref: str, refunded_minor: int | None, kind: str,
-                           at: datetime) -> Settlement:
+def settle_visit_take_back(
+    order: OrderModel, *, payment_ref: str, refunded_minor: int | None, kind: str, at: datetime
+) -> Settlement:
     """SPEC O3 for a visit: ``refunded_minor`` is the charge's cumulative refunded amount (None: a dispute,
     the whole payment)."""
 
@@ -100,11 +116,21 @@ def settle_visit_take_back(order: OrderModel, *, payment_ref: str, refunded_mino
         if kind == "dispute":
             new_paid["disputed"] = True
         tx = Tx()
-        tx.update("order", current, [
-            OrderModel.payments[payment_ref].set(new_paid),
-            OrderModel.status.set("disputed" if kind == "dispute" else "refunded" if amount >= int(
-                current.amount_minor) else current.status),
-        ], condition=OrderModel.payments[payment_ref]["refunded_minor"] == seen)
+        tx.update(
+            "order",
+            current,
+            [
+                OrderModel.payments[payment_ref].set(new_paid),
+                OrderModel.status.set(
+                    "disputed"
+                    if kind == "dispute"
+                    else "refunded"
+                    if amount >= int(current.amount_minor)
+                    else current.status
+                ),
+            ],
+            condition=OrderModel.payments[payment_ref]["refunded_minor"] == seen,
+        )
         actions = []
         if external:
             actions.append(VisitModel.flags.add({"payment_disputed" if kind == "dispute" else "payment_refunded"}))
