@@ -14,11 +14,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.invoicing import InvoicingPort, issue_invoice, note_failure
+from hourbank.invoicing import InvoicingPort, issue_new
 from hourbank.payments.invoices import LocalInvoicing, StripeInvoicing
 from hourbank.payments.secrets import stripe_api_key
 from hourbank.settings import get_settings
-from hourbank.store import ensure_bound
 
 logger = Logger()
 # A batch whose every record failed is reported item by item too, not raised: the same retries either way.
@@ -38,20 +37,9 @@ def _port() -> InvoicingPort:
 
 def handle(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image if record.dynamodb else None
-    if not image or not isinstance(image.get("account_id"), str) or not isinstance(image.get("invoice_id"), str):
-        raise ValueError("the record is not an invoice (no account_id/invoice_id)")
-    try:
-        outcome = issue_invoice(image["account_id"], image["invoice_id"], _port())
-    except Exception as exc:
-        # The record is retried, then dead-lettered; the invoice itself says why, for a person to see.
-        note_failure(image["account_id"], image["invoice_id"], f"{type(exc).__name__}: {exc}")
-        raise
-    logger.info(
-        "invoice", extra={"invoice_id": image["invoice_id"], "account_id": image["account_id"], "outcome": outcome}
-    )
+    logger.info("invoice", extra=issue_new(image, _port))  # a failure is noted on the invoice, then raised
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    ensure_bound()
     return process_partial_response(event=event, record_handler=handle, processor=processor, context=context)

@@ -5,7 +5,7 @@ scheduled ``time``, so a run fired by hand as if at a moment (``scripts/local.py
 ResponseWarnings --at ...``) behaves as at that moment. It reads one range of the ``by_queue`` index: open
 tickets due in (now, now + lead + sweep]; each unanswered, unwarned one gets one e-mail through the
 notifications port (SES in AWS, the outbox locally), guarded by a conditional marker on the ticket so
-overlapping or retried runs send it once.
+overlapping or retried runs send it once. The use case: ``hourbank.tickets.service_levels.warn_scheduled``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.notify import Mailer, mailer
 from hourbank.settings import get_settings
-from hourbank.store import ensure_bound
-from hourbank.tickets.service_levels import warn_due_soon
+from hourbank.tickets.service_levels import warn_scheduled
 
 logger = Logger()
 
@@ -38,14 +37,6 @@ def _now(event: dict) -> datetime:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    ensure_bound()
-    settings = get_settings()
-    result = warn_due_soon(
-        _now(event),
-        settings.sla_warning_minutes,
-        settings.sla_sweep_minutes,
-        _mailer().send,
-        settings.technicians_email or settings.sender_email,
-    )
+    result = warn_scheduled(_now(event), _mailer().send)
     logger.info("response warnings", extra=result)
     return result

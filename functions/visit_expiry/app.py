@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.store import ensure_bound
 from hourbank.visits.expiry import expire_due
 
 logger = Logger()
@@ -26,7 +25,6 @@ def _at(event: dict) -> datetime:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    ensure_bound()
     at = _at(event or {})
     done = expire_due(at)
     logger.info("visit expiry swept", extra={"at": at.isoformat(), **done})

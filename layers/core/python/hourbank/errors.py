@@ -1,4 +1,5 @@
-"""Domain errors. Domain code raises these; ``hourbank.api.errors`` alone maps them to HTTP (API.md)."""
+"""Domain errors. Domain code raises these and never imports the HTTP layer; the resolver in the
+``api`` package alone maps them to HTTP statuses (API.md)."""
 
 from __future__ import annotations
 

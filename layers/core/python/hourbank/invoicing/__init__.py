@@ -6,12 +6,13 @@ does nothing once the invoice has its provider id, and the provider calls are id
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank import metrics
-from hourbank.store import AccountModel, InvoiceModel
+from hourbank.store import AccountModel, InvoiceModel, ensure_bound
 from hourbank.topups import BACKOFF_S  # SPEC O4: the rule lives with the balance watch
 
 
@@ -59,6 +60,22 @@ def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
         invoice.update(actions)
     metrics.emit({metrics.INVOICES_ISSUED: 1})
     return "issued"
+
+
+def issue_new(image: Mapping[str, Any] | None, port: Callable[[], InvoicingPort]) -> dict[str, str]:
+    """The invoice stream's use case: a new invoice (its record's image) becomes payable at the provider
+    (``port()``, made on first use). A failure is kept on the invoice for a person to see, then raised
+    again: the record alone fails, the stream retries it and then dead-letters it."""
+    ensure_bound()
+    if not image or not isinstance(image.get("account_id"), str) or not isinstance(image.get("invoice_id"), str):
+        raise ValueError("the record is not an invoice (no account_id/invoice_id)")
+    account_id, invoice_id = image["account_id"], image["invoice_id"]
+    try:
+        outcome = issue_invoice(account_id, invoice_id, port())
+    except Exception as exc:
+        note_failure(account_id, invoice_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return {"invoice_id": invoice_id, "account_id": account_id, "outcome": outcome}
 
 
 def note_failure(account_id: str, invoice_id: str, reason: str) -> None:

@@ -20,7 +20,7 @@ credits the hours (``hourbank.orders.webhooks``), so the run has nothing to do f
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -33,7 +33,15 @@ from hourbank.clock import iso
 from hourbank.ledger import GRANT, Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.plans import get_plan, plan_ids
 from hourbank.rating import hours_text
-from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, Tx, commit_or_retry, with_retries
+from hourbank.store import (
+    AccountModel,
+    IdempotencyModel,
+    InvoiceModel,
+    Tx,
+    commit_or_retry,
+    ensure_bound,
+    with_retries,
+)
 from hourbank.store.models import InvoiceLine
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
@@ -177,3 +185,58 @@ def plan_pages(page_size: int = PAGE_SIZE) -> Iterator[list[str]]:
                 page = []
         if page:
             yield page
+
+
+# -- the scheduled run: the planner's and the worker's use cases -------------------------------------
+
+
+def month_to_close(month: str | None = None, scheduled_at: str | None = None) -> str:
+    """The month a run closes (SPEC M1): the one given (an operator's rerun), else the one before the
+    schedule's time (``scheduled_at``, ISO; else now) in the company timezone - only ever an ended month."""
+    from hourbank.settings import get_settings
+
+    tz = get_settings().calendar().tz
+    now = SYSTEM_CLOCK.now()
+    if month:
+        statements.parse_month(month)
+        statements.require_ended(month, now, tz)  # SPEC M1
+        return month
+    at = datetime.fromisoformat(scheduled_at.replace("Z", "+00:00")) if scheduled_at else now
+    chosen = statements.previous_month(at, tz)
+    statements.require_ended(chosen, now, tz)  # SPEC M1: an event dated ahead plans nothing
+    return chosen
+
+
+def plan_month(month: str, send: Callable[[list[dict]], object]) -> dict[str, str | int]:
+    """The planner: every account, a page per message (``{"month", "account_ids"}``), handed to ``send`` up
+    to a queue batch at a time. Reads keys only and writes nothing but messages: a rerun is harmless (M2)."""
+    from hourbank.queue import SQS_BATCH
+
+    ensure_bound()
+    pages = accounts = 0
+    batch: list[dict] = []
+    for page in plan_pages():
+        batch.append({"month": month, "account_ids": page})
+        pages, accounts = pages + 1, accounts + len(page)
+        if len(batch) == SQS_BATCH:
+            send(batch)
+            batch = []
+    if batch:
+        send(batch)
+    metrics.emit({metrics.MONTH_END_ACCOUNTS_PLANNED: accounts})
+    return {"month": month, "pages": pages, "accounts": accounts}
+
+
+def close_page(month: str, account_ids: list[str]) -> dict[str, int]:
+    """The worker: close ``month`` for each account of one page (SPEC M1, M2); how many ended which way
+    (closed, already, missing). An account that fails raises: the page comes back and skips those done."""
+    from hourbank.settings import get_settings
+
+    ensure_bound()
+    tz = get_settings().calendar().tz
+    outcomes: dict[str, int] = {}
+    for account_id in account_ids:
+        closed = close_month(account_id, month, tz, now=SYSTEM_CLOCK.now())
+        outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
+    metrics.emit({metrics.MONTH_END_ACCOUNTS_SETTLED: len(account_ids)})  # closed, already closed or gone
+    return outcomes

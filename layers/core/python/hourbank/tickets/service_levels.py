@@ -27,7 +27,7 @@ from hourbank.ids import new_id
 from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
 from hourbank.settings import get_settings
-from hourbank.store import AccountModel, TicketModel, Tx, commit_or_retry, with_retries
+from hourbank.store import AccountModel, TicketModel, Tx, commit_or_retry, ensure_bound, with_retries
 from hourbank.store.models import TICKET_SK, PauseMap, PriorityChangeMap, ResponseModel
 from hourbank.tickets.common import account_of
 
@@ -395,6 +395,15 @@ def month_sla(account_id: str, start: datetime, end: datetime, now: datetime) ->
 
 
 # -- the warning before a breach -------------------------------------------------------------------------
+
+
+def warn_scheduled(now: datetime, send) -> dict:
+    """The schedule's run (``ResponseWarningFunction``): ``warn_due_soon`` with the configured lead
+    (``SLA_WARNING_MINUTES``), sweep (``SLA_SWEEP_MINUTES``) and address (the technicians', else the sender)."""
+    ensure_bound()
+    settings = get_settings()
+    to = settings.technicians_email or settings.sender_email
+    return warn_due_soon(now, settings.sla_warning_minutes, settings.sla_sweep_minutes, send, to)
 
 
 def warn_due_soon(now: datetime, lead_minutes: int, sweep_minutes: int, send, to: str) -> dict:

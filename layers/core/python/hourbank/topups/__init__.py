@@ -18,17 +18,30 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hourbank.clock import iso
 from hourbank.ledger import fingerprint
 from hourbank.orders.pricing import quote
 from hourbank.plans import catalogue, get_plan
 from hourbank.rating import hours_text
-from hourbank.store import AccountModel, IdempotencyModel, InvoiceModel, OrderModel, Tx, TxFailed, with_retries
+from hourbank.store import (
+    AccountModel,
+    IdempotencyModel,
+    InvoiceModel,
+    OrderModel,
+    Tx,
+    TxFailed,
+    ensure_bound,
+    with_retries,
+)
+
+if TYPE_CHECKING:
+    from hourbank.notify import Message
 
 log = logging.getLogger(__name__)
 
@@ -274,3 +287,40 @@ def describe(crossing: Crossing) -> dict[str, Any]:
         "top_up": crossing.top_up,
         "notify": crossing.notify,
     }
+
+
+# -- the balance watch's use case: one change of an account ------------------------------------------
+
+
+def on_change(
+    old: dict | None,
+    new: dict | None,
+    at: datetime,
+    send: Callable[[Message], object],
+    note: Callable[[str, dict[str, Any]], object],
+) -> Crossing | None:
+    """SPEC O4, O5 for one change of an account (a stream record's old and new images, at the change's
+    time): at most one auto top-up invoice and one low-balance e-mail per crossing, each written once
+    however often the record is delivered. ``send`` delivers the e-mail, ``note`` hears what was done.
+    Raises (the record alone fails and is retried) for an image of an unexpected shape (``BadImage``) or an
+    e-mail that could not be sent - its marker released first, so the retry sends it."""
+    from hourbank.notify import Message
+    from hourbank.settings import get_settings
+
+    ensure_bound()
+    crossing = crossing_of(old, new)
+    if crossing is None:
+        return None
+    facts = describe(crossing)
+    if crossing.top_up:
+        outcome = create_top_up(crossing, at)
+        note("auto top-up", {**facts, "outcome": outcome, "invoice_id": crossing.invoice_id})
+    if crossing.notify and crossing.email and claim_notice(crossing, at):
+        subject, text = low_balance_message(crossing, get_settings().payments.website_url or "our website")
+        try:
+            send(Message(crossing.notice_id, crossing.email, subject, text))
+        except Exception:
+            release_notice(crossing)  # the retry of this record sends it
+            raise
+        note("low-balance e-mail sent", facts)
+    return crossing

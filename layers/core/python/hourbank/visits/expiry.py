@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from hourbank.clock import iso
-from hourbank.store import OrderModel, TicketModel, Tx, TxFailed, VisitExpiryModel, VisitModel
+from hourbank.store import OrderModel, TicketModel, Tx, TxFailed, VisitExpiryModel, VisitModel, ensure_bound
 from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX
 from hourbank.visits import load_visit, ticket_of
 
@@ -26,6 +26,7 @@ LOOKBACK_DAYS = 7
 
 def expire_due(now: datetime) -> dict[str, int]:
     """Remove every unpaid visit whose payment window has passed; returns what it did."""
+    ensure_bound()
     expired = kept = 0
     cutoff = iso(now)
     for back in range(LOOKBACK_DAYS, -1, -1):
