@@ -61,8 +61,8 @@ def emit(values: Mapping[str, float], **dimensions: str) -> None:
         )
         for name, value in dimensions.items():
             provider.add_dimension(name=name, value=str(value))
-        for name, value in values.items():
-            provider.add_metric(name=name, unit=MetricUnit.Count, value=float(value))
+        for name, count in values.items():
+            provider.add_metric(name=name, unit=MetricUnit.Count, value=float(count))
         provider.flush_metrics()
     except Exception:  # a misconfigured namespace must not fail a payment
         log.exception("could not emit metrics %s", dict(values))

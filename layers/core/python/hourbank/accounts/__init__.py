@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pynamodb.exceptions import DoesNotExist
@@ -25,6 +26,9 @@ from hourbank.store import (
     with_retries,
 )
 from hourbank.store.models import PlanPeriod
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
 MAX_ADJUSTMENT_MINUTES = 100_000
 CLAIM_PREFIX = "email#"  # SPEC O7: the Accounts table item that says which account an address belongs to
@@ -145,13 +149,14 @@ def change_plan(actor: Actor, account_id: str, plan: str, *, clock: Clock = SYST
     if account.plan == plan:
         return account
     history = [p.as_dict() for p in account.plan_changes or []] or [{"plan": account.plan, "since": account.created_at}]
-    actions = [
+    actions: list[Action] = [
         AccountModel.plan.set(plan),
         AccountModel.plan_version.set(cat.version),
-        AccountModel.plan_changes.set([*history, {"plan": plan, "since": iso(clock.now())}]),
+        # plain maps for PlanPeriod items: pynamodb serialises them (its stubs want PlanPeriod objects)
+        AccountModel.plan_changes.set([*history, {"plan": plan, "since": iso(clock.now())}]),  # type: ignore[list-item]
     ]
     if cat.plans[plan].prepay_rate_minor is None and account.auto_top_up and account.auto_top_up.enabled:
-        actions.append(AccountModel.auto_top_up.enabled.set(False))
+        actions.append(AccountModel.auto_top_up.enabled.set(False))  # type: ignore[attr-defined]  # a nested path
     account.update(actions, condition=AccountModel.plan == account.plan)
     return account
 
@@ -225,7 +230,7 @@ def adjust(
             line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject, note=reason.strip()),
             idempotency=idem,
         )
-        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None:
+        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None and idem is not None:
             return replay(idem)  # a retry: the first request's entry, nothing posted twice
         assert entry is not None
         return entry
@@ -278,7 +283,7 @@ def set_watch(
             raise InvalidInput(f"enabled: the {plan.title} plan does not buy pre-paid time, so it has no auto top-up")
         quote(catalogue(), plan, Decimal(amount_minutes) / 60, "one_time")
     notify = bool(account.notify_low_balance) if notify_low_balance is None else notify_low_balance
-    actions = [
+    actions: list[Action] = [
         AccountModel.auto_top_up.set(
             {"enabled": enabled, "threshold_minutes": threshold_minutes, "amount_minutes": amount_minutes}
         ),

@@ -148,7 +148,7 @@ class Resolver(APIGatewayHttpResolver):
             doc.get("components", {}).get("schemas", {}).pop(name, None)
         return json.dumps(doc)
 
-    def resolve(self, event: dict, context: Any) -> dict:
+    def resolve(self, event: dict, context: Any) -> dict:  # type: ignore[override]  # Lambda gives a dict
         claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
         if not self.public and actor_from_claims(claims) is None:
             return errors.error_result(401, "unauthorized", "a valid bearer token is required")

@@ -9,9 +9,16 @@ the two agree by running schemathesis against the local stack. Fields a client m
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import (
+        OpenAPIResponse,
+        OpenAPIResponseContentModel,
+        OpenAPIResponseContentSchema,
+    )
 
 
 class _Out(BaseModel):
@@ -407,15 +414,15 @@ WHY = {
 
 def doc(
     status: int, model: type[BaseModel] | None, *refusals: int, description: str = "", csv: bool = False
-) -> dict[int, dict[str, Any]]:
+) -> dict[int, OpenAPIResponse]:
     """Powertools ``responses=`` for a route: its success and each refusal it can give, always with 400,
     401 and 503 (the request edge, the token and the database apply to every route)."""
     content: dict[str, Any] = {"application/json": {"model": model}} if model is not None else {}
     if csv:
         content["text/csv"] = {"schema": {"type": "string", "description": "the same statement as CSV rows"}}
-    out: dict[int, dict[str, Any]] = {status: {"description": description or "OK", "content": content}}
+    out: dict[int, OpenAPIResponse] = {status: {"description": description or "OK", "content": content}}
     for code in sorted({400, 401, 503, *refusals}):
-        schema: dict[str, Any] = {"model": Error}
+        schema: OpenAPIResponseContentModel | OpenAPIResponseContentSchema = {"model": Error}
         if code == 401:  # the function's own error body, or API Gateway's
             schema = {"schema": {"anyOf": [{"$ref": "#/components/schemas/Error"}, GATEWAY_MESSAGE]}}
         out[code] = {"description": WHY[code], "content": {"application/json": schema}}

@@ -7,7 +7,7 @@ does nothing once the invoice has its provider id, and the provider calls are id
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -15,12 +15,19 @@ from hourbank import metrics
 from hourbank.store import AccountModel, InvoiceModel, ensure_bound
 from hourbank.topups import BACKOFF_S  # SPEC O4: the rule lives with the balance watch
 
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
-class Issued(Protocol):
-    stripe_invoice_id: str
-    payment_url: str
-    customer_id: str | None
-    status: str
+
+class Issued(Protocol):  # read-only: the adapters answer with frozen dataclasses
+    @property
+    def stripe_invoice_id(self) -> str: ...
+    @property
+    def payment_url(self) -> str: ...
+    @property
+    def customer_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
 
 
 class InvoicingPort(Protocol):
@@ -46,7 +53,7 @@ def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    actions = [
+    actions: list[Action] = [
         InvoiceModel.stripe_invoice_id.set(issued.stripe_invoice_id),
         InvoiceModel.payment_url.set(issued.payment_url),
     ]

@@ -57,7 +57,8 @@ def load_order(order_id: str | None) -> OrderModel | None:
 def flag_for_review(order: OrderModel, reason: str) -> None:
     """Keep the reason on the order for a person to look at; nothing is credited."""
     if reason not in (order.review or []):
-        order.update([OrderModel.review.set([*(order.review or []), reason])])
+        # a list of strings; pynamodb's stubs want UnicodeAttribute items
+        order.update([OrderModel.review.set([*(order.review or []), reason])])  # type: ignore[list-item]
 
 
 def _payment(order: OrderModel, ref: str) -> dict:

@@ -8,13 +8,14 @@ Every calendar is read in the account's timezone (else the company's) with the c
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hourbank.rating.calendar import parse_windows
 
 PRIORITIES: tuple[str, ...] = ("low", "normal", "urgent")
+Priority = Literal["low", "normal", "urgent"]
 COMPANY_CALENDAR = "company"
 
 
@@ -47,7 +48,8 @@ class ServiceLevels(BaseModel):
         return self
 
     def target(self, plan_id: str, priority: str) -> Target:
-        return self.plans.get(plan_id, {}).get(priority) or self.default[priority]  # type: ignore[index]
+        level = cast(Priority, priority)  # a priority the API validated
+        return self.plans.get(plan_id, {}).get(level) or self.default[level]
 
     def business_hours(self, target: Target, company_hours: str) -> str:
         return company_hours if target.calendar == COMPANY_CALENDAR else self.calendars[target.calendar]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -21,7 +22,7 @@ def remote_minutes_by_day(entries: Iterable[tuple[datetime, int, str]], tz: Zone
 
 def fair_use(entries: Iterable[tuple[datetime, int, str]], tz: ZoneInfo, allowance: int) -> dict:
     """The days on which the remote time passed the day's allowance, and by how much."""
-    days = [
+    days: list[dict[str, Any]] = [
         {"date": day.isoformat(), "remote_minutes": minutes, "over_minutes": max(minutes - allowance, 0)}
         for day, minutes in remote_minutes_by_day(entries, tz).items()
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -85,7 +87,7 @@ class AccountModel(Model):
     available_minutes = NumberAttribute(default=0)
     ledger_seq = NumberAttribute(default=0)
     # SPEC C3: tickets whose close waits for credit, ticket_id -> when the close was asked for.
-    awaiting = MapAttribute(default=dict)
+    awaiting: MapAttribute[str, Any] = MapAttribute(default=dict)
     auto_top_up = AutoTopUp(default=AutoTopUp)
     notify_low_balance = BooleanAttribute(default=False)
     watch_version = NumberAttribute(default=0)  # +1 per change of the two above: part of a crossing's id
@@ -223,7 +225,7 @@ class TicketModel(Model):
     visit_id = UnicodeAttribute(null=True)  # SPEC V1: the onsite visit this ticket was opened for
     # Weighted minutes per work type, a running total like weighted_minutes (the usage chart, SPEC W1);
     # absent on a ticket that had entries before it was kept (its Charge then has none either).
-    weighted_by_work_type = MapAttribute(null=True)
+    weighted_by_work_type: MapAttribute[str, Any] = MapAttribute(null=True)
 
     by_account = ByAccountIndex()
     by_queue = ByQueueIndex()
@@ -263,9 +265,9 @@ class VisitModel(Model):
     refund_due_minor = NumberAttribute(default=0)  # owed back by completion or cancellation
     refunded_minor = NumberAttribute(default=0)  # refunds Hourbank issued
     # order_id -> {kind: visit|visit_extension, hours, amount_minor, status, payment_ref?, refunded_minor}
-    orders = MapAttribute(default=dict)
+    orders: MapAttribute[str, Any] = MapAttribute(default=dict)
     # "<purpose>#<payment_ref>" -> {order_id, payment_ref, amount_minor, refund_id, at}
-    refunds = MapAttribute(default=dict)
+    refunds: MapAttribute[str, Any] = MapAttribute(default=dict)
     booking_order_id = UnicodeAttribute()
     expires_at = UnicodeAttribute(null=True)  # unpaid: removed for good (with its ticket and order) after
     flags = UnicodeSetAttribute(null=True)
@@ -393,7 +395,8 @@ class ChargeModel(Model):
     plan = UnicodeAttribute(null=True)  # the account's plan when it closed: its month-end charge follows it
     weighted_minutes = NumberAttribute(null=True)  # the ticket's weighted minutes (T4): the statement's CSV
     credited_back_minutes = NumberAttribute(null=True)  # SPEC C6: post-pay minutes a credit-back took off
-    weighted_by_work_type = MapAttribute(null=True)  # the ticket's, at close: usage by month reads it (W1)
+    # the ticket's, at close: usage by month reads it (W1)
+    weighted_by_work_type: MapAttribute[str, Any] = MapAttribute(null=True)
 
 
 class VisitChargeModel(Model):
@@ -455,9 +458,9 @@ class OrderModel(Model):
     credited_minutes = NumberAttribute(default=0)
     debited_minutes = NumberAttribute(default=0)
     # payment ref -> {"credited": minutes, "debited": minutes, "refunded_minor": cumulative amount}
-    payments = MapAttribute(default=dict)
+    payments: MapAttribute[str, Any] = MapAttribute(default=dict)
     # refunds that arrived before their payment: payment ref -> cumulative amount refunded (minor)
-    pending_refunds = MapAttribute(default=dict)
+    pending_refunds: MapAttribute[str, Any] = MapAttribute(default=dict)
     review = ListAttribute(of=UnicodeAttribute, default=list)  # why a person should look at it
     # SPEC O7, an order by name and e-mail: who ordered; ``opens_account``: account_id is opened when the
     # payment settles (not before); ``credits_existing``: the address had an account, which it credits.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -177,15 +178,14 @@ def settle_awaiting(account_id: str, *, clock: Clock = SYSTEM_CLOCK) -> list[Clo
         account = AccountModel.get(account_id, consistent_read=True)
     except DoesNotExist:
         return []
+    awaiting = account.awaiting
     waiting = sorted(
-        (account.awaiting or {}).as_dict().items()
-        if hasattr(account.awaiting, "as_dict")
-        else dict(account.awaiting or {}).items(),
+        awaiting.as_dict().items() if hasattr(awaiting, "as_dict") else dict(awaiting or {}).items(),
         key=lambda kv: (kv[1], kv[0]),
     )
     done: list[CloseResult] = []
     for ticket_id, _requested in waiting:
-        result = with_retries(lambda tid=ticket_id: _close_once(SYSTEM, tid, clock))
+        result = with_retries(partial(_close_once, SYSTEM, ticket_id, clock))
         if result.status != "closed":
             break
         done.append(result)
@@ -238,7 +238,7 @@ def credit_back(
             if idem is not None and _applied(idem):
                 return _replay(idem, ticket_id, minutes)  # the first request used up what could be credited
             raise
-        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None:
+        if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None and idem is not None:
             return _replay(idem, ticket_id, minutes)
         return done
 

@@ -4,6 +4,8 @@ by a credit-back ledger entry in the same transaction as the resolution."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from hourbank.clock import SYSTEM_CLOCK, Clock, iso
@@ -87,17 +89,18 @@ def resolve_dispute(
             ledger = add_credit_back(
                 tx, ticket, account, credit_minutes, f"dispute upheld: {note.strip()}", actor.subject, now
             ).entry
+        dispute: Any = TimeEntryModel.dispute  # its paths (pynamodb's stubs type them as the values)
         tx.update(
             "entry",
             entry,
             [
-                TimeEntryModel.dispute.status.set(outcome),
-                TimeEntryModel.dispute.resolved_by.set(actor.subject),
-                TimeEntryModel.dispute.resolved_at.set(iso(now)),
-                TimeEntryModel.dispute.resolution_note.set(note.strip()),
-                TimeEntryModel.dispute.credited_minutes.set(credit_minutes),
+                dispute.status.set(outcome),
+                dispute.resolved_by.set(actor.subject),
+                dispute.resolved_at.set(iso(now)),
+                dispute.resolution_note.set(note.strip()),
+                dispute.credited_minutes.set(credit_minutes),
             ],
-            condition=TimeEntryModel.dispute.status == "open",
+            condition=dispute.status == "open",
         )
         if commit_or_retry(tx, unless=("entry",)) is not None:
             raise Conflict("this entry's dispute was resolved meanwhile")

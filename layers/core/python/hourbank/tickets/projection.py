@@ -6,5 +6,5 @@ from hourbank.plans import Plan
 from hourbank.rating import ticket_consumption
 
 
-def project(weighted_minutes: int, onsite_weighted_minutes: int, plan: Plan) -> int:
+def project(weighted_minutes: float, onsite_weighted_minutes: float, plan: Plan) -> int:  # NumberAttribute: float
     return ticket_consumption(int(weighted_minutes), int(onsite_weighted_minutes), plan.onsite_minimum_minutes)

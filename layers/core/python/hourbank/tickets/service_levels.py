@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import UpdateError
 
@@ -30,6 +31,10 @@ from hourbank.settings import get_settings
 from hourbank.store import AccountModel, TicketModel, Tx, commit_or_retry, ensure_bound, with_retries
 from hourbank.store.models import TICKET_SK, PauseMap, PriorityChangeMap, ResponseModel
 from hourbank.tickets.common import account_of
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.condition import Condition
+    from pynamodb.expressions.update import Action
 
 WAITING = "~waiting#"  # queue_due of a waiting ticket: "~" sorts after every ISO time
 RESPONSE_SK_PREFIX = "RESPONSE#"
@@ -198,7 +203,7 @@ def respond(
         first = ticket.first_response_at is None or iso(when) < ticket.first_response_at
         tx = Tx()
         tx.put("response", record, condition=ResponseModel.sk.does_not_exist())
-        actions = [TicketModel.response_count.add(1)]
+        actions: list[Action] = [TicketModel.response_count.add(1)]
         condition = TicketModel.status == "open"
         if first:
             # sla_version moves too: a waiting or priority change read before this must read again.
@@ -212,7 +217,7 @@ def respond(
                     TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
                     TicketModel.queue_due.set(queue_key(due, ticket.waiting_since)),
                 ]
-            earlier = TicketModel.first_response_at.does_not_exist()
+            earlier: Condition = TicketModel.first_response_at.does_not_exist()
             if ticket.first_response_at is not None:
                 earlier = TicketModel.first_response_at == ticket.first_response_at
             condition = _same_sla(ticket) & earlier

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -348,7 +348,8 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
         raise Forbidden("only staff may cancel an onsite visit")
 
     def attempt() -> VisitModel:
-        ticket, visit = transact_get((TicketModel, ticket_id, TICKET_SK), (VisitModel, ticket_id, VISIT_SK))
+        found = transact_get((TicketModel, ticket_id, TICKET_SK), (VisitModel, ticket_id, VISIT_SK))
+        ticket, visit = cast(TicketModel | None, found[0]), cast(VisitModel | None, found[1])
         if ticket is None or visit is None:
             raise NotFound("visit not found")
         if visit.state == "cancelled":
