@@ -39,6 +39,7 @@ dev: $(VENV)/.installed dynamodb-local
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint template.yaml
 	# AWS's serverless rules and checkov: 0 findings; each skip sits in template.yaml with its reason.
 	$(VENV)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules

@@ -424,7 +424,12 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
     # Build the exact events LambdaClient would send, without invoking anything.
     captured: list[dict] = []
     real_invoke = lc.invoke
-    lc.invoke = lambda route, event: captured.append(event) or {"statusCode": 200, "body": ""}
+
+    def capture(route: Any, event: dict) -> dict:
+        captured.append(event)
+        return {"statusCode": 200, "body": ""}
+
+    lc.invoke = capture
     try:
 
         def event_of(call: Any) -> dict:

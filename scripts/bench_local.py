@@ -47,7 +47,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -682,7 +682,7 @@ class StreamResult:
     used_write: tuple[int, float, int] = (0, float("nan"), 0)  # items, seconds, time entries the load wrote
 
 
-def _written_at(record: dict[str, Any]) -> float | None:
+def _written_at(record: Mapping[str, Any]) -> float | None:
     value = (record["dynamodb"].get("NewImage") or {}).get("written_at")
     return float(value["N"]) if value else None
 

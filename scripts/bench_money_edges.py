@@ -20,6 +20,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -173,8 +174,11 @@ class Run:
             self.api.post(f"/tickets/{tid}/close", as_=self.tech)
             self.measure(
                 k(key),
-                lambda tid=tid: self.api.post(
-                    f"/tickets/{tid}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=self.billing
+                partial(
+                    self.api.post,
+                    f"/tickets/{tid}/credit-back",
+                    {"minutes": 60, "reason": "vendor bug"},
+                    as_=self.billing,
                 ),
             )
         # C4: an emergency change dated at the opening re-rates the logged entry
@@ -195,9 +199,7 @@ class Run:
             )
             self.measure(
                 k(key),
-                lambda tid=tid: self.api.post(
-                    f"/tickets/{tid}/emergency", {"active": True, "at": opened}, as_=self.tech
-                ),
+                partial(self.api.post, f"/tickets/{tid}/emergency", {"active": True, "at": opened}, as_=self.tech),
             )
         # O7: orders by name and e-mail
         email = f"{uuid.uuid4().hex}@bakery.test"

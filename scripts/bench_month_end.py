@@ -45,7 +45,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -148,7 +148,7 @@ def load(n_accounts: int, n_entries: int, tz: ZoneInfo, seed: int = 6) -> tuple[
     per_account = spread(n_entries, n_accounts, rng)
     exp = Expected()
     ids: list[str] = []
-    writers = {m: m.batch_write() for m in (AccountModel, TicketModel, LedgerModel, ChargeModel)}
+    writers: dict[type, Any] = {m: m.batch_write() for m in (AccountModel, TicketModel, LedgerModel, ChargeModel)}
     entries_writer = TimeEntryModel.batch_write()
     for w in (*writers.values(), entries_writer):
         w.__enter__()
@@ -384,12 +384,12 @@ class TimedCounter(CallCounter):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.ms: Counter = Counter()
+        self.ms: defaultdict[str, float] = defaultdict(float)
         self._t0 = 0.0
 
     def reset(self) -> None:
         super().reset()
-        self.ms = Counter()
+        self.ms = defaultdict(float)
 
     def _before_call(self, model: Any, **kwargs: Any) -> None:
         super()._before_call(model, **kwargs)

@@ -22,6 +22,7 @@ import sys
 import time
 import timeit
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -70,7 +71,7 @@ def bench_rule(reps: int) -> list[str]:
     lines = [f"| case | µs per ticket (median of 7 × {reps:,}) |", "|---|---:|"]
     for name, opened, clock, pauses in rule_cases():
         response_due(opened, clock, pauses)  # warm
-        runs = timeit.repeat(lambda o=opened, c=clock, p=pauses: response_due(o, c, p), number=reps, repeat=7)
+        runs = timeit.repeat(partial(response_due, opened, clock, pauses), number=reps, repeat=7)
         lines.append(f"| {name} | {statistics.median(runs) / reps * 1e6:,.1f} |")
     return lines
 
@@ -97,7 +98,7 @@ def bench_round_trips(queue_size: int) -> list[str]:
                     as_=tech,
                 ).body["ticket_id"]
             )
-        rows: list[tuple[str, object]] = []
+        rows: list[tuple[str, str]] = []
 
         def measure(label: str, call, times: int = 5) -> None:
             """``call(i)`` for i in 0..times-1 (each on its own ticket where it writes): median time; the

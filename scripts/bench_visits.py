@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench.measure(
                     key and which,
                     201,
-                    lambda e=entry: bench.api.post(f"/tickets/{ticket_id}/time-entries", e, as_=bench.tech),
+                    partial(bench.api.post, f"/tickets/{ticket_id}/time-entries", entry, as_=bench.tech),
                 )
             past = {"work_type": "onsite", "started_at": "2026-11-24T10:00:00-05:00", "minutes": 120, "note": "x"}
             bench.measure(

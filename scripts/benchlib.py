@@ -245,7 +245,7 @@ class CallCounter:
         import botocore.session
         from pynamodb.connection.base import Connection
 
-        original = Connection.client
+        original: Any = Connection.client  # a property at run time (the stubs say a method)
         counter = self
 
         def client(conn: Connection) -> Any:

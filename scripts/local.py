@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,7 +81,8 @@ class Stack:
         self.port, self.host, self.data_dir, self.fresh = port, host, data_dir, fresh
         self.dlq_dir = dlq_dir or STATE_DIR / "dead-letters"
         self.run_cron = run_cron
-        self.engine = self.gateway = self.pollers = self.scheduler = self.queues = None
+        # set by start(); read only once it ran
+        self.engine = self.gateway = self.pollers = self.scheduler = self.queues = cast(Any, None)
         self._temporary_queues = False
         self.specs: dict = {}
         self.tables: dict[str, str] = {}

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ def _apt_install(version: str) -> bool:
     """Debian 13 ships python3.13 (Debian 12 does not): install it from Debian's packages when offered."""
     if not shutil.which("apt-get") or os.geteuid() != 0:
         return False
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
     subprocess.run(["apt-get", "update", "-qq"], **quiet)
     policy = subprocess.run(
         ["apt-cache", "policy", f"python{version}"], capture_output=True, text=True, check=False

@@ -347,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
             route, params, allowed = gateway.resolve(self.command, parts)
             if route is None and not allowed and gateway.pages is not None:
                 self._body_read = False
-                page = gateway.pages.serve(self.command, raw_path, raw_query, self.headers, self._page_body)
+                page = gateway.pages.serve(self.command, raw_path, raw_query, dict(self.headers), self._page_body)
                 if page is not None:
                     if not self._body_read and self._has_body():  # unread bytes must not become a request
                         self.close_connection = self._linger = True

@@ -49,7 +49,7 @@ def request(
     if token is not None:
         sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=TIMEOUT_S)
+    conn = http.client.HTTPConnection(url.hostname or "localhost", url.port, timeout=TIMEOUT_S)
     try:
         conn.request(method, path, body=data, headers=sent)
         response = conn.getresponse()

@@ -684,7 +684,7 @@ class Poller:
 
     def _refresh_shards(self, initial: bool = False) -> None:
         kwargs: dict[str, Any] = {"StreamArn": self.stream_arn}
-        listed = []
+        listed: list[dict[str, Any]] = []
         while True:
             desc = self.streams.describe_stream(**kwargs)["StreamDescription"]
             listed.extend(desc.get("Shards") or [])
