@@ -199,7 +199,17 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     def _no_route(_exc: Exception) -> Response:
         return error_response(404, "not_found", "no such route")
 
+    from hourbank import snapstart
+    from hourbank.api.priming import prime
+
+    snapstart.register(lambda: prime(app))  # SnapStart: every route once before the snapshot (no I/O)
     return app
+
+
+def _refuse_priming() -> None:
+    """A SnapStart priming request (``hourbank.api.priming``) stops here, before any domain code or database."""
+    if getattr(_request, "priming", False):
+        raise errors.Unauthorized("a priming request reaches no domain code")
 
 
 def kept(name: str, build: Callable[[], T]) -> T:
@@ -213,6 +223,7 @@ def kept(name: str, build: Callable[[], T]) -> T:
 
 def current_actor(app: APIGatewayHttpResolver) -> Actor:
     """The caller, from the claims API Gateway verified. A missing identity is a 401, never a guess."""
+    _refuse_priming()
     ensure_bound()
     authorizer = app.current_event.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
@@ -227,5 +238,6 @@ def optional_actor(app: APIGatewayHttpResolver) -> Actor | None:
     from hourbank.bearer import actor_from_header
     from hourbank.settings import get_settings
 
+    _refuse_priming()
     ensure_bound()
     return actor_from_header(app.current_event.headers.get("authorization"), get_settings().payments)
