@@ -60,6 +60,7 @@ def main() -> int:
             env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "POWERTOOLS_"))}
             path = [*(str(p) for p in spec.layer_paths), str(spec.code_uri)]
             env.update(spec.environment, PYTHONPATH=os.pathsep.join(path), AWS_DEFAULT_REGION="us-east-1")
+            env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"  # as Lambda sets it for an Init it will snapshot
             done = subprocess.run(
                 [sys.executable, "-c", CHILD.format(module=spec.handler.rsplit(".", 1)[0])],
                 cwd=spec.code_uri,

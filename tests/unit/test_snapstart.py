@@ -56,10 +56,11 @@ def api_functions() -> dict:
     }
 
 
-def run_hooks(spec) -> dict:
+def run_hooks(spec, init_type: str = "snap-start") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     path = [*(str(p) for p in spec.layer_paths), str(spec.code_uri)]
     env.update(spec.environment, PYTHONPATH=os.pathsep.join(path), PYTHONDONTWRITEBYTECODE="1")
+    env["AWS_LAMBDA_INITIALIZATION_TYPE"] = init_type  # Lambda sets snap-start for an Init it will snapshot
     done = subprocess.run(
         [sys.executable, "-c", CHILD.format(module=spec.handler.rsplit(".", 1)[0])],
         cwd=spec.code_uri,
@@ -107,3 +108,9 @@ def test_priming_the_webhook_imports_stripe_for_the_signature_check():
     outcome = run_hooks(api_functions()["StripeWebhookFunction"])
     assert "stripe" in outcome["primed"]
     assert outcome["draws"][0] != outcome["draws"][1]
+
+
+def test_no_hook_where_no_snapshot_is_taken():
+    """An on-demand Init (and the local stack, which imports many environments in one process) registers nothing."""
+    for name in ("CloseTicketFunction", "StripeWebhookFunction"):
+        assert run_hooks(api_functions()[name], init_type="on-demand")["answers"] == []

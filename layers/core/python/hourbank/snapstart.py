@@ -10,12 +10,15 @@ and resumes every new execution environment of that version from the snapshot, r
   jitter (``hourbank.store.tx``) uses ``random``, and identical jitter in environments restored together would
   retry in step - so ``random`` is reseeded from the OS after every restore.
 
-The hooks are registered through ``snapshot_restore_py``, which Lambda's Python runtimes (3.12+) ship. Where it
-is absent (tests, the local stack, any non-Lambda host) nothing is snapshotted and nothing is registered.
+The hooks are registered through ``snapshot_restore_py``, which Lambda's Python runtimes (3.12+) ship, and only
+in an Init that Lambda will snapshot: it says so in its own variable ``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``
+(``on-demand`` otherwise). Elsewhere (the local stack, which imports many environments in one process; tests;
+a function without SnapStart) nothing is registered, and nothing keeps a reference to the resolvers.
 """
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 
@@ -31,8 +34,10 @@ def reseed() -> None:
 
 
 def register(prime: Callable[[], object]) -> bool:
-    """Prime before the snapshot and reseed after each restore. False where no snapshot can be taken."""
+    """Prime before the snapshot and reseed after each restore. False where no snapshot will be taken."""
     if register_before_snapshot is None or register_after_restore is None:
+        return False
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "snap-start":  # Lambda's own variable, not settings
         return False
     register_before_snapshot(prime)
     register_after_restore(reseed)
