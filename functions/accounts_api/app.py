@@ -1,150 +1,22 @@
-"""Accounts API: create and read accounts, their ledger, and billing adjustments (API.md)."""
+"""Accounts API: create and read accounts, their ledger, and billing adjustments (API.md).
+
+The routes live in the core layer (``hourbank.api.routes.accounts``, ``hourbank.api.routes.reviews``); this
+function is their resolver and its handler.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank import accounts
-from hourbank.api import current_actor, make_resolver, views
-from hourbank.api import responses as R
-from hourbank.api.responses import doc
-from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange, ReviewResolution
-from hourbank.statements import to_csv
+from hourbank.api import make_resolver
+from hourbank.api.routes import accounts, reviews
 
 logger = Logger()
 app = make_resolver()
-
-
-@app.post("/accounts", responses=doc(201, R.Account, 403, 409))
-def create_account(body: Annotated[CreateAccount, Body()]):
-    account = accounts.create_account(current_actor(app), **body.model_dump())
-    return views.account(account), 201
-
-
-@app.get("/accounts", responses=doc(200, R.AccountPage, 403))
-def find_accounts(
-    email: Annotated[str | None, Query(max_length=254)] = None,
-    plan: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-):
-    """SPEC W2: staff find accounts by e-mail (exact, case-insensitive) or by plan."""
-    from hourbank import portal
-
-    items, next_cursor = portal.find_accounts(current_actor(app), email=email, plan=plan, limit=limit, cursor=cursor)
-    return {"items": [views.account(a) for a in items], "cursor": next_cursor}
-
-
-@app.get("/accounts/<account_id>/tickets", responses=doc(200, R.TicketPage, 404))
-def get_account_tickets(
-    account_id: str,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-):
-    """SPEC W1, W2: an account's tickets, newest first."""
-    from hourbank import portal
-
-    items, next_cursor = portal.account_tickets(
-        current_actor(app), account_id, status=status, limit=limit, cursor=cursor
-    )
-    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
-
-
-@app.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))
-def get_usage(
-    account_id: str,
-    from_: Annotated[str, Query(alias="from", max_length=7)],
-    to: Annotated[str, Query(max_length=7)],
-):
-    """SPEC W1: consumed, weighted by work type, credited and the closing balance, per month."""
-    from hourbank import portal
-
-    return {"months": portal.usage(current_actor(app), account_id, from_, to)}
-
-
-@app.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
-def get_account(account_id: str):
-    return views.account(accounts.get_account(current_actor(app), account_id))
-
-
-@app.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
-def get_ledger(
-    account_id: str,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-):
-    items, next_cursor = accounts.list_ledger(current_actor(app), account_id, limit=limit, cursor=cursor)
-    return {"items": [views.ledger_entry(e) for e in items], "cursor": next_cursor}
-
-
-@app.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
-def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
-    # A retry with the same Idempotency-Key returns the first entry instead of posting twice.
-    entry = accounts.adjust(
-        current_actor(app),
-        account_id,
-        **body.model_dump(),
-        idempotency_key=app.current_event.headers.get("idempotency-key"),
-    )
-    return views.ledger_entry(entry), 201
-
-
-@app.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
-def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
-    return views.account(accounts.set_watch(current_actor(app), account_id, **body.model_dump()))
-
-
-@app.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
-def put_plan(account_id: str, body: Annotated[PlanChange, Body()]):
-    return views.account(accounts.change_plan(current_actor(app), account_id, body.plan))
-
-
-@app.get("/accounts/<account_id>/invoices", responses=doc(200, R.InvoiceList, 404))
-def get_invoices(account_id: str):
-    return {"items": [views.invoice(i) for i in accounts.list_invoices(current_actor(app), account_id)]}
-
-
-@app.get("/accounts/<account_id>/statements/<month>", responses=doc(200, R.Statement, 404, csv=True))
-def get_statement(account_id: str, month: str):
-    """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
-    statement = accounts.statement(current_actor(app), account_id, month)
-    if "text/csv" in (app.current_event.headers.get("accept") or ""):
-        return Response(
-            200,
-            "text/csv; charset=utf-8",
-            to_csv(statement),
-            headers={"Content-Disposition": f'attachment; filename="{account_id}-{month}.csv"'},
-        )
-    return statement.as_dict()
-
-
-@app.get("/reviews", responses=doc(200, R.ReviewPage, 403))
-def get_reviews(
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
-    status: Annotated[str | None, Query(max_length=20)] = None,
-):
-    """SPEC O8: payments kept for review, newest first (billing)."""
-    from hourbank import reviews
-
-    items, next_cursor = reviews.list_reviews(current_actor(app), limit=limit, cursor=cursor, status=status)
-    return {"items": [reviews.view(r) for r in items], "cursor": next_cursor}
-
-
-@app.post("/reviews/<review_id>/resolve", responses=doc(200, R.ReviewResolved, 403, 404, 409))
-def resolve_review(review_id: str, body: Annotated[ReviewResolution, Body()]):
-    """SPEC O8: billing settles a review - a note, and optionally a credit (or correction) of an account."""
-    from hourbank import reviews
-
-    review, entry = reviews.resolve(current_actor(app), review_id, **body.model_dump())
-    return {"review": reviews.view(review), "ledger_entry": views.ledger_entry(entry) if entry else None}
+app.include_router(accounts.router)
+app.include_router(reviews.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

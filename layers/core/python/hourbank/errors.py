@@ -18,10 +18,16 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict[str
 def error_result(status: int, code: str, message: str, details: dict | None = None) -> dict[str, Any]:
     """The same body as a Lambda proxy result, for answers given without the resolver (the webhook, and
     the resolver's refusals before it runs)."""
+    return json_result(status, error_body(code, message, details))
+
+
+def json_result(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A JSON body as a Lambda proxy result (API Gateway HTTP API, payload 2.0), for answers given without the
+    resolver: the one place such a result is shaped."""
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(error_body(code, message, details)),
+        "body": json.dumps(body),
         "isBase64Encoded": False,
     }
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -104,6 +105,7 @@ def _describe(error: dict) -> str:
 
 
 _request = threading.local()
+T = TypeVar("T")
 
 
 class Resolver(APIGatewayHttpResolver):
@@ -120,6 +122,9 @@ class Resolver(APIGatewayHttpResolver):
     def __init__(self, *, public: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.public = public
+        # What this execution environment keeps between its requests (a Stripe client, say): one resolver is
+        # built per environment (the handler module's import), so this lives and dies with it (``kept``).
+        self.environment: dict[str, Any] = {}
 
     @property  # type: ignore[override]
     def current_event(self) -> Any:
@@ -158,6 +163,7 @@ class Resolver(APIGatewayHttpResolver):
             return errors.error_result(400, exc.code, exc.message)
         _request.event = self._to_proxy_event(event)
         _request.context = context
+        _request.resolver = self
         return super().resolve(event, context)
 
 
@@ -193,11 +199,31 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     def _no_route(_exc: Exception) -> Response:
         return error_response(404, "not_found", "no such route")
 
+    from hourbank import snapstart
+    from hourbank.api.priming import prime
+
+    snapstart.register(lambda: prime(app))  # SnapStart: every route once before the snapshot (no I/O)
     return app
+
+
+def _refuse_priming() -> None:
+    """A SnapStart priming request (``hourbank.api.priming``) stops here, before any domain code or database."""
+    if getattr(_request, "priming", False):
+        raise errors.Unauthorized("a priming request reaches no domain code")
+
+
+def kept(name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per execution environment, kept by the resolver answering the current request (routes
+    live in shared modules; the resolver is the environment's own, so a retired environment forgets it)."""
+    environment = _request.resolver.environment
+    if name not in environment:
+        environment[name] = build()
+    return environment[name]
 
 
 def current_actor(app: APIGatewayHttpResolver) -> Actor:
     """The caller, from the claims API Gateway verified. A missing identity is a 401, never a guess."""
+    _refuse_priming()
     ensure_bound()
     authorizer = app.current_event.request_context.authorizer
     claims = authorizer.jwt_claim if authorizer else None
@@ -212,5 +238,6 @@ def optional_actor(app: APIGatewayHttpResolver) -> Actor | None:
     from hourbank.bearer import actor_from_header
     from hourbank.settings import get_settings
 
+    _refuse_priming()
     ensure_bound()
     return actor_from_header(app.current_event.headers.get("authorization"), get_settings().payments)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hourbank.api import sla
-from hourbank.orders.pricing import Quote
 from hourbank.rating import hours_text
-from hourbank.rating.segments import emergency_periods
-from hourbank.store import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
-from hourbank.tickets.closing import CloseResult, CreditBack
-from hourbank.tickets.service import changes_of
+
+if TYPE_CHECKING:  # types only: a function imports the domain code of its own routes, not of every view's
+    from hourbank.orders.pricing import Quote
+    from hourbank.store import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
+    from hourbank.tickets.closing import CloseResult, CreditBack
 
 
 def account(a: AccountModel) -> dict[str, Any]:
@@ -122,6 +121,10 @@ def entry(e: TimeEntryModel) -> dict[str, Any]:
 
 
 def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[str, Any]:
+    from hourbank.api import sla  # the ticket views alone need the S1 fields and the T3 periods
+    from hourbank.rating.segments import emergency_periods
+    from hourbank.tickets.service import changes_of
+
     periods = emergency_periods(changes_of(t))
     out: dict[str, Any] = {
         "ticket_id": t.ticket_id,
@@ -165,6 +168,8 @@ def ticket_summary(t: TicketModel) -> dict[str, Any]:
     """A ticket in a list (API.md ``GET /accounts/{id}/tickets`` and the staff queue ``GET /tickets``).
     ``response_due_at``/``first_response_at`` belong to the service levels (SPEC S1): null on tickets that
     have none."""
+    from hourbank.api import sla
+
     return {
         "ticket_id": t.ticket_id,
         "account_id": t.account_id,

@@ -120,6 +120,24 @@ def price_order(
     return account, quote(catalogue(), plan, hours, kind)
 
 
+def order_page(order_id: str) -> tuple[OrderModel, AccountModel | None]:
+    """The order as the page Checkout returns to shows it (``GET /orders/{id}``), with the balance of its
+    account once paid. The order id (unguessable) is the key to it, as Stripe's own success URLs carry the
+    session id; anything not shaped like one is no order (404) without a read."""
+    from hourbank.orders.settlement import load_order
+
+    order = load_order(order_id) if order_id.startswith("ord_") else None
+    if order is None:
+        raise NotFound("order not found")
+    # SPEC O7: an order for a known address never shows that account; an unpaid one opened none.
+    if order.status == "pending" or order.credits_existing:
+        return order, None
+    try:
+        return order, AccountModel.get(order.account_id)
+    except DoesNotExist:  # a failed payment of a name-and-e-mail order opened no account
+        return order, None
+
+
 def _with_checkout(order: OrderModel, checkout: CheckoutPort, account: AccountModel | None = None) -> OrderModel:
     """Create the checkout once; a retry after a crash between the order and its checkout finishes it
     (the port is idempotent per order, e.g. Stripe's idempotency key derived from the order id)."""

@@ -1,0 +1,34 @@
+"""The checkout of the functions that take payments (orders, visits; SPEC O1, V1): Stripe Checkout with the
+Stripe secret key, or the local payment page when no key is configured.
+
+Built on the first request that needs it and kept for the life of the execution environment (the key is read
+from SSM once, ``hourbank.payments.secrets``); kept by the environment's own resolver (``hourbank.api.kept``),
+so an environment retired after a configuration change builds it afresh, as Lambda would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hourbank.api import kept
+
+if TYPE_CHECKING:
+    from hourbank.orders import CheckoutPort
+
+
+def checkout() -> CheckoutPort:
+    return kept("checkout", _build)
+
+
+def _build() -> CheckoutPort:
+    from hourbank.payments import ORDER_ID, select_checkout
+    from hourbank.payments.secrets import stripe_api_key
+    from hourbank.settings import get_settings
+
+    settings = get_settings().payments
+    return select_checkout(
+        stripe_api_key(settings),
+        success_url=f"{settings.website_url}/paid.html?order={ORDER_ID}",
+        cancel_url=f"{settings.website_url}/?cancelled={ORDER_ID}",
+        local_base_url=settings.local_checkout_url,
+    )

@@ -1,0 +1,106 @@
+"""Tickets (API.md ``/tickets``): open and read tickets, the staff queue, emergency upgrade/downgrade (SPEC
+T3), responses, waiting and priority (SPEC S1), credit-back (SPEC C6), disputes of time entries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from hourbank.api import current_actor, sla, views
+from hourbank.api import responses as R
+from hourbank.api.responses import doc
+from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
+from hourbank.identity import Actor
+from hourbank.tickets import closing, disputes, service, service_levels
+
+router = APIGatewayHttpRouter()
+
+
+def _idempotency_key() -> str | None:
+    return router.current_event.headers.get("idempotency-key")
+
+
+def _ticket_after(ticket_id: str, change: Callable[[Actor], object]) -> dict[str, Any]:
+    """A change to a ticket (S1 waiting or priority, T3 emergency) answers the ticket as it now is."""
+    actor = current_actor(router)
+    change(actor)
+    ticket, entries = service.get_ticket(actor, ticket_id)
+    return views.ticket(ticket, entries)
+
+
+@router.post("/tickets", responses=doc(201, R.Ticket, 402, 403, 404))
+def open_ticket(body: Annotated[OpenTicket, Body()]):
+    ticket = service.open_ticket(current_actor(router), body.account_id, body.title, body.priority, body.opened_at)
+    return views.ticket(ticket, []), 201
+
+
+@router.get("/tickets/<ticket_id>", responses=doc(200, R.Ticket, 404))
+def get_ticket(ticket_id: str):
+    ticket, entries = service.get_ticket(current_actor(router), ticket_id)
+    return views.ticket(ticket, entries)
+
+
+@router.get("/tickets", responses=doc(200, R.TicketPage, 403))
+def ticket_queue(
+    status: Annotated[Literal["open", "awaiting_credit"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+):
+    """SPEC S1/W2: the staff queue, earliest response due first."""
+    items, next_cursor = service_levels.queue(current_actor(router), status, limit=limit, cursor=cursor)
+    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
+
+
+@router.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
+def post_response(ticket_id: str, body: Annotated[sla.Response, Body()]):
+    record, first = service_levels.respond(
+        current_actor(router), ticket_id, body.note, body.at, idempotency_key=_idempotency_key()
+    )
+    return sla.response(record, first), 201
+
+
+@router.put("/tickets/<ticket_id>/waiting", responses=doc(200, R.Ticket, 403, 404, 409))
+def put_waiting(ticket_id: str, body: Annotated[sla.Waiting, Body()]):
+    return _ticket_after(ticket_id, lambda actor: service_levels.set_waiting(actor, ticket_id, body.waiting, body.at))
+
+
+@router.put("/tickets/<ticket_id>/priority", responses=doc(200, R.Ticket, 403, 404, 409))
+def put_priority(ticket_id: str, body: Annotated[sla.PriorityChange, Body()]):
+    return _ticket_after(ticket_id, lambda actor: service_levels.set_priority(actor, ticket_id, body.priority))
+
+
+@router.post("/tickets/<ticket_id>/emergency", responses=doc(200, R.Ticket, 402, 403, 404, 409))
+def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
+    return _ticket_after(ticket_id, lambda actor: service.set_emergency(actor, ticket_id, body.active, body.at))
+
+
+@router.post("/tickets/<ticket_id>/credit-back", responses=doc(201, R.CreditBackResult, 403, 404, 409))
+def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
+    done = closing.credit_back(
+        current_actor(router), ticket_id, body.minutes, body.reason, idempotency_key=_idempotency_key()
+    )
+    return views.credit_back(done), 201
+
+
+@router.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute", responses=doc(200, R.RatedEntry, 404, 409))
+def dispute_entry(ticket_id: str, entry_id: str, body: Annotated[Dispute, Body()]):
+    entry = disputes.raise_dispute(current_actor(router), ticket_id, entry_id, body.reason)
+    return views.entry(entry)
+
+
+@router.post(
+    "/tickets/<ticket_id>/time-entries/<entry_id>/resolve", responses=doc(200, R.DisputeOutcome, 403, 404, 409)
+)
+def resolve_dispute(ticket_id: str, entry_id: str, body: Annotated[DisputeResolution, Body()]):
+    entry, ledger = disputes.resolve_dispute(
+        current_actor(router),
+        ticket_id,
+        entry_id,
+        outcome=body.outcome,
+        note=body.note,
+        credit_minutes=body.credit_minutes,
+    )
+    return {"entry": views.entry(entry), "ledger_entry": views.ledger_entry(ledger) if ledger else None}
