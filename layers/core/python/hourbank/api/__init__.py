@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
@@ -22,6 +22,9 @@ from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.outage import is_outage, unavailable
 from hourbank.store import ensure_bound
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 STATUS: dict[type[errors.HourbankError], int] = {
     errors.InvalidInput: 400,
@@ -221,7 +224,7 @@ def kept(name: str, build: Callable[[], T]) -> T:
     return environment[name]
 
 
-def current_actor(app: APIGatewayHttpResolver) -> Actor:
+def current_actor(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Actor:
     """The caller, from the claims API Gateway verified. A missing identity is a 401, never a guess."""
     _refuse_priming()
     ensure_bound()
@@ -233,7 +236,7 @@ def current_actor(app: APIGatewayHttpResolver) -> Actor:
     return actor
 
 
-def optional_actor(app: APIGatewayHttpResolver) -> Actor | None:
+def optional_actor(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Actor | None:
     """On a public route: the caller of a valid bearer token, None without a token, 401 for a bad one."""
     from hourbank.bearer import actor_from_header
     from hourbank.settings import get_settings
