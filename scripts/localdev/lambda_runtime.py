@@ -22,6 +22,7 @@ through ``invoke`` here, so they all see functions exactly alike.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import importlib.util
 import json
@@ -33,7 +34,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -451,7 +452,7 @@ class Processes:
         self._environ = environ
         self._layer_dirs: dict[str, Path] | None = None
         self._runtime: Path | None = None
-        self._idle: dict[str, list[Worker]] = {}
+        self._idle: dict[tuple, list[Worker]] = {}
         self._busy: set[Worker] = set()
         self._count: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -479,9 +480,16 @@ class Processes:
             raise KeyError(f"{spec.logical_id}: no layer {missing} in the template")
         return worker_path(spec.code_uri, [self._layer_dirs[layer] for layer in spec.layers], [self._runtime])
 
+    @staticmethod
+    def _key(spec: FunctionSpec) -> tuple:
+        """A changed configuration (variables, layers, code, handler, limits) gets environments of its own,
+        as a Lambda function's new version does."""
+        config = (sorted(spec.environment.items()), spec.layers, str(spec.code_uri), spec.handler)
+        return (spec.logical_id, json.dumps([*config, spec.timeout_s, spec.memory_mb]))
+
     def acquire(self, spec: FunctionSpec) -> tuple[Worker, bool]:
         with self._lock:
-            idle = self._idle.setdefault(spec.logical_id, [])
+            idle = self._idle.setdefault(self._key(spec), [])
             while idle:
                 worker = idle.pop()
                 if worker.alive:
@@ -516,7 +524,7 @@ class Processes:
         with self._lock:
             self._busy.discard(worker)
             if worker.alive:
-                self._idle.setdefault(spec.logical_id, []).append(worker)
+                self._idle.setdefault(self._key(spec), []).append(worker)
 
     def environments(self, logical_id: str) -> int:
         return self._count.get(logical_id, 0)
@@ -557,6 +565,19 @@ def use_in_process() -> None:
 
 def runtime() -> _Instances | Processes:
     return _instances
+
+
+@contextlib.contextmanager
+def running(runtime: Processes) -> Iterator[Processes]:
+    """``runtime`` for the block, then the runtime before it again (its environments kept) and the workers
+    of ``runtime`` stopped: a test's or a one-shot command's process runtime."""
+    global _instances
+    previous, _instances = _instances, runtime
+    try:
+        yield runtime
+    finally:
+        _instances = previous
+        runtime.stop()
 
 
 def environments(logical_id: str) -> int:
