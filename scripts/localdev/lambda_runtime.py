@@ -447,7 +447,9 @@ class Processes:
         environ: Mapping[str, str] | None = None,
         python: str = sys.executable,
     ) -> None:
-        self.endpoint, self.base_url, self.outbox, self.python = endpoint, base_url, outbox, python
+        self.endpoint, self.base_url, self.python = endpoint, base_url, python
+        # Where e-mails go: given, else this process's OUTBOX_DIR (the stack's setting), else .local/outbox.
+        self.outbox = outbox or os.environ.get("OUTBOX_DIR", "").strip() or None
         self._template = template
         self._environ = environ
         self._layer_dirs: dict[str, Path] | None = None
