@@ -22,6 +22,7 @@ through ``invoke`` here, so they all see functions exactly alike.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import contextvars
 import importlib.util
@@ -52,6 +53,7 @@ LAYER_TYPE = "AWS::Serverless::LayerVersion"
 # The function whose handler is running in this thread (its logical id), for tools that attribute what a
 # call does to the function making it (tests/support/aws_hooks.py: least privilege, fault injection).
 CURRENT_FUNCTION: contextvars.ContextVar[str | None] = contextvars.ContextVar("CURRENT_FUNCTION", default=None)
+_CURRENT_SPEC: contextvars.ContextVar[FunctionSpec | None] = contextvars.ContextVar("_CURRENT_SPEC", default=None)
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,7 @@ class _Instances:
                 from scripts.localdev import adapters
 
                 adapters.install()
+                _GUARD.install()
                 self._adapters = True
             return _import(spec, f"fn_{spec.logical_id}_{n}"), True  # can meet it half-initialised
 
@@ -252,6 +255,66 @@ class _Instances:
         self.retire_idle()
 
 
+class _ImportGuard:
+    """The in-process runtime's one cheap strictness about layers (issue 15): while a function's handler runs
+    here, an ``import`` statement in its own code or in the core layer's (``hourbank``) of a top-level module
+    that neither its layers, nor the Lambda runtime (standard library, boto3), nor its code directory
+    provides raises ``ModuleNotFoundError``, as it would in AWS - even when another function or a test has
+    imported that module already (the check runs on every import statement, also the lazy ones inside
+    functions, not only on a first import). Libraries' own imports are theirs (their layer ships their
+    dependency closure). The process runtime needs no guard: a worker's path holds nothing else."""
+
+    def __init__(self) -> None:
+        self._original = builtins.__import__
+        self._allowed: dict[tuple[str, ...], frozenset[str]] = {}
+        self._core = str(REPO_ROOT / "layers") + os.sep
+        self._lock = threading.Lock()
+        self._layers: dict[str, Any] | None = None
+
+    def install(self) -> None:
+        if builtins.__import__ is not self._guarded:
+            builtins.__import__ = self._guarded
+
+    def allowed(self, spec: FunctionSpec) -> frozenset[str]:
+        key = (str(spec.code_uri), *spec.layers)
+        found = self._allowed.get(key)
+        if found is None:
+            from scripts.localdev import layers
+
+            with self._lock:
+                if self._layers is None:
+                    resources = load_template().get("Resources") or {}
+                    self._layers = {k: r for k, r in resources.items() if r.get("Type") == LAYER_TYPE}
+                names = set(layers.runtime_importable())
+                for layer in spec.layers:
+                    if layer in self._layers:
+                        names |= layers.importable(layer, self._layers[layer])
+                names |= {p.stem for p in spec.code_uri.iterdir() if p.suffix == ".py" or p.is_dir()}
+                found = self._allowed[key] = frozenset(names)
+        return found
+
+    def _guarded(
+        self,
+        name: str,
+        globals: Mapping[str, Any] | None = None,
+        locals: Mapping[str, Any] | None = None,
+        fromlist: Sequence[str] = (),
+        level: int = 0,
+    ) -> ModuleType:
+        spec = _CURRENT_SPEC.get()
+        if spec is not None and level == 0 and globals is not None:
+            importer = globals.get("__file__") or ""
+            if importer.startswith(self._core) or importer.startswith(str(spec.code_uri) + os.sep):
+                top = name.partition(".")[0]
+                if top not in self.allowed(spec):
+                    raise ModuleNotFoundError(
+                        f"No module named '{top}' (not in {spec.logical_id}'s layers: {', '.join(spec.layers)})",
+                        name=top,
+                    )
+        return self._original(name, globals, locals, fromlist, level)
+
+
+_GUARD = _ImportGuard()
 _IMPORTING = threading.RLock()
 
 
@@ -611,6 +674,7 @@ def invoke(spec: FunctionSpec, event: Any, *, request_id: str | None = None, sou
     runtime = _instances
     status = "ok"
     running = CURRENT_FUNCTION.set(spec.logical_id)
+    running_spec = _CURRENT_SPEC.set(spec)
     environment: Any = None
     cold = False
     try:
@@ -627,6 +691,7 @@ def invoke(spec: FunctionSpec, event: Any, *, request_id: str | None = None, sou
         raise
     finally:
         CURRENT_FUNCTION.reset(running)
+        _CURRENT_SPEC.reset(running_spec)
         if environment is not None:
             runtime.release(spec, environment)  # type: ignore[arg-type]
         took = (time.perf_counter() - started) * 1000

@@ -147,3 +147,33 @@ def layer_dirs(template: Mapping[str, Any], root: Path = REPO_ROOT) -> dict[str,
         for name, res in (template.get("Resources") or {}).items()
         if res.get("Type") == LAYER_TYPE
     }
+
+
+def _top_levels(dists: Iterable[md.Distribution]) -> set[str]:
+    names: set[str] = set()
+    for dist in dists:
+        for file in dist.files or []:
+            first = file.parts[0]
+            if first == ".." or first.endswith((".dist-info", ".data")) or first == "__pycache__":
+                continue
+            name = first[:-3] if first.endswith(".py") else first.split(".", 1)[0]
+            if name.isidentifier():
+                names.add(name)
+    return names
+
+
+def importable(logical_id: str, resource: Mapping[str, Any], root: Path = REPO_ROOT) -> frozenset[str]:
+    """The top-level module names a layer puts on the path (without building it)."""
+    content = root / resource["Properties"]["ContentUri"]
+    if (content / "python").is_dir():
+        return frozenset(
+            p.stem if p.suffix == ".py" else p.name
+            for p in (content / "python").iterdir()
+            if p.suffix == ".py" or (p.is_dir() and p.name.isidentifier())
+        )
+    return frozenset(_top_levels(closure((content / "requirements.txt").read_text().splitlines())))
+
+
+def runtime_importable() -> frozenset[str]:
+    """The top-level module names the Lambda runtime provides: the standard library and boto3's closure."""
+    return frozenset(sys.stdlib_module_names) | _top_levels(closure(RUNTIME_PROVIDED)) | {"__future__"}

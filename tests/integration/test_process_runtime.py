@@ -3,8 +3,9 @@ AWS would, because each function runs in worker processes of its own with ONLY i
 what Lambda sets), its own layers as ``sam build`` builds them and the runtime's boto3.
 
 The in-process runtime the rest of the suite uses shares one ``os.environ`` and one ``sys.path`` between all
-functions and the tests, so every "fails" below answered there: a template without a variable the code reads,
-and a function without the layer of a library it imports, both worked locally and failed in AWS.
+functions and the tests, so every "fails" below answered there before: a template without a variable the code
+reads, and a function without the layer of a library it imports, both worked locally and failed in AWS. The
+in-process runtime now refuses the second too (its import guard; the last tests here), not the first.
 Each failure has its control - the same call on the unchanged template answers - so it is the edit's doing.
 """
 
@@ -100,7 +101,7 @@ def handler(event, context):
     if event.get("sleep"):
         time.sleep(event["sleep"])
     if event.get("import"):
-        __import__(event["import"])
+        exec("import " + event["import"])  # an import statement of the function's own code
     return {"env": dict(os.environ), "path": sys.path, "pid": os.getpid(),
             "remaining": context.get_remaining_time_in_millis(), "name": context.function_name}
 """
@@ -164,3 +165,25 @@ def test_errors_timeouts_environments_and_scaling_out(processes, tmp_path):
     lambda_runtime.retire_environments()
     assert invoke(spec, {})["pid"] not in pids | {first["pid"]}  # a new cold start
     assert lambda_runtime.environments("ProbeFunction") == 4
+
+
+# ---------------------------------------------------------------- the in-process runtime's import guard
+def test_in_process_a_function_cannot_import_a_library_its_layers_lack(tmp_path):
+    assert isinstance(lambda_runtime.runtime(), lambda_runtime._Instances)
+    __import__("stripe")  # imported in this process already: only the guard can refuse it
+    with pytest.raises(InvocationError) as raised:
+        invoke(_probe(tmp_path), {"import": "stripe"})
+    assert type(raised.value.cause) is ModuleNotFoundError and "No module named 'stripe'" in str(raised.value.cause)
+    with_layer = _probe(tmp_path, layers=("DepsLayer", "CoreLayer", "PaymentsLayer"))
+    assert invoke(with_layer, {"import": "stripe"})["name"] == "ProbeFunction"
+    assert invoke(_probe(tmp_path), {"import": "json"})["name"] == "ProbeFunction"  # the standard library
+
+
+def test_in_process_the_webhook_without_its_layer_fails(tables):
+    edited = copy.deepcopy(load_template())
+    props = edited["Resources"][WEBHOOK]["Properties"]
+    props["Layers"] = [layer for layer in props["Layers"] if layer != {"Ref": "PaymentsLayer"}]
+    assert invoke(functions(load_template(), tables)[WEBHOOK], _signed_checkout())["statusCode"] < 500
+    with pytest.raises(InvocationError) as raised:  # the core layer's lazy `import stripe`, refused
+        invoke(functions(edited, tables)[WEBHOOK], _signed_checkout())
+    assert "No module named 'stripe'" in str(raised.value.cause), raised.value.cause
