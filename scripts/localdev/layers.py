@@ -15,6 +15,7 @@ Workers of the local runtime (``lambda_runtime``) get these on ``sys.path``, and
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata as md
 import os
 import re
@@ -98,10 +99,14 @@ def _materialise(dists: list[md.Distribution], target: Path) -> Path:
     """``target`` holding exactly the files of ``dists`` (site-packages layout), rebuilt when they change."""
     stamp = _stamp(dists)
     stamp_file = target / ".hourbank-layer"
-    with _lock:
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # One builder at a time, across processes too (a stack and a test may both start cold).
+    with _lock, open(target.parent / f".{target.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if stamp_file.exists() and stamp_file.read_text() == stamp:
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         for dist in dists:
             root = Path(str(dist.locate_file(""))).resolve()
