@@ -31,10 +31,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
+
+if TYPE_CHECKING:
+    from scripts.localdev.lambda_runtime import Processes
 
 STATE_DIR = ROOT / ".local"
 STATE_FILE = STATE_DIR / "stack.json"
@@ -86,7 +90,7 @@ class Stack:
         self.run_cron = run_cron
         self.isolated = isolated  # each function in worker processes of its own (lambda_runtime.Processes)
         self.engine = self.gateway = self.pollers = self.scheduler = self.queues = None
-        self.runtime = None
+        self.runtime: Processes | None = None
         self._temporary_queues = False
         self.specs: dict = {}
         self.tables: dict[str, str] = {}

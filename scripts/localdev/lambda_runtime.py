@@ -296,14 +296,14 @@ class _ImportGuard:
     def _guarded(
         self,
         name: str,
-        globals: Mapping[str, Any] | None = None,
-        locals: Mapping[str, Any] | None = None,
-        fromlist: Sequence[str] = (),
+        globals: Mapping[str, object] | None = None,
+        locals: Mapping[str, object] | None = None,
+        fromlist: Sequence[str] | None = (),
         level: int = 0,
     ) -> ModuleType:
         spec = _CURRENT_SPEC.get()
         if spec is not None and level == 0 and globals is not None:
-            importer = globals.get("__file__") or ""
+            importer = str(globals.get("__file__") or "")
             if importer.startswith(self._core) or importer.startswith(str(spec.code_uri) + os.sep):
                 top = name.partition(".")[0]
                 if top not in self.allowed(spec):
