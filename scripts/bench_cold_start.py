@@ -124,6 +124,12 @@ def _status(response):
     return 500 if isinstance(response, dict) and response.get("batchItemFailures") else 200
 
 
+import importlib.util, os  # the local stack's adapters (outbox, queue directory, JWKS file), as its workers do
+_adapters = importlib.util.spec_from_file_location("hourbank_local_adapters", os.environ["HOURBANK_LOCAL_ADAPTERS"])
+_module = importlib.util.module_from_spec(_adapters)
+_adapters.loader.exec_module(_module)
+_module.install()
+
 t0 = time.perf_counter()
 handler = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])
 t1 = time.perf_counter()
@@ -932,6 +938,7 @@ def main(argv: list[str] | None = None) -> int:
     pay_env = {
         **payment_env(LOCAL_BASE_URL, outbox_dir=str(queue_dir / "outbox")),
         "OUTBOX_DIR": str(queue_dir / "outbox"),
+        "HOURBANK_LOCAL_ADAPTERS": str(ROOT / "scripts" / "localdev" / "adapters.py"),
         "HOURBANK_QUEUE_DIR": str(queue_dir),
         "MONTH_END_QUEUE_URL": (queue_dir / "MonthEndQueue").as_uri(),
     }

@@ -297,6 +297,9 @@ def local_env(
     if outbox_var:
         env["OUTBOX_DIR"] = outbox
     os.environ.update({**env, **extra})
+    from scripts.localdev.adapters import install
+
+    install(outbox=outbox)  # the local stack's queue directories, JWKS file, outbox (hourbank.adapters)
     return outbox
 
 

@@ -10,11 +10,13 @@ imports and answers one typical event from ``events/``, each in a process of its
   resolved to the local tables and parameter defaults) and the ones Lambda sets itself (region,
   function name, credentials - here dummy ones for DynamoDB Local).
 
-What AWS would hold differently is swapped for what the local stack uses (``scripts/localdev/local_env.py``),
-and only where the function's own template variables ask for it: a ``*_PARAM`` (SSM) for the secret's local
-value (no ``STRIPE_API_KEY`` value: the local payment page instead of Stripe), ``JWKS_URL`` for the local
-key, ``SENDER_EMAIL`` (SES) or ``USER_POOL_ID`` (Cognito invitations) for an outbox directory. The queue is
-a local directory. DynamoDB is a DynamoDB Local started here with the template's tables.
+Each runs in the local stack's worker (``scripts/localdev/lambda_runtime.Worker``, ``lambda_worker.py``),
+which installs the local adapters (``scripts/localdev/adapters.py``: queues as directories, the JWKS file,
+e-mails and invitations into an outbox) before the handler is imported. What AWS would hold differently is
+swapped for what the local stack uses (``local_env.lambda_environment``), and only where the function's own
+template variables ask for it: a ``*_PARAM`` (SSM) for the secret's local value (no ``STRIPE_API_KEY``
+value: the local payment page instead of Stripe), ``JWKS_URL`` for the local key. DynamoDB is a DynamoDB
+Local started here with the template's tables.
 
 The layers' compiled wheels are aarch64 (``Architectures: [arm64]``) and this machine may be x86_64: the
 distributions of a built layer that are not pure Python (their ``WHEEL`` says ``Root-Is-Purelib: false``)
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,10 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if __name__ == "__main__":
     sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "core" / "python")]
 
-from scripts.localdev import dynamodb_local  # noqa: E402
-from scripts.localdev.aws_env import LOCAL_AWS_ENV  # noqa: E402
-from scripts.localdev.lambda_runtime import FunctionSpec, functions  # noqa: E402
-from scripts.localdev.local_env import payment_env  # noqa: E402
+from scripts.localdev import dynamodb_local, local_env  # noqa: E402
+from scripts.localdev.lambda_runtime import FunctionError, FunctionSpec, Worker, functions, worker_path  # noqa: E402
 from scripts.localdev.template import create_tables, load_template  # noqa: E402
 from scripts.runtime_python import find as find_python  # noqa: E402
 from scripts.runtime_python import runtime_version  # noqa: E402
@@ -86,31 +87,6 @@ SETUP = (
 # Never reached: checkout links are built with it, nothing calls it.
 LOCAL_URL = "http://127.0.0.1:9"
 CHILD_TIMEOUT_S = 120
-
-# Runs in the function's process: Lambda's bootstrap in miniature (path, handler, context, one event).
-BOOTSTRAP = r"""
-import importlib, json, sys, time, uuid
-spec = json.loads(sys.argv[1])
-sys.path[:0] = spec["path"]
-class Context:
-    function_name = spec["name"]
-    function_version = "$LATEST"
-    memory_limit_in_mb = spec["memory"]
-    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:" + spec["name"]
-    aws_request_id = str(uuid.uuid4())
-    log_group_name = "/aws/lambda/" + spec["name"]
-    log_stream_name = "build-check"
-    _deadline = time.monotonic() + spec["timeout"]
-    def get_remaining_time_in_millis(self):
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-module, function = spec["handler"].rsplit(".", 1)
-handler = getattr(importlib.import_module(module), function)
-with open(spec["event"], encoding="utf-8") as fh:
-    event = json.load(fh)
-result = handler(event, Context())
-with open(spec["result"], "w", encoding="utf-8") as fh:
-    json.dump(result, fh, default=str)
-"""
 
 
 @dataclass
@@ -191,42 +167,20 @@ def host_overlay(python: str, layer_dir: Path, work: Path, build_dir: Path) -> P
 
 
 # ---------------------------------------------------------------- what each function gets
-def lambda_environment(spec: FunctionSpec, endpoint: str, outbox: Path) -> dict[str, str]:
+def lambda_environment(spec: FunctionSpec, endpoint: str) -> dict[str, str]:
     """The template's variables for this function, with AWS-only values swapped for the local stack's
     stand-ins - each only where this function's own variables call for it - and what Lambda adds."""
-    env = dict(spec.environment)
-    local = payment_env(LOCAL_URL, {}, outbox_dir=str(outbox))  # {}: never a real key from this shell
-    if env.pop("STRIPE_API_KEY_PARAM", None) is not None:
-        env["STRIPE_API_KEY"] = local["STRIPE_API_KEY"]
-        env["LOCAL_CHECKOUT_URL"] = local["LOCAL_CHECKOUT_URL"]
-    if env.pop("STRIPE_WEBHOOK_SECRET_PARAM", None) is not None:
-        env["STRIPE_WEBHOOK_SECRET"] = local["STRIPE_WEBHOOK_SECRET"]
-    for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "WEBSITE_URL"):
-        if name in env:
-            env[name] = local[name]
-    if {"SENDER_EMAIL", "USER_POOL_ID"} & set(env):  # e-mail (SES) or invitations (Cognito): the outbox
-        env["OUTBOX_DIR"] = local["OUTBOX_DIR"]
-    return {
-        "PATH": "/usr/bin:/bin",
-        "LANG": "C.UTF-8",
-        "TZ": ":UTC",  # Lambda's
-        "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_SAM_LOCAL": "true",  # as `sam local invoke` sets it: no X-Ray daemon to send traces to
-        **LOCAL_AWS_ENV,
-        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-        **env,
-    }
+    return local_env.lambda_environment(spec, endpoint=endpoint, base_url=LOCAL_URL, environ={})  # {}: no real key
 
 
 def sys_path(spec: FunctionSpec, overlays: Mapping[Path, Path | None], runtime: Path) -> list[str]:
-    path = [str(spec.code_uri)]
-    for layer in reversed(spec.layer_paths):  # the last layer listed overwrites the earlier ones in /opt
+    """The local runtime's path (``lambda_runtime.worker_path``), each compiled overlay just ahead of its layer."""
+    layers: list[Path] = []
+    for layer in spec.layer_paths:
+        layers.append(layer)
         if overlays.get(layer):
-            path.append(str(overlays[layer]))
-        path.append(str(layer))
-    return [*path, str(runtime)]
+            layers.append(overlays[layer])  # type: ignore[arg-type]
+    return worker_path(spec.code_uri, layers, [runtime])
 
 
 def prepare_event(
@@ -280,37 +234,38 @@ def run_one(
             name, str(event_name), False, "no typical event: add one to TYPICAL in scripts/build_check.py", 0.0
         )
     scratch = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=work))
-    env = lambda_environment(spec, endpoint, scratch / "outbox")
-    spec_json = {
-        "path": sys_path(spec, overlays, runtime),
-        "name": name,
-        "memory": spec.memory_mb,
-        "timeout": spec.timeout_s,
-        "handler": spec.handler,
-        "event": str(prepare_event(spec, env, EVENTS / event_name, scratch, ids)),
-        "result": str(scratch / "result.json"),
-    }
+    env = lambda_environment(spec, endpoint)
+    event = json.loads(prepare_event(spec, env, EVENTS / event_name, scratch, ids).read_text())
     started = time.perf_counter()
-    # -I -S: no PYTHON* variables, no site-packages, no current directory. Bytecode goes to a cache of its
-    # own, never into the artifact (Lambda's /var/task is read-only; a deploy package carries no cache).
-    pycache = f"pycache_prefix={work.parent / 'pycache'}"
-    proc = subprocess.run(
-        [python, "-I", "-S", "-X", pycache, "-c", BOOTSTRAP, json.dumps(spec_json)],
-        env=env,
-        cwd=spec.code_uri,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_S,
-        check=False,
-    )
+    logs = scratch / "logs.txt"
+    # The local stack's worker (lambda_runtime.Worker): -I -S, only this path; the local adapters installed
+    # before the handler is imported (e-mails into this scratch directory's outbox).
+    with logs.open("w") as sink:
+        try:
+            worker = Worker(
+                name=name,
+                handler=spec.handler,
+                memory_mb=spec.memory_mb,
+                path=sys_path(spec, overlays, runtime),
+                env=env,
+                cwd=spec.code_uri,
+                python=python,
+                outbox=str(scratch / "outbox"),
+                log=sink,
+                pycache=work.parent / "pycache",
+                init_timeout_s=CHILD_TIMEOUT_S,
+            )
+            try:
+                result = worker.call(event, str(uuid.uuid4()), CHILD_TIMEOUT_S)
+            finally:
+                worker.stop()
+        except FunctionError as exc:
+            took = time.perf_counter() - started
+            detail = logs.read_text() + "".join(exc.stack_trace) + f"{type(exc).__name__}: {exc}"
+            return Outcome(name, event_name, False, f"raised: {type(exc).__name__}: {str(exc)[:160]}", took, detail)
     took = time.perf_counter() - started
-    logs = (proc.stdout + proc.stderr).strip()
-    if proc.returncode != 0:
-        last = [line for line in proc.stderr.strip().splitlines() if line.strip()][-1:] or ["(no output)"]
-        return Outcome(name, event_name, False, f"raised: {last[0][:160]}", took, logs)
-    result = json.loads((scratch / "result.json").read_text())
     ok, summary = judge(result)
-    return Outcome(name, event_name, ok, summary, took, "" if ok else logs, result)
+    return Outcome(name, event_name, ok, summary, took, "" if ok else logs.read_text(), result)
 
 
 def _made_id(outcome: Outcome, key: str) -> str | None:

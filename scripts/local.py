@@ -8,6 +8,9 @@
 --in-memory keeps nothing), creates the template's tables, serves every HttpApi route on
 http://127.0.0.1:3000 (JWT checked like API Gateway; tokens from scripts/dev_token.py), polls every
 DynamoDB stream event source, fires every schedule on its cron, and with --seed loads demo data.
+Every function runs as Lambda runs it: in worker processes of its own, with only its template variables,
+its own layers and the runtime's boto3 (scripts/localdev/lambda_runtime.py; --in-process: all in this
+process, as the tests run them). run-schedule runs the function the same way.
 
 Settings come from the environment when set: HOURBANK_PORT, HOURBANK_HOST, and any variable the
 functions read (COMPANY_TIMEZONE, BUSINESS_HOURS, HOLIDAYS, ...) overrides the template's value.
@@ -28,11 +31,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
+
+if TYPE_CHECKING:
+    from scripts.localdev.lambda_runtime import Processes
 
 STATE_DIR = ROOT / ".local"
 STATE_FILE = STATE_DIR / "stack.json"
@@ -77,12 +83,15 @@ class Stack:
         fresh: bool = False,
         dlq_dir: Path | None = None,
         run_cron: bool = True,
+        isolated: bool = False,
     ) -> None:
         self.port, self.host, self.data_dir, self.fresh = port, host, data_dir, fresh
         self.dlq_dir = dlq_dir or STATE_DIR / "dead-letters"
         self.run_cron = run_cron
+        self.isolated = isolated  # each function in worker processes of its own (lambda_runtime.Processes)
         # set by start(); read only once it ran
         self.engine = self.gateway = self.pollers = self.scheduler = self.queues = cast(Any, None)
+        self.runtime: Processes | None = None
         self._temporary_queues = False
         self.specs: dict = {}
         self.tables: dict[str, str] = {}
@@ -113,6 +122,11 @@ class Stack:
         client = boto3.client("dynamodb")
         self.tables = create_tables(client, PREFIX)
         self.specs = _specs(self.tables)
+        if self.isolated:
+            from scripts.localdev import lambda_runtime
+
+            self.runtime = lambda_runtime.Processes(endpoint=self.engine.endpoint).prepare()  # layers built now
+            lambda_runtime.use_processes(self.runtime)
 
         from scripts.localdev import gateway, schedules, streams
         from scripts.localdev.web import WEB_ROOT, LocalPages
@@ -122,7 +136,11 @@ class Stack:
         from hourbank.settings import get_settings
         from scripts.localdev import local_env
 
-        local_env.apply(self.specs, self.gateway.url)  # the payment page and the order form live here
+        if self.runtime is not None:  # each worker gets only what its own variables ask for
+            self.runtime.base_url = self.gateway.url
+            local_env.apply({}, self.gateway.url)
+        else:
+            local_env.apply(self.specs, self.gateway.url)  # the payment page and the order form live here
         get_settings.cache_clear()
         self.dlq_dir.mkdir(parents=True, exist_ok=True)
         self.pollers = streams.start_pollers(
@@ -145,12 +163,17 @@ class Stack:
         return self.gateway.url
 
     def stop(self) -> None:
-        for part in (self.scheduler, self.queues, self.pollers, self.gateway, self.engine):
+        for part in (self.scheduler, self.queues, self.pollers, self.gateway, self.runtime, self.engine):
             if part is not None:
                 try:
                     part.stop()
                 except Exception:  # keep stopping the rest
                     log.exception("while stopping %s", type(part).__name__)
+        if self.runtime is not None:
+            from scripts.localdev import lambda_runtime
+
+            if lambda_runtime.runtime() is self.runtime:
+                lambda_runtime.use_in_process()
         if self._temporary_queues:
             shutil.rmtree(self.queue_dir, ignore_errors=True)
 
@@ -164,7 +187,9 @@ class Stack:
 def cmd_up(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     data_dir = None if args.in_memory else STATE_DIR / "dynamodb"
-    stack = Stack(port=args.port, host=args.host, data_dir=data_dir, fresh=args.fresh).start()
+    stack = Stack(
+        port=args.port, host=args.host, data_dir=data_dir, fresh=args.fresh, isolated=not args.in_process
+    ).start()
     STATE_DIR.mkdir(exist_ok=True)
     STATE_FILE.write_text(
         json.dumps(
@@ -189,6 +214,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     print(f"  DynamoDB Local {stack.engine.endpoint} ({'in memory' if data_dir is None else data_dir})")
     print(f"  functions      {', '.join(stack.specs)}")
+    print(
+        "  runtime        "
+        + ("worker processes per function: its own variables and layers only" if stack.runtime else "in-process")
+    )
     print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")
     print(f"  dead letters   {stack.dlq_dir}")
     print(f"  queues         {stack.queue_dir}")
@@ -247,10 +276,16 @@ def attached() -> Iterator[dict[str, str]]:
 
 def cmd_run_schedule(args: argparse.Namespace) -> int:
     """Fire one schedule against the running stack's engine (or a persisted one, started for the call)."""
-    from scripts.localdev import schedules
+    from scripts.localdev import lambda_runtime, schedules
 
     with attached() as tables:
         specs = _specs(tables)
+        url = json.loads(STATE_FILE.read_text()).get("url") if STATE_FILE.exists() else None
+        runtime = lambda_runtime.use_processes(
+            lambda_runtime.Processes(
+                endpoint=os.environ["AWS_ENDPOINT_URL_DYNAMODB"], base_url=url or "http://127.0.0.1:3000"
+            )
+        )
         scheduler = schedules.Scheduler(specs)
         if args.name not in scheduler.names():
             print(
@@ -265,8 +300,12 @@ def cmd_run_schedule(args: argparse.Namespace) -> int:
             with contextlib.redirect_stdout(sys.stderr):  # the function's own logs go with the stack's, on stderr
                 result = scheduler.fire(args.name, at)
         except InvocationError as exc:  # the function refused (e.g. SPEC M1: a month not ended): say so, exit 1
-            print(f"{args.name} at {at.isoformat()}: {getattr(exc.cause, 'message', None) or exc}", file=sys.stderr)
+            print(
+                f"{args.name} at {at.isoformat()}: {getattr(exc.cause, 'message', None) or exc.cause}", file=sys.stderr
+            )
             return 1
+        finally:
+            runtime.stop()
         print(json.dumps(result, indent=2, default=str))
         return 0
 
@@ -296,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--fresh", action="store_true", help="delete the kept data first")
     up.add_argument("--in-memory", action="store_true", help="keep no data between runs")
     up.add_argument("--seed", action="store_true", help="load demo accounts, tickets and time")
+    up.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every function in this process (shared environment and path), as the tests do",
+    )
     run = sub.add_parser("run-schedule", help="fire one schedule now, as if at --at")
     run.add_argument("name")
     run.add_argument("--at", help="ISO time, e.g. 2026-12-01T00:05 (company timezone unless an offset is given)")

@@ -66,9 +66,9 @@ class Queue:
 
     def send(self, body: str) -> None:
         if self.local is not None:
-            from hourbank import queue
+            from scripts.localdev.adapters import send_to_directory
 
-            queue.send(self.url, [json.loads(body)])
+            send_to_directory(self.url, [body])
             return
         self.client.send_message(QueueUrl=self.url, MessageBody=body)
 

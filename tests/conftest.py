@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from scripts.localdev.adapters import install as install_local_adapters
 from scripts.localdev.aws_env import isolate as isolate_aws_env
 from tests.support import aws_hooks
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 isolate_aws_env()
 # Before any botocore session exists: hooks on every client (least privilege, fault injection; issue 16).
 aws_hooks.install()
+# The local stack's stand-ins for SQS, SES, Cognito and the JWKS URL (scripts/localdev/adapters.py).
+install_local_adapters()
 
 TESTS = Path(__file__).resolve().parent
 # Folder -> marker. Also the run order: in-process tests first, so none of them runs after the

@@ -6,9 +6,14 @@
   else ``LOCAL_WEBHOOK_SECRET``. The local payment page signs its events with it, as Stripe would.
 * ``JWKS_URL`` - the local signing key's JWKS file (``jwt_local``), where AWS has Cognito's URL.
 * ``LOCAL_CHECKOUT_URL`` / ``WEBSITE_URL`` - the local gateway, which serves the order form and the page.
-* ``OUTBOX_DIR`` - where e-mails go instead of SES (``.local/outbox`` unless set).
+* ``OUTBOX_DIR`` - where e-mails go instead of SES (``.local/outbox`` unless set): read by the local
+  adapters (``adapters.py``) of the stack's or the tests' process, never a function's variable.
 
 In AWS the secrets come from SSM (``*_PARAM``): locally the parameters are dropped so nothing calls AWS.
+
+``lambda_environment`` is the whole environment of one function's worker process (the process runtime,
+``scripts/build_check.py``): its template variables with only those swaps its own variables ask for,
+and what Lambda sets itself.
 """
 
 from __future__ import annotations
@@ -47,6 +52,41 @@ def payment_env(
         "WEBSITE_URL": base_url.rstrip("/"),
         # E-mails (SPEC O5) become files here instead of going through SES.
         "OUTBOX_DIR": env.get("OUTBOX_DIR", "").strip() or outbox_dir or str(DEFAULT_OUTBOX),
+    }
+
+
+def lambda_environment(
+    spec: object, *, endpoint: str, base_url: str, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The template's variables of ``spec`` (a ``lambda_runtime.FunctionSpec``), with AWS-only values
+    swapped for the local stack's stand-ins - each only where this function's own variables call for it -
+    and what Lambda adds (region, function name and memory, credentials; here the local ones and the
+    DynamoDB Local ``endpoint``). ``environ``: where a developer's STRIPE_API_KEY / STRIPE_WEBHOOK_SECRET
+    may come from (``{}``: never)."""
+    from scripts.localdev.aws_env import LOCAL_AWS_ENV
+
+    env = dict(getattr(spec, "environment"))  # noqa: B009 - any object with the FunctionSpec fields
+    local = payment_env(base_url, environ)
+    if env.pop("STRIPE_API_KEY_PARAM", None) is not None or "STRIPE_API_KEY" in env:
+        env["STRIPE_API_KEY"] = local["STRIPE_API_KEY"]
+        env["LOCAL_CHECKOUT_URL"] = local["LOCAL_CHECKOUT_URL"]
+    if env.pop("STRIPE_WEBHOOK_SECRET_PARAM", None) is not None or "STRIPE_WEBHOOK_SECRET" in env:
+        env["STRIPE_WEBHOOK_SECRET"] = local["STRIPE_WEBHOOK_SECRET"]
+    for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "WEBSITE_URL"):
+        if name in env:
+            env[name] = local[name]
+    env.pop("OUTBOX_DIR", None)  # the local adapters' business, not the function's
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "TZ": ":UTC",  # Lambda's
+        "AWS_LAMBDA_FUNCTION_NAME": str(getattr(spec, "logical_id")),  # noqa: B009
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(getattr(spec, "memory_mb")),  # noqa: B009
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_SAM_LOCAL": "true",  # as `sam local invoke` sets it: no X-Ray daemon to send traces to
+        **LOCAL_AWS_ENV,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        **env,
     }
 
 

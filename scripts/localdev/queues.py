@@ -1,6 +1,7 @@
 """SQS event sources on one machine: every ``AWS::SQS::Queue`` of the template is a directory (its local
-URL is ``file://<dir>``, see ``lambda_runtime.local_refs``), one JSON file per message, and every function
-event ``Type: SQS`` gets a poller that delivers them the way Lambda's SQS event source mapping does:
+URL is ``file://<dir>``, see ``lambda_runtime.local_refs``), one JSON file per message (written by the
+local ``queue`` adapter, ``adapters.send_to_directory``), and every function event ``Type: SQS`` gets a
+poller that delivers them the way Lambda's SQS event source mapping does:
 
 * up to ``BatchSize`` messages per invocation, oldest first, in SQS's record shape
   (``messageId``, ``receiptHandle``, ``body``, ``attributes.ApproximateReceiveCount``, ...);

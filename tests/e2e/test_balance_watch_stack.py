@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
-from hourbank.notify import read_outbox
+from scripts.localdev.adapters import read_outbox
 from scripts.localdev.http_client import request
 from scripts.localdev.jwt_local import mint
 

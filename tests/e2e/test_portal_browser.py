@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from hourbank.notify import read_outbox
+from scripts.localdev.adapters import read_outbox
 from scripts.localdev.jwt_local import mint
 from tests.support import browser as fixtures
 

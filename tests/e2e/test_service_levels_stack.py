@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hourbank.notify import read_outbox
+from scripts.localdev.adapters import read_outbox
 from scripts.localdev.http_client import request
 from scripts.localdev.jwt_local import mint
 

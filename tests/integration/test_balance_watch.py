@@ -14,10 +14,10 @@ import time
 
 import pytest
 
-from hourbank.notify import read_outbox
 from hourbank.payments import sign_webhook
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, InvoiceModel, OrderModel
+from scripts.localdev.adapters import read_outbox
 from scripts.localdev.lambda_runtime import functions, invoke
 from scripts.localdev.stream_records import batch, raw_item, record
 from scripts.localdev.stripe_shapes import event

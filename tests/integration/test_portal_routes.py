@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hourbank.notify import read_outbox
+from scripts.localdev.adapters import read_outbox
 from scripts.localdev.lambda_client import claims
 
 pytestmark = pytest.mark.integration

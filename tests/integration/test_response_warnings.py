@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hourbank.notify import read_outbox
+from scripts.localdev.adapters import read_outbox
 from scripts.localdev.lambda_runtime import functions, invoke
 
 pytestmark = pytest.mark.integration

@@ -11,47 +11,28 @@ PyJWT is imported lazily (cold start): anonymous requests never load it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hourbank import adapters
 from hourbank.errors import Unauthorized
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.settings import PaymentSettings
-
-if TYPE_CHECKING:
-    import jwt
 
 LEEWAY_S = 5
 ALGORITHMS = ["RS256"]
 
 
-class _JwksFile:
-    """A JWKS read from a ``file:`` URL: the local stack's signing key (PyJWKClient fetches http(s) only)."""
-
-    def __init__(self, url: str) -> None:
-        from urllib.parse import urlparse
-        from urllib.request import url2pathname
-
-        self.path = url2pathname(urlparse(url).path)
-
-    def get_signing_key_from_jwt(self, token: str) -> jwt.PyJWK:
-        import json
-
-        import jwt
-
-        kid = jwt.get_unverified_header(token).get("kid")
-        with open(self.path, encoding="utf-8") as f:
-            keys = jwt.PyJWKSet.from_dict(json.load(f)).keys
-        for key in keys:
-            if key.key_id == kid:
-                return key
-        raise jwt.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+def _jwks(url: str) -> Any:
+    """The issuer's keys: the ``jwks`` adapter's when one is installed (``hourbank.adapters``), else fetched."""
+    return _key_source(url, adapters.installed("jwks"))
 
 
 @cache
-def _jwks(url: str) -> jwt.PyJWKClient | _JwksFile:
-    if url.startswith("file:"):
-        return _JwksFile(url)
+def _key_source(url: str, installed: Callable[[str], Any] | None) -> Any:
+    if installed is not None:
+        return installed(url)
     import jwt
 
     # Keys are cached for the life of the execution environment; an unknown kid refetches once.

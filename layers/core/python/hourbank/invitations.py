@@ -5,15 +5,13 @@ customer's first order). It is idempotent: a marker ``invite#<account_id>`` is p
 with a does-not-exist condition before the invitation goes out, so a retried or duplicated creation invites
 once; a failed invitation removes the marker again, so a retry sends it.
 
-The port has two adapters, chosen by the settings like the mailer (``hourbank.notify``):
+The port's adapter (another one installed for the ``inviter`` port of ``hourbank.adapters`` replaces it;
+the local stack's invitation is an e-mail linking its own sign-in page):
 
 * ``CognitoInviter`` (AWS): ``AdminCreateUser`` in the user pool - username = e-mail (lower case), ``email_verified``,
   ``custom:account_id`` = the account - with Cognito's own e-mail invitation (a temporary password; the
   message template in template.yaml names the portal), then ``AdminAddUserToGroup`` ``customers``. Both
   calls are idempotent on their own (an existing user is not re-created; a member is not added twice).
-* ``OutboxInviter`` (local stack, ``OUTBOX_DIR`` set): the invitation is a message in the outbox, with the
-  link to the portal (``/portal/?account=<id>``), which goes straight on to the local sign-in page (served only
-  by the local stack) with the account filled in.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from typing import Any, Protocol
 
 from pynamodb.exceptions import PutError
 
+from hourbank import adapters
 from hourbank.settings import Settings, get_settings
 from hourbank.store import AccountModel, IdempotencyModel
 
@@ -69,40 +68,11 @@ class CognitoInviter:
         self.client.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=username, GroupName=CUSTOMERS_GROUP)
 
 
-class OutboxInviter:
-    """Locally: the invitation is an e-mail in the outbox, linking the local sign-in page."""
-
-    def __init__(self, settings: Settings) -> None:
-        from hourbank.notify import mailer
-
-        self.mailer = mailer(settings)
-        self.website_url = settings.payments.website_url
-
-    def invite(self, account: AccountModel) -> None:
-        from urllib.parse import quote
-
-        from hourbank.notify import Message
-
-        link = f"{self.website_url}/portal/?account={quote(account.account_id)}"
-        self.mailer.send(
-            Message(
-                message_id=f"invite#{account.account_id}",
-                to=account.email,
-                subject="Your Hourbank sign-in",
-                text=(
-                    f"Hello {account.name},\n\nyour Hourbank account {account.account_id} is open. Sign in to see "
-                    f"your support hours, your tickets and every minute logged on them:\n\n  {link}\n\n"
-                    "(Local stack: this link opens the local sign-in page. In AWS the invitation comes from the "
-                    "user pool, with a temporary password.)\n"
-                ),
-            )
-        )
-
-
 def inviter(settings: Settings | None = None) -> InvitationPort:
     settings = settings or get_settings()
-    if settings.outbox_dir:
-        return OutboxInviter(settings)
+    installed = adapters.installed("inviter")
+    if installed is not None:
+        return installed(settings)  # type: ignore[no-any-return]
     return CognitoInviter(settings.user_pool_id)
 
 

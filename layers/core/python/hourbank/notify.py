@@ -1,21 +1,16 @@
 """The notifications port (SPEC O5): e-mail to customers.
 
 ``SesMailer`` sends through Amazon SES (v2 API; the template grants ``ses:SendEmail`` for the sender
-identity). ``OutboxMailer`` is the local stand-in: every message is a readable file in a directory
-(``.local/outbox`` on the local stack), one ``.eml`` per message plus an ``outbox.jsonl`` index that tests
-and people can read. Which one is used follows the settings: ``OUTBOX_DIR`` set → the outbox.
+identity). Another adapter installed for the ``mailer`` port (``hourbank.adapters``) replaces it: the
+local stack installs one that keeps every message as a file.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any, Protocol
 
+from hourbank import adapters
 from hourbank.settings import Settings
 
 
@@ -56,42 +51,8 @@ class SesMailer:
         )
 
 
-class OutboxMailer:
-    """Messages as files: ``<dir>/<message id>.eml`` and one JSON line per message in ``outbox.jsonl``."""
-
-    _lock = threading.Lock()
-
-    def __init__(self, directory: str | Path, sender: str = "support@hourbank.local") -> None:
-        self.directory = Path(directory)
-        self.sender = sender
-
-    def send(self, message: Message) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        email = EmailMessage()
-        email["From"], email["To"], email["Subject"] = self.sender, message.to, message.subject
-        email["Message-ID"] = f"<{message.message_id.replace('#', '.')}@hourbank.local>"
-        email.set_content(message.text)
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.message_id)
-        (self.directory / f"{safe}.eml").write_text(email.as_string(), encoding="utf-8")
-        line = {
-            "message_id": message.message_id,
-            "to": message.to,
-            "subject": message.subject,
-            "text": message.text,
-            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        with self._lock, open(self.directory / "outbox.jsonl", "a", encoding="utf-8") as index:
-            index.write(json.dumps(line) + "\n")
-
-
-def read_outbox(directory: str | Path) -> list[dict]:
-    path = Path(directory) / "outbox.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def mailer(settings: Settings) -> Mailer:
-    if settings.outbox_dir:
-        return OutboxMailer(settings.outbox_dir)
+    installed = adapters.installed("mailer")
+    if installed is not None:
+        return installed(settings)  # type: ignore[no-any-return]
     return SesMailer(settings.sender_email)

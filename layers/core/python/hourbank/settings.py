@@ -30,8 +30,7 @@ class Settings:
     holidays: frozenset[date]
     payments: PaymentSettings
     sender_email: str  # SES identity the low-balance e-mails come from (SPEC O5)
-    outbox_dir: str  # locally: e-mails are files here instead of SES
-    month_end_queue_url: str  # the month-end fan-out (SPEC M1): SQS URL, or file:// locally
+    month_end_queue_url: str  # the month-end fan-out (SPEC M1): its SQS URL
     # SPEC S1: technicians are warned this many minutes before an unanswered ticket falls due, by a schedule
     # that runs every sla_sweep_minutes; the e-mail goes to technicians_email.
     sla_warning_minutes: int = 15
@@ -107,7 +106,6 @@ def get_settings() -> Settings:
         holidays=parse_holidays(os.environ.get("HOLIDAYS", "")),
         payments=_payment_settings(),
         sender_email=os.environ.get("SENDER_EMAIL", "").strip(),
-        outbox_dir=os.environ.get("OUTBOX_DIR", "").strip(),
         month_end_queue_url=os.environ.get("MONTH_END_QUEUE_URL", "").strip(),
         sla_warning_minutes=_minutes("SLA_WARNING_MINUTES", 15),
         sla_sweep_minutes=_minutes("SLA_SWEEP_MINUTES", 5),
