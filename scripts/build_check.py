@@ -251,6 +251,7 @@ def run_one(
                 cwd=spec.code_uri,
                 python=python,
                 outbox=str(scratch / "outbox"),
+                checkout=LOCAL_URL,
                 log=sink,
                 pycache=work.parent / "pycache",
                 init_timeout_s=CHILD_TIMEOUT_S,

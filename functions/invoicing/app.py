@@ -1,4 +1,4 @@
-"""Invoice generation (issue 5): Invoices stream → a payable invoice at Stripe (or the local payment page).
+"""Invoice generation (issue 5): Invoices stream → a payable invoice at Stripe (or the installed stand-in).
 
 FilterCriteria deliver only new invoice records. Each is issued alone (``ReportBatchItemFailures``):
 Stripe's rate limits and 5xx are retried by the client with backoff under idempotency keys derived from
@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.invoicing import InvoicingPort, issue_new
-from hourbank.payments.invoices import LocalInvoicing, StripeInvoicing
+from hourbank.payments.invoices import select_invoicing
 from hourbank.payments.secrets import stripe_api_key
 from hourbank.settings import get_settings
 
@@ -27,13 +27,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 
 @cache
 def _port() -> InvoicingPort:
-    settings = get_settings().payments
-    key = stripe_api_key(settings)
-    if key:
-        return StripeInvoicing(key)
-    if not settings.local_checkout_url:
-        raise RuntimeError("no Stripe key and no local payment page (LOCAL_CHECKOUT_URL): invoices cannot be paid")
-    return LocalInvoicing(settings.local_checkout_url)
+    return select_invoicing(stripe_api_key(get_settings().payments))
 
 
 def handle(record: DynamoDBRecord) -> None:

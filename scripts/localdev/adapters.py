@@ -7,7 +7,14 @@ production layer knows only the AWS adapters, these live here with the local sta
 * ``mailer``: every e-mail is a readable file in the outbox (``.local/outbox`` on the local stack), one
   ``.eml`` per message plus an ``outbox.jsonl`` index that tests and people read (``read_outbox``);
 * ``inviter``: a customer's invitation (SPEC W1) is an e-mail in the outbox linking the portal
-  (``/portal/?account=<id>``), which goes on to the local sign-in page with the account filled in.
+  (``/portal/?account=<id>``), which goes on to the local sign-in page with the account filled in;
+* ``checkout``, ``invoicing``, ``refunds``: Stripe's stand-ins, used only when no Stripe key is set. An
+  order is paid on the local payment page (``/local-pay/...`` of the local gateway, ``web.py``), which
+  signs a Stripe-shaped event with ``sign_webhook`` and posts it to the webhook; an invoice's payment URL
+  is that page too; a refund leaves nothing but its id. Each is deterministic (ids are hashes of the order,
+  invoice or idempotency key), so each is idempotent as its port requires. The page's base URL is given
+  to ``install`` (a worker's bootstrap passes the stack's), else ``LOCAL_CHECKOUT_URL`` of the stack or
+  test process (``local_env``), never a function's variable: the template has none.
 
 ``install()`` is called where the local stack runs handlers: in every function's worker process by the
 worker's bootstrap before the handler is imported (``lambda_worker.py``, ``scripts/build_check.py``), and
@@ -18,6 +25,7 @@ path holds only the function's code and layers: it imports nothing but the stand
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -135,9 +143,67 @@ def outbox_dir(configured: str | None = None) -> Path:
     return Path(configured or os.environ.get("OUTBOX_DIR", "").strip() or DEFAULT_OUTBOX)
 
 
-def install(*, outbox: str | None = None) -> None:
+class LocalCheckout:
+    """The ``checkout`` adapter (``hourbank.orders.CheckoutPort``): a page of the local gateway that "pays" by
+    posting a signed, Stripe-shaped event to the webhook. Deterministic, so it is idempotent per order."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def session_id(order_id: str) -> str:
+        """The one definition: the orders function issues it, the local payment page (``web.py``) checks it."""
+        return "cs_local_" + hashlib.sha256(order_id.encode()).hexdigest()[:24]
+
+    def create_checkout(self, order: Any, account: Any) -> tuple[str, str]:
+        session_id = self.session_id(order.order_id)
+        return session_id, f"{self.base_url}/local-pay/{session_id}?order={order.order_id}"
+
+
+class LocalInvoicing:
+    """The ``invoicing`` adapter (``hourbank.invoicing.InvoicingPort``): a deterministic invoice id and the
+    local payment page as its URL."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def stripe_invoice_id(invoice_id: str) -> str:
+        return "in_local_" + hashlib.sha256(invoice_id.encode()).hexdigest()[:24]
+
+    def issue(self, invoice: Any, account: Any) -> Any:
+        from hourbank.payments.invoices import Issued
+
+        return Issued(
+            self.stripe_invoice_id(invoice.invoice_id),
+            f"{self.base_url}/local-pay/invoice/{invoice.invoice_id}?account={invoice.account_id}",
+            account.stripe_customer_id,
+            "open",
+        )
+
+
+class LocalRefunds:
+    """The ``refunds`` adapter (``hourbank.payments.refunds.RefundPort``): nothing leaves the machine; the
+    refund id follows from the key, and the visit records it exactly as it would a Stripe refund."""
+
+    def refund(self, payment_ref: str, amount_minor: int, *, idempotency_key: str, metadata: dict[str, str]) -> str:
+        return "re_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+
+def checkout_url(configured: str | None = None) -> str:
+    """The local payment page's base URL: the one given to ``install``, else ``LOCAL_CHECKOUT_URL`` of the
+    stack or test process (never a function's own variable: the template has none)."""
+    url = (configured or os.environ.get("LOCAL_CHECKOUT_URL", "")).strip().rstrip("/")
+    if not url:
+        raise RuntimeError("no Stripe key and no local payment page (LOCAL_CHECKOUT_URL): payments cannot be taken")
+    return url
+
+
+def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
     """Install the local adapters into ``hourbank.adapters``. ``outbox``: the outbox directory (default: see
-    ``outbox_dir``, read when a message is sent, so a test's directory set later is the one used)."""
+    ``outbox_dir``, read when a message is sent, so a test's directory set later is the one used);
+    ``checkout``: the local payment page's base URL (default: see ``checkout_url``, read when a payment
+    adapter is made)."""
     from hourbank import adapters
 
     adapters.install(
@@ -145,4 +211,7 @@ def install(*, outbox: str | None = None) -> None:
         jwks=JwksFile,
         mailer=lambda settings: OutboxMailer(outbox_dir(outbox)),
         inviter=lambda settings: OutboxInviter(OutboxMailer(outbox_dir(outbox)), settings.payments.website_url),
+        checkout=lambda: LocalCheckout(checkout_url(checkout)),
+        invoicing=lambda: LocalInvoicing(checkout_url(checkout)),
+        refunds=LocalRefunds,
     )

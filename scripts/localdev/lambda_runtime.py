@@ -394,6 +394,7 @@ class Worker:
         cwd: Path,
         python: str = sys.executable,
         outbox: str | None = None,
+        checkout: str | None = None,
         log: Any = None,
         pycache: Path | None = None,
         init_timeout_s: float = INIT_TIMEOUT_S,
@@ -408,6 +409,7 @@ class Worker:
             "path": list(path),
             "adapters": str(ADAPTERS),
             "outbox": outbox,
+            "checkout": checkout,  # the local payment page's base URL, for the adapters (no function variable)
             "fd_in": request_r,
             "fd_out": answer_w,
         }
@@ -571,6 +573,7 @@ class Processes:
                 cwd=spec.code_uri,
                 python=self.python,
                 outbox=self.outbox,
+                checkout=self.base_url,
                 pycache=REPO_ROOT / ".local" / "pycache",
             )
         except FunctionError as exc:

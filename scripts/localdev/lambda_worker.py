@@ -7,7 +7,8 @@ listed first, as Lambda extracts them over each other into /opt), what the runti
 the standard library. This file imports the standard library only.
 
 Init: the local adapters (``scripts/localdev/adapters.py``, loaded from its file, not from a path entry)
-are installed into ``hourbank.adapters``, then the handler module is imported - once, as at a cold start.
+are installed into ``hourbank.adapters`` (given the outbox directory and the local payment page's base URL,
+which are no function's variables), then the handler module is imported - once, as at a cold start.
 Then one request at a time: a frame with the event and the request id in, a frame with the result (or
 the error as Lambda reports it: ``errorType``, ``errorMessage``, ``stackTrace``) out. The frames travel
 on two pipes of their own; the handler's stdout and stderr are its logs.
@@ -95,7 +96,7 @@ def _install_adapters(config: dict) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    module.install(outbox=config.get("outbox"))
+    module.install(outbox=config.get("outbox"), checkout=config.get("checkout"))
 
 
 def main() -> int:

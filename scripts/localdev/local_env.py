@@ -5,7 +5,10 @@
 * ``STRIPE_WEBHOOK_SECRET`` - from the caller's environment when set (e.g. what ``stripe listen`` prints),
   else ``LOCAL_WEBHOOK_SECRET``. The local payment page signs its events with it, as Stripe would.
 * ``JWKS_URL`` - the local signing key's JWKS file (``jwt_local``), where AWS has Cognito's URL.
-* ``LOCAL_CHECKOUT_URL`` / ``WEBSITE_URL`` - the local gateway, which serves the order form and the page.
+* ``WEBSITE_URL`` - the local gateway, which serves the order form and the payment page.
+* ``LOCAL_CHECKOUT_URL`` - that gateway too, where the local payment page is: read by the local payment
+  adapters (``adapters.py``) of the stack's or the tests' process (a worker's are given it by its bootstrap),
+  never a function's variable.
 * ``OUTBOX_DIR`` - where e-mails go instead of SES (``.local/outbox`` unless set): read by the local
   adapters (``adapters.py``) of the stack's or the tests' process, never a function's variable.
 
@@ -69,13 +72,13 @@ def lambda_environment(
     local = payment_env(base_url, environ)
     if env.pop("STRIPE_API_KEY_PARAM", None) is not None or "STRIPE_API_KEY" in env:
         env["STRIPE_API_KEY"] = local["STRIPE_API_KEY"]
-        env["LOCAL_CHECKOUT_URL"] = local["LOCAL_CHECKOUT_URL"]
     if env.pop("STRIPE_WEBHOOK_SECRET_PARAM", None) is not None or "STRIPE_WEBHOOK_SECRET" in env:
         env["STRIPE_WEBHOOK_SECRET"] = local["STRIPE_WEBHOOK_SECRET"]
     for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "WEBSITE_URL"):
         if name in env:
             env[name] = local[name]
-    env.pop("OUTBOX_DIR", None)  # the local adapters' business, not the function's
+    for name in ("OUTBOX_DIR", "LOCAL_CHECKOUT_URL"):
+        env.pop(name, None)  # the local adapters' business, not the function's
     return {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",

@@ -77,7 +77,7 @@ Response = tuple[int, list[tuple[str, str]], bytes]
 
 
 def _session_id(order_id: str) -> str:
-    from hourbank.payments.checkout import LocalCheckout  # the one definition the orders function uses
+    from scripts.localdev.adapters import LocalCheckout  # the one definition the orders function uses
 
     return LocalCheckout.session_id(order_id)
 

@@ -20,8 +20,9 @@ from threading import Barrier
 import boto3
 import pytest
 
-from hourbank.payments import LocalCheckout, sign_webhook
+from hourbank.payments import sign_webhook
 from hourbank.store import AccountModel, OrderModel
+from scripts.localdev.adapters import LocalCheckout
 from scripts.localdev.jwt_local import mint
 from scripts.localdev.stripe_shapes import charge, event, invoice, session, sid
 from tests.integration.conftest import assert_c7, ledger_items

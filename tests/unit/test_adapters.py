@@ -1,6 +1,7 @@
 """Issue 15: local-only adapters live with the local stack (scripts/localdev/adapters.py) and are injected
 through ``hourbank.adapters``; the production layer has no branch for them and uses the AWS adapters when
-nothing is installed."""
+nothing is installed. That includes Stripe's stand-ins (the local payment page for checkout and invoices,
+refunds without Stripe): with no Stripe key and nothing installed, a payment fails and says why."""
 
 from __future__ import annotations
 
@@ -13,17 +14,25 @@ import jwt
 import pytest
 
 from hourbank import adapters, bearer, invitations, notify, queue
+from hourbank.payments import StripeCheckout, StripeRefunds, select_checkout, select_refunds
+from hourbank.payments.invoices import StripeInvoicing, select_invoicing
 from scripts.localdev import adapters as local_adapters
 
 pytestmark = pytest.mark.unit
 
-LAYER = Path(__file__).resolve().parents[2] / "layers" / "core" / "python" / "hourbank"
-# What a local-only branch looks like: a file: URL, a JWKS read from a file, the outbox.
-FORBIDDEN_TEXT = ("file:", "outbox", "url2pathname")
-FORBIDDEN_NAMES = ("outbox", "url2pathname", "jwksfile", "to_directory")
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "core" / "python" / "hourbank"
+FUNCTIONS = ROOT / "functions"
+# What Stripe's local stand-ins look like: the local payment page (its path, its URL setting), the ids they
+# make up, their classes, and the branch that chose them on an empty key (``local_base_url``).
+PAYMENT_TEXT = ("local-pay", "local_checkout", "cs_local", "in_local", "re_local")
+PAYMENT_NAMES = ("localcheckout", "localinvoicing", "localrefunds", "local_checkout", "local_base_url")
+# What a local-only branch looks like: a file: URL, a JWKS read from a file, the outbox; Stripe's stand-ins.
+FORBIDDEN_TEXT = ("file:", "outbox", "url2pathname", *PAYMENT_TEXT)
+FORBIDDEN_NAMES = ("outbox", "url2pathname", "jwksfile", "to_directory", *PAYMENT_NAMES)
 
 
-def _findings(path: Path) -> list[str]:
+def _findings(path: Path, text_words: tuple[str, ...], name_words: tuple[str, ...]) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         text = None
@@ -35,21 +44,31 @@ def _findings(path: Path) -> list[str]:
             text = node.attr
         elif isinstance(node, ast.alias):
             text = node.name
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             text = node.name
+        elif isinstance(node, ast.arg | ast.keyword):  # parameters, and arguments passed by name
+            text = node.arg
         if text is None:
             continue
         lowered = text.lower()
-        words = FORBIDDEN_TEXT if isinstance(node, ast.Constant) else FORBIDDEN_NAMES
-        found += [f"{path.relative_to(LAYER)}:{getattr(node, 'lineno', '?')}: {w!r}" for w in words if w in lowered]
+        words = text_words if isinstance(node, ast.Constant) else name_words
+        found += [f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}: {w!r}" for w in words if w in lowered]
     return found
 
 
 def test_the_production_layer_has_no_local_only_branch():
     files = sorted(LAYER.rglob("*.py"))
     assert len(files) > 50
-    findings = [finding for path in files for finding in _findings(path)]
+    findings = [finding for path in files for finding in _findings(path, FORBIDDEN_TEXT, FORBIDDEN_NAMES)]
     assert findings == [], "local-only code belongs in scripts/localdev/adapters.py:\n" + "\n".join(findings)
+
+
+def test_no_function_chooses_a_stand_in_for_stripe():
+    """The handlers take their payment ports from the layer (``select_*``): none picks a local one itself."""
+    files = sorted(FUNCTIONS.rglob("*.py"))
+    assert any(path.parent.name == "invoicing" for path in files)
+    findings = [finding for path in files for finding in _findings(path, PAYMENT_TEXT, PAYMENT_NAMES)]
+    assert findings == [], "Stripe's local stand-ins belong in scripts/localdev/adapters.py:\n" + "\n".join(findings)
 
 
 @pytest.fixture
@@ -92,6 +111,83 @@ def test_aws_adapters_when_nothing_is_installed(nothing_installed, monkeypatch, 
         ("send_message_batch", {"QueueUrl": url, "Entries": [{"Id": "0", "MessageBody": '{"page":1}'}]})
     ]
     assert not (tmp_path / "queue").exists()  # a file: URL is nothing special to the production layer
+
+
+def test_without_a_stripe_key_and_nothing_installed_payments_fail_clearly(nothing_installed, monkeypatch):
+    """In AWS nothing is installed: an empty Stripe key is a misconfiguration, never a made-up payment."""
+    monkeypatch.setenv("LOCAL_CHECKOUT_URL", "http://127.0.0.1:3000")  # the layer does not read it
+    for key in (None, "", "  "):
+        with pytest.raises(RuntimeError, match="no Stripe key"):
+            select_checkout(key, success_url="s", cancel_url="c")
+        with pytest.raises(RuntimeError, match="no Stripe key"):
+            select_invoicing(key)
+        with pytest.raises(RuntimeError, match="no Stripe key"):
+            select_refunds(key)
+    assert isinstance(select_checkout("sk_test_x", success_url="s", cancel_url="c"), StripeCheckout)
+    assert isinstance(select_invoicing("sk_test_x"), StripeInvoicing)
+    assert isinstance(select_refunds("sk_test_x"), StripeRefunds)
+
+
+def test_the_invoicing_function_fails_clearly_without_a_key(nothing_installed, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("invoicing_app_issue15", FUNCTIONS / "invoicing" / "app.py")
+    assert spec is not None and spec.loader is not None
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    # No Stripe key configured (the value set, empty, wins over any parameter); a local page URL around
+    # in the process changes nothing: the function does not read it.
+    payments = SimpleNamespace(stripe_api_key="", stripe_api_key_param="", local_checkout_url="http://127.0.0.1:3000")
+    monkeypatch.setattr(app, "get_settings", lambda: SimpleNamespace(payments=payments))
+    monkeypatch.setenv("LOCAL_CHECKOUT_URL", "http://127.0.0.1:3000")
+    with pytest.raises(RuntimeError, match="no Stripe key"):
+        app._port()
+    local_adapters.install(checkout="http://127.0.0.1:3999/")  # undone by nothing_installed
+    app._port.cache_clear()
+    port = app._port()
+    assert isinstance(port, local_adapters.LocalInvoicing) and port.base_url == "http://127.0.0.1:3999"
+
+
+def test_the_local_payment_adapters_stand_in_only_without_a_key(monkeypatch):
+    monkeypatch.delenv("LOCAL_CHECKOUT_URL", raising=False)
+    local_adapters.install(checkout="http://127.0.0.1:3999/")
+    try:
+        checkout = select_checkout("", success_url="s", cancel_url="c")
+        assert isinstance(checkout, local_adapters.LocalCheckout)
+        order = SimpleNamespace(order_id="ord_1")
+        session_id = local_adapters.LocalCheckout.session_id("ord_1")
+        assert checkout.create_checkout(order, None) == (
+            session_id,
+            f"http://127.0.0.1:3999/local-pay/{session_id}?order=ord_1",
+        )
+        assert isinstance(select_invoicing(""), local_adapters.LocalInvoicing)
+        assert select_refunds("").refund("pi_1", 5, idempotency_key="k", metadata={}).startswith("re_local_")
+        # A Stripe key wins over the local stand-ins (a local stack given a Stripe test key uses Stripe).
+        assert isinstance(select_checkout("sk_test_x", success_url="s", cancel_url="c"), StripeCheckout)
+        assert isinstance(select_invoicing("sk_test_x"), StripeInvoicing)
+        assert isinstance(select_refunds("sk_test_x"), StripeRefunds)
+        # Without a base URL given or LOCAL_CHECKOUT_URL in the process, the local page cannot be named.
+        local_adapters.install()
+        with pytest.raises(RuntimeError, match="LOCAL_CHECKOUT_URL"):
+            select_checkout("", success_url="s", cancel_url="c")
+        monkeypatch.setenv("LOCAL_CHECKOUT_URL", "http://127.0.0.1:4000/")
+        assert select_invoicing("").base_url == "http://127.0.0.1:4000"
+    finally:
+        local_adapters.install()
+
+
+def test_a_function_is_not_given_the_local_payment_page(monkeypatch):
+    """The local page's URL is the adapters' business (a worker's bootstrap passes it), not a variable."""
+    from scripts.localdev.local_env import lambda_environment
+
+    spec = SimpleNamespace(
+        environment={"STRIPE_API_KEY_PARAM": "/hourbank/stripe", "WEBSITE_URL": "https://x", "LOCAL_CHECKOUT_URL": "y"},
+        logical_id="OrdersFunction",
+        memory_mb=256,
+    )
+    env = lambda_environment(spec, endpoint="http://127.0.0.1:8000", base_url="http://127.0.0.1:3999", environ={})
+    assert env["STRIPE_API_KEY"] == "" and env["WEBSITE_URL"] == "http://127.0.0.1:3999"
+    assert "LOCAL_CHECKOUT_URL" not in env and "STRIPE_API_KEY_PARAM" not in env
 
 
 def test_the_local_adapters_once_installed(tmp_path):

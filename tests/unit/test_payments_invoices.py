@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from hourbank.payments.invoices import LocalInvoicing, StripeInvoicing
+from hourbank.payments.invoices import StripeInvoicing
 from hourbank.store import AccountModel, InvoiceModel
+from scripts.localdev.adapters import LocalInvoicing
 from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 
 pytestmark = pytest.mark.unit

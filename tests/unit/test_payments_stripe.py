@@ -16,8 +16,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import stripe
 
-from hourbank.payments import LocalCheckout, StripeCheckout, select_checkout
+from hourbank.payments import StripeCheckout, select_checkout
 from hourbank.store import AccountModel, OrderModel
+from scripts.localdev import adapters as local_adapters
+from scripts.localdev.adapters import LocalCheckout
 
 pytestmark = pytest.mark.unit
 
@@ -266,9 +268,13 @@ def test_local_checkout_is_deterministic_per_order():
 
 
 def test_port_selection_follows_the_stripe_key():
-    assert isinstance(select_checkout("sk_test_x", success_url="s", cancel_url="c", local_base_url="l"), StripeCheckout)
-    for key in (None, "", "  "):
-        assert isinstance(select_checkout(key, success_url="s", cancel_url="c", local_base_url="l"), LocalCheckout)
+    local_adapters.install(checkout="http://l")  # the local stack's stand-in, for no key (issue 15)
+    try:
+        assert isinstance(select_checkout("sk_test_x", success_url="s", cancel_url="c"), StripeCheckout)
+        for key in (None, "", "  "):
+            assert isinstance(select_checkout(key, success_url="s", cancel_url="c"), LocalCheckout)
+    finally:
+        local_adapters.install()  # back to the test session's
 
 
 def test_importing_the_payments_package_and_webhooks_does_not_import_stripe():
@@ -278,7 +284,8 @@ def test_importing_the_payments_package_and_webhooks_does_not_import_stripe():
         "import hourbank.payments, hourbank.orders.webhooks\n"
         "from hourbank.payments import sign_webhook\n"
         "sign_webhook('{}', 'whsec_x', 1)\n"
-        "hourbank.payments.LocalCheckout('http://x')\n"
+        "from scripts.localdev.adapters import LocalCheckout\n"
+        "LocalCheckout('http://x')\n"
         "hourbank.payments.StripeCheckout('sk_test_x', 's', 'c')\n"
         "assert 'stripe' not in sys.modules, sorted(m for m in sys.modules if m.startswith('stripe'))\n"
         "print('ok')\n"

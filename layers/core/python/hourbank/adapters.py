@@ -2,16 +2,24 @@
 
 The production layer knows one adapter per port, the AWS one: SQS for the queue (``hourbank.queue``),
 the issuer's JWKS over HTTPS for bearer tokens (``hourbank.bearer``), SES for e-mail
-(``hourbank.notify``), Cognito for invitations (``hourbank.invitations``). Each port asks this registry
-first; in AWS nothing is ever installed, so every call takes the AWS path. The local stack installs its
-own adapters (they live with it, in ``scripts/localdev/adapters.py``) before a handler is imported.
+(``hourbank.notify``), Cognito for invitations (``hourbank.invitations``), Stripe for payments
+(``hourbank.payments``). Each port asks this registry first; in AWS nothing is ever installed, so every
+call takes the AWS path. The local stack installs its own adapters (they live with it, in
+``scripts/localdev/adapters.py``) before a handler is imported.
+
+The payment ports stand in for Stripe only when no Stripe key is configured (a local stack given a Stripe
+test key uses Stripe); in AWS, where nothing is installed, a payment function without its key fails and
+says so (``hourbank.payments.checkout.without_stripe``).
 
 Ports and what an installed adapter is called with:
 
 * ``queue``   - ``(queue_url, bodies: list[str]) -> int`` messages sent;
 * ``jwks``    - ``(jwks_url) -> object`` with ``get_signing_key_from_jwt(token)``;
 * ``mailer``  - ``(settings) -> Mailer``;
-* ``inviter`` - ``(settings) -> InvitationPort``.
+* ``inviter`` - ``(settings) -> InvitationPort``;
+* ``checkout``  - ``() -> CheckoutPort`` (``hourbank.orders``), when there is no Stripe key;
+* ``invoicing`` - ``() -> InvoicingPort`` (``hourbank.invoicing``), when there is no Stripe key;
+* ``refunds``   - ``() -> RefundPort`` (``hourbank.payments.refunds``), when there is no Stripe key.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-PORTS = frozenset({"queue", "jwks", "mailer", "inviter"})
+PORTS = frozenset({"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds"})
 _installed: dict[str, Callable[..., Any]] = {}
 
 

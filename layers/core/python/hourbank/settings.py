@@ -57,12 +57,11 @@ class PaymentSettings:
     Powertools Parameters. Locally the values themselves are set (``STRIPE_API_KEY``, possibly empty:
     no Stripe, the local payment page; ``STRIPE_WEBHOOK_SECRET``), and a value set wins over a parameter."""
 
-    stripe_api_key: str | None  # None: read the parameter; "": no Stripe (local checkout)
+    stripe_api_key: str | None  # None: read the parameter; "": no Stripe (an installed stand-in, or none)
     stripe_api_key_param: str
     stripe_webhook_secret: str | None
     stripe_webhook_secret_param: str
     website_url: str  # where the order form lives; Checkout returns the buyer there
-    local_checkout_url: str  # base URL of the local payment page (local stack only)
     jwt_issuer: str  # optional bearer tokens on public routes are checked as API Gateway checks them
     jwt_audience: tuple[str, ...]
     jwks_url: str
@@ -76,7 +75,6 @@ def _payment_settings() -> PaymentSettings:
         stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip() or None,
         stripe_webhook_secret_param=env.get("STRIPE_WEBHOOK_SECRET_PARAM", "").strip(),
         website_url=env.get("WEBSITE_URL", "").strip().rstrip("/"),
-        local_checkout_url=env.get("LOCAL_CHECKOUT_URL", "").strip().rstrip("/"),
         jwt_issuer=env.get("JWT_ISSUER", "").strip(),
         jwt_audience=tuple(a for a in env.get("JWT_AUDIENCE", "").replace(",", " ").split() if a),
         jwks_url=env.get("JWKS_URL", "").strip(),

@@ -1,5 +1,5 @@
 """The checkout of the functions that take payments (orders, visits; SPEC O1, V1): Stripe Checkout with the
-Stripe secret key, or the local payment page when no key is configured.
+Stripe secret key, or (no key) the stand-in installed in ``hourbank.adapters``: the local payment page.
 
 Built on the first request that needs it and kept for the life of the execution environment (the key is read
 from SSM once, ``hourbank.payments.secrets``); kept by the environment's own resolver (``hourbank.api.kept``),
@@ -30,5 +30,4 @@ def _build() -> CheckoutPort:
         stripe_api_key(settings),
         success_url=f"{settings.website_url}/paid.html?order={ORDER_ID}",
         cancel_url=f"{settings.website_url}/?cancelled={ORDER_ID}",
-        local_base_url=settings.local_checkout_url,
     )

@@ -1,17 +1,16 @@
 """Checkout adapters implementing ``hourbank.orders.CheckoutPort`` (SPEC O1, O6).
 
-``StripeCheckout`` creates a Stripe Checkout Session per order; ``LocalCheckout`` stands in for it on
-the local stack (its page signs a Stripe-shaped event with ``sign_webhook`` and posts it to the webhook).
-Both are idempotent per order, as the port requires: Stripe through an idempotency key derived from the
-order id, the local one because its session id is a hash of the order id.
+``StripeCheckout`` creates a Stripe Checkout Session per order, idempotent per order as the port requires
+(an idempotency key derived from the order id). Without a Stripe key the application uses what is
+installed for the ``checkout`` port of ``hourbank.adapters`` (the local stack's stand-in), else it fails.
 """
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from hourbank import adapters
 from hourbank.rating.consumption import hours_text  # SPEC U1: the one hours text (rating alone, no I/O)
 
 if TYPE_CHECKING:  # annotations only: the adapter reads attributes, it never touches DynamoDB
@@ -74,6 +73,19 @@ def checkout_params(order: OrderModel, account: AccountModel, success_url: str, 
     return params
 
 
+def without_stripe(port: str) -> Any:
+    """No Stripe key: the stand-in installed for ``port`` in ``hourbank.adapters`` (the local stack's, made
+    anew for the caller), else a clear failure - in AWS nothing is installed and a payment function needs
+    its key (the template names the SSM parameter that holds it)."""
+    adapter = adapters.installed(port)
+    if adapter is None:
+        raise RuntimeError(
+            f"no Stripe key (STRIPE_API_KEY_PARAM names an empty or missing parameter) and no {port} adapter "
+            "installed: payments cannot be taken"
+        )
+    return adapter()
+
+
 class StripeClientHolder:
     """A ``stripe.StripeClient`` made on first use (STYLE 10: only a call to Stripe pays for importing it).
     ``http_client`` is stripe's pluggable transport: tests pass a recording fake and see exactly the
@@ -131,19 +143,3 @@ class StripeCheckout(StripeClientHolder):
             if isinstance(row.get("invoice"), dict):
                 return intent, row["invoice"]
         return intent, None
-
-
-class LocalCheckout:
-    """The local stack's stand-in for Stripe Checkout: a page of the local gateway that "pays" by posting
-    a signed, Stripe-shaped event to the webhook. Deterministic, so it is idempotent per order."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-
-    @staticmethod
-    def session_id(order_id: str) -> str:
-        return "cs_local_" + hashlib.sha256(order_id.encode()).hexdigest()[:24]
-
-    def create_checkout(self, order: OrderModel, account: AccountModel) -> tuple[str, str]:
-        session_id = self.session_id(order.order_id)
-        return session_id, f"{self.base_url}/local-pay/{session_id}?order={order.order_id}"

@@ -5,18 +5,19 @@ one invoice item, the invoice (``charge_automatically`` when the customer has a 
 method, else ``send_invoice``, due in ``DAYS_UNTIL_DUE``), finalises and sends it. Every POST carries an
 idempotency key derived from the Hourbank invoice id, so a retried record creates nothing twice, and
 ``metadata.invoice_id`` (API.md) with the order and account ids lets ``invoice.paid`` find what it pays.
-``LocalInvoicing`` stands in locally: its payment URL is the local payment page.
+Without a Stripe key the application uses what is installed for the ``invoicing`` port of
+``hourbank.adapters`` (the local stack's stand-in), else it fails.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hourbank.payments.checkout import StripeClientHolder
+from hourbank.payments.checkout import StripeClientHolder, without_stripe
 
 if TYPE_CHECKING:
+    from hourbank.invoicing import InvoicingPort
     from hourbank.store import AccountModel, InvoiceModel
 
 DAYS_UNTIL_DUE = 7
@@ -128,20 +129,8 @@ class StripeInvoicing(StripeClientHolder):
         )
 
 
-class LocalInvoicing:
-    """The local stack's stand-in: a deterministic invoice id and the local payment page as its URL."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url.rstrip("/")
-
-    @staticmethod
-    def stripe_invoice_id(invoice_id: str) -> str:
-        return "in_local_" + hashlib.sha256(invoice_id.encode()).hexdigest()[:24]
-
-    def issue(self, invoice: InvoiceModel, account: AccountModel) -> Issued:
-        return Issued(
-            self.stripe_invoice_id(invoice.invoice_id),
-            f"{self.base_url}/local-pay/invoice/{invoice.invoice_id}?account={invoice.account_id}",
-            account.stripe_customer_id,
-            "open",
-        )
+def select_invoicing(stripe_api_key: str | None) -> InvoicingPort:
+    """Stripe with a Stripe (test or live) secret key; without one, the installed stand-in or a failure."""
+    if stripe_api_key and stripe_api_key.strip():
+        return StripeInvoicing(stripe_api_key.strip())
+    return without_stripe("invoicing")  # type: ignore[no-any-return]

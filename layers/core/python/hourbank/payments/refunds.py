@@ -1,18 +1,15 @@
 """Refund adapters (SPEC V1: a cancelled visit, or prepaid hours a completed visit did not use, are paid
-back). ``StripeRefunds`` refunds a PaymentIntent through Stripe; ``LocalRefunds`` stands in for it on the
-local stack (no Stripe key), as ``LocalCheckout`` stands in for Checkout: the refund gets a deterministic
-id and is recorded on the visit exactly as a Stripe refund would be.
-
-Both are idempotent per key, as the visit's exactly-once bookkeeping requires: Stripe through the
-idempotency key, the local one because its id is a hash of the key.
+back). ``StripeRefunds`` refunds a PaymentIntent through Stripe, idempotent per key as the visit's
+exactly-once bookkeeping requires (Stripe's idempotency key). Without a Stripe key the application uses
+what is installed for the ``refunds`` port of ``hourbank.adapters`` (the local stack's stand-in), else it
+fails.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Protocol
 
-from hourbank.payments.checkout import StripeClientHolder
+from hourbank.payments.checkout import StripeClientHolder, without_stripe
 
 
 class RefundPort(Protocol):
@@ -34,15 +31,8 @@ class StripeRefunds(StripeClientHolder):
         return str(refund.id)
 
 
-class LocalRefunds:
-    """The local stack's stand-in: nothing leaves the machine; the refund id follows from the key."""
-
-    def refund(self, payment_ref: str, amount_minor: int, *, idempotency_key: str, metadata: dict[str, str]) -> str:
-        return "re_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-
-
-def select_refunds(stripe_api_key: str | None) -> StripeRefunds | LocalRefunds:
-    """Stripe with a Stripe (test or live) secret key; the local stand-in without one."""
+def select_refunds(stripe_api_key: str | None) -> RefundPort:
+    """Stripe with a Stripe (test or live) secret key; without one, the installed stand-in or a failure."""
     if stripe_api_key and stripe_api_key.strip():
         return StripeRefunds(stripe_api_key.strip())
-    return LocalRefunds()
+    return without_stripe("refunds")  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ from hourbank.visits import map_of
 
 @cache
 def default_refunds() -> RefundPort:
-    """Stripe with the configured key; the local stand-in without one (once per execution environment)."""
+    """Stripe with the configured key; the installed stand-in without one (once per execution environment)."""
     from hourbank.payments.refunds import select_refunds
     from hourbank.payments.secrets import stripe_api_key
 
