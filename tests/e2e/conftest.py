@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -32,8 +33,10 @@ def _refresh_app_config() -> None:
     store.bind()
 
 
-@pytest.fixture(scope="session")
-def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
+@contextmanager
+def serve(tables: dict[str, str]) -> Iterator[Gateway]:
+    """The template's functions behind a local gateway on ``tables``; the environment before comes back after
+    (a module with tables of its own nests this inside the session's gateway)."""
     from scripts.localdev import gateway as local_gateway
     from scripts.localdev import lambda_runtime, local_env
     from scripts.localdev.lambda_runtime import apply_environment, functions
@@ -53,6 +56,13 @@ def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
         lambda_runtime.retire_environments()
         os.environ.clear()
         os.environ.update(saved)
+        _refresh_app_config()
+
+
+@pytest.fixture(scope="session")
+def gateway(tables: dict[str, str]) -> Iterator[Gateway]:
+    with serve(tables) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

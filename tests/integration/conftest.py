@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import boto3
@@ -16,7 +16,31 @@ from scripts.localdev.template import load_template
 TICKETS_OPENED_AT = "2026-01-05T08:00:00-05:00"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
+def tables(tables: dict[str, str], dynamodb_local) -> Iterator[dict[str, str]]:
+    """Each module on tables of its own, after the session's set-up (``tables`` of the root conftest: outbox,
+    queues, payment settings). ``snapshot()`` reads every item of every table, so a refused request's check
+    costs the module's data, not everything the suite wrote before it (thousands of items by the end)."""
+    from hourbank import store
+    from hourbank.settings import get_settings
+    from scripts.localdev import lambda_runtime
+    from scripts.localdev.template import create_tables, table_env
+
+    def refresh() -> None:  # settings and models read the env afresh; handlers that cached it start cold
+        get_settings.cache_clear()
+        store.bind()
+        lambda_runtime.retire_environments()
+
+    names = create_tables(dynamodb_local.client(), f"i{secrets.token_hex(3)}")
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in table_env(names).items():
+            mp.setenv(key, value)
+        refresh()
+        yield names
+    refresh()
+
+
+@pytest.fixture(scope="module")
 def api(tables) -> LambdaClient:
     # The calendar the template deploys with (its parameter defaults), so tests rate as production does.
     params = load_template()["Parameters"]
