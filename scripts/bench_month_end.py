@@ -609,7 +609,7 @@ def month_results(client: Any, names: dict[str, str], ids: list[str]) -> tuple[C
 
 
 def forget_month(client: Any, names: dict[str, str], ids: list[str]) -> None:
-    """Delete the month's invoices and checkpoints so the month can be closed again (uncounted)."""
+    """Delete the month's invoices, checkpoints and closing markers so the month can be closed again (uncounted)."""
     from hourbank import monthend
 
     deletes: list[tuple[str, dict]] = []
@@ -618,7 +618,11 @@ def forget_month(client: Any, names: dict[str, str], ids: list[str]) -> None:
             (names["InvoicesTable"], {"account_id": i["account_id"], "invoice_id": i["invoice_id"]})
             for i in page["Items"]
         ]
-    deletes += [(names["IdempotencyTable"], {"id": {"S": monthend.checkpoint_id(a, MONTH)}}) for a in ids]
+    deletes += [
+        (names["IdempotencyTable"], {"id": {"S": marker(a, MONTH)}})
+        for a in ids
+        for marker in (monthend.checkpoint_id, monthend.closing_id)
+    ]
     for start in range(0, len(deletes), 25):
         request: dict[str, list] = {}
         for table, key in deletes[start : start + 25]:

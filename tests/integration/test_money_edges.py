@@ -470,6 +470,71 @@ def test_credit_back_after_the_month_was_invoiced_goes_to_the_balance_C6(
     assert assert_c7(account) == 60
 
 
+def test_a_credit_back_while_the_month_end_run_closes_the_month_is_never_billed_C6_M1(
+    api, tech, billing, make_account, open_ticket, log_time
+):
+    """The credit-back lands between the run's read of the month's charges and its invoice write (driven there
+    by a botocore hook on the invoice's PutItem): its minutes are either off the invoice or on the balance,
+    never invoiced and taken off the post-pay both. Before the closing marker the run invoiced the 60
+    minutes the credit-back had just taken off the post-pay, and credited the balance nothing."""
+    from hourbank import monthend
+    from hourbank.statements import month_bounds, next_month
+    from hourbank.store import InvoiceModel
+    from tests.support import aws_hooks
+
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)  # 60 post-pay
+    tz = get_settings().calendar().tz
+    after = month_bounds(next_month(this_month()), tz)[0] + timedelta(minutes=5)
+    replies = []
+
+    def credit_back_before_the_invoice_is_written(*, event_name: str, params: dict, **_) -> None:
+        if event_name.endswith("dynamodb.PutItem") and params.get("TableName") == InvoiceModel.Meta.table_name:
+            if not replies:
+                replies.append(
+                    api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
+                )
+
+    with aws_hooks.handler("provide-client-params", credit_back_before_the_invoice_is_written):
+        closed = monthend.close_month(account, this_month(), tz, now=after)
+    [reply] = replies
+    assert reply.status == 201, reply
+    invoice = InvoiceModel.get(account, closed.invoice_id, consistent_read=True)
+    assert int(invoice.minutes) + reply.body["postpay_reduced_minutes"] == 60, "a post-pay minute billed and credited"
+    assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (0, 60)
+    assert (int(invoice.minutes), int(invoice.amount_minor)) == (60, 15_000)
+    assert assert_c7(account) == 60, "the minutes credited back are on the balance"
+
+
+def test_a_month_end_run_between_a_credit_backs_read_and_its_commit_sends_it_to_the_balance_C6_M1(
+    api, tech, billing, make_account, open_ticket, log_time
+):
+    """The other order: the credit-back has read the month as open, then the run closes the month (driven there
+    by a hook on the credit-back's TransactWriteItems). Its check on the closing marker refuses the commit;
+    read again, the month is being invoiced, so the 60 minutes go to the balance."""
+    from hourbank import monthend
+    from hourbank.statements import month_bounds, next_month
+    from hourbank.store import InvoiceModel
+    from tests.support import aws_hooks
+
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)  # 60 post-pay
+    tz = get_settings().calendar().tz
+    after = month_bounds(next_month(this_month()), tz)[0] + timedelta(minutes=5)
+    runs = []
+
+    def close_the_month_before_the_credit_back_commits(*, event_name: str, function: str | None, **_) -> None:
+        if event_name.endswith("dynamodb.TransactWriteItems") and function == "TicketsApiFunction" and not runs:
+            runs.append(monthend.close_month(account, this_month(), tz, now=after))
+
+    with aws_hooks.handler("provide-client-params", close_the_month_before_the_credit_back_commits):
+        reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
+    [closed] = runs
+    assert reply.status == 201, reply
+    invoice = InvoiceModel.get(account, closed.invoice_id, consistent_read=True)
+    assert int(invoice.minutes) + reply.body["postpay_reduced_minutes"] == 60, "a post-pay minute billed and credited"
+    assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (0, 60)
+    assert assert_c7(account) == 60
+
+
 def test_concurrent_credit_backs_take_postpay_once_and_never_exceed_consumption_C6(
     api, tech, billing, make_account, open_ticket, log_time
 ):

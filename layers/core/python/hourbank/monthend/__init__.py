@@ -3,6 +3,9 @@
 ``close_month`` is what the worker runs per account; the planner fans the accounts out in pages
 (``plan_pages``: the Accounts ``by_plan`` index, keys only - never a Scan). For one account and month:
 
+0. a closing marker ``monthclosing#<account>#<month>`` is written first: from then on the month's post-pay
+   is this run's to invoice, so a credit-back (SPEC C6) can no longer take minutes off it - it goes to the
+   balance instead - and nothing the statement read can change before the invoice is written;
 1. the statement (``hourbank.statements``) says what the month costs: post-pay (C2), the
    business_priority package and overage, the unlimited_remote fee and fair-use overage;
 2. that becomes one invoice, id ``inv_<yyyy-mm>_<kind>``, put with "does not exist" (the invoice stream
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from hourbank import metrics, statements
 from hourbank.clock import SYSTEM_CLOCK as SYSTEM_CLOCK  # the month-end functions read it here; tests replace it
@@ -40,6 +43,7 @@ from hourbank.store import (
     Tx,
     commit_or_retry,
     ensure_bound,
+    transact_get,
     with_retries,
 )
 from hourbank.store.models import InvoiceLine
@@ -63,6 +67,17 @@ def checkpoint_id(account_id: str, month: str) -> str:
     return f"monthend#{account_id}#{month}"
 
 
+def closing_id(account_id: str, month: str) -> str:
+    return f"monthclosing#{account_id}#{month}"
+
+
+def closing_started(account_id: str, month: str) -> bool:
+    """Whether the month-end run has begun closing ``month`` for the account (its closing marker, or - for a
+    month closed before the marker existed - its checkpoint): the month's post-pay is then being invoiced."""
+    keys = [closing_id(account_id, month), checkpoint_id(account_id, month)]
+    return any(True for _ in IdempotencyModel.batch_get(keys, consistent_read=True))
+
+
 def invoice_id(month: str, kind: str) -> str:
     return f"inv_{month}_{kind}"
 
@@ -72,22 +87,23 @@ def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> 
     # SPEC M1: the worker (and anything else closing a month) refuses the running and future months before
     # it reads or writes anything: a page for such a month fails, is retried, then dead-letters.
     statements.require_ended(month, now, tz)
-    try:
-        IdempotencyModel.get(checkpoint_id(account_id, month), consistent_read=True)
+    checkpoint, account = transact_get(
+        (IdempotencyModel, checkpoint_id(account_id, month), None), (AccountModel, account_id, None)
+    )
+    if checkpoint is not None:
         return Closed(account_id, month, "already")
-    except DoesNotExist:
-        pass
-    try:
-        account = AccountModel.get(account_id, consistent_read=True)
-    except DoesNotExist:
+    if not isinstance(account, AccountModel):
         return Closed(account_id, month, "missing")
+    # SPEC C6 with M1: the marker before the read. A credit-back committed before it is in the statement (read
+    # consistently, after it); one that comes after it finds the marker and credits the balance instead.
+    _marker(closing_id(account_id, month), "monthclosing", account_id, now)
     # Itemised invoices need the entries of post-pay tickets (and fair use), not of every close.
     statement = statements.build(account_id, month, tz, with_entries=statements.INVOICED, account=account)
     made_invoice, amount = None, 0
     if statement.invoice_kind and statement.charges_total_minor > 0:
         made_invoice, amount = _invoice(statement, now), statement.charges_total_minor
     granted = _monthly_grant(account, month, now)
-    _checkpoint(account_id, month, now)
+    _marker(checkpoint_id(account_id, month), "monthend", account_id, now)
     metrics.emit({metrics.MONTH_END_ACCOUNTS_CLOSED: 1})
     return Closed(account_id, month, "closed", made_invoice, amount, granted)
 
@@ -153,10 +169,11 @@ def _monthly_grant(account: AccountModel, month: str, now: datetime) -> int:
     return with_retries(attempt)
 
 
-def _checkpoint(account_id: str, month: str, now: datetime) -> None:
+def _marker(marker_id: str, kind: str, account_id: str, now: datetime) -> None:
+    """A month-end marker (closing, checkpoint), written once: a rerun finds it there and goes on."""
     marker = IdempotencyModel(
-        checkpoint_id(account_id, month),
-        fingerprint="monthend",
+        marker_id,
+        fingerprint=kind,
         account_id=account_id,
         ledger_seq=0,
         at=iso(now),

@@ -315,18 +315,16 @@ def _reduce_postpay(
 ) -> int:
     """SPEC C6: a credit-back first reduces the ticket's post-pay that is not invoiced yet (its close's charge
     in the month it closed, while that month has not been closed by the month-end run). Returns the minutes
-    taken off the post-pay; the charge is conditioned on the minutes read, the month on its checkpoint."""
+    taken off the post-pay; the charge is conditioned on the minutes read, the month on the month-end run not
+    having begun to close it (its closing marker, written before the run reads the month's charges)."""
     if not int(ticket.postpay_minutes or 0) or not ticket.closed_at:
         return 0
-    from hourbank.monthend import checkpoint_id
+    from hourbank.monthend import closing_id, closing_started
     from hourbank.store import IdempotencyModel
 
     month = datetime.fromisoformat(ticket.closed_at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
-    try:
-        IdempotencyModel.get(checkpoint_id(ticket.account_id, month), consistent_read=True)
-        return 0  # the month was closed: its post-pay is invoiced, so the credit goes to the balance
-    except DoesNotExist:
-        pass
+    if closing_started(ticket.account_id, month):
+        return 0  # the month is being (or was) invoiced with this post-pay: the credit goes to the balance
     try:
         charge = ChargeModel.get(ticket.account_id, f"{month}#{ticket.ticket_id}", consistent_read=True)
     except DoesNotExist:
@@ -350,7 +348,7 @@ def _reduce_postpay(
     tx.check(
         "month_open",
         IdempotencyModel,
-        checkpoint_id(ticket.account_id, month),
+        closing_id(ticket.account_id, month),
         condition=IdempotencyModel.id.does_not_exist(),
     )
     if take == minutes and idempotency is not None:
