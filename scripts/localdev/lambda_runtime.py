@@ -207,7 +207,7 @@ class _Instances:
     two requests never share one, exactly as in Lambda. Shared libraries (hourbank, pynamodb) are imported
     once, and every function sees this process's one ``os.environ``: ``apply_environment`` refuses two
     functions that disagree on a value, and the local adapters are installed once, before the first
-    handler is imported."""
+    handler is imported - with per-thread storage for the current request (``_per_thread_requests``)."""
 
     def __init__(self) -> None:
         self._idle: dict[str, list[ModuleType]] = {}
@@ -227,6 +227,7 @@ class _Instances:
 
                 adapters.install()
                 _GUARD.install()
+                _per_thread_requests()
                 self._adapters = True
             return _import(spec, f"fn_{spec.logical_id}_{n}"), True  # can meet it half-initialised
 
@@ -253,6 +254,15 @@ class _Instances:
 
     def stop(self) -> None:
         self.retire_idle()
+
+
+def _per_thread_requests() -> None:
+    """Each thread keeps its own current request. Powertools keeps it on its ``BaseRouter`` class, one per
+    process, which Lambda (one request at a time per process) never notices; here environments answer
+    concurrently in one process, so ``hourbank.api`` is given per-thread storage for it instead."""
+    from hourbank.api import use_request_state
+
+    use_request_state(threading.local())
 
 
 class _ImportGuard:

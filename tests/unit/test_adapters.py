@@ -211,3 +211,72 @@ def test_unknown_ports_are_refused():
         adapters.install(sms=print)
     with pytest.raises(ValueError, match="no port"):
         adapters.installed("sms")
+
+
+def test_the_layer_keeps_one_current_request_per_process_as_lambda_runs_them():
+    """Issue 15: the per-thread request state only the in-process local runtime needs lives with it
+    (``lambda_runtime._per_thread_requests``); in the layer the current request is one plain object."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import hourbank.api as a, threading; print(type(a._request).__name__, isinstance(a._request, threading.local))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(ROOT / "layers" / "core" / "python"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown == ["RequestState", "False"]
+    uses = [n for n in ast.walk(ast.parse((LAYER / "api" / "__init__.py").read_text())) if isinstance(n, ast.alias)]
+    assert "threading" not in {alias.name for alias in uses}
+
+
+def _two_requests_at_once() -> list[str]:
+    """Two environments' resolvers answer at the same time in one process, each route reading its request's
+    header after the other request has begun: what each one read."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from hourbank.api import make_resolver
+    from hourbank.api.priming import synthetic_event
+
+    both_inside = Barrier(2, timeout=10)
+
+    def environment():
+        app = make_resolver(public=True)
+
+        @app.get("/probe")
+        def probe():
+            both_inside.wait()
+            return {"who": app.current_event.headers.get("x-who")}
+
+        return app
+
+    def call(who: str) -> str:
+        event = synthetic_event("GET", "/probe")
+        event["headers"]["x-who"] = who
+        return json.loads(environment().resolve(event, None)["body"])["who"]
+
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(call, ["first", "second"]))
+
+
+def test_in_process_mode_keeps_concurrent_requests_apart_with_per_thread_storage():
+    """Powertools keeps the current event on its ``BaseRouter`` class. One request per process (Lambda, the
+    local stack's workers) never notices; the in-process mode answers environments concurrently in threads,
+    so it installs per-thread storage: without it, one request reads the other's headers."""
+    import hourbank.api as api
+    from scripts.localdev import lambda_runtime
+
+    before = api._request
+    try:
+        api.use_request_state(api.RequestState())  # the layer as Lambda runs it
+        assert len(set(_two_requests_at_once())) == 1, "both read the same request: the control"
+        lambda_runtime._per_thread_requests()
+        assert _two_requests_at_once() == ["first", "second"]
+    finally:
+        api.use_request_state(before)

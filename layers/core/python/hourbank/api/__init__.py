@@ -6,7 +6,6 @@ Domain code never builds a response; this module turns domain errors into API.md
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -107,17 +106,36 @@ def _describe(error: dict) -> str:
     return f"{field}: {text}"
 
 
-_request = threading.local()
+class RequestState:
+    """The request an execution environment is answering: its event and context, the resolver answering it
+    (``kept``), and whether it is a SnapStart priming request. Lambda runs one request at a time per
+    environment, one environment per process, so one object per process is exact."""
+
+    event: Any = None
+    context: Any = None
+    resolver: Resolver | None = None
+    priming: bool = False
+
+
+_request: Any = RequestState()
 T = TypeVar("T")
+
+
+def use_request_state(state: Any) -> None:
+    """Keep the current request in ``state`` from now on. Only for a runtime that runs several environments
+    in one process: the local stack's in-process mode (``scripts/localdev/lambda_runtime.py``) gives each of
+    its threads its own, with a ``threading.local``."""
+    global _request
+    _request = state
 
 
 class Resolver(APIGatewayHttpResolver):
     """Authenticates before anything else: Powertools validates the body before any middleware runs,
     and a caller without identity must get 401, not a 400 that describes our fields (API.md).
 
-    The current event is kept per thread: Powertools keeps it on the ``BaseRouter`` class, which Lambda's
-    one-request-per-process model never notices but which lets concurrent in-process invocations (the
-    local stack, the tests) read each other's requests.
+    The current event and context are read from ``_request`` (``RequestState``), not from the ``BaseRouter``
+    class where Powertools keeps them: in Lambda the two are the same thing, and a runtime that answers
+    several environments' requests in one process can then keep them apart (``use_request_state``).
 
     ``public=True`` is for routes API Gateway does not authorize (``Auth: NONE``): the handler decides
     what an anonymous caller may do (``optional_actor``)."""
@@ -139,7 +157,7 @@ class Resolver(APIGatewayHttpResolver):
 
     @property  # type: ignore[override]
     def lambda_context(self) -> Any:
-        return getattr(_request, "context", None)
+        return getattr(_request, "context", None)  # a threading.local starts empty in each thread
 
     @lambda_context.setter
     def lambda_context(self, value: Any) -> None:
