@@ -73,3 +73,14 @@ def test_a_user_that_exists_already_is_only_put_in_the_group(cognito):
 def test_no_user_pool_is_a_configuration_error():
     with pytest.raises(RuntimeError, match="USER_POOL_ID"):
         CognitoInviter("")
+
+
+def test_the_pool_signs_in_an_address_typed_in_any_case():
+    """The invitation's username is the lower-cased address; the customer types it as they like ("Owner@…"), so
+    the pool must compare usernames case-insensitively - Cognito's default, with no UsernameConfiguration, is
+    case-sensitive."""
+    from scripts.localdev.template import load_template
+
+    pool = load_template()["Resources"]["UserPool"]["Properties"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool.get("UsernameConfiguration") == {"CaseSensitive": False}

@@ -49,8 +49,8 @@ class CognitoInviter:
         return self._client
 
     def invite(self, account: AccountModel) -> None:
-        # Lower-cased, as the by_email index keeps it: the pool has no UsernameConfiguration, so Cognito
-        # compares usernames case-sensitively, and people type their address in lower case.
+        # Lower-cased, as the by_email index keeps it. The pool compares usernames case-insensitively
+        # (template.yaml, UsernameConfiguration), so the customer signs in with the address in any case.
         username = account.email.strip().lower()
         try:
             self.client.admin_create_user(
