@@ -54,7 +54,7 @@ def specs(month_tables):
 
 
 @pytest.fixture(scope="module")
-def month() -> str:
+def month(month_tables) -> str:  # the settings are read once the module's environment is set
     return datetime.now(UTC).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
 
 

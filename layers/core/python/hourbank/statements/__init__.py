@@ -27,7 +27,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -398,11 +398,16 @@ def _charges(
                     )
                 )
         elif plan.monthly_fee_minor:
-            per_day: dict[date, int] = defaultdict(int)
-            for c in plan_closes:
-                for e in entries.get(c.ticket_id, []):
-                    if e.work_type == "remote":
-                        per_day[datetime.fromisoformat(e.started_at_utc).astimezone(tz).date()] += int(e.minutes)
+            from hourbank.rating.fair_use import remote_minutes_by_day  # the ticket view counts days the same
+
+            per_day = remote_minutes_by_day(
+                (
+                    (datetime.fromisoformat(e.started_at_utc), int(e.minutes), e.work_type)
+                    for c in plan_closes
+                    for e in entries.get(c.ticket_id, [])
+                ),
+                tz,
+            )
             allowance = plan.fair_use_remote_minutes_per_day
             over = sum(max(0, used - allowance) for used in per_day.values())
             if over and plan.fair_use_overage_rate_minor:
