@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from hourbank.clock import parse_iso
 from hourbank.errors import Conflict
 from hourbank.store import AccountModel, IdempotencyModel, LedgerModel, Tx
 
@@ -72,6 +73,16 @@ def entry_id(seq: int) -> str:
     return f"led_{seq:08d}"
 
 
+def posting_time(at: str, latest: str | None) -> str:
+    """When an entry is recorded: its own time, but never before the account's latest entry. A payment is
+    dated when Stripe saw it (``created``), and Stripe may deliver it hours later, after other entries; a
+    clock a few milliseconds behind another function's does the same. Entries in ``seq`` order are then in
+    time order too, so a month's entries are one run of them and its statement adds up (C7, M3)."""
+    if latest and parse_iso(latest) > parse_iso(at):
+        return latest
+    return at
+
+
 def write_account(
     tx: Tx,
     account: AccountModel,
@@ -96,12 +107,13 @@ def write_account(
     entry = None
     if line is not None and line.minutes != 0:
         seq = int(account.ledger_seq) + 1
+        at = posting_time(line.at, account.ledger_at)
         balance_after = int(account.balance_minutes) + line.minutes
         entry = LedgerModel(
             account.account_id,
             seq,
             entry_id=entry_id(seq),
-            at=line.at,
+            at=at,
             kind=line.kind,
             minutes=line.minutes,
             balance_after=balance_after,
@@ -120,12 +132,16 @@ def write_account(
                     fingerprint=idempotency.fingerprint,
                     account_id=account.account_id,
                     ledger_seq=seq,
-                    at=line.at,
+                    at=at,
                     expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
                 ),
                 condition=IdempotencyModel.id.does_not_exist(),
             )
-        acts += [AccountModel.balance_minutes.set(balance_after), AccountModel.ledger_seq.set(seq)]
+        acts += [
+            AccountModel.balance_minutes.set(balance_after),
+            AccountModel.ledger_seq.set(seq),
+            AccountModel.ledger_at.set(at),
+        ]
         cond = cond & (AccountModel.ledger_seq == int(account.ledger_seq))
         available_delta += line.minutes
     if committed_delta:
