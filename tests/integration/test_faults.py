@@ -17,6 +17,7 @@ import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from threading import Lock
 
 import pytest
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.integration
 RETRYABLE = {503, 409}
 
 
+@cache
 def _longest_timeout_s() -> int:
     """The longest Timeout among the functions this module calls over the API: an in-progress record left by
     one of their deliveries blocks the same key until then."""
