@@ -806,7 +806,7 @@ def reading(ctx: dict[str, Any]) -> list[str]:
         name: (r.seconds * 1000 - sum(r.call_ms.values())) / n
         for name, r in (("raw", raw), ("queue", queue), ("inproc", inproc))
     }
-    ticket_q = exp.tickets
+    ticket_q = int(queue.calls.get("Query Tickets", 0))  # the rollup's own, through the queue
     floor = (raw_s * 1000 / n + extra_ms) / (raw_s * 1000 / n)
     inv_key = "PutItem Invoices"
     inv_ms = inproc.call_ms[inv_key] / max(inproc.calls[inv_key], 1)
