@@ -182,6 +182,23 @@ def non_member_with_logged_time(api, tech, make_account):
     return account, ticket, opened
 
 
+def test_a_402_below_zero_says_how_far_below_and_its_top_up_adds_up_C4(api, tech, billing, make_account):
+    """Billing's own actions may take an account below zero (C4). A 402 there said "the account has 0 h; top
+    up at least 3 h", which does not add up for a 1 h need; it now says how far below zero the account is."""
+    account = make_account("non_member", 60)
+    taken = api.post(
+        f"/accounts/{account}/adjustments",
+        {"minutes": -180, "kind": "adjustment", "reason": "refund by phone"},
+        as_=billing,
+    )
+    assert taken.status == 201, taken
+    reply = api.post("/tickets", {"account_id": account, "title": "Printer jam", "priority": "normal"}, as_=tech)
+    err = error(reply, 402)
+    assert err["details"]["available_minutes"] == -120
+    assert "2 h below zero" in err["message"] and "has 0 h" not in err["message"], err["message"]
+    assert err["details"]["top_up_minutes"] >= 120 + err["details"]["required_minutes"]
+
+
 def test_backdated_emergency_that_would_pass_the_balance_is_402_C4(api, tech, make_account, unchanged):
     account, ticket, opened = non_member_with_logged_time(api, tech, make_account)
     with unchanged():

@@ -42,9 +42,11 @@ def top_up_minutes(shortfall: int) -> int:
 
 def insufficient(available: int, required: int, what: str) -> InsufficientCredit:
     top_up = top_up_minutes(required - available)
+    # Below zero (a refund or dispute took back credit, C4): say so, or the top-up would not add up.
+    has = f"has {hours_text(available)} h" if available >= 0 else f"is {hours_text(-available)} h below zero"
     return InsufficientCredit(
-        f"{what} needs {hours_text(required)} h of available credit but the account has "
-        f"{hours_text(max(available, 0))} h; top up at least {hours_text(top_up)} h to continue.",
+        f"{what} needs {hours_text(required)} h of available credit but the account {has}; "
+        f"top up at least {hours_text(top_up)} h to continue.",
         details={
             "available_minutes": available,
             "required_minutes": required,
