@@ -221,7 +221,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")
     print(f"  dead letters   {stack.dlq_dir}")
     print(f"  queues         {stack.queue_dir}")
-    print("  tokens         python scripts/dev_token.py --role technician|billing|customer [--account ID]")
+    print("  tokens         .venv/bin/python scripts/dev_token.py --role technician|billing|customer [--account ID]")
     if args.seed:
         from scripts.localdev.seed import seed
 

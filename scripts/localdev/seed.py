@@ -101,7 +101,7 @@ def seed(url: str, *, state: Path | None = None, timezone: str = "America/New_Yo
         "Demo data (scripts/localdev/seed.py):",
         *(f"  {plan:<18} {acc}" for plan, acc in accounts.items()),
         "",
-        "Tokens (valid 12 h; make more with scripts/dev_token.py):",
+        "Tokens (valid 12 h; make more with .venv/bin/python scripts/dev_token.py):",
         f"  export TECH={jwt_local.mint('technician', sub='demo-tech', ttl_s=43200)}",
         f"  export BILLING={jwt_local.mint('billing', sub='demo-billing', ttl_s=43200)}",
         f"  export CUSTOMER={customer}",

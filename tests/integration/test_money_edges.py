@@ -485,6 +485,31 @@ def test_credit_back_of_postpay_time_reduces_the_invoice_not_the_balance_C6(
     assert statement["charges"] == [] and statement["postpay_minutes"] == 0, "no $150 on the month's invoice"
 
 
+def test_a_credit_back_that_all_comes_off_the_postpay_keeps_who_when_and_why_C6(
+    api, tech, billing, make_account, open_ticket, log_time
+):
+    """C6: corrections carry a reason and nothing is edited away. A credit-back that all came off the
+    post-pay writes no ledger entry; its answer had no time, author or reason, and nothing kept them."""
+    account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time, minutes=120)
+    reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 45, "reason": "vendor bug"}, as_=billing)
+    assert reply.status == 201, reply
+    assert (reply.body["entry_id"], reply.body["postpay_reduced_minutes"]) == (None, 45)
+    assert (reply.body["by"], reply.body["note"]) == (billing["sub"], "vendor bug") and reply.body["at"]
+    key = {"Idempotency-Key": "cb-audit"}
+    second = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 15, "reason": "retried"}, as_=billing, headers=key)
+    again = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 15, "reason": "retried"}, as_=billing, headers=key)
+    assert again.body == second.body, "a replay answers the first request's record again"
+    view = api.get(f"/tickets/{ticket}", as_=billing).body
+    assert [(r["minutes"], r["postpay_reduced_minutes"], r["reason"], r["by"]) for r in view["credit_backs"]] == [
+        (45, 45, "vendor bug", billing["sub"]),
+        (15, 15, "retried", billing["sub"]),
+    ]
+    assert view["credit_backs"][0]["at"] == reply.body["at"]
+    assert (view["postpay_minutes"], view["postpay_credited_back_minutes"]) == (120, 60)
+    statement = api.get(f"/accounts/{account}/statements/{this_month()}", as_=billing).body
+    assert statement["tickets"][0]["postpay_minutes"] == 120 - view["postpay_credited_back_minutes"]
+
+
 def test_credit_back_beyond_the_postpay_goes_to_the_balance_and_the_statement_shows_both_C6(
     api, tech, billing, make_account, open_ticket, log_time
 ):

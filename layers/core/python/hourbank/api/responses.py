@@ -146,6 +146,18 @@ class EmergencyChangeRecord(_Out):
     recorded_at: str | None = None
 
 
+class CreditBackRecord(_Out):
+    """SPEC C6: one credit-back on the ticket - who, when, why, and where its minutes went."""
+
+    at: str
+    by: str
+    minutes: int
+    postpay_reduced_minutes: int
+    balance_credited_minutes: int
+    reason: str
+    entry_id: str | None = None
+
+
 class Ticket(_Out):
     ticket_id: str
     account_id: str
@@ -168,6 +180,8 @@ class Ticket(_Out):
     debited_minutes: int | None = None
     postpay_minutes: int | None = None
     credited_back_minutes: int
+    credit_backs: list[CreditBackRecord] = []
+    postpay_credited_back_minutes: int = 0
     disputed_entries: int | None = None
     entries: list[RatedEntry] | None = None
 
@@ -354,6 +368,9 @@ class CreditBackResult(_Out):
     kind: str
     minutes: int
     balance_after: int | None = None
+    at: str | None = None
+    by: str | None = None
+    note: str | None = None
     ticket_id: str
     credited_back_minutes: int
     postpay_reduced_minutes: int

@@ -65,13 +65,13 @@ def credit_back(c: CreditBack) -> dict[str, Any]:
         else {
             "entry_id": None,
             "seq": None,
-            "at": None,
+            "at": c.record.at if c.record else None,
             "kind": "credit_back",
             "minutes": 0,
             "balance_after": None,
             "ref": c.ticket_id,
-            "note": None,
-            "by": None,
+            "note": c.record.reason if c.record else None,
+            "by": c.record.by if c.record else None,
         }
     )
     out.update(
@@ -153,6 +153,21 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
         "debited_minutes": None if t.debited_minutes is None else int(t.debited_minutes),
         "postpay_minutes": None if t.postpay_minutes is None else int(t.postpay_minutes),
         "credited_back_minutes": int(t.credited_back_minutes or 0),
+        # SPEC C6: each credit-back (who, when, why, where its minutes went), and how much of the post-pay above
+        # they took off before it was invoiced (what the month's statement and invoice bill is the rest).
+        "credit_backs": [
+            {
+                "at": r.at,
+                "by": r.by,
+                "minutes": int(r.minutes),
+                "postpay_reduced_minutes": int(r.from_postpay),
+                "balance_credited_minutes": int(r.to_balance),
+                "reason": r.reason,
+                "entry_id": r.entry_id,
+            }
+            for r in t.credit_backs or []
+        ],
+        "postpay_credited_back_minutes": sum(int(r.from_postpay) for r in t.credit_backs or []),
     }
     if t.visit_id:  # SPEC V1: opened for an onsite visit, paid in money (GET /visits/{visit_id})
         out["visit_id"] = t.visit_id

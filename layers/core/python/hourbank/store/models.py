@@ -142,6 +142,20 @@ class PauseMap(MapAttribute):
     recorded_at = UnicodeAttribute()
 
 
+class CreditBackMap(MapAttribute):
+    """SPEC C6: one credit-back on a closed ticket - who, when, why, and where its minutes went (off the
+    post-pay not yet invoiced, to the balance as ledger entry ``entry_id``). Kept on the ticket, so a
+    credit-back that all came off post-pay, and so has no ledger entry, still has its record."""
+
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+    minutes = NumberAttribute()
+    from_postpay = NumberAttribute()
+    to_balance = NumberAttribute()
+    reason = UnicodeAttribute()
+    entry_id = UnicodeAttribute(null=True)
+
+
 class PriorityChangeMap(MapAttribute):
     """SPEC S1: a priority change, who and when; the due time is recomputed from the opening."""
 
@@ -208,6 +222,7 @@ class TicketModel(Model):
     postpay_minutes = NumberAttribute(null=True)
     balance_after_close = NumberAttribute(null=True)
     credited_back_minutes = NumberAttribute(default=0)
+    credit_backs = ListAttribute(of=CreditBackMap, default=list)  # SPEC C6: each one's record
     # SPEC S1: the first-response target (a snapshot of the catalogue's at opening or priority change),
     # the due time (UTC ISO, null while waiting), the first response and the waiting periods.
     response_due_at = UnicodeAttribute(null=True)

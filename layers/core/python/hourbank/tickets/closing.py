@@ -17,6 +17,7 @@ from hourbank.plans import get_plan
 from hourbank.rating import price_minor
 from hourbank.settings import get_settings
 from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, Tx, commit_or_retry, with_retries
+from hourbank.store.models import TICKET_SK, CreditBackMap
 from hourbank.tickets.common import account_of, load
 from hourbank.tickets.projection import project
 
@@ -203,6 +204,7 @@ class CreditBack:
     from_postpay: int
     to_balance: int
     entry: LedgerModel | None
+    record: CreditBackMap | None = None  # who, when and why (None only for a replay that cannot find it)
 
 
 def credit_back(
@@ -266,9 +268,24 @@ def _replay(idem: Idempotency, ticket_id: str, minutes: int) -> CreditBack:
     if int(marker.ledger_seq) == 0:
         if marker.fingerprint != idem.fingerprint:
             raise Conflict("this Idempotency-Key was already used for a different request")
-        return CreditBack(marker.account_id, ticket_id, minutes, minutes, 0, None)
+        return CreditBack(marker.account_id, ticket_id, minutes, minutes, 0, None, _record(ticket_id, marker.at))
     entry = replay(idem)
-    return CreditBack(entry.account_id, ticket_id, minutes, minutes - int(entry.minutes), int(entry.minutes), entry)
+    return CreditBack(
+        entry.account_id,
+        ticket_id,
+        minutes,
+        minutes - int(entry.minutes),
+        int(entry.minutes),
+        entry,
+        _record(ticket_id, entry.at, entry.entry_id),
+    )
+
+
+def _record(ticket_id: str, at: str, entry_id: str | None = None) -> CreditBackMap | None:
+    """The ticket's record of the credit-back a replay answers again (the one at its time, with its entry)."""
+    ticket = TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
+    found = [r for r in ticket.credit_backs or [] if r.at == at and r.entry_id == entry_id]
+    return found[-1] if found else None
 
 
 def add_credit_back(
@@ -293,12 +310,6 @@ def add_credit_back(
             f"minutes: at most {remaining} can still be credited back for this ticket "
             f"(consumed {int(ticket.consumed_minutes or 0)}, credited back {already})"
         )
-    tx.update(
-        "ticket",
-        ticket,
-        [TicketModel.credited_back_minutes.set(already + minutes)],
-        condition=TicketModel.credited_back_minutes == already,
-    )
     from_postpay = _reduce_postpay(tx, ticket, minutes, note, by, now, idempotency)
     to_balance = minutes - from_postpay
     entry = write_account(
@@ -307,7 +318,25 @@ def add_credit_back(
         line=LedgerLine(to_balance, CREDIT_BACK, iso(now), by, ref=ticket.ticket_id, note=note),
         idempotency=idempotency,
     )
-    return CreditBack(account.account_id, ticket.ticket_id, minutes, from_postpay, to_balance, entry)
+    record = CreditBackMap(
+        at=entry.at if entry is not None else iso(now),
+        by=by,
+        minutes=minutes,
+        from_postpay=from_postpay,
+        to_balance=to_balance,
+        reason=note,
+        entry_id=entry.entry_id if entry is not None else None,
+    )
+    tx.update(
+        "ticket",
+        ticket,
+        [
+            TicketModel.credited_back_minutes.set(already + minutes),
+            TicketModel.credit_backs.set([*(ticket.credit_backs or []), record]),
+        ],
+        condition=TicketModel.credited_back_minutes == already,
+    )
+    return CreditBack(account.account_id, ticket.ticket_id, minutes, from_postpay, to_balance, entry, record)
 
 
 def _reduce_postpay(
