@@ -5,6 +5,7 @@
 //   next to the field it names ("hours: must be between 1 and 500").
 // * One Idempotency-Key per filling of the form: a double click, or submitting again after a network
 //   error, is the same order. Changing any input makes a new key, since that is a different order.
+// * Back from Checkout's cancel link (/?cancelled=ID), the order is asked before anything is said about it.
 "use strict";
 
 (function () {
@@ -220,11 +221,42 @@
   });
   form.addEventListener("submit", submit);
 
-  var cancelled = new URLSearchParams(window.location.search).get("cancelled");
-  if (cancelled) {
+  // -- back from Checkout's cancel link
+  function showCancelled(orderId) {
+    // Coming back is no proof that nothing was paid (paid in another tab, or back after paying): the
+    // order's own status decides what is said (GET /orders/{id}, public: the id is the key).
     var note = document.getElementById("cancelled");
-    note.textContent = "The payment was cancelled: order " + cancelled + " was not paid and nothing was charged.";
-    note.hidden = false;
+    function say(text, linkText) {
+      note.textContent = text;
+      if (linkText) {
+        var link = document.createElement("a");
+        link.href = "paid.html?order=" + encodeURIComponent(orderId); // Checkout's success page for it
+        link.textContent = linkText;
+        note.appendChild(document.createTextNode(" "));
+        note.appendChild(link);
+      }
+      note.hidden = false;
+    }
+    fetch(API + "/orders/" + encodeURIComponent(orderId), { headers: { Accept: "application/json" } })
+      .then(function (reply) {
+        if (reply.status === 404) { return; } // no such order: nothing to say about it
+        if (!reply.ok) { throw new Error("HTTP " + reply.status); }
+        return reply.json().then(function (order) {
+          if (order.status === "pending" || order.status === "failed") {
+            say("The payment was cancelled: order " + orderId + " was not paid and nothing was charged.");
+          } else if (order.status === "paid") {
+            say("Order " + orderId + " is already paid: there is nothing more to pay.", "See the paid order");
+          } else {
+            say("Order " + orderId + " is " + order.status + ".", "See the order");
+          }
+        });
+      })
+      .catch(function () {
+        say("We could not check order " + orderId + " just now: reload this page to try again.");
+      });
   }
+
+  var cancelled = new URLSearchParams(window.location.search).get("cancelled");
+  if (cancelled) { showCancelled(cancelled); }
   toggleBuyer();
 })();

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.e2e
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIMEOUT_MS = 30_000
+PHONE = {"width": 390, "height": 844}
+SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "order-form"  # as the portal's browser tests
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -55,6 +58,18 @@ def balance_minutes(call: Callable[..., Reply], account_id: str) -> int:
     reply = call("GET", f"/accounts/{account_id}", token=mint("billing"))
     assert reply.status == 200, reply
     return reply.body["balance_minutes"]
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def fits(page: Any, selector: str) -> None:
+    """The element is on screen without scrolling sideways (a phone's 390 px)."""
+    box = page.locator(selector).bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box, width)
 
 
 def new_order(call: Callable[..., Reply], hours: float, name: str = "Pay Twice Ltd") -> dict:
@@ -325,3 +340,38 @@ def test_the_paid_page_promises_an_invitation_only_to_the_order_that_opened_the_
     page.locator("#balance").filter(has_text="1 h").wait_for()
     assert page.locator("#signin-hint").is_visible()
     assert "invitation" in page.locator("#signin-hint").inner_text()
+
+
+# ------------------------------------------------- found in a new-user trial: what the form tells a buyer
+
+
+def test_back_from_checkout_the_form_says_what_became_of_the_order_O1(page, call):
+    """``/?cancelled=ID`` (Checkout's cancel link) said "not paid and nothing was charged" for any id, even
+    an order paid already (paid in another tab, or the back button after paying): the form asks the order."""
+    order = new_order(call, 1, name="Back Button Ltd")
+    page.goto(order["checkout_url"])
+    page.get_by_role("link", name="Cancel and go back").click()  # the cancel link of a pending order
+    notice = page.locator("#cancelled")
+    notice.filter(has_text="was not paid and nothing was charged").wait_for()
+    assert order["order_id"] in notice.inner_text() and notice.get_attribute("role") == "status"
+
+    page.goto(order["checkout_url"])
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.goto(f"/?cancelled={order['order_id']}")  # e.g. the back button, or the cancel link in another tab
+    notice.filter(has_text="already paid").wait_for()
+    assert "nothing was charged" not in notice.inner_text() and "cancelled" not in notice.inner_text()
+    link = notice.get_by_role("link", name="See the paid order")
+    assert link.get_attribute("href") == f"paid.html?order={order['order_id']}"  # as Checkout's success URL
+    shot(page, "cancelled-but-paid")
+    page.set_viewport_size(PHONE)
+    fits(page, "#cancelled")
+    shot(page, "cancelled-but-paid-phone")
+    link.click()
+    page.wait_for_url(f"**/paid.html?order={order['order_id']}")
+    page.locator("#status").filter(has_text="Paid: 1 h credited").wait_for()
+
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/orders/ord_nosuchorder"):
+        page.goto("/?cancelled=ord_nosuchorder")  # an id the API does not know: no claim about it
+    page.locator("#quote").wait_for()
+    assert notice.is_hidden() and "nothing was charged" not in page.locator("main").inner_text()
