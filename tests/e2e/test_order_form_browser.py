@@ -10,6 +10,7 @@ installs it). The plain-HTTP tests need no browser.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -239,8 +240,6 @@ def test_hours_the_api_refuses_are_shown_and_nothing_is_ordered_P1(page, hours):
 
 def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of_it_O7(page, call):
     """Issue 10: the address already has an account - the paid page says the hours went to it, no balance."""
-    import uuid
-
     email = f"it-{uuid.uuid4().hex[:10]}@known.example"
     account = call(
         "POST", "/accounts", {"name": "Known Co", "email": email, "plan": "member"}, token=mint("billing")
@@ -251,6 +250,7 @@ def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of
     page.get_by_label("Hours").fill("2")
     page.locator("#quote").filter(has_text="$600.00").wait_for()  # priced as any anonymous order
     page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name="Continue to payment at $600.00").click()  # the choice the form offers
     page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
     page.wait_for_url("**/paid.html?order=ord_*")
@@ -375,3 +375,58 @@ def test_back_from_checkout_the_form_says_what_became_of_the_order_O1(page, call
         page.goto("/?cancelled=ord_nosuchorder")  # an id the API does not know: no claim about it
     page.locator("#quote").wait_for()
     assert notice.is_hidden() and "nothing was charged" not in page.locator("main").inner_text()
+
+
+def test_an_address_with_an_account_is_offered_sign_in_before_checkout_O7(page, call):
+    """A member ordering by name and e-mail was sent straight to Checkout at the anonymous price; the API's
+    answer said ``credits_existing_account``, unseen. The form stops, shows the API's message (and nothing
+    else about the account) and offers the two ways on: sign in, or pay the price quoted."""
+    email = f"it-{uuid.uuid4().hex[:10]}@member-trial.example"
+    account = call(
+        "POST", "/accounts", {"name": "Member Trial Co", "email": email, "plan": "member"}, token=mint("billing")
+    )
+    assert account.status == 201, account
+    account_id = account.body["account_id"]
+    sent = order_requests(page)
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Member Trial Co")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+
+    notice = page.get_by_role("status").filter(has_text="already has an account")
+    notice.wait_for()
+    assert urlsplit(page.url).path == "/" and len(sent) == 1  # stopped before Checkout
+    assert page.evaluate("document.activeElement.id") == "existing-account"  # focus moves to the notice
+    text = notice.inner_text()
+    assert "the hours will be added to it once paid" in text  # the API's message
+    assert account_id not in text and "member" not in text.lower() and "balance_" not in text
+    sign_in = notice.get_by_role("link", name="Sign in to your portal")
+    assert sign_in.get_attribute("href") == "portal/"
+    go_on = notice.get_by_role("button", name="Continue to payment at $600.00")
+    assert page.locator("#submit").is_hidden()  # one way to pay while the choice is open
+    shot(page, "existing-account-choice")
+    page.set_viewport_size(PHONE)
+    for selector in ("#existing-account", "#existing-account-sign-in", "#existing-account-continue"):
+        fits(page, selector)
+    shot(page, "existing-account-choice-phone")
+
+    page.get_by_label("Hours").fill("3")  # a different order: the choice goes, the form's button is back
+    assert notice.is_hidden() and page.locator("#submit").is_visible()
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+    go_on.click()
+    page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
+    assert "600.00 USD" in page.locator("#total").inner_text()
+
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Member Trial Co")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+    sign_in.click()
+    page.wait_for_url("**/portal/")
+    page.get_by_role("button", name="Sign in").wait_for()  # the portal's sign-in, then its "Buy hours"
