@@ -5,6 +5,9 @@
 //   next to the field it names ("hours: must be between 1 and 500").
 // * One Idempotency-Key per filling of the form: a double click, or submitting again after a network
 //   error, is the same order. Changing any input makes a new key, since that is a different order.
+// * SPEC O7: an order by name and e-mail for an address that has an account stops before Checkout and
+//   offers the choice: sign in (the account's own rates) or pay the price quoted here.
+// * Back from Checkout's cancel link (/?cancelled=ID), the order is asked before anything is said about it.
 "use strict";
 
 (function () {
@@ -18,12 +21,16 @@
   var quoteEl = document.getElementById("quote");
   var errorsEl = document.getElementById("errors");
   var submitButton = document.getElementById("submit");
+  var existingNotice = document.getElementById("existing-account");
+  var existingMessage = document.getElementById("existing-account-message");
+  var continueButton = document.getElementById("existing-account-continue");
 
   var idempotencyKey = null;
   var quoteTimer = null;
   var quoteSeq = 0;
   var submitting = false;
   var apiErrors = {}; // field -> the API's last message about it (from the quote)
+  var checkoutUrl = null; // the order waiting for the buyer's choice (SPEC O7)
 
   function uuid() {
     if (window.crypto && typeof window.crypto.randomUUID === "function") {
@@ -154,6 +161,7 @@
 
   function changed() {
     idempotencyKey = null; // different inputs are a different order
+    hideExistingAccount();
     window.clearTimeout(quoteTimer);
     quoteTimer = window.setTimeout(quote, QUOTE_DELAY_MS);
   }
@@ -184,6 +192,24 @@
     return ok;
   }
 
+  // -- an address that already has an account (SPEC O7)
+  function offerSignIn(order) {
+    // The order is priced as anyone's and, once paid, credits that account; a member pays less signed in.
+    // Say so before Checkout, in the API's words, and nothing else about the account.
+    existingMessage.textContent = order.message || "This e-mail address already has an account.";
+    continueButton.textContent = "Continue to payment at " + formatMoney(order.price);
+    checkoutUrl = order.checkout_url;
+    existingNotice.hidden = false;
+    submitButton.hidden = true; // one way to pay at a time: the notice's button
+    existingNotice.focus();
+  }
+
+  function hideExistingAccount() {
+    checkoutUrl = null;
+    existingNotice.hidden = true;
+    submitButton.hidden = false;
+  }
+
   function submit(event) {
     event.preventDefault();
     if (submitting) { return; }
@@ -194,6 +220,12 @@
     submitButton.disabled = true;
     errorsEl.textContent = "";
     post("/orders", { "Idempotency-Key": idempotencyKey }).then(function (reply) {
+      if ((reply.status === 201 || reply.status === 200) && reply.body.credits_existing_account) {
+        submitting = false;
+        submitButton.disabled = false;
+        offerSignIn(reply.body);
+        return;
+      }
       if (reply.status === 201 || reply.status === 200) {
         window.location = reply.body.checkout_url;
         return;
@@ -219,12 +251,46 @@
     if (event.target.name === "kind") { changed(); }
   });
   form.addEventListener("submit", submit);
+  continueButton.addEventListener("click", function () {
+    if (checkoutUrl) { window.location = checkoutUrl; }
+  });
+
+  // -- back from Checkout's cancel link
+  function showCancelled(orderId) {
+    // Coming back is no proof that nothing was paid (paid in another tab, or back after paying): the
+    // order's own status decides what is said (GET /orders/{id}, public: the id is the key).
+    var note = document.getElementById("cancelled");
+    function say(text, linkText) {
+      note.textContent = text;
+      if (linkText) {
+        var link = document.createElement("a");
+        link.href = "paid.html?order=" + encodeURIComponent(orderId); // Checkout's success page for it
+        link.textContent = linkText;
+        note.appendChild(document.createTextNode(" "));
+        note.appendChild(link);
+      }
+      note.hidden = false;
+    }
+    fetch(API + "/orders/" + encodeURIComponent(orderId), { headers: { Accept: "application/json" } })
+      .then(function (reply) {
+        if (reply.status === 404) { return; } // no such order: nothing to say about it
+        if (!reply.ok) { throw new Error("HTTP " + reply.status); }
+        return reply.json().then(function (order) {
+          if (order.status === "pending" || order.status === "failed") {
+            say("The payment was cancelled: order " + orderId + " was not paid and nothing was charged.");
+          } else if (order.status === "paid") {
+            say("Order " + orderId + " is already paid: there is nothing more to pay.", "See the paid order");
+          } else {
+            say("Order " + orderId + " is " + order.status + ".", "See the order");
+          }
+        });
+      })
+      .catch(function () {
+        say("We could not check order " + orderId + " just now: reload this page to try again.");
+      });
+  }
 
   var cancelled = new URLSearchParams(window.location.search).get("cancelled");
-  if (cancelled) {
-    var note = document.getElementById("cancelled");
-    note.textContent = "The payment was cancelled: order " + cancelled + " was not paid and nothing was charged.";
-    note.hidden = false;
-  }
+  if (cancelled) { showCancelled(cancelled); }
   toggleBuyer();
 })();

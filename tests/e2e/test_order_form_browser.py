@@ -10,8 +10,10 @@ installs it). The plain-HTTP tests need no browser.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +27,8 @@ pytestmark = pytest.mark.e2e
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIMEOUT_MS = 30_000
+PHONE = {"width": 390, "height": 844}
+SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "order-form"  # as the portal's browser tests
 
 
 # ------------------------------------------------------------------------------------------ fixtures
@@ -55,6 +59,18 @@ def balance_minutes(call: Callable[..., Reply], account_id: str) -> int:
     reply = call("GET", f"/accounts/{account_id}", token=mint("billing"))
     assert reply.status == 200, reply
     return reply.body["balance_minutes"]
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def fits(page: Any, selector: str) -> None:
+    """The element is on screen without scrolling sideways (a phone's 390 px)."""
+    box = page.locator(selector).bounding_box()
+    width = page.viewport_size["width"]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box, width)
 
 
 def new_order(call: Callable[..., Reply], hours: float, name: str = "Pay Twice Ltd") -> dict:
@@ -224,8 +240,6 @@ def test_hours_the_api_refuses_are_shown_and_nothing_is_ordered_P1(page, hours):
 
 def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of_it_O7(page, call):
     """Issue 10: the address already has an account - the paid page says the hours went to it, no balance."""
-    import uuid
-
     email = f"it-{uuid.uuid4().hex[:10]}@known.example"
     account = call(
         "POST", "/accounts", {"name": "Known Co", "email": email, "plan": "member"}, token=mint("billing")
@@ -236,6 +250,7 @@ def test_an_order_for_an_address_with_an_account_credits_it_and_shows_nothing_of
     page.get_by_label("Hours").fill("2")
     page.locator("#quote").filter(has_text="$600.00").wait_for()  # priced as any anonymous order
     page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name="Continue to payment at $600.00").click()  # the choice the form offers
     page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
     page.get_by_role("button", name=re.compile(r"^Pay")).click()
     page.wait_for_url("**/paid.html?order=ord_*")
@@ -325,3 +340,93 @@ def test_the_paid_page_promises_an_invitation_only_to_the_order_that_opened_the_
     page.locator("#balance").filter(has_text="1 h").wait_for()
     assert page.locator("#signin-hint").is_visible()
     assert "invitation" in page.locator("#signin-hint").inner_text()
+
+
+# ------------------------------------------------- found in a new-user trial: what the form tells a buyer
+
+
+def test_back_from_checkout_the_form_says_what_became_of_the_order_O1(page, call):
+    """``/?cancelled=ID`` (Checkout's cancel link) said "not paid and nothing was charged" for any id, even
+    an order paid already (paid in another tab, or the back button after paying): the form asks the order."""
+    order = new_order(call, 1, name="Back Button Ltd")
+    page.goto(order["checkout_url"])
+    page.get_by_role("link", name="Cancel and go back").click()  # the cancel link of a pending order
+    notice = page.locator("#cancelled")
+    notice.filter(has_text="was not paid and nothing was charged").wait_for()
+    assert order["order_id"] in notice.inner_text() and notice.get_attribute("role") == "status"
+
+    page.goto(order["checkout_url"])
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+    page.wait_for_url("**/paid.html?order=ord_*")
+    page.goto(f"/?cancelled={order['order_id']}")  # e.g. the back button, or the cancel link in another tab
+    notice.filter(has_text="already paid").wait_for()
+    assert "nothing was charged" not in notice.inner_text() and "cancelled" not in notice.inner_text()
+    link = notice.get_by_role("link", name="See the paid order")
+    assert link.get_attribute("href") == f"paid.html?order={order['order_id']}"  # as Checkout's success URL
+    shot(page, "cancelled-but-paid")
+    page.set_viewport_size(PHONE)
+    fits(page, "#cancelled")
+    shot(page, "cancelled-but-paid-phone")
+    link.click()
+    page.wait_for_url(f"**/paid.html?order={order['order_id']}")
+    page.locator("#status").filter(has_text="Paid: 1 h credited").wait_for()
+
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/orders/ord_nosuchorder"):
+        page.goto("/?cancelled=ord_nosuchorder")  # an id the API does not know: no claim about it
+    page.locator("#quote").wait_for()
+    assert notice.is_hidden() and "nothing was charged" not in page.locator("main").inner_text()
+
+
+def test_an_address_with_an_account_is_offered_sign_in_before_checkout_O7(page, call):
+    """A member ordering by name and e-mail was sent straight to Checkout at the anonymous price; the API's
+    answer said ``credits_existing_account``, unseen. The form stops, shows the API's message (and nothing
+    else about the account) and offers the two ways on: sign in, or pay the price quoted."""
+    email = f"it-{uuid.uuid4().hex[:10]}@member-trial.example"
+    account = call(
+        "POST", "/accounts", {"name": "Member Trial Co", "email": email, "plan": "member"}, token=mint("billing")
+    )
+    assert account.status == 201, account
+    account_id = account.body["account_id"]
+    sent = order_requests(page)
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Member Trial Co")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+
+    notice = page.get_by_role("status").filter(has_text="already has an account")
+    notice.wait_for()
+    assert urlsplit(page.url).path == "/" and len(sent) == 1  # stopped before Checkout
+    assert page.evaluate("document.activeElement.id") == "existing-account"  # focus moves to the notice
+    text = notice.inner_text()
+    assert "the hours will be added to it once paid" in text  # the API's message
+    assert account_id not in text and "member" not in text.lower() and "balance_" not in text
+    sign_in = notice.get_by_role("link", name="Sign in to your portal")
+    assert sign_in.get_attribute("href") == "portal/"
+    go_on = notice.get_by_role("button", name="Continue to payment at $600.00")
+    assert page.locator("#submit").is_hidden()  # one way to pay while the choice is open
+    shot(page, "existing-account-choice")
+    page.set_viewport_size(PHONE)
+    for selector in ("#existing-account", "#existing-account-sign-in", "#existing-account-continue"):
+        fits(page, selector)
+    shot(page, "existing-account-choice-phone")
+
+    page.get_by_label("Hours").fill("3")  # a different order: the choice goes, the form's button is back
+    assert notice.is_hidden() and page.locator("#submit").is_visible()
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+    go_on.click()
+    page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
+    assert "600.00 USD" in page.locator("#total").inner_text()
+
+    page.goto("/")
+    page.get_by_label("Company or your name").fill("Member Trial Co")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Hours").fill("2")
+    page.locator("#quote").filter(has_text="$600.00").wait_for()
+    page.get_by_role("button", name="Continue to payment").click()
+    sign_in.click()
+    page.wait_for_url("**/portal/")
+    page.get_by_role("button", name="Sign in").wait_for()  # the portal's sign-in, then its "Buy hours"
