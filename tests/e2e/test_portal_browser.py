@@ -584,3 +584,112 @@ def test_an_onsite_visit_shows_what_was_paid_and_refunded_not_hours_off_the_bala
     rounding.filter(has_text="onsite visit").wait_for()
     assert "from the balance" not in rounding.inner_text()
     assert page.js_errors == []
+
+
+# -- found by a new user's trial of the portal (s19) --------------------------------------------------------
+
+
+def closed_ticket(call: Callable[..., Any], plan: str, entries: list[tuple[str, int]], *, prepay: int = 0) -> tuple:
+    """An account of ``plan`` (with ``prepay`` minutes bought) and a ticket with ``entries`` (work type, minutes)
+    logged on 1 Dec 2026 from 10:00 New York time, closed: (account, ticket, the close result)."""
+    billing, tech = mint("billing"), mint("technician", sub="tech-trial")
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Trial Co", "email": f"trial.{uuid.uuid4().hex[:8]}@t.example", "plan": plan},
+        token=billing,
+    ).body["account_id"]
+    if prepay:
+        bought = call(
+            "POST",
+            f"/accounts/{account}/adjustments",
+            {"minutes": prepay, "kind": "purchase", "reason": "paid by bank transfer"},
+            token=billing,
+        )
+        assert bought.status == 201, bought
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Server room", "priority": "normal", "opened_at": "2026-12-01T09:00:00-05:00"},
+        token=tech,
+    ).body["ticket_id"]
+    start = 10 * 60
+    for work_type, minutes in entries:
+        at = f"2026-12-01T{start // 60:02d}:{start % 60:02d}:00-05:00"
+        reply = call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": work_type, "started_at": at, "minutes": minutes, "note": f"{work_type} work"},
+            token=tech,
+        )
+        assert reply.status == 201, reply
+        start += minutes
+    closed = call("POST", f"/tickets/{ticket}/close", token=tech)
+    assert closed.status == 200, closed
+    return account, ticket, closed.body
+
+
+def test_a_credit_back_shows_on_the_ticket_and_its_post_pay_agrees_with_the_statement_C6(new_page, call):
+    """The ticket page showed the post-pay from before a credit-back (2 h) while the statement had the reduced
+    figure, and no credit-back at all: each is listed (when, how much, where its minutes went, why)."""
+    from zoneinfo import ZoneInfo
+
+    from hourbank.clock import parse_iso
+
+    account, ticket, closed = closed_ticket(call, "member", [("remote", 120)])
+    assert (closed["debited_minutes"], closed["postpay_minutes"]) == (0, 120)  # a member at zero runs into post-pay
+    back = call(
+        "POST",
+        f"/tickets/{ticket}/credit-back",
+        {"minutes": 60, "reason": "The vendor's update broke it"},
+        token=mint("billing"),
+    )
+    assert back.status == 201, back
+    month = parse_iso(call("GET", f"/tickets/{ticket}", token=mint("billing")).body["closed_at"])
+    month = month.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
+    statement = call("GET", f"/accounts/{account}/statements/{month}", token=mint("billing")).body
+    assert statement["postpay_minutes"] == 60
+    for viewport, name in ((None, "credit-back-ticket"), (PHONE, "credit-back-ticket-phone")):
+        page = new_page(viewport)
+        sign_in(page, "customer", account)
+        page.locator("#balance").wait_for()
+        page.goto(f"/portal/#/tickets/{ticket}")
+        rounding = page.locator("#rounding")
+        rounding.filter(has_text="1 h post-pay").wait_for()
+        assert "2 h less 1 h credited back" in rounding.inner_text()
+        item = page.locator("#credit-backs li.credit-back")
+        assert item.count() == 1
+        text = item.inner_text()
+        assert "1 h (1 h off the post-pay)" in text and "The vendor's update broke it" in text, text
+        assert "Credited back (1 h)" in page.locator("#credit-backs h2").inner_text()
+        shot(page, name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= (viewport or {"width": 1280})["width"]
+        assert page.js_errors == []
+    page.goto(f"/portal/#/accounts/{account}/statements")
+    page.locator("#month").select_option(month)
+    page.locator("#statement dd").filter(has_text="1 h").first.wait_for()
+    assert page.locator("#statement dl.summary dd").nth(2).inner_text() == "1 h"  # the statement's post-pay
+
+
+def test_the_onsite_minimum_is_mentioned_only_where_it_applies_T6(new_page, call):
+    """A member's remote-only ticket read "billed 3 h after the ticket's rounding (half hours, on-site minimum)":
+    the minimum is the non-member's rule for onsite and travel work (SPEC T6)."""
+    member, remote, _ = closed_ticket(call, "member", [("remote", 170)])
+    visitor, onsite, closed = closed_ticket(call, "non_member", [("onsite", 60)], prepay=300)
+    assert closed["consumed_minutes"] == 240  # T6: 1 h onsite counts as 4 h
+    page = new_page()
+    sign_in(page, "customer", member)
+    page.locator("#balance").wait_for()
+    page.goto(f"/portal/#/tickets/{remote}")
+    rounding = page.locator("#rounding")
+    rounding.filter(has_text="billed 3 h").wait_for()
+    assert "onsite" not in rounding.inner_text().lower() and "on-site" not in rounding.inner_text().lower()
+    shot(page, "rounding-member-remote")
+    other = new_page(PHONE)
+    sign_in(other, "customer", visitor)
+    other.locator("#balance").wait_for()
+    other.goto(f"/portal/#/tickets/{onsite}")
+    other.locator("#rounding").filter(has_text="billed 4 h").wait_for()
+    assert "onsite and travel counted as at least 4 h" in other.locator("#rounding").inner_text()
+    shot(other, "rounding-non-member-onsite-phone")
+    assert page.js_errors == [] and other.js_errors == []

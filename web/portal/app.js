@@ -171,14 +171,51 @@ function disputeBlock(ticket, entry) {
   return [details];
 }
 
+// SPEC T6: the onsite minimum of the account's plan (GET /plans), only for a ticket with onsite or travel work;
+// 0 when it does not apply, so a member's remote ticket is not told about a rule that is not its.
+async function onsiteMinimum(t) {
+  if (!(t.entries || []).some((e) => e.work_type === "onsite" || e.work_type === "travel")) return 0;
+  const [account, table] = await Promise.all([get(`/accounts/${encodeURIComponent(t.account_id)}`), get("/plans")]);
+  const plan = table.plans.find((p) => p.plan === account.plan);
+  return (plan && plan.onsite_minimum_minutes) || 0;
+}
+
+// SPEC C6: each credit-back, when, how much and where its minutes went (off the post-pay not yet invoiced
+// first, then back to the balance), and why.
+function creditBacks(t, me) {
+  if (!(t.credit_backs || []).length) { // tickets credited before each credit-back was recorded: the total only
+    return t.credited_back_minutes ? h("p", {}, `Credited back: ${duration(t.credited_back_minutes)}.`) : null;
+  }
+  const balance = me.role === "customer" ? "back to your balance" : "back to the balance";
+  return h("section", { id: "credit-backs", "aria-labelledby": "cbs-h" },
+    h("h2", { id: "cbs-h" }, `Credited back (${duration(t.credited_back_minutes)})`),
+    h("ul", {}, t.credit_backs.map((c) => {
+      const where = [c.postpay_reduced_minutes ? `${duration(c.postpay_reduced_minutes)} off the post-pay` : null,
+                     c.balance_credited_minutes ? `${duration(c.balance_credited_minutes)} ${balance}` : null]
+        .filter(Boolean).join(", ");
+      return h("li", { class: "credit-back" }, `${when(c.at)} · ${duration(c.minutes)} (${where}) — “${c.reason}”`);
+    })));
+}
+
 async function ticketView(ticketId) {
   const t = await get(`/tickets/${encodeURIComponent(ticketId)}`);
   const me = who();
-  const rounding = t.visit_id  // SPEC V1: a visit's ticket is paid by the visit, nothing comes off the balance
-    ? `An onsite visit, paid for on its own: time on site ${duration(t.weighted_minutes)}; nothing comes off the hours balance.`
-    : t.status === "closed"
-    ? `Weighted ${duration(t.weighted_minutes)}; billed ${duration(t.consumed_minutes)} after the ticket's rounding (half hours, on-site minimum) — ${duration(t.debited_minutes)} from the balance${t.postpay_minutes ? `, ${duration(t.postpay_minutes)} post-pay` : ""}.`
-    : `Weighted so far ${duration(t.weighted_minutes)}; with the ticket's rounding this is ${duration(t.projected_consumption_minutes)} if it closed now.`;
+  let rounding;
+  if (t.visit_id) { // SPEC V1: a visit's ticket is paid by the visit, nothing comes off the balance
+    rounding = `An onsite visit, paid for on its own: time on site ${duration(t.weighted_minutes)}; nothing comes off the hours balance.`;
+  } else if (t.status === "closed") {
+    const minimum = await onsiteMinimum(t);
+    const rules = minimum ? `half hours, onsite and travel counted as at least ${duration(minimum)}` : "rounded up to the half hour";
+    // C6: the post-pay billed is what is left after credit-backs took minutes off it (as the statement has it).
+    const reduced = t.postpay_credited_back_minutes || 0;
+    const postpay = (t.postpay_minutes || 0) - reduced;
+    const postpayText = t.postpay_minutes
+      ? `, ${duration(postpay)} post-pay${reduced ? ` (${duration(t.postpay_minutes)} less ${duration(reduced)} credited back)` : ""}`
+      : "";
+    rounding = `Weighted ${duration(t.weighted_minutes)}; billed ${duration(t.consumed_minutes)} (${rules}) — ${duration(t.debited_minutes)} from the balance${postpayText}.`;
+  } else {
+    rounding = `Weighted so far ${duration(t.weighted_minutes)}; with the ticket's rounding this is ${duration(t.projected_consumption_minutes)} if it closed now.`;
+  }
   const rows = (t.entries || []).map((e) => h("li", { class: "entry", "data-entry": e.entry_id },
     h("dl", {},
       h("dt", {}, "Start"), h("dd", {}, when(e.started_at)),
@@ -196,7 +233,7 @@ async function ticketView(ticketId) {
       t.closed_at ? ` · closed ${when(t.closed_at)}` : "", t.emergency ? " · emergency" : ""),
     h("p", { id: "rounding" }, rounding),
     slaLine(t),
-    t.credited_back_minutes ? h("p", {}, `Credited back: ${duration(t.credited_back_minutes)}.`) : null,
+    creditBacks(t, me),
     h("h2", {}, `Time entries (${(t.entries || []).length})`),
     rows.length ? h("ol", { class: "entries" }, rows) : h("p", { class: "muted" }, "No time logged yet."),
   ];
