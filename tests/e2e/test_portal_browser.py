@@ -42,11 +42,11 @@ def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     contexts: list[Any] = []
 
-    def make(viewport: dict | None = None) -> Any:
+    def make(viewport: dict | None = None, timezone: str = "America/New_York") -> Any:
         context = browser.new_context(
             base_url=site,
             locale="en-US",
-            timezone_id="America/New_York",
+            timezone_id=timezone,
             accept_downloads=True,
             viewport=viewport or {"width": 1280, "height": 900},
         )
@@ -669,6 +669,28 @@ def test_a_credit_back_shows_on_the_ticket_and_its_post_pay_agrees_with_the_stat
     page.locator("#month").select_option(month)
     page.locator("#statement dd").filter(has_text="1 h").first.wait_for()
     assert page.locator("#statement dl.summary dd").nth(2).inner_text() == "1 h"  # the statement's post-pay
+
+
+def test_times_on_the_portal_name_their_time_zone(new_page, call):
+    """Times had no zone while statements count days in the company's timezone: each time names its zone."""
+    account, ticket, _ = closed_ticket(call, "member", [("remote", 30)])
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.locator("#balance").wait_for()
+    assert re.search(r"opened .*\b(EST|EDT)\b", page.locator("#ticket-list li").first.inner_text())
+    page.goto(f"/portal/#/tickets/{ticket}")
+    start = page.locator("li.entry dd").first
+    start.wait_for()
+    assert re.search(r"10:00 AM EST$", start.inner_text()), start.inner_text()
+    shot(page, "ticket-times-zone")
+    tokyo = new_page(PHONE, timezone="Asia/Tokyo")  # a reader elsewhere sees which clock the times are on
+    sign_in(tokyo, "customer", account)
+    tokyo.locator("#balance").wait_for()
+    tokyo.goto(f"/portal/#/tickets/{ticket}")
+    start = tokyo.locator("li.entry dd").first
+    start.wait_for()
+    assert re.search(r"12:00 AM GMT\+9$", start.inner_text()), start.inner_text()  # 10:00 EST = 00:00 next day
+    shot(tokyo, "ticket-times-zone-tokyo-phone")
 
 
 def test_the_onsite_minimum_is_mentioned_only_where_it_applies_T6(new_page, call):
