@@ -715,3 +715,54 @@ def test_the_onsite_minimum_is_mentioned_only_where_it_applies_T6(new_page, call
     assert "onsite and travel counted as at least 4 h" in other.locator("#rounding").inner_text()
     shot(other, "rounding-non-member-onsite-phone")
     assert page.js_errors == [] and other.js_errors == []
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def test_who_questioned_an_entry_is_you_or_staff_never_an_id_C6(new_page, call):
+    """A dispute's raiser was the customer's sub (a UUID): it reads "you" to them, and staff by their role."""
+    billing, tech = mint("billing"), mint("technician", sub="tech-trial")
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Asks Co", "email": f"asks.{uuid.uuid4().hex[:8]}@t.example", "plan": "member"},
+        token=billing,
+    ).body["account_id"]
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Backups", "priority": "normal", "opened_at": "2026-12-01T09:00:00-05:00"},
+        token=tech,
+    ).body["ticket_id"]
+    ids = []
+    for at in ("2026-12-01T10:00:00-05:00", "2026-12-01T11:00:00-05:00"):
+        entry = call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": at, "minutes": 30, "note": "checked"},
+            token=tech,
+        )
+        assert entry.status == 201, entry
+        ids.append(entry.body["entry_id"])
+    customer = mint("customer", account_id=account)  # the same user the local sign-in makes for this account
+    for entry_id, token in ((ids[0], customer), (ids[1], billing)):
+        raised = call("POST", f"/tickets/{ticket}/time-entries/{entry_id}/dispute", {"reason": "too long"}, token=token)
+        assert raised.status == 200 and UUID.match(raised.body["dispute"]["raised_by"]), raised
+    assert raised.body["dispute"]["raised_by_role"] == "staff"
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.locator("#balance").wait_for()
+    page.goto(f"/portal/#/tickets/{ticket}")
+    mine, staffs = page.locator(f"p.dispute[data-entry='{ids[0]}']"), page.locator(f"p.dispute[data-entry='{ids[1]}']")
+    mine.filter(has_text="Questioned by you").wait_for()
+    assert "Questioned by Hourbank staff" in staffs.inner_text()
+    assert not UUID.search(page.locator("ol.entries").inner_text())
+    shot(page, "dispute-raised-by")
+    desk = new_page(PHONE)
+    sign_in(desk, "technician")
+    desk.goto(f"/portal/#/tickets/{ticket}")
+    desk.locator(f"p.dispute[data-entry='{ids[0]}']").filter(has_text="Questioned by the customer").wait_for()
+    assert not UUID.search(desk.locator("ol.entries").inner_text())
+    shot(desk, "dispute-raised-by-staff-phone")
+    assert page.js_errors == [] and desk.js_errors == []

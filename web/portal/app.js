@@ -136,14 +136,23 @@ function segmentsText(entry) {
   }).join(" + ");
 }
 
+// Who questioned an entry, in words: the API gives the raiser's subject (an opaque id) and whether they were the
+// customer or staff; never the raw id.
+function raiser(d, me) {
+  if (d.raised_by && d.raised_by === me.sub) return "you";
+  if (d.raised_by_role === "staff") return "Hourbank staff";
+  if (d.raised_by_role === "customer") return me.role === "customer" ? "someone else on your account" : "the customer";
+  return me.role === "customer" ? "someone on your account or Hourbank staff" : "the customer or staff";
+}
+
 function disputeBlock(ticket, entry) {
   const d = entry.dispute;
   const base = `/tickets/${encodeURIComponent(ticket.ticket_id)}/time-entries/${encodeURIComponent(entry.entry_id)}`;
   const me = who();
   if (d) {
     const outcome = d.status === "open"
-      ? `Questioned ${when(d.raised_at)}: “${d.reason}”. Waiting for billing to answer.`
-      : `Questioned: “${d.reason}”. ${d.status === "upheld" ? "Upheld" : "Not upheld"} ${when(d.resolved_at)}: ${d.resolution_note || ""}${d.credited_minutes ? ` — ${duration(d.credited_minutes)} credited back.` : ""}`;
+      ? `Questioned by ${raiser(d, me)} ${when(d.raised_at)}: “${d.reason}”. Waiting for billing to answer.`
+      : `Questioned by ${raiser(d, me)}: “${d.reason}”. ${d.status === "upheld" ? "Upheld" : "Not upheld"} ${when(d.resolved_at)}: ${d.resolution_note || ""}${d.credited_minutes ? ` — ${duration(d.credited_minutes)} credited back.` : ""}`;
     const parts = [h("p", { class: `dispute ${d.status}`, "data-entry": entry.entry_id }, outcome)];
     if (d.status === "open" && me.billing) {
       const outcomeSel = h("select", { name: "outcome" }, h("option", { value: "upheld" }, "upheld"), h("option", { value: "rejected" }, "rejected"));
