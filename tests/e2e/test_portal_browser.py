@@ -766,3 +766,41 @@ def test_who_questioned_an_entry_is_you_or_staff_never_an_id_C6(new_page, call):
     assert not UUID.search(desk.locator("ol.entries").inner_text())
     shot(desk, "dispute-raised-by-staff-phone")
     assert page.js_errors == [] and desk.js_errors == []
+
+
+def test_on_a_phone_chart_labels_stay_legible_and_the_queue_does_not_scroll_sideways_W1_W2(new_page, call):
+    """At 390 px the usage chart's text shrank to ~6 px with its SVG, and the staff queue was a table wider
+    than its box that scrolled sideways with nothing to say so."""
+    account, _, _ = closed_ticket(call, "member", [("remote", 90)])
+    opened = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Wi-Fi in the annex", "priority": "urgent"},
+        token=mint("technician"),
+    )
+    assert opened.status == 201, opened  # on the queue
+    phone = new_page(PHONE)
+    sign_in(phone, "customer", account)
+    phone.locator("svg.chart rect.bar.remote").wait_for()
+    sizes = phone.evaluate("""() => Array.from(document.querySelectorAll('svg.chart text.axis')).map((t) =>
+        parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a)""")
+    assert sizes and min(sizes) >= 11, sizes
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "usage-chart-phone")
+    desk = new_page(PHONE)
+    sign_in(desk, "technician")
+    desk.get_by_role("link", name="Ticket queue").click()
+    desk.locator("#queue tbody tr").first.wait_for()
+    wrap = desk.locator(".table-wrap").evaluate("(el) => [el.scrollWidth, el.clientWidth]")
+    assert wrap[0] <= wrap[1], f"the queue scrolls sideways on a phone ({wrap})"
+    labels = desk.locator("#queue tbody tr").first.evaluate(
+        "(tr) => Array.from(tr.cells).map((td) => getComputedStyle(td, '::before').content)"
+    )
+    assert labels[0] == '"Response due"' and labels[4] == '"Account"', labels  # each stacked cell says what it is
+    shot(desk, "staff-queue-stacked-phone")
+    desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.reload()
+    desk.locator("#queue thead").wait_for()
+    assert desk.locator("#queue thead").is_visible()  # a table on a wide screen
+    shot(desk, "staff-queue-desktop")
+    assert phone.js_errors == [] and desk.js_errors == []

@@ -394,17 +394,20 @@ async function queueView(query) {
   const tabs = h("p", { class: "tabs" },
     ["open", "awaiting_credit"].map((s) => h("a", { href: `#/queue?status=${s}`, "aria-current": s === status ? "page" : null, class: "tab" },
                                             s === "open" ? "Open" : "Awaiting credit")));
-  const rows = reply.items.map((t) => h("tr", { "data-ticket": t.ticket_id },
-    h("td", {}, t.response_due_at ? when(t.response_due_at) : "—"),
-    h("td", {}, t.sla_status ? h("span", { class: `pill sla-${t.sla_status}` }, SLA_TEXT[t.sla_status] || t.sla_status) : "—"),
-    h("td", {}, h("a", { href: `#/tickets/${encodeURIComponent(t.ticket_id)}` }, t.title)),
-    h("td", {}, t.priority),
-    h("td", {}, h("a", { href: `#/accounts/${encodeURIComponent(t.account_id)}` }, t.account_id)),
-    h("td", {}, duration(t.weighted_minutes))));
+  // On a phone each row stacks into a card, each cell labelled from data-label (portal.css), not a wide table.
+  const columns = ["Response due", "Service level", "Ticket", "Priority", "Account", "Time logged"];
+  const rows = reply.items.map((t) => h("tr", { "data-ticket": t.ticket_id }, [
+    t.response_due_at ? when(t.response_due_at) : "—",
+    t.sla_status ? h("span", { class: `pill sla-${t.sla_status}` }, SLA_TEXT[t.sla_status] || t.sla_status) : "—",
+    h("a", { href: `#/tickets/${encodeURIComponent(t.ticket_id)}` }, t.title),
+    t.priority,
+    h("a", { href: `#/accounts/${encodeURIComponent(t.account_id)}` }, t.account_id),
+    duration(t.weighted_minutes),
+  ].map((cell, i) => h("td", { "data-label": columns[i] }, cell))));
   const table = rows.length
     ? h("table", { id: "queue", class: "queue" },
         h("caption", {}, status === "open" ? "Open tickets, the one due first on top" : "Tickets waiting for credit"),
-        h("thead", {}, h("tr", {}, ["Response due", "Service level", "Ticket", "Priority", "Account", "Time logged"].map((c) => h("th", { scope: "col" }, c)))),
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, rows))
     : h("p", { class: "muted", id: "queue-empty" }, "No tickets here.");
   const more = reply.cursor
