@@ -42,11 +42,11 @@ def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
     SHOTS.mkdir(parents=True, exist_ok=True)
     contexts: list[Any] = []
 
-    def make(viewport: dict | None = None) -> Any:
+    def make(viewport: dict | None = None, timezone: str = "America/New_York") -> Any:
         context = browser.new_context(
             base_url=site,
             locale="en-US",
-            timezone_id="America/New_York",
+            timezone_id=timezone,
             accept_downloads=True,
             viewport=viewport or {"width": 1280, "height": 900},
         )
@@ -584,3 +584,223 @@ def test_an_onsite_visit_shows_what_was_paid_and_refunded_not_hours_off_the_bala
     rounding.filter(has_text="onsite visit").wait_for()
     assert "from the balance" not in rounding.inner_text()
     assert page.js_errors == []
+
+
+# -- found by a new user's trial of the portal (s19) --------------------------------------------------------
+
+
+def closed_ticket(call: Callable[..., Any], plan: str, entries: list[tuple[str, int]], *, prepay: int = 0) -> tuple:
+    """An account of ``plan`` (with ``prepay`` minutes bought) and a ticket with ``entries`` (work type, minutes)
+    logged on 1 Dec 2026 from 10:00 New York time, closed: (account, ticket, the close result)."""
+    billing, tech = mint("billing"), mint("technician", sub="tech-trial")
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Trial Co", "email": f"trial.{uuid.uuid4().hex[:8]}@t.example", "plan": plan},
+        token=billing,
+    ).body["account_id"]
+    if prepay:
+        bought = call(
+            "POST",
+            f"/accounts/{account}/adjustments",
+            {"minutes": prepay, "kind": "purchase", "reason": "paid by bank transfer"},
+            token=billing,
+        )
+        assert bought.status == 201, bought
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Server room", "priority": "normal", "opened_at": "2026-12-01T09:00:00-05:00"},
+        token=tech,
+    ).body["ticket_id"]
+    start = 10 * 60
+    for work_type, minutes in entries:
+        at = f"2026-12-01T{start // 60:02d}:{start % 60:02d}:00-05:00"
+        reply = call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": work_type, "started_at": at, "minutes": minutes, "note": f"{work_type} work"},
+            token=tech,
+        )
+        assert reply.status == 201, reply
+        start += minutes
+    closed = call("POST", f"/tickets/{ticket}/close", token=tech)
+    assert closed.status == 200, closed
+    return account, ticket, closed.body
+
+
+def test_a_credit_back_shows_on_the_ticket_and_its_post_pay_agrees_with_the_statement_C6(new_page, call):
+    """The ticket page showed the post-pay from before a credit-back (2 h) while the statement had the reduced
+    figure, and no credit-back at all: each is listed (when, how much, where its minutes went, why)."""
+    from zoneinfo import ZoneInfo
+
+    from hourbank.clock import parse_iso
+
+    account, ticket, closed = closed_ticket(call, "member", [("remote", 120)])
+    assert (closed["debited_minutes"], closed["postpay_minutes"]) == (0, 120)  # a member at zero runs into post-pay
+    back = call(
+        "POST",
+        f"/tickets/{ticket}/credit-back",
+        {"minutes": 60, "reason": "The vendor's update broke it"},
+        token=mint("billing"),
+    )
+    assert back.status == 201, back
+    month = parse_iso(call("GET", f"/tickets/{ticket}", token=mint("billing")).body["closed_at"])
+    month = month.astimezone(ZoneInfo("America/New_York")).strftime("%Y-%m")
+    statement = call("GET", f"/accounts/{account}/statements/{month}", token=mint("billing")).body
+    assert statement["postpay_minutes"] == 60
+    for viewport, name in ((None, "credit-back-ticket"), (PHONE, "credit-back-ticket-phone")):
+        page = new_page(viewport)
+        sign_in(page, "customer", account)
+        page.locator("#balance").wait_for()
+        page.goto(f"/portal/#/tickets/{ticket}")
+        rounding = page.locator("#rounding")
+        rounding.filter(has_text="1 h post-pay").wait_for()
+        assert "2 h less 1 h credited back" in rounding.inner_text()
+        item = page.locator("#credit-backs li.credit-back")
+        assert item.count() == 1
+        text = item.inner_text()
+        assert "1 h (1 h off the post-pay)" in text and "The vendor's update broke it" in text, text
+        assert "Credited back (1 h)" in page.locator("#credit-backs h2").inner_text()
+        shot(page, name)
+        assert page.evaluate("document.documentElement.scrollWidth") <= (viewport or {"width": 1280})["width"]
+        assert page.js_errors == []
+    page.goto(f"/portal/#/accounts/{account}/statements")
+    page.locator("#month").select_option(month)
+    page.locator("#statement dd").filter(has_text="1 h").first.wait_for()
+    assert page.locator("#statement dl.summary dd").nth(2).inner_text() == "1 h"  # the statement's post-pay
+
+
+def test_times_on_the_portal_name_their_time_zone(new_page, call):
+    """Times had no zone while statements count days in the company's timezone: each time names its zone."""
+    account, ticket, _ = closed_ticket(call, "member", [("remote", 30)])
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.locator("#balance").wait_for()
+    assert re.search(r"opened .*\b(EST|EDT)\b", page.locator("#ticket-list li").first.inner_text())
+    page.goto(f"/portal/#/tickets/{ticket}")
+    start = page.locator("li.entry dd").first
+    start.wait_for()
+    assert re.search(r"10:00 AM EST$", start.inner_text()), start.inner_text()
+    shot(page, "ticket-times-zone")
+    tokyo = new_page(PHONE, timezone="Asia/Tokyo")  # a reader elsewhere sees which clock the times are on
+    sign_in(tokyo, "customer", account)
+    tokyo.locator("#balance").wait_for()
+    tokyo.goto(f"/portal/#/tickets/{ticket}")
+    start = tokyo.locator("li.entry dd").first
+    start.wait_for()
+    assert re.search(r"12:00 AM GMT\+9$", start.inner_text()), start.inner_text()  # 10:00 EST = 00:00 next day
+    shot(tokyo, "ticket-times-zone-tokyo-phone")
+
+
+def test_the_onsite_minimum_is_mentioned_only_where_it_applies_T6(new_page, call):
+    """A member's remote-only ticket read "billed 3 h after the ticket's rounding (half hours, on-site minimum)":
+    the minimum is the non-member's rule for onsite and travel work (SPEC T6)."""
+    member, remote, _ = closed_ticket(call, "member", [("remote", 170)])
+    visitor, onsite, closed = closed_ticket(call, "non_member", [("onsite", 60)], prepay=300)
+    assert closed["consumed_minutes"] == 240  # T6: 1 h onsite counts as 4 h
+    page = new_page()
+    sign_in(page, "customer", member)
+    page.locator("#balance").wait_for()
+    page.goto(f"/portal/#/tickets/{remote}")
+    rounding = page.locator("#rounding")
+    rounding.filter(has_text="billed 3 h").wait_for()
+    assert "onsite" not in rounding.inner_text().lower() and "on-site" not in rounding.inner_text().lower()
+    shot(page, "rounding-member-remote")
+    other = new_page(PHONE)
+    sign_in(other, "customer", visitor)
+    other.locator("#balance").wait_for()
+    other.goto(f"/portal/#/tickets/{onsite}")
+    other.locator("#rounding").filter(has_text="billed 4 h").wait_for()
+    assert "onsite and travel counted as at least 4 h" in other.locator("#rounding").inner_text()
+    shot(other, "rounding-non-member-onsite-phone")
+    assert page.js_errors == [] and other.js_errors == []
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def test_who_questioned_an_entry_is_you_or_staff_never_an_id_C6(new_page, call):
+    """A dispute's raiser was the customer's sub (a UUID): it reads "you" to them, and staff by their role."""
+    billing, tech = mint("billing"), mint("technician", sub="tech-trial")
+    account = call(
+        "POST",
+        "/accounts",
+        {"name": "Asks Co", "email": f"asks.{uuid.uuid4().hex[:8]}@t.example", "plan": "member"},
+        token=billing,
+    ).body["account_id"]
+    ticket = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Backups", "priority": "normal", "opened_at": "2026-12-01T09:00:00-05:00"},
+        token=tech,
+    ).body["ticket_id"]
+    ids = []
+    for at in ("2026-12-01T10:00:00-05:00", "2026-12-01T11:00:00-05:00"):
+        entry = call(
+            "POST",
+            f"/tickets/{ticket}/time-entries",
+            {"work_type": "remote", "started_at": at, "minutes": 30, "note": "checked"},
+            token=tech,
+        )
+        assert entry.status == 201, entry
+        ids.append(entry.body["entry_id"])
+    customer = mint("customer", account_id=account)  # the same user the local sign-in makes for this account
+    for entry_id, token in ((ids[0], customer), (ids[1], billing)):
+        raised = call("POST", f"/tickets/{ticket}/time-entries/{entry_id}/dispute", {"reason": "too long"}, token=token)
+        assert raised.status == 200 and UUID.match(raised.body["dispute"]["raised_by"]), raised
+    assert raised.body["dispute"]["raised_by_role"] == "staff"
+    page = new_page()
+    sign_in(page, "customer", account)
+    page.locator("#balance").wait_for()
+    page.goto(f"/portal/#/tickets/{ticket}")
+    mine, staffs = page.locator(f"p.dispute[data-entry='{ids[0]}']"), page.locator(f"p.dispute[data-entry='{ids[1]}']")
+    mine.filter(has_text="Questioned by you").wait_for()
+    assert "Questioned by Hourbank staff" in staffs.inner_text()
+    assert not UUID.search(page.locator("ol.entries").inner_text())
+    shot(page, "dispute-raised-by")
+    desk = new_page(PHONE)
+    sign_in(desk, "technician")
+    desk.goto(f"/portal/#/tickets/{ticket}")
+    desk.locator(f"p.dispute[data-entry='{ids[0]}']").filter(has_text="Questioned by the customer").wait_for()
+    assert not UUID.search(desk.locator("ol.entries").inner_text())
+    shot(desk, "dispute-raised-by-staff-phone")
+    assert page.js_errors == [] and desk.js_errors == []
+
+
+def test_on_a_phone_chart_labels_stay_legible_and_the_queue_does_not_scroll_sideways_W1_W2(new_page, call):
+    """At 390 px the usage chart's text shrank to ~6 px with its SVG, and the staff queue was a table wider
+    than its box that scrolled sideways with nothing to say so."""
+    account, _, _ = closed_ticket(call, "member", [("remote", 90)])
+    opened = call(
+        "POST",
+        "/tickets",
+        {"account_id": account, "title": "Wi-Fi in the annex", "priority": "urgent"},
+        token=mint("technician"),
+    )
+    assert opened.status == 201, opened  # on the queue
+    phone = new_page(PHONE)
+    sign_in(phone, "customer", account)
+    phone.locator("svg.chart rect.bar.remote").wait_for()
+    sizes = phone.evaluate("""() => Array.from(document.querySelectorAll('svg.chart text.axis')).map((t) =>
+        parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a)""")
+    assert sizes and min(sizes) >= 11, sizes
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "usage-chart-phone")
+    desk = new_page(PHONE)
+    sign_in(desk, "technician")
+    desk.get_by_role("link", name="Ticket queue").click()
+    desk.locator("#queue tbody tr").first.wait_for()
+    wrap = desk.locator(".table-wrap").evaluate("(el) => [el.scrollWidth, el.clientWidth]")
+    assert wrap[0] <= wrap[1], f"the queue scrolls sideways on a phone ({wrap})"
+    labels = desk.locator("#queue tbody tr").first.evaluate(
+        "(tr) => Array.from(tr.cells).map((td) => getComputedStyle(td, '::before').content)"
+    )
+    assert labels[0] == '"Response due"' and labels[4] == '"Account"', labels  # each stacked cell says what it is
+    shot(desk, "staff-queue-stacked-phone")
+    desk.set_viewport_size({"width": 1280, "height": 900})
+    desk.reload()
+    desk.locator("#queue thead").wait_for()
+    assert desk.locator("#queue thead").is_visible()  # a table on a wide screen
+    shot(desk, "staff-queue-desktop")
+    assert phone.js_errors == [] and desk.js_errors == []

@@ -136,14 +136,23 @@ function segmentsText(entry) {
   }).join(" + ");
 }
 
+// Who questioned an entry, in words: the API gives the raiser's subject (an opaque id) and whether they were the
+// customer or staff; never the raw id.
+function raiser(d, me) {
+  if (d.raised_by && d.raised_by === me.sub) return "you";
+  if (d.raised_by_role === "staff") return "Hourbank staff";
+  if (d.raised_by_role === "customer") return me.role === "customer" ? "someone else on your account" : "the customer";
+  return me.role === "customer" ? "someone on your account or Hourbank staff" : "the customer or staff";
+}
+
 function disputeBlock(ticket, entry) {
   const d = entry.dispute;
   const base = `/tickets/${encodeURIComponent(ticket.ticket_id)}/time-entries/${encodeURIComponent(entry.entry_id)}`;
   const me = who();
   if (d) {
     const outcome = d.status === "open"
-      ? `Questioned ${when(d.raised_at)}: “${d.reason}”. Waiting for billing to answer.`
-      : `Questioned: “${d.reason}”. ${d.status === "upheld" ? "Upheld" : "Not upheld"} ${when(d.resolved_at)}: ${d.resolution_note || ""}${d.credited_minutes ? ` — ${duration(d.credited_minutes)} credited back.` : ""}`;
+      ? `Questioned by ${raiser(d, me)} ${when(d.raised_at)}: “${d.reason}”. Waiting for billing to answer.`
+      : `Questioned by ${raiser(d, me)}: “${d.reason}”. ${d.status === "upheld" ? "Upheld" : "Not upheld"} ${when(d.resolved_at)}: ${d.resolution_note || ""}${d.credited_minutes ? ` — ${duration(d.credited_minutes)} credited back.` : ""}`;
     const parts = [h("p", { class: `dispute ${d.status}`, "data-entry": entry.entry_id }, outcome)];
     if (d.status === "open" && me.billing) {
       const outcomeSel = h("select", { name: "outcome" }, h("option", { value: "upheld" }, "upheld"), h("option", { value: "rejected" }, "rejected"));
@@ -171,14 +180,51 @@ function disputeBlock(ticket, entry) {
   return [details];
 }
 
+// SPEC T6: the onsite minimum of the account's plan (GET /plans), only for a ticket with onsite or travel work;
+// 0 when it does not apply, so a member's remote ticket is not told about a rule that is not its.
+async function onsiteMinimum(t) {
+  if (!(t.entries || []).some((e) => e.work_type === "onsite" || e.work_type === "travel")) return 0;
+  const [account, table] = await Promise.all([get(`/accounts/${encodeURIComponent(t.account_id)}`), get("/plans")]);
+  const plan = table.plans.find((p) => p.plan === account.plan);
+  return (plan && plan.onsite_minimum_minutes) || 0;
+}
+
+// SPEC C6: each credit-back, when, how much and where its minutes went (off the post-pay not yet invoiced
+// first, then back to the balance), and why.
+function creditBacks(t, me) {
+  if (!(t.credit_backs || []).length) { // tickets credited before each credit-back was recorded: the total only
+    return t.credited_back_minutes ? h("p", {}, `Credited back: ${duration(t.credited_back_minutes)}.`) : null;
+  }
+  const balance = me.role === "customer" ? "back to your balance" : "back to the balance";
+  return h("section", { id: "credit-backs", "aria-labelledby": "cbs-h" },
+    h("h2", { id: "cbs-h" }, `Credited back (${duration(t.credited_back_minutes)})`),
+    h("ul", {}, t.credit_backs.map((c) => {
+      const where = [c.postpay_reduced_minutes ? `${duration(c.postpay_reduced_minutes)} off the post-pay` : null,
+                     c.balance_credited_minutes ? `${duration(c.balance_credited_minutes)} ${balance}` : null]
+        .filter(Boolean).join(", ");
+      return h("li", { class: "credit-back" }, `${when(c.at)} · ${duration(c.minutes)} (${where}) — “${c.reason}”`);
+    })));
+}
+
 async function ticketView(ticketId) {
   const t = await get(`/tickets/${encodeURIComponent(ticketId)}`);
   const me = who();
-  const rounding = t.visit_id  // SPEC V1: a visit's ticket is paid by the visit, nothing comes off the balance
-    ? `An onsite visit, paid for on its own: time on site ${duration(t.weighted_minutes)}; nothing comes off the hours balance.`
-    : t.status === "closed"
-    ? `Weighted ${duration(t.weighted_minutes)}; billed ${duration(t.consumed_minutes)} after the ticket's rounding (half hours, on-site minimum) — ${duration(t.debited_minutes)} from the balance${t.postpay_minutes ? `, ${duration(t.postpay_minutes)} post-pay` : ""}.`
-    : `Weighted so far ${duration(t.weighted_minutes)}; with the ticket's rounding this is ${duration(t.projected_consumption_minutes)} if it closed now.`;
+  let rounding;
+  if (t.visit_id) { // SPEC V1: a visit's ticket is paid by the visit, nothing comes off the balance
+    rounding = `An onsite visit, paid for on its own: time on site ${duration(t.weighted_minutes)}; nothing comes off the hours balance.`;
+  } else if (t.status === "closed") {
+    const minimum = await onsiteMinimum(t);
+    const rules = minimum ? `half hours, onsite and travel counted as at least ${duration(minimum)}` : "rounded up to the half hour";
+    // C6: the post-pay billed is what is left after credit-backs took minutes off it (as the statement has it).
+    const reduced = t.postpay_credited_back_minutes || 0;
+    const postpay = (t.postpay_minutes || 0) - reduced;
+    const postpayText = t.postpay_minutes
+      ? `, ${duration(postpay)} post-pay${reduced ? ` (${duration(t.postpay_minutes)} less ${duration(reduced)} credited back)` : ""}`
+      : "";
+    rounding = `Weighted ${duration(t.weighted_minutes)}; billed ${duration(t.consumed_minutes)} (${rules}) — ${duration(t.debited_minutes)} from the balance${postpayText}.`;
+  } else {
+    rounding = `Weighted so far ${duration(t.weighted_minutes)}; with the ticket's rounding this is ${duration(t.projected_consumption_minutes)} if it closed now.`;
+  }
   const rows = (t.entries || []).map((e) => h("li", { class: "entry", "data-entry": e.entry_id },
     h("dl", {},
       h("dt", {}, "Start"), h("dd", {}, when(e.started_at)),
@@ -196,7 +242,7 @@ async function ticketView(ticketId) {
       t.closed_at ? ` · closed ${when(t.closed_at)}` : "", t.emergency ? " · emergency" : ""),
     h("p", { id: "rounding" }, rounding),
     slaLine(t),
-    t.credited_back_minutes ? h("p", {}, `Credited back: ${duration(t.credited_back_minutes)}.`) : null,
+    creditBacks(t, me),
     h("h2", {}, `Time entries (${(t.entries || []).length})`),
     rows.length ? h("ol", { class: "entries" }, rows) : h("p", { class: "muted" }, "No time logged yet."),
   ];
@@ -348,17 +394,20 @@ async function queueView(query) {
   const tabs = h("p", { class: "tabs" },
     ["open", "awaiting_credit"].map((s) => h("a", { href: `#/queue?status=${s}`, "aria-current": s === status ? "page" : null, class: "tab" },
                                             s === "open" ? "Open" : "Awaiting credit")));
-  const rows = reply.items.map((t) => h("tr", { "data-ticket": t.ticket_id },
-    h("td", {}, t.response_due_at ? when(t.response_due_at) : "—"),
-    h("td", {}, t.sla_status ? h("span", { class: `pill sla-${t.sla_status}` }, SLA_TEXT[t.sla_status] || t.sla_status) : "—"),
-    h("td", {}, h("a", { href: `#/tickets/${encodeURIComponent(t.ticket_id)}` }, t.title)),
-    h("td", {}, t.priority),
-    h("td", {}, h("a", { href: `#/accounts/${encodeURIComponent(t.account_id)}` }, t.account_id)),
-    h("td", {}, duration(t.weighted_minutes))));
+  // On a phone each row stacks into a card, each cell labelled from data-label (portal.css), not a wide table.
+  const columns = ["Response due", "Service level", "Ticket", "Priority", "Account", "Time logged"];
+  const rows = reply.items.map((t) => h("tr", { "data-ticket": t.ticket_id }, [
+    t.response_due_at ? when(t.response_due_at) : "—",
+    t.sla_status ? h("span", { class: `pill sla-${t.sla_status}` }, SLA_TEXT[t.sla_status] || t.sla_status) : "—",
+    h("a", { href: `#/tickets/${encodeURIComponent(t.ticket_id)}` }, t.title),
+    t.priority,
+    h("a", { href: `#/accounts/${encodeURIComponent(t.account_id)}` }, t.account_id),
+    duration(t.weighted_minutes),
+  ].map((cell, i) => h("td", { "data-label": columns[i] }, cell))));
   const table = rows.length
     ? h("table", { id: "queue", class: "queue" },
         h("caption", {}, status === "open" ? "Open tickets, the one due first on top" : "Tickets waiting for credit"),
-        h("thead", {}, h("tr", {}, ["Response due", "Service level", "Ticket", "Priority", "Account", "Time logged"].map((c) => h("th", { scope: "col" }, c)))),
+        h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, rows))
     : h("p", { class: "muted", id: "queue-empty" }, "No tickets here.");
   const more = reply.cursor

@@ -44,13 +44,13 @@ function redirectUri() {
 
 export const isLocal = Boolean(CONFIG.local);
 
-// Who is signed in: {role: "customer"|"staff", groups, accountId, email, expiresAt} or null.
+// Who is signed in: {role: "customer"|"staff", sub, groups, accountId, email, expiresAt} or null.
 export function who() {
   if (!session) return null;
   const c = claimsOf(session.id_token);
   const groups = Array.isArray(c["cognito:groups"]) ? c["cognito:groups"] : String(c["cognito:groups"] || "").replace(/[[\]]/g, "").split(/[ ,]+/).filter(Boolean);
   const staff = groups.includes("technicians") || groups.includes("billing");
-  return { role: staff ? "staff" : "customer", groups, billing: groups.includes("billing"),
+  return { role: staff ? "staff" : "customer", sub: c.sub || null, groups, billing: groups.includes("billing"),
            accountId: c["custom:account_id"] || null, email: c.email || null, expiresAt: c.exp };
 }
 

@@ -7,7 +7,14 @@ import { WORK_TYPES, duration, monthName } from "./format.js";
 const NS = "http://www.w3.org/2000/svg";
 // The green bar is every change that added hours (bought, credited back, adjusted), not only credit-backs.
 const ADDED = { credited: "hours added (bought or credited)" };
-const W = 640, H = 240, PAD_L = 44, PAD_B = 28, PAD_T = 10;
+const H = 240, PAD_L = 44, PAD_B = 28, PAD_T = 10;
+
+// The SVG scales to its box, and its text with it: a 640-wide drawing on a 350 px phone shrank the 11 px axis
+// labels to 6 px. So the drawing is about as wide as the screen gives it (up to 640), and text stays near 1:1.
+function drawingWidth() {
+  const box = document.documentElement.clientWidth - 40; // main's margins and padding on a phone
+  return Math.max(320, Math.min(640, Math.round(box)));
+}
 
 function s(tag, attrs, ...children) {
   const el = document.createElementNS(NS, tag);
@@ -18,6 +25,7 @@ function s(tag, attrs, ...children) {
 
 export function usageChart(months) {
   const titleId = "usage-chart-title";
+  const W = drawingWidth();
   const used = (m) => WORK_TYPES.reduce((sum, t) => sum + (m.weighted_minutes_by_work_type[t] || 0), 0);
   const top = Math.max(60, ...months.map((m) => Math.max(used(m), m.credited_minutes)));
   const stepH = Math.max(1, Math.ceil(top / 60 / 4));
@@ -47,8 +55,11 @@ export function usageChart(months) {
                              height: y(0) - y(m.credited_minutes), class: "bar credited" },
                    s("title", {}, `${monthName(m.month)}: hours added ${duration(m.credited_minutes)}`)));
     }
-    svg.append(s("text", { x: x + bar, y: H - 8, class: "axis", "text-anchor": "middle" },
-                 monthName(m.month).split(" ")[0]));
+    // Too narrow a slot for "Mar" beside "Apr" (a phone): every other month is named, the latest always.
+    if ((months.length - 1 - i) % (slot < 32 ? 2 : 1) === 0) {
+      svg.append(s("text", { x: x + bar, y: H - 8, class: "axis", "text-anchor": "middle" },
+                   monthName(m.month).split(" ")[0]));
+    }
   });
   const legend = h("ul", { class: "legend" },
                    [...WORK_TYPES, "credited"].map((t) => h("li", {}, h("span", { class: `swatch ${t}` }), ADDED[t] || t)));

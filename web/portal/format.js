@@ -24,13 +24,15 @@ export function minorMoney(amountMinor, currency) {
   return amountMinor == null ? "—" : money({ amount_minor: amountMinor, currency });
 }
 
-// An ISO time as the reader's local date and time: "Mon 16 Nov 2026, 09:00".
+// An ISO time as the reader's local date and time, with the zone it is in: "Mon, Nov 16, 2026, 09:00 AM EST".
+// The zone is named because statements (M3, the CSV) count days and months in the company's timezone, which
+// the API does not give the page: a reader elsewhere sees which clock each time is on.
 export function when(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return d.toLocaleString(undefined, { weekday: "short", day: "numeric", month: "short", year: "numeric",
-                                       hour: "2-digit", minute: "2-digit" });
+                                       hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 }
 
 export function monthName(yyyymm) {

@@ -9,7 +9,7 @@ the two agree by running schemathesis against the local stack. Fields a client m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -113,6 +113,7 @@ class EntryDispute(_Out):
     status: str
     reason: str | None = None
     raised_by: str | None = None
+    raised_by_role: Literal["customer", "staff"] | None = None  # who raised_by is; null on older disputes
     raised_at: str | None = None
     resolved_by: str | None = None
     resolved_at: str | None = None

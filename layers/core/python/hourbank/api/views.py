@@ -111,6 +111,7 @@ def entry(e: TimeEntryModel) -> dict[str, Any]:
             "status": e.dispute.status,
             "reason": e.dispute.reason,
             "raised_by": e.dispute.raised_by,
+            "raised_by_role": e.dispute.raised_by_role,
             "raised_at": e.dispute.raised_at,
             "resolved_by": e.dispute.resolved_by,
             "resolved_at": e.dispute.resolved_at,

@@ -314,6 +314,9 @@ class DisputeMap(MapAttribute):
     status = UnicodeAttribute()  # open | upheld | rejected
     reason = UnicodeAttribute()
     raised_by = UnicodeAttribute()
+    # customer | staff: who the subject above was, for people reading it (the sub alone is an opaque id);
+    # absent on disputes raised before it was recorded.
+    raised_by_role = UnicodeAttribute(null=True)
     raised_at = UnicodeAttribute()
     resolved_by = UnicodeAttribute(null=True)
     resolved_at = UnicodeAttribute(null=True)

@@ -43,7 +43,13 @@ def raise_dispute(
         raise Conflict(
             f"this entry is already disputed for another reason ({entry.dispute.reason!r}); billing resolves that first"
         )
-    dispute = DisputeMap(status="open", reason=reason.strip(), raised_by=actor.subject, raised_at=iso(clock.now()))
+    dispute = DisputeMap(
+        status="open",
+        reason=reason.strip(),
+        raised_by=actor.subject,
+        raised_by_role="staff" if actor.is_staff else "customer",
+        raised_at=iso(clock.now()),
+    )
     try:
         entry.update([TimeEntryModel.dispute.set(dispute)], condition=TimeEntryModel.dispute.does_not_exist())
     except UpdateError as exc:  # a concurrent dispute won: the same one is this request, another a 409
