@@ -389,11 +389,15 @@ def test_an_address_with_an_account_is_offered_sign_in_before_checkout_O7(page, 
     account_id = account.body["account_id"]
     sent = order_requests(page)
     page.goto("/")
-    page.get_by_label("Company or your name").fill("Member Trial Co")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Hours").fill("2")
-    page.locator("#quote").filter(has_text="$600.00").wait_for()
-    page.get_by_role("button", name="Continue to payment").click()
+
+    def order_two_hours_as_the_member() -> None:
+        page.get_by_label("Company or your name").fill("Member Trial Co")
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Hours").fill("2")
+        page.locator("#quote").filter(has_text="$600.00").wait_for()
+        page.get_by_role("button", name="Continue to payment").click()
+
+    order_two_hours_as_the_member()
 
     notice = page.get_by_role("status").filter(has_text="already has an account")
     notice.wait_for()
@@ -422,11 +426,7 @@ def test_an_address_with_an_account_is_offered_sign_in_before_checkout_O7(page, 
     assert "600.00 USD" in page.locator("#total").inner_text()
 
     page.goto("/")
-    page.get_by_label("Company or your name").fill("Member Trial Co")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Hours").fill("2")
-    page.locator("#quote").filter(has_text="$600.00").wait_for()
-    page.get_by_role("button", name="Continue to payment").click()
+    order_two_hours_as_the_member()
     sign_in.click()
     page.wait_for_url("**/portal/")
     page.get_by_role("button", name="Sign in").wait_for()  # the portal's sign-in, then its "Buy hours"
