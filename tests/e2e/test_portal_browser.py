@@ -589,9 +589,11 @@ def test_an_onsite_visit_shows_what_was_paid_and_refunded_not_hours_off_the_bala
 # -- found by a new user's trial of the portal (s19) --------------------------------------------------------
 
 
-def closed_ticket(call: Callable[..., Any], plan: str, entries: list[tuple[str, int]], *, prepay: int = 0) -> tuple:
+def ticket_with_entries(
+    call: Callable[..., Any], plan: str, entries: list[tuple[str, int]], *, prepay: int = 0
+) -> tuple[str, str, list[str]]:
     """An account of ``plan`` (with ``prepay`` minutes bought) and a ticket with ``entries`` (work type, minutes)
-    logged on 1 Dec 2026 from 10:00 New York time, closed: (account, ticket, the close result)."""
+    logged one after another on 1 Dec 2026 from 10:00 New York time: (account, ticket, the entries' ids)."""
     billing, tech = mint("billing"), mint("technician", sub="tech-trial")
     account = call(
         "POST",
@@ -613,7 +615,7 @@ def closed_ticket(call: Callable[..., Any], plan: str, entries: list[tuple[str, 
         {"account_id": account, "title": "Server room", "priority": "normal", "opened_at": "2026-12-01T09:00:00-05:00"},
         token=tech,
     ).body["ticket_id"]
-    start = 10 * 60
+    start, ids = 10 * 60, []
     for work_type, minutes in entries:
         at = f"2026-12-01T{start // 60:02d}:{start % 60:02d}:00-05:00"
         reply = call(
@@ -623,8 +625,15 @@ def closed_ticket(call: Callable[..., Any], plan: str, entries: list[tuple[str, 
             token=tech,
         )
         assert reply.status == 201, reply
+        ids.append(reply.body["entry_id"])
         start += minutes
-    closed = call("POST", f"/tickets/{ticket}/close", token=tech)
+    return account, ticket, ids
+
+
+def closed_ticket(call: Callable[..., Any], plan: str, entries: list[tuple[str, int]], *, prepay: int = 0) -> tuple:
+    """``ticket_with_entries``, closed: (account, ticket, the close result)."""
+    account, ticket, _ = ticket_with_entries(call, plan, entries, prepay=prepay)
+    closed = call("POST", f"/tickets/{ticket}/close", token=mint("technician", sub="tech-trial"))
     assert closed.status == 200, closed
     return account, ticket, closed.body
 
@@ -722,29 +731,8 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 def test_who_questioned_an_entry_is_you_or_staff_never_an_id_C6(new_page, call):
     """A dispute's raiser was the customer's sub (a UUID): it reads "you" to them, and staff by their role."""
-    billing, tech = mint("billing"), mint("technician", sub="tech-trial")
-    account = call(
-        "POST",
-        "/accounts",
-        {"name": "Asks Co", "email": f"asks.{uuid.uuid4().hex[:8]}@t.example", "plan": "member"},
-        token=billing,
-    ).body["account_id"]
-    ticket = call(
-        "POST",
-        "/tickets",
-        {"account_id": account, "title": "Backups", "priority": "normal", "opened_at": "2026-12-01T09:00:00-05:00"},
-        token=tech,
-    ).body["ticket_id"]
-    ids = []
-    for at in ("2026-12-01T10:00:00-05:00", "2026-12-01T11:00:00-05:00"):
-        entry = call(
-            "POST",
-            f"/tickets/{ticket}/time-entries",
-            {"work_type": "remote", "started_at": at, "minutes": 30, "note": "checked"},
-            token=tech,
-        )
-        assert entry.status == 201, entry
-        ids.append(entry.body["entry_id"])
+    billing = mint("billing")
+    account, ticket, ids = ticket_with_entries(call, "member", [("remote", 30), ("remote", 30)])
     customer = mint("customer", account_id=account)  # the same user the local sign-in makes for this account
     for entry_id, token in ((ids[0], customer), (ids[1], billing)):
         raised = call("POST", f"/tickets/{ticket}/time-entries/{entry_id}/dispute", {"reason": "too long"}, token=token)
