@@ -220,14 +220,14 @@
     submitButton.disabled = true;
     errorsEl.textContent = "";
     post("/orders", { "Idempotency-Key": idempotencyKey }).then(function (reply) {
-      if ((reply.status === 201 || reply.status === 200) && reply.body.credits_existing_account) {
-        submitting = false;
-        submitButton.disabled = false;
-        offerSignIn(reply.body);
-        return;
-      }
       if (reply.status === 201 || reply.status === 200) {
-        window.location = reply.body.checkout_url;
+        if (reply.body.credits_existing_account) { // SPEC O7: the buyer chooses before Checkout
+          submitting = false;
+          submitButton.disabled = false;
+          offerSignIn(reply.body);
+        } else {
+          window.location = reply.body.checkout_url;
+        }
         return;
       }
       showApiError(reply);
