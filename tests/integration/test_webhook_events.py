@@ -14,13 +14,13 @@ from threading import Barrier
 
 import pytest
 
+from devstack.adapters import LocalCheckout
+from devstack.stripe_shapes import CREATED, CREATED_AT, charge, dispute, event, invoice, session, sid
 from hourbank.identity import Actor
 from hourbank.orders import create_order
 from hourbank.orders.webhooks import apply_event
 from hourbank.payments import sign_webhook, verify_webhook
 from hourbank.store import AccountModel, LedgerModel, OrderModel
-from scripts.localdev.adapters import LocalCheckout
-from scripts.localdev.stripe_shapes import CREATED, CREATED_AT, charge, dispute, event, invoice, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
 
 pytestmark = pytest.mark.integration

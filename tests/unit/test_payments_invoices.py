@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.adapters import LocalInvoicing
 from hourbank.payments.invoices import StripeInvoicing
 from hourbank.store import AccountModel, InvoiceModel
-from scripts.localdev.adapters import LocalInvoicing
 from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 
 pytestmark = pytest.mark.unit

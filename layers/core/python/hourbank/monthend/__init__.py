@@ -49,7 +49,7 @@ from hourbank.store import (
 from hourbank.store.models import InvoiceLine
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
-# The clock the planner, the worker and scripts/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
+# The clock the planner, the worker and scripts/ops/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
 # month with it, so a test closes the month its tickets closed in by moving this clock past the month's end.
 
 
