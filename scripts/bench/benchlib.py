@@ -31,7 +31,7 @@ ENGINE = "DynamoDB Local 1.25.1 (from npm amplify-dynamodb-simulator {version})"
 READ_OPS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
-# ------------------------------------------------------------------ shared with bench_cold_start.py
+# ------------------------------------------------------------------ shared with bench/cold_start.py
 
 
 def local_aws_env(env: dict[str, str]) -> dict[str, str]:

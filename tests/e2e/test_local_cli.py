@@ -1,5 +1,5 @@
 """The README's run command as a newcomer uses it: start the stack, follow what it prints, stop it.
-Also the one-shot tools it names: scripts/devstack/dev_token.py, scripts/invoke, run-schedule."""
+Also the one-shot tools it names: python -m devstack token, scripts/invoke, run-schedule."""
 
 from __future__ import annotations
 

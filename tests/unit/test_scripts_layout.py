@@ -6,6 +6,8 @@ for its own imports."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,17 @@ def test_nothing_imports_the_old_scripts_package() -> None:
             offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] == "scripts"]
     assert offenders == []
     assert not (SCRIPTS / "__init__.py").exists()
+
+
+def test_the_venv_knows_the_import_roots(tmp_path: Path) -> None:
+    """The command lines (``python -m devstack up``, ``python -m ops.month_end``, ``scripts/invoke``) run in the
+    venv, from any directory: ``make setup`` wrote pyproject's import roots into it (``make paths``)."""
+    run = subprocess.run(
+        [sys.executable, "-c", "import devstack.stack, ops.month_end, bench.benchlib, buildtools.openapi, hourbank"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, f"run `make paths` (part of make setup):\n{run.stderr}"
