@@ -72,7 +72,7 @@ class Run:
         return acc
 
     def deliver(self, key: str | None, evt: dict) -> Any:
-        from hourbank.payments import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         body = json.dumps(evt)
         headers = {"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])}
@@ -81,7 +81,7 @@ class Run:
     def rep(self, record: bool = True) -> None:
         from devstack.jwt_local import mint
         from devstack.stripe_shapes import charge, dispute, event, session, sid
-        from hourbank.store import AccountModel, InvoiceModel, OrderModel
+        from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
 
         def k(key: str) -> str | None:
             return key if record else None

@@ -209,7 +209,7 @@ class Bench:
         """One signed delivery of ``evt`` as Stripe makes it (signed now, with the webhook's secret)."""
         import json
 
-        from hourbank.payments import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         body = json.dumps(evt)
         headers = {"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])}
@@ -222,7 +222,7 @@ class Bench:
         event); an owner's order with an Idempotency-Key, submitted twice. ``record=False``: the warm-up."""
         from devstack.jwt_local import mint
         from devstack.stripe_shapes import event, session, sid
-        from hourbank.store import AccountModel, OrderModel
+        from hourbank.store.models import AccountModel, OrderModel
 
         def k(key: str) -> str | None:
             return key if record else None
@@ -271,8 +271,8 @@ class Bench:
         poller delivers (scripts/devstack/stream_records)."""
         from devstack.stream_records import raw_item
         from devstack.stream_records import record as stream_record
-        from hourbank.settings import get_settings
-        from hourbank.store import AccountModel, InvoiceModel
+        from hourbank.ports.settings import get_settings
+        from hourbank.store.models import AccountModel, InvoiceModel
 
         def k(key: str) -> str | None:
             return key if record else None
@@ -325,7 +325,7 @@ class Bench:
 
 def verify_counting(counter: CallCounter, account_id: str) -> str:
     """A direct GetItem must count as exactly one call and one HTTP request, with capacity reported."""
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     counter.reset()
     AccountModel.get(account_id, consistent_read=True)
@@ -339,7 +339,7 @@ def verify_counting(counter: CallCounter, account_id: str) -> str:
     # The same through a plain boto3 client, as Powertools Idempotency makes its own.
     import boto3
 
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     counter.reset()
     boto3.session.Session().client("dynamodb").get_item(

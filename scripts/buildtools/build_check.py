@@ -191,7 +191,7 @@ def prepare_event(
     if spec.logical_id == "StripeWebhookFunction" or "stripe-signature" in (event.get("headers") or {}):
         # Signed now with the secret the function was given (a stored signature expires after 300 s).
         from devstack.local_env import webhook_secret
-        from hourbank.payments.signature import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         secret = env.get("STRIPE_WEBHOOK_SECRET") or webhook_secret({})
         event["headers"] = {**event.get("headers", {}), "stripe-signature": sign_webhook(event["body"], secret)}

@@ -125,7 +125,7 @@ def _stack_url() -> str:
 def sign(event: dict) -> dict:
     """Sign the event's body as Stripe would, now (a stored signature expires after 300 s)."""
     from devstack.local_env import webhook_secret
-    from hourbank.payments import sign_webhook
+    from hourbank.payments.webhook_signature import sign_webhook
 
     headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "stripe-signature"}
     headers["stripe-signature"] = sign_webhook(event.get("body") or "", webhook_secret())

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def backfill() -> int:
     from pynamodb.exceptions import PutError, UpdateError
 
-    from hourbank.accounts import CLAIM_PREFIX, email_key
-    from hourbank.store import AccountModel, EmailClaimModel, ensure_bound
+    from hourbank.accounts.account_service import CLAIM_PREFIX, email_key
+    from hourbank.store.models import AccountModel, EmailClaimModel
+    from hourbank.store.transactions import ensure_bound
 
     ensure_bound()
     done = 0

@@ -28,8 +28,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A whole stack in this process (its own in-memory engine); the session's settings come back after."""
     from devstack import lambda_runtime
     from devstack.stack import Stack
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     saved = dict(os.environ)
     base = tmp_path_factory.mktemp("stack")
@@ -45,7 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         os.environ.update(saved)
         get_settings.cache_clear()
         if "ACCOUNTS_TABLE" in os.environ:  # the session's tables, when other tests use them
-            store.bind()
+            transactions.bind()
         lambda_runtime.retire_environments()
 
 

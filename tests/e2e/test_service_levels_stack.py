@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from devstack import lambda_runtime
     from devstack.stack import Stack
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     saved = dict(os.environ)
     base = tmp_path_factory.mktemp("stack")
@@ -40,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         os.environ.update(saved)
         get_settings.cache_clear()
         if "ACCOUNTS_TABLE" in os.environ:
-            store.bind()
+            transactions.bind()
         lambda_runtime.retire_environments()
 
 

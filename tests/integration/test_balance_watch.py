@@ -18,9 +18,9 @@ from devstack.adapters import read_outbox
 from devstack.lambda_runtime import functions, invoke
 from devstack.stream_records import batch, raw_item, record
 from devstack.stripe_shapes import event
-from hourbank.payments import sign_webhook
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, InvoiceModel, OrderModel
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
 from tests.integration.conftest import assert_c7
 
 pytestmark = pytest.mark.integration

@@ -23,8 +23,8 @@ import pytest
 from devstack.adapters import LocalCheckout
 from devstack.jwt_local import mint
 from devstack.stripe_shapes import charge, event, invoice, session, sid
-from hourbank.payments import sign_webhook
-from hourbank.store import AccountModel, OrderModel
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.store.models import AccountModel, OrderModel
 from tests.integration.conftest import assert_c7, ledger_items
 
 pytestmark = pytest.mark.integration
@@ -380,7 +380,7 @@ def test_powertools_keeps_one_record_per_event(api, make_account):
 
 
 def _event_records() -> list[dict]:
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     pages = (
         boto3.client("dynamodb")

@@ -25,7 +25,7 @@ from devstack import lambda_runtime
 from devstack.lambda_runtime import FunctionSpec, InvocationError, Processes, functions, invoke
 from devstack.local_env import webhook_secret
 from devstack.template import load_template
-from hourbank.payments import sign_webhook
+from hourbank.payments.webhook_signature import sign_webhook
 
 pytestmark = pytest.mark.integration
 

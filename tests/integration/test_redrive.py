@@ -10,8 +10,8 @@ import json
 import pytest
 
 from devstack import lambda_runtime
-from hourbank.settings import get_settings
-from hourbank.store import InvoiceModel
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import InvoiceModel
 from ops import redrive
 
 pytestmark = pytest.mark.integration

@@ -35,8 +35,8 @@ def site(tables: dict[str, str]) -> Iterator[str]:
     """The local stack's gateway with its pages, as ``python -m devstack up`` serves it."""
     from devstack import gateway, lambda_runtime, local_env
     from devstack.web import WEB_ROOT, LocalPages
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     saved = dict(os.environ)
     specs = lambda_runtime.functions(table_names=tables)
@@ -47,7 +47,7 @@ def site(tables: dict[str, str]) -> Iterator[str]:
     local_env.apply(specs, served.url)
     lambda_runtime.retire_environments()  # new configuration, new execution environments
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
     try:
         yield served.url
     finally:
@@ -56,7 +56,7 @@ def site(tables: dict[str, str]) -> Iterator[str]:
         os.environ.update(saved)
         lambda_runtime.retire_environments()
         get_settings.cache_clear()
-        store.bind()
+        transactions.bind()
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from devstack.adapters import LocalInvoicing
-from hourbank.payments.invoices import StripeInvoicing
-from hourbank.store import AccountModel, InvoiceModel
+from hourbank.payments.stripe_invoicing import StripeInvoicing
+from hourbank.store.models import AccountModel, InvoiceModel
 from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 
 pytestmark = pytest.mark.unit

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from devstack.template import load_template
-from hourbank import metrics
+from hourbank.ports import metrics
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
