@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := $(HOME)/.cache/hourbank/checkov-3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup dev test lint build build-check unit integration e2e bench dynamodb-local clean
+.PHONY: setup paths dev test lint build build-check unit integration e2e bench dynamodb-local clean
 
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/payments/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,15 +26,25 @@ $(CHECKOV):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install -q checkov==3.3.30
 
-setup: $(VENV)/.installed $(SAM) $(CHECKOV) dynamodb-local
+setup: $(VENV)/.installed paths $(SAM) $(CHECKOV) dynamodb-local
 
-dynamodb-local: $(VENV)/.installed
-	$(PY) scripts/dynamodb_local.py fetch
+# The import roots, listed once (pyproject.toml, [tool.pytest.ini_options] pythonpath), written into the venv
+# as a .pth file: `python -m devstack`, `python -m ops.month_end` and the benchmarks then import hourbank, the
+# local stack and the functions by name, and no file edits sys.path. The Lambda workers of the local stack run
+# with -I -S, so they never see these roots, only their function's code and layers.
+paths: $(VENV)/.installed
+	$(PY) -c 'import pathlib, sysconfig, tomllib; \
+	roots = tomllib.loads(pathlib.Path("pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["pythonpath"]; \
+	pth = pathlib.Path(sysconfig.get_path("purelib"), "hourbank-roots.pth"); \
+	pth.write_text("".join(f"{pathlib.Path(r).resolve()}\n" for r in roots))'
+
+dynamodb-local: $(VENV)/.installed paths
+	$(PY) -m devstack dynamodb fetch
 
 # The run command of README.md: the whole template on this machine (API on :3000, streams, schedules,
 # DynamoDB Local with data kept in .local/). ARGS="--fresh" starts clean, ARGS="--in-memory" keeps nothing.
-dev: $(VENV)/.installed dynamodb-local
-	$(PY) scripts/local.py up --seed $(ARGS)
+dev: $(VENV)/.installed paths dynamodb-local
+	$(PY) -m devstack up --seed $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -47,14 +57,15 @@ lint: setup
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --lint -t template.yaml
 
 # The deploy artifact (.aws-sam/build): sam build with the template's runtime Python first on PATH (found, or
-# installed from Debian's packages, by scripts/runtime_python.py; the machine's default python3 is older).
+# installed from Debian's packages, by scripts/buildtools/runtime_python.py; the machine's default python3 is
+# older, and this step runs before the venv's own python).
 build: setup
-	RUNTIME_PY=$$($(PYTHON) scripts/runtime_python.py) && \
+	RUNTIME_PY=$$($(PYTHON) scripts/buildtools/runtime_python.py) && \
 	PATH="$$(dirname $$RUNTIME_PY):$$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(SAM) build
 
 # Every built function imports and answers one typical event with only its own code, layers and variables.
 build-check: build
-	$(PY) scripts/build_check.py
+	$(PY) -m buildtools.build_check
 
 unit: setup
 	$(VENV)/bin/pytest -m unit
@@ -70,7 +81,7 @@ test: lint build-check
 	$(VENV)/bin/pytest
 
 bench: setup
-	$(PY) scripts/bench_ops.py
+	$(PY) -m bench.operations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -16,18 +16,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scripts.localdev.adapters import install as install_local_adapters
-from scripts.localdev.aws_env import isolate as isolate_aws_env
+from devstack.adapters import install as install_local_adapters
+from devstack.aws_env import isolate as isolate_aws_env
 from tests.support import aws_hooks
 
 if TYPE_CHECKING:
-    from scripts.localdev.dynamodb_local import DynamoDBLocal
+    from devstack.dynamodb_local import DynamoDBLocal
 
-# Before anything builds a boto3 client: tests never reach AWS (scripts/localdev/aws_env.py).
+# Before anything builds a boto3 client: tests never reach AWS (scripts/devstack/aws_env.py).
 isolate_aws_env()
 # Before any botocore session exists: hooks on every client (least privilege, fault injection; issue 16).
 aws_hooks.install()
-# The local stack's stand-ins for SQS, SES, Cognito and the JWKS URL (scripts/localdev/adapters.py).
+# The local stack's stand-ins for SQS, SES, Cognito and the JWKS URL (scripts/devstack/adapters.py).
 install_local_adapters()
 
 TESTS = Path(__file__).resolve().parent
@@ -61,7 +61,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def dynamodb_local() -> Iterator[DynamoDBLocal]:
     """One in-memory engine per session on a free port; botocore (and so pynamodb) finds it through
     AWS_ENDPOINT_URL_DYNAMODB, exactly as the code finds the real service without any endpoint."""
-    from scripts.localdev.dynamodb_local import start
+    from devstack.dynamodb_local import start
 
     with start() as engine, pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_ENDPOINT_URL_DYNAMODB", engine.endpoint)
@@ -71,14 +71,14 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
 @pytest.fixture(scope="session")
 def tables(dynamodb_local: DynamoDBLocal, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The template's tables under a random prefix, named to the code through the template's env vars."""
-    from scripts.localdev.local_env import payment_env
-    from scripts.localdev.template import create_tables, table_env
+    from devstack.local_env import payment_env
+    from devstack.template import create_tables, table_env
 
     names = create_tables(dynamodb_local.client(), f"t{secrets.token_hex(2)}")
     with pytest.MonkeyPatch.context() as mp:
         # The payment functions as the local stack runs them: the local payment page, the local secret.
         outbox = str(tmp_path_factory.mktemp("outbox"))  # e-mails (SPEC O5) as files
-        queues = tmp_path_factory.mktemp("queues")  # SQS queues as directories (scripts/localdev/queues.py)
+        queues = tmp_path_factory.mktemp("queues")  # SQS queues as directories (scripts/devstack/queues.py)
         mp.setenv("HOURBANK_QUEUE_DIR", str(queues))
         mp.setenv("MONTH_END_QUEUE_URL", (queues / "MonthEndQueue").as_uri())
         for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL, outbox_dir=outbox)}.items():

@@ -1,7 +1,7 @@
 """SPEC S1: warn technicians before an unanswered ticket falls due.
 
 EventBridge Scheduler runs this every 5 minutes (``SLA_SWEEP_MINUTES``). The clock is the event's
-scheduled ``time``, so a run fired by hand as if at a moment (``scripts/local.py run-schedule
+scheduled ``time``, so a run fired by hand as if at a moment (``python -m devstack run-schedule
 ResponseWarnings --at ...``) behaves as at that moment. It reads one range of the ``by_queue`` index: open
 tickets due in (now, now + lead + sweep]; each unanswered, unwarned one gets one e-mail through the
 notifications port (SES in AWS, the outbox locally), guarded by a conditional marker on the ticket so

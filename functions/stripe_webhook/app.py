@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.payments.webhook_endpoint import OPENAPI_PATHS, StripeWebhook
 
-__all__ = ["OPENAPI_PATHS", "lambda_handler"]  # scripts/openapi.py reads this function's description here
+__all__ = ["OPENAPI_PATHS", "lambda_handler"]  # scripts/buildtools/openapi.py reads this function's description here
 
 logger = Logger()
 webhook = StripeWebhook(logger)  # one per execution environment, like everything it builds on its first request

@@ -1,12 +1,12 @@
 """End-to-end fixtures: the template's functions behind the local gateway, driven over real HTTP.
 
-* ``gateway`` (session): a ``scripts.localdev.gateway.Gateway`` on a free port, every HttpApi route of
+* ``gateway`` (session): a ``devstack.gateway.Gateway`` on a free port, every HttpApi route of
   template.yaml, the functions' environment from the template with the session's DynamoDB Local tables.
 * ``gateway_url`` (session): its base URL, ``"http://127.0.0.1:PORT"``.
 * ``http`` (session): ``http(method, path, body=None, token=None, headers=None) -> (status, json)``; a dict
   or list body is sent as JSON, str/bytes as they are; never raises for a 4xx/5xx.
 * ``http_reply`` (session): the same call returning a ``Reply`` with the response headers too.
-* ``token`` (session): ``scripts.localdev.jwt_local.mint`` - ``token("customer", account_id=...)``.
+* ``token`` (session): ``devstack.jwt_local.mint`` - ``token("customer", account_id=...)``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scripts.localdev.http_client import Reply, request
+from devstack.http_client import Reply, request
 
 if TYPE_CHECKING:
-    from scripts.localdev.gateway import Gateway
+    from devstack.gateway import Gateway
 
 
 def _refresh_app_config() -> None:
@@ -37,9 +37,9 @@ def _refresh_app_config() -> None:
 def serve(tables: dict[str, str]) -> Iterator[Gateway]:
     """The template's functions behind a local gateway on ``tables``; the environment before comes back after
     (a module with tables of its own nests this inside the session's gateway)."""
-    from scripts.localdev import gateway as local_gateway
-    from scripts.localdev import lambda_runtime, local_env
-    from scripts.localdev.lambda_runtime import apply_environment, functions
+    from devstack import gateway as local_gateway
+    from devstack import lambda_runtime, local_env
+    from devstack.lambda_runtime import apply_environment, functions
 
     saved = dict(os.environ)
     specs = functions(table_names=tables)
@@ -93,6 +93,6 @@ def http(http_reply: Callable[..., Reply]) -> Callable[..., tuple[int, Any]]:
 
 @pytest.fixture(scope="session")
 def token() -> Callable[..., str]:
-    from scripts.localdev.jwt_local import mint
+    from devstack.jwt_local import mint
 
     return mint

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from scripts.localdev.lambda_client import routes
+from devstack.lambda_client import routes
 
 pytestmark = pytest.mark.e2e
 

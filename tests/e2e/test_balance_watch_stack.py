@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
-from scripts.localdev.adapters import read_outbox
-from scripts.localdev.http_client import request
-from scripts.localdev.jwt_local import mint
+from devstack.adapters import read_outbox
+from devstack.http_client import request
+from devstack.jwt_local import mint
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +26,10 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A whole stack in this process (its own in-memory engine); the session's settings come back after."""
+    from devstack import lambda_runtime
+    from devstack.stack import Stack
     from hourbank.ports.settings import get_settings
     from hourbank.store import transactions
-    from scripts.local import Stack
-    from scripts.localdev import lambda_runtime
 
     saved = dict(os.environ)
     base = tmp_path_factory.mktemp("stack")

@@ -3,7 +3,7 @@ every route that needs the database answers 503 ``service_unavailable`` within a
 botocore's own timeouts and retries (``hourbank.store.transactions``), no hand loop - and never ``contention``,
 which is kept for refused conditions and transaction conflicts.
 
-The stack is the README's ``scripts/local.py up --in-memory`` on a free port, with its own DynamoDB Local,
+The stack is the README's ``python -m devstack up --in-memory`` on a free port, with its own DynamoDB Local,
 which this test kills (it is a child of the stack this test started).
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.localdev.http_client import request
+from devstack.http_client import request
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +59,7 @@ def stack(tmp_path):
     env["PYTHONUNBUFFERED"] = "1"
     with out.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "scripts/local.py", "up", "--in-memory", "--port", str(port)],
+            [sys.executable, "-m", "devstack", "up", "--in-memory", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=sink,
@@ -80,10 +80,10 @@ def stack(tmp_path):
 
 
 def test_database_down_is_503_service_unavailable_within_two_seconds(stack):
+    from devstack.jwt_local import mint
+    from devstack.local_env import webhook_secret
+    from devstack.web import checkout_completed
     from hourbank.payments.webhook_signature import sign_webhook
-    from scripts.localdev.jwt_local import mint
-    from scripts.localdev.local_env import webhook_secret
-    from scripts.localdev.web import checkout_completed
 
     process, url = stack
     billing, tech = mint("billing", sub="outage-billing"), mint("technician", sub="outage-tech")

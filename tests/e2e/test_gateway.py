@@ -25,11 +25,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from scripts.localdev import gateway as local_gateway
-from scripts.localdev import jwt_local, lambda_runtime
-from scripts.localdev.http_client import request
-from scripts.localdev.lambda_runtime import FunctionSpec
-from scripts.localdev.template import load_template
+from devstack import gateway as local_gateway
+from devstack import jwt_local, lambda_runtime
+from devstack.http_client import request
+from devstack.lambda_runtime import FunctionSpec
+from devstack.template import load_template
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from scripts.localdev.http_client import Reply, request
-from scripts.localdev.lambda_client import routes
+from devstack.http_client import Reply, request
+from devstack.lambda_client import routes
 from tests.e2e.conftest import serve
 from tests.integration.conftest import snapshot
 
@@ -61,7 +61,7 @@ def gateway(dynamodb_local, tables) -> Iterator[Any]:
     test, so on empty tables instead of the session's (thousands of items by now) it costs milliseconds, not
     seconds. The same template, functions and gateway as the session's (``serve``), after the session's set-up
     (``tables``: outbox, queues, payment settings)."""
-    from scripts.localdev.template import create_tables
+    from devstack.template import create_tables
 
     with serve(create_tables(dynamodb_local.client(), f"h{secrets.token_hex(2)}")) as served:
         yield served
@@ -106,7 +106,7 @@ def test_malformed_body_is_400_on_public_routes_without_a_token(http_reply, meth
 @pytest.mark.parametrize("case", [c for c in HOSTILE if HOSTILE[c][1] == "application/json"])
 def test_correctly_signed_malformed_webhook_is_400(http_reply, case):
     """A valid signature proves who sent the bytes, not that they are a Stripe event."""
-    from scripts.localdev.local_env import webhook_secret
+    from devstack.local_env import webhook_secret
 
     body, content_type = HOSTILE[case]
     before = snapshot()
@@ -122,12 +122,12 @@ def test_correctly_signed_malformed_webhook_is_400(http_reply, case):
 
 def test_api_gateway_base64_body_that_does_not_decode_is_400(gateway):
     """API Gateway's own event shape, straight to each kind of function: isBase64Encoded with garbage."""
-    from scripts.localdev import lambda_runtime
+    from devstack import lambda_runtime
 
     specs = lambda_runtime.functions(strict=False)
     for name in ("AccountsApiFunction", "OrdersFunction", "StripeWebhookFunction"):
         route = next(r for r in routes() if r.function == name and r.method == "POST")
-        from scripts.localdev.lambda_client import claims, http_event
+        from devstack.lambda_client import claims, http_event
 
         event = http_event(
             route,

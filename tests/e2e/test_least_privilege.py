@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.localdev.template import load_template
+from devstack.template import load_template
 from tests.support import least_privilege as lp
 
 pytestmark = pytest.mark.after_all_tests

@@ -1,5 +1,5 @@
 """The README's run command as a newcomer uses it: start the stack, follow what it prints, stop it.
-Also the one-shot tools it names: scripts/dev_token.py, scripts/invoke, run-schedule."""
+Also the one-shot tools it names: python -m devstack token, scripts/invoke, run-schedule."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scripts.localdev.http_client import request
+from devstack.http_client import request
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ def stack(tmp_path):
     out = tmp_path / "stdout.txt"
     with out.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "scripts/local.py", "up", "--in-memory", "--seed", "--port", str(port)],
+            [sys.executable, "-m", "devstack", "up", "--in-memory", "--seed", "--port", str(port)],
             cwd=ROOT,
             env=_env(),
             stdout=sink,
@@ -91,7 +91,7 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     before = request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing).body
     ahead = (at.replace(day=28) + timedelta(days=5)).replace(day=1, hour=0, minute=5)
     early = subprocess.run(
-        [sys.executable, "scripts/local.py", "run-schedule", "MonthEnd", "--at", ahead.isoformat()],
+        [sys.executable, "-m", "devstack", "run-schedule", "MonthEnd", "--at", ahead.isoformat()],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
@@ -100,7 +100,7 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     )
     assert early.returncode == 1 and "has ended" in early.stderr, early.stderr
     by_hand = subprocess.run(
-        [sys.executable, "scripts/month_end.py", "run", "--month", month],
+        [sys.executable, "-m", "ops.month_end", "run", "--month", month],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
@@ -115,7 +115,8 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     fired = subprocess.run(
         [
             sys.executable,
-            "scripts/local.py",
+            "-m",
+            "devstack",
             "run-schedule",
             "MonthEnd",
             "--at",
@@ -138,7 +139,7 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
         time.sleep(0.2)
     time.sleep(0.5)  # the last page's invocation finishing
     again = subprocess.run(
-        [sys.executable, "scripts/month_end.py", "run", "--month", last],
+        [sys.executable, "-m", "ops.month_end", "run", "--month", last],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
@@ -150,7 +151,7 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
     statement = request(url, "GET", f"/accounts/{member}/statements/{month}", token=billing)
     assert statement.status == 200 and statement.body["consumption_minutes"] >= 180
     reconciled = subprocess.run(
-        [sys.executable, "scripts/month_end.py", "reconcile"],
+        [sys.executable, "-m", "ops.month_end", "reconcile"],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
@@ -164,14 +165,14 @@ def test_up_serves_the_seeded_demo_and_stops_cleanly(stack):
 
 def test_dev_token_is_accepted_by_the_gateway_verifier():
     printed = subprocess.run(
-        [sys.executable, "scripts/dev_token.py", "--role", "customer", "--account", "acc_demo"],
+        [sys.executable, "-m", "devstack", "token", "--role", "customer", "--account", "acc_demo"],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    from scripts.localdev import jwt_local
+    from devstack import jwt_local
 
     claims = jwt_local.verify(printed)
     assert claims["custom:account_id"] == "acc_demo" and "customers" in str(claims["cognito:groups"])
@@ -199,7 +200,7 @@ def test_invoke_runs_one_function_with_one_event_like_sam_local_invoke():
 
 def test_run_schedule_names_what_the_template_has():
     done = subprocess.run(
-        [sys.executable, "scripts/local.py", "run-schedule", "NoSuchSchedule", "--at", "2026-12-01T00:05"],
+        [sys.executable, "-m", "devstack", "run-schedule", "NoSuchSchedule", "--at", "2026-12-01T00:05"],
         cwd=ROOT,
         env=_env(),
         capture_output=True,

@@ -1,4 +1,4 @@
-"""Issue 15: the README's run command (``scripts/local.py up``) runs every function as Lambda would - worker
+"""Issue 15: the README's run command (``python -m devstack up``) runs every function as Lambda would - worker
 processes of its own, each with only its template variables, its own layers and the runtime's boto3 - and
 the whole stack still works through them: real HTTP through the gateway (an order quote; an account, a
 ticket, a time entry, a close), the DynamoDB stream poller and the SQS queue poller delivering to their
@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scripts.localdev.adapters import read_outbox, send_to_directory
-from scripts.localdev.http_client import request
-from scripts.localdev.jwt_local import mint
+from devstack.adapters import read_outbox, send_to_directory
+from devstack.http_client import request
+from devstack.jwt_local import mint
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +74,7 @@ def stack(tmp_path):
     env.update(PYTHONUNBUFFERED="1", OUTBOX_DIR=str(tmp_path / "outbox"), HOURBANK_QUEUE_DIR=str(tmp_path / "queues"))
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "scripts/local.py", "up", "--in-memory", "--port", str(port)],
+            [sys.executable, "-m", "devstack", "up", "--in-memory", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=stdout,

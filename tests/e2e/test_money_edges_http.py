@@ -1,7 +1,7 @@
 """Issue 10 "Money at the edges" as clients drive it through the local gateway (real HTTP, real JWTs, real
 Stripe signatures, DynamoDB Local): webhooks crediting an invoice named by metadata.invoice_id (O4) and
 refunds found without metadata (O3), orders by name and e-mail (O7), the review list and its resolution
-(O8). Ends with the reconcile check of scripts/month_end.py over every account: balance = Σ ledger (C7)."""
+(O8). Ends with the reconcile check of scripts/ops/month_end.py over every account: balance = Σ ledger (C7)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def address(tag: str) -> str:
 
 
 def evt(kind: str, obj: dict) -> dict:
-    from scripts.localdev.stripe_shapes import event
+    from devstack.stripe_shapes import event
 
     return event(kind, obj, created=int(datetime.now(UTC).timestamp()))
 
@@ -137,8 +137,8 @@ def test_invoice_paid_by_metadata_invoice_id_credits_through_the_stack_O4(http, 
 
 
 def test_orders_by_name_and_email_open_accounts_only_when_paid_O7(http, staff, stripe):
+    from devstack.stripe_shapes import session, sid
     from hourbank.store.models import OrderModel
-    from scripts.localdev.stripe_shapes import session, sid
 
     email = address("o7")
     status, unpaid = http("POST", "/orders", {"name": "Corner Bakery", "email": email, "hours": 2})
@@ -167,8 +167,8 @@ def test_orders_by_name_and_email_open_accounts_only_when_paid_O7(http, staff, s
 
 
 def test_a_payment_kept_for_review_is_listed_and_settled_by_billing_O8(http, staff, stripe, token):
+    from devstack.stripe_shapes import session, sid
     from hourbank.store.models import OrderModel
-    from scripts.localdev.stripe_shapes import session, sid
 
     status, account = http(
         "POST", "/accounts", {"name": "Review Co", "email": address("o8"), "plan": "member"}, token=staff["billing"]
@@ -249,8 +249,8 @@ def test_entries_that_cannot_have_happened_and_a_rerating_past_the_balance_are_r
 
 
 def test_reconcile_every_account_balance_is_the_sum_of_its_ledger_C7(http):
-    """Last in this file: what ``scripts/month_end.py reconcile`` checks, over every account of the stack."""
+    """Last in this file: what ``scripts/ops/month_end.py reconcile`` checks, over every account of the stack."""
     from hourbank.monthend import month_close
-    from scripts.month_end import differences
+    from ops.month_end import differences
 
     assert differences(month_close.plan_pages()) == []

@@ -1,6 +1,6 @@
 """The order form and the local payment page as a buyer meets them (issue 4; SPEC O1, O2, P1; API.md
 ``POST /orders``): a real browser (Debian's chromium, driven by Playwright) on the local gateway serving
-``web/`` and the stand-in for Stripe Checkout (``scripts/localdev/web.py``), the template's real functions
+``web/`` and the stand-in for Stripe Checkout (``scripts/devstack/web.py``), the template's real functions
 on DynamoDB Local behind it. The page pays by posting a signed, Stripe-shaped event to the real webhook.
 
 Without /usr/bin/chromium the browser tests skip on a developer's machine and fail in CI (``.ci/run``
@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from scripts.localdev.http_client import Reply
-from scripts.localdev.jwt_local import mint
+from devstack.http_client import Reply
+from devstack.jwt_local import mint
 from tests.support import browser as fixtures
 
 pytestmark = pytest.mark.e2e
@@ -277,7 +277,7 @@ def test_an_email_the_browser_accepts_but_the_api_refuses_says_what_to_enter(pag
 def test_pages_carry_the_security_headers_and_run_under_their_csp(page, call):
     """Every served page sends the one header set (hosting/security-headers.json, which the AWS hosting
     sends too) and works under its Content-Security-Policy: no inline script is refused, nothing breaks."""
-    from scripts.localdev.web import security_headers
+    from devstack.web import security_headers
 
     expected = {k.lower(): v for k, v in security_headers().items()}
     assert "frame-ancestors 'none'" in expected["content-security-policy"]

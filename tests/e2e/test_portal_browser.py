@@ -1,5 +1,5 @@
 """The customer portal and the staff pages in a real browser (issue 12; SPEC W1, W2): Debian's chromium,
-driven by Playwright, on the local gateway serving ``web/``, the local sign-in (``scripts/localdev/local_auth.py``:
+driven by Playwright, on the local gateway serving ``web/``, the local sign-in (``scripts/devstack/local_auth.py``:
 authorization code with PKCE, as the user pool's managed login) and the local payment page, with the
 template's real functions on DynamoDB Local behind them.
 
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from scripts.localdev.adapters import read_outbox
-from scripts.localdev.jwt_local import mint
+from devstack.adapters import read_outbox
+from devstack.jwt_local import mint
 from tests.support import browser as fixtures
 
 site, call, browser = fixtures.site, fixtures.call, fixtures.browser  # the shared browser-test fixtures

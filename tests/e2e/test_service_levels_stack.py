@@ -1,6 +1,6 @@
 """SPEC S1 through the whole local stack: real HTTP to the gateway (tickets with due times, responses,
 waiting, the queue, the statement's breaches) and the ResponseWarnings schedule of the template fired as
-the stack fires it (``scripts/local.py run-schedule ResponseWarnings --at ...``), the clock injected by the
+the stack fires it (``python -m devstack run-schedule ResponseWarnings --at ...``), the clock injected by the
 scheduled time; the warning lands in the stack's outbox addressed as the template says."""
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ from typing import Any
 
 import pytest
 
-from scripts.localdev.adapters import read_outbox
-from scripts.localdev.http_client import request
-from scripts.localdev.jwt_local import mint
+from devstack.adapters import read_outbox
+from devstack.http_client import request
+from devstack.jwt_local import mint
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from devstack import lambda_runtime
+    from devstack.stack import Stack
     from hourbank.ports.settings import get_settings
     from hourbank.store import transactions
-    from scripts.local import Stack
-    from scripts.localdev import lambda_runtime
 
     saved = dict(os.environ)
     base = tmp_path_factory.mktemp("stack")

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scripts.localdev.http_client import Reply
-from scripts.localdev.jwt_local import mint
+from devstack.http_client import Reply
+from devstack.jwt_local import mint
 from tests.e2e import test_order_form_browser as _shop
 
 # The order form's local stack with its pages (the local pay page), its client and its browser.

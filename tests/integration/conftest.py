@@ -10,8 +10,8 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from scripts.localdev.lambda_client import LambdaClient, Reply, claims
-from scripts.localdev.template import load_template
+from devstack.lambda_client import LambdaClient, Reply, claims
+from devstack.template import load_template
 
 TICKETS_OPENED_AT = "2026-01-05T08:00:00-05:00"
 
@@ -21,10 +21,10 @@ def tables(tables: dict[str, str], dynamodb_local) -> Iterator[dict[str, str]]:
     """Each module on tables of its own, after the session's set-up (``tables`` of the root conftest: outbox,
     queues, payment settings). ``snapshot()`` reads every item of every table, so a refused request's check
     costs the module's data, not everything the suite wrote before it (thousands of items by the end)."""
+    from devstack import lambda_runtime
+    from devstack.template import create_tables, table_env
     from hourbank.ports.settings import get_settings
     from hourbank.store import transactions
-    from scripts.localdev import lambda_runtime
-    from scripts.localdev.template import create_tables, table_env
 
     def refresh() -> None:  # settings and models read the env afresh; handlers that cached it start cold
         get_settings.cache_clear()

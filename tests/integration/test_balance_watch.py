@@ -14,13 +14,13 @@ import time
 
 import pytest
 
+from devstack.adapters import read_outbox
+from devstack.lambda_runtime import functions, invoke
+from devstack.stream_records import batch, raw_item, record
+from devstack.stripe_shapes import event
 from hourbank.payments.webhook_signature import sign_webhook
 from hourbank.ports.settings import get_settings
 from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
-from scripts.localdev.adapters import read_outbox
-from scripts.localdev.lambda_runtime import functions, invoke
-from scripts.localdev.stream_records import batch, raw_item, record
-from scripts.localdev.stripe_shapes import event
 from tests.integration.conftest import assert_c7
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""Issue 15: the check of the deploy artifact (scripts/build_check.py) fails where AWS would.
+"""Issue 15: the check of the deploy artifact (scripts/buildtools/build_check.py) fails where AWS would.
 
 A function that imports a library its layers do not ship (stripe without the PaymentsLayer), or that lacks
 an environment variable it reads (its own, or one of Globals), fails the check; the unchanged artifact
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.build_check import BUILD_DIR, check
-from scripts.localdev.template import load_template
+from buildtools.build_check import BUILD_DIR, check
+from devstack.template import load_template
 
 pytestmark = pytest.mark.integration
 

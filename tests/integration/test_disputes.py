@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.localdev.lambda_client import claims
+from devstack.lambda_client import claims
 from tests.integration.conftest import assert_c7, ledger_items
 
 pytestmark = pytest.mark.integration

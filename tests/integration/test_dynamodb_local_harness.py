@@ -18,8 +18,8 @@ from typing import Any
 import boto3
 import pytest
 
-from scripts.localdev import dynamodb_local as ddb
-from scripts.localdev.template import TABLE_TYPE, create_tables, load_template, table_env
+from devstack import dynamodb_local as ddb
+from devstack.template import TABLE_TYPE, create_tables, load_template, table_env
 
 pytestmark = pytest.mark.integration
 

@@ -22,12 +22,12 @@ from threading import Lock
 
 import pytest
 
+from devstack import lambda_runtime
+from devstack.stream_records import batch, raw_item, record
+from devstack.stripe_shapes import event, session, sid
 from hourbank.payments.webhook_signature import sign_webhook
 from hourbank.ports.settings import get_settings
 from hourbank.store.models import InvoiceModel, LedgerModel, TicketModel
-from scripts.localdev import lambda_runtime
-from scripts.localdev.stream_records import batch, raw_item, record
-from scripts.localdev.stripe_shapes import event, session, sid
 from tests.integration.conftest import assert_c7, snapshot
 from tests.integration.test_payment_functions import bearer, order_of, secret
 from tests.support import aws_hooks

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scripts.localdev.lambda_client import claims
+from devstack.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 

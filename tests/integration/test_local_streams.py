@@ -1,4 +1,4 @@
-"""Local DynamoDB stream pollers (scripts/localdev/streams.py) against DynamoDB Local's streams API.
+"""Local DynamoDB stream pollers (scripts/devstack/streams.py) against DynamoDB Local's streams API.
 
 The fixture app (tests/fixtures/streams_app) has one table with a stream and one consumer with a DynamoDB
 event source: FilterCriteria, BatchSize 10, MaximumRetryAttempts 2, BisectBatchOnFunctionError,
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from scripts.localdev.lambda_runtime import functions
-from scripts.localdev.streams import (
+from devstack.lambda_runtime import functions
+from devstack.streams import (
     FilterPatternError,
     Poller,
     Pollers,
@@ -32,7 +32,7 @@ from scripts.localdev.streams import (
     start_pollers,
     stream_sources,
 )
-from scripts.localdev.template import create_tables, load_template
+from devstack.template import create_tables, load_template
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "streams_app"
 FUNCTION = "StreamsFixtureConsumer"

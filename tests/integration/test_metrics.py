@@ -10,9 +10,9 @@ from collections import Counter
 
 import pytest
 
+from devstack.stripe_shapes import event, session, sid
 from hourbank.payments.webhook_signature import sign_webhook
 from hourbank.ports import metrics
-from scripts.localdev.stripe_shapes import event, session, sid
 from tests.integration.test_month_end import (  # noqa: F401 - fixtures (month_ended: SPEC M1, the month has ended)
     month,
     month_ended,

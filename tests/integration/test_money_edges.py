@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from devstack.lambda_client import ROOT
 from hourbank.ports.settings import get_settings
-from scripts.localdev.lambda_client import ROOT
 from tests.integration.conftest import assert_c7
 from tests.support.zones import night_zone
 
@@ -225,7 +225,7 @@ def test_customer_upgrade_now_while_an_entry_runs_past_now_is_402_C4(api, tech, 
         as_=tech,
     )
     assert logged.status == 201, logged  # ends 4 minutes from now: within the skew T8 allows
-    from scripts.localdev.lambda_client import claims
+    from devstack.lambda_client import claims
 
     owner = claims("customer", account_id=account)
     with unchanged():
@@ -293,7 +293,7 @@ def top_up_invoice(account_id: str, minutes: int = 120, amount_minor: int = 30_0
 
 def invoice_paid_by_metadata_invoice_id(invoice, *, payment_intent: str | None = None) -> dict:
     """invoice.paid naming its Hourbank invoice by metadata.invoice_id alone, as API.md says it does."""
-    from scripts.localdev.stripe_shapes import event
+    from devstack.stripe_shapes import event
 
     obj = {
         "id": invoice.stripe_invoice_id,
@@ -369,7 +369,7 @@ class NoStripe:
 
 
 def test_refund_without_metadata_finds_the_order_from_its_payment_intent_O3(api, make_account):
-    from scripts.localdev.stripe_shapes import charge, event, session, sid
+    from devstack.stripe_shapes import charge, event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
 
     account = make_account("member")
@@ -389,9 +389,9 @@ def test_a_payment_delivered_after_later_entries_is_posted_after_them_and_every_
     other entries - here across a month's end. Before, the credit was dated back: the entries of a month
     were no longer one run of the ledger, the month before's statement did not add up (a RuntimeError, so a
     500) and its month-end page failed until it dead-lettered."""
+    from devstack.stripe_shapes import event, session, sid
     from hourbank.statements.monthly_statement import month_bounds, previous_month
     from hourbank.store.models import LedgerModel
-    from scripts.localdev.stripe_shapes import event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
 
     tz = get_settings().calendar().tz
@@ -413,8 +413,8 @@ def test_a_payment_delivered_after_later_entries_is_posted_after_them_and_every_
 
 
 def test_dispute_without_metadata_needs_no_stripe_call_O3(api, make_account):
+    from devstack.stripe_shapes import dispute, event, session, sid
     from hourbank.store.models import AccountModel
-    from scripts.localdev.stripe_shapes import dispute, event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
 
     account = make_account("non_member")
@@ -429,7 +429,7 @@ def test_dispute_without_metadata_needs_no_stripe_call_O3(api, make_account):
 
 def test_refund_of_an_invoice_payment_found_by_the_intent_that_paid_it_O3(api, make_account):
     """A top-up invoice's credit is keyed by the Stripe invoice; the charge names only its PaymentIntent."""
-    from scripts.localdev.stripe_shapes import event, sid
+    from devstack.stripe_shapes import event, sid
     from tests.integration.test_webhook_events import deliver
 
     account = make_account("member", 30)
@@ -662,7 +662,7 @@ def test_statement_csv_ticket_rows_hold_the_weighted_minutes_M3(
 def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(
     api, tech, make_account, open_ticket, log_time, unchanged
 ):
-    from scripts.localdev.lambda_client import claims
+    from devstack.lambda_client import claims
 
     account = make_account("member", 600)
     ticket = open_ticket(account)
@@ -679,7 +679,7 @@ def test_a_dispute_raised_again_with_a_new_reason_is_409_and_keeps_the_first_C6(
 def test_two_different_disputes_at_once_one_wins_the_other_is_409_C6(api, tech, make_account, open_ticket, log_time):
     from threading import Barrier
 
-    from scripts.localdev.lambda_client import claims
+    from devstack.lambda_client import claims
 
     account = make_account("member", 600)
     ticket = open_ticket(account)
@@ -833,7 +833,7 @@ def test_an_anonymous_order_for_a_known_address_credits_it_and_reveals_nothing_O
 def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
     """Accounts opened before O7 (written directly, as the old code did, without claims)."""
     from hourbank.store.models import AccountModel
-    from scripts.email_duplicates import duplicates, report
+    from ops.email_duplicates import duplicates, report
 
     email = address("dup")
     ids = []
@@ -861,7 +861,7 @@ def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
 
 def mismatched_payment(api, make_account, *, paid: int = 100):
     """A Checkout Session that paid $1.00 for a $300.00 order: kept for review, nothing credited."""
-    from scripts.localdev.stripe_shapes import event, session, sid
+    from devstack.stripe_shapes import event, session, sid
     from tests.integration.test_webhook_events import new_order
 
     account = make_account("member")
@@ -964,7 +964,7 @@ def test_billing_resolves_a_review_with_a_credit_once_and_it_is_recorded_O8(api,
     ],
 )
 def test_bad_resolutions_are_refused_and_write_nothing_O8(api, billing, make_account, unchanged, who, body, status):
-    from scripts.localdev.lambda_client import claims
+    from devstack.lambda_client import claims
 
     _, _, evt = mismatched_payment(api, make_account)
     post_event(api, evt)

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from devstack import lambda_runtime, queues
+from devstack.lambda_client import claims
 from hourbank.ports.settings import get_settings
 from hourbank.store.models import IdempotencyModel, InvoiceModel
-from scripts.localdev import lambda_runtime, queues
-from scripts.localdev.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def refresh() -> None:
 
 @pytest.fixture(scope="module")
 def month_tables(dynamodb_local, tables, tmp_path_factory):
-    from scripts.localdev.template import create_tables, table_env
+    from devstack.template import create_tables, table_env
 
     names = create_tables(dynamodb_local.client(), f"m{secrets.token_hex(2)}")
     queue_root = tmp_path_factory.mktemp("month-queues")
@@ -78,8 +78,8 @@ def month_ended(month):
 def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
     """The schedule fires on the 1st after midnight (company timezone) - its planner works out the month
     before - then the queue is drained into the worker, as the local stack runs them."""
+    from devstack.schedules import Scheduler
     from hourbank.statements.monthly_statement import month_bounds, next_month
-    from scripts.localdev.schedules import Scheduler
 
     at = month_bounds(next_month(month), get_settings().calendar().tz)[0].replace(minute=5)
     planned = Scheduler(specs).fire("MonthEnd", at)
@@ -115,7 +115,7 @@ def on_plan_since(account_id: str, plan: str, since: datetime, history: list | N
 @pytest.fixture(scope="module")
 def accounts(month_tables, specs, month):
     """One account per plan with a month worked out by hand below."""
-    from scripts.localdev.lambda_client import LambdaClient
+    from devstack.lambda_client import LambdaClient
 
     api = LambdaClient()
     billing, tech = claims("billing"), claims("technician")

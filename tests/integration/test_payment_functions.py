@@ -20,18 +20,18 @@ from threading import Barrier
 import boto3
 import pytest
 
+from devstack.adapters import LocalCheckout
+from devstack.jwt_local import mint
+from devstack.stripe_shapes import charge, event, invoice, session, sid
 from hourbank.payments.webhook_signature import sign_webhook
 from hourbank.store.models import AccountModel, OrderModel
-from scripts.localdev.adapters import LocalCheckout
-from scripts.localdev.jwt_local import mint
-from scripts.localdev.stripe_shapes import charge, event, invoice, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
 
 pytestmark = pytest.mark.integration
 
 
 def secret() -> str:
-    return os.environ["STRIPE_WEBHOOK_SECRET"]  # the local stack's (scripts/localdev/local_env.py)
+    return os.environ["STRIPE_WEBHOOK_SECRET"]  # the local stack's (scripts/devstack/local_env.py)
 
 
 def bearer(role: str, account_id: str | None = None, **kw) -> dict:

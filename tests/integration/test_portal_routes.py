@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scripts.localdev.adapters import read_outbox
-from scripts.localdev.lambda_client import claims
+from devstack.adapters import read_outbox
+from devstack.lambda_client import claims
 
 pytestmark = pytest.mark.integration
 
@@ -352,7 +352,7 @@ def test_price_table_comes_from_the_catalogue(api):
 
 def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, billing):
     from hourbank.store.models import AccountModel
-    from scripts.backfill_email_lower import backfill
+    from ops.backfill_email_lower import backfill
 
     email = unique_email("old")
     old = AccountModel(

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack import lambda_runtime
+from devstack.lambda_runtime import FunctionSpec, InvocationError, Processes, functions, invoke
+from devstack.local_env import webhook_secret
+from devstack.template import load_template
 from hourbank.payments.webhook_signature import sign_webhook
-from scripts.localdev import lambda_runtime
-from scripts.localdev.lambda_runtime import FunctionSpec, InvocationError, Processes, functions, invoke
-from scripts.localdev.local_env import webhook_secret
-from scripts.localdev.template import load_template
 
 pytestmark = pytest.mark.integration
 

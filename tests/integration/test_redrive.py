@@ -1,4 +1,4 @@
-"""scripts/redrive.py (issue 16, docs/RUNBOOK.md): failed work goes back after a fix, once, however often the
+"""scripts/ops/redrive.py (issue 16, docs/RUNBOOK.md): failed work goes back after a fix, once, however often the
 script is run - a dead-letter queue to its source queue, and a stream function's on-failure records replayed
 from the table's stream (DynamoDB Local's streams) through the function itself."""
 
@@ -9,10 +9,10 @@ import json
 
 import pytest
 
+from devstack import lambda_runtime
 from hourbank.ports.settings import get_settings
 from hourbank.store.models import InvoiceModel
-from scripts import redrive
-from scripts.localdev import lambda_runtime
+from ops import redrive
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scripts.localdev.adapters import read_outbox
-from scripts.localdev.lambda_runtime import functions, invoke
+from devstack.adapters import read_outbox
+from devstack.lambda_runtime import functions, invoke
 
 pytestmark = pytest.mark.integration
 

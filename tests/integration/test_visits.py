@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from devstack.lambda_client import claims
+from devstack.stripe_shapes import charge, event, session, sid
 from hourbank.store.models import AccountModel, OrderModel, VisitChargeModel
-from scripts.localdev.lambda_client import claims
-from scripts.localdev.stripe_shapes import charge, event, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
 from tests.integration.test_payment_functions import deliver, deliver_concurrently
 
@@ -334,7 +334,7 @@ def test_a_payment_landing_after_cancellation_is_refunded(api, tech, make_accoun
 
 
 def test_an_unpaid_visit_expires_and_leaves_nothing_behind(api, tech, make_account, book):
-    from scripts.localdev.lambda_runtime import functions, invoke
+    from devstack.lambda_runtime import functions, invoke
 
     account = make_account("member")
     unpaid, paid = book(account, 2), book(account, 2)

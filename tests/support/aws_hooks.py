@@ -4,7 +4,7 @@ botocore registers ``botocore.handlers.BUILTIN_HANDLERS`` on each new session, a
 its session's event system (moto plugs in the same way). ``install()`` appends one dispatcher per event
 name; tests then add and remove handlers at run time with ``handler(...)``. Handlers see the event's
 keyword arguments as botocore passes them, plus ``function``: the logical id of the template function
-whose handler is running (``scripts.localdev.lambda_runtime.CURRENT_FUNCTION``), or None for a test's own
+whose handler is running (``devstack.lambda_runtime.CURRENT_FUNCTION``), or None for a test's own
 set-up calls.
 
 * ``provide-client-params.<service>.<operation>``: ``params`` are the API parameters (TableName, ...);
@@ -32,7 +32,7 @@ def _dispatcher(event_name: str) -> Handler:
         handlers = _handlers[event_name]
         if not handlers:
             return None
-        from scripts.localdev.lambda_runtime import CURRENT_FUNCTION
+        from devstack.lambda_runtime import CURRENT_FUNCTION
 
         kwargs.setdefault("function", CURRENT_FUNCTION.get())
         for handle in list(handlers):

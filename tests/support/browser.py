@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from scripts.localdev.http_client import Reply, request
+from devstack.http_client import Reply, request
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,11 +32,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def site(tables: dict[str, str]) -> Iterator[str]:
-    """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it."""
+    """The local stack's gateway with its pages, as ``python -m devstack up`` serves it."""
+    from devstack import gateway, lambda_runtime, local_env
+    from devstack.web import WEB_ROOT, LocalPages
     from hourbank.ports.settings import get_settings
     from hourbank.store import transactions
-    from scripts.localdev import gateway, lambda_runtime, local_env
-    from scripts.localdev.web import WEB_ROOT, LocalPages
 
     saved = dict(os.environ)
     specs = lambda_runtime.functions(table_names=tables)

@@ -62,7 +62,7 @@ def table_logical_ids(template: Mapping[str, Any]) -> list[str]:
 
 
 def _logical(table_name: str, logical_ids: Iterable[str]) -> str | None:
-    """Local tables are named ``<prefix>-<LogicalId>`` (scripts/localdev/template.py: create_tables)."""
+    """Local tables are named ``<prefix>-<LogicalId>`` (scripts/devstack/template.py: create_tables)."""
     for logical in logical_ids:
         if table_name == logical or table_name.endswith(f"-{logical}"):
             return logical
@@ -101,7 +101,7 @@ def _record(*, function: str | None, model: Any = None, params: Any = None, even
 
 @functools.cache
 def _template_tables() -> tuple[str, ...]:
-    from scripts.localdev.template import load_template
+    from devstack.template import load_template
 
     return tuple(table_logical_ids(load_template()))
 

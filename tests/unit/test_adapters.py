@@ -1,4 +1,4 @@
-"""Issue 15: local-only adapters live with the local stack (scripts/localdev/adapters.py) and are injected
+"""Issue 15: local-only adapters live with the local stack (scripts/devstack/adapters.py) and are injected
 through ``hourbank.ports.adapters``; the production layer has no branch for them and uses the AWS adapters when
 nothing is installed. That includes Stripe's stand-ins (the local payment page for checkout and invoices,
 refunds without Stripe): with no Stripe key and nothing installed, a payment fails and says why."""
@@ -13,12 +13,12 @@ from types import SimpleNamespace
 import jwt
 import pytest
 
+from devstack import adapters as local_adapters
 from hourbank.edge import bearer_tokens
 from hourbank.payments.stripe_checkout import StripeCheckout, select_checkout
 from hourbank.payments.stripe_invoicing import StripeInvoicing, select_invoicing
 from hourbank.payments.stripe_refunds import StripeRefunds, select_refunds
 from hourbank.ports import adapters, invitations, mail, queue
-from scripts.localdev import adapters as local_adapters
 
 pytestmark = pytest.mark.unit
 
@@ -62,7 +62,7 @@ def test_the_production_layer_has_no_local_only_branch():
     files = sorted(LAYER.rglob("*.py"))
     assert len(files) > 50
     findings = [finding for path in files for finding in _findings(path, FORBIDDEN_TEXT, FORBIDDEN_NAMES)]
-    assert findings == [], "local-only code belongs in scripts/localdev/adapters.py:\n" + "\n".join(findings)
+    assert findings == [], "local-only code belongs in scripts/devstack/adapters.py:\n" + "\n".join(findings)
 
 
 def test_no_function_chooses_a_stand_in_for_stripe():
@@ -70,7 +70,7 @@ def test_no_function_chooses_a_stand_in_for_stripe():
     files = sorted(FUNCTIONS.rglob("*.py"))
     assert any(path.parent.name == "invoicing" for path in files)
     findings = [finding for path in files for finding in _findings(path, PAYMENT_TEXT, PAYMENT_NAMES)]
-    assert findings == [], "Stripe's local stand-ins belong in scripts/localdev/adapters.py:\n" + "\n".join(findings)
+    assert findings == [], "Stripe's local stand-ins belong in scripts/devstack/adapters.py:\n" + "\n".join(findings)
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_the_local_payment_adapters_stand_in_only_without_a_key(monkeypatch):
 
 def test_a_function_is_not_given_the_local_payment_page(monkeypatch):
     """The local page's URL is the adapters' business (a worker's bootstrap passes it), not a variable."""
-    from scripts.localdev.local_env import lambda_environment
+    from devstack.local_env import lambda_environment
 
     spec = SimpleNamespace(
         environment={"STRIPE_API_KEY_PARAM": "/hourbank/stripe", "WEBSITE_URL": "https://x", "LOCAL_CHECKOUT_URL": "y"},
@@ -273,7 +273,7 @@ def test_in_process_mode_keeps_concurrent_requests_apart_with_per_thread_storage
     local stack's workers) never notices; the in-process mode answers environments concurrently in threads,
     so it installs per-thread storage: without it, one request reads the other's headers."""
     import hourbank.api.resolver as api
-    from scripts.localdev import lambda_runtime
+    from devstack import lambda_runtime
 
     before = api._request
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.localdev.lambda_client import routes
-from scripts.localdev.template import load_template, table_definitions
-from scripts.openapi import public_routes
+from buildtools.openapi import public_routes
+from devstack.lambda_client import routes
+from devstack.template import load_template, table_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,10 +36,10 @@ def test_template_serves_the_api_md_routes():
 
 
 def test_openapi_json_is_generated_from_the_code_and_current():
-    from scripts.openapi import render
+    from buildtools.openapi import render
 
     committed = (ROOT / "openapi.json").read_text()
-    assert committed == render(), "openapi.json is stale: run python scripts/openapi.py"
+    assert committed == render(), "openapi.json is stale: run python -m buildtools.openapi"
     documented = {(m.upper(), p) for p, ops in json.loads(committed)["paths"].items() for m in ops}
     assert documented == {(r.method, r.path) for r in routes()}
 

@@ -4,7 +4,7 @@ paths - loaded ``hourbank.orders`` and the request models of routes they do not 
 
 Deterministic: each handler module is imported in a fresh interpreter, as Lambda's Init does (``/opt/python``:
 the function's layers; ``/var/task``: its code), and ``sys.modules`` is read. Timings are the benchmark's
-(``scripts/bench_cold_start.py``); this test guards the module sets that make them.
+(``scripts/bench/cold_start.py``); this test guards the module sets that make them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from scripts.localdev.lambda_runtime import functions
+from devstack.lambda_runtime import functions
 
 pytestmark = pytest.mark.unit
 

@@ -79,7 +79,7 @@ def test_the_pool_signs_in_an_address_typed_in_any_case():
     """The invitation's username is the lower-cased address; the customer types it as they like ("Owner@…"), so
     the pool must compare usernames case-insensitively - Cognito's default, with no UsernameConfiguration, is
     case-sensitive."""
-    from scripts.localdev.template import load_template
+    from devstack.template import load_template
 
     pool = load_template()["Resources"]["UserPool"]["Properties"]
     assert pool["UsernameAttributes"] == ["email"]

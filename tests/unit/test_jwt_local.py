@@ -1,4 +1,4 @@
-"""The local stand-in for Cognito and API Gateway's JWT authorizer (scripts/localdev/jwt_local.py): the key
+"""The local stand-in for Cognito and API Gateway's JWT authorizer (scripts/devstack/jwt_local.py): the key
 is made once, safely; tokens look like Cognito ID tokens; verify accepts exactly what API Gateway accepts."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from scripts.localdev import jwt_local
-from scripts.localdev.jwt_local import InvalidToken, gateway_claims, mint, verify
-from scripts.localdev.template import load_template
+from devstack import jwt_local
+from devstack.jwt_local import InvalidToken, gateway_claims, mint, verify
+from devstack.template import load_template
 
 pytestmark = pytest.mark.unit
 
@@ -90,7 +90,7 @@ def test_concurrent_first_runs_agree_on_one_key(tmp_path):
     """Six processes create the key at the same moment: all end up with the same one, and no debris."""
     keys = tmp_path / "dev-jwt"
     script = (
-        "import sys; from pathlib import Path; from scripts.localdev import jwt_local; "
+        "import sys; from pathlib import Path; from devstack import jwt_local; "
         "print(jwt_local.signing_key(Path(sys.argv[1])).kid)"
     )
     procs = [
@@ -307,7 +307,9 @@ def test_dev_token_prints_a_token_verify_accepts(tmp_path):
     run = subprocess.run(
         [
             sys.executable,
-            "scripts/dev_token.py",
+            "-m",
+            "devstack",
+            "token",
             "--role",
             "customer",
             "--account",
@@ -330,7 +332,7 @@ def test_dev_token_prints_a_token_verify_accepts(tmp_path):
     assert (claims["sub"], claims["custom:account_id"], claims["cognito:groups"]) == ("s1", "acc_5", ["customers"])
     assert claims["exp"] - claims["iat"] == 120
     refused = subprocess.run(
-        [sys.executable, "scripts/dev_token.py", "--role", "customer"],
+        [sys.executable, "-m", "devstack", "token", "--role", "customer"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.localdev.web import LocalPages
+from devstack.web import LocalPages
 
 INVOICE = {
     "invoice_id": "inv_1",
@@ -34,7 +34,7 @@ def test_the_invoice_page_banner_names_invoice_paid(monkeypatch):
 
 
 def test_the_checkout_banner_still_names_checkout_session_completed():
-    from scripts.localdev.web import _page
+    from devstack.web import _page
 
     _status, _headers, body = _page(200, "Checkout (local)", "")
     assert b"<code>checkout.session.completed</code>" in body and b"Stripe Checkout" in body

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devstack.adapters import LocalInvoicing
 from hourbank.payments.stripe_invoicing import StripeInvoicing
 from hourbank.store.models import AccountModel, InvoiceModel
-from scripts.localdev.adapters import LocalInvoicing
 from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 
 pytestmark = pytest.mark.unit

@@ -16,10 +16,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import stripe
 
+from devstack import adapters as local_adapters
+from devstack.adapters import LocalCheckout
 from hourbank.payments.stripe_checkout import StripeCheckout, select_checkout
 from hourbank.store.models import AccountModel, OrderModel
-from scripts.localdev import adapters as local_adapters
-from scripts.localdev.adapters import LocalCheckout
 
 pytestmark = pytest.mark.unit
 
@@ -284,7 +284,7 @@ def test_importing_the_payments_package_and_webhooks_does_not_import_stripe():
         "import hourbank.payments.stripe_checkout, hourbank.orders.payment_matching\n"
         "from hourbank.payments.webhook_signature import sign_webhook\n"
         "sign_webhook('{}', 'whsec_x', 1)\n"
-        "from scripts.localdev.adapters import LocalCheckout\n"
+        "from devstack.adapters import LocalCheckout\n"
         "LocalCheckout('http://x')\n"
         "hourbank.payments.stripe_checkout.StripeCheckout('sk_test_x', 's', 'c')\n"
         "assert 'stripe' not in sys.modules, sorted(m for m in sys.modules if m.startswith('stripe'))\n"

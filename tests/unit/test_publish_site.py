@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from scripts.localdev.template import load_template
-from scripts.publish_site import NEEDED, render_config, site_files
+from devstack.template import load_template
+from ops.publish_site import NEEDED, render_config, site_files
 
 
 def test_config_js_is_written_from_the_stacks_outputs():

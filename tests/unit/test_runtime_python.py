@@ -1,5 +1,5 @@
 """Issue 15: `make build` finds the runtime's Python itself. With only the machine's default python3 (3.11) on
-PATH, `sam build` failed ("python3.13 ... not on your PATH"); scripts/runtime_python.py finds 3.13 (pyenv,
+PATH, `sam build` failed ("python3.13 ... not on your PATH"); scripts/buildtools/runtime_python.py finds 3.13 (pyenv,
 /usr) or installs it from Debian's packages, and says clearly when there is none."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import runtime_python
+from buildtools import runtime_python
 
 pytestmark = pytest.mark.unit
 
@@ -24,7 +24,7 @@ def test_the_version_is_the_templates_runtime():
 def test_found_with_only_the_default_python_on_path():
     """The PATH of a plain shell (no pyenv shims): the finder still answers a 3.13 that has pip."""
     found = subprocess.run(
-        [sys.executable, "scripts/runtime_python.py"],
+        [sys.executable, "scripts/buildtools/runtime_python.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,

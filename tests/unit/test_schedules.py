@@ -1,4 +1,4 @@
-"""Local schedules (scripts/localdev/schedules.py): AWS cron and rate, DST, and the events AWS sends.
+"""Local schedules (scripts/devstack/schedules.py): AWS cron and rate, DST, and the events AWS sends.
 
 The fixture app (tests/fixtures/streams_app) has a month-end ScheduleV2 ``cron(5 0 1 * ? *)`` in
 America/New_York with an Input, a weekday ScheduleV2 ``cron(0 9 ? * MON-FRI *)`` without one, and an
@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scripts.localdev.lambda_runtime import FunctionSpec, functions
-from scripts.localdev.schedules import Cron, ScheduleExpressionError, Scheduler, parse_expression
-from scripts.localdev.template import load_template
+from devstack.lambda_runtime import FunctionSpec, functions
+from devstack.schedules import Cron, ScheduleExpressionError, Scheduler, parse_expression
+from devstack.template import load_template
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "streams_app"
 NY = ZoneInfo("America/New_York")

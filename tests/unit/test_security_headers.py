@@ -29,7 +29,7 @@ def test_the_header_set_is_complete():
 
 
 def test_the_local_server_sends_exactly_this_set():
-    from scripts.localdev.web import WEB_ROOT, LocalPages
+    from devstack.web import WEB_ROOT, LocalPages
 
     pages = LocalPages(WEB_ROOT, lambda: "http://127.0.0.1:9")
     status, headers, _ = pages.serve("GET", "/", "", {}, lambda: None)
@@ -41,7 +41,7 @@ def test_the_aws_hosting_sends_exactly_this_set():
     """CloudFront's ResponseHeadersPolicy (template.yaml ``WebSecurityHeaders``) on every cache behaviour
     of the site: the same headers and values as the local gateway, so the CSP tested locally is the one
     deployed."""
-    from scripts.localdev.template import load_template
+    from devstack.template import load_template
 
     resources = load_template()["Resources"]
     config = resources["WebSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
@@ -74,7 +74,7 @@ def test_no_inline_script_in_pages(page):
 
 
 def test_nul_or_control_character_in_a_path_is_no_file():
-    from scripts.localdev.web import WEB_ROOT, LocalPages
+    from devstack.web import WEB_ROOT, LocalPages
 
     pages = LocalPages(WEB_ROOT, lambda: "http://127.0.0.1:9")
     for path in ("/index.html%00.js", "/index.html\x00.js", "/%0aindex.html"):

@@ -17,8 +17,8 @@ import sys
 
 import pytest
 
-from scripts.localdev.lambda_runtime import functions
-from scripts.localdev.template import load_template
+from devstack.lambda_runtime import functions
+from devstack.template import load_template
 
 pytestmark = pytest.mark.unit
 

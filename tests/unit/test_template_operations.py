@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from devstack.template import load_template
 from hourbank.ports import metrics
-from scripts.localdev.template import load_template
 
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
-from scripts.localdev.template import CfnLoader, load_template, table_definitions, table_env
+from devstack.template import CfnLoader, load_template, table_definitions, table_env
 
 pytestmark = pytest.mark.unit
 

@@ -104,8 +104,8 @@ def test_an_estimate_below_one_hour_is_not_a_visit():
 
 
 def test_stripe_refund_request_carries_the_payment_amount_and_idempotency_key():
+    from devstack.adapters import LocalRefunds  # installed by tests/conftest.py
     from hourbank.payments.stripe_refunds import StripeRefunds, select_refunds
-    from scripts.localdev.adapters import LocalRefunds  # installed by tests/conftest.py
     from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 
     http = RecordingHTTPClient(

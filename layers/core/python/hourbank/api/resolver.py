@@ -123,7 +123,7 @@ T = TypeVar("T")
 
 def use_request_state(state: Any) -> None:
     """Keep the current request in ``state`` from now on. Only for a runtime that runs several environments
-    in one process: the local stack's in-process mode (``scripts/localdev/lambda_runtime.py``) gives each of
+    in one process: the local stack's in-process mode (``scripts/devstack/lambda_runtime.py``) gives each of
     its threads its own, with a ``threading.local``."""
     global _request
     _request = state

@@ -41,7 +41,7 @@ from hourbank.store.models import AccountModel, IdempotencyModel, InvoiceLine, I
 from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, transact_get, with_retries
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
-# The clock the planner, the worker and scripts/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
+# The clock the planner, the worker and scripts/ops/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
 # month with it, so a test closes the month its tickets closed in by moving this clock past the month's end.
 
 

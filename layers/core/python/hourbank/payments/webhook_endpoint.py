@@ -156,7 +156,7 @@ class StripeWebhook:
         return apply
 
 
-# scripts/openapi.py: this function has no resolver to describe it, so it says what it takes and answers.
+# scripts/buildtools/openapi.py: this function has no resolver to describe it, so it says what it takes and answers.
 _ERROR = {
     "description": "",
     "content": {

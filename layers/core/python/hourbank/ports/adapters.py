@@ -5,7 +5,7 @@ the issuer's JWKS over HTTPS for bearer tokens (``hourbank.edge.bearer_tokens``)
 (``hourbank.ports.mail``), Cognito for invitations (``hourbank.ports.invitations``), Stripe for payments
 (``hourbank.payments``). Each port asks this registry first; in AWS nothing is ever installed, so every
 call takes the AWS path. The local stack installs its own adapters (they live with it, in
-``scripts/localdev/adapters.py``) before a handler is imported.
+``scripts/devstack/adapters.py``) before a handler is imported.
 
 The payment ports stand in for Stripe only when no Stripe key is configured (a local stack given a Stripe
 test key uses Stripe); in AWS, where nothing is installed, a payment function without its key fails and

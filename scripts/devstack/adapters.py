@@ -1,0 +1,217 @@
+"""The local stack's stand-ins for AWS services, installed into ``hourbank.ports.adapters`` (issue 15): the
+production layer knows only the AWS adapters, these live here with the local stack.
+
+* ``queue``: a queue is a directory (its local URL is ``file://<dir>``, see ``refs.local_refs``),
+  one JSON file per message, which ``scripts/devstack/queues.py`` delivers as Lambda's SQS source would;
+* ``jwks``: the local signing key's JWKS is a file (``jwt_local``), where AWS has Cognito's HTTPS URL;
+* ``mailer``: every e-mail is a readable file in the outbox (``.local/outbox`` on the local stack), one
+  ``.eml`` per message plus an ``outbox.jsonl`` index that tests and people read (``read_outbox``);
+* ``inviter``: a customer's invitation (SPEC W1) is an e-mail in the outbox linking the portal
+  (``/portal/?account=<id>``), which goes on to the local sign-in page with the account filled in;
+* ``checkout``, ``invoicing``, ``refunds``: Stripe's stand-ins, used only when no Stripe key is set. An
+  order is paid on the local payment page (``/local-pay/...`` of the local gateway, ``web.py``), which
+  signs a Stripe-shaped event with ``sign_webhook`` and posts it to the webhook; an invoice's payment URL
+  is that page too; a refund leaves nothing but its id. Each is deterministic (ids are hashes of the order,
+  invoice or idempotency key), so each is idempotent as its port requires. The page's base URL is given
+  to ``install`` (a worker's bootstrap passes the stack's), else ``LOCAL_CHECKOUT_URL`` of the stack or
+  test process (``local_env``), never a function's variable: the template has none.
+
+``install()`` is called where the local stack runs handlers: in every function's worker process by the
+worker's bootstrap before the handler is imported (``lambda_worker.py``, ``scripts/buildtools/build_check.py``), and
+in this process for the in-process runtime and the tests. This module runs inside those workers, whose
+path holds only the function's code and layers: it imports nothing but the standard library and
+``hourbank`` (PyJWT only when a payment function verifies a token, and it ships in their layer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlparse
+from urllib.request import url2pathname
+
+DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
+
+
+def url_path(url: str) -> Path:
+    """The directory or file a ``file:`` URL names."""
+    if not url.startswith("file:"):
+        raise ValueError(f"the local stack's adapters take file: URLs, not {url!r}")
+    return Path(url2pathname(urlparse(url).path))
+
+
+def send_to_directory(queue_url: str, bodies: list[str]) -> int:
+    """The ``queue`` adapter: one file per message, named in time order (the poller delivers oldest first)."""
+    directory = url_path(queue_url)
+    directory.mkdir(parents=True, exist_ok=True)
+    for body in bodies:
+        name = f"{uuid.uuid1().hex}.json"
+        tmp = directory / f".{name}.tmp"
+        tmp.write_text(body, encoding="utf-8")
+        os.replace(tmp, directory / name)  # a message appears whole or not at all
+    return len(bodies)
+
+
+class JwksFile:
+    """The ``jwks`` adapter: a JWKS read from a ``file:`` URL (PyJWKClient fetches http(s) only)."""
+
+    def __init__(self, url: str) -> None:
+        self.path = url_path(url)
+
+    def get_signing_key_from_jwt(self, token: str) -> Any:
+        import jwt  # the payment functions' layer ships it; nothing else verifies a bearer token
+
+        kid = jwt.get_unverified_header(token).get("kid")
+        keys = jwt.PyJWKSet.from_dict(json.loads(self.path.read_text(encoding="utf-8"))).keys
+        for key in keys:
+            if key.key_id == kid:
+                return key
+        raise jwt.PyJWKClientError(f'Unable to find a signing key that matches: "{kid}"')
+
+
+class OutboxMailer:
+    """The ``mailer`` adapter: ``<dir>/<message id>.eml`` and one JSON line per message in ``outbox.jsonl``."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, directory: str | Path, sender: str = "support@hourbank.local") -> None:
+        self.directory = Path(directory)
+        self.sender = sender
+
+    def send(self, message: Any) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = self.sender, message.to, message.subject
+        email["Message-ID"] = f"<{message.message_id.replace('#', '.')}@hourbank.local>"
+        email.set_content(message.text)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.message_id)
+        (self.directory / f"{safe}.eml").write_text(email.as_string(), encoding="utf-8")
+        line = {
+            "message_id": message.message_id,
+            "to": message.to,
+            "subject": message.subject,
+            "text": message.text,
+            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        with self._lock, open(self.directory / "outbox.jsonl", "a", encoding="utf-8") as index:
+            index.write(json.dumps(line) + "\n")
+
+
+def read_outbox(directory: str | Path) -> list[dict]:
+    path = Path(directory) / "outbox.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class OutboxInviter:
+    """The ``inviter`` adapter: the invitation is an e-mail in the outbox, linking the local sign-in page."""
+
+    def __init__(self, mailer: OutboxMailer, website_url: str) -> None:
+        self.mailer = mailer
+        self.website_url = website_url
+
+    def invite(self, account: Any) -> None:
+        from hourbank.ports.mail import Message
+
+        link = f"{self.website_url}/portal/?account={quote(account.account_id)}"
+        self.mailer.send(
+            Message(
+                message_id=f"invite#{account.account_id}",
+                to=account.email,
+                subject="Your Hourbank sign-in",
+                text=(
+                    f"Hello {account.name},\n\nyour Hourbank account {account.account_id} is open. Sign in to see "
+                    f"your support hours, your tickets and every minute logged on them:\n\n  {link}\n\n"
+                    "(Local stack: this link opens the local sign-in page. In AWS the invitation comes from the "
+                    "user pool, with a temporary password.)\n"
+                ),
+            )
+        )
+
+
+def outbox_dir(configured: str | None = None) -> Path:
+    """Where e-mails go: the directory given to ``install``, else ``OUTBOX_DIR`` of the stack or test
+    process (never a function's own variable: the template has none), else ``.local/outbox``."""
+    return Path(configured or os.environ.get("OUTBOX_DIR", "").strip() or DEFAULT_OUTBOX)
+
+
+class LocalCheckout:
+    """The ``checkout`` adapter (``hourbank.orders.placing.CheckoutPort``): a page of the local gateway that "pays" by
+    posting a signed, Stripe-shaped event to the webhook. Deterministic, so it is idempotent per order."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def session_id(order_id: str) -> str:
+        """The one definition: the orders function issues it, the local payment page (``web.py``) checks it."""
+        return "cs_local_" + hashlib.sha256(order_id.encode()).hexdigest()[:24]
+
+    def create_checkout(self, order: Any, account: Any) -> tuple[str, str]:
+        session_id = self.session_id(order.order_id)
+        return session_id, f"{self.base_url}/local-pay/{session_id}?order={order.order_id}"
+
+
+class LocalInvoicing:
+    """The ``invoicing`` adapter (``hourbank.invoicing.invoice_issuing.InvoicingPort``): a deterministic invoice id and
+    the local payment page as its URL."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def stripe_invoice_id(invoice_id: str) -> str:
+        return "in_local_" + hashlib.sha256(invoice_id.encode()).hexdigest()[:24]
+
+    def issue(self, invoice: Any, account: Any) -> Any:
+        from hourbank.payments.stripe_invoicing import Issued
+
+        return Issued(
+            self.stripe_invoice_id(invoice.invoice_id),
+            f"{self.base_url}/local-pay/invoice/{invoice.invoice_id}?account={invoice.account_id}",
+            account.stripe_customer_id,
+            "open",
+        )
+
+
+class LocalRefunds:
+    """The ``refunds`` adapter (``hourbank.payments.stripe_refunds.RefundPort``): nothing leaves the machine; the
+    refund id follows from the key, and the visit records it exactly as it would a Stripe refund."""
+
+    def refund(self, payment_ref: str, amount_minor: int, *, idempotency_key: str, metadata: dict[str, str]) -> str:
+        return "re_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+
+def checkout_url(configured: str | None = None) -> str:
+    """The local payment page's base URL: the one given to ``install``, else ``LOCAL_CHECKOUT_URL`` of the
+    stack or test process (never a function's own variable: the template has none)."""
+    url = (configured or os.environ.get("LOCAL_CHECKOUT_URL", "")).strip().rstrip("/")
+    if not url:
+        raise RuntimeError("no Stripe key and no local payment page (LOCAL_CHECKOUT_URL): payments cannot be taken")
+    return url
+
+
+def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
+    """Install the local adapters into ``hourbank.ports.adapters``. ``outbox``: the outbox directory (default: see
+    ``outbox_dir``, read when a message is sent, so a test's directory set later is the one used);
+    ``checkout``: the local payment page's base URL (default: see ``checkout_url``, read when a payment
+    adapter is made)."""
+    from hourbank.ports import adapters
+
+    adapters.install(
+        queue=send_to_directory,
+        jwks=JwksFile,
+        mailer=lambda settings: OutboxMailer(outbox_dir(outbox)),
+        inviter=lambda settings: OutboxInviter(OutboxMailer(outbox_dir(outbox)), settings.payments.website_url),
+        checkout=lambda: LocalCheckout(checkout_url(checkout)),
+        invoicing=lambda: LocalInvoicing(checkout_url(checkout)),
+        refunds=LocalRefunds,
+    )
