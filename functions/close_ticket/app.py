@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from hourbank.api import current_actor, make_resolver, views
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
+from hourbank.ids import TicketId
 from hourbank.tickets.closing import close_ticket
 
 logger = Logger()
@@ -16,7 +17,7 @@ app = make_resolver()
 
 
 @app.post("/tickets/<ticket_id>/close", responses=doc(200, R.CloseResult, 403, 404))
-def close(ticket_id: str):
+def close(ticket_id: TicketId):
     return views.close_result(close_ticket(current_actor(app), ticket_id))
 
 

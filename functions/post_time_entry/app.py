@@ -13,6 +13,7 @@ from hourbank.api import current_actor, make_resolver, views
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
+from hourbank.ids import TicketId
 from hourbank.tickets.entries import post_entry
 
 logger = Logger()
@@ -29,7 +30,7 @@ app = make_resolver()
         },
     },
 )
-def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
+def post_time_entry(ticket_id: TicketId, body: Annotated[TimeEntry, Body()]):
     entry, created = post_entry(
         current_actor(app),
         ticket_id,

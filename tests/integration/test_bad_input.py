@@ -532,3 +532,86 @@ def test_ledger_cursor_with_an_infinite_seq_is_400(api, billing, make_account, u
     with unchanged():
         reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"cursor": cursor})
     assert_error(reply, 400, "invalid_input", "cursor")
+
+
+# ------------------------------------------------------------------ ids at the limits (issue 23 item 1)
+
+LONG = "x" * 2_100  # DynamoDB refuses a partition key of 2,048 bytes or more (a sort key: 1,024)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "body", "kind"),
+    [
+        pytest.param("GET", f"/accounts/acc_{LONG}", "billing", None, "account", id="account-read"),
+        pytest.param("GET", f"/accounts/acc_{LONG}/ledger", "billing", None, "account", id="ledger"),
+        pytest.param("GET", f"/accounts/acc_{LONG}/tickets", "billing", None, "account", id="account-tickets"),
+        pytest.param(
+            "POST",
+            f"/accounts/acc_{LONG}/adjustments",
+            "billing",
+            {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+            "account",
+            id="adjustment",
+        ),
+        pytest.param("GET", f"/orders/ord_{LONG}", None, None, "order", id="order-no-token"),
+        pytest.param("POST", f"/tickets/tkt_{LONG}.{UNKNOWN_ACCOUNT}/close", "tech", None, "ticket", id="close"),
+        pytest.param("GET", f"/tickets/tkt_{LONG}.{UNKNOWN_ACCOUNT}", "tech", None, "ticket", id="ticket-read"),
+        pytest.param(
+            "POST",
+            f"/tickets/{UNKNOWN_TICKET}/time-entries/ent_{'x' * 1_100}/dispute",
+            "billing",
+            {"reason": "too long"},
+            "entry",
+            id="dispute-long-entry",
+        ),
+        pytest.param(
+            "POST",
+            f"/tickets/{UNKNOWN_TICKET}/time-entries/ent_{'x' * 1_100}/resolve",
+            "billing",
+            {"outcome": "rejected", "note": "no"},
+            "entry",
+            id="resolve-long-entry",
+        ),
+        pytest.param(
+            "POST", f"/reviews/rev_{LONG}/resolve", "billing", {"note": "settled"}, "review", id="review-resolve"
+        ),
+        pytest.param("GET", "/accounts/acc_\u001d1", "billing", None, "", id="account-control-char"),
+        pytest.param("GET", f"/accounts/{UNKNOWN_TICKET}", "billing", None, "account", id="account-of-another-kind"),
+        pytest.param("GET", "/visits/vis_x", "tech", None, "visit", id="visit-without-account"),
+    ],
+)
+def test_an_id_of_no_shape_of_ours_is_404_before_the_database(request, api, unchanged, method, path, role, body, kind):
+    """Issue 23: each was a 500 (or a 503 ``contention`` for the close): the id reached DynamoDB."""
+    caller = request.getfixturevalue(role) if role else None
+    with unchanged():
+        reply = api.request(method, path, body, as_=caller)
+    assert_error(reply, 404, "not_found", kind)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "role"),
+    [
+        pytest.param(
+            "/tickets", {"account_id": f"acc_{LONG}", "title": "Help", "priority": "low"}, "tech", id="ticket"
+        ),
+        pytest.param("/orders/quote", {"account_id": f"acc_{LONG}", "hours": 2}, None, id="order-quote"),
+        pytest.param("/orders", {"account_id": "acc_\u001c", "hours": 2}, None, id="order"),
+    ],
+)
+def test_an_id_of_no_shape_of_ours_in_a_body_is_400(request, api, unchanged, path, body, role):
+    caller = request.getfixturevalue(role) if role else None
+    with unchanged():
+        reply = api.post(path, body, as_=caller)
+    assert_error(reply, 400, "invalid_input", "account_id", "not an id of an account")
+
+
+def test_a_key_dynamodb_refuses_for_its_size_is_400_not_500_or_contention(api, tech, unchanged):
+    """Should an over-long key still reach the store (the edge is the first guard, this the second), it is the
+    caller's input: 400, never a 500 nor a 503 ``contention`` from retrying a refusal that cannot pass."""
+    from hourbank.errors import InvalidInput
+    from hourbank.identity import Actor
+    from hourbank.tickets.closing import close_ticket
+
+    staff = Actor(subject="tech-1", roles=frozenset({"technicians"}))
+    with unchanged(), pytest.raises(InvalidInput, match="longer than any id of ours"):
+        close_ticket(staff, f"tkt_{LONG}.{UNKNOWN_ACCOUNT}")

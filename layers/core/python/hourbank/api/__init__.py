@@ -15,11 +15,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from hourbank import errors
+from hourbank import errors, ids
 from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
 from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
-from hourbank.outage import is_outage, unavailable
+from hourbank.outage import KEY_REFUSED, is_outage, key_refused, unavailable
 from hourbank.store import ensure_bound
 
 if TYPE_CHECKING:
@@ -55,6 +55,15 @@ def _status_of(exc: errors.HourbankError) -> int:
 _PATTERN_HINTS = {
     EMAIL_PATTERN: "enter an address like name@example.com",
     CURRENCY_PATTERN: "enter a three-letter currency code like USD",
+    **{pattern: f"is not an id of {'an' if kind[0] in 'aeiou' else 'a'} {kind}" for pattern, kind in ids.KINDS.items()},
+}
+_PATH_KINDS = {
+    "account_id": "account",
+    "ticket_id": "ticket",
+    "entry_id": "time entry",
+    "visit_id": "visit",
+    "order_id": "order",
+    "review_id": "review",
 }
 _WHOLE = "must be a whole number, like 30 (a JSON number, not text)"
 _NUMBER = "must be a number, like 2 or 2.5 (a JSON number, not text)"
@@ -202,6 +211,12 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
+        path = [e["loc"][-1] for e in exc.errors() if e.get("loc", ("body",))[0] == "path"]
+        if path:
+            # An id in the path that is not of its kind's shape (hourbank.ids) names nothing that can exist:
+            # 404, as for an id of the right shape that names nothing (issue 23).
+            kind = _PATH_KINDS.get(str(path[0]), "object")
+            return error_response(404, "not_found", f"{kind} not found ({path[0]} is not the id of one)")
         problems = [_describe(e) for e in exc.errors()]
         return error_response(
             400, "invalid_input", "; ".join(problems) or "the request is not valid", {"fields": problems}
@@ -210,7 +225,11 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _outage(exc: Exception) -> Response:
         """DynamoDB not reached, or throttled past botocore's retries: 503 ``service_unavailable``, never a
-        bare 500 or a misleading ``contention``. Anything else is a bug and stays one (500), traceback logged."""
+        bare 500 or a misleading ``contention``. A key DynamoDB refuses for its size is the caller's input
+        (an id the edge did not check): 400. Anything else is a bug and stays one (500), traceback logged."""
+        if key_refused(exc):
+            refusal = errors.InvalidInput(KEY_REFUSED)
+            return error_response(400, refusal.code, refusal.message)
         if not is_outage(exc):
             raise exc
         refusal = unavailable()

@@ -21,6 +21,7 @@ from pydantic import (
 
 from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
 from hourbank.clock import GivenTime
+from hourbank.ids import AccountId
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -71,7 +72,7 @@ class Adjustment(Body):
 
 
 class OpenTicket(Body):
-    account_id: Text
+    account_id: AccountId
     title: Text
     priority: Literal["low", "normal", "urgent"]
     opened_at: Instant | None = Field(default=None, description="staff only: when the work was agreed")
@@ -101,9 +102,7 @@ class ReviewResolution(Body):
     minutes: StrictInt | None = Field(
         default=None, ge=-100_000, le=100_000, description="credit (+, a purchase) or take back (-, an adjustment)"
     )
-    account_id: Annotated[str, StringConstraints(pattern=r"^acc_[0-9a-z_]{1,60}$")] | None = Field(
-        default=None, description="the account to credit; default: the review's"
-    )
+    account_id: AccountId | None = Field(default=None, description="the account to credit; default: the review's")
 
 
 class Dispute(Body):
@@ -121,7 +120,7 @@ class DisputeResolution(Body):
 class OrderRequest(Body):
     """POST /orders and /orders/quote (API.md): for an account (its owner, signed in) or a new customer."""
 
-    account_id: Text | None = None
+    account_id: AccountId | None = None
     name: Text | None = None
     email: Email | None = None
     # One policy for numbers in a body (issue 11): a JSON number, never a numeric string - as minutes are

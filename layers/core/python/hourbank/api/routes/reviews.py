@@ -11,6 +11,7 @@ from hourbank.api import current_actor, views
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
 from hourbank.api.schemas import ReviewResolution
+from hourbank.ids import ReviewId
 
 router = APIGatewayHttpRouter()
 
@@ -29,7 +30,7 @@ def get_reviews(
 
 
 @router.post("/reviews/<review_id>/resolve", responses=doc(200, R.ReviewResolved, 403, 404, 409))
-def resolve_review(review_id: str, body: Annotated[ReviewResolution, Body()]):
+def resolve_review(review_id: ReviewId, body: Annotated[ReviewResolution, Body()]):
     """SPEC O8: billing settles a review - a note, and optionally a credit (or correction) of an account."""
     from hourbank import reviews
 
