@@ -450,6 +450,20 @@ ACCOUNT = {"name": "Acme Dental", "email": "it@acme.test", "plan": "member"}
         pytest.param({"email": "it@acme"}, "email", id="email-no-domain-dot"),
         pytest.param({"email": "i t@acme.test"}, "email", id="email-with-space"),
         pytest.param({"email": MISSING}, "email", id="email-missing"),
+        # Issue 23: each was a 500 after the account was written (the invitation's header check), or would be
+        # refused by SES (no SMTPUTF8, no quoted local part, no IP literal) or Cognito (usernames <= 128).
+        pytest.param({"email": "a\u001db@example.test"}, "email", id="email-group-separator-U+001D"),
+        pytest.param({"email": "a\u001cb@example.test"}, "email", id="email-file-separator-U+001C"),
+        pytest.param({"email": "a\u001eb@example.test"}, "email", id="email-record-separator-U+001E"),
+        pytest.param({"email": "a@example.test\u0085"}, "email", id="email-next-line-U+0085"),
+        pytest.param({"email": "a\u2028b@example.test"}, "email", id="email-line-separator-U+2028"),
+        pytest.param({"email": "a\tb@example.test"}, "email", id="email-tab"),
+        pytest.param({"email": "jos\u00e9@example.test"}, "email", id="email-non-ascii-local-part"),
+        pytest.param({"email": '"a b"@example.test'}, "email", id="email-quoted-local-part"),
+        pytest.param({"email": "a@[192.0.2.1]"}, "email", id="email-ip-literal"),
+        pytest.param({"email": "a..b@example.test"}, "email", id="email-double-dot"),
+        pytest.param({"email": "a@example..test"}, "email", id="email-empty-domain-label"),
+        pytest.param({"email": f"{'a' * 64}@{'b' * 60}.example.test"}, "email", id="email-over-128-characters"),
         pytest.param({"plan": "gold"}, "plan", id="plan-unknown"),
         pytest.param({"plan": MISSING}, "plan", id="plan-missing"),
         pytest.param({"name": "   "}, "name", id="name-blank"),
@@ -615,3 +629,24 @@ def test_a_key_dynamodb_refuses_for_its_size_is_400_not_500_or_contention(api, t
     staff = Actor(subject="tech-1", roles=frozenset({"technicians"}))
     with unchanged(), pytest.raises(InvalidInput, match="longer than any id of ours"):
         close_ticket(staff, f"tkt_{LONG}.{UNKNOWN_ACCOUNT}")
+
+
+# ------------------------------------------------------------------ e-mail addresses (issue 23 item 2)
+
+BAD_ADDRESS = "a\u001db@example.test"
+
+
+def test_a_bad_address_is_refused_when_ordering_and_writes_nothing(api, unchanged):
+    """Issue 23: this order was accepted (201), and its payment then failed on every delivery (a paid order
+    lost). Refused at creation: no order, no Checkout Session."""
+    with unchanged():
+        quote = api.post("/orders/quote", {"name": "Corner Bakery", "email": BAD_ADDRESS, "hours": 2})
+        order = api.post("/orders", {"name": "Corner Bakery", "email": BAD_ADDRESS, "hours": 2})
+    for reply in (quote, order):
+        assert_error(reply, 400, "invalid_input", "email", "U+001D")
+
+
+def test_an_internationalised_domain_is_kept_in_the_form_ses_takes(api, billing):
+    reply = api.post("/accounts", {"name": "Café", "email": "owner@caf\u00e9.example", "plan": "member"}, as_=billing)
+    assert reply.status == 201, reply
+    assert reply.body["email"] == "owner@xn--caf-dma.example"

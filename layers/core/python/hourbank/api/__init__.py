@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from hourbank import errors, ids
-from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
+from hourbank.api.patterns import CURRENCY_PATTERN
 from hourbank.edge import read_body
 from hourbank.identity import Actor, actor_from_claims
 from hourbank.outage import KEY_REFUSED, is_outage, key_refused, unavailable
@@ -50,10 +50,9 @@ def _status_of(exc: errors.HourbankError) -> int:
     return 500
 
 
-# Pydantic's own words ("String should match pattern '^[^@\\s]+@…'", "Value error, …", "Input should be …")
+# Pydantic's own words ("String should match pattern '^[A-Z]{3}$'", "Value error, …", "Input should be …")
 # are for programmers; a 400 says which field and what to enter (API.md "Errors"). One table, by error type.
 _PATTERN_HINTS = {
-    EMAIL_PATTERN: "enter an address like name@example.com",
     CURRENCY_PATTERN: "enter a three-letter currency code like USD",
     **{pattern: f"is not an id of {'an' if kind[0] in 'aeiou' else 'a'} {kind}" for pattern, kind in ids.KINDS.items()},
 }
@@ -228,8 +227,7 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
         bare 500 or a misleading ``contention``. A key DynamoDB refuses for its size is the caller's input
         (an id the edge did not check): 400. Anything else is a bug and stays one (500), traceback logged."""
         if key_refused(exc):
-            refusal = errors.InvalidInput(KEY_REFUSED)
-            return error_response(400, refusal.code, refusal.message)
+            return error_response(400, errors.InvalidInput.code, KEY_REFUSED)
         if not is_outage(exc):
             raise exc
         refusal = unavailable()
