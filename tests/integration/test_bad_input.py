@@ -650,3 +650,101 @@ def test_an_internationalised_domain_is_kept_in_the_form_ses_takes(api, billing)
     reply = api.post("/accounts", {"name": "Café", "email": "owner@caf\u00e9.example", "plan": "member"}, as_=billing)
     assert reply.status == 201, reply
     assert reply.body["email"] == "owner@xn--caf-dma.example"
+
+
+# ------------------------------------------------------------------ cursors (issue 23 item 4)
+
+
+def _page_cursor(api, caller, path: str, **query: str) -> str:
+    reply = api.get(path, as_=caller, query={"limit": "1", **query})
+    assert reply.status == 200 and reply.body["cursor"], reply
+    return reply.body["cursor"]
+
+
+def _edited(cursor: str) -> str:
+    """The cursor with one character of its key changed, as a person editing it by hand would."""
+    i = len(cursor) // 3
+    return cursor[:i] + ("A" if cursor[i] != "A" else "B") + cursor[i + 1 :]
+
+
+@pytest.fixture
+def two_lists(api, billing, tech, make_account, open_ticket):
+    """Two member accounts, each with two ledger entries and two open tickets."""
+    accounts = [make_account("member", 30), make_account("member", 30)]
+    for account in accounts:
+        assert (
+            api.post(
+                f"/accounts/{account}/adjustments", {"minutes": 5, "kind": "grant", "reason": "goodwill"}, as_=billing
+            ).status
+            == 201
+        )
+        open_ticket(account)
+        open_ticket(account)
+    return accounts
+
+
+def test_a_ledger_cursor_is_for_its_own_account_only(api, billing, two_lists, unchanged):
+    """Issue 23: another account's ledger cursor (``{"seq": N}``) was accepted on this account's ledger."""
+    mine, theirs = two_lists
+    cursor = _page_cursor(api, billing, f"/accounts/{theirs}/ledger")
+    with unchanged():
+        reply = api.get(f"/accounts/{mine}/ledger", as_=billing, query={"cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")
+    assert api.get(f"/accounts/{theirs}/ledger", as_=billing, query={"cursor": cursor}).status == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param({"seq": "-5"}, id="seq-minus-5"),
+        pytest.param({"seq": 1}, id="seq-1"),
+        pytest.param({"account_id": {"S": "acc_x"}, "seq": {"N": "1"}}, id="a-whole-key-unsigned"),
+    ],
+)
+def test_a_ledger_cursor_made_by_hand_is_400(api, billing, two_lists, unchanged, raw):
+    """Issue 23: ``{"seq": "-5"}`` was a 200 with an empty page."""
+    cursor = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
+    with unchanged():
+        reply = api.get(f"/accounts/{two_lists[0]}/ledger", as_=billing, query={"cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")
+
+
+def test_an_edited_cursor_is_400(api, billing, two_lists, unchanged):
+    account = two_lists[0]
+    cursor = _page_cursor(api, billing, f"/accounts/{account}/ledger")
+    for forged in (_edited(cursor), cursor + "x", cursor.split(".")[0], "." + cursor.split(".")[-1]):
+        with unchanged():
+            reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"cursor": forged})
+        assert_error(reply, 400, "invalid_input", "cursor")
+
+
+def test_a_queue_cursor_is_for_its_own_status_only(api, tech, two_lists, unchanged):
+    """Issue 23: a queue cursor from ``status=open`` was accepted on ``status=awaiting_credit``."""
+    cursor = _page_cursor(api, tech, "/tickets", status="open")
+    with unchanged():
+        other = api.get("/tickets", as_=tech, query={"status": "awaiting_credit", "cursor": cursor})
+        edited = api.get("/tickets", as_=tech, query={"status": "open", "cursor": _edited(cursor)})
+    assert_error(other, 400, "invalid_input", "cursor")
+    assert_error(edited, 400, "invalid_input", "cursor")
+    assert api.get("/tickets", as_=tech, query={"status": "open", "cursor": cursor}).status == 200
+
+
+def test_an_account_tickets_cursor_is_for_its_account_and_filter_only(api, billing, two_lists, unchanged):
+    mine, theirs = two_lists
+    cursor = _page_cursor(api, billing, f"/accounts/{mine}/tickets", status="open")
+    with unchanged():
+        for path, status in ((f"/accounts/{mine}/tickets", "closed"), (f"/accounts/{theirs}/tickets", "open")):
+            reply = api.get(path, as_=billing, query={"status": status, "cursor": cursor})
+            assert_error(reply, 400, "invalid_input", "cursor")
+        reply = api.get(f"/accounts/{mine}/tickets", as_=billing, query={"cursor": cursor})  # no filter: another list
+        assert_error(reply, 400, "invalid_input", "cursor")
+    assert api.get(f"/accounts/{mine}/tickets", as_=billing, query={"status": "open", "cursor": cursor}).status == 200
+
+
+def test_an_account_search_cursor_is_for_its_own_search_only(api, billing, two_lists, make_account, unchanged):
+    make_account("non_member")
+    make_account("non_member")
+    cursor = _page_cursor(api, billing, "/accounts", plan="member")
+    with unchanged():
+        reply = api.get("/accounts", as_=billing, query={"plan": "non_member", "cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")

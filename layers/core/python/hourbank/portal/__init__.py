@@ -46,12 +46,22 @@ def find_accounts(
         raise Forbidden("only staff may search accounts")
     if plan is not None and plan not in plan_ids():
         raise InvalidInput(f"plan: must be one of {', '.join(plan_ids())}")
-    if email is not None and email.strip():
-        key = email_key(email)
-        start = cursors.decode(cursor, names=frozenset({"account_id", "email_lower"}), pinned={"email_lower": key})
+    # A cursor is for the search that gave it: the same address and the same plan (issue 23).
+    bound = {"email": email_key(email) if email is not None and email.strip() else None, "plan": plan}
+    if bound["email"] is not None:
+        key = bound["email"]
+        start = cursors.decode(
+            cursor,
+            list_name="accounts",
+            bound=bound,
+            names=frozenset({"account_id", "email_lower"}),
+            pinned={"email_lower": key},
+        )
         result = AccountModel.by_email.query(key, limit=limit, last_evaluated_key=start)
     elif plan is not None:
-        start = cursors.decode(cursor, names=frozenset({"account_id", "plan"}), pinned={"plan": plan})
+        start = cursors.decode(
+            cursor, list_name="accounts", bound=bound, names=frozenset({"account_id", "plan"}), pinned={"plan": plan}
+        )
         result = AccountModel.by_plan.query(plan, limit=limit, last_evaluated_key=start)
     else:
         raise InvalidInput("email: give an e-mail or a plan to search by")
@@ -60,7 +70,7 @@ def find_accounts(
     # Index entries are eventually consistent; the items are read consistently (and the plan filter applies
     # to the e-mail search: an account may have changed plan).
     items = [found[i] for i in ids if i in found and (plan is None or found[i].plan == plan)]
-    return items, cursors.encode(result.last_evaluated_key)
+    return items, cursors.encode(result.last_evaluated_key, list_name="accounts", bound=bound)
 
 
 # -- an account's tickets (staff, owner) ----------------------------------------------------------------
@@ -74,8 +84,13 @@ def account_tickets(
     if status is not None and status not in TICKET_STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(TICKET_STATUSES)}")
     get_account(actor, account_id)  # 404 for another tenant's, and for none
+    bound = {"account_id": account_id, "status": status}
     start = cursors.decode(
-        cursor, names=frozenset({"ticket_id", "sk", "account_id", "opened_at"}), pinned={"account_id": account_id}
+        cursor,
+        list_name="account-tickets",
+        bound=bound,
+        names=frozenset({"ticket_id", "sk", "account_id", "opened_at"}),
+        pinned={"account_id": account_id},
     )
     result = TicketModel.by_account.query(
         account_id,
@@ -85,7 +100,7 @@ def account_tickets(
         filter_condition=(TicketModel.status == status) if status else None,
     )
     items = list(result)
-    return items, cursors.encode(result.last_evaluated_key)
+    return items, cursors.encode(result.last_evaluated_key, list_name="account-tickets", bound=bound)
 
 
 # -- usage by month (staff, owner) ---------------------------------------------------------------------
