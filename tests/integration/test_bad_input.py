@@ -622,8 +622,8 @@ def test_an_id_of_no_shape_of_ours_in_a_body_is_400(request, api, unchanged, pat
 def test_a_key_dynamodb_refuses_for_its_size_is_400_not_500_or_contention(api, tech, unchanged):
     """Should an over-long key still reach the store (the edge is the first guard, this the second), it is the
     caller's input: 400, never a 500 nor a 503 ``contention`` from retrying a refusal that cannot pass."""
-    from hourbank.errors import InvalidInput
-    from hourbank.identity import Actor
+    from hourbank.kernel.errors import InvalidInput
+    from hourbank.kernel.identity import Actor
     from hourbank.tickets.closing import close_ticket
 
     staff = Actor(subject="tech-1", roles=frozenset({"technicians"}))

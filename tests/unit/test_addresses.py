@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hourbank.addresses import check_address, one_line
-from hourbank.notify import Message, SesMailer, mime
+from hourbank.kernel.addresses import check_address, one_line
+from hourbank.ports.mail import Message, SesMailer, mime
 
 pytestmark = pytest.mark.unit
 

@@ -20,10 +20,10 @@ from pydantic import (
     model_validator,
 )
 
-from hourbank.addresses import MAX_LENGTH, check_address
 from hourbank.api.patterns import CURRENCY_PATTERN
-from hourbank.clock import GivenTime
-from hourbank.ids import AccountId
+from hourbank.kernel.addresses import MAX_LENGTH, check_address
+from hourbank.kernel.clock import GivenTime
+from hourbank.kernel.ids import AccountId
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -52,7 +52,7 @@ def _stripped(value: str) -> str:
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_stripped)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_stripped)]
 # No stripping: an address with whitespace is refused, so what was sent is what is checked. One test of an
-# address, the library's (hourbank.addresses, issue 23), not a pattern of our own.
+# address, the library's (hourbank.kernel.addresses, issue 23), not a pattern of our own.
 Email = Annotated[
     str,
     StringConstraints(max_length=MAX_LENGTH),

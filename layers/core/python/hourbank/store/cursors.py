@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from hourbank.errors import InvalidInput
+from hourbank.kernel.errors import InvalidInput
 
 MAX_CURSOR = 400
 _TAG_BYTES = 16
@@ -41,7 +41,7 @@ def _secret(material: str) -> bytes:
 
 
 def _key_material() -> bytes:
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     settings = get_settings()
     return _secret(settings.cursor_key or f"{settings.accounts_table}\0{settings.tickets_table}")
