@@ -91,6 +91,8 @@ SHAPES = [
     pytest.param("empty-body", "", ("body", "required"), id="empty-body"),
     pytest.param("json-null", "null", ("body", "required"), id="json-null"),
     pytest.param("unknown-field", None, ("colour",), id="unknown-field"),
+    # Issue 23: was accepted, the last value winning; another parser would take the first.
+    pytest.param("duplicate-key", None, ("body", "more than once"), id="duplicate-key"),
 ]
 
 
@@ -103,6 +105,9 @@ def test_body_that_is_not_the_request_object_is_400(request, api, member_ticket,
     valid = {k: (v.format(account=account) if isinstance(v, str) else v) for k, v in body.items()}
     if shape == "unknown-field":
         raw = json.dumps({**valid, "colour": "blue"})
+    if shape == "duplicate-key":  # the body's first field twice, with the same value: still two answers to one
+        first = next(iter(valid))
+        raw = "{" + json.dumps(first) + ": " + json.dumps(valid[first]) + ", " + json.dumps(valid)[1:]
     with unchanged():
         reply = api.post(path, raw_body=raw, as_=request.getfixturevalue(role))
     assert_error(reply, 400, "invalid_input", *words)
@@ -748,3 +753,11 @@ def test_an_account_search_cursor_is_for_its_own_search_only(api, billing, two_l
     with unchanged():
         reply = api.get("/accounts", as_=billing, query={"plan": "non_member", "cursor": cursor})
     assert_error(reply, 400, "invalid_input", "cursor")
+
+
+def test_a_duplicate_key_in_a_nested_object_is_400(api, billing, make_account, unchanged):
+    account = make_account("member", 30)
+    raw = '{"minutes": 30, "kind": "grant", "reason": "goodwill", "x": {"a": 1, "a": 2}}'
+    with unchanged():
+        reply = api.post(f"/accounts/{account}/adjustments", raw_body=raw, as_=billing)
+    assert_error(reply, 400, "invalid_input", "'a'", "more than once")
