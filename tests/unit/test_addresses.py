@@ -57,3 +57,22 @@ def test_a_notice_to_an_address_no_mail_can_reach_fails_alone_before_ses():
         SesMailer("support@hourbank.example", client=ses).send(Message("m#1", "a\u001db@example.test", "Hi", "x"))
     assert ses.sent == []
     assert mime(Message("m#2", "ann@example.test", "Hi", "x"), "s@hourbank.example")["To"] == "ann@example.test"
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "refused"),
+    [
+        ("ValidationException", "Size of hashkey has exceeded the maximum size limit of2048 bytes", True),
+        ("ValidationException", "Aggregated size of all range keys has exceeded the size limit of 1024 bytes", True),
+        ("ValidationException", "Hash primary key values must be under 2048 bytes, and range primary key", True),
+        ("ValidationException", "ExpressionAttributeValues contains invalid value", False),
+        ("ConditionalCheckFailedException", "The conditional request failed", False),
+    ],
+)
+def test_a_key_dynamodb_refuses_for_its_size_is_told_from_other_refusals(code, message, refused):
+    """Issue 23: AWS's words and DynamoDB Local's; a 400 for these, never a 500 or ``contention``."""
+    from botocore.exceptions import ClientError
+
+    from hourbank.store.outage import key_refused
+
+    assert key_refused(ClientError({"Error": {"Code": code, "Message": message}}, "GetItem")) is refused
