@@ -11,6 +11,7 @@ from hourbank.api import responses as R
 from hourbank.api import views
 from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
+from hourbank.kernel.ids import TicketId
 from hourbank.tickets.closing import close_ticket
 
 logger = Logger()
@@ -18,7 +19,7 @@ app = make_resolver()
 
 
 @app.post("/tickets/<ticket_id>/close", responses=doc(200, R.CloseResult, 403, 404))
-def close(ticket_id: str):
+def close(ticket_id: TicketId):
     from hourbank.visits.hooks import VISIT_WORK  # light; the visit's own code loads when a visit's ticket closes
 
     return views.close_result(close_ticket(current_actor(app), ticket_id, prepaid=VISIT_WORK))  # SPEC V1

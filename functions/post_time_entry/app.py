@@ -14,6 +14,7 @@ from hourbank.api import views
 from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
+from hourbank.kernel.ids import TicketId
 from hourbank.tickets.entries import post_entry
 from hourbank.visits.hooks import VISIT_WORK
 
@@ -31,7 +32,7 @@ app = make_resolver()
         },
     },
 )
-def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
+def post_time_entry(ticket_id: TicketId, body: Annotated[TimeEntry, Body()]):
     entry, created = post_entry(
         current_actor(app),
         ticket_id,

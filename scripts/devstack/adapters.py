@@ -31,7 +31,6 @@ import os
 import threading
 import uuid
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -87,10 +86,9 @@ class OutboxMailer:
 
     def send(self, message: Any) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        email = EmailMessage()
-        email["From"], email["To"], email["Subject"] = self.sender, message.to, message.subject
-        email["Message-ID"] = f"<{message.message_id.replace('#', '.')}@hourbank.local>"
-        email.set_content(message.text)
+        from hourbank.ports.mail import mime  # the headers SES is given, built the one way (issue 23)
+
+        email = mime(message, self.sender)
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in message.message_id)
         (self.directory / f"{safe}.eml").write_text(email.as_string(), encoding="utf-8")
         line = {

@@ -41,6 +41,8 @@ HOSTILE = {
     "float-overflow": (b'{"hours": 1e999}', "application/json"),
     "nan": (b'{"hours": NaN}', "application/json"),
     "lone-surrogate": (b'{"name": "\\ud800", "email": "a@b.co", "hours": 2}', "application/json"),
+    # Issue 23: was accepted, the last value winning (another parser takes the first).
+    "duplicate-key": (b'{"hours": 2, "hours": 200}', "application/json"),
 }
 
 # The webhook refuses an unsigned body before reading it: its signed cases are below.

@@ -91,6 +91,8 @@ SHAPES = [
     pytest.param("empty-body", "", ("body", "required"), id="empty-body"),
     pytest.param("json-null", "null", ("body", "required"), id="json-null"),
     pytest.param("unknown-field", None, ("colour",), id="unknown-field"),
+    # Issue 23: was accepted, the last value winning; another parser would take the first.
+    pytest.param("duplicate-key", None, ("body", "more than once"), id="duplicate-key"),
 ]
 
 
@@ -103,6 +105,9 @@ def test_body_that_is_not_the_request_object_is_400(request, api, member_ticket,
     valid = {k: (v.format(account=account) if isinstance(v, str) else v) for k, v in body.items()}
     if shape == "unknown-field":
         raw = json.dumps({**valid, "colour": "blue"})
+    if shape == "duplicate-key":  # the body's first field twice, with the same value: still two answers to one
+        first = next(iter(valid))
+        raw = "{" + json.dumps(first) + ": " + json.dumps(valid[first]) + ", " + json.dumps(valid)[1:]
     with unchanged():
         reply = api.post(path, raw_body=raw, as_=request.getfixturevalue(role))
     assert_error(reply, 400, "invalid_input", *words)
@@ -450,6 +455,20 @@ ACCOUNT = {"name": "Acme Dental", "email": "it@acme.test", "plan": "member"}
         pytest.param({"email": "it@acme"}, "email", id="email-no-domain-dot"),
         pytest.param({"email": "i t@acme.test"}, "email", id="email-with-space"),
         pytest.param({"email": MISSING}, "email", id="email-missing"),
+        # Issue 23: each was a 500 after the account was written (the invitation's header check), or would be
+        # refused by SES (no SMTPUTF8, no quoted local part, no IP literal) or Cognito (usernames <= 128).
+        pytest.param({"email": "a\u001db@example.test"}, "email", id="email-group-separator-U+001D"),
+        pytest.param({"email": "a\u001cb@example.test"}, "email", id="email-file-separator-U+001C"),
+        pytest.param({"email": "a\u001eb@example.test"}, "email", id="email-record-separator-U+001E"),
+        pytest.param({"email": "a@example.test\u0085"}, "email", id="email-next-line-U+0085"),
+        pytest.param({"email": "a\u2028b@example.test"}, "email", id="email-line-separator-U+2028"),
+        pytest.param({"email": "a\tb@example.test"}, "email", id="email-tab"),
+        pytest.param({"email": "jos\u00e9@example.test"}, "email", id="email-non-ascii-local-part"),
+        pytest.param({"email": '"a b"@example.test'}, "email", id="email-quoted-local-part"),
+        pytest.param({"email": "a@[192.0.2.1]"}, "email", id="email-ip-literal"),
+        pytest.param({"email": "a..b@example.test"}, "email", id="email-double-dot"),
+        pytest.param({"email": "a@example..test"}, "email", id="email-empty-domain-label"),
+        pytest.param({"email": f"{'a' * 64}@{'b' * 60}.example.test"}, "email", id="email-over-128-characters"),
         pytest.param({"plan": "gold"}, "plan", id="plan-unknown"),
         pytest.param({"plan": MISSING}, "plan", id="plan-missing"),
         pytest.param({"name": "   "}, "name", id="name-blank"),
@@ -532,3 +551,213 @@ def test_ledger_cursor_with_an_infinite_seq_is_400(api, billing, make_account, u
     with unchanged():
         reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"cursor": cursor})
     assert_error(reply, 400, "invalid_input", "cursor")
+
+
+# ------------------------------------------------------------------ ids at the limits (issue 23 item 1)
+
+LONG = "x" * 2_100  # DynamoDB refuses a partition key of 2,048 bytes or more (a sort key: 1,024)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "body", "kind"),
+    [
+        pytest.param("GET", f"/accounts/acc_{LONG}", "billing", None, "account", id="account-read"),
+        pytest.param("GET", f"/accounts/acc_{LONG}/ledger", "billing", None, "account", id="ledger"),
+        pytest.param("GET", f"/accounts/acc_{LONG}/tickets", "billing", None, "account", id="account-tickets"),
+        pytest.param(
+            "POST",
+            f"/accounts/acc_{LONG}/adjustments",
+            "billing",
+            {"minutes": 30, "kind": "grant", "reason": "goodwill"},
+            "account",
+            id="adjustment",
+        ),
+        pytest.param("GET", f"/orders/ord_{LONG}", None, None, "order", id="order-no-token"),
+        pytest.param("POST", f"/tickets/tkt_{LONG}.{UNKNOWN_ACCOUNT}/close", "tech", None, "ticket", id="close"),
+        pytest.param("GET", f"/tickets/tkt_{LONG}.{UNKNOWN_ACCOUNT}", "tech", None, "ticket", id="ticket-read"),
+        pytest.param(
+            "POST",
+            f"/tickets/{UNKNOWN_TICKET}/time-entries/ent_{'x' * 1_100}/dispute",
+            "billing",
+            {"reason": "too long"},
+            "entry",
+            id="dispute-long-entry",
+        ),
+        pytest.param(
+            "POST",
+            f"/tickets/{UNKNOWN_TICKET}/time-entries/ent_{'x' * 1_100}/resolve",
+            "billing",
+            {"outcome": "rejected", "note": "no"},
+            "entry",
+            id="resolve-long-entry",
+        ),
+        pytest.param(
+            "POST", f"/reviews/rev_{LONG}/resolve", "billing", {"note": "settled"}, "review", id="review-resolve"
+        ),
+        pytest.param("GET", "/accounts/acc_\u001d1", "billing", None, "", id="account-control-char"),
+        pytest.param("GET", f"/accounts/{UNKNOWN_TICKET}", "billing", None, "account", id="account-of-another-kind"),
+        pytest.param("GET", "/visits/vis_x", "tech", None, "visit", id="visit-without-account"),
+    ],
+)
+def test_an_id_of_no_shape_of_ours_is_404_before_the_database(request, api, unchanged, method, path, role, body, kind):
+    """Issue 23: each was a 500 (or a 503 ``contention`` for the close): the id reached DynamoDB."""
+    caller = request.getfixturevalue(role) if role else None
+    with unchanged():
+        reply = api.request(method, path, body, as_=caller)
+    assert_error(reply, 404, "not_found", kind)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "role"),
+    [
+        pytest.param(
+            "/tickets", {"account_id": f"acc_{LONG}", "title": "Help", "priority": "low"}, "tech", id="ticket"
+        ),
+        pytest.param("/orders/quote", {"account_id": f"acc_{LONG}", "hours": 2}, None, id="order-quote"),
+        pytest.param("/orders", {"account_id": "acc_\u001c", "hours": 2}, None, id="order"),
+    ],
+)
+def test_an_id_of_no_shape_of_ours_in_a_body_is_400(request, api, unchanged, path, body, role):
+    caller = request.getfixturevalue(role) if role else None
+    with unchanged():
+        reply = api.post(path, body, as_=caller)
+    assert_error(reply, 400, "invalid_input", "account_id", "not an id of an account")
+
+
+def test_a_key_dynamodb_refuses_for_its_size_is_400_not_500_or_contention(api, tech, unchanged):
+    """Should an over-long key still reach the store (the edge is the first guard, this the second), it is the
+    caller's input: 400, never a 500 nor a 503 ``contention`` from retrying a refusal that cannot pass."""
+    from hourbank.kernel.errors import InvalidInput
+    from hourbank.kernel.identity import Actor
+    from hourbank.tickets.closing import close_ticket
+
+    staff = Actor(subject="tech-1", roles=frozenset({"technicians"}))
+    with unchanged(), pytest.raises(InvalidInput, match="longer than any id of ours"):
+        close_ticket(staff, f"tkt_{LONG}.{UNKNOWN_ACCOUNT}")
+
+
+# ------------------------------------------------------------------ e-mail addresses (issue 23 item 2)
+
+BAD_ADDRESS = "a\u001db@example.test"
+
+
+def test_a_bad_address_is_refused_when_ordering_and_writes_nothing(api, unchanged):
+    """Issue 23: this order was accepted (201), and its payment then failed on every delivery (a paid order
+    lost). Refused at creation: no order, no Checkout Session."""
+    with unchanged():
+        quote = api.post("/orders/quote", {"name": "Corner Bakery", "email": BAD_ADDRESS, "hours": 2})
+        order = api.post("/orders", {"name": "Corner Bakery", "email": BAD_ADDRESS, "hours": 2})
+    for reply in (quote, order):
+        assert_error(reply, 400, "invalid_input", "email", "U+001D")
+
+
+def test_an_internationalised_domain_is_kept_in_the_form_ses_takes(api, billing):
+    reply = api.post("/accounts", {"name": "Café", "email": "owner@caf\u00e9.example", "plan": "member"}, as_=billing)
+    assert reply.status == 201, reply
+    assert reply.body["email"] == "owner@xn--caf-dma.example"
+
+
+# ------------------------------------------------------------------ cursors (issue 23 item 4)
+
+
+def _page_cursor(api, caller, path: str, **query: str) -> str:
+    reply = api.get(path, as_=caller, query={"limit": "1", **query})
+    assert reply.status == 200 and reply.body["cursor"], reply
+    return reply.body["cursor"]
+
+
+def _edited(cursor: str) -> str:
+    """The cursor with one character of its key changed, as a person editing it by hand would."""
+    i = len(cursor) // 3
+    return cursor[:i] + ("A" if cursor[i] != "A" else "B") + cursor[i + 1 :]
+
+
+@pytest.fixture
+def two_lists(api, billing, tech, make_account, open_ticket):
+    """Two member accounts, each with two ledger entries and two open tickets."""
+    accounts = [make_account("member", 30), make_account("member", 30)]
+    for account in accounts:
+        assert (
+            api.post(
+                f"/accounts/{account}/adjustments", {"minutes": 5, "kind": "grant", "reason": "goodwill"}, as_=billing
+            ).status
+            == 201
+        )
+        open_ticket(account)
+        open_ticket(account)
+    return accounts
+
+
+def test_a_ledger_cursor_is_for_its_own_account_only(api, billing, two_lists, unchanged):
+    """Issue 23: another account's ledger cursor (``{"seq": N}``) was accepted on this account's ledger."""
+    mine, theirs = two_lists
+    cursor = _page_cursor(api, billing, f"/accounts/{theirs}/ledger")
+    with unchanged():
+        reply = api.get(f"/accounts/{mine}/ledger", as_=billing, query={"cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")
+    assert api.get(f"/accounts/{theirs}/ledger", as_=billing, query={"cursor": cursor}).status == 200
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param({"seq": "-5"}, id="seq-minus-5"),
+        pytest.param({"seq": 1}, id="seq-1"),
+        pytest.param({"account_id": {"S": "acc_x"}, "seq": {"N": "1"}}, id="a-whole-key-unsigned"),
+    ],
+)
+def test_a_ledger_cursor_made_by_hand_is_400(api, billing, two_lists, unchanged, raw):
+    """Issue 23: ``{"seq": "-5"}`` was a 200 with an empty page."""
+    cursor = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
+    with unchanged():
+        reply = api.get(f"/accounts/{two_lists[0]}/ledger", as_=billing, query={"cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")
+
+
+def test_an_edited_cursor_is_400(api, billing, two_lists, unchanged):
+    account = two_lists[0]
+    cursor = _page_cursor(api, billing, f"/accounts/{account}/ledger")
+    for forged in (_edited(cursor), cursor + "x", cursor.split(".")[0], "." + cursor.split(".")[-1]):
+        with unchanged():
+            reply = api.get(f"/accounts/{account}/ledger", as_=billing, query={"cursor": forged})
+        assert_error(reply, 400, "invalid_input", "cursor")
+
+
+def test_a_queue_cursor_is_for_its_own_status_only(api, tech, two_lists, unchanged):
+    """Issue 23: a queue cursor from ``status=open`` was accepted on ``status=awaiting_credit``."""
+    cursor = _page_cursor(api, tech, "/tickets", status="open")
+    with unchanged():
+        other = api.get("/tickets", as_=tech, query={"status": "awaiting_credit", "cursor": cursor})
+        edited = api.get("/tickets", as_=tech, query={"status": "open", "cursor": _edited(cursor)})
+    assert_error(other, 400, "invalid_input", "cursor")
+    assert_error(edited, 400, "invalid_input", "cursor")
+    assert api.get("/tickets", as_=tech, query={"status": "open", "cursor": cursor}).status == 200
+
+
+def test_an_account_tickets_cursor_is_for_its_account_and_filter_only(api, billing, two_lists, unchanged):
+    mine, theirs = two_lists
+    cursor = _page_cursor(api, billing, f"/accounts/{mine}/tickets", status="open")
+    with unchanged():
+        for path, status in ((f"/accounts/{mine}/tickets", "closed"), (f"/accounts/{theirs}/tickets", "open")):
+            reply = api.get(path, as_=billing, query={"status": status, "cursor": cursor})
+            assert_error(reply, 400, "invalid_input", "cursor")
+        reply = api.get(f"/accounts/{mine}/tickets", as_=billing, query={"cursor": cursor})  # no filter: another list
+        assert_error(reply, 400, "invalid_input", "cursor")
+    assert api.get(f"/accounts/{mine}/tickets", as_=billing, query={"status": "open", "cursor": cursor}).status == 200
+
+
+def test_an_account_search_cursor_is_for_its_own_search_only(api, billing, two_lists, make_account, unchanged):
+    make_account("non_member")
+    make_account("non_member")
+    cursor = _page_cursor(api, billing, "/accounts", plan="member")
+    with unchanged():
+        reply = api.get("/accounts", as_=billing, query={"plan": "non_member", "cursor": cursor})
+    assert_error(reply, 400, "invalid_input", "cursor")
+
+
+def test_a_duplicate_key_in_a_nested_object_is_400(api, billing, make_account, unchanged):
+    account = make_account("member", 30)
+    raw = '{"minutes": 30, "kind": "grant", "reason": "goodwill", "x": {"a": 1, "a": 2}}'
+    with unchanged():
+        reply = api.post(f"/accounts/{account}/adjustments", raw_body=raw, as_=billing)
+    assert_error(reply, 400, "invalid_input", "'a'", "more than once")

@@ -414,3 +414,34 @@ def test_a_ticket_closed_before_the_totals_were_kept_is_read_from_its_entries_W1
     month = this_month()
     usage = api.get(f"/accounts/{account}/usage", query={"from": month, "to": month}, as_=billing).body
     assert usage["months"][0]["weighted_minutes_by_work_type"] == {"remote": 15, "lab": 45, "onsite": 0, "travel": 0}
+
+
+def test_tickets_opened_in_the_same_second_come_in_one_order_newest_first_W1(api, tech, make_account):
+    """Issue 23: tickets with the same opened_at (opened in one second, or given the same time by staff) came in
+    no set order - 1,051 pairs out of order in one run. Now newest first to the millisecond: opened_at, then
+    the ticket id (its creation time in ms, then random) - and pages of any size neither repeat nor skip one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = make_account("member", 600)
+    body = {"account_id": account, "priority": "low", "opened_at": "2026-11-02T09:00:00-05:00"}
+
+    def open_one(i: int) -> str:
+        reply = api.post("/tickets", {**body, "title": f"Same second {i}"}, as_=tech)
+        assert reply.status == 201, reply
+        return reply.body["ticket_id"]
+
+    with ThreadPoolExecutor(8) as pool:  # concurrent: many in the same millisecond too
+        opened = list(pool.map(open_one, range(24)))
+    later = api.post("/tickets", {**body, "title": "Later", "opened_at": "2026-11-03T09:00:00-05:00"}, as_=tech)
+    expected = [later.body["ticket_id"], *sorted(opened, reverse=True)]
+    for limit in (1, 5, 7, 25, 100):
+        seen, cursor = [], None
+        while True:
+            query = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+            page = api.get(f"/accounts/{account}/tickets", query=query, as_=tech)
+            assert page.status == 200, page
+            seen += [t["ticket_id"] for t in page.body["items"]]
+            cursor = page.body["cursor"]
+            if not cursor:
+                break
+        assert seen == expected, limit

@@ -116,6 +116,75 @@ def test_csv_cell_neutralises_text_only():
 
     assert csv_cell(-30) == -30 and csv_cell(0) == 0
     for payload in PAYLOADS:
-        assert csv_cell(payload) == "'" + payload
+        assert csv_cell(payload).startswith("'")
+        assert csv_cell(payload).replace("'", "") == payload.replace("'", "")  # only quotes added
     assert csv_cell("Printer offline") == "Printer offline"
     assert csv_cell("") == ""
+
+
+# Issue 23: the CSV is opened with the reader's list separator, not always ours ("," here; ";" in Excel in much
+# of Europe; tab when pasted). Under each, no cell may start a formula, leading whitespace or not.
+SEPARATED = [
+    "safe text;=1+1",
+    "safe text,=1+1",
+    "safe text\t=1+1",
+    "safe text; =1+1",
+    "  @SUM(1+1)",
+    "a;b;-2+3+cmd|' /C calc'!A0",
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("safe text;=1+1", "safe text;'=1+1", id="semicolon"),
+        pytest.param("safe text,=1+1", "safe text,'=1+1", id="comma"),
+        pytest.param("safe text\t=1+1", "safe text\t'=1+1", id="tab"),
+        pytest.param("safe text; =1+1", "safe text; '=1+1", id="semicolon-space"),
+        pytest.param(" =1+1", "' =1+1", id="leading-space"),
+        pytest.param("Printer, 3rd floor; urgent", "Printer, 3rd floor; urgent", id="plain-text-untouched"),
+        pytest.param("2026-11-16T09:00:00-05:00", "2026-11-16T09:00:00-05:00", id="time-untouched"),
+    ],
+)
+def test_csv_cell_neutralises_every_place_a_cell_can_start(value, expected):
+    from hourbank.statements.monthly_statement import csv_cell
+
+    assert csv_cell(value) == expected
+
+
+def test_no_cell_starts_a_formula_under_any_list_separator(api, billing, tech):
+    """Issue 23: 6 cells started a formula when the statement was opened with ";" as the list separator."""
+    email = f"csv-sep-{uuid.uuid4().hex}@example.test"
+    account = api.post("/accounts", {"name": "Acme;=1+1", "email": email, "plan": "member"}, as_=billing).body
+    account_id = account["account_id"]
+    assert (
+        api.post(
+            f"/accounts/{account_id}/adjustments", {"minutes": 600, "kind": "purchase", "reason": "a;=1"}, as_=billing
+        ).status
+        == 201
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    for i, text in enumerate(SEPARATED):
+        opened = api.post(
+            "/tickets",
+            {
+                "account_id": account_id,
+                "title": text,
+                "priority": "low",
+                "opened_at": (now - timedelta(hours=2)).isoformat(),
+            },
+            as_=tech,
+        )
+        assert opened.status == 201, opened
+        ticket = opened.body["ticket_id"]
+        started = (now - timedelta(minutes=90 - 10 * i)).isoformat()
+        entry = {"work_type": "remote", "started_at": started, "minutes": 5, "note": text}
+        assert api.post(f"/tickets/{ticket}/time-entries", entry, as_=tech).status == 201
+        assert api.post(f"/tickets/{ticket}/close", as_=tech).status == 200
+    month = datetime.now(ZoneInfo("America/New_York")).strftime("%Y-%m")
+    reply = api.get(f"/accounts/{account_id}/statements/{month}", as_=billing, headers={"accept": "text/csv"})
+    assert reply.status == 200, reply
+    for separator in (",", ";", "\t"):
+        rows = list(csv.reader(io.StringIO(reply.body, newline=""), delimiter=separator))
+        formulas = [c for r in rows for c in r if c.lstrip().startswith(("=", "+", "-", "@")) and not _number(c)]
+        assert formulas == [], (separator, formulas)

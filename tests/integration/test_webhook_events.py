@@ -8,6 +8,7 @@ and verified with ``verify_webhook`` exactly as the webhook function does, then 
 from __future__ import annotations
 
 import json
+import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -402,3 +403,21 @@ def test_invoice_naming_an_unknown_hourbank_invoice_goes_to_review(api, make_acc
     with unchanged(skip=("reviews",)):  # SPEC O8: only the review is kept
         result = deliver(event("invoice.paid", hourbank_invoice))
     assert result.outcome == "review" and "unknown Hourbank invoice" in result.detail
+
+
+def test_an_order_stored_with_an_address_no_mail_can_reach_is_still_credited_O8(api):
+    """Issue 23: an order by name and e-mail taken before addresses were checked ("a<U+001D>b@...") failed on
+    every delivery of its payment (the invitation's header), so the paid order was lost. Now the account is
+    opened and credited; the invitation alone is not sent (an address to correct, logged)."""
+    from scripts.localdev.adapters import read_outbox
+
+    order, _ = create_order(None, checkout=CHECKOUT, name="Corner Bakery", email="owner@stored.example", hours=2)
+    bad = "a\u001db@stored.example"
+    order.update([OrderModel.customer_email.set(bad)])  # as an order of before the check was stored
+    paid = event("checkout.session.completed", session(order, payment_intent=sid("pi")))
+    assert deliver(paid).outcome == "credited"
+    assert deliver(paid).outcome == "duplicate"
+    account = AccountModel.get(order.account_id, consistent_read=True)
+    assert (account.email, int(account.balance_minutes)) == (bad, 120)
+    assert OrderModel.get(order.order_id, consistent_read=True).status == "paid"
+    assert not [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["message_id"] == f"invite#{account.account_id}"]

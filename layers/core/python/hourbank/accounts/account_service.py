@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +21,7 @@ from hourbank.ledger.balance_writer import (
     write_account,
 )
 from hourbank.plans.catalogue import catalogue
+from hourbank.store import cursors
 from hourbank.store.models import AccountModel, EmailClaimModel, InvoiceModel, LedgerModel, PlanPeriod
 from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, with_retries
 
@@ -173,25 +172,19 @@ def list_ledger(
 ) -> tuple[list[LedgerModel], str | None]:
     """Newest first, a page at a time; ``cursor`` is opaque to clients."""
     get_account(actor, account_id)
-    start = _decode_cursor(cursor, account_id) if cursor else None
+    bound = {"account_id": account_id}
+    start = cursors.decode(
+        cursor,
+        list_name="ledger",
+        bound=bound,
+        names=frozenset({"account_id", "seq"}),
+        pinned={"account_id": account_id},
+    )
     result = LedgerModel.query(
         account_id, scan_index_forward=False, limit=limit, last_evaluated_key=start, consistent_read=True
     )
     items = list(result)
-    last = result.last_evaluated_key
-    return items, _encode_cursor(last) if last else None
-
-
-def _encode_cursor(key: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"seq": key["seq"]["N"]}).encode()).decode()
-
-
-def _decode_cursor(cursor: str, account_id: str) -> dict:
-    try:
-        seq = int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["seq"])
-    except (ValueError, KeyError, TypeError, OverflowError):
-        raise InvalidInput("cursor: not a cursor this API returned") from None
-    return {"account_id": {"S": account_id}, "seq": {"N": str(seq)}}
+    return items, cursors.encode(result.last_evaluated_key, list_name="ledger", bound=bound)
 
 
 def adjust(

@@ -14,7 +14,17 @@ import re
 from typing import Any
 
 PRIMING_SUBJECT = "snapstart-priming"
-_PARAM = re.compile(r"\{[^}]+\}")
+_PARAM = re.compile(r"\{([^}]+)\}")
+# A path id of the shape of its kind (hourbank.kernel.ids), so the request passes the path's validation and
+# reaches the handler (and its refusal of a priming caller), as a real one does.
+_SAMPLE_IDS = {
+    "account_id": "acc_snapstart",
+    "ticket_id": "tkt_snapstart.acc_snapstart",
+    "entry_id": "ent_snapstart",
+    "visit_id": "vis_snapstart.acc_snapstart",
+    "order_id": "ord_snapstart",
+    "review_id": "rev_snapstart",
+}
 
 
 def synthetic_event(method: str, path: str) -> dict[str, Any]:
@@ -44,7 +54,7 @@ def prime(app: Any, request: Any) -> list[tuple[str, str, int]]:
     request.priming = True
     try:
         for route in [*app._static_routes, *app._dynamic_routes]:
-            path = _PARAM.sub("snapstart", route.openapi_path)
+            path = _PARAM.sub(lambda m: _SAMPLE_IDS.get(m.group(1), "snapstart"), route.openapi_path)
             result = app.resolve(synthetic_event(route.method, path), None)
             answers.append((route.method, route.openapi_path, int(result["statusCode"])))
     finally:

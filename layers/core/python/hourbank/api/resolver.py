@@ -15,11 +15,11 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 
-from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
+from hourbank.api.patterns import CURRENCY_PATTERN
 from hourbank.edge.request_body import read_body
-from hourbank.kernel import errors
+from hourbank.kernel import errors, ids
 from hourbank.kernel.identity import Actor, actor_from_claims
-from hourbank.store.outage import is_outage, unavailable
+from hourbank.store.outage import KEY_REFUSED, is_outage, key_refused, unavailable
 from hourbank.store.transactions import ensure_bound
 
 if TYPE_CHECKING:
@@ -50,11 +50,19 @@ def _status_of(exc: errors.HourbankError) -> int:
     return 500
 
 
-# Pydantic's own words ("String should match pattern '^[^@\\s]+@…'", "Value error, …", "Input should be …")
+# Pydantic's own words ("String should match pattern '^[A-Z]{3}$'", "Value error, …", "Input should be …")
 # are for programmers; a 400 says which field and what to enter (API.md "Errors"). One table, by error type.
 _PATTERN_HINTS = {
-    EMAIL_PATTERN: "enter an address like name@example.com",
     CURRENCY_PATTERN: "enter a three-letter currency code like USD",
+    **{pattern: f"is not an id of {'an' if kind[0] in 'aeiou' else 'a'} {kind}" for pattern, kind in ids.KINDS.items()},
+}
+_PATH_KINDS = {
+    "account_id": "account",
+    "ticket_id": "ticket",
+    "entry_id": "time entry",
+    "visit_id": "visit",
+    "order_id": "order",
+    "review_id": "review",
 }
 _WHOLE = "must be a whole number, like 30 (a JSON number, not text)"
 _NUMBER = "must be a number, like 2 or 2.5 (a JSON number, not text)"
@@ -202,6 +210,12 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
+        path = [e["loc"][-1] for e in exc.errors() if e.get("loc", ("body",))[0] == "path"]
+        if path:
+            # An id in the path that is not of its kind's shape (hourbank.kernel.ids) names nothing that can exist:
+            # 404, as for an id of the right shape that names nothing (issue 23).
+            kind = _PATH_KINDS.get(str(path[0]), "object")
+            return error_response(404, "not_found", f"{kind} not found ({path[0]} is not the id of one)")
         problems = [_describe(e) for e in exc.errors()]
         return error_response(
             400, "invalid_input", "; ".join(problems) or "the request is not valid", {"fields": problems}
@@ -210,7 +224,10 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     @app.exception_handler(Exception)
     def _outage(exc: Exception) -> Response:
         """DynamoDB not reached, or throttled past botocore's retries: 503 ``service_unavailable``, never a
-        bare 500 or a misleading ``contention``. Anything else is a bug and stays one (500), traceback logged."""
+        bare 500 or a misleading ``contention``. A key DynamoDB refuses for its size is the caller's input
+        (an id the edge did not check): 400. Anything else is a bug and stays one (500), traceback logged."""
+        if key_refused(exc):
+            return error_response(400, errors.InvalidInput.code, KEY_REFUSED)
         if not is_outage(exc):
             raise exc
         refusal = unavailable()

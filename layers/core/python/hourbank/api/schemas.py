@@ -15,12 +15,15 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     WrapValidator,
     model_validator,
 )
 
-from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
+from hourbank.api.patterns import CURRENCY_PATTERN
+from hourbank.kernel.addresses import MAX_LENGTH, check_address
 from hourbank.kernel.clock import GivenTime
+from hourbank.kernel.ids import AccountId
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -48,8 +51,14 @@ def _stripped(value: str) -> str:
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_stripped)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_stripped)]
-# No stripping: the pattern refuses whitespace, so what the schema documents is what is checked.
-Email = Annotated[str, StringConstraints(max_length=254, pattern=EMAIL_PATTERN)]
+# No stripping: an address with whitespace is refused, so what was sent is what is checked. One test of an
+# address, the library's (hourbank.kernel.addresses, issue 23), not a pattern of our own.
+Email = Annotated[
+    str,
+    StringConstraints(max_length=MAX_LENGTH),
+    AfterValidator(check_address),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": MAX_LENGTH}),
+]
 
 
 class Body(BaseModel):
@@ -71,7 +80,7 @@ class Adjustment(Body):
 
 
 class OpenTicket(Body):
-    account_id: Text
+    account_id: AccountId
     title: Text
     priority: Literal["low", "normal", "urgent"]
     opened_at: Instant | None = Field(default=None, description="staff only: when the work was agreed")
@@ -101,9 +110,7 @@ class ReviewResolution(Body):
     minutes: StrictInt | None = Field(
         default=None, ge=-100_000, le=100_000, description="credit (+, a purchase) or take back (-, an adjustment)"
     )
-    account_id: Annotated[str, StringConstraints(pattern=r"^acc_[0-9a-z_]{1,60}$")] | None = Field(
-        default=None, description="the account to credit; default: the review's"
-    )
+    account_id: AccountId | None = Field(default=None, description="the account to credit; default: the review's")
 
 
 class Dispute(Body):
@@ -121,7 +128,7 @@ class DisputeResolution(Body):
 class OrderRequest(Body):
     """POST /orders and /orders/quote (API.md): for an account (its owner, signed in) or a new customer."""
 
-    account_id: Text | None = None
+    account_id: AccountId | None = None
     name: Text | None = None
     email: Email | None = None
     # One policy for numbers in a body (issue 11): a JSON number, never a numeric string - as minutes are

@@ -6,15 +6,16 @@ from typing import Any
 
 from pydantic import Field, StrictInt
 
-from hourbank.api.schemas import Body, Instant, LongText, Text
+from hourbank.api.schemas import Body, Instant, LongText
 from hourbank.api.views import money, order
+from hourbank.kernel.ids import AccountId
 from hourbank.rating.consumption import hours_text
 from hourbank.store.models import OrderModel, VisitModel, map_of
 from hourbank.visits.booking import summary
 
 
 class BookVisit(Body):
-    account_id: Text
+    account_id: AccountId
     scheduled_at: Instant = Field(description="when the technician is due onsite")
     address: LongText
     estimate_hours: StrictInt = Field(ge=1, le=24, description="SPEC V1: whole hours, the first is the base fee's")

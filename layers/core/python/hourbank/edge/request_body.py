@@ -12,7 +12,8 @@ It refuses, as ``InvalidInput`` (400):
 * JSON that does not parse, that is not an object (``null`` aside: "the body is required" is the
   resolver's to say), nested deeper than ``MAX_DEPTH``, with a number longer than ``MAX_DIGITS`` (Python
   refuses integers over 4,300 digits with a ``ValueError``; no field of ours needs 30), ``NaN``/``Infinity``
-  (not JSON), or a string that is not valid Unicode (an escaped lone surrogate cannot be stored).
+  (not JSON), a string that is not valid Unicode (an escaped lone surrogate cannot be stored), or an object
+  with a key twice (``{"minutes": 30, "minutes": -30}``: which one counts would be a guess).
 
 What passes is handed on as plain UTF-8 text with ``Content-Type: application/json``, so Powertools' own
 parsing cannot fail on it.
@@ -48,6 +49,17 @@ def _number(text: str, kind: type) -> Any:
     return value
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key appears twice: which value would count is the parser's guess (the
+    last, in Python; the first, in others), so the request says two things at once (issue 23)."""
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise _Refused(f"body: the key {key!r} appears more than once in one object")
+        value[key] = item
+    return value
+
+
 def _constant(name: str) -> Any:
     raise _Refused(f"body: {name} is not a JSON number")
 
@@ -79,7 +91,11 @@ def parse_json(text: str, *, code: str = "invalid_input") -> Any:
     """``text`` as JSON within the bounds above, or ``InvalidInput`` with ``code``."""
     try:
         value = json.loads(
-            text, parse_int=lambda s: _number(s, int), parse_float=lambda s: _number(s, float), parse_constant=_constant
+            text,
+            parse_int=lambda s: _number(s, int),
+            parse_float=lambda s: _number(s, float),
+            parse_constant=_constant,
+            object_pairs_hook=_object,
         )
     except _Refused as exc:
         raise InvalidInput(str(exc), code=code) from None

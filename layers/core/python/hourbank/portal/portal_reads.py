@@ -4,8 +4,9 @@ its usage by month. Reads by keys and indexes only, never a Scan; lists paged wi
 
 * ``find_accounts`` - the Accounts ``by_email`` index (key: ``email_key(email)``) or ``by_plan``, both keys
   only, then one BatchGetItem for the page's accounts.
-* ``account_tickets`` - the Tickets ``by_account`` index, newest ``opened_at`` first; ``status`` is a filter
-  on that Query (DynamoDB reads the filtered-out tickets too: an account has few).
+* ``account_tickets`` - the Tickets ``by_account`` index, newest ``opened_at`` first, ties by ticket id (its
+  creation in milliseconds); ``status`` is a filter on that Query (DynamoDB reads the filtered-out tickets
+  too: an account has few).
 * ``usage`` - per month: consumed minutes (each close's consumption, from the Charges table's month keys),
   weighted minutes by work type (the same tickets' totals per work type, kept on the ticket like its other
   running totals and copied to its Charge at close - the weighting before per-ticket rounding, T4/T5; a ticket
@@ -48,12 +49,22 @@ def find_accounts(
         raise Forbidden("only staff may search accounts")
     if plan is not None and plan not in plan_ids():
         raise InvalidInput(f"plan: must be one of {', '.join(plan_ids())}")
-    if email is not None and email.strip():
-        key = email_key(email)
-        start = cursors.decode(cursor, names=frozenset({"account_id", "email_lower"}), pinned={"email_lower": key})
+    # A cursor is for the search that gave it: the same address and the same plan (issue 23).
+    bound = {"email": email_key(email) if email is not None and email.strip() else None, "plan": plan}
+    if bound["email"] is not None:
+        key = bound["email"]
+        start = cursors.decode(
+            cursor,
+            list_name="accounts",
+            bound=bound,
+            names=frozenset({"account_id", "email_lower"}),
+            pinned={"email_lower": key},
+        )
         result = AccountModel.by_email.query(key, limit=limit, last_evaluated_key=start)
     elif plan is not None:
-        start = cursors.decode(cursor, names=frozenset({"account_id", "plan"}), pinned={"plan": plan})
+        start = cursors.decode(
+            cursor, list_name="accounts", bound=bound, names=frozenset({"account_id", "plan"}), pinned={"plan": plan}
+        )
         result = AccountModel.by_plan.query(plan, limit=limit, last_evaluated_key=start)
     else:
         raise InvalidInput("email: give an e-mail or a plan to search by")
@@ -62,7 +73,7 @@ def find_accounts(
     # Index entries are eventually consistent; the items are read consistently (and the plan filter applies
     # to the e-mail search: an account may have changed plan).
     items = [found[i] for i in ids if i in found and (plan is None or found[i].plan == plan)]
-    return items, cursors.encode(result.last_evaluated_key)
+    return items, cursors.encode(result.last_evaluated_key, list_name="accounts", bound=bound)
 
 
 # -- an account's tickets (staff, owner) ----------------------------------------------------------------
@@ -76,18 +87,36 @@ def account_tickets(
     if status is not None and status not in TICKET_STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(TICKET_STATUSES)}")
     get_account(actor, account_id)  # 404 for another tenant's, and for none
-    start = cursors.decode(
-        cursor, names=frozenset({"ticket_id", "sk", "account_id", "opened_at"}), pinned={"account_id": account_id}
+    bound = {"account_id": account_id, "status": status}
+    after = cursors.decode(
+        cursor, list_name="account-tickets", bound=bound, names=frozenset({"opened_at", "ticket_id"}), pinned={}
     )
+    # Newest first, in one order to the millisecond (issue 23): by opened_at, then by ticket id - whose body
+    # begins with its creation time in milliseconds (hourbank.kernel.ids) - both descending. The index orders
+    # only by opened_at (seconds, or a time staff gave): tickets with the same one come in no set order. So a
+    # page is read on past its last opened_at (the whole tie), sorted here, and the cursor names the last
+    # ticket served; the next page starts at its opened_at and skips what was served.
+    last = (after["opened_at"]["S"], after["ticket_id"]["S"]) if after else None
     result = TicketModel.by_account.query(
         account_id,
+        range_key_condition=(TicketModel.opened_at <= last[0]) if last else None,
         scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=start,
+        page_size=limit + 1,
         filter_condition=(TicketModel.status == status) if status else None,
     )
-    items = list(result)
-    return items, cursors.encode(result.last_evaluated_key)
+    items: list[TicketModel] = []
+    for ticket in result:
+        if last and (ticket.opened_at, ticket.ticket_id) >= last:
+            continue  # served on an earlier page
+        if len(items) > limit and ticket.opened_at != items[limit - 1].opened_at:
+            break  # a page and its last tie read
+        items.append(ticket)
+    items.sort(key=lambda t: (t.opened_at, t.ticket_id), reverse=True)
+    page = items[:limit]
+    if len(items) <= limit:
+        return page, None
+    key = {"opened_at": {"S": page[-1].opened_at}, "ticket_id": {"S": page[-1].ticket_id}}
+    return page, cursors.encode(key, list_name="account-tickets", bound=bound)
 
 
 # -- usage by month (staff, owner) ---------------------------------------------------------------------

@@ -16,16 +16,19 @@ the local stack's invitation is an e-mail linking its own sign-in page):
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any, Protocol
 
 from pynamodb.exceptions import PutError
 
+from hourbank.kernel.addresses import is_address
 from hourbank.ports import adapters
 from hourbank.ports.settings import Settings, get_settings
 from hourbank.store.models import AccountModel, IdempotencyModel
 
 CUSTOMERS_GROUP = "customers"
+log = logging.getLogger(__name__)
 MARKER_TTL_S = 400 * 24 * 3600  # longer than any retry of a creation
 
 
@@ -77,7 +80,15 @@ def inviter(settings: Settings | None = None) -> InvitationPort:
 
 
 def invite_customer(account: AccountModel, *, port: InvitationPort | None = None, now: float | None = None) -> bool:
-    """Invite the customer of ``account`` once. True when this call sent the invitation."""
+    """Invite the customer of ``account`` once. True when this call sent the invitation.
+
+    An address no mail can reach (kept before addresses were checked, issue 23: a control character) is not
+    invited: the account is open and its payment credited all the same (SPEC O2, O8: a paid order is never
+    lost to its invitation); the address is logged for billing to correct, and no marker is written, so the
+    invitation is sent by the first opening after the address is corrected."""
+    if not is_address(account.email.strip()):
+        log.warning("account %s: its address cannot be mailed; not invited", account.account_id)
+        return False
     at = time.time() if now is None else now
     marker = IdempotencyModel(
         f"invite#{account.account_id}",

@@ -8,10 +8,14 @@ local stack installs one that keeps every message as a file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from hourbank.kernel.addresses import check_address, one_line
 from hourbank.ports import adapters
 from hourbank.ports.settings import Settings
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,22 @@ class Message:
     to: str
     subject: str
     text: str
+
+
+def mime(message: Message, sender: str) -> EmailMessage:
+    """The message as RFC 5322 mail, every header built by the ``email`` package from checked values (issue 23):
+    the recipient is an address mail can reach (``hourbank.kernel.addresses``), the subject one line (a ticket's title
+    may hold a line break). ``ValueError`` for a recipient that is not one: the caller's notice fails, alone."""
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = check_address(message.to.strip())
+    mail["Subject"] = one_line(message.subject)
+    local = "".join(c if c.isalnum() or c in "-_." else "." for c in message.message_id)
+    mail["Message-ID"] = f"<{local}@{sender.rpartition('@')[2] or 'hourbank'}>"
+    mail.set_content(message.text)
+    return mail
 
 
 class Mailer(Protocol):
@@ -34,19 +54,17 @@ class SesMailer:
         self._client = client
 
     def send(self, message: Message) -> None:
+        from email.policy import SMTP
+
         if self._client is None:
             import boto3  # lazily: only a function that sends mail pays for the client
 
             self._client = boto3.client("sesv2")
+        mail = mime(message, self.sender)
         self._client.send_email(
             FromEmailAddress=self.sender,
-            Destination={"ToAddresses": [message.to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": message.text, "Charset": "UTF-8"}},
-                }
-            },
+            Destination={"ToAddresses": [str(mail["To"])]},
+            Content={"Raw": {"Data": mail.as_bytes(policy=SMTP)}},  # CRLF line ends, as RFC 5322 has them
             EmailTags=[{"Name": "notice", "Value": message.message_id.replace("#", "-")[:256]}],
         )
 

@@ -11,8 +11,6 @@ it is settled once and says who settled it, when and how.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -23,6 +21,7 @@ from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
 from hourbank.kernel.identity import BILLING, Actor
 from hourbank.ledger.balance_writer import ADJUSTMENT, PURCHASE, LedgerLine, write_account
+from hourbank.store import cursors
 from hourbank.store.models import AccountModel, LedgerModel, ReviewModel
 from hourbank.store.transactions import Tx, commit_or_retry, with_retries
 
@@ -94,7 +93,14 @@ def list_reviews(
     actor.require(BILLING, action="see payments kept for review")
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status: must be one of {', '.join(STATUSES)}")
-    start = _decode(cursor) if cursor else None
+    bound = {"status": status}
+    start = cursors.decode(
+        cursor,
+        list_name="reviews",
+        bound=bound,
+        names=frozenset({"pk", "review_id"}),
+        pinned={"pk": PARTITION},
+    )
     result = ReviewModel.query(
         PARTITION,
         scan_index_forward=False,
@@ -104,22 +110,7 @@ def list_reviews(
         filter_condition=(ReviewModel.status == status) if status else None,
     )
     items = list(result)
-    last = result.last_evaluated_key
-    return items, _encode(last) if last else None
-
-
-def _encode(key: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"r": key["review_id"]["S"]}).encode()).decode()
-
-
-def _decode(cursor: str) -> dict:
-    try:
-        rid = json.loads(base64.urlsafe_b64decode(cursor.encode()))["r"]
-        if not isinstance(rid, str) or not rid.startswith("rev_"):
-            raise ValueError(rid)
-    except (ValueError, KeyError, TypeError):
-        raise InvalidInput("cursor: not a cursor this API returned") from None
-    return {"pk": {"S": PARTITION}, "review_id": {"S": rid}}
+    return items, cursors.encode(result.last_evaluated_key, list_name="reviews", bound=bound)
 
 
 def get_review(rid: str) -> ReviewModel:

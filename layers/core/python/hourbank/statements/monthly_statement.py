@@ -454,13 +454,24 @@ CSV_COLUMNS = (
 
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet splits a row at its locale's list separator, which is not always ours: Excel in much of Europe
+# opens CSV with ";", and a text cell of ours holding "safe text;=1+1" is then two cells, the second a formula
+# (issue 23). Quoting does not help: a parser of another separator does not honour quotes that open mid-field.
+# So every place a cell could begin under any separator (the start, or after "," ";" or a tab), past any
+# whitespace (which spreadsheets may trim), must not begin with a trigger.
+_CELL_STARTS = re.compile(r"([,;\t])(\s*)(?=[=+\-@\t\r])")
 
 
 def csv_cell(value: Any) -> Any:
     """CSV injection (OWASP): a spreadsheet runs a text cell starting with = + - @ tab or CR as a formula.
-    Such a text cell gets a leading ``'``. Only text is touched: minutes and amounts are ints here, and a
-    negative one (-30, a correction) must stay a number; "-30" typed into a title is text and is quoted."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    Such a text cell gets a leading ``'``, as does one whose first non-blank character is one; and so does
+    each part of it after a list separator that would start a cell in a spreadsheet splitting there
+    (``safe text;'=1+1``). Only text is touched: minutes and amounts are ints here, and a negative one
+    (-30, a correction) must stay a number; "-30" typed into a title is text and is quoted."""
+    if not isinstance(value, str):
+        return value
+    value = _CELL_STARTS.sub(lambda m: f"{m.group(1)}{m.group(2)}'", value)
+    if value.startswith(FORMULA_TRIGGERS) or value.lstrip().startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 

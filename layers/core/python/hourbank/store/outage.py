@@ -9,6 +9,7 @@ is a different answer: ``store.with_retries``.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,6 +60,30 @@ def is_outage(exc: BaseException | None) -> bool:
         if isinstance(e, ClientError):
             code = (e.response.get("Error") or {}).get("Code")
         if code in RETRYABLE_CODES:
+            return True
+    return False
+
+
+# DynamoDB's words when a key is too large (2,048 bytes for a partition key, 1,024 for a sort key): AWS says
+# "Size of hashkey has exceeded the maximum size limit of2048 bytes" or "Aggregated size of all range keys has
+# exceeded the size limit of 1024 bytes"; DynamoDB Local "Hash primary key values must be under 2048 bytes, ...".
+_KEY_SIZE = re.compile(r"key.*(exceed|size|bytes)|size of .*key", re.IGNORECASE)
+KEY_REFUSED = "an id in this request is longer than any id of ours"
+
+
+def key_refused(exc: BaseException | None) -> bool:
+    """True if DynamoDB refused a request for a key's size (``ValidationException``): the caller's input, a 400
+    (API.md "Errors"), never an outage, a ``contention`` or a 500. Ids are checked at the edge
+    (``hourbank.kernel.ids``); this is the answer should one still come through."""
+    from botocore.exceptions import ClientError
+
+    for e in _chain(exc):
+        code = getattr(e, "cause_response_code", None)
+        message = getattr(e, "cause_response_message", None) or ""
+        if isinstance(e, ClientError):
+            error = e.response.get("Error") or {}
+            code, message = error.get("Code"), error.get("Message") or ""
+        if code == "ValidationException" and _KEY_SIZE.search(message):
             return True
     return False
 

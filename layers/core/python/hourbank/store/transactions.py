@@ -25,7 +25,7 @@ from hourbank.store.models import (
     VisitExpiryModel,
     VisitModel,
 )
-from hourbank.store.outage import unavailable, unreachable
+from hourbank.store.outage import KEY_REFUSED, key_refused, unavailable, unreachable
 
 _lock = threading.Lock()
 _bound: dict[str, Any] = {}
@@ -157,6 +157,10 @@ class Tx:
         except TransactWriteError as exc:
             if unreachable(exc):
                 raise unavailable() from exc
+            if key_refused(exc):
+                from hourbank.kernel.errors import InvalidInput
+
+                raise InvalidInput(KEY_REFUSED) from exc
             refused: dict[str, dict | None] = {}
             conflict = exc.cause_response_code in _CONFLICT_CODES
             for label, reason in zip(order, exc.cancellation_reasons or [], strict=False):
@@ -181,6 +185,10 @@ def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
     except TransactGetError as exc:
         if unreachable(exc):
             raise unavailable() from exc
+        if key_refused(exc):  # the caller's input, not contention: never retried (issue 23)
+            from hourbank.kernel.errors import InvalidInput
+
+            raise InvalidInput(KEY_REFUSED) from exc
         raise TxFailed({}, True, exc) from exc
     out: list[Model | None] = []
     for future in futures:

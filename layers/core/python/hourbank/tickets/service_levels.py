@@ -13,9 +13,7 @@ writes ``response_due_at`` and ``queue_due`` together, conditioned on ``sla_vers
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -28,6 +26,7 @@ from hourbank.kernel.ids import new_id
 from hourbank.ports.settings import get_settings
 from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response_due import Pause, ResponseClock, response_due, sla_status
+from hourbank.store import cursors
 from hourbank.store.models import TICKET_SK, AccountModel, PauseMap, PriorityChangeMap, ResponseModel, TicketModel
 from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, with_retries
 from hourbank.tickets.common import account_of
@@ -345,31 +344,17 @@ def queue(
     Query a page; waiting tickets, whose due time is unknown, after every due one)."""
     if not actor.is_staff:
         raise Forbidden("the ticket queue is for staff")
-    start = _decode_cursor(cursor, status) if cursor else None
+    bound = {"status": status}
+    start = cursors.decode(
+        cursor,
+        list_name="queue",
+        bound=bound,
+        names=frozenset({"queue_status", "queue_due", "ticket_id", "sk"}),
+        pinned={"queue_status": status, "sk": TICKET_SK},
+    )
     result = TicketModel.by_queue.query(status, limit=limit, last_evaluated_key=start)
     items = list(result)
-    last = result.last_evaluated_key
-    return items, _encode_cursor(last) if last else None
-
-
-def _encode_cursor(key: dict) -> str:
-    raw = json.dumps({"d": key["queue_due"]["S"], "t": key["ticket_id"]["S"]})
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str, status: str) -> dict:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        due, ticket_id = str(data["d"]), str(data["t"])
-        account_of(ticket_id)
-    except (ValueError, KeyError, TypeError, NotFound):
-        raise InvalidInput("cursor: not a cursor this API returned") from None
-    return {
-        "queue_status": {"S": status},
-        "queue_due": {"S": due},
-        "ticket_id": {"S": ticket_id},
-        "sk": {"S": TICKET_SK},
-    }
+    return items, cursors.encode(result.last_evaluated_key, list_name="queue", bound=bound)
 
 
 # -- the statement (SPEC M3) -----------------------------------------------------------------------------

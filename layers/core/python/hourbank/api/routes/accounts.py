@@ -15,6 +15,7 @@ from hourbank.api import views
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
+from hourbank.kernel.ids import AccountId
 
 router = APIGatewayHttpRouter()
 
@@ -43,7 +44,7 @@ def find_accounts(
 
 @router.get("/accounts/<account_id>/tickets", responses=doc(200, R.TicketPage, 404))
 def get_account_tickets(
-    account_id: str,
+    account_id: AccountId,
     status: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
@@ -59,7 +60,7 @@ def get_account_tickets(
 
 @router.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))
 def get_usage(
-    account_id: str,
+    account_id: AccountId,
     from_: Annotated[str, Query(alias="from", max_length=7)],
     to: Annotated[str, Query(max_length=7)],
 ):
@@ -70,13 +71,13 @@ def get_usage(
 
 
 @router.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
-def get_account(account_id: str):
+def get_account(account_id: AccountId):
     return views.account(account_service.get_account(current_actor(router), account_id))
 
 
 @router.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
 def get_ledger(
-    account_id: str,
+    account_id: AccountId,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ):
@@ -85,7 +86,7 @@ def get_ledger(
 
 
 @router.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
-def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
+def post_adjustment(account_id: AccountId, body: Annotated[Adjustment, Body()]):
     # A retry with the same Idempotency-Key returns the first entry instead of posting twice.
     entry = account_service.adjust(
         current_actor(router),
@@ -97,22 +98,22 @@ def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
 
 
 @router.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
-def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
+def put_auto_top_up(account_id: AccountId, body: Annotated[AutoTopUpSettings, Body()]):
     return views.account(account_service.set_watch(current_actor(router), account_id, **body.model_dump()))
 
 
 @router.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
-def put_plan(account_id: str, body: Annotated[PlanChange, Body()]):
+def put_plan(account_id: AccountId, body: Annotated[PlanChange, Body()]):
     return views.account(account_service.change_plan(current_actor(router), account_id, body.plan))
 
 
 @router.get("/accounts/<account_id>/invoices", responses=doc(200, R.InvoiceList, 404))
-def get_invoices(account_id: str):
+def get_invoices(account_id: AccountId):
     return {"items": [views.invoice(i) for i in account_service.list_invoices(current_actor(router), account_id)]}
 
 
 @router.get("/accounts/<account_id>/statements/<month>", responses=doc(200, R.Statement, 404, csv=True))
-def get_statement(account_id: str, month: str):
+def get_statement(account_id: AccountId, month: str):
     """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
     statement = account_service.statement(current_actor(router), account_id, month)
     if "text/csv" in (router.current_event.headers.get("accept") or ""):

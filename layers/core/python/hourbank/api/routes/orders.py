@@ -19,6 +19,7 @@ from hourbank.api.checkout_port import checkout
 from hourbank.api.resolver import optional_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import OrderRequest
+from hourbank.kernel.ids import OrderId
 from hourbank.orders import placing
 
 router = APIGatewayHttpRouter()
@@ -52,7 +53,7 @@ def get_price_table():
 
 
 @router.get("/orders/<order_id>", responses=doc(200, R.Order, 404))
-def get_order(order_id: str):
+def get_order(order_id: OrderId):
     """The order's state for the page Checkout returns to (``orders.order_page``)."""
     optional_actor(router)  # a bad token is still a 401
     return views.order(*placing.order_page(order_id))

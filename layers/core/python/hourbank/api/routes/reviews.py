@@ -12,6 +12,7 @@ from hourbank.api import views
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import ReviewResolution
+from hourbank.kernel.ids import ReviewId
 
 router = APIGatewayHttpRouter()
 
@@ -30,7 +31,7 @@ def get_reviews(
 
 
 @router.post("/reviews/<review_id>/resolve", responses=doc(200, R.ReviewResolved, 403, 404, 409))
-def resolve_review(review_id: str, body: Annotated[ReviewResolution, Body()]):
+def resolve_review(review_id: ReviewId, body: Annotated[ReviewResolution, Body()]):
     """SPEC O8: billing settles a review - a note, and optionally a credit (or correction) of an account."""
     from hourbank.reviews import payment_reviews
 

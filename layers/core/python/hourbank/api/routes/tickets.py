@@ -15,6 +15,7 @@ from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
 from hourbank.kernel.identity import Actor
+from hourbank.kernel.ids import EntryId, TicketId
 from hourbank.tickets import closing, disputes, service, service_levels
 
 router = APIGatewayHttpRouter()
@@ -24,7 +25,7 @@ def _idempotency_key() -> str | None:
     return router.current_event.headers.get("idempotency-key")
 
 
-def _ticket_after(ticket_id: str, change: Callable[[Actor], object]) -> dict[str, Any]:
+def _ticket_after(ticket_id: TicketId, change: Callable[[Actor], object]) -> dict[str, Any]:
     """A change to a ticket (S1 waiting or priority, T3 emergency) answers the ticket as it now is."""
     actor = current_actor(router)
     change(actor)
@@ -39,7 +40,7 @@ def open_ticket(body: Annotated[OpenTicket, Body()]):
 
 
 @router.get("/tickets/<ticket_id>", responses=doc(200, R.Ticket, 404))
-def get_ticket(ticket_id: str):
+def get_ticket(ticket_id: TicketId):
     ticket, entries = service.get_ticket(current_actor(router), ticket_id)
     return views.ticket(ticket, entries)
 
@@ -56,7 +57,7 @@ def ticket_queue(
 
 
 @router.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
-def post_response(ticket_id: str, body: Annotated[sla_schemas.Response, Body()]):
+def post_response(ticket_id: TicketId, body: Annotated[sla_schemas.Response, Body()]):
     record, first = service_levels.respond(
         current_actor(router), ticket_id, body.note, body.at, idempotency_key=_idempotency_key()
     )
@@ -64,17 +65,17 @@ def post_response(ticket_id: str, body: Annotated[sla_schemas.Response, Body()])
 
 
 @router.put("/tickets/<ticket_id>/waiting", responses=doc(200, R.Ticket, 403, 404, 409))
-def put_waiting(ticket_id: str, body: Annotated[sla_schemas.Waiting, Body()]):
+def put_waiting(ticket_id: TicketId, body: Annotated[sla_schemas.Waiting, Body()]):
     return _ticket_after(ticket_id, lambda actor: service_levels.set_waiting(actor, ticket_id, body.waiting, body.at))
 
 
 @router.put("/tickets/<ticket_id>/priority", responses=doc(200, R.Ticket, 403, 404, 409))
-def put_priority(ticket_id: str, body: Annotated[sla_schemas.PriorityChange, Body()]):
+def put_priority(ticket_id: TicketId, body: Annotated[sla_schemas.PriorityChange, Body()]):
     return _ticket_after(ticket_id, lambda actor: service_levels.set_priority(actor, ticket_id, body.priority))
 
 
 @router.post("/tickets/<ticket_id>/emergency", responses=doc(200, R.Ticket, 402, 403, 404, 409))
-def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
+def set_emergency(ticket_id: TicketId, body: Annotated[EmergencyChange, Body()]):
     from hourbank.visits.hooks import VISIT_WORK  # light: a visit's ticket projects no consumption (SPEC V1)
 
     return _ticket_after(
@@ -83,7 +84,7 @@ def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
 
 
 @router.post("/tickets/<ticket_id>/credit-back", responses=doc(201, R.CreditBackResult, 403, 404, 409))
-def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
+def credit_back(ticket_id: TicketId, body: Annotated[CreditBack, Body()]):
     done = closing.credit_back(
         current_actor(router), ticket_id, body.minutes, body.reason, idempotency_key=_idempotency_key()
     )
@@ -91,7 +92,7 @@ def credit_back(ticket_id: str, body: Annotated[CreditBack, Body()]):
 
 
 @router.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute", responses=doc(200, R.RatedEntry, 404, 409))
-def dispute_entry(ticket_id: str, entry_id: str, body: Annotated[Dispute, Body()]):
+def dispute_entry(ticket_id: TicketId, entry_id: EntryId, body: Annotated[Dispute, Body()]):
     entry = disputes.raise_dispute(current_actor(router), ticket_id, entry_id, body.reason)
     return views.entry(entry)
 
@@ -99,7 +100,7 @@ def dispute_entry(ticket_id: str, entry_id: str, body: Annotated[Dispute, Body()
 @router.post(
     "/tickets/<ticket_id>/time-entries/<entry_id>/resolve", responses=doc(200, R.DisputeOutcome, 403, 404, 409)
 )
-def resolve_dispute(ticket_id: str, entry_id: str, body: Annotated[DisputeResolution, Body()]):
+def resolve_dispute(ticket_id: TicketId, entry_id: EntryId, body: Annotated[DisputeResolution, Body()]):
     entry, ledger = disputes.resolve_dispute(
         current_actor(router),
         ticket_id,

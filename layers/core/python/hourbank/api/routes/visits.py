@@ -16,6 +16,7 @@ from hourbank.api.checkout_port import checkout
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.visit_schemas import BookVisit, CancelVisit, VisitExtension, extension, visit
+from hourbank.kernel.ids import VisitId
 from hourbank.visits import booking
 
 router = APIGatewayHttpRouter()
@@ -33,13 +34,13 @@ def book_visit(body: Annotated[BookVisit, Body()]):
 
 
 @router.get("/visits/<visit_id>", responses=doc(200, R.Visit, 404))
-def get_visit(visit_id: str):
+def get_visit(visit_id: VisitId):
     found = booking.get_visit(current_actor(router), visit_id)
     return visit(found, booking.booking_order(found) if found.state == "awaiting_payment" else None)
 
 
 @router.post("/visits/<visit_id>/extensions", responses=doc(201, R.VisitExtension, 403, 404, 409))
-def extend_visit(visit_id: str, body: Annotated[VisitExtension, Body()]):
+def extend_visit(visit_id: VisitId, body: Annotated[VisitExtension, Body()]):
     _, order = booking.extend(
         current_actor(router),
         visit_id,
@@ -51,5 +52,5 @@ def extend_visit(visit_id: str, body: Annotated[VisitExtension, Body()]):
 
 
 @router.post("/visits/<visit_id>/cancel", responses=doc(200, R.Visit, 403, 404, 409))
-def cancel_visit(visit_id: str, body: Annotated[CancelVisit, Body()]):
+def cancel_visit(visit_id: VisitId, body: Annotated[CancelVisit, Body()]):
     return visit(booking.cancel(current_actor(router), visit_id, body.reason))
