@@ -37,6 +37,7 @@ class Settings:
     sla_sweep_minutes: int = 5
     technicians_email: str = ""
     user_pool_id: str = ""  # customers are invited to the portal in this Cognito user pool (SPEC W1)
+    statements_bucket: str = ""  # statements too large for a Lambda answer are handed over from here (M3)
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -109,6 +110,7 @@ def get_settings() -> Settings:
         sla_sweep_minutes=_minutes("SLA_SWEEP_MINUTES", 5),
         technicians_email=os.environ.get("TECHNICIANS_EMAIL", "").strip(),
         user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
+        statements_bucket=os.environ.get("STATEMENTS_BUCKET", "").strip(),
     )
 
 
