@@ -17,9 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from hourbank.exports import INLINE_LIMIT, LINK_TTL_S
-from hourbank.store import ChargeModel, TimeEntryModel
-from hourbank.store.models import ENTRY_SK_PREFIX
+from hourbank.ports.exports import INLINE_LIMIT, LINK_TTL_S
+from hourbank.store.models import ENTRY_SK_PREFIX, ChargeModel, TimeEntryModel
 from scripts.localdev import adapters as local_adapters
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hourbank.store import InvoiceModel
+from hourbank.store.models import InvoiceModel
 from scripts import redrive
 from scripts.localdev import lambda_runtime, queues, schedules, streams
 from scripts.localdev.adapters import send_to_directory

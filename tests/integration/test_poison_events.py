@@ -14,10 +14,10 @@ import json
 
 import pytest
 
-from hourbank.payments import sign_webhook
-from hourbank.reviews import POISON_AFTER
-from hourbank.settings import get_settings
-from hourbank.store import OrderModel
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.ports.settings import get_settings
+from hourbank.reviews.payment_reviews import POISON_AFTER
+from hourbank.store.models import OrderModel
 from scripts.localdev.lambda_client import Reply
 from scripts.localdev.stripe_shapes import event, session, sid
 from tests.integration.conftest import assert_c7
@@ -47,7 +47,7 @@ def _order(api, account: str) -> OrderModel:
 
 def _poison(order: OrderModel) -> None:
     """Store the order's amount as a string: settlement's comparison with the paid amount raises."""
-    from hourbank.store.tx import connection
+    from hourbank.store.transactions import connection
 
     connection().client.update_item(
         TableName=get_settings().orders_table,
@@ -58,7 +58,7 @@ def _poison(order: OrderModel) -> None:
 
 
 def _cure(order: OrderModel) -> None:
-    from hourbank.store.tx import connection
+    from hourbank.store.transactions import connection
 
     connection().client.update_item(
         TableName=get_settings().orders_table,
