@@ -404,7 +404,10 @@ class Scheduler:
         on_fire: Callable[[Fired], None] | None = None,
         clock: Callable[[], datetime] | None = None,
         tick: float = _MAX_WAIT_S,
+        template: Mapping[str, Any] | None = None,
     ) -> None:
+        """``template``: where the functions' ``EventInvokeConfig`` is read (default: the repository's)."""
+        self._template = template
         spec_list = list(specs.values()) if isinstance(specs, Mapping) else list(specs)
         self.specs = {spec.logical_id: spec for spec in spec_list}
         self.schedules: dict[str, Schedule] = {}
@@ -523,7 +526,8 @@ class Scheduler:
     def _invoke_config(self, function: str) -> dict:
         from scripts.localdev.template import load_template
 
-        resource = (load_template().get("Resources") or {}).get(function) or {}
+        template = self._template if self._template is not None else load_template()
+        resource = (template.get("Resources") or {}).get(function) or {}
         return dict((resource.get("Properties") or {}).get("EventInvokeConfig") or {})
 
     def _park(self, function: str, config: Mapping, event: Any, error: Exception | None, attempts: int) -> None:
@@ -538,7 +542,8 @@ class Scheduler:
         from scripts.localdev.template import load_template
 
         queue = target["Fn::GetAtt"][0] if isinstance(target, Mapping) and "Fn::GetAtt" in target else None
-        url = local_refs(load_template(), {}).get(queue or "")
+        template = self._template if self._template is not None else load_template()
+        url = local_refs(template, {}).get(queue or "")
         if not url or not url.startswith("file:"):
             raise ValueError(f"{function}: the on-failure destination {target!r} is not a queue of this template")
         record = {  # Lambda's on-failure record for an asynchronous invocation (AWS Lambda developer guide)
