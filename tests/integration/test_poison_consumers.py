@@ -128,7 +128,7 @@ def test_a_scheduled_run_that_keeps_failing_is_parked_with_its_event_and_redrive
     assert record["requestContext"]["approximateInvokeCount"] == 1 + retries
     assert redrive.function_of(record) == function
     assert record["requestPayload"] == {**scheduler.event_for(schedule, at), "id": record["requestPayload"]["id"]}
-    assert "InternalServerError" in record["responsePayload"]["errorMessage"] or record["responsePayload"]
+    assert record["responsePayload"]["errorType"] and record["responsePayload"]["errorMessage"], "says why"
 
     def invoker(name: str):
         return lambda event: lambda_runtime.invoke(specs[name], event, source="redrive")
