@@ -145,3 +145,13 @@ def test_a_database_outage_is_never_counted_as_poison_O8(api, billing, make_acco
     applied = _post(api, paid)  # the database back: Stripe's next retry credits it
     assert applied.status == 200 and applied.body["outcome"] == "credited"
     assert assert_c7(account) == 60
+
+
+def test_failures_that_differ_only_in_numbers_are_one_failure_another_error_is_counted_apart_O8(api):
+    from hourbank.reviews.payment_reviews import count_failure
+
+    evt = {"id": sid("evt"), "type": "checkout.session.completed"}
+    counts = [count_failure(evt, TimeoutError(f"gave up after {ms} ms (request {ms * 7})")) for ms in (3, 1500, 22)]
+    assert counts == [1, 2, POISON_AFTER]
+    assert count_failure(evt, TimeoutError("gave up after 9 ms (request 1)")) == POISON_AFTER, "stops at the bound"
+    assert count_failure(evt, KeyError("amount_total")) == 1, "another error is another count"
