@@ -81,6 +81,9 @@ def tables(dynamodb_local: DynamoDBLocal, tmp_path_factory: pytest.TempPathFacto
         queues = tmp_path_factory.mktemp("queues")  # SQS queues as directories (scripts/devstack/queues.py)
         mp.setenv("HOURBANK_QUEUE_DIR", str(queues))
         mp.setenv("MONTH_END_QUEUE_URL", (queues / "MonthEndQueue").as_uri())
+        # Large statements (issue 23): the bucket's local name (lambda_runtime.local_refs); objects are files
+        # beside the outbox (scripts/devstack/adapters.LocalExports).
+        mp.setenv("STATEMENTS_BUCKET", "hourbank-local-statementsbucket")
         for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL, outbox_dir=outbox)}.items():
             mp.setenv(key, value)
         _refresh_app_config(bind=True)

@@ -8,6 +8,8 @@ production layer knows only the AWS adapters, these live here with the local sta
   ``.eml`` per message plus an ``outbox.jsonl`` index that tests and people read (``read_outbox``);
 * ``inviter``: a customer's invitation (SPEC W1) is an e-mail in the outbox linking the portal
   (``/portal/?account=<id>``), which goes on to the local sign-in page with the account filled in;
+* ``exports``: S3's stand-in for answers too large for Lambda - a file under ``.local/exports`` served by the
+  local gateway's ``/local-s3/...`` through a signed, expiring URL, as a presigned GET (``LocalExports``);
 * ``checkout``, ``invoicing``, ``refunds``: Stripe's stand-ins, used only when no Stripe key is set. An
   order is paid on the local payment page (``/local-pay/...`` of the local gateway, ``web.py``), which
   signs a Stripe-shaped event with ``sign_webhook`` and posts it to the webhook; an invoice's payment URL
@@ -30,10 +32,11 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, unquote, urlparse
 from urllib.request import url2pathname
 
 DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
@@ -188,6 +191,87 @@ class LocalRefunds:
         return "re_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
 
 
+def exports_dir(outbox: str | None = None) -> Path:
+    """Where the ``exports`` adapter keeps objects (one folder per bucket, as S3 keeps them): ``exports`` beside
+    the outbox (``outbox_dir``), which the workers and the gateway's pages both know."""
+    return outbox_dir(outbox).parent / "exports"
+
+
+def _export_key(directory: Path) -> bytes:
+    """The signing key of the local presigned URLs: made once per exports folder, shared by the workers that
+    write objects and the gateway that serves them."""
+    path = directory / ".signing-key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as out:
+                out.write(os.urandom(32))
+    return path.read_bytes()
+
+
+def _export_signature(directory: Path, path: str, expires: int) -> str:
+    import hmac
+
+    return hmac.new(_export_key(directory), f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+class LocalExports:
+    """The ``exports`` adapter (``hourbank.ports.exports``): S3's stand-in. The object is a file under
+    ``<exports>/<bucket>/<key>`` (its content type and file name beside it, ``.meta.json``); the URL is the
+    local gateway's ``/local-s3/<bucket>/<key>``, signed and expiring like a presigned GET, which
+    ``serve_export`` (the gateway's pages, ``web.py``) answers."""
+
+    def __init__(self, directory: Path, base_url: str) -> None:
+        self.directory, self.base_url = directory, base_url.rstrip("/")
+
+    def __call__(self, bucket: str, key: str, body: bytes, content_type: str, filename: str, expires_s: int) -> str:
+        target = self.directory / bucket / key
+        if not target.resolve().is_relative_to(self.directory.resolve()):
+            raise ValueError(f"an object key outside its bucket: {key!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(body)
+        os.replace(tmp, target)
+        meta = {"content_type": content_type, "filename": filename}
+        target.with_name(f"{target.name}.meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        path = f"/local-s3/{quote(bucket)}/{quote(key)}"
+        expires = int(datetime.now(UTC).timestamp()) + int(expires_s)
+        signature = _export_signature(self.directory, path, expires)
+        return f"{self.base_url}{path}?X-Amz-Expires-At={expires}&X-Amz-Signature={signature}"
+
+
+def serve_export(path: str, query: Mapping[str, str], directory: Path | None = None) -> tuple[int, list, bytes]:
+    """A GET of a local presigned URL, as S3 answers it: the object (200), or 403 when the signature is not
+    ours or the link has expired, 404 when the object is gone (S3's lifecycle: a day)."""
+    directory = directory or exports_dir()
+    try:
+        expires = int(query.get("X-Amz-Expires-At", ""))
+    except ValueError:
+        expires = 0
+    import hmac
+
+    signature = query.get("X-Amz-Signature", "")
+    forbidden = (403, [("Content-Type", "text/plain")], b"Request has expired or the signature does not match\n")
+    if not hmac.compare_digest(signature, _export_signature(directory, path, expires)):
+        return forbidden
+    if expires < datetime.now(UTC).timestamp():
+        return forbidden
+    parts = [unquote(p) for p in path.strip("/").split("/")[1:]]
+    target = directory.joinpath(*parts)
+    if len(parts) < 2 or not target.resolve().is_relative_to(directory.resolve()) or not target.is_file():
+        return 404, [("Content-Type", "text/plain")], b"NoSuchKey\n"
+    meta = json.loads(target.with_name(f"{target.name}.meta.json").read_text(encoding="utf-8"))
+    headers = [
+        ("Content-Type", meta["content_type"]),
+        ("Content-Disposition", f'attachment; filename="{meta["filename"]}"'),
+    ]
+    return 200, headers, target.read_bytes()
+
+
 def checkout_url(configured: str | None = None) -> str:
     """The local payment page's base URL: the one given to ``install``, else ``LOCAL_CHECKOUT_URL`` of the
     stack or test process (never a function's own variable: the template has none)."""
@@ -212,4 +296,6 @@ def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
         checkout=lambda: LocalCheckout(checkout_url(checkout)),
         invoicing=lambda: LocalInvoicing(checkout_url(checkout)),
         refunds=LocalRefunds,
+        # the local gateway serves the objects; its base URL is the payment page's
+        exports=lambda *call: LocalExports(exports_dir(outbox), checkout_url(checkout))(*call),
     )

@@ -40,7 +40,7 @@ from devstack.template import load_template
 
 log = logging.getLogger("localstack")
 
-MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous request payload limit: 6,291,456 bytes
+MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous request and response payload limit: 6,291,456 bytes
 READ_TIMEOUT_S = 60.0
 LINGER_S = 5.0  # after refusing an unread body: how long, and how much, to drain before closing
 LINGER_BYTES = 64 * 1024 * 1024
@@ -370,6 +370,10 @@ class _Handler(BaseHTTPRequestHandler):
             except lambda_runtime.InvocationError:
                 log.exception("gateway: %s failed", route.spec.logical_id)
                 raise _Reject(500, "Internal Server Error") from None
+            size = len(json.dumps(result))
+            if size > MAX_BODY:  # Lambda refuses such an answer (Function.ResponseSizeTooLarge): API Gateway's 500
+                log.error("gateway: %s answered %d bytes, over Lambda's 6 MB", route.spec.logical_id, size)
+                raise _Reject(500, "Internal Server Error")
             self._respond(result)
         except _Reject as reject:
             if reject.close:

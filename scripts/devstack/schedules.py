@@ -404,7 +404,10 @@ class Scheduler:
         on_fire: Callable[[Fired], None] | None = None,
         clock: Callable[[], datetime] | None = None,
         tick: float = _MAX_WAIT_S,
+        template: Mapping[str, Any] | None = None,
     ) -> None:
+        """``template``: where the functions' ``EventInvokeConfig`` is read (default: the repository's)."""
+        self._template = template
         spec_list = list(specs.values()) if isinstance(specs, Mapping) else list(specs)
         self.specs = {spec.logical_id: spec for spec in spec_list}
         self.schedules: dict[str, Schedule] = {}
@@ -496,6 +499,69 @@ class Scheduler:
         self._record(Fired(schedule.name, at, ok=True, result=result))
         return result
 
+    def run(self, name: str, at: datetime) -> Fired:
+        """The run at ``at`` as AWS makes it: the Scheduler invokes the function asynchronously, Lambda retries a
+        failed run ``EventInvokeConfig.MaximumRetryAttempts`` times (default 2) and then sends its on-failure
+        record - the run's event as ``requestPayload`` - to ``DestinationConfig.OnFailure`` (a queue is a
+        directory locally), where ``python -m ops.redrive async`` replays it. Never retried forever."""
+        schedule = self.schedule(name)
+        config = self._invoke_config(schedule.function)
+        event = self.event_for(name, at)
+        attempts = 1 + int(config.get("MaximumRetryAttempts", 2))
+        error: Exception | None = None
+        for _ in range(attempts):
+            try:
+                result = invoke(self.specs[schedule.function], json.loads(json.dumps(event)), source="schedule")
+            except Exception as exc:
+                error = exc
+                continue
+            fired = Fired(schedule.name, at, ok=True, result=result)
+            self._record(fired)
+            return fired
+        fired = Fired(schedule.name, at, ok=False, error=str(error))
+        self._record(fired)
+        self._park(schedule.function, config, event, error, attempts)
+        return fired
+
+    def _invoke_config(self, function: str) -> dict:
+        from devstack.template import load_template
+
+        template = self._template if self._template is not None else load_template()
+        resource = (template.get("Resources") or {}).get(function) or {}
+        return dict((resource.get("Properties") or {}).get("EventInvokeConfig") or {})
+
+    def _park(self, function: str, config: Mapping, event: Any, error: Exception | None, attempts: int) -> None:
+        target = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        if not target:
+            log.warning(
+                "schedule run of %s failed %d times and has no on-failure destination: dropped", function, attempts
+            )
+            return
+        from devstack.adapters import send_to_directory
+        from devstack.refs import local_refs
+        from devstack.template import load_template
+
+        queue = target["Fn::GetAtt"][0] if isinstance(target, Mapping) and "Fn::GetAtt" in target else None
+        template = self._template if self._template is not None else load_template()
+        url = local_refs(template, {}).get(queue or "")
+        if not url or not url.startswith("file:"):
+            raise ValueError(f"{function}: the on-failure destination {target!r} is not a queue of this template")
+        record = {  # Lambda's on-failure record for an asynchronous invocation (AWS Lambda developer guide)
+            "version": "1.0",
+            "timestamp": _utc_text(datetime.now(UTC)),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{function}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "responsePayload": {"errorType": type(error).__name__, "errorMessage": str(error)},
+        }
+        send_to_directory(url, [json.dumps(record)])
+        log.warning("schedule run of %s failed %d times: parked in %s", function, attempts, queue)
+
     def _record(self, fired: Fired) -> None:
         self.history.append(fired)
         if self.on_fire is not None:
@@ -537,9 +603,10 @@ class Scheduler:
                     due[name] = self.next_fire(name, now)
                     continue
                 try:
-                    self.fire(name, moment)
+                    fired = self.run(name, moment)  # retried, then parked in its on-failure queue
+                    if not fired.ok:
+                        log.warning("schedule %s at %s failed: %s", name, moment.isoformat(), fired.error)
                 except Exception as exc:
-                    # EventBridge would retry per its policy; locally the error is logged and kept in history.
                     log.warning("schedule %s at %s failed: %s", name, moment.isoformat(), exc)
                 due[name] = self.next_fire(name, moment)
             upcoming = [m for m in due.values() if m is not None]

@@ -220,6 +220,10 @@ class LocalPages:
         self, method: str, path: str, query: str, headers: Mapping[str, str], read_body: Callable[[], bytes | None]
     ) -> Response | None:
         parts = path.strip("/").split("/") if path.strip("/") else []
+        if parts[:1] == ["local-s3"] and method in ("GET", "HEAD"):  # S3's presigned GETs (adapters.LocalExports)
+            from devstack.adapters import serve_export
+
+            return serve_export(path, _query(query))
         if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/devstack/local_auth.py)
             return self.auth.serve(method, parts, query, read_body)
         if parts[:2] == ["local-pay", "invoice"]:  # Stripe's hosted invoice page, for auto top-ups (O4)

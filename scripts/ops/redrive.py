@@ -14,6 +14,13 @@ python -m ops.redrive stream --from FAILURES_URL --function FUNCTION_NAME [--dry
     functions are idempotent per record (one invoice per crossing, one Stripe invoice per invoice).
     Records older than the stream's 24 hours are gone: the message is kept and reported, and the runbook
     says what to do instead.
+
+python -m ops.redrive async --from FAILURES_URL [--function FUNCTION_NAME] [--dry-run]
+    The on-failure queue of asynchronous invocations (ScheduledRunFailures: the month-end planner, the
+    response warnings, the visit expiry) holds Lambda's on-failure record with the run's event
+    (``requestPayload``). Each is invoked again with that event - on the function it names
+    (``requestContext.functionArn``) unless ``--function`` is given - and deleted only if it succeeded.
+    Each of those functions is idempotent per run (SPEC M2; one warning per ticket; an expired visit once).
 """
 
 from __future__ import annotations
@@ -157,6 +164,47 @@ def replay_stream(
     return done, kept
 
 
+# -- asynchronous invocations' on-failure records ------------------------------------------------------
+
+
+def function_of(record: dict) -> str:
+    """The function an on-failure record names: ``arn:aws:lambda:region:account:function:NAME[:qualifier]``."""
+    arn = str((record.get("requestContext") or {}).get("functionArn") or "")
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[5] != "function":
+        raise ValueError(f"not a function ARN: {arn!r}")
+    return parts[6]
+
+
+def replay_async(
+    failures: Queue, invoker: Callable[[str], Callable[[dict], Any]], *, dry_run: bool = False, out=sys.stdout
+) -> tuple[int, int]:
+    """(runs replayed, runs kept). ``invoker(function name)`` gives an ``invoke(event)`` that raises if the
+    function failed; a run that fails again stays in the queue (and says why)."""
+    done = kept = 0
+    for receipt, body in failures.messages():
+        record = json.loads(body)
+        function = function_of(record)
+        if "requestPayload" not in record:
+            print(f"kept a message for {function}: no requestPayload", file=out)
+            kept += 1
+            continue
+        if dry_run:
+            print(f"would invoke {function} again", file=out)
+            done += 1
+            continue
+        try:
+            invoker(function)(record["requestPayload"])
+        except Exception as exc:
+            print(f"kept a run of {function}: it failed again: {type(exc).__name__}: {exc}", file=out)
+            kept += 1
+            continue
+        failures.delete(receipt)
+        done += 1
+    print(f"replayed {done} run(s), kept {kept}", file=out)
+    return done, kept
+
+
 def raw_streams_client(endpoint_url: str | None = None) -> Any:
     """A dynamodbstreams client that keeps timestamps and binaries as the wire has them (epoch numbers,
     base64), as Lambda's events carry them - so the records are re-sent exactly as Lambda sent them."""
@@ -199,10 +247,18 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--from", dest="source", required=True, help="the on-failure queue URL")
     s.add_argument("--function", required=True, help="the function's name (the stack's physical name)")
     s.add_argument("--dry-run", action="store_true")
+    a = sub.add_parser("async", help="asynchronous invocations' on-failure queue -> the function, same event")
+    a.add_argument("--from", dest="source", required=True, help="the on-failure queue URL (ScheduledRunFailures)")
+    a.add_argument("--function", help="the function's name (default: the one each record names)")
+    a.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "queue":
         redrive_queue(Queue(args.source), Queue(args.target), dry_run=args.dry_run)
         return 0
+    if args.command == "async":
+        fixed = args.function
+        _, kept = replay_async(Queue(args.source), lambda name: lambda_invoker(fixed or name), dry_run=args.dry_run)
+        return 1 if kept else 0
     _, kept = replay_stream(
         Queue(args.source), lambda_invoker(args.function), raw_streams_client(), dry_run=args.dry_run
     )

@@ -480,6 +480,9 @@ def handler(event, context):
         return "just a string"
     if path == "/bad-status":
         return {"statusCode": "teapot"}
+    if path in ("/huge", "/large"):  # over, and just under, Lambda's 6 MB response (6,291,456 bytes)
+        size = 6 * 1024 * 1024 - (0 if path == "/huge" else 1000)
+        return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "x" * size}
     if path == "/binary":
         return {"statusCode": 200, "headers": {"content-type": "image/png"}, "isBase64Encoded": True,
                 "body": base64.b64encode(bytes(range(256))).decode()}
@@ -527,7 +530,7 @@ def echo(tmp_path_factory):
                     "Type": "HttpApi",
                     "Properties": {"ApiId": api, "Method": "GET", "Path": f"/{name}", "Auth": public},
                 }
-                for name in ("boom", "plain", "text", "bad-status", "binary", "cookies")
+                for name in ("boom", "plain", "text", "bad-status", "binary", "cookies", "huge", "large")
             },
         },
     )
@@ -637,6 +640,13 @@ def test_response_mapping(echo):
     assert (binary.status, binary.raw, binary.headers["content-type"]) == (200, bytes(range(256)), "image/png")
     bad = request(echo, "GET", "/bad-status")
     assert (bad.status, bad.body) == (500, {"message": "Internal Server Error"})
+
+
+def test_an_answer_over_lambdas_6_mb_is_a_500_as_in_aws(echo):
+    """Lambda refuses a response payload over 6 MB (issue 23: a large statement worked locally, failed in AWS)."""
+    assert request(echo, "GET", "/huge").status == 500
+    large = request(echo, "GET", "/large")
+    assert large.status == 200 and len(large.raw) == 6 * 1024 * 1024 - 1000
 
 
 def test_cookies_and_multi_value_headers(echo):

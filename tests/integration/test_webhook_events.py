@@ -409,7 +409,7 @@ def test_an_order_stored_with_an_address_no_mail_can_reach_is_still_credited_O8(
     """Issue 23: an order by name and e-mail taken before addresses were checked ("a<U+001D>b@...") failed on
     every delivery of its payment (the invitation's header), so the paid order was lost. Now the account is
     opened and credited; the invitation alone is not sent (an address to correct, logged)."""
-    from scripts.localdev.adapters import read_outbox
+    from devstack.adapters import read_outbox
 
     order, _ = create_order(None, checkout=CHECKOUT, name="Corner Bakery", email="owner@stored.example", hours=2)
     bad = "a\u001db@stored.example"

@@ -38,6 +38,10 @@ def failure_queues() -> set[str]:
     """Queues that receive what failed: on-failure destinations and redrive targets."""
     out = set()
     for res in FUNCTIONS.values():
+        invoke_config = res["Properties"].get("EventInvokeConfig") or {}
+        target = (invoke_config.get("DestinationConfig") or {}).get("OnFailure") or {}
+        if "Destination" in target:  # asynchronous invocations (the Scheduler's)
+            out.add(target["Destination"]["Fn::GetAtt"][0])
         for event in (res["Properties"].get("Events") or {}).values():
             target = ((event.get("Properties") or {}).get("DestinationConfig") or {}).get("OnFailure") or {}
             if "Destination" in target:
@@ -66,7 +70,7 @@ def test_every_function_has_a_log_group_with_retention_and_error_and_throttle_al
 
 def test_every_failure_queue_alarms_when_not_empty():
     queues = failure_queues()
-    assert queues >= {"BalanceWatchFailures", "InvoicingFailures", "MonthEndFailures"}
+    assert queues >= {"BalanceWatchFailures", "InvoicingFailures", "MonthEndFailures", "ScheduledRunFailures"}
     for queue in sorted(queues):
         found = alarms_on(
             "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", {"Fn::GetAtt": [queue, "QueueName"]}
@@ -100,3 +104,30 @@ def test_api_access_logs_5xx_rate_month_end_and_refused_signatures_alarm():
 def test_every_table_can_be_restored_to_a_point_in_time(table):
     spec = RESOURCES[table]["Properties"].get("PointInTimeRecoverySpecification") or {}
     assert spec.get("PointInTimeRecoveryEnabled") is True, f"{table}: docs/RUNBOOK.md restores tables from PITR"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_no_record_or_run_is_retried_forever_and_every_failure_is_parked(function):
+    """Issue 23 item 3: what a function cannot handle ends, after bounded retries, where staff see it. Streams:
+    bounded MaximumRetryAttempts, bisected batches, per-record failures and an on-failure destination. Queues:
+    per-message failures and a dead-letter queue after maxReceiveCount. Schedules (asynchronous invocations):
+    bounded retries and an on-failure destination."""
+    props = FUNCTIONS[function]["Properties"]
+    queues = of_type("AWS::SQS::Queue")
+    for name, event in (props.get("Events") or {}).items():
+        kind, where = event["Type"], f"{function}.{name}"
+        p = event.get("Properties") or {}
+        if kind == "DynamoDB":
+            assert 0 <= int(p.get("MaximumRetryAttempts", -1)) <= 10, f"{where}: MaximumRetryAttempts"
+            assert p.get("BisectBatchOnFunctionError") is True, f"{where}: BisectBatchOnFunctionError"
+            assert "ReportBatchItemFailures" in p.get("FunctionResponseTypes", []), where
+            assert (p.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination"), f"{where}: OnFailure"
+        elif kind == "SQS":
+            assert "ReportBatchItemFailures" in p.get("FunctionResponseTypes", []), where
+            queue = queues[p["Queue"]["Fn::GetAtt"][0]]["Properties"]
+            redrive = queue.get("RedrivePolicy") or {}
+            assert redrive.get("deadLetterTargetArn") and 1 <= int(redrive.get("maxReceiveCount", 0)) <= 10, where
+        elif kind in ("Schedule", "ScheduleV2"):
+            config = props.get("EventInvokeConfig") or {}
+            assert 0 <= int(config.get("MaximumRetryAttempts", -1)) <= 2, f"{function}: EventInvokeConfig retries"
+            assert (config.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination"), function

@@ -26,6 +26,7 @@ from hourbank.orders.payment_settlement import (
     OtherOrders,
     Settlement,
     flag_for_review,
+    flag_unread,
     load_order,
     payment_record,
     settle_dispute,
@@ -75,6 +76,51 @@ def apply_event(
 
         payment_reviews.record(event, reason=result.detail, order_id=result.order_id, at=at, clock=clock)
     return result
+
+
+def keep_failed(event: dict, error: BaseException, *, clock: Clock = SYSTEM_CLOCK) -> Settlement | None:
+    """SPEC O8: ``event`` could not be applied, for a reason of its own (``error`` is not a fault that may
+    pass). Count the failure; once it failed the same way ``payment_reviews.POISON_AFTER`` times it is kept for
+    review with the error - where billing sees and settles it, its order flagged - and the answer is a
+    ``review`` settlement (Stripe gets its 200). None: not yet, the caller answers 5xx and Stripe retries.
+    Nothing of the event was written (its application failed), so a later delivery that succeeds credits
+    once, and billing's credit of the review takes the payment's place (``payment_reviews.resolve``)."""
+    from hourbank.reviews import payment_reviews
+
+    failures = payment_reviews.count_failure(event, error, clock=clock)
+    if failures < payment_reviews.POISON_AFTER:
+        return None
+    order_id, payment_ref = _credit_of(event)
+    reason = f"could not be applied ({failures} deliveries failed the same way): {payment_reviews.error_text(error)}"
+    log.error("stripe event %s (%s) kept for review: %s", event.get("id"), event.get("type"), reason)
+    created = event.get("created")
+    at = datetime.fromtimestamp(int(created), UTC) if isinstance(created, int | float) else clock.now()
+    if order_id:
+        flag_unread(order_id, reason[:500])  # the order itself may be what cannot be read
+    payment_reviews.record(event, reason=reason, order_id=order_id, at=at, clock=clock, payment_ref=payment_ref)
+    return Settlement("review", order_id, detail=reason)
+
+
+def _credit_of(event: dict) -> tuple[str | None, str | None]:
+    """The order an event names and the payment it would credit, keyed as ``settle_paid`` keys it (None
+    for an event that credits nothing), read from the event alone: nothing that may fail again."""
+    kind = str(event.get("type") or "")
+    obj = ((event.get("data") or {}).get("object")) or {}
+    if not isinstance(obj, dict):
+        return None, None
+    try:
+        if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+            named = obj.get("client_reference_id") or _metadata(obj).get("order_id")
+            order_id = str(named)[:200] if named else None
+            if obj.get("mode") == "subscription":
+                return order_id, _id(obj.get("invoice"))
+            return order_id, _id(obj.get("payment_intent")) or (str(obj["id"]) if obj.get("id") else None)
+        if kind == "invoice.paid":
+            return invoice_order_id(obj), _id(obj.get("id"))
+        named = _metadata(obj).get("order_id") or obj.get("client_reference_id")
+        return (str(named)[:200] if named else None), None
+    except Exception:  # an event of a shape nothing expected still goes to review
+        return None, None
 
 
 # -- checkout sessions -------------------------------------------------------------------------------

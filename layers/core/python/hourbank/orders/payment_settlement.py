@@ -70,6 +70,24 @@ def flag_for_review(order: OrderModel, reason: str) -> None:
         order.update([OrderModel.review.set([*(order.review or []), reason])])  # type: ignore[list-item]
 
 
+def flag_unread(order_id: str, reason: str) -> bool:
+    """SPEC O8: flag an order for review without reading it (its stored data may be what cannot be read):
+    the reason appended once, by one conditional update. False when there is no such order."""
+    try:  # the connection's update: the model's would read the item back (ALL_NEW) and fail on it again
+        OrderModel._get_connection().update_item(
+            order_id,
+            # a list of strings; pynamodb's stubs want UnicodeAttribute items
+            actions=[OrderModel.review.set((OrderModel.review | []).append([reason]))],  # type: ignore[list-item]
+            condition=OrderModel.order_id.exists() & ~OrderModel.review.contains(reason),
+            return_values="NONE",
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def _payment(order: OrderModel, ref: str) -> dict:
     payments = order.payments.as_dict() if order.payments is not None else {}
     return dict(payments.get(ref) or {})

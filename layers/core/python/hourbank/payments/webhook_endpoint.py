@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from hourbank.edge import snapstart
 from hourbank.edge.request_body import body_bytes
 from hourbank.kernel.errors import Contention, InvalidInput, error_result, json_result
-from hourbank.orders.payment_matching import PaymentLookup, apply_event
+from hourbank.orders.payment_matching import PaymentLookup, apply_event, keep_failed
 from hourbank.payments.secrets import stripe_api_key, webhook_secret
 from hourbank.payments.stripe_checkout import StripeCheckout
 from hourbank.payments.webhook_signature import sign_webhook, verify_webhook
@@ -105,11 +105,35 @@ class StripeWebhook:
             return error_result(503, exc.code, exc.message)
         except Exception as exc:
             if not is_outage(exc):
-                raise
-            # DynamoDB not reached or throttled: nothing recorded for the event; 503, and Stripe delivers it again.
-            self.logger.warning("stripe event not applied: service unavailable", extra={"event_id": verified["id"]})
-            refusal = unavailable()
-            return error_result(503, refusal.code, refusal.message)
+                return self._failed(verified, exc)
+            return self._unavailable(verified)
+
+    def _unavailable(self, verified: dict) -> dict:
+        # DynamoDB not reached or throttled: nothing recorded for the event; 503, and Stripe delivers it again.
+        self.logger.warning("stripe event not applied: service unavailable", extra={"event_id": verified["id"]})
+        refusal = unavailable()
+        return error_result(503, refusal.code, refusal.message)
+
+    def _failed(self, verified: dict, exc: Exception) -> dict:
+        """SPEC O8: the event's application raised. A fault that may pass (Stripe or Cognito busy or
+        unreachable) stays a function error (500) and Stripe retries; an event that failed the same way
+        ``payment_reviews.POISON_AFTER`` times is kept for review with its error and answered 200, so a paid
+        order is never left to Stripe's retries running out. Until then: 500, Stripe retries."""
+        if may_pass(exc):
+            raise exc
+        try:
+            kept = keep_failed(verified, exc)
+        except Exception as counting:
+            if is_outage(counting):
+                return self._unavailable(verified)
+            raise exc from counting
+        if kept is None:
+            raise exc
+        self.logger.error(
+            "stripe event kept for review", extra={"event_id": verified["id"], "type": verified.get("type")}
+        )
+        metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome="review")
+        return json_result(200, {"received": True, "outcome": "review", "order_id": kept.order_id, "minutes": 0})
 
     def _apply_once(self) -> Callable[..., dict]:
         """The idempotent wrapper, built on the first request (no AWS client at import: STYLE). The key prefix
@@ -154,6 +178,30 @@ class StripeWebhook:
             return {"received": True, "outcome": result.outcome, "order_id": result.order_id, "minutes": result.minutes}
 
         return apply
+
+
+_BUSY_CODES = frozenset({"TooManyRequestsException", "InternalErrorException", "LimitExceededException"})
+
+
+def may_pass(exc: BaseException) -> bool:
+    """A fault outside the event that may pass by itself: Stripe unreachable, rate-limited or failing (the
+    lookup of a dispute's payment), Cognito busy (the invitation of an account a payment opens). The
+    database's own (``hourbank.store.outage.is_outage``) are answered 503 before this is asked."""
+    import stripe
+    from botocore.exceptions import ClientError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, stripe.APIConnectionError | stripe.RateLimitError):
+            return True
+        if isinstance(current, stripe.APIError) and int(current.http_status or 500) >= 500:
+            return True
+        if isinstance(current, ClientError) and (current.response.get("Error") or {}).get("Code") in _BUSY_CODES:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 # scripts/buildtools/openapi.py: this function has no resolver to describe it, so it says what it takes and answers.

@@ -19,7 +19,9 @@ Ports and what an installed adapter is called with:
 * ``inviter`` - ``(settings) -> InvitationPort``;
 * ``checkout``  - ``() -> CheckoutPort`` (``hourbank.orders``), when there is no Stripe key;
 * ``invoicing`` - ``() -> InvoicingPort`` (``hourbank.invoicing``), when there is no Stripe key;
-* ``refunds``   - ``() -> RefundPort`` (``hourbank.payments.stripe_refunds``), when there is no Stripe key.
+* ``refunds``   - ``() -> RefundPort`` (``hourbank.payments.stripe_refunds``), when there is no Stripe key;
+* ``exports``   - ``(bucket, key, body, content_type, filename, expires_s) -> url`` (``hourbank.exports``):
+  an answer too large for Lambda stored, and a short-lived URL that serves it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-PORTS = frozenset({"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds"})
+PORTS = frozenset({"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds", "exports"})
 _installed: dict[str, Callable[..., Any]] = {}
 
 

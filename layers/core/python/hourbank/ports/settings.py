@@ -38,6 +38,7 @@ class Settings:
     technicians_email: str = ""
     user_pool_id: str = ""  # customers are invited to the portal in this Cognito user pool (SPEC W1)
     cursor_key: str = ""  # list cursors are signed with a key derived from it (hourbank.store.cursors)
+    statements_bucket: str = ""  # statements too large for a Lambda answer are handed over from here (M3)
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -111,6 +112,7 @@ def get_settings() -> Settings:
         technicians_email=os.environ.get("TECHNICIANS_EMAIL", "").strip(),
         user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
         cursor_key=os.environ.get("CURSOR_KEY", "").strip(),
+        statements_bucket=os.environ.get("STATEMENTS_BUCKET", "").strip(),
     )
 
 

@@ -28,6 +28,10 @@ from hourbank.store.transactions import Tx, commit_or_retry, with_retries
 log = logging.getLogger(__name__)
 PARTITION = "review"
 MAX_MINUTES = 100_000
+# SPEC O8: deliveries of one event failing the same way before it is kept for review and answered 200.
+# Stripe retries a failed delivery with exponential backoff for three days: the third comes within hours.
+POISON_AFTER = 3
+FAILURE_TTL_S = 4 * 24 * 3600  # Stripe retries for three days
 STATUSES = ("open", "resolved")
 
 
@@ -37,8 +41,55 @@ def review_id(event: dict) -> str:
     return f"rev_{max(at, 0):010d}_{str(event.get('id') or '?')[:100]}"
 
 
-def record(event: dict, *, reason: str, order_id: str | None, at: datetime, clock: Clock = SYSTEM_CLOCK) -> str:
-    """Keep a payment for review, once per event. Returns the review id."""
+def count_failure(event: dict, error: BaseException, *, clock: Clock = SYSTEM_CLOCK) -> int:
+    """SPEC O8: count one more failure of ``event`` with ``error``'s signature (its type and message) and
+    return how many there were. One conditional ADD (``failure#<event id>#<signature>``), never
+    read-then-write: concurrent deliveries each count once. The condition stops counting at
+    ``POISON_AFTER``: a delivery after that finds the count there and keeps the event for review again
+    (once: ``record`` is keyed by the event)."""
+    import hashlib
+    import re
+
+    from pynamodb.exceptions import UpdateError
+
+    from hourbank.store.models import FailureModel
+
+    text = error_text(error)
+    # Numbers (times, counts, request ids) vary between deliveries of one failure: they do not make it another.
+    signature = hashlib.sha256(re.sub(r"\d+", "#", text).encode()).hexdigest()[:16]
+    item = FailureModel(f"failure#{str(event.get('id') or '?')[:200]}#{signature}")
+    try:
+        item.update(
+            actions=[
+                FailureModel.failures.add(1),
+                FailureModel.error.set(text),
+                FailureModel.expiration.set(int(clock.now().timestamp()) + FAILURE_TTL_S),
+            ],
+            condition=FailureModel.id.does_not_exist() | (FailureModel.failures < POISON_AFTER),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return POISON_AFTER  # counted to the end already: the event is kept for review
+    return int(item.failures)
+
+
+def error_text(error: BaseException) -> str:
+    """What a review says about a failure: the exception's type and message (no traceback, no event data)."""
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def record(
+    event: dict,
+    *,
+    reason: str,
+    order_id: str | None,
+    at: datetime,
+    clock: Clock = SYSTEM_CLOCK,
+    payment_ref: str | None = None,
+) -> str:
+    """Keep a payment for review, once per event. Returns the review id. ``payment_ref``: the payment an
+    event that could not be applied would credit (SPEC O8), so that billing's credit takes its place."""
     obj = ((event.get("data") or {}).get("object")) or {}
     obj = obj if isinstance(obj, dict) else {}
     account_id = _account_of(order_id) or _metadata(obj).get("account_id")
@@ -64,6 +115,7 @@ def record(event: dict, *, reason: str, order_id: str | None, at: datetime, cloc
         account_id=str(account_id)[:100] if account_id else None,
         amount_minor=amount,
         currency=str(currency).upper()[:3] if isinstance(currency, str) and currency else None,
+        payment_ref=payment_ref[:200] if payment_ref else None,
         status="open",
     )
     try:
@@ -75,9 +127,18 @@ def record(event: dict, *, reason: str, order_id: str | None, at: datetime, cloc
 
 
 def _account_of(order_id: str | None) -> str | None:
-    from hourbank.orders.payment_settlement import load_order
+    from pynamodb.exceptions import AttributeDeserializationError
 
-    order = load_order(order_id) if order_id else None
+    from hourbank.orders.payment_settlement import load_order
+    from hourbank.store.models import OrderModel
+
+    try:
+        order = load_order(order_id) if order_id else None
+    except AttributeDeserializationError:  # SPEC O8: an order whose stored data is what failed: its account alone
+        try:
+            return OrderModel.get(order_id, consistent_read=True, attributes_to_get=["account_id"]).account_id
+        except (AttributeDeserializationError, DoesNotExist):
+            return None
     return order.account_id if order is not None else None
 
 
@@ -165,6 +226,7 @@ def resolve(
             entry = write_account(
                 tx,
                 account,
+                idempotency=_payment_marker(current) if minutes > 0 else None,
                 line=LedgerLine(
                     minutes,
                     PURCHASE if minutes > 0 else ADJUSTMENT,
@@ -181,7 +243,9 @@ def resolve(
                 ReviewModel.adjustment_entry_id.set(entry.entry_id),
             ]
         tx.update("review", current, actions, condition=ReviewModel.status == "open")
-        commit_or_retry(tx)  # refused review: resolved meanwhile, the next look says by whom (409)
+        # refused review: resolved meanwhile, the next look says by whom (409)
+        if commit_or_retry(tx, unless=("idempotency",)) is not None:
+            raise Conflict(f"the payment {current.payment_ref} was credited meanwhile (a later delivery of its event)")
         return get_review(rid), entry
 
     review, entry = with_retries(attempt)
@@ -190,6 +254,17 @@ def resolve(
 
         settle_awaiting(entry.account_id, clock=clock)
     return review, entry
+
+
+def _payment_marker(review: ReviewModel):
+    """SPEC O8: a review of an event that could not be applied names the payment it would have credited; a
+    credit by billing writes that payment's marker (``orders.payment_settlement.settle_paid``, the same one),
+    so whichever comes second - billing's credit or a later delivery that succeeds - credits nothing."""
+    if not (review.payment_ref and review.order_id):
+        return None
+    from hourbank.ledger.balance_writer import Idempotency, fingerprint
+
+    return Idempotency("payment", "stripe", review.payment_ref, fingerprint(review.order_id))
 
 
 def view(r: ReviewModel) -> dict[str, Any]:

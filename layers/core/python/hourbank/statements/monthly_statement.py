@@ -200,8 +200,9 @@ def build(
         top_ups=[e for e in ledger if e["kind"] != CONSUMPTION],
     )
     entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
+    read = _entries_of([c.ticket_id for c in closes if _needs_entries(with_entries, c, account)])
     for close in sorted(closes, key=lambda c: c.at):
-        entries = _entries(close.ticket_id) if _needs_entries(with_entries, close, account) else []
+        entries = read.get(close.ticket_id, [])
         entries_by_ticket[close.ticket_id] = entries
         consumed = int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
         debited = int(close.debited_minutes or 0)
@@ -254,6 +255,20 @@ def _needs_entries(with_entries: bool | str, close: ChargeModel, account: Accoun
     if with_entries == INVOICED:
         return bool(int(close.minutes)) and not plan.monthly_fee_minor
     return bool(with_entries)
+
+
+PARALLEL_READS = 8  # one Query per ticket: a month of 2,500 tickets must fit a Lambda answer's time (issue 23)
+
+
+def _entries_of(ticket_ids: list[str]) -> dict[str, list[TimeEntryModel]]:
+    """Each ticket's entries (one Query each); many tickets are read ``PARALLEL_READS`` at a time, so a large
+    month's statement takes seconds rather than the sum of thousands of round trips."""
+    if len(ticket_ids) <= PARALLEL_READS:
+        return {t: _entries(t) for t in ticket_ids}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(PARALLEL_READS) as pool:
+        return dict(zip(ticket_ids, pool.map(_entries, ticket_ids), strict=True))
 
 
 def _entries(ticket_id: str) -> list[TimeEntryModel]:

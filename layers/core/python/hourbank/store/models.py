@@ -455,6 +455,20 @@ class IdempotencyModel(Model):
     expiration = NumberAttribute()  # epoch seconds: the table's TTL
 
 
+class FailureModel(Model):
+    """SPEC O8: how often one Stripe event failed the same way (``failure#<event id>#<error signature>``), in
+    the Idempotency table. Counted by one conditional ADD, never read-then-write, so concurrent deliveries
+    count each failure once; ``expiration`` (the table's TTL) drops it after Stripe's retries end."""
+
+    class Meta:
+        table_name = "unbound-idempotency"
+
+    id = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    error = UnicodeAttribute(null=True)
+    expiration = NumberAttribute(null=True)
+
+
 class OrderModel(Model):
     """A top-up order (SPEC O1/O6): priced when placed, credited only when the payment provider says it
     is paid (O2), debited again by refunds and disputes (O3). Per payment (``payments`` map, keyed by
@@ -577,6 +591,9 @@ class ReviewModel(Model):
     account_id = UnicodeAttribute(null=True)
     amount_minor = NumberAttribute(null=True)
     currency = UnicodeAttribute(null=True)
+    # SPEC O8, an event that failed the same way again: the payment it would credit (as settlement keys it),
+    # so a credit by billing and a later successful delivery cannot both land.
+    payment_ref = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")  # open | resolved
     resolved_by = UnicodeAttribute(null=True)
     resolved_at = UnicodeAttribute(null=True)

@@ -18,6 +18,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from hourbank.store.models import (
     MODELS,
     EmailClaimModel,
+    FailureModel,
     PaymentRefModel,
     ResponseModel,
     TimeEntryModel,
@@ -75,6 +76,7 @@ def bind(settings: Any = None) -> None:
             (VisitExpiryModel, settings.tickets_table),
             (PaymentRefModel, settings.orders_table),
             (EmailClaimModel, settings.accounts_table),
+            (FailureModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
         ):
             model.Meta.table_name = table

@@ -3,6 +3,7 @@ statements (SPEC C6, C7, M3, O4, O5), and the portal's lists (SPEC W1, W2)."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -112,17 +113,46 @@ def get_invoices(account_id: AccountId):
     return {"items": [views.invoice(i) for i in account_service.list_invoices(current_actor(router), account_id)]}
 
 
-@router.get("/accounts/<account_id>/statements/<month>", responses=doc(200, R.Statement, 404, csv=True))
+_HANDED_OVER = {
+    303: {
+        "description": "The statement is larger than a Lambda answer may be (issue 23): it was written to the "
+        "statements bucket and Location is a presigned URL that serves it (JSON or CSV, as asked) for 5 minutes",
+        "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+    }
+}
+
+
+@router.get(
+    "/accounts/<account_id>/statements/<month>",
+    responses={**doc(200, R.Statement, 404, csv=True), **_HANDED_OVER},  # type: ignore[dict-item]
+)
 def get_statement(account_id: AccountId, month: str):
-    """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV."""
+    """SPEC M3: the month's itemised statement; ``Accept: text/csv`` gives the same as CSV. A statement too large
+    for a Lambda answer (``hourbank.ports.exports.INLINE_LIMIT``) is a 303 to a short-lived link that serves it."""
     statement = account_service.statement(current_actor(router), account_id, month)
+    filename = f"{account_id}-{month}"
     if "text/csv" in (router.current_event.headers.get("accept") or ""):
         from hourbank.statements.monthly_statement import to_csv
 
-        return Response(
-            200,
-            "text/csv; charset=utf-8",
-            to_csv(statement),
-            headers={"Content-Disposition": f'attachment; filename="{account_id}-{month}.csv"'},
-        )
-    return statement.as_dict()
+        return _statement_answer(to_csv(statement), "text/csv; charset=utf-8", f"{filename}.csv", account_id, month)
+    from aws_lambda_powertools.shared.json_encoder import Encoder
+
+    body = json.dumps(statement.as_dict(), separators=(",", ":"), cls=Encoder)  # as the resolver would
+    return _statement_answer(body, "application/json", f"{filename}.json", account_id, month)
+
+
+def _statement_answer(body: str, content_type: str, filename: str, account_id: str, month: str) -> Response:
+    from hourbank.ports import exports
+
+    if not exports.oversized(body):
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename.endswith(".csv") else {}
+        return Response(200, content_type, body, headers=headers)
+    from uuid import uuid4
+
+    from hourbank.ports.settings import get_settings
+
+    key = f"statements/{account_id}/{month}/{uuid4().hex}-{filename}"  # a new object per answer, gone in a day
+    url = exports.publish(
+        get_settings().statements_bucket, key, body.encode(), content_type=content_type, filename=filename
+    )
+    return Response(303, content_type, "", headers={"Location": url, "Cache-Control": "no-store"})
