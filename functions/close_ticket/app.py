@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.api import current_actor, make_resolver, views
+from hourbank.api import current_actor, make_resolver
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
 from hourbank.tickets.closing import close_ticket
@@ -17,7 +17,7 @@ app = make_resolver()
 
 @app.post("/tickets/<ticket_id>/close", responses=doc(200, R.CloseResult, 403, 404))
 def close(ticket_id: str):
-    return views.close_result(close_ticket(current_actor(app), ticket_id))
+    return R.CloseResult.of(close_ticket(current_actor(app), ticket_id)).out()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

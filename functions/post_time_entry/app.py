@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.api import current_actor, make_resolver, views
+from hourbank.api import current_actor, make_resolver
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
@@ -40,7 +40,7 @@ def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
         # A client that retries with the same key gets the first entry back, not a second one.
         idempotency_key=app.current_event.headers.get("idempotency-key"),
     )
-    return views.entry(entry), 201 if created else 200
+    return R.RatedEntry.of(entry).out(), 201 if created else 200
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

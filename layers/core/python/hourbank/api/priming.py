@@ -1,6 +1,7 @@
 """The SnapStart priming of a resolver function (``hourbank.snapstart``): one synthetic request per route,
 answered in-process before the snapshot, so Powertools has built each route's parameters and validation models
-and the routes' lazy imports are done, in every environment restored from it.
+and the routes' lazy imports are done, in every environment restored from it. The response models the routes
+answer with (``hourbank.api.responses``) are built too: the refused requests never reach them.
 
 No request of the priming reaches a domain function: the caller is a priming identity that ``current_actor``
 and ``optional_actor`` refuse (401) before anything reads the database, and bodies are empty (a 400 where a
@@ -39,6 +40,7 @@ def synthetic_event(method: str, path: str) -> dict[str, Any]:
 def prime(app: Any) -> list[tuple[str, str, int]]:
     """Every route of ``app`` once; returns (method, path, status) of each, for tests and the log."""
     from hourbank.api import _request
+    from hourbank.api.responses import build
 
     answers = []
     _request.priming = True
@@ -47,6 +49,7 @@ def prime(app: Any) -> list[tuple[str, str, int]]:
             path = _PARAM.sub("snapstart", route.openapi_path)
             result = app.resolve(synthetic_event(route.method, path), None)
             answers.append((route.method, route.openapi_path, int(result["statusCode"])))
+            build(route.responses or {})
     finally:
         _request.priming = False
     return answers

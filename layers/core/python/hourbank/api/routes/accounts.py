@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from hourbank import accounts
-from hourbank.api import current_actor, views
+from hourbank.api import current_actor
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
 from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
@@ -21,7 +21,7 @@ router = APIGatewayHttpRouter()
 @router.post("/accounts", responses=doc(201, R.Account, 403, 409))
 def create_account(body: Annotated[CreateAccount, Body()]):
     account = accounts.create_account(current_actor(router), **body.model_dump())
-    return views.account(account), 201
+    return R.Account.of(account).out(), 201
 
 
 @router.get("/accounts", responses=doc(200, R.AccountPage, 403))
@@ -35,7 +35,7 @@ def find_accounts(
     from hourbank import portal
 
     items, next_cursor = portal.find_accounts(current_actor(router), email=email, plan=plan, limit=limit, cursor=cursor)
-    return {"items": [views.account(a) for a in items], "cursor": next_cursor}
+    return R.AccountPage(items=[R.Account.of(a) for a in items], cursor=next_cursor).out()
 
 
 @router.get("/accounts/<account_id>/tickets", responses=doc(200, R.TicketPage, 404))
@@ -51,7 +51,7 @@ def get_account_tickets(
     items, next_cursor = portal.account_tickets(
         current_actor(router), account_id, status=status, limit=limit, cursor=cursor
     )
-    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
+    return R.TicketPage(items=[R.TicketSummary.of(t) for t in items], cursor=next_cursor).out()
 
 
 @router.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))
@@ -63,12 +63,12 @@ def get_usage(
     """SPEC W1: consumed, weighted by work type, credited and the closing balance, per month."""
     from hourbank import portal
 
-    return {"months": portal.usage(current_actor(router), account_id, from_, to)}
+    return R.Usage.model_validate({"months": portal.usage(current_actor(router), account_id, from_, to)}).out()
 
 
 @router.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
 def get_account(account_id: str):
-    return views.account(accounts.get_account(current_actor(router), account_id))
+    return R.Account.of(accounts.get_account(current_actor(router), account_id)).out()
 
 
 @router.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
@@ -78,7 +78,7 @@ def get_ledger(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ):
     items, next_cursor = accounts.list_ledger(current_actor(router), account_id, limit=limit, cursor=cursor)
-    return {"items": [views.ledger_entry(e) for e in items], "cursor": next_cursor}
+    return R.LedgerPage(items=[R.LedgerEntry.of(e) for e in items], cursor=next_cursor).out()
 
 
 @router.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
@@ -90,22 +90,23 @@ def post_adjustment(account_id: str, body: Annotated[Adjustment, Body()]):
         **body.model_dump(),
         idempotency_key=router.current_event.headers.get("idempotency-key"),
     )
-    return views.ledger_entry(entry), 201
+    return R.LedgerEntry.of(entry).out(), 201
 
 
 @router.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
 def put_auto_top_up(account_id: str, body: Annotated[AutoTopUpSettings, Body()]):
-    return views.account(accounts.set_watch(current_actor(router), account_id, **body.model_dump()))
+    return R.Account.of(accounts.set_watch(current_actor(router), account_id, **body.model_dump())).out()
 
 
 @router.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
 def put_plan(account_id: str, body: Annotated[PlanChange, Body()]):
-    return views.account(accounts.change_plan(current_actor(router), account_id, body.plan))
+    return R.Account.of(accounts.change_plan(current_actor(router), account_id, body.plan)).out()
 
 
 @router.get("/accounts/<account_id>/invoices", responses=doc(200, R.InvoiceList, 404))
 def get_invoices(account_id: str):
-    return {"items": [views.invoice(i) for i in accounts.list_invoices(current_actor(router), account_id)]}
+    invoices = accounts.list_invoices(current_actor(router), account_id)
+    return R.InvoiceList(items=[R.Invoice.of(i) for i in invoices]).out()
 
 
 @router.get("/accounts/<account_id>/statements/<month>", responses=doc(200, R.Statement, 404, csv=True))

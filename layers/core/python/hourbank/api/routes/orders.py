@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from hourbank import orders
-from hourbank.api import optional_actor, views
+from hourbank.api import optional_actor
 from hourbank.api import responses as R
 from hourbank.api.checkout import checkout
 from hourbank.api.responses import doc
@@ -32,13 +32,13 @@ def create_order(body: Annotated[OrderRequest, Body()]):
         **body.model_dump(),
         idempotency_key=router.current_event.headers.get("idempotency-key"),
     )
-    return views.order(order), 201
+    return R.Order.of(order).out(), 201
 
 
 @router.post("/orders/quote", responses=doc(200, R.Quote, 403, 404))
 def quote_order(body: Annotated[OrderRequest, Body()]):
     account, priced = orders.price_order(optional_actor(router), **body.model_dump())
-    return views.quote(priced, account.plan if account else "non_member")
+    return R.Quote.of(priced, account.plan if account else "non_member").out()
 
 
 @router.get("/plans", responses=doc(200, R.PriceTable))
@@ -47,11 +47,11 @@ def get_price_table():
     from hourbank.orders.pricing import price_table
     from hourbank.plans import catalogue
 
-    return price_table(catalogue())
+    return R.PriceTable.model_validate(price_table(catalogue())).out()
 
 
 @router.get("/orders/<order_id>", responses=doc(200, R.Order, 404))
 def get_order(order_id: str):
     """The order's state for the page Checkout returns to (``orders.order_page``)."""
     optional_actor(router)  # a bad token is still a 401
-    return views.order(*orders.order_page(order_id))
+    return R.Order.of(*orders.order_page(order_id)).out()

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from hourbank.api import current_actor, views
+from hourbank.api import current_actor
 from hourbank.api import responses as R
 from hourbank.api.responses import doc
 from hourbank.api.schemas import ReviewResolution
@@ -25,7 +25,7 @@ def get_reviews(
     from hourbank import reviews  # only these two routes of the accounts function need it
 
     items, next_cursor = reviews.list_reviews(current_actor(router), limit=limit, cursor=cursor, status=status)
-    return {"items": [reviews.view(r) for r in items], "cursor": next_cursor}
+    return R.ReviewPage(items=[R.Review.of(r) for r in items], cursor=next_cursor).out()
 
 
 @router.post("/reviews/<review_id>/resolve", responses=doc(200, R.ReviewResolved, 403, 404, 409))
@@ -34,4 +34,4 @@ def resolve_review(review_id: str, body: Annotated[ReviewResolution, Body()]):
     from hourbank import reviews
 
     review, entry = reviews.resolve(current_actor(router), review_id, **body.model_dump())
-    return {"review": reviews.view(review), "ledger_entry": views.ledger_entry(entry) if entry else None}
+    return R.ReviewResolved(review=R.Review.of(review), ledger_entry=R.LedgerEntry.of(entry) if entry else None).out()
