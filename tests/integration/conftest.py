@@ -55,7 +55,7 @@ def tables(tables: dict[str, str], dynamodb_local) -> Iterator[dict[str, str]]:
     queues, payment settings). ``snapshot()`` reads every item of every table, so a refused request's check
     costs the module's data, not everything the suite wrote before it (thousands of items by the end)."""
     from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
     from scripts.localdev import lambda_runtime
     from scripts.localdev.template import create_tables, table_env
 
@@ -81,7 +81,7 @@ def api(tables) -> LambdaClient:
     os.environ["BUSINESS_HOURS"] = params["BusinessHours"]["Default"]
     os.environ["HOLIDAYS"] = params["Holidays"]["Default"]
     from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     get_settings.cache_clear()
     store.bind()
@@ -160,14 +160,14 @@ def log_time(api, tech) -> Callable[..., Reply]:
 
 
 def ledger_items(account_id: str) -> list[dict]:
-    from hourbank.store import LedgerModel
+    from hourbank.store.models import LedgerModel
 
     return [e.attribute_values for e in LedgerModel.query(account_id, consistent_read=True)]
 
 
 def assert_c7(account_id: str) -> int:
     """SPEC C7: balance = Σ ledger, entries numbered 1..N without gaps, each balance_after a running sum."""
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     account = AccountModel.get(account_id, consistent_read=True)
     entries = sorted(ledger_items(account_id), key=lambda e: e["seq"])
@@ -188,7 +188,7 @@ def snapshot(*, skip: tuple[str, ...] = ()) -> dict[str, list]:
     ``("idempotency",)`` for a webhook event whose only trace is its dedupe record."""
     client = boto3.client("dynamodb")
     out: dict[str, list] = {}
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     s = get_settings()
     tables = {

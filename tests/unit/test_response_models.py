@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from hourbank.api import responses as R
 from hourbank.orders.pricing import Quote, price_table
-from hourbank.plans import catalogue
+from hourbank.plans.catalogue import catalogue
 from hourbank.store.models import (
     AccountModel,
     AutoTopUp,

@@ -1,4 +1,4 @@
-"""The SnapStart priming of a resolver function (``hourbank.snapstart``): one synthetic request per route,
+"""The SnapStart priming of a resolver function (``hourbank.edge.snapstart``): one synthetic request per route,
 answered in-process before the snapshot, so Powertools has built each route's parameters and validation models
 and the routes' lazy imports are done, in every environment restored from it. The response models the routes
 answer with (``hourbank.api.responses``) are built too: the refused requests never reach them.
@@ -39,7 +39,7 @@ def synthetic_event(method: str, path: str) -> dict[str, Any]:
 
 def prime(app: Any) -> list[tuple[str, str, int]]:
     """Every route of ``app`` once; returns (method, path, status) of each, for tests and the log."""
-    from hourbank.api import _request
+    from hourbank.api.resolver import _request
     from hourbank.api.responses import build
 
     answers = []

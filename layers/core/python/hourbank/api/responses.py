@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hourbank.rating import hours_text
+from hourbank.rating.consumption import hours_text
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import (
@@ -29,8 +29,17 @@ if TYPE_CHECKING:
     )
 
     from hourbank.orders.pricing import Quote as PricedQuote
-    from hourbank.store import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
-    from hourbank.store.models import ResponseModel, ReviewModel, VisitModel
+    from hourbank.store.models import (
+        AccountModel,
+        InvoiceModel,
+        LedgerModel,
+        OrderModel,
+        ResponseModel,
+        ReviewModel,
+        TicketModel,
+        TimeEntryModel,
+        VisitModel,
+    )
     from hourbank.tickets.closing import CloseResult as ClosedTicket
     from hourbank.tickets.closing import CreditBack
 
@@ -62,7 +71,7 @@ class ErrorDetail(View):
 
 class Error(View):
     """API.md's error body: ``{"error": {"code": "snake_case_code", "message": "a sentence to act on"}}``
-    (written by ``hourbank.errors.error_body``, which the domain's stream and queue functions share)."""
+    (written by ``hourbank.kernel.errors.error_body``, which the domain's stream and queue functions share)."""
 
     error: ErrorDetail
 
@@ -238,7 +247,7 @@ class InvoiceList(View):
 class Statement(View):
     """SPEC M3; the full object is the statement module's ``as_dict`` (every ledger change, ticket, entry and
     charge); ``Accept: text/csv`` gives the same as CSV. Described, not built here: the statement is a domain
-    object that also writes its CSV (``hourbank.statements``)."""
+    object that also writes its CSV (``hourbank.statements.monthly_statement``)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -266,7 +275,7 @@ class UsageMonth(View):
 
 
 class Usage(View):
-    """SPEC W1: ``GET /accounts/{id}/usage``, one row per month (``hourbank.portal.usage``)."""
+    """SPEC W1: ``GET /accounts/{id}/usage``, one row per month (``hourbank.portal.portal_reads.usage``)."""
 
     months: list[UsageMonth]
 
@@ -459,7 +468,7 @@ class Ticket(View):
         if t.visit_id:
             fields["visit_id"] = t.visit_id
         if entries is not None:
-            from hourbank.api.sla import fair_use_of
+            from hourbank.api.sla_schemas import fair_use_of
 
             fields["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
             fields["entries"] = [RatedEntry.of(e) for e in entries]
@@ -857,7 +866,7 @@ class Visit(View):
 
     @classmethod
     def of(cls, v: VisitModel, booking: OrderModel | None = None) -> Visit:
-        from hourbank.visits import map_of, summary
+        from hourbank.visits.booking import map_of, summary
 
         def money(minor: int | float) -> Money:  # every amount of a visit is in its currency
             return Money.of(minor, v.currency)
