@@ -54,14 +54,14 @@ def tables(tables: dict[str, str], dynamodb_local) -> Iterator[dict[str, str]]:
     """Each module on tables of its own, after the session's set-up (``tables`` of the root conftest: outbox,
     queues, payment settings). ``snapshot()`` reads every item of every table, so a refused request's check
     costs the module's data, not everything the suite wrote before it (thousands of items by the end)."""
-    from hourbank import store
     from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
     from scripts.localdev import lambda_runtime
     from scripts.localdev.template import create_tables, table_env
 
     def refresh() -> None:  # settings and models read the env afresh; handlers that cached it start cold
         get_settings.cache_clear()
-        store.bind()
+        transactions.bind()
         lambda_runtime.retire_environments()
 
     names = create_tables(dynamodb_local.client(), f"i{secrets.token_hex(3)}")
@@ -80,11 +80,11 @@ def api(tables) -> LambdaClient:
     os.environ["COMPANY_TIMEZONE"] = params["CompanyTimezone"]["Default"]
     os.environ["BUSINESS_HOURS"] = params["BusinessHours"]["Default"]
     os.environ["HOLIDAYS"] = params["Holidays"]["Default"]
-    from hourbank import store
     from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
     return CheckedClient()
 
 
