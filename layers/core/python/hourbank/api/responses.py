@@ -15,7 +15,7 @@ so a function loads the domain code of its own routes and no other's.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,6 +58,14 @@ class View(BaseModel):
     def out(self) -> dict[str, Any]:
         """The JSON body: what the view set, null included; what it left unset, absent."""
         return self.model_dump(exclude_unset=True, by_alias=True)
+
+    @classmethod
+    def read(cls, row: Any, **others: Any) -> Self:
+        """The model of a store row (or a domain result): ``others`` gives the fields the row keeps under another
+        name or not at all; every other field the model always answers is the row's attribute of that name.
+        So a field is spelled once, here in its model - not again in a dict that copies it."""
+        same = {name for name, field in cls.model_fields.items() if field.is_required() and name not in others}
+        return cls(**{name: getattr(row, name) for name in same}, **others)
 
 
 # -- errors -----------------------------------------------------------------------------------------------
@@ -135,19 +143,10 @@ class Account(View):
     def of(cls, a: AccountModel) -> Account:
         awaiting = a.awaiting.as_dict() if a.awaiting is not None else {}
         top_up = a.auto_top_up
-        return cls(
-            account_id=a.account_id,
-            name=a.name,
-            email=a.email,
-            plan=a.plan,
-            plan_version=a.plan_version,
-            plan_changes=[PlanPeriod(plan=p.plan, since=p.since) for p in a.plan_changes or []],
-            currency=a.currency,
-            timezone=a.timezone,
-            balance_minutes=int(a.balance_minutes),
+        return cls.read(
+            a,
+            plan_changes=[PlanPeriod.read(p) for p in a.plan_changes or []],
             balance_hours=hours_text(int(a.balance_minutes)),
-            available_minutes=int(a.available_minutes),
-            committed_minutes=int(a.committed_minutes),
             auto_top_up=AutoTopUp(
                 enabled=bool(top_up.enabled) if top_up else False,
                 threshold_minutes=int(top_up.threshold_minutes) if top_up else 60,
@@ -158,7 +157,6 @@ class Account(View):
             notify_low_balance=bool(a.notify_low_balance),
             flags=sorted(a.flags or []),
             awaiting_credit=[t for t, _ in sorted(awaiting.items(), key=lambda kv: kv[1])],
-            created_at=a.created_at,
         )
 
 
@@ -182,17 +180,7 @@ class LedgerEntry(View):
 
     @classmethod
     def of(cls, e: LedgerModel) -> LedgerEntry:
-        return cls(
-            entry_id=e.entry_id,
-            seq=int(e.seq),
-            at=e.at,
-            kind=e.kind,
-            minutes=int(e.minutes),
-            balance_after=int(e.balance_after),
-            ref=e.ref,
-            note=e.note,
-            by=e.by,
-        )
+        return cls.read(e)
 
 
 class LedgerPage(View):
@@ -220,23 +208,11 @@ class Invoice(View):
 
     @classmethod
     def of(cls, i: InvoiceModel) -> Invoice:
-        return cls(
-            invoice_id=i.invoice_id,
-            account_id=i.account_id,
-            kind=i.kind,
-            status=i.status,
-            minutes=int(i.minutes),
+        return cls.read(
+            i,
             hours=hours_text(int(i.minutes)),
             price=Money.of(i.amount_minor, i.currency),
-            description=i.description,
-            reason=i.reason,
-            order_id=i.order_id,
-            stripe_invoice_id=i.stripe_invoice_id,
-            payment_url=i.payment_url,
             attempts=int(i.attempts or 0),
-            last_failure=i.last_failure,
-            created_at=i.created_at,
-            paid_at=i.paid_at,
         )
 
 
@@ -318,38 +294,10 @@ class RatedEntry(View):
     @classmethod
     def of(cls, e: TimeEntryModel) -> RatedEntry:
         d = e.dispute
-        return cls(
-            entry_id=e.entry_id,
-            ticket_id=e.ticket_id,
-            work_type=e.work_type,
-            started_at=e.started_at,
-            minutes=int(e.minutes),
-            note=e.note,
-            technician=e.technician,
-            recorded_at=e.recorded_at,
-            weighted_minutes=int(e.weighted_minutes),
-            segments=[
-                Segment(
-                    started_at=s.started_at,
-                    minutes=int(s.minutes),
-                    multiplier=int(s.multiplier),
-                    reasons=list(s.reasons or []),
-                )
-                for s in e.segments or []
-            ],
-            dispute=None
-            if d is None
-            else EntryDispute(
-                status=d.status,
-                reason=d.reason,
-                raised_by=d.raised_by,
-                raised_by_role=d.raised_by_role,
-                raised_at=d.raised_at,
-                resolved_by=d.resolved_by,
-                resolved_at=d.resolved_at,
-                resolution_note=d.resolution_note,
-                credited_minutes=int(d.credited_minutes or 0),
-            ),
+        return cls.read(
+            e,
+            segments=[Segment.read(s, reasons=list(s.reasons or [])) for s in e.segments or []],
+            dispute=None if d is None else EntryDispute.read(d, credited_minutes=int(d.credited_minutes or 0)),
         )
 
 
@@ -464,62 +412,34 @@ class Ticket(View):
         from hourbank.tickets.service_levels import status_of
 
         periods = emergency_periods(changes_of(t))
-        fields: dict[str, Any] = {}
+        where: dict[str, Any] = {}  # the fields a ticket answers only where they apply
         if t.visit_id:
-            fields["visit_id"] = t.visit_id
+            where["visit_id"] = t.visit_id
         if entries is not None:
             from hourbank.api.sla_schemas import fair_use_of
 
-            fields["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
-            fields["entries"] = [RatedEntry.of(e) for e in entries]
+            where["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
+            where["entries"] = [RatedEntry.of(e) for e in entries]
             fair_use = fair_use_of(t, entries)
             if fair_use is not None:
-                fields["fair_use"] = fair_use
-        return cls(
-            ticket_id=t.ticket_id,
-            account_id=t.account_id,
-            title=t.title,
-            priority=t.priority,
-            status=t.status,
+                where["fair_use"] = fair_use
+        return cls.read(
+            t,
             opened_at=t.opened_at_given,
-            opened_recorded_at=t.opened_recorded_at,
-            opened_by=t.opened_by,
             emergency=bool(periods) and periods[-1].end is None,
             emergency_periods=[
                 EmergencyPeriod(start=p.start.isoformat(), end=p.end.isoformat() if p.end else None) for p in periods
             ],
-            emergency_changes=[
-                EmergencyChangeRecord(at=c.at, active=bool(c.active), by=c.by, recorded_at=c.recorded_at)
-                for c in t.emergency_changes or []
-            ],
-            entry_count=int(t.entry_count),
-            weighted_minutes=int(t.weighted_minutes),
-            projected_consumption_minutes=int(t.projected_consumption_minutes),
+            emergency_changes=[EmergencyChangeRecord.read(c) for c in t.emergency_changes or []],
             projected_consumption_hours=hours_text(int(t.projected_consumption_minutes)),
-            close_requested_at=t.close_requested_at,
-            closed_at=t.closed_at,
-            consumed_minutes=None if t.consumed_minutes is None else int(t.consumed_minutes),
-            debited_minutes=None if t.debited_minutes is None else int(t.debited_minutes),
-            postpay_minutes=None if t.postpay_minutes is None else int(t.postpay_minutes),
             credited_back_minutes=int(t.credited_back_minutes or 0),
             credit_backs=[
-                CreditBackRecord(
-                    at=r.at,
-                    by=r.by,
-                    minutes=int(r.minutes),
-                    postpay_reduced_minutes=int(r.from_postpay),
-                    balance_credited_minutes=int(r.to_balance),
-                    reason=r.reason,
-                    entry_id=r.entry_id,
-                )
+                CreditBackRecord.read(r, postpay_reduced_minutes=r.from_postpay, balance_credited_minutes=r.to_balance)
                 for r in t.credit_backs or []
             ],
             postpay_credited_back_minutes=sum(int(r.from_postpay) for r in t.credit_backs or []),
-            response_due_at=t.response_due_at,
-            first_response_at=t.first_response_at,
             sla_status=status_of(t, now or datetime.now(UTC)),
             waiting=t.waiting_since is not None,
-            waiting_since=t.waiting_since,
             response_count=int(t.response_count or 0),
             response_target=None
             if t.sla_target_minutes is None
@@ -533,7 +453,7 @@ class Ticket(View):
             priority_changes=[
                 PriorityChangeRecord(at=c.at, from_=c.before, to=c.after, by=c.by) for c in t.priority_changes or []
             ],
-            **fields,
+            **where,
         )
 
 
@@ -561,20 +481,11 @@ class TicketSummary(View):
     def of(cls, t: TicketModel, now: datetime | None = None) -> TicketSummary:
         from hourbank.tickets.service_levels import status_of
 
-        return cls(
-            ticket_id=t.ticket_id,
-            account_id=t.account_id,
-            title=t.title,
-            status=t.status,
-            priority=t.priority,
+        return cls.read(
+            t,
             opened_at=t.opened_at_given,
-            closed_at=t.closed_at,
-            entry_count=int(t.entry_count),
             weighted_minutes=int(t.weighted_minutes or 0),
             projected_consumption_minutes=int(t.projected_consumption_minutes or 0),
-            consumed_minutes=None if t.consumed_minutes is None else int(t.consumed_minutes),
-            response_due_at=t.response_due_at,
-            first_response_at=t.first_response_at,
             sla_status=status_of(t, now or datetime.now(UTC)),
             waiting=t.waiting_since is not None,
         )
@@ -596,15 +507,7 @@ class CloseResult(View):
 
     @classmethod
     def of(cls, r: ClosedTicket) -> CloseResult:
-        return cls(
-            ticket_id=r.ticket_id,
-            status=r.status,
-            consumed_minutes=r.consumed_minutes,
-            consumed_hours=hours_text(r.consumed_minutes),
-            debited_minutes=r.debited_minutes,
-            postpay_minutes=r.postpay_minutes,
-            balance_minutes=r.balance_minutes,
-        )
+        return cls.read(r, consumed_hours=hours_text(r.consumed_minutes))
 
 
 class CreditBackResult(View):
@@ -670,15 +573,7 @@ class ResponseRecord(View):
 
     @classmethod
     def of(cls, r: ResponseModel, first: bool) -> ResponseRecord:
-        return cls(
-            response_id=r.response_id,
-            ticket_id=r.ticket_id,
-            at=r.at,
-            note=r.note,
-            by=r.by,
-            recorded_at=r.recorded_at,
-            first=first,
-        )
+        return cls.read(r, first=first)
 
 
 # -- orders, prices and visits --------------------------------------------------------------------------
@@ -741,23 +636,18 @@ class Order(_OrderFields):
     @classmethod
     def of(cls, o: OrderModel, balance: AccountModel | None = None) -> Order:
         fields: dict[str, Any] = {
-            "order_id": o.order_id,
-            "account_id": o.account_id,
-            "status": o.status,
-            "kind": o.kind,
-            "minutes": int(o.minutes),
             "hours": hours_text(int(o.minutes)),
             "rate": Money.of(o.rate_minor, o.currency),
             "discount": Money.of(o.discount_minor or 0, o.currency),
             "price": Money.of(o.amount_minor, o.currency),
-            "checkout_url": o.checkout_url,
             "credited_minutes": int(o.credited_minutes or 0),
             "debited_minutes": int(o.debited_minutes or 0),
-            "created_at": o.created_at,
         }
         if o.credits_existing:
             # SPEC O7: the address has an account; the order credits it once paid, and says nothing else about it.
-            return cls(**fields | {"account_id": None}, credits_existing_account=True, message=EXISTING_ACCOUNT_MESSAGE)
+            return cls.read(
+                o, **fields, account_id=None, credits_existing_account=True, message=EXISTING_ACCOUNT_MESSAGE
+            )
         if o.opens_account is not None:  # SPEC O7, W1: the order opening its account (True until paid, then False)
             fields["new_account"] = True
         if o.visit_id:  # SPEC V1: a visit's booking or extension is hours of a visit, not minutes of credit
@@ -766,7 +656,7 @@ class Order(_OrderFields):
             fields.update(
                 balance_minutes=int(balance.balance_minutes), balance_hours=hours_text(int(balance.balance_minutes))
             )
-        return cls(**fields)
+        return cls.read(o, **fields)
 
 
 class PlanPrices(View):
@@ -872,18 +762,10 @@ class Visit(View):
             return Money.of(minor, v.currency)
 
         hours = summary(v)
-        extra = {} if booking is None else {"checkout_url": booking.checkout_url}
-        return cls(
-            visit_id=v.visit_id,
+        return cls.read(
+            v,
             account_id=v.account_ref,
-            ticket_id=v.ticket_id,
             status=v.state,
-            scheduled_at=v.scheduled_at,
-            address=v.address,
-            estimate_hours=int(v.estimate_hours),
-            booked_hours=int(v.booked_hours),
-            prepaid_hours=int(v.prepaid_hours),
-            used_minutes=int(v.used_minutes),
             used_hours=hours["used_hours"],
             onsite_hours=hours_text(int(v.used_minutes)),
             unused_hours=hours["unused_hours"],
@@ -913,12 +795,7 @@ class Visit(View):
             ],
             flags=sorted(v.flags or []),
             order_id=v.booking_order_id,
-            created_at=v.created_at,
-            expires_at=v.expires_at,
-            completed_at=v.completed_at,
-            cancelled_at=v.cancelled_at,
-            cancel_reason=v.cancel_reason,
-            **extra,
+            **({} if booking is None else {"checkout_url": booking.checkout_url}),
         )
 
 
@@ -965,18 +842,9 @@ class Review(View):
 
     @classmethod
     def of(cls, r: ReviewModel) -> Review:
-        return cls(
-            review_id=r.review_id,
-            at=r.at,
-            recorded_at=r.recorded_at,
-            reason=r.reason,
-            event_id=r.event_id,
-            event_type=r.event_type,
-            payment_object=r.payment_object,
-            order_id=r.order_id,
-            account_id=r.account_id,
+        return cls.read(
+            r,
             amount=None if r.amount_minor is None else Money.of(r.amount_minor, r.currency or ""),
-            status=r.status,
             resolution=None
             if r.status != "resolved"
             else ReviewSettlement(
