@@ -8,7 +8,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.api import responses as R
-from hourbank.api import views
 from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
 from hourbank.kernel.ids import TicketId
@@ -22,7 +21,7 @@ app = make_resolver()
 def close(ticket_id: TicketId):
     from hourbank.visits.hooks import VISIT_WORK  # light; the visit's own code loads when a visit's ticket closes
 
-    return views.close_result(close_ticket(current_actor(app), ticket_id, prepaid=VISIT_WORK))  # SPEC V1
+    return R.CloseResult.of(close_ticket(current_actor(app), ticket_id, prepaid=VISIT_WORK)).out()  # SPEC V1
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

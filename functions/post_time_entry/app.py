@@ -10,7 +10,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.api import responses as R
-from hourbank.api import views
 from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
@@ -41,7 +40,7 @@ def post_time_entry(ticket_id: TicketId, body: Annotated[TimeEntry, Body()]):
         idempotency_key=app.current_event.headers.get("idempotency-key"),
         prepaid=VISIT_WORK,  # SPEC V1: a visit's ticket is gated by its prepaid hours, not the balance
     )
-    return views.entry(entry), 201 if created else 200
+    return R.RatedEntry.of(entry).out(), 201 if created else 200
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

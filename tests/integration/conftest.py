@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -14,6 +18,35 @@ from devstack.lambda_client import LambdaClient, Reply, claims
 from devstack.template import load_template
 
 TICKETS_OPENED_AT = "2026-01-05T08:00:00-05:00"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@cache
+def _documented() -> dict[str, Any]:
+    return json.loads((ROOT / "openapi.json").read_text())["paths"]
+
+
+def check_reply(method: str, path: str, reply: Reply) -> None:
+    """The answer is what openapi.json documents for the route: its status is listed, and a JSON body is valid for
+    the response model it names (``hourbank.api.responses``, with no field it does not describe: issue 20)."""
+    from hourbank.api import responses
+
+    documented = _documented()[path][method.lower()]["responses"]
+    assert str(reply.status) in documented, (method, path, reply)
+    schema = (documented[str(reply.status)].get("content") or {}).get("application/json", {}).get("schema", {})
+    if "$ref" in schema and isinstance(reply.body, dict):
+        model = getattr(responses, schema["$ref"].rsplit("/", 1)[-1].removesuffix("-Output"))
+        model.model_validate(reply.body)
+
+
+class CheckedClient(LambdaClient):
+    """The functions in-process, each answer checked against the document (``check_reply``)."""
+
+    def request(self, method: str, path: str, body: Any = None, **kw: Any) -> Reply:
+        reply = super().request(method, path, body, **kw)
+        route, _ = self.match(method, path)
+        check_reply(route.method, route.path, reply)
+        return reply
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +85,7 @@ def api(tables) -> LambdaClient:
 
     get_settings.cache_clear()
     transactions.bind()
-    return LambdaClient()
+    return CheckedClient()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The SnapStart priming of a resolver function (``hourbank.edge.snapstart``): one synthetic request per route,
 answered in-process before the snapshot, so Powertools has built each route's parameters and validation models
-and the routes' lazy imports are done, in every environment restored from it.
+and the routes' lazy imports are done, in every environment restored from it. The response models the routes
+answer with (``hourbank.api.responses``) are built too: the refused requests never reach them.
 
 No request of the priming reaches a domain function: the caller is a priming identity that ``current_actor``
 and ``optional_actor`` refuse (401) before anything reads the database, and bodies are empty (a 400 where a
@@ -50,6 +51,8 @@ def prime(app: Any, request: Any) -> list[tuple[str, str, int]]:
     """Every route of ``app`` once, ``request`` (the resolver's current request state) marked as priming; returns
     (method, path, status) of each, for tests and the log. The state is given, not imported: the resolver
     imports this module (no import cycle)."""
+    from hourbank.api.responses import build
+
     answers = []
     request.priming = True
     try:
@@ -57,6 +60,7 @@ def prime(app: Any, request: Any) -> list[tuple[str, str, int]]:
             path = _PARAM.sub(lambda m: _SAMPLE_IDS.get(m.group(1), "snapstart"), route.openapi_path)
             result = app.resolve(synthetic_event(route.method, path), None)
             answers.append((route.method, route.openapi_path, int(result["statusCode"])))
+            build(route.responses or {})
     finally:
         request.priming = False
     return answers

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -267,30 +266,4 @@ def _payment_marker(review: ReviewModel):
     return Idempotency("payment", "stripe", review.payment_ref, fingerprint(review.order_id))
 
 
-def view(r: ReviewModel) -> dict[str, Any]:
-    return {
-        "review_id": r.review_id,
-        "at": r.at,
-        "recorded_at": r.recorded_at,
-        "reason": r.reason,
-        "event_id": r.event_id,
-        "event_type": r.event_type,
-        "payment_object": r.payment_object,
-        "order_id": r.order_id,
-        "account_id": r.account_id,
-        "amount": None if r.amount_minor is None else {"currency": r.currency, "amount_minor": int(r.amount_minor)},
-        "status": r.status,
-        "resolution": None
-        if r.status != "resolved"
-        else {
-            "by": r.resolved_by,
-            "at": r.resolved_at,
-            "note": r.resolution_note,
-            "account_id": r.adjustment_account_id,
-            "minutes": int(r.adjustment_minutes) if r.adjustment_minutes is not None else None,
-            "ledger_entry_id": r.adjustment_entry_id,
-        },
-    }
-
-
-__all__ = ["list_reviews", "record", "resolve", "review_id", "view"]
+__all__ = ["list_reviews", "record", "resolve", "review_id"]

@@ -12,7 +12,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from hourbank.accounts import account_service
 from hourbank.api import responses as R
-from hourbank.api import views
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
@@ -24,7 +23,7 @@ router = APIGatewayHttpRouter()
 @router.post("/accounts", responses=doc(201, R.Account, 403, 409))
 def create_account(body: Annotated[CreateAccount, Body()]):
     account = account_service.create_account(current_actor(router), **body.model_dump())
-    return views.account(account), 201
+    return R.Account.of(account).out(), 201
 
 
 @router.get("/accounts", responses=doc(200, R.AccountPage, 403))
@@ -40,7 +39,7 @@ def find_accounts(
     items, next_cursor = portal_reads.find_accounts(
         current_actor(router), email=email, plan=plan, limit=limit, cursor=cursor
     )
-    return {"items": [views.account(a) for a in items], "cursor": next_cursor}
+    return R.AccountPage(items=[R.Account.of(a) for a in items], cursor=next_cursor).out()
 
 
 @router.get("/accounts/<account_id>/tickets", responses=doc(200, R.TicketPage, 404))
@@ -56,7 +55,7 @@ def get_account_tickets(
     items, next_cursor = portal_reads.account_tickets(
         current_actor(router), account_id, status=status, limit=limit, cursor=cursor
     )
-    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
+    return R.TicketPage(items=[R.TicketSummary.of(t) for t in items], cursor=next_cursor).out()
 
 
 @router.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))
@@ -68,12 +67,12 @@ def get_usage(
     """SPEC W1: consumed, weighted by work type, credited and the closing balance, per month."""
     from hourbank.portal import portal_reads
 
-    return {"months": portal_reads.usage(current_actor(router), account_id, from_, to)}
+    return R.Usage.model_validate({"months": portal_reads.usage(current_actor(router), account_id, from_, to)}).out()
 
 
 @router.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
 def get_account(account_id: AccountId):
-    return views.account(account_service.get_account(current_actor(router), account_id))
+    return R.Account.of(account_service.get_account(current_actor(router), account_id)).out()
 
 
 @router.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
@@ -83,7 +82,7 @@ def get_ledger(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ):
     items, next_cursor = account_service.list_ledger(current_actor(router), account_id, limit=limit, cursor=cursor)
-    return {"items": [views.ledger_entry(e) for e in items], "cursor": next_cursor}
+    return R.LedgerPage(items=[R.LedgerEntry.of(e) for e in items], cursor=next_cursor).out()
 
 
 @router.post("/accounts/<account_id>/adjustments", responses=doc(201, R.LedgerEntry, 403, 404, 409))
@@ -95,22 +94,23 @@ def post_adjustment(account_id: AccountId, body: Annotated[Adjustment, Body()]):
         **body.model_dump(),
         idempotency_key=router.current_event.headers.get("idempotency-key"),
     )
-    return views.ledger_entry(entry), 201
+    return R.LedgerEntry.of(entry).out(), 201
 
 
 @router.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
 def put_auto_top_up(account_id: AccountId, body: Annotated[AutoTopUpSettings, Body()]):
-    return views.account(account_service.set_watch(current_actor(router), account_id, **body.model_dump()))
+    return R.Account.of(account_service.set_watch(current_actor(router), account_id, **body.model_dump())).out()
 
 
 @router.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
 def put_plan(account_id: AccountId, body: Annotated[PlanChange, Body()]):
-    return views.account(account_service.change_plan(current_actor(router), account_id, body.plan))
+    return R.Account.of(account_service.change_plan(current_actor(router), account_id, body.plan)).out()
 
 
 @router.get("/accounts/<account_id>/invoices", responses=doc(200, R.InvoiceList, 404))
 def get_invoices(account_id: AccountId):
-    return {"items": [views.invoice(i) for i in account_service.list_invoices(current_actor(router), account_id)]}
+    invoices = account_service.list_invoices(current_actor(router), account_id)
+    return R.InvoiceList(items=[R.Invoice.of(i) for i in invoices]).out()
 
 
 _HANDED_OVER = {

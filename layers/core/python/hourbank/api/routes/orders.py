@@ -14,7 +14,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from hourbank.api import responses as R
-from hourbank.api import views
 from hourbank.api.checkout_port import checkout
 from hourbank.api.resolver import optional_actor
 from hourbank.api.responses import doc
@@ -34,13 +33,13 @@ def create_order(body: Annotated[OrderRequest, Body()]):
         **body.model_dump(),
         idempotency_key=router.current_event.headers.get("idempotency-key"),
     )
-    return views.order(order), 201
+    return R.Order.of(order).out(), 201
 
 
 @router.post("/orders/quote", responses=doc(200, R.Quote, 403, 404))
 def quote_order(body: Annotated[OrderRequest, Body()]):
     account, priced = placing.price_order(optional_actor(router), **body.model_dump())
-    return views.quote(priced, account.plan if account else "non_member")
+    return R.Quote.of(priced, account.plan if account else "non_member").out()
 
 
 @router.get("/plans", responses=doc(200, R.PriceTable))
@@ -49,11 +48,11 @@ def get_price_table():
     from hourbank.orders.pricing import price_table
     from hourbank.plans.catalogue import catalogue
 
-    return price_table(catalogue())
+    return R.PriceTable.model_validate(price_table(catalogue())).out()
 
 
 @router.get("/orders/<order_id>", responses=doc(200, R.Order, 404))
 def get_order(order_id: OrderId):
     """The order's state for the page Checkout returns to (``orders.order_page``)."""
     optional_actor(router)  # a bad token is still a 401
-    return views.order(*placing.order_page(order_id))
+    return R.Order.of(*placing.order_page(order_id)).out()

@@ -8,7 +8,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from hourbank.api import responses as R
-from hourbank.api import views
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import ReviewResolution
@@ -27,7 +26,7 @@ def get_reviews(
     from hourbank.reviews import payment_reviews  # only these two routes of the accounts function need it
 
     items, next_cursor = payment_reviews.list_reviews(current_actor(router), limit=limit, cursor=cursor, status=status)
-    return {"items": [payment_reviews.view(r) for r in items], "cursor": next_cursor}
+    return R.ReviewPage(items=[R.Review.of(r) for r in items], cursor=next_cursor).out()
 
 
 @router.post("/reviews/<review_id>/resolve", responses=doc(200, R.ReviewResolved, 403, 404, 409))
@@ -36,4 +35,4 @@ def resolve_review(review_id: ReviewId, body: Annotated[ReviewResolution, Body()
     from hourbank.reviews import payment_reviews
 
     review, entry = payment_reviews.resolve(current_actor(router), review_id, **body.model_dump())
-    return {"review": payment_reviews.view(review), "ledger_entry": views.ledger_entry(entry) if entry else None}
+    return R.ReviewResolved(review=R.Review.of(review), ledger_entry=R.LedgerEntry.of(entry) if entry else None).out()

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from hourbank.api import responses as R
-from hourbank.api import sla_schemas, views
+from hourbank.api import sla_schemas
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
@@ -30,19 +30,19 @@ def _ticket_after(ticket_id: TicketId, change: Callable[[Actor], object]) -> dic
     actor = current_actor(router)
     change(actor)
     ticket, entries = service.get_ticket(actor, ticket_id)
-    return views.ticket(ticket, entries)
+    return R.Ticket.of(ticket, entries).out()
 
 
 @router.post("/tickets", responses=doc(201, R.Ticket, 402, 403, 404))
 def open_ticket(body: Annotated[OpenTicket, Body()]):
     ticket = service.open_ticket(current_actor(router), body.account_id, body.title, body.priority, body.opened_at)
-    return views.ticket(ticket, []), 201
+    return R.Ticket.of(ticket, []).out(), 201
 
 
 @router.get("/tickets/<ticket_id>", responses=doc(200, R.Ticket, 404))
 def get_ticket(ticket_id: TicketId):
     ticket, entries = service.get_ticket(current_actor(router), ticket_id)
-    return views.ticket(ticket, entries)
+    return R.Ticket.of(ticket, entries).out()
 
 
 @router.get("/tickets", responses=doc(200, R.TicketPage, 403))
@@ -53,7 +53,7 @@ def ticket_queue(
 ):
     """SPEC S1/W2: the staff queue, earliest response due first."""
     items, next_cursor = service_levels.queue(current_actor(router), status, limit=limit, cursor=cursor)
-    return {"items": [views.ticket_summary(t) for t in items], "cursor": next_cursor}
+    return R.TicketPage(items=[R.TicketSummary.of(t) for t in items], cursor=next_cursor).out()
 
 
 @router.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
@@ -61,7 +61,7 @@ def post_response(ticket_id: TicketId, body: Annotated[sla_schemas.Response, Bod
     record, first = service_levels.respond(
         current_actor(router), ticket_id, body.note, body.at, idempotency_key=_idempotency_key()
     )
-    return sla_schemas.response(record, first), 201
+    return R.ResponseRecord.of(record, first).out(), 201
 
 
 @router.put("/tickets/<ticket_id>/waiting", responses=doc(200, R.Ticket, 403, 404, 409))
@@ -88,13 +88,13 @@ def credit_back(ticket_id: TicketId, body: Annotated[CreditBack, Body()]):
     done = closing.credit_back(
         current_actor(router), ticket_id, body.minutes, body.reason, idempotency_key=_idempotency_key()
     )
-    return views.credit_back(done), 201
+    return R.CreditBackResult.of(done).out(), 201
 
 
 @router.post("/tickets/<ticket_id>/time-entries/<entry_id>/dispute", responses=doc(200, R.RatedEntry, 404, 409))
 def dispute_entry(ticket_id: TicketId, entry_id: EntryId, body: Annotated[Dispute, Body()]):
     entry = disputes.raise_dispute(current_actor(router), ticket_id, entry_id, body.reason)
-    return views.entry(entry)
+    return R.RatedEntry.of(entry).out()
 
 
 @router.post(
@@ -109,4 +109,6 @@ def resolve_dispute(ticket_id: TicketId, entry_id: EntryId, body: Annotated[Disp
         note=body.note,
         credit_minutes=body.credit_minutes,
     )
-    return {"entry": views.entry(entry), "ledger_entry": views.ledger_entry(ledger) if ledger else None}
+    return R.DisputeOutcome(
+        entry=R.RatedEntry.of(entry), ledger_entry=R.LedgerEntry.of(ledger) if ledger else None
+    ).out()

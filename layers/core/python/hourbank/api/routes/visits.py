@@ -15,7 +15,7 @@ from hourbank.api import responses as R
 from hourbank.api.checkout_port import checkout
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
-from hourbank.api.visit_schemas import BookVisit, CancelVisit, VisitExtension, extension, visit
+from hourbank.api.visit_schemas import BookVisit, CancelVisit, VisitExtension
 from hourbank.kernel.ids import VisitId
 from hourbank.visits import booking
 
@@ -30,13 +30,13 @@ def book_visit(body: Annotated[BookVisit, Body()]):
         **body.model_dump(),
         idempotency_key=router.current_event.headers.get("idempotency-key"),
     )
-    return visit(booked, order), 201
+    return R.Visit.of(booked, order).out(), 201
 
 
 @router.get("/visits/<visit_id>", responses=doc(200, R.Visit, 404))
 def get_visit(visit_id: VisitId):
     found = booking.get_visit(current_actor(router), visit_id)
-    return visit(found, booking.booking_order(found) if found.state == "awaiting_payment" else None)
+    return R.Visit.of(found, booking.booking_order(found) if found.state == "awaiting_payment" else None).out()
 
 
 @router.post("/visits/<visit_id>/extensions", responses=doc(201, R.VisitExtension, 403, 404, 409))
@@ -48,9 +48,9 @@ def extend_visit(visit_id: VisitId, body: Annotated[VisitExtension, Body()]):
         checkout=checkout(),
         idempotency_key=router.current_event.headers.get("idempotency-key"),
     )
-    return extension(order), 201
+    return R.VisitExtension.of(order).out(), 201
 
 
 @router.post("/visits/<visit_id>/cancel", responses=doc(200, R.Visit, 403, 404, 409))
 def cancel_visit(visit_id: VisitId, body: Annotated[CancelVisit, Body()]):
-    return visit(booking.cancel(current_actor(router), visit_id, body.reason))
+    return R.Visit.of(booking.cancel(current_actor(router), visit_id, body.reason)).out()
