@@ -24,8 +24,9 @@ for _p in (str(ROOT), str(ROOT / "layers" / "core" / "python")):
 def backfill() -> int:
     from pynamodb.exceptions import PutError, UpdateError
 
-    from hourbank.accounts import CLAIM_PREFIX, email_key
-    from hourbank.store import AccountModel, EmailClaimModel, ensure_bound
+    from hourbank.accounts.account_service import CLAIM_PREFIX, email_key
+    from hourbank.store.models import AccountModel, EmailClaimModel
+    from hourbank.store.transactions import ensure_bound
 
     ensure_bound()
     done = 0

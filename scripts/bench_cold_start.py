@@ -192,7 +192,7 @@ class Variant:
 # What each payment function imports lazily, and on which request (STYLE 10: stripe and PyJWT are not imported
 # at module level). stripe: ``verify_webhook`` on every webhook request; ``StripeCheckout`` on an order once a
 # Stripe key is configured (in AWS; locally the page stands in and stripe is never imported). jwt: PyJWT (with
-# cryptography for RS256) in ``hourbank.bearer``, only when an order request carries a bearer token.
+# cryptography for RS256) in ``hourbank.edge.bearer_tokens``, only when an order request carries a bearer token.
 LAZY_VARIANTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "OrdersFunction": [
         (("jwt",), "1st order by a signed-in owner (bearer token)"),
@@ -410,8 +410,8 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
     # Orders to pay: made through OrdersFunction here; each child credits one (its first delivery).
     import json as _json
 
-    from hourbank.payments import sign_webhook
-    from hourbank.store import OrderModel
+    from hourbank.payments.webhook_signature import sign_webhook
+    from hourbank.store.models import OrderModel
     from scripts.localdev.stripe_shapes import event, session, sid
 
     form = {"name": "Corner Bakery", "email": "owner@bakery.example", "hours": 2}
@@ -495,9 +495,9 @@ def prepare_invocations(functions: list[Function], mem_runs: int) -> dict[str, l
 
     # The consumers: a crossing per run (balance watch), a new draft invoice (invoicing), a page of one
     # account (month-end worker), a month's planning (planner, its queue a directory).
-    from hourbank.settings import get_settings
-    from hourbank.statements import previous_month
-    from hourbank.store import InvoiceModel
+    from hourbank.ports.settings import get_settings
+    from hourbank.statements.monthly_statement import previous_month
+    from hourbank.store.models import InvoiceModel
     from scripts.localdev.stream_records import raw_item, record
 
     settings = get_settings()
@@ -971,11 +971,11 @@ def main(argv: list[str] | None = None) -> int:
             real_tables = table_env(names)
             os.environ.update(real_tables)
             os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-            from hourbank import store
-            from hourbank.settings import get_settings
+            from hourbank.ports.settings import get_settings
+            from hourbank.store import transactions
 
             get_settings.cache_clear()
-            store.bind()
+            transactions.bind()
             events = prepare_invocations(functions, args.mem_runs)
             for function in functions:
                 env = child_env(

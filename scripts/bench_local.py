@@ -378,7 +378,7 @@ class ServerCounters:
 
 def instrument_post_entry(counters: ServerCounters) -> None:
     """Count the optimistic attempts of every post_entry (patched where the handler looks them up)."""
-    from hourbank.store import Retry, TxFailed
+    from hourbank.store.transactions import Retry, TxFailed
     from hourbank.tickets import entries
 
     original_retries = entries.with_retries

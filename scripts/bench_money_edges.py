@@ -76,14 +76,14 @@ class Run:
         return acc
 
     def deliver(self, key: str | None, evt: dict) -> Any:
-        from hourbank.payments import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         body = json.dumps(evt)
         headers = {"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])}
         return self.measure(key, lambda: self.api.post("/webhooks/stripe", raw_body=body, headers=headers))
 
     def rep(self, record: bool = True) -> None:
-        from hourbank.store import AccountModel, InvoiceModel, OrderModel
+        from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
         from scripts.localdev.jwt_local import mint
         from scripts.localdev.stripe_shapes import charge, dispute, event, session, sid
 

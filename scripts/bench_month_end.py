@@ -130,13 +130,21 @@ def spread(total: int, n: int, rng: random.Random) -> list[int]:
 
 def load(n_accounts: int, n_entries: int, tz: ZoneInfo, seed: int = 6) -> tuple[list[str], Expected]:
     """Write the month with BatchWriteItem (pynamodb ``batch_write``: 25 items a call, unprocessed retried)."""
-    from hourbank.ids import new_id
-    from hourbank.ledger import CONSUMPTION, PURCHASE, entry_id
-    from hourbank.plans import get_plan
-    from hourbank.rating import price_minor
-    from hourbank.statements import month_bounds
-    from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, TimeEntryModel
-    from hourbank.store.models import ENTRY_SK_PREFIX, PlanPeriod, SegmentMap
+    from hourbank.kernel.ids import new_id
+    from hourbank.ledger.balance_writer import CONSUMPTION, PURCHASE, entry_id
+    from hourbank.plans.catalogue import get_plan
+    from hourbank.rating.consumption import price_minor
+    from hourbank.statements.monthly_statement import month_bounds
+    from hourbank.store.models import (
+        ENTRY_SK_PREFIX,
+        AccountModel,
+        ChargeModel,
+        LedgerModel,
+        PlanPeriod,
+        SegmentMap,
+        TicketModel,
+        TimeEntryModel,
+    )
 
     def iso(at: datetime) -> str:
         return at.astimezone(UTC).isoformat(timespec="seconds")
@@ -342,7 +350,7 @@ def load(n_accounts: int, n_entries: int, tz: ZoneInfo, seed: int = 6) -> tuple[
 
 def expected_invoices(ids: list[str]) -> Counter:
     """What the statements must invoice (read back from the Charges table through the models)."""
-    from hourbank.store import AccountModel, ChargeModel
+    from hourbank.store.models import AccountModel, ChargeModel
 
     kinds: Counter = Counter()
     for account_id in ids:
@@ -491,8 +499,7 @@ def raw_read_boto3(client: Any, names: dict[str, str], ids: list[str], lo: str) 
 
 def raw_read_pynamodb(ids: list[str], lo: str) -> list[float]:
     """The same Queries through the models (items deserialised), nothing computed."""
-    from hourbank.store import ChargeModel, LedgerModel, TimeEntryModel
-    from hourbank.store.models import ENTRY_SK_PREFIX
+    from hourbank.store.models import ENTRY_SK_PREFIX, ChargeModel, LedgerModel, TimeEntryModel
 
     times = []
     for account_id in ids:
@@ -513,7 +520,7 @@ def raw_read_pynamodb(ids: list[str], lo: str) -> list[float]:
 
 
 def month_end_at(tz: ZoneInfo) -> datetime:
-    from hourbank.statements import month_bounds, next_month
+    from hourbank.statements.monthly_statement import month_bounds, next_month
 
     return month_bounds(next_month(MONTH), tz)[0].replace(minute=5)  # the schedule: 00:05 on the 1st
 
@@ -572,15 +579,15 @@ def rollup_queue(meter: Meter, specs: dict[str, Any], tz: ZoneInfo, n: int) -> t
 
 
 def rollup_in_process(meter: Meter, tz: ZoneInfo, n: int) -> Run:
-    from hourbank import monthend
+    from hourbank.monthend import month_close
 
     times: list[float] = []
     outcomes: Counter = Counter()
     with meter:
-        for page in monthend.plan_pages():
+        for page in month_close.plan_pages():
             for account_id in page:
                 t0 = time.perf_counter()
-                outcomes[monthend.close_month(account_id, MONTH, tz, now=datetime.now(UTC)).outcome] += 1
+                outcomes[month_close.close_month(account_id, MONTH, tz, now=datetime.now(UTC)).outcome] += 1
                 times.append((time.perf_counter() - t0) * 1000)
     assert outcomes == Counter({"closed": n}), outcomes
     return meter.run("rollup: close_month per account, one process", n, times)
@@ -588,7 +595,7 @@ def rollup_in_process(meter: Meter, tz: ZoneInfo, n: int) -> Run:
 
 def month_results(client: Any, names: dict[str, str], ids: list[str]) -> tuple[Counter, int, int]:
     """Invoices by kind, Σ post-pay invoice amounts, checkpoints of the month (read with boto3, uncounted)."""
-    from hourbank import monthend
+    from hourbank.monthend import month_close
 
     kinds: Counter = Counter()
     postpay = 0
@@ -601,7 +608,7 @@ def month_results(client: Any, names: dict[str, str], ids: list[str]) -> tuple[C
                     postpay += int(item["amount_minor"]["N"])
     checkpoints = 0
     for start in range(0, len(ids), 100):
-        keys = [{"id": {"S": monthend.checkpoint_id(a, MONTH)}} for a in ids[start : start + 100]]
+        keys = [{"id": {"S": month_close.checkpoint_id(a, MONTH)}} for a in ids[start : start + 100]]
         got = client.batch_get_item(RequestItems={names["IdempotencyTable"]: {"Keys": keys}})
         checkpoints += len(got["Responses"][names["IdempotencyTable"]])
         assert not got.get("UnprocessedKeys"), "unprocessed keys: rerun"
@@ -610,7 +617,7 @@ def month_results(client: Any, names: dict[str, str], ids: list[str]) -> tuple[C
 
 def forget_month(client: Any, names: dict[str, str], ids: list[str]) -> None:
     """Delete the month's invoices, checkpoints and closing markers so the month can be closed again (uncounted)."""
-    from hourbank import monthend
+    from hourbank.monthend import month_close
 
     deletes: list[tuple[str, dict]] = []
     for page in client.get_paginator("scan").paginate(TableName=names["InvoicesTable"]):
@@ -621,7 +628,7 @@ def forget_month(client: Any, names: dict[str, str], ids: list[str]) -> None:
     deletes += [
         (names["IdempotencyTable"], {"id": {"S": marker(a, MONTH)}})
         for a in ids
-        for marker in (monthend.checkpoint_id, monthend.closing_id)
+        for marker in (month_close.checkpoint_id, month_close.closing_id)
     ]
     for start in range(0, len(deletes), 25):
         request: dict[str, list] = {}
@@ -889,13 +896,13 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx: dict[str, Any] = {"accounts": args.accounts}
     with counted_dynamodb(None) as (engine, names, _):  # counted per phase below
-        from hourbank.statements import month_bounds
+        from hourbank.statements.monthly_statement import month_bounds
 
         t0 = time.perf_counter()
         ids, exp = load(args.accounts, args.entries, tz)
         ctx["load_s"], ctx["expected"] = time.perf_counter() - t0, exp
         log(f"loaded {exp.items:,} items in {ctx['load_s']:.0f} s")
-        from hourbank.store import AccountModel
+        from hourbank.store.models import AccountModel
 
         ctx["plans"] = Counter(AccountModel.get(a).plan for a in ids)
         want = expected_invoices(ids)

@@ -212,7 +212,7 @@ class Bench:
         """One signed delivery of ``evt`` as Stripe makes it (signed now, with the webhook's secret)."""
         import json
 
-        from hourbank.payments import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         body = json.dumps(evt)
         headers = {"stripe-signature": sign_webhook(body, os.environ["STRIPE_WEBHOOK_SECRET"])}
@@ -223,7 +223,7 @@ class Bench:
     def payments(self, member: str, record: bool = True) -> None:
         """A new customer's order, paid through the webhook (credited, redelivered, reported again by another
         event); an owner's order with an Idempotency-Key, submitted twice. ``record=False``: the warm-up."""
-        from hourbank.store import AccountModel, OrderModel
+        from hourbank.store.models import AccountModel, OrderModel
         from scripts.localdev.jwt_local import mint
         from scripts.localdev.stripe_shapes import event, session, sid
 
@@ -272,8 +272,8 @@ class Bench:
         120 → 90 (no crossing) → 30 (crossing) and, after a purchase, 150 → 30 again while the top-up is
         unpaid. Each record is built from the real items before and after the change, in the shape the
         poller delivers (scripts/localdev/stream_records)."""
-        from hourbank.settings import get_settings
-        from hourbank.store import AccountModel, InvoiceModel
+        from hourbank.ports.settings import get_settings
+        from hourbank.store.models import AccountModel, InvoiceModel
         from scripts.localdev.stream_records import raw_item
         from scripts.localdev.stream_records import record as stream_record
 
@@ -328,7 +328,7 @@ class Bench:
 
 def verify_counting(counter: CallCounter, account_id: str) -> str:
     """A direct GetItem must count as exactly one call and one HTTP request, with capacity reported."""
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     counter.reset()
     AccountModel.get(account_id, consistent_read=True)
@@ -342,7 +342,7 @@ def verify_counting(counter: CallCounter, account_id: str) -> str:
     # The same through a plain boto3 client, as Powertools Idempotency makes its own.
     import boto3
 
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     counter.reset()
     boto3.session.Session().client("dynamodb").get_item(

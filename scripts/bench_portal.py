@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 ok(api.post(f"/tickets/{t}/close", as_=tech))
         from datetime import UTC, datetime
 
-        from hourbank.settings import get_settings
+        from hourbank.ports.settings import get_settings
 
         now = datetime.now(UTC).astimezone(get_settings().calendar().tz)
         last = now.strftime("%Y-%m")  # the current month: the closes happened now

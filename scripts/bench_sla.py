@@ -3,7 +3,7 @@ the S1 operations through the real handlers.
 
     python scripts/bench_sla.py [--reps 2000] [--queue 120]
 
-1. The pure rule ``hourbank.rating.response.response_due``, per case (wall clock, business minutes the same
+1. The pure rule ``hourbank.rating.response_due.response_due``, per case (wall clock, business minutes the same
    day, across a weekend and a holiday, with pauses, business_priority's calendar): microseconds per call,
    median of 7 timeit runs of ``--reps`` calls each, calendars built once (as a warm Lambda has them cached).
 2. Round trips, capacity and latency of POST /tickets/{id}/responses (first and later), PUT …/waiting,
@@ -38,7 +38,7 @@ NY = ZoneInfo("America/New_York")
 
 def rule_cases():
     from hourbank.rating.calendar import BusinessCalendar
-    from hourbank.rating.response import Pause, ResponseClock
+    from hourbank.rating.response_due import Pause, ResponseClock
 
     holidays = frozenset({date(2026, 12, 25), date(2027, 1, 1)})
     company = BusinessCalendar.build("America/New_York", "Mon-Fri 08:30-17:30", holidays)
@@ -66,7 +66,7 @@ def rule_cases():
 
 
 def bench_rule(reps: int) -> list[str]:
-    from hourbank.rating.response import response_due
+    from hourbank.rating.response_due import response_due
 
     lines = [f"| case | µs per ticket (median of 7 × {reps:,}) |", "|---|---:|"]
     for name, opened, clock, pauses in rule_cases():

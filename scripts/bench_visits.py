@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             booked = bench.measure(key and "book", 201, lambda: bench.api.post("/visits", body, as_=bench.tech)).body
             visit_id, ticket_id = booked["visit_id"], booked["ticket_id"]
             bench.measure(key and "get", 200, lambda: bench.api.get(f"/visits/{visit_id}", as_=bench.tech))
-            from hourbank.store import OrderModel
+            from hourbank.store.models import OrderModel
 
             order = OrderModel.get(booked["order_id"])
             bench.deliver(

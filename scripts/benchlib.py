@@ -299,7 +299,7 @@ def local_env(
     os.environ.update({**env, **extra})
     from scripts.localdev.adapters import install
 
-    install(outbox=outbox)  # the local stack's queue directories, JWKS file, outbox (hourbank.adapters)
+    install(outbox=outbox)  # the local stack's queue directories, JWKS file, outbox (hourbank.ports.adapters)
     return outbox
 
 
@@ -315,11 +315,11 @@ def counted_dynamodb(counter_cls: type[CallCounter] | None = CallCounter) -> Ite
         names = create_tables(engine.client(), "bench")
         os.environ.update(table_env(names))
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
-        from hourbank import store
-        from hourbank.settings import get_settings
+        from hourbank.ports.settings import get_settings
+        from hourbank.store import transactions
 
         get_settings.cache_clear()
-        store.bind()
+        transactions.bind()
         counter = None
         if counter_cls is not None:
             counter = counter_cls(tables={physical: logical for logical, physical in names.items()})

@@ -193,7 +193,7 @@ def prepare_event(
     event = json.loads(text)
     if spec.logical_id == "StripeWebhookFunction" or "stripe-signature" in (event.get("headers") or {}):
         # Signed now with the secret the function was given (a stored signature expires after 300 s).
-        from hourbank.payments.signature import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
         from scripts.localdev.local_env import webhook_secret
 
         secret = env.get("STRIPE_WEBHOOK_SECRET") or webhook_secret({})

@@ -27,8 +27,8 @@ sys.path[:0] = [str(ROOT)]
 
 def duplicates(pages: Iterable[list[str]]) -> dict[str, list[str]]:
     """address (trimmed, lower-cased) -> the ids of the accounts holding it, where more than one does."""
-    from hourbank.accounts import email_key
-    from hourbank.store import AccountModel
+    from hourbank.accounts.account_service import email_key
+    from hourbank.store.models import AccountModel
 
     holders: dict[str, list[str]] = defaultdict(list)
     for page in pages:
@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with attached() as tables:
         _specs(tables)
-        from hourbank import monthend
+        from hourbank.monthend import month_close
 
-        return report(duplicates(monthend.plan_pages()))
+        return report(duplicates(month_close.plan_pages()))
 
 
 if __name__ == "__main__":

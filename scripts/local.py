@@ -63,11 +63,11 @@ def _specs(table_names: dict[str, str]):
             if key not in table_vars and key in os.environ:
                 spec.environment[key] = os.environ[key]  # the caller's setting wins over the template
     apply_environment(specs)
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
     return specs
 
 
@@ -133,7 +133,7 @@ class Stack:
 
         pages = LocalPages(WEB_ROOT, lambda: self.gateway.url)  # the order form and the local payment page
         self.gateway = gateway.start(self.specs, host=self.host, port=self.port, pages=pages)
-        from hourbank.settings import get_settings
+        from hourbank.ports.settings import get_settings
         from scripts.localdev import local_env
 
         if self.runtime is not None:  # each worker gets only what its own variables ask for

@@ -5,7 +5,7 @@
 
 Both work against the running local stack (``scripts/local.py up``) or, when none runs, the data it keeps
 in .local/dynamodb. ``run`` does in one process what the schedule does in AWS (planner → queue → workers):
-the same ``hourbank.monthend.close_month`` per account, so a rerun closes nothing twice (M2).
+the same ``hourbank.monthend.month_close.close_month`` per account, so a rerun closes nothing twice (M2).
 ``reconcile`` exits 1 when any account's balance differs from the sum of its ledger, or its ledger has a gap.
 """
 
@@ -65,20 +65,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     with attached() as tables:
         _specs(tables)  # the functions' environment: tables, timezone, catalogue
-        from hourbank import monthend, statements
-        from hourbank.settings import get_settings
+        from hourbank.monthend import month_close
+        from hourbank.ports.settings import get_settings
+        from hourbank.statements import monthly_statement
 
         tz = get_settings().calendar().tz
-        now = monthend.SYSTEM_CLOCK.now()
-        month = args.month or statements.previous_month(now, tz)
-        statements.parse_month(month)
-        statements.require_ended(month, now, tz)  # SPEC M1: nothing written for a month not ended
-        bar = Progress(f"month end {month}", _count(monthend.plan_pages))
+        now = month_close.SYSTEM_CLOCK.now()
+        month = args.month or monthly_statement.previous_month(now, tz)
+        monthly_statement.parse_month(month)
+        monthly_statement.require_ended(month, now, tz)  # SPEC M1: nothing written for a month not ended
+        bar = Progress(f"month end {month}", _count(month_close.plan_pages))
         outcomes: dict[str, int] = {}
         invoiced = 0
-        for page in monthend.plan_pages():
+        for page in month_close.plan_pages():
             for account_id in page:
-                closed = monthend.close_month(account_id, month, tz, now=monthend.SYSTEM_CLOCK.now())
+                closed = month_close.close_month(account_id, month, tz, now=month_close.SYSTEM_CLOCK.now())
                 outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
                 invoiced += closed.invoice_minor
                 bar.step(note=f"closed {outcomes.get('closed', 0)} already {outcomes.get('already', 0)}")
@@ -96,10 +97,10 @@ def cmd_reconcile(_args: argparse.Namespace) -> int:
 
     with attached() as tables:
         _specs(tables)
-        from hourbank import monthend
+        from hourbank.monthend import month_close
 
-        bar = Progress("reconcile", _count(monthend.plan_pages))
-        problems = differences(monthend.plan_pages(), bar)
+        bar = Progress("reconcile", _count(month_close.plan_pages))
+        problems = differences(month_close.plan_pages(), bar)
         bar.close()
         for line in problems:
             print(line)
@@ -109,7 +110,7 @@ def cmd_reconcile(_args: argparse.Namespace) -> int:
 
 def differences(pages, bar: Progress | None = None) -> list[str]:
     """SPEC C7 for every account of ``pages``: balance = Σ ledger, entries 1..N without gaps."""
-    from hourbank.store import AccountModel, LedgerModel
+    from hourbank.store.models import AccountModel, LedgerModel
 
     problems: list[str] = []
     for page in pages:
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return cmd_run(args) if args.command == "run" else cmd_reconcile(args)
     except Exception as exc:  # a person ran this: say what is wrong in one line
-        from hourbank.errors import HourbankError
+        from hourbank.kernel.errors import HourbankError
 
         if isinstance(exc, HourbankError):
             print(f"month_end: {exc.message}", file=sys.stderr)

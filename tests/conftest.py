@@ -90,11 +90,11 @@ def tables(dynamodb_local: DynamoDBLocal, tmp_path_factory: pytest.TempPathFacto
 
 def _refresh_app_config(bind: bool) -> None:
     """Settings are read once per process and the models bind once: make both see the current env."""
-    settings = _optional_module("settings")
+    settings = _optional_module("ports.settings")
     get_settings = getattr(settings, "get_settings", None)
     if get_settings is not None and hasattr(get_settings, "cache_clear"):
         get_settings.cache_clear()
-    store = _optional_module("store")
+    store = _optional_module("store.transactions")
     if bind and hasattr(store, "bind"):
         store.bind()
 

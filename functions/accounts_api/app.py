@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.api import make_resolver
+from hourbank.api.resolver import make_resolver
 from hourbank.api.routes import accounts, reviews
 
 logger = Logger()

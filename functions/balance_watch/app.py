@@ -2,7 +2,7 @@
 per crossing of the threshold.
 
 FilterCriteria in the template deliver only MODIFY records of accounts with auto top-up or the e-mail on;
-``hourbank.topups.on_change`` decides from the old and new images. Each record is processed alone
+``hourbank.topups.balance_watch.on_change`` decides from the old and new images. Each record is processed alone
 (Powertools batch processing, ``ReportBatchItemFailures``): a record of an unexpected shape, or an e-mail
 SES refuses, fails only itself; the stream retries it and, after ``MaximumRetryAttempts``, sends it to
 the on-failure queue. Everything written is keyed by the crossing, so a retried batch writes nothing twice.
@@ -19,9 +19,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank import topups
-from hourbank.notify import Mailer, Message, mailer
-from hourbank.settings import get_settings
+from hourbank.ports.mail import Mailer, Message, mailer
+from hourbank.ports.settings import get_settings
+from hourbank.topups import balance_watch
 
 logger = Logger()
 # A batch whose every record failed is reported item by item too, not raised: the same retries either way.
@@ -41,8 +41,8 @@ def _changed_at(record: DynamoDBRecord) -> datetime:
 def handle(record: DynamoDBRecord) -> None:
     change = record.dynamodb
     if change is None:
-        raise topups.BadImage("a stream record without its change")
-    topups.on_change(change.old_image, change.new_image, _changed_at(record), _send, _note)
+        raise balance_watch.BadImage("a stream record without its change")
+    balance_watch.on_change(change.old_image, change.new_image, _changed_at(record), _send, _note)
 
 
 def _send(message: Message) -> None:

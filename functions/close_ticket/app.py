@@ -6,8 +6,9 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.api import current_actor, make_resolver, views
 from hourbank.api import responses as R
+from hourbank.api import views
+from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
 from hourbank.tickets.closing import close_ticket
 

@@ -15,10 +15,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.invoicing import InvoicingPort, issue_new
-from hourbank.payments.invoices import select_invoicing
+from hourbank.invoicing.invoice_issuing import InvoicingPort, issue_new
 from hourbank.payments.secrets import stripe_api_key
-from hourbank.settings import get_settings
+from hourbank.payments.stripe_invoicing import select_invoicing
+from hourbank.ports.settings import get_settings
 
 logger = Logger()
 # A batch whose every record failed is reported item by item too, not raised: the same retries either way.

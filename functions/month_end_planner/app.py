@@ -13,21 +13,22 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank import monthend, queue
-from hourbank.settings import get_settings
+from hourbank.monthend import month_close
+from hourbank.ports import queue
+from hourbank.ports.settings import get_settings
 
 logger = Logger()
 
 
 def _month(event: dict) -> str:
     month, at = event.get("month"), event.get("time")
-    return monthend.month_to_close(str(month) if month else None, str(at) if at else None)
+    return month_close.month_to_close(str(month) if month else None, str(at) if at else None)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     month = _month(event or {})
     url = get_settings().month_end_queue_url
-    planned = monthend.plan_month(month, lambda bodies: queue.send(url, bodies))
+    planned = month_close.plan_month(month, lambda bodies: queue.send(url, bodies))
     logger.info("month end planned", extra=planned)
     return planned

@@ -3,7 +3,7 @@
 Each message is one page of account ids; a page whose account fails is reported (``ReportBatchItemFailures``)
 and comes back after the queue's visibility timeout - its accounts already closed are skipped by their
 checkpoint, so the retry finishes the page without duplicating anything. After ``maxReceiveCount`` the
-page goes to the dead-letter queue. The use case: ``hourbank.monthend.close_page``.
+page goes to the dead-letter queue. The use case: ``hourbank.monthend.month_close.close_page``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank import monthend
+from hourbank.monthend import month_close
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -25,7 +25,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 def handle(record: SQSRecord) -> None:
     page = json.loads(record.body)
     month, account_ids = str(page["month"]), list(page["account_ids"])
-    outcomes = monthend.close_page(month, account_ids)
+    outcomes = month_close.close_page(month, account_ids)
     logger.info("month end page", extra={"month": month, "accounts": len(account_ids), **outcomes})
 
 

@@ -9,8 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.api import current_actor, make_resolver, views
 from hourbank.api import responses as R
+from hourbank.api import views
+from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
 from hourbank.tickets.entries import post_entry

@@ -16,8 +16,8 @@ from functools import cache
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.notify import Mailer, mailer
-from hourbank.settings import get_settings
+from hourbank.ports.mail import Mailer, mailer
+from hourbank.ports.settings import get_settings
 from hourbank.tickets.service_levels import warn_scheduled
 
 logger = Logger()

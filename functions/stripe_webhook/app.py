@@ -1,7 +1,7 @@
 """POST /webhooks/stripe (API.md; SPEC O1-O3, C3): Stripe's payment events, credited exactly once.
 
 The flow - signature first, the event id deduplicated, the event applied, the answer - is
-``hourbank.payments.webhook.StripeWebhook``; ``hourbank.orders.webhooks.apply_event`` applies an event.
+``hourbank.payments.webhook_endpoint.StripeWebhook``; ``hourbank.orders.payment_matching.apply_event`` applies an event.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from hourbank.payments.webhook import OPENAPI_PATHS, StripeWebhook
+from hourbank.payments.webhook_endpoint import OPENAPI_PATHS, StripeWebhook
 
 __all__ = ["OPENAPI_PATHS", "lambda_handler"]  # scripts/openapi.py reads this function's description here
 

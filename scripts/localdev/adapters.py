@@ -1,4 +1,4 @@
-"""The local stack's stand-ins for AWS services, installed into ``hourbank.adapters`` (issue 15): the
+"""The local stack's stand-ins for AWS services, installed into ``hourbank.ports.adapters`` (issue 15): the
 production layer knows only the AWS adapters, these live here with the local stack.
 
 * ``queue``: a queue is a directory (its local URL is ``file://<dir>``, see ``lambda_runtime.local_refs``),
@@ -119,7 +119,7 @@ class OutboxInviter:
         self.website_url = website_url
 
     def invite(self, account: Any) -> None:
-        from hourbank.notify import Message
+        from hourbank.ports.mail import Message
 
         link = f"{self.website_url}/portal/?account={quote(account.account_id)}"
         self.mailer.send(
@@ -144,7 +144,7 @@ def outbox_dir(configured: str | None = None) -> Path:
 
 
 class LocalCheckout:
-    """The ``checkout`` adapter (``hourbank.orders.CheckoutPort``): a page of the local gateway that "pays" by
+    """The ``checkout`` adapter (``hourbank.orders.placing.CheckoutPort``): a page of the local gateway that "pays" by
     posting a signed, Stripe-shaped event to the webhook. Deterministic, so it is idempotent per order."""
 
     def __init__(self, base_url: str) -> None:
@@ -161,8 +161,8 @@ class LocalCheckout:
 
 
 class LocalInvoicing:
-    """The ``invoicing`` adapter (``hourbank.invoicing.InvoicingPort``): a deterministic invoice id and the
-    local payment page as its URL."""
+    """The ``invoicing`` adapter (``hourbank.invoicing.invoice_issuing.InvoicingPort``): a deterministic invoice id and
+    the local payment page as its URL."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
@@ -172,7 +172,7 @@ class LocalInvoicing:
         return "in_local_" + hashlib.sha256(invoice_id.encode()).hexdigest()[:24]
 
     def issue(self, invoice: Any, account: Any) -> Any:
-        from hourbank.payments.invoices import Issued
+        from hourbank.payments.stripe_invoicing import Issued
 
         return Issued(
             self.stripe_invoice_id(invoice.invoice_id),
@@ -183,7 +183,7 @@ class LocalInvoicing:
 
 
 class LocalRefunds:
-    """The ``refunds`` adapter (``hourbank.payments.refunds.RefundPort``): nothing leaves the machine; the
+    """The ``refunds`` adapter (``hourbank.payments.stripe_refunds.RefundPort``): nothing leaves the machine; the
     refund id follows from the key, and the visit records it exactly as it would a Stripe refund."""
 
     def refund(self, payment_ref: str, amount_minor: int, *, idempotency_key: str, metadata: dict[str, str]) -> str:
@@ -200,11 +200,11 @@ def checkout_url(configured: str | None = None) -> str:
 
 
 def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
-    """Install the local adapters into ``hourbank.adapters``. ``outbox``: the outbox directory (default: see
+    """Install the local adapters into ``hourbank.ports.adapters``. ``outbox``: the outbox directory (default: see
     ``outbox_dir``, read when a message is sent, so a test's directory set later is the one used);
     ``checkout``: the local payment page's base URL (default: see ``checkout_url``, read when a payment
     adapter is made)."""
-    from hourbank import adapters
+    from hourbank.ports import adapters
 
     adapters.install(
         queue=send_to_directory,

@@ -260,7 +260,7 @@ def _per_thread_requests() -> None:
     """Each thread keeps its own current request. Powertools keeps it on its ``BaseRouter`` class, one per
     process, which Lambda (one request at a time per process) never notices; here environments answer
     concurrently in one process, so ``hourbank.api`` is given per-thread storage for it instead."""
-    from hourbank.api import use_request_state
+    from hourbank.api.resolver import use_request_state
 
     use_request_state(threading.local())
 

@@ -7,7 +7,7 @@ listed first, as Lambda extracts them over each other into /opt), what the runti
 the standard library. This file imports the standard library only.
 
 Init: the local adapters (``scripts/localdev/adapters.py``, loaded from its file, not from a path entry)
-are installed into ``hourbank.adapters`` (given the outbox directory and the local payment page's base URL,
+are installed into ``hourbank.ports.adapters`` (given the outbox directory and the local payment page's base URL,
 which are no function's variables), then the handler module is imported - once, as at a cold start.
 Then one request at a time: a frame with the event and the request id in, a frame with the result (or
 the error as Lambda reports it: ``errorType``, ``errorMessage``, ``stackTrace``) out. The frames travel

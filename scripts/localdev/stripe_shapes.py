@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from hourbank.store import OrderModel
+from hourbank.store.models import OrderModel
 
 CREATED_AT = datetime(2026, 11, 18, 9, 46, 40, tzinfo=UTC)
 CREATED = int(CREATED_AT.timestamp())

@@ -138,7 +138,7 @@ def checkout_completed(order: Mapping[str, Any], session_id: str, *, now: int | 
 
 def invoice_paid(invoice: Mapping[str, Any], *, now: int | None = None) -> dict[str, Any]:
     """The ``invoice.paid`` event Stripe sends when a hosted invoice is paid, for an invoice as the API
-    lists it; ``metadata`` is what ``hourbank.payments.invoices`` puts on the Stripe invoice."""
+    lists it; ``metadata`` is what ``hourbank.payments.stripe_invoicing`` puts on the Stripe invoice."""
     created = int(time.time()) if now is None else now
     amount = int(invoice["price"]["amount_minor"])
     metadata = {"invoice_id": invoice["invoice_id"], "account_id": invoice["account_id"], "kind": invoice["kind"]}
@@ -309,7 +309,7 @@ class LocalPages:
                 f"<p>The order could not be read (HTTP {status}).</p>",
             )
         payload = json.dumps(checkout_completed(order, session_id))  # signed and sent as these exact bytes
-        from hourbank.payments.signature import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         status, answer = self._api(
             "POST",
@@ -382,7 +382,7 @@ class LocalPages:
                 sends="invoice.paid",
             )
         payload = json.dumps(invoice_paid(invoice))
-        from hourbank.payments.signature import sign_webhook
+        from hourbank.payments.webhook_signature import sign_webhook
 
         status, answer = self._api(
             "POST",

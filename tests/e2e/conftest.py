@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 
 def _refresh_app_config() -> None:
     """The application reads its settings once and binds its models once: make both see the env now."""
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
 
 
 @contextmanager

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A whole stack in this process (its own in-memory engine); the session's settings come back after."""
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
     from scripts.local import Stack
     from scripts.localdev import lambda_runtime
 
@@ -45,7 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         os.environ.update(saved)
         get_settings.cache_clear()
         if "ACCOUNTS_TABLE" in os.environ:  # the session's tables, when other tests use them
-            store.bind()
+            transactions.bind()
         lambda_runtime.retire_environments()
 
 

@@ -222,7 +222,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_mismatch(gateway_url, token, wo
         assert r["failures"] == {}, r["output"]
     assert not written_by_refusals, f"a request the API refused wrote something: {written_by_refusals}"
 
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     touched = [a.account_id for a in AccountModel.scan(AccountModel.created_at >= started_at)]
     touched.append(world["account_id"])

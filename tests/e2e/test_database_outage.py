@@ -1,6 +1,6 @@
 """An outage is an outage (API.md "Errors"; issue 11): with DynamoDB Local stopped under a running stack,
 every route that needs the database answers 503 ``service_unavailable`` within about two seconds -
-botocore's own timeouts and retries (``hourbank.store.tx``), no hand loop - and never ``contention``,
+botocore's own timeouts and retries (``hourbank.store.transactions``), no hand loop - and never ``contention``,
 which is kept for refused conditions and transaction conflicts.
 
 The stack is the README's ``scripts/local.py up --in-memory`` on a free port, with its own DynamoDB Local,
@@ -80,7 +80,7 @@ def stack(tmp_path):
 
 
 def test_database_down_is_503_service_unavailable_within_two_seconds(stack):
-    from hourbank.payments.signature import sign_webhook
+    from hourbank.payments.webhook_signature import sign_webhook
     from scripts.localdev.jwt_local import mint
     from scripts.localdev.local_env import webhook_secret
     from scripts.localdev.web import checkout_completed

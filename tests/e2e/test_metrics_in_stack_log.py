@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from hourbank import metrics
+from hourbank.ports import metrics
 
 pytestmark = pytest.mark.e2e
 

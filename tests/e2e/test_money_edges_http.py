@@ -25,7 +25,7 @@ def staff(token):
 @pytest.fixture(scope="module")
 def stripe(http_reply):
     """Stripe delivering an event: signed over the exact bytes, retried while the answer is a 409."""
-    from hourbank.payments import sign_webhook
+    from hourbank.payments.webhook_signature import sign_webhook
 
     def deliver(evt: dict) -> dict:
         body = json.dumps(evt)
@@ -55,7 +55,7 @@ def evt(kind: str, obj: dict) -> dict:
 
 
 def test_invoice_paid_by_metadata_invoice_id_credits_through_the_stack_O4(http, staff, stripe):
-    from hourbank.store import AccountModel, InvoiceModel, OrderModel
+    from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
 
     status, account = http(
         "POST", "/accounts", {"name": "Top-up Co", "email": address("o4"), "plan": "member"}, token=staff["billing"]
@@ -137,7 +137,7 @@ def test_invoice_paid_by_metadata_invoice_id_credits_through_the_stack_O4(http, 
 
 
 def test_orders_by_name_and_email_open_accounts_only_when_paid_O7(http, staff, stripe):
-    from hourbank.store import OrderModel
+    from hourbank.store.models import OrderModel
     from scripts.localdev.stripe_shapes import session, sid
 
     email = address("o7")
@@ -167,7 +167,7 @@ def test_orders_by_name_and_email_open_accounts_only_when_paid_O7(http, staff, s
 
 
 def test_a_payment_kept_for_review_is_listed_and_settled_by_billing_O8(http, staff, stripe, token):
-    from hourbank.store import OrderModel
+    from hourbank.store.models import OrderModel
     from scripts.localdev.stripe_shapes import session, sid
 
     status, account = http(
@@ -250,7 +250,7 @@ def test_entries_that_cannot_have_happened_and_a_rerating_past_the_balance_are_r
 
 def test_reconcile_every_account_balance_is_the_sum_of_its_ledger_C7(http):
     """Last in this file: what ``scripts/month_end.py reconcile`` checks, over every account of the stack."""
-    from hourbank import monthend
+    from hourbank.monthend import month_close
     from scripts.month_end import differences
 
-    assert differences(monthend.plan_pages()) == []
+    assert differences(month_close.plan_pages()) == []

@@ -130,7 +130,7 @@ def test_the_portal_is_served_at_portal_and_the_local_sign_in_only_locally(call,
 
 
 def test_price_table_is_shown_before_anyone_types_from_the_catalogue(new_page):
-    from hourbank.plans import catalogue
+    from hourbank.plans.catalogue import catalogue
 
     page = new_page()
     page.goto("/")
@@ -319,7 +319,7 @@ def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_pa
 
 
 def test_invoices_show_their_payment_links_W1(new_page, call):
-    from hourbank.store import InvoiceModel
+    from hourbank.store.models import InvoiceModel
 
     account = call(
         "POST",
@@ -643,7 +643,7 @@ def test_a_credit_back_shows_on_the_ticket_and_its_post_pay_agrees_with_the_stat
     figure, and no credit-back at all: each is listed (when, how much, where its minutes went, why)."""
     from zoneinfo import ZoneInfo
 
-    from hourbank.clock import parse_iso
+    from hourbank.kernel.clock import parse_iso
 
     account, ticket, closed = closed_ticket(call, "member", [("remote", 120)])
     assert (closed["debited_minutes"], closed["postpay_minutes"]) == (0, 120)  # a member at zero runs into post-pay

@@ -150,8 +150,8 @@ def test_scenario_10_same_stripe_event_three_times_concurrently_credits_once_O2(
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    from hourbank.payments import sign_webhook
-    from hourbank.store import OrderModel
+    from hourbank.payments.webhook_signature import sign_webhook
+    from hourbank.store.models import OrderModel
     from scripts.localdev.stripe_shapes import event, session, sid
 
     status, order = http(

@@ -21,14 +21,14 @@ def tables(tables: dict[str, str], dynamodb_local) -> Iterator[dict[str, str]]:
     """Each module on tables of its own, after the session's set-up (``tables`` of the root conftest: outbox,
     queues, payment settings). ``snapshot()`` reads every item of every table, so a refused request's check
     costs the module's data, not everything the suite wrote before it (thousands of items by the end)."""
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
     from scripts.localdev import lambda_runtime
     from scripts.localdev.template import create_tables, table_env
 
     def refresh() -> None:  # settings and models read the env afresh; handlers that cached it start cold
         get_settings.cache_clear()
-        store.bind()
+        transactions.bind()
         lambda_runtime.retire_environments()
 
     names = create_tables(dynamodb_local.client(), f"i{secrets.token_hex(3)}")
@@ -47,11 +47,11 @@ def api(tables) -> LambdaClient:
     os.environ["COMPANY_TIMEZONE"] = params["CompanyTimezone"]["Default"]
     os.environ["BUSINESS_HOURS"] = params["BusinessHours"]["Default"]
     os.environ["HOLIDAYS"] = params["Holidays"]["Default"]
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
 
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
     return LambdaClient()
 
 
@@ -127,14 +127,14 @@ def log_time(api, tech) -> Callable[..., Reply]:
 
 
 def ledger_items(account_id: str) -> list[dict]:
-    from hourbank.store import LedgerModel
+    from hourbank.store.models import LedgerModel
 
     return [e.attribute_values for e in LedgerModel.query(account_id, consistent_read=True)]
 
 
 def assert_c7(account_id: str) -> int:
     """SPEC C7: balance = Σ ledger, entries numbered 1..N without gaps, each balance_after a running sum."""
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     account = AccountModel.get(account_id, consistent_read=True)
     entries = sorted(ledger_items(account_id), key=lambda e: e["seq"])
@@ -155,7 +155,7 @@ def snapshot(*, skip: tuple[str, ...] = ()) -> dict[str, list]:
     ``("idempotency",)`` for a webhook event whose only trace is its dedupe record."""
     client = boto3.client("dynamodb")
     out: dict[str, list] = {}
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     s = get_settings()
     tables = {

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from hourbank.payments import sign_webhook
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, InvoiceModel, OrderModel
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
 from scripts.localdev.adapters import read_outbox
 from scripts.localdev.lambda_runtime import functions, invoke
 from scripts.localdev.stream_records import batch, raw_item, record

@@ -22,9 +22,9 @@ from threading import Lock
 
 import pytest
 
-from hourbank.payments import sign_webhook
-from hourbank.settings import get_settings
-from hourbank.store import InvoiceModel, LedgerModel, TicketModel
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import InvoiceModel, LedgerModel, TicketModel
 from scripts.localdev import lambda_runtime
 from scripts.localdev.stream_records import batch, raw_item, record
 from scripts.localdev.stripe_shapes import event, session, sid
@@ -252,7 +252,7 @@ def test_stripe_429_5xx_and_timeouts_while_issuing_invoices_issue_each_exactly_o
     stripe_faults = FaultyStripe(fake_stripe, 0.25)
     monkeypatch.setattr("stripe._stripe_client.new_default_http_client", lambda *a, **k: stripe_faults.client)
     monkeypatch.setattr(stripe._http_client.HTTPClient, "_sleep_time_seconds", lambda self, *a, **k: 0.01)
-    monkeypatch.setattr("hourbank.payments.invoices.RATE_LIMIT_DELAYS_S", (0.01, 0.01, 0.01, 0.01))
+    monkeypatch.setattr("hourbank.payments.stripe_invoicing.RATE_LIMIT_DELAYS_S", (0.01, 0.01, 0.01, 0.01))
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_51HourbankFaultInjection")
     get_settings.cache_clear()
     lambda_runtime.retire_environments()  # the invoicing function builds its Stripe client afresh

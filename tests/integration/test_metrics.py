@@ -1,5 +1,5 @@
 """Business metrics (issue 16): each domain outcome prints one CloudWatch EMF line on the function's stdout
-(``hourbank/metrics.py``), the line CloudWatch Logs turns into a metric in AWS and the local stack shows in
+(``hourbank/ports/metrics.py``), the line CloudWatch Logs turns into a metric in AWS and the local stack shows in
 its log. Driven through the handlers against DynamoDB Local, with real Stripe signatures.
 """
 
@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from hourbank import metrics
-from hourbank.payments import sign_webhook
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.ports import metrics
 from scripts.localdev.stripe_shapes import event, session, sid
 from tests.integration.test_month_end import (  # noqa: F401 - fixtures (month_ended: SPEC M1, the month has ended)
     month,
@@ -109,11 +109,11 @@ def test_month_end_emits_planned_settled_and_closed_accounts(
 ):
     """Through the schedule, the queue and the worker's handler, with a member plan that grants free
     minutes (the catalogue's grants none): the worker's whole path runs, as in AWS."""
-    from hourbank import monthend
-    from hourbank.plans import get_plan
+    from hourbank.monthend import month_close
+    from hourbank.plans.catalogue import get_plan
 
     generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
-    monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
+    monkeypatch.setattr(month_close, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
     for plan in ("member", "non_member"):
         assert (
             api.post(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hourbank.settings import get_settings
+from hourbank.ports.settings import get_settings
 from scripts.localdev.lambda_client import ROOT
 from tests.integration.conftest import assert_c7
 from tests.support.zones import night_zone
@@ -58,20 +58,20 @@ def running_month() -> str:
 
 
 def test_close_month_refuses_the_running_and_future_months_and_writes_nothing_M1(api, make_account, unchanged):
-    from hourbank import monthend
-    from hourbank.errors import InvalidInput
-    from hourbank.statements import next_month
+    from hourbank.kernel.errors import InvalidInput
+    from hourbank.monthend import month_close
+    from hourbank.statements.monthly_statement import next_month
 
     account = make_account("member")
     tz = get_settings().calendar().tz
     for month in (running_month(), next_month(running_month())):
         with unchanged(), pytest.raises(InvalidInput, match="ended"):
-            monthend.close_month(account, month, tz, now=now())
+            month_close.close_month(account, month, tz, now=now())
 
 
 def test_the_planner_refuses_the_running_month_and_a_schedule_dated_ahead_M1(api):
-    from hourbank.errors import InvalidInput
-    from hourbank.statements import month_bounds, next_month
+    from hourbank.kernel.errors import InvalidInput
+    from hourbank.statements.monthly_statement import month_bounds, next_month
 
     planner = load_function("month_end_planner")
     with pytest.raises(InvalidInput, match="running month"):
@@ -100,7 +100,7 @@ def test_the_worker_refuses_a_page_for_the_running_month_M1(api, make_account, u
     }
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-    from hourbank.errors import InvalidInput
+    from hourbank.kernel.errors import InvalidInput
 
     with unchanged(), pytest.raises(InvalidInput, match="running month"):
         worker.handle(SQSRecord(record))
@@ -260,7 +260,7 @@ def test_emergency_change_within_the_balance_still_rerates_C4_T3(api, tech, make
 def top_up_invoice(account_id: str, minutes: int = 120, amount_minor: int = 30_000):
     """An auto top-up as the balance watch leaves it once issued: the invoice (open, at Stripe) and the
     order its payment credits, the account waiting for it."""
-    from hourbank.store import AccountModel, InvoiceModel, OrderModel
+    from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
 
     invoice_id, order_id = f"inv_top_{secrets.token_hex(4)}", f"ord_top_{secrets.token_hex(6)}"
     OrderModel(
@@ -325,7 +325,7 @@ def invoice_paid_by_metadata_invoice_id(invoice, *, payment_intent: str | None =
 
 
 def test_invoice_paid_named_by_metadata_invoice_id_credits_through_its_order_O4(api, make_account):
-    from hourbank.store import AccountModel, InvoiceModel, OrderModel
+    from hourbank.store.models import AccountModel, InvoiceModel, OrderModel
     from tests.integration.test_webhook_events import deliver
 
     account = make_account("member", 30)
@@ -349,12 +349,12 @@ def test_three_events_for_one_top_up_invoice_concurrently_credit_once_O4_O2(api,
 
 
 def test_a_credit_buying_invoice_is_never_recorded_paid_without_its_credit_O4(api, make_account):
-    from hourbank import invoicing
-    from hourbank.store import InvoiceModel
+    from hourbank.invoicing import invoice_issuing
+    from hourbank.store.models import InvoiceModel
 
     account = make_account("member", 30)
     invoice = top_up_invoice(account)
-    assert invoicing.record_paid(invoice, ago(minutes=1)) is False
+    assert invoice_issuing.record_paid(invoice, ago(minutes=1)) is False
     assert InvoiceModel.get(account, invoice.invoice_id).status == "open"
 
 
@@ -389,8 +389,8 @@ def test_a_payment_delivered_after_later_entries_is_posted_after_them_and_every_
     other entries - here across a month's end. Before, the credit was dated back: the entries of a month
     were no longer one run of the ledger, the month before's statement did not add up (a RuntimeError, so a
     500) and its month-end page failed until it dead-lettered."""
-    from hourbank.statements import month_bounds, previous_month
-    from hourbank.store import LedgerModel
+    from hourbank.statements.monthly_statement import month_bounds, previous_month
+    from hourbank.store.models import LedgerModel
     from scripts.localdev.stripe_shapes import event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
 
@@ -413,7 +413,7 @@ def test_a_payment_delivered_after_later_entries_is_posted_after_them_and_every_
 
 
 def test_dispute_without_metadata_needs_no_stripe_call_O3(api, make_account):
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
     from scripts.localdev.stripe_shapes import dispute, event, session, sid
     from tests.integration.test_webhook_events import deliver, new_order
 
@@ -529,13 +529,13 @@ def test_credit_back_beyond_the_postpay_goes_to_the_balance_and_the_statement_sh
 def test_credit_back_after_the_month_was_invoiced_goes_to_the_balance_C6(
     api, tech, billing, make_account, open_ticket, log_time
 ):
-    from hourbank import monthend
-    from hourbank.statements import month_bounds, next_month
+    from hourbank.monthend import month_close
+    from hourbank.statements.monthly_statement import month_bounds, next_month
 
     account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)
     tz = get_settings().calendar().tz
     after = month_bounds(next_month(this_month()), tz)[0] + timedelta(minutes=5)
-    closed = monthend.close_month(account, this_month(), tz, now=after)
+    closed = month_close.close_month(account, this_month(), tz, now=after)
     assert closed.invoice_minor == 15_000
     reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
     assert (reply.body["postpay_reduced_minutes"], reply.body["balance_credited_minutes"]) == (0, 60)
@@ -549,9 +549,9 @@ def test_a_credit_back_while_the_month_end_run_closes_the_month_is_never_billed_
     by a botocore hook on the invoice's PutItem): its minutes are either off the invoice or on the balance,
     never invoiced and taken off the post-pay both. Before the closing marker the run invoiced the 60
     minutes the credit-back had just taken off the post-pay, and credited the balance nothing."""
-    from hourbank import monthend
-    from hourbank.statements import month_bounds, next_month
-    from hourbank.store import InvoiceModel
+    from hourbank.monthend import month_close
+    from hourbank.statements.monthly_statement import month_bounds, next_month
+    from hourbank.store.models import InvoiceModel
     from tests.support import aws_hooks
 
     account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)  # 60 post-pay
@@ -567,7 +567,7 @@ def test_a_credit_back_while_the_month_end_run_closes_the_month_is_never_billed_
                 )
 
     with aws_hooks.handler("provide-client-params", credit_back_before_the_invoice_is_written):
-        closed = monthend.close_month(account, this_month(), tz, now=after)
+        closed = month_close.close_month(account, this_month(), tz, now=after)
     [reply] = replies
     assert reply.status == 201, reply
     invoice = InvoiceModel.get(account, closed.invoice_id, consistent_read=True)
@@ -583,9 +583,9 @@ def test_a_month_end_run_between_a_credit_backs_read_and_its_commit_sends_it_to_
     """The other order: the credit-back has read the month as open, then the run closes the month (driven there
     by a hook on the credit-back's TransactWriteItems). Its check on the closing marker refuses the commit;
     read again, the month is being invoiced, so the 60 minutes go to the balance."""
-    from hourbank import monthend
-    from hourbank.statements import month_bounds, next_month
-    from hourbank.store import InvoiceModel
+    from hourbank.monthend import month_close
+    from hourbank.statements.monthly_statement import month_bounds, next_month
+    from hourbank.store.models import InvoiceModel
     from tests.support import aws_hooks
 
     account, ticket = member_ticket_with_postpay(api, tech, make_account, open_ticket, log_time)  # 60 post-pay
@@ -597,7 +597,7 @@ def test_a_month_end_run_between_a_credit_backs_read_and_its_commit_sends_it_to_
         if event_name.endswith("dynamodb.TransactWriteItems") and function == "TicketsApiFunction" and not runs:
             # On a thread of its own: its calls are the run's, not the tickets function's (least privilege).
             with ThreadPoolExecutor(1) as pool:
-                runs.append(pool.submit(monthend.close_month, account, this_month(), tz, now=after).result())
+                runs.append(pool.submit(month_close.close_month, account, this_month(), tz, now=after).result())
 
     with aws_hooks.handler("provide-client-params", close_the_month_before_the_credit_back_commits):
         reply = api.post(f"/tickets/{ticket}/credit-back", {"minutes": 60, "reason": "vendor bug"}, as_=billing)
@@ -740,8 +740,8 @@ def anonymous_order(api, email: str, hours: int = 2, **headers) -> dict:
 
 
 def pay(order_id: str, payment_ref: str | None = None):
-    from hourbank.orders.settlement import settle_paid
-    from hourbank.store import OrderModel
+    from hourbank.orders.payment_settlement import settle_paid
+    from hourbank.store.models import OrderModel
 
     order = OrderModel.get(order_id, consistent_read=True)
     return settle_paid(
@@ -754,8 +754,8 @@ def pay(order_id: str, payment_ref: str | None = None):
 
 
 def accounts_named(email: str) -> list:
-    from hourbank.accounts import email_key
-    from hourbank.store import AccountModel, EmailClaimModel
+    from hourbank.accounts.account_service import email_key
+    from hourbank.store.models import AccountModel, EmailClaimModel
 
     try:
         claim = EmailClaimModel.get(f"email#{email_key(email)}", consistent_read=True)
@@ -769,7 +769,7 @@ def test_an_order_never_paid_leaves_no_account_O7(api, unchanged):
     with unchanged(skip=("orders",)):
         order = anonymous_order(api, email)
     assert accounts_named(email) == []
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     with pytest.raises(AccountModel.DoesNotExist):
         AccountModel.get(order["account_id"], consistent_read=True)
@@ -811,7 +811,7 @@ def test_the_same_address_ordering_twice_gets_one_account_credited_twice_O7(api)
     assert pay(second["order_id"]).outcome == "credited"
     [account] = accounts_named(email)
     assert assert_c7(account.account_id) == 300
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     with pytest.raises(AccountModel.DoesNotExist):  # the second order's own id was never opened
         AccountModel.get(second["account_id"], consistent_read=True)
@@ -832,7 +832,7 @@ def test_an_anonymous_order_for_a_known_address_credits_it_and_reveals_nothing_O
 
 def test_the_duplicates_report_names_addresses_held_twice_and_exits_1_O7(api):
     """Accounts opened before O7 (written directly, as the old code did, without claims)."""
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
     from scripts.email_duplicates import duplicates, report
 
     email = address("dup")
@@ -875,7 +875,7 @@ def post_event(api, evt: dict):
     import json
     import os
 
-    from hourbank.payments import sign_webhook
+    from hourbank.payments.webhook_signature import sign_webhook
 
     body = json.dumps(evt)
     return api.post(

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hourbank.settings import get_settings
-from hourbank.store import IdempotencyModel, InvoiceModel
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import IdempotencyModel, InvoiceModel
 from scripts.localdev import lambda_runtime, queues
 from scripts.localdev.lambda_client import claims
 
@@ -25,10 +25,10 @@ MON, TUE = "2026-11-16", "2026-11-17"  # business days; America/New_York is UTC-
 
 
 def refresh() -> None:
-    from hourbank import store
+    from hourbank.store import transactions
 
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
     lambda_runtime.retire_environments()
 
 
@@ -65,20 +65,20 @@ OPENED = "2026-11-02T08:00:00-05:00"  # SPEC T8: the tickets below log time from
 def month_ended(month):
     """SPEC M1: a month is closed only once it has ended. The tickets close now, in the running month, so
     the month-end run (planner, worker, close_month) reads its clock as just after that month."""
-    from hourbank import monthend
-    from hourbank.clock import FixedClock
-    from hourbank.statements import month_bounds, next_month
+    from hourbank.kernel.clock import FixedClock
+    from hourbank.monthend import month_close
+    from hourbank.statements.monthly_statement import month_bounds, next_month
 
     after = month_bounds(next_month(month), get_settings().calendar().tz)[0] + timedelta(minutes=5)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(monthend, "SYSTEM_CLOCK", FixedClock(after))
+        mp.setattr(month_close, "SYSTEM_CLOCK", FixedClock(after))
         yield after
 
 
 def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
     """The schedule fires on the 1st after midnight (company timezone) - its planner works out the month
     before - then the queue is drained into the worker, as the local stack runs them."""
-    from hourbank.statements import month_bounds, next_month
+    from hourbank.statements.monthly_statement import month_bounds, next_month
     from scripts.localdev.schedules import Scheduler
 
     at = month_bounds(next_month(month), get_settings().calendar().tz)[0].replace(minute=5)
@@ -97,14 +97,14 @@ def run_month_end(specs, month: str, *, retry_delay_s: float = 0.05) -> dict:
 
 
 def month_start(month: str) -> datetime:
-    from hourbank.statements import month_bounds
+    from hourbank.statements.monthly_statement import month_bounds
 
     return month_bounds(month, get_settings().calendar().tz)[0]
 
 
 def on_plan_since(account_id: str, plan: str, since: datetime, history: list | None = None) -> None:
     """Set when the account opened (or changed plan): test data for a month already under way."""
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
 
     at = since.astimezone(UTC).isoformat(timespec="seconds")
     AccountModel(account_id).update(
@@ -212,13 +212,13 @@ def test_a_rerun_changes_nothing_M2(accounts, specs, month):
 
 
 def test_a_crash_half_way_resumes_with_exactly_one_invoice_each_M2(accounts, specs, month, monkeypatch):
-    from hourbank import monthend
+    from hourbank.monthend import month_close
 
     for account_id in (accounts[n] for n in expected(month)):  # forget the earlier runs of this month
         for kind in ("postpay", "plan"):
             InvoiceModel(account_id, f"inv_{month}_{kind}").delete()
-        IdempotencyModel(monthend.checkpoint_id(account_id, month)).delete()
-    real = monthend.close_month
+        IdempotencyModel(month_close.checkpoint_id(account_id, month)).delete()
+    real = month_close.close_month
     calls = []
 
     def crashing(account_id, *args, **kwargs):
@@ -227,7 +227,7 @@ def test_a_crash_half_way_resumes_with_exactly_one_invoice_each_M2(accounts, spe
             raise RuntimeError("injected crash")
         return real(account_id, *args, **kwargs)
 
-    monkeypatch.setattr(monthend, "close_month", crashing)
+    monkeypatch.setattr(month_close, "close_month", crashing)
     result = run_month_end(specs, month)
     assert result["failed_deliveries"] == 1, "the page failed once and came back"
     assert len(calls) > 4, "the retried page ran again"
@@ -302,7 +302,7 @@ def test_another_tenants_statement_is_404(accounts, month):
 def test_an_account_opened_mid_month_pays_the_fee_for_its_days_M1(accounts, specs, month):
     """README "Month end": fees and included hours are prorated by calendar days on the plan; the day the
     account opened counts."""
-    from hourbank.statements import month_bounds
+    from hourbank.statements.monthly_statement import month_bounds
 
     api, billing = accounts["api"], accounts["billing"]
     start, end = month_bounds(month, get_settings().calendar().tz)
@@ -320,7 +320,7 @@ def test_an_account_opened_mid_month_pays_the_fee_for_its_days_M1(accounts, spec
 def test_a_plan_change_mid_month_splits_the_month_M1(accounts, specs, month):
     """member for the first 10 days (its close post-pay at the member rate), business_priority after: the
     package fee and its included hours for the remaining days, overage only over closes on that plan."""
-    from hourbank.statements import month_bounds
+    from hourbank.statements.monthly_statement import month_bounds
 
     api, billing, tech = accounts["api"], accounts["billing"], claims("technician")
     start, end = month_bounds(month, get_settings().calendar().tz)
@@ -358,21 +358,21 @@ def test_a_plan_change_mid_month_splits_the_month_M1(accounts, specs, month):
 def test_member_free_credits_for_the_new_month_are_granted_once_M1_M2(accounts, month, monkeypatch):
     """The catalogue's members get 0 free minutes by default; a plan that grants some gets one ledger grant
     for the new month, however often the month is closed."""
-    from hourbank import monthend
-    from hourbank.plans import get_plan
-    from hourbank.statements import next_month
-    from hourbank.store import AccountModel, LedgerModel
+    from hourbank.monthend import month_close
+    from hourbank.plans.catalogue import get_plan
+    from hourbank.statements.monthly_statement import next_month
+    from hourbank.store.models import AccountModel, LedgerModel
 
     generous = get_plan("member").model_copy(update={"monthly_free_minutes": 120})
-    monkeypatch.setattr(monthend, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
+    monkeypatch.setattr(month_close, "get_plan", lambda plan_id: generous if plan_id == "member" else get_plan(plan_id))
     api, billing = accounts["api"], accounts["billing"]
     acc = api.post("/accounts", {"name": "Free Co", "email": "it@free.example", "plan": "member"}, as_=billing).body[
         "account_id"
     ]
     tz = get_settings().calendar().tz
-    first = monthend.close_month(acc, month, tz, now=monthend.SYSTEM_CLOCK.now())
-    IdempotencyModel(monthend.checkpoint_id(acc, month)).delete()  # as if it crashed before its checkpoint
-    again = monthend.close_month(acc, month, tz, now=monthend.SYSTEM_CLOCK.now())
+    first = month_close.close_month(acc, month, tz, now=month_close.SYSTEM_CLOCK.now())
+    IdempotencyModel(month_close.checkpoint_id(acc, month)).delete()  # as if it crashed before its checkpoint
+    again = month_close.close_month(acc, month, tz, now=month_close.SYSTEM_CLOCK.now())
     assert (first.granted_minutes, again.granted_minutes) == (120, 0)
     grants = [e for e in LedgerModel.query(acc) if e.kind == "grant"]
     assert [(int(e.minutes), e.ref) for e in grants] == [(120, f"free-{next_month(month)}")]
@@ -383,14 +383,14 @@ def test_a_large_package_pays_5_less_an_hour_for_overage_M1(accounts, month, mon
     """seed 001: "Business Support 60 plan user or above ... overage cost is £5 cheaper per hour". The
     catalogue's package (10 h) is below the 60 h line (overage $150/h, tested above); here the line is put
     at the package's size, so the same 60 minutes of overage cost $145/h."""
-    from hourbank import statements
-    from hourbank.plans import get_plan
+    from hourbank.plans.catalogue import get_plan
+    from hourbank.statements import monthly_statement
 
     large = get_plan("business_priority").model_copy(update={"large_package_minutes": 600})
     monkeypatch.setattr(
-        statements, "get_plan", lambda plan_id: large if plan_id == "business_priority" else get_plan(plan_id)
+        monthly_statement, "get_plan", lambda plan_id: large if plan_id == "business_priority" else get_plan(plan_id)
     )
-    built = statements.build(accounts["business"], month, get_settings().calendar().tz)
+    built = monthly_statement.build(accounts["business"], month, get_settings().calendar().tz)
     assert [(c.kind, c.minutes, c.rate_minor, c.amount_minor) for c in built.charges] == [
         ("package_fee", 600, 0, 135_000),
         ("overage", 60, 14_500, 14_500),

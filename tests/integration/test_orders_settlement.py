@@ -14,11 +14,11 @@ from threading import Barrier
 
 import pytest
 
-from hourbank.errors import Conflict, InvalidInput, NotFound, Unauthorized
-from hourbank.identity import Actor
-from hourbank.orders import create_order
-from hourbank.orders.settlement import settle_dispute, settle_failed, settle_paid, settle_refund
-from hourbank.store import AccountModel, OrderModel
+from hourbank.kernel.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from hourbank.kernel.identity import Actor
+from hourbank.orders.payment_settlement import settle_dispute, settle_failed, settle_paid, settle_refund
+from hourbank.orders.placing import create_order
+from hourbank.store.models import AccountModel, OrderModel
 from tests.integration.conftest import assert_c7, ledger_items
 
 pytestmark = pytest.mark.integration

@@ -20,8 +20,8 @@ from threading import Barrier
 import boto3
 import pytest
 
-from hourbank.payments import sign_webhook
-from hourbank.store import AccountModel, OrderModel
+from hourbank.payments.webhook_signature import sign_webhook
+from hourbank.store.models import AccountModel, OrderModel
 from scripts.localdev.adapters import LocalCheckout
 from scripts.localdev.jwt_local import mint
 from scripts.localdev.stripe_shapes import charge, event, invoice, session, sid
@@ -380,7 +380,7 @@ def test_powertools_keeps_one_record_per_event(api, make_account):
 
 
 def _event_records() -> list[dict]:
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
 
     pages = (
         boto3.client("dynamodb")

@@ -279,8 +279,8 @@ def test_billing_opening_an_account_invites_its_customer_once_W1(api, account_wi
     account_id, email = account_with_email()
     [invite] = invitations(email)
     assert account_id in invite["text"] and f"/portal/?account={account_id}" in invite["text"]
-    from hourbank.invitations import invite_customer
-    from hourbank.store import AccountModel
+    from hourbank.ports.invitations import invite_customer
+    from hourbank.store.models import AccountModel
 
     assert invite_customer(AccountModel.get(account_id)) is False  # a retried creation: no second invitation
     assert len(invitations(email)) == 1
@@ -309,12 +309,12 @@ def test_concurrent_copies_of_a_first_order_invite_once_W1(api):
 
 
 def test_a_failed_invitation_is_sent_by_the_retry(api, account_with_email):
-    from hourbank.invitations import invite_customer
-    from hourbank.store import AccountModel
+    from hourbank.ports.invitations import invite_customer
+    from hourbank.store.models import AccountModel
 
     account_id, _ = account_with_email()
     account = AccountModel.get(account_id)
-    from hourbank.store import IdempotencyModel
+    from hourbank.store.models import IdempotencyModel
 
     IdempotencyModel.get(f"invite#{account_id}").delete()  # as if the first attempt never got through
 
@@ -334,7 +334,7 @@ def test_a_failed_invitation_is_sent_by_the_retry(api, account_with_email):
 
 
 def test_price_table_comes_from_the_catalogue(api):
-    from hourbank.plans import catalogue
+    from hourbank.plans.catalogue import catalogue
 
     reply = api.get("/plans")
     assert reply.status == 200
@@ -351,7 +351,7 @@ def test_price_table_comes_from_the_catalogue(api):
 
 
 def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, billing):
-    from hourbank.store import AccountModel
+    from hourbank.store.models import AccountModel
     from scripts.backfill_email_lower import backfill
 
     email = unique_email("old")
@@ -375,8 +375,7 @@ def test_accounts_opened_before_the_index_are_found_after_the_backfill_W2(api, b
 def test_weighted_minutes_by_work_type_are_kept_through_re_rating_and_read_at_close_W1(
     api, billing, tech, make_account, open_ticket, log_time
 ):
-    from hourbank.store import ChargeModel, TicketModel
-    from hourbank.store.models import TICKET_SK
+    from hourbank.store.models import TICKET_SK, ChargeModel, TicketModel
     from hourbank.tickets.entries import minutes_by_work_type
 
     account = make_account("member", 900)
@@ -402,8 +401,7 @@ def test_weighted_minutes_by_work_type_are_kept_through_re_rating_and_read_at_cl
 def test_a_ticket_closed_before_the_totals_were_kept_is_read_from_its_entries_W1(
     api, billing, tech, make_account, open_ticket, log_time
 ):
-    from hourbank.store import TicketModel
-    from hourbank.store.models import TICKET_SK
+    from hourbank.store.models import TICKET_SK, TicketModel
 
     account = make_account("member", 600)
     ticket = open_ticket(account, "Legacy")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from hourbank.payments import sign_webhook
+from hourbank.payments.webhook_signature import sign_webhook
 from scripts.localdev import lambda_runtime
 from scripts.localdev.lambda_runtime import FunctionSpec, InvocationError, Processes, functions, invoke
 from scripts.localdev.local_env import webhook_secret

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from hourbank.settings import get_settings
-from hourbank.store import InvoiceModel
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import InvoiceModel
 from scripts import redrive
 from scripts.localdev import lambda_runtime
 

@@ -89,7 +89,7 @@ def test_S1_answered_waiting_and_closed_tickets_are_not_warned(api, tech, specs,
 
 
 def test_S1_a_warning_that_could_not_be_sent_is_sent_by_the_next_run(api, make_account, open_ticket):
-    from hourbank.notify import Message
+    from hourbank.ports.mail import Message
     from hourbank.tickets.service_levels import warn_due_soon
 
     account = make_account("member", 600)

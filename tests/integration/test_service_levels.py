@@ -359,7 +359,7 @@ def test_S1_a_ticket_closed_without_a_recorded_response_is_answered_by_its_close
 
 
 def test_S1_a_company_without_business_hours_counts_business_targets_on_the_wall_clock(api, monkeypatch):
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
     from hourbank.tickets.service_levels import opening_fields
 
     monkeypatch.setenv("BUSINESS_HOURS", "")
@@ -375,8 +375,8 @@ def test_S1_a_company_without_business_hours_counts_business_targets_on_the_wall
 def test_S1_concurrent_waiting_changes_and_first_responses_leave_the_due_time_the_rule_gives(
     api, tech, make_account, open_ticket
 ):
-    from hourbank.rating.response import response_due
-    from hourbank.store import TicketModel
+    from hourbank.rating.response_due import response_due
+    from hourbank.store.models import TicketModel
     from hourbank.tickets.service_levels import _clock, _fields_of, pauses_of
 
     account = make_account("member", 600)

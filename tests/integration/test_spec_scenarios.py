@@ -123,7 +123,7 @@ def test_scenario_8_member_short_balance_becomes_postpay_C2(api, tech, billing, 
         "postpay_minutes": 90,
         "balance_minutes": 0,
     }
-    from hourbank.store import ChargeModel
+    from hourbank.store.models import ChargeModel
 
     charges = list(ChargeModel.query(account, consistent_read=True))
     assert [(c.minutes, c.amount_minor, c.currency, c.rate_minor) for c in charges] == [(90, 22500, "USD", 15000)]

@@ -112,7 +112,7 @@ def _number(cell: str) -> bool:
 
 
 def test_csv_cell_neutralises_text_only():
-    from hourbank.statements import csv_cell
+    from hourbank.statements.monthly_statement import csv_cell
 
     assert csv_cell(-30) == -30 and csv_cell(0) == 0
     for payload in PAYLOADS:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hourbank.store import AccountModel, OrderModel, VisitChargeModel
+from hourbank.store.models import AccountModel, OrderModel, VisitChargeModel
 from scripts.localdev.lambda_client import claims
 from scripts.localdev.stripe_shapes import charge, event, session, sid
 from tests.integration.conftest import assert_c7, ledger_items
@@ -349,7 +349,7 @@ def test_an_unpaid_visit_expires_and_leaves_nothing_behind(api, tech, make_accou
     assert api.get(f"/visits/{unpaid['visit_id']}", as_=tech).status == 404
     assert api.get(f"/tickets/{unpaid['ticket_id']}", as_=tech).status == 404
     assert api.get(f"/orders/{unpaid['order_id']}").status == 404
-    from hourbank.store import TicketModel
+    from hourbank.store.models import TicketModel
 
     assert list(TicketModel._get_connection().query(unpaid["ticket_id"], consistent_read=True)["Items"]) == []
     assert visit_of(api, paid["visit_id"], tech)["status"] == "confirmed"  # paid: kept

@@ -14,11 +14,11 @@ from threading import Barrier
 
 import pytest
 
-from hourbank.identity import Actor
-from hourbank.orders import create_order
-from hourbank.orders.webhooks import apply_event
-from hourbank.payments import sign_webhook, verify_webhook
-from hourbank.store import AccountModel, LedgerModel, OrderModel
+from hourbank.kernel.identity import Actor
+from hourbank.orders.payment_matching import apply_event
+from hourbank.orders.placing import create_order
+from hourbank.payments.webhook_signature import sign_webhook, verify_webhook
+from hourbank.store.models import AccountModel, LedgerModel, OrderModel
 from scripts.localdev.adapters import LocalCheckout
 from scripts.localdev.stripe_shapes import CREATED, CREATED_AT, charge, dispute, event, invoice, session, sid
 from tests.integration.conftest import assert_c7, ledger_items

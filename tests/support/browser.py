@@ -33,8 +33,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def site(tables: dict[str, str]) -> Iterator[str]:
     """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it."""
-    from hourbank import store
-    from hourbank.settings import get_settings
+    from hourbank.ports.settings import get_settings
+    from hourbank.store import transactions
     from scripts.localdev import gateway, lambda_runtime, local_env
     from scripts.localdev.web import WEB_ROOT, LocalPages
 
@@ -47,7 +47,7 @@ def site(tables: dict[str, str]) -> Iterator[str]:
     local_env.apply(specs, served.url)
     lambda_runtime.retire_environments()  # new configuration, new execution environments
     get_settings.cache_clear()
-    store.bind()
+    transactions.bind()
     try:
         yield served.url
     finally:
@@ -56,7 +56,7 @@ def site(tables: dict[str, str]) -> Iterator[str]:
         os.environ.update(saved)
         lambda_runtime.retire_environments()
         get_settings.cache_clear()
-        store.bind()
+        transactions.bind()
 
 
 @pytest.fixture(scope="module")

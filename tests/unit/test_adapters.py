@@ -1,5 +1,5 @@
 """Issue 15: local-only adapters live with the local stack (scripts/localdev/adapters.py) and are injected
-through ``hourbank.adapters``; the production layer has no branch for them and uses the AWS adapters when
+through ``hourbank.ports.adapters``; the production layer has no branch for them and uses the AWS adapters when
 nothing is installed. That includes Stripe's stand-ins (the local payment page for checkout and invoices,
 refunds without Stripe): with no Stripe key and nothing installed, a payment fails and says why."""
 
@@ -13,9 +13,11 @@ from types import SimpleNamespace
 import jwt
 import pytest
 
-from hourbank import adapters, bearer, invitations, notify, queue
-from hourbank.payments import StripeCheckout, StripeRefunds, select_checkout, select_refunds
-from hourbank.payments.invoices import StripeInvoicing, select_invoicing
+from hourbank.edge import bearer_tokens
+from hourbank.payments.stripe_checkout import StripeCheckout, select_checkout
+from hourbank.payments.stripe_invoicing import StripeInvoicing, select_invoicing
+from hourbank.payments.stripe_refunds import StripeRefunds, select_refunds
+from hourbank.ports import adapters, invitations, mail, queue
 from scripts.localdev import adapters as local_adapters
 
 pytestmark = pytest.mark.unit
@@ -75,12 +77,12 @@ def test_no_function_chooses_a_stand_in_for_stripe():
 def nothing_installed():
     saved = dict(adapters._installed)
     adapters.uninstall()
-    bearer._key_source.cache_clear()
+    bearer_tokens._key_source.cache_clear()
     try:
         yield
     finally:
         adapters.install(**saved)
-        bearer._key_source.cache_clear()
+        bearer_tokens._key_source.cache_clear()
 
 
 class Recorder:
@@ -94,12 +96,12 @@ class Recorder:
 
 def test_aws_adapters_when_nothing_is_installed(nothing_installed, monkeypatch, tmp_path):
     settings = SimpleNamespace(sender_email="support@hourbank.example", user_pool_id="us-east-1_Pool")
-    assert isinstance(notify.mailer(settings), notify.SesMailer)
+    assert isinstance(mail.mailer(settings), mail.SesMailer)
     assert isinstance(invitations.inviter(settings), invitations.CognitoInviter)
     cognito = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool/.well-known/jwks.json"
-    assert isinstance(bearer._jwks(cognito), jwt.PyJWKClient)
+    assert isinstance(bearer_tokens._jwks(cognito), jwt.PyJWKClient)
     with pytest.raises(jwt.PyJWKClientError, match="scheme 'file'"):  # no file reading of its own
-        bearer._jwks((tmp_path / "jwks.json").as_uri()).get_jwk_set()
+        bearer_tokens._jwks((tmp_path / "jwks.json").as_uri()).get_jwk_set()
 
     sqs = Recorder()
     import boto3
@@ -194,10 +196,10 @@ def test_the_local_adapters_once_installed(tmp_path):
     local_adapters.install(outbox=str(tmp_path / "outbox"))
     try:
         settings = SimpleNamespace(payments=SimpleNamespace(website_url="http://127.0.0.1:3000"))
-        notify.mailer(settings).send(notify.Message("m#1", "a@example.com", "Hello", "text"))
+        mail.mailer(settings).send(mail.Message("m#1", "a@example.com", "Hello", "text"))
         assert [m["message_id"] for m in local_adapters.read_outbox(tmp_path / "outbox")] == ["m#1"]
         assert isinstance(invitations.inviter(settings), local_adapters.OutboxInviter)
-        assert isinstance(bearer._jwks((tmp_path / "jwks.json").as_uri()), local_adapters.JwksFile)
+        assert isinstance(bearer_tokens._jwks((tmp_path / "jwks.json").as_uri()), local_adapters.JwksFile)
         url = (tmp_path / "queue").as_uri()
         assert queue.send(url, [{"page": 1}, {"page": 2}]) == 2
         bodies = [json.loads(p.read_text()) for p in sorted((tmp_path / "queue").glob("*.json"))]
@@ -220,7 +222,8 @@ def test_the_layer_keeps_one_current_request_per_process_as_lambda_runs_them():
     import sys
 
     probe = (
-        "import hourbank.api as a, threading; print(type(a._request).__name__, isinstance(a._request, threading.local))"
+        "import hourbank.api.resolver as a, threading; "
+        "print(type(a._request).__name__, isinstance(a._request, threading.local))"
     )
     shown = subprocess.run(
         [sys.executable, "-c", probe],
@@ -230,7 +233,7 @@ def test_the_layer_keeps_one_current_request_per_process_as_lambda_runs_them():
         check=True,
     ).stdout.split()
     assert shown == ["RequestState", "False"]
-    uses = [n for n in ast.walk(ast.parse((LAYER / "api" / "__init__.py").read_text())) if isinstance(n, ast.alias)]
+    uses = [n for n in ast.walk(ast.parse((LAYER / "api" / "resolver.py").read_text())) if isinstance(n, ast.alias)]
     assert "threading" not in {alias.name for alias in uses}
 
 
@@ -241,8 +244,8 @@ def _two_requests_at_once() -> list[str]:
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
-    from hourbank.api import make_resolver
     from hourbank.api.priming import synthetic_event
+    from hourbank.api.resolver import make_resolver
 
     both_inside = Barrier(2, timeout=10)
 
@@ -269,7 +272,7 @@ def test_in_process_mode_keeps_concurrent_requests_apart_with_per_thread_storage
     """Powertools keeps the current event on its ``BaseRouter`` class. One request per process (Lambda, the
     local stack's workers) never notices; the in-process mode answers environments concurrently in threads,
     so it installs per-thread storage: without it, one request reads the other's headers."""
-    import hourbank.api as api
+    import hourbank.api.resolver as api
     from scripts.localdev import lambda_runtime
 
     before = api._request

@@ -33,7 +33,7 @@ NOT_ITS_ROUTES = {
         "hourbank.accounts",
         "hourbank.visits",
         "hourbank.tickets.service_levels",
-        "hourbank.api.sla",
+        "hourbank.api.sla_schemas",
         "hourbank.api.schemas",
         "hourbank.api.routes",
     },
@@ -45,7 +45,7 @@ NOT_ITS_ROUTES = {
         "hourbank.statements",
         "hourbank.accounts",
         "hourbank.tickets.closing",
-        "hourbank.api.sla",
+        "hourbank.api.sla_schemas",
         "hourbank.api.routes",
     },
     "TicketsApiFunction": {
@@ -63,7 +63,7 @@ NOT_ITS_ROUTES = {
         "hourbank.payments",
         "hourbank.tickets",
         "hourbank.visits",
-        "hourbank.api.sla",
+        "hourbank.api.sla_schemas",
         "hourbank.api.routes.tickets",
         # its portal, review and statement routes import those packages when they are first called
         "hourbank.portal",
@@ -75,14 +75,14 @@ NOT_ITS_ROUTES = {
         "hourbank.visits",
         "hourbank.accounts",
         "hourbank.portal",
-        "hourbank.api.sla",
-        "hourbank.payments",  # the checkout is built by the first order (hourbank.api.checkout)
+        "hourbank.api.sla_schemas",
+        "hourbank.payments",  # the checkout is built by the first order (hourbank.api.checkout_port)
     },
     "VisitsApiFunction": {
         "hourbank.orders",
         "hourbank.tickets",
         "hourbank.portal",
-        "hourbank.api.sla",
+        "hourbank.api.sla_schemas",
         "hourbank.payments",
     },
     "StripeWebhookFunction": {

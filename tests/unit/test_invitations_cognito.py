@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from hourbank.invitations import CognitoInviter
-from hourbank.store import AccountModel
+from hourbank.ports.invitations import CognitoInviter
+from hourbank.store.models import AccountModel
 
 POOL = "us-east-1_TestPool"
 

@@ -291,7 +291,7 @@ def test_claims_are_flattened_as_api_gateway_passes_them():
 
 
 def test_the_application_reads_roles_from_the_flattened_claims(keys):
-    from hourbank.identity import actor_from_claims
+    from hourbank.kernel.identity import actor_from_claims
 
     token = mint("customer", account_id="acc_7", now=NOW, directory=keys)
     actor = actor_from_claims(gateway_claims(verify(token, now=NOW, directory=keys)))

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from hourbank.payments.invoices import StripeInvoicing
-from hourbank.store import AccountModel, InvoiceModel
+from hourbank.payments.stripe_invoicing import StripeInvoicing
+from hourbank.store.models import AccountModel, InvoiceModel
 from scripts.localdev.adapters import LocalInvoicing
 from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 

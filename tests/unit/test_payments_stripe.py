@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import stripe
 
-from hourbank.payments import StripeCheckout, select_checkout
-from hourbank.store import AccountModel, OrderModel
+from hourbank.payments.stripe_checkout import StripeCheckout, select_checkout
+from hourbank.store.models import AccountModel, OrderModel
 from scripts.localdev import adapters as local_adapters
 from scripts.localdev.adapters import LocalCheckout
 
@@ -281,12 +281,12 @@ def test_importing_the_payments_package_and_webhooks_does_not_import_stripe():
     """STYLE 10 (cold start): stripe is imported only when a checkout is created or a signature verified."""
     code = (
         "import sys\n"
-        "import hourbank.payments, hourbank.orders.webhooks\n"
-        "from hourbank.payments import sign_webhook\n"
+        "import hourbank.payments.stripe_checkout, hourbank.orders.payment_matching\n"
+        "from hourbank.payments.webhook_signature import sign_webhook\n"
         "sign_webhook('{}', 'whsec_x', 1)\n"
         "from scripts.localdev.adapters import LocalCheckout\n"
         "LocalCheckout('http://x')\n"
-        "hourbank.payments.StripeCheckout('sk_test_x', 's', 'c')\n"
+        "hourbank.payments.stripe_checkout.StripeCheckout('sk_test_x', 's', 'c')\n"
         "assert 'stripe' not in sys.modules, sorted(m for m in sys.modules if m.startswith('stripe'))\n"
         "print('ok')\n"
     )

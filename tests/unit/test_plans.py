@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from hourbank.plans import ONSITE_WORK, WORK_TYPES, Catalogue, Plan, catalogue, get_plan, plan_ids
+from hourbank.plans.catalogue import ONSITE_WORK, WORK_TYPES, Catalogue, Plan, catalogue, get_plan, plan_ids
 
 pytestmark = pytest.mark.unit
 

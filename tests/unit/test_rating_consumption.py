@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hourbank.rating import STEP_MINUTES, hours_text, price_minor, ticket_consumption
-from hourbank.rating.consumption import round_up_to_step
+from hourbank.rating.consumption import STEP_MINUTES, hours_text, price_minor, round_up_to_step, ticket_consumption
 
 pytestmark = pytest.mark.unit
 

@@ -12,20 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hourbank.rating import (
-    STEP_MINUTES,
-    BusinessCalendar,
+from hourbank.rating.calendar import BusinessCalendar
+from hourbank.rating.consumption import STEP_MINUTES, hours_text, price_minor, round_up_to_step, ticket_consumption
+from hourbank.rating.segments import (
+    AFTER_HOURS,
+    EMERGENCY,
     EmergencyChange,
     Period,
     Segment,
     emergency_periods,
-    hours_text,
-    price_minor,
     rate_entry,
-    ticket_consumption,
+    to_minute,
 )
-from hourbank.rating.consumption import round_up_to_step
-from hourbank.rating.segments import AFTER_HOURS, EMERGENCY, to_minute
 
 pytestmark = pytest.mark.unit
 

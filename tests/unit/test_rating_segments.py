@@ -13,17 +13,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytest
 
-from hourbank.plans import ONSITE_WORK, get_plan
-from hourbank.rating import (
-    BusinessCalendar,
+from hourbank.plans.catalogue import ONSITE_WORK, get_plan
+from hourbank.rating.calendar import BusinessCalendar
+from hourbank.rating.consumption import ticket_consumption
+from hourbank.rating.segments import (
+    AFTER_HOURS,
+    EMERGENCY,
     EmergencyChange,
     Period,
     Segment,
     emergency_periods,
     rate_entry,
-    ticket_consumption,
 )
-from hourbank.rating.segments import AFTER_HOURS, EMERGENCY
 
 pytestmark = pytest.mark.unit
 

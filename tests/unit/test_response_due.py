@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from hourbank.plans import catalogue
-from hourbank.plans.service_levels import ServiceLevels
+from hourbank.plans.catalogue import catalogue
+from hourbank.plans.response_targets import ServiceLevels
 from hourbank.rating.calendar import BusinessCalendar
-from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
+from hourbank.rating.response_due import Pause, ResponseClock, response_due, sla_status
 
 pytestmark = pytest.mark.unit
 

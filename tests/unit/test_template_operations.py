@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from hourbank import metrics
+from hourbank.ports import metrics
 from scripts.localdev.template import load_template
 
 TEMPLATE = load_template()

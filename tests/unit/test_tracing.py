@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
-from hourbank import tracing
+from hourbank.ports import tracing
 on = tracing.enable()
 patched = []
 if "aws_xray_sdk.core.patcher" in sys.modules:

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hourbank.plans import catalogue
-from hourbank.visits.pricing import VisitTerms, extension_minor, prepayment_minor, refund_due_minor, used_hours
+from hourbank.plans.catalogue import catalogue
+from hourbank.visits.whole_hours import VisitTerms, extension_minor, prepayment_minor, refund_due_minor, used_hours
 
 pytestmark = pytest.mark.unit
 
@@ -104,7 +104,7 @@ def test_an_estimate_below_one_hour_is_not_a_visit():
 
 
 def test_stripe_refund_request_carries_the_payment_amount_and_idempotency_key():
-    from hourbank.payments import StripeRefunds, select_refunds
+    from hourbank.payments.stripe_refunds import StripeRefunds, select_refunds
     from scripts.localdev.adapters import LocalRefunds  # installed by tests/conftest.py
     from tests.unit.test_payments_stripe import API_KEY, RecordingHTTPClient
 

@@ -11,8 +11,8 @@ import time
 import pytest
 import stripe
 
-from hourbank.errors import InvalidInput
-from hourbank.payments import TOLERANCE_S, sign_webhook, verify_webhook
+from hourbank.kernel.errors import InvalidInput
+from hourbank.payments.webhook_signature import TOLERANCE_S, sign_webhook, verify_webhook
 
 pytestmark = pytest.mark.unit
 

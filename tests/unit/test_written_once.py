@@ -25,27 +25,27 @@ def _where(pattern: str, base: Path = LAYER) -> list[str]:
 
 
 def test_one_system_clock() -> None:
-    assert _where(r"SystemClock\(\)") == ["layers/core/python/hourbank/clock.py"]
+    assert _where(r"SystemClock\(\)") == ["layers/core/python/hourbank/kernel/clock.py"]
 
 
 def test_one_optimistic_commit_helper() -> None:
     # Every "refused: read again" is store.commit_or_retry; no module raises Retry from a TxFailed itself.
     assert _where(r"except TxFailed[^\n]*\n(?:[^\n]*\n){0,6}?\s*raise _?Retry\(\) from exc") == [
-        "layers/core/python/hourbank/store/tx.py"
+        "layers/core/python/hourbank/store/transactions.py"
     ]
 
 
 def test_one_home_for_iso_times_and_hours_text() -> None:
-    assert _where(r"^def iso\(") == ["layers/core/python/hourbank/clock.py"]
-    assert _where(r"^def parse_iso\(") == ["layers/core/python/hourbank/clock.py"]
+    assert _where(r"^def iso\(") == ["layers/core/python/hourbank/kernel/clock.py"]
+    assert _where(r"^def parse_iso\(") == ["layers/core/python/hourbank/kernel/clock.py"]
     assert _where(r"^def hours_text\(") == ["layers/core/python/hourbank/rating/consumption.py"]
     assert _where(r"from hourbank\.tickets\.common import[^\n]*\b(iso|parse_iso)\b") == []
 
 
 def test_one_builder_of_the_error_body() -> None:
-    """API.md's ``{"error": {"code", "message"}}`` is built in hourbank.errors alone; the API's error map, the
+    """API.md's ``{"error": {"code", "message"}}`` is built in hourbank.kernel.errors alone; the API's error map, the
     resolver's 401 and the webhook function all use it."""
-    from hourbank.errors import error_body, error_result
+    from hourbank.kernel.errors import error_body, error_result
 
     assert error_body("not_found", "no ticket") == {"error": {"code": "not_found", "message": "no ticket"}}
     assert error_body("invalid_input", "x", {"fields": ["a"]})["error"]["details"] == {"fields": ["a"]}
@@ -53,9 +53,10 @@ def test_one_builder_of_the_error_body() -> None:
     literal = r"""^[^`\n]*\{\s*["']error["']\s*:\s*\{\s*["']code["']"""  # in code, not in a docstring
     assert _where(literal) + _where(literal, ROOT / "functions") == []
     assert _where(r"error_body\(|error_result\(") == [
-        "layers/core/python/hourbank/api/__init__.py",
-        "layers/core/python/hourbank/errors.py",
-        "layers/core/python/hourbank/payments/webhook.py",  # the webhook function's answers (issue 15: not in app.py)
+        "layers/core/python/hourbank/api/resolver.py",
+        "layers/core/python/hourbank/kernel/errors.py",
+        # the webhook function's answers (issue 15: not in app.py)
+        "layers/core/python/hourbank/payments/webhook_endpoint.py",
     ]
 
 
@@ -84,14 +85,14 @@ class _Refusing:
         self.refused, self.conflict = refused, conflict
 
     def commit(self) -> None:
-        from hourbank.store import TxFailed
+        from hourbank.store.transactions import TxFailed
 
         if self.refused or self.conflict:
             raise TxFailed(self.refused, self.conflict, RuntimeError("cancelled"))
 
 
 def test_commit_or_retry_answers_reads_again_or_lets_a_conflict_through() -> None:
-    from hourbank.store import Retry, TxFailed, commit_or_retry
+    from hourbank.store.transactions import Retry, TxFailed, commit_or_retry
 
     assert commit_or_retry(_Refusing({})) is None  # committed
     assert commit_or_retry(_Refusing({"idempotency": None}), unless=("idempotency",)) == {"idempotency": None}

@@ -1,4 +1,4 @@
-"""The SnapStart priming of a resolver function (``hourbank.snapstart``): one synthetic request per route,
+"""The SnapStart priming of a resolver function (``hourbank.edge.snapstart``): one synthetic request per route,
 answered in-process before the snapshot, so Powertools has built each route's parameters and validation models
 and the routes' lazy imports are done, in every environment restored from it.
 
@@ -38,7 +38,7 @@ def synthetic_event(method: str, path: str) -> dict[str, Any]:
 
 def prime(app: Any) -> list[tuple[str, str, int]]:
     """Every route of ``app`` once; returns (method, path, status) of each, for tests and the log."""
-    from hourbank.api import _request
+    from hourbank.api.resolver import _request
 
     answers = []
     _request.priming = True

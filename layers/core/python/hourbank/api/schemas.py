@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from hourbank.api.patterns import CURRENCY_PATTERN, EMAIL_PATTERN
-from hourbank.clock import GivenTime
+from hourbank.kernel.clock import GivenTime
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hourbank.rating import hours_text
+from hourbank.rating.consumption import hours_text
 
 if TYPE_CHECKING:  # types only: a function imports the domain code of its own routes, not of every view's
     from hourbank.orders.pricing import Quote
-    from hourbank.store import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
+    from hourbank.store.models import AccountModel, InvoiceModel, LedgerModel, OrderModel, TicketModel, TimeEntryModel
     from hourbank.tickets.closing import CloseResult, CreditBack
 
 
@@ -122,7 +122,7 @@ def entry(e: TimeEntryModel) -> dict[str, Any]:
 
 
 def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[str, Any]:
-    from hourbank.api import sla  # the ticket views alone need the S1 fields and the T3 periods
+    from hourbank.api import sla_schemas  # the ticket views alone need the S1 fields and the T3 periods
     from hourbank.rating.segments import emergency_periods
     from hourbank.tickets.service import changes_of
 
@@ -176,7 +176,7 @@ def ticket(t: TicketModel, entries: list[TimeEntryModel] | None = None) -> dict[
         out["disputed_entries"] = sum(1 for e in entries if e.dispute is not None and e.dispute.status == "open")
     if entries is not None:
         out["entries"] = [entry(e) for e in entries]
-    out.update(sla.ticket_fields(t, entries))  # SPEC S1 (and seed 003's fair use)
+    out.update(sla_schemas.ticket_fields(t, entries))  # SPEC S1 (and seed 003's fair use)
     return out
 
 
@@ -184,7 +184,7 @@ def ticket_summary(t: TicketModel) -> dict[str, Any]:
     """A ticket in a list (API.md ``GET /accounts/{id}/tickets`` and the staff queue ``GET /tickets``).
     ``response_due_at``/``first_response_at`` belong to the service levels (SPEC S1): null on tickets that
     have none."""
-    from hourbank.api import sla
+    from hourbank.api import sla_schemas
 
     return {
         "ticket_id": t.ticket_id,
@@ -200,7 +200,7 @@ def ticket_summary(t: TicketModel) -> dict[str, Any]:
         "consumed_minutes": None if t.consumed_minutes is None else int(t.consumed_minutes),
         "response_due_at": t.response_due_at,
         "first_response_at": t.first_response_at,
-        **sla.list_fields(t),
+        **sla_schemas.list_fields(t),
     }
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from hourbank.errors import InvalidInput
-from hourbank.plans import Catalogue, Plan
-from hourbank.rating import price_minor
+from hourbank.kernel.errors import InvalidInput
+from hourbank.plans.catalogue import Catalogue, Plan
+from hourbank.rating.consumption import price_minor
 
 MIN_HOURS = Decimal(1)
 MAX_HOURS = Decimal(500)

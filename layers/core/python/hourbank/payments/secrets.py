@@ -7,7 +7,7 @@ picked up within minutes. Locally (and in tests) the values are set in the envir
 
 from __future__ import annotations
 
-from hourbank.settings import PaymentSettings
+from hourbank.ports.settings import PaymentSettings
 
 MAX_AGE_S = 300
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from hourbank.errors import InvalidInput
+from hourbank.kernel.errors import InvalidInput
 
 MAX_CURSOR = 400
 

@@ -86,8 +86,9 @@ class AccountModel(Model):
     committed_minutes = NumberAttribute(default=0)
     available_minutes = NumberAttribute(default=0)
     ledger_seq = NumberAttribute(default=0)
-    # The latest ledger entry's ``at``: a new entry is never dated before it (``hourbank.ledger.write_account``),
-    # so the entries of a month are one run of ``seq`` and a statement adds up (C7, M3).
+    # The latest ledger entry's ``at``: a new entry is never dated before it
+    # (``hourbank.ledger.balance_writer.write_account``), so the entries of a month are one run of ``seq`` and a
+    # statement adds up (C7, M3).
     ledger_at = UnicodeAttribute(null=True)
     # SPEC C3: tickets whose close waits for credit, ticket_id -> when the close was asked for.
     awaiting: MapAttribute[str, Any] = MapAttribute(default=dict)

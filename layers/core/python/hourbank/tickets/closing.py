@@ -8,16 +8,24 @@ from functools import partial
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank import metrics
-from hourbank.clock import SYSTEM_CLOCK, Clock, iso
-from hourbank.errors import Conflict, InvalidInput
-from hourbank.identity import BILLING, TECHNICIANS, Actor
-from hourbank.ledger import CONSUMPTION, CREDIT_BACK, Idempotency, LedgerLine, fingerprint, replay, write_account
-from hourbank.plans import get_plan
-from hourbank.rating import price_minor
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, ChargeModel, LedgerModel, TicketModel, Tx, commit_or_retry, with_retries
-from hourbank.store.models import TICKET_SK, CreditBackMap
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
+from hourbank.kernel.errors import Conflict, InvalidInput
+from hourbank.kernel.identity import BILLING, TECHNICIANS, Actor
+from hourbank.ledger.balance_writer import (
+    CONSUMPTION,
+    CREDIT_BACK,
+    Idempotency,
+    LedgerLine,
+    fingerprint,
+    replay,
+    write_account,
+)
+from hourbank.plans.catalogue import get_plan
+from hourbank.ports import metrics
+from hourbank.ports.settings import get_settings
+from hourbank.rating.consumption import price_minor
+from hourbank.store.models import TICKET_SK, AccountModel, ChargeModel, CreditBackMap, LedgerModel, TicketModel
+from hourbank.store.transactions import Tx, commit_or_retry, with_retries
 from hourbank.tickets.common import account_of, load
 from hourbank.tickets.projection import project
 
@@ -251,7 +259,7 @@ def credit_back(
 
 
 def _applied(idem: Idempotency) -> bool:
-    from hourbank.store import IdempotencyModel
+    from hourbank.store.models import IdempotencyModel
 
     try:
         IdempotencyModel.get(idem.id, consistent_read=True)
@@ -262,7 +270,7 @@ def _applied(idem: Idempotency) -> bool:
 
 def _replay(idem: Idempotency, ticket_id: str, minutes: int) -> CreditBack:
     """The first request's result: its ledger entry, or (ledger_seq 0) none - it all came off post-pay."""
-    from hourbank.store import IdempotencyModel
+    from hourbank.store.models import IdempotencyModel
 
     marker = IdempotencyModel.get(idem.id, consistent_read=True)
     if int(marker.ledger_seq) == 0:
@@ -348,8 +356,8 @@ def _reduce_postpay(
     having begun to close it (its closing marker, written before the run reads the month's charges)."""
     if not int(ticket.postpay_minutes or 0) or not ticket.closed_at:
         return 0
-    from hourbank.monthend import closing_id, closing_started
-    from hourbank.store import IdempotencyModel
+    from hourbank.monthend.month_close import closing_id, closing_started
+    from hourbank.store.models import IdempotencyModel
 
     month = datetime.fromisoformat(ticket.closed_at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
     if closing_started(ticket.account_id, month):
@@ -385,7 +393,7 @@ def _reduce_postpay(
         # ledger_seq 0, so a retry still finds the first result.
         import time
 
-        from hourbank.ledger import IDEMPOTENCY_TTL_S
+        from hourbank.ledger.balance_writer import IDEMPOTENCY_TTL_S
 
         tx.put(
             "idempotency",

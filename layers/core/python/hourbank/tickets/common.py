@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from hourbank.errors import InsufficientCredit, NotFound
-from hourbank.identity import Actor
-from hourbank.ids import new_id
-from hourbank.rating import STEP_MINUTES, hours_text
-from hourbank.store import AccountModel, TicketModel, transact_get
-from hourbank.store.models import TICKET_SK
+from hourbank.kernel.errors import InsufficientCredit, NotFound
+from hourbank.kernel.identity import Actor
+from hourbank.kernel.ids import new_id
+from hourbank.rating.consumption import STEP_MINUTES, hours_text
+from hourbank.store.models import TICKET_SK, AccountModel, TicketModel
+from hourbank.store.transactions import transact_get
 
 MIN_ORDER_MINUTES = 60  # SPEC P1: orders are at least 1 h, in 30-minute steps
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, iso
-from hourbank.errors import Conflict, InvalidInput, NotFound
-from hourbank.identity import BILLING, Actor
-from hourbank.store import LedgerModel, TimeEntryModel, Tx, commit_or_retry, with_retries
-from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
+from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
+from hourbank.kernel.identity import BILLING, Actor
+from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap, LedgerModel, TimeEntryModel
+from hourbank.store.transactions import Tx, commit_or_retry, with_retries
 from hourbank.tickets.closing import add_credit_back, settle_awaiting
 from hourbank.tickets.common import account_of, load
 

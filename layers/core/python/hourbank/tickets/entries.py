@@ -6,16 +6,16 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
-from hourbank.errors import Conflict, InvalidInput, TicketClosed
-from hourbank.identity import TECHNICIANS, Actor
-from hourbank.ids import new_id
-from hourbank.ledger import write_account
-from hourbank.plans import ONSITE_WORK, WORK_TYPES, get_plan
-from hourbank.rating import emergency_periods, rate_entry
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, Retry, TicketModel, TimeEntryModel, Tx, TxFailed, with_retries
-from hourbank.store.models import ENTRY_SK_PREFIX
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
+from hourbank.kernel.errors import Conflict, InvalidInput, TicketClosed
+from hourbank.kernel.identity import TECHNICIANS, Actor
+from hourbank.kernel.ids import new_id
+from hourbank.ledger.balance_writer import write_account
+from hourbank.plans.catalogue import ONSITE_WORK, WORK_TYPES, get_plan
+from hourbank.ports.settings import get_settings
+from hourbank.rating.segments import emergency_periods, rate_entry
+from hourbank.store.models import ENTRY_SK_PREFIX, AccountModel, TicketModel, TimeEntryModel
+from hourbank.store.transactions import Retry, Tx, TxFailed, with_retries
 from hourbank.tickets.common import account_of, insufficient, load
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hourbank.plans import Plan
-from hourbank.rating import ticket_consumption
+from hourbank.plans.catalogue import Plan
+from hourbank.rating.consumption import ticket_consumption
 
 
 def project(weighted_minutes: float, onsite_weighted_minutes: float, plan: Plan) -> int:  # NumberAttribute: float

@@ -6,14 +6,22 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
-from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
-from hourbank.identity import Actor
-from hourbank.plans import get_plan
-from hourbank.rating import EmergencyChange, emergency_periods, rate_entry
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, TicketModel, TimeEntryModel, Tx, TxFailed, commit_or_retry, with_retries
-from hourbank.store.models import ENTRY_SK_PREFIX, TICKET_SK, EmergencyChangeMap, SegmentMap
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
+from hourbank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
+from hourbank.kernel.identity import Actor
+from hourbank.plans.catalogue import get_plan
+from hourbank.ports.settings import get_settings
+from hourbank.rating.segments import EmergencyChange, emergency_periods, rate_entry
+from hourbank.store.models import (
+    ENTRY_SK_PREFIX,
+    TICKET_SK,
+    AccountModel,
+    EmergencyChangeMap,
+    SegmentMap,
+    TicketModel,
+    TimeEntryModel,
+)
+from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, with_retries
 from hourbank.tickets import service_levels
 from hourbank.tickets.common import account_of, insufficient, load, new_ticket_id
 from hourbank.tickets.projection import project
@@ -163,7 +171,7 @@ def _rerate(
 ) -> list:
     """Re-rate every entry under the new emergency history; returns the ticket's total updates. When the
     account's available balance must cover the growth (SPEC C4), its size is appended to ``gate``."""
-    from hourbank.ledger import write_account
+    from hourbank.ledger.balance_writer import write_account
 
     settings = get_settings()
     calendar = settings.calendar(account.timezone)

@@ -1,7 +1,7 @@
 """SPEC S1 on tickets: the due time at opening, first responses, waiting on the customer, the staff queue,
 the month's breaches for the statement and the warning before a breach.
 
-The due time itself is the pure rule ``hourbank.rating.response.response_due``; here it is fed from the
+The due time itself is the pure rule ``hourbank.rating.response_due.response_due``; here it is fed from the
 ticket: the target snapshotted at opening (so a later catalogue change never moves an open ticket's due
 time), the account's timezone and the company's holidays, the waiting periods and the first response.
 
@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import UpdateError
 
-from hourbank.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
-from hourbank.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
-from hourbank.identity import BILLING, TECHNICIANS, Actor
-from hourbank.ids import new_id
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
+from hourbank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
+from hourbank.kernel.identity import BILLING, TECHNICIANS, Actor
+from hourbank.kernel.ids import new_id
+from hourbank.ports.settings import get_settings
 from hourbank.rating.calendar import BusinessCalendar, parse_windows
-from hourbank.rating.response import Pause, ResponseClock, response_due, sla_status
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, TicketModel, Tx, commit_or_retry, ensure_bound, with_retries
-from hourbank.store.models import TICKET_SK, PauseMap, PriorityChangeMap, ResponseModel
+from hourbank.rating.response_due import Pause, ResponseClock, response_due, sla_status
+from hourbank.store.models import TICKET_SK, AccountModel, PauseMap, PriorityChangeMap, ResponseModel, TicketModel
+from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, with_retries
 from hourbank.tickets.common import account_of
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ QUEUE_STATUSES = ("open", "awaiting_credit")
 
 def target_fields(plan_id: str, priority: str, timezone: str | None) -> dict:
     """SPEC S1: the catalogue's target for the plan and priority, with its clock and calendar."""
-    from hourbank.plans import catalogue  # lazily: the warning schedule never needs the catalogue (cold start)
+    from hourbank.plans.catalogue import (
+        catalogue,  # lazily: the warning schedule never needs the catalogue (cold start)
+    )
 
     settings = get_settings()
     levels = catalogue().service_levels
@@ -416,7 +418,7 @@ def warn_due_soon(now: datetime, lead_minutes: int, sweep_minutes: int, send, to
     (now, now + lead + sweep] gets one e-mail (the schedule runs every ``sweep`` minutes, so each is warned
     at least ``lead`` minutes ahead). Once per ticket: the marker ``sla_warned_at`` is set with a condition
     before sending, and removed again if the send fails so the next run retries."""
-    from hourbank.notify import Message
+    from hourbank.ports.mail import Message
 
     lo, hi = iso(now), iso(now + timedelta(minutes=lead_minutes + sweep_minutes))
     warned = skipped = 0

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hourbank.clock import iso
-from hourbank.identity import Actor
-from hourbank.settings import get_settings
-from hourbank.store import AccountModel, ChargeModel, TicketModel, Tx, VisitModel, commit_or_retry
+from hourbank.kernel.clock import iso
+from hourbank.kernel.identity import Actor
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import AccountModel, ChargeModel, TicketModel, VisitModel
+from hourbank.store.transactions import Tx, commit_or_retry
 from hourbank.tickets.closing import CloseResult
-from hourbank.visits import close_ticket_for_visit, end_visit, load_visit, terms_of
-from hourbank.visits.pricing import refund_due_minor, used_hours
-from hourbank.visits.refunds import issue_refunds
+from hourbank.visits.booking import close_ticket_for_visit, end_visit, load_visit, terms_of
+from hourbank.visits.refund_issuing import issue_refunds
+from hourbank.visits.whole_hours import refund_due_minor, used_hours
 
 
 def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: datetime) -> CloseResult:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hourbank.clock import iso
-from hourbank.store import OrderModel, TicketModel, Tx, TxFailed, VisitExpiryModel, VisitModel, ensure_bound
-from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX
-from hourbank.visits import load_visit, ticket_of
+from hourbank.kernel.clock import iso
+from hourbank.store.models import TICKET_SK, VISIT_EXPIRY_PREFIX, OrderModel, TicketModel, VisitExpiryModel, VisitModel
+from hourbank.store.transactions import Tx, TxFailed, ensure_bound
+from hourbank.visits.booking import load_visit, ticket_of
 
 LOOKBACK_DAYS = 7
 

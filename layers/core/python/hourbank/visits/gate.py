@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from hourbank.errors import Conflict, InsufficientCredit, InvalidInput
-from hourbank.store import Retry, Tx, VisitModel
-from hourbank.store.models import VISIT_SK
-from hourbank.visits.pricing import used_hours
+from hourbank.kernel.errors import Conflict, InsufficientCredit, InvalidInput
+from hourbank.store.models import VISIT_SK, VisitModel
+from hourbank.store.transactions import Retry, Tx
+from hourbank.visits.whole_hours import used_hours
 
 VISIT_WORK = ("onsite", "travel")
 

@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from hourbank.api import current_actor, sla, views
 from hourbank.api import responses as R
+from hourbank.api import sla_schemas, views
+from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
 from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
-from hourbank.identity import Actor
+from hourbank.kernel.identity import Actor
 from hourbank.tickets import closing, disputes, service, service_levels
 
 router = APIGatewayHttpRouter()
@@ -55,20 +56,20 @@ def ticket_queue(
 
 
 @router.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
-def post_response(ticket_id: str, body: Annotated[sla.Response, Body()]):
+def post_response(ticket_id: str, body: Annotated[sla_schemas.Response, Body()]):
     record, first = service_levels.respond(
         current_actor(router), ticket_id, body.note, body.at, idempotency_key=_idempotency_key()
     )
-    return sla.response(record, first), 201
+    return sla_schemas.response(record, first), 201
 
 
 @router.put("/tickets/<ticket_id>/waiting", responses=doc(200, R.Ticket, 403, 404, 409))
-def put_waiting(ticket_id: str, body: Annotated[sla.Waiting, Body()]):
+def put_waiting(ticket_id: str, body: Annotated[sla_schemas.Waiting, Body()]):
     return _ticket_after(ticket_id, lambda actor: service_levels.set_waiting(actor, ticket_id, body.waiting, body.at))
 
 
 @router.put("/tickets/<ticket_id>/priority", responses=doc(200, R.Ticket, 403, 404, 409))
-def put_priority(ticket_id: str, body: Annotated[sla.PriorityChange, Body()]):
+def put_priority(ticket_id: str, body: Annotated[sla_schemas.PriorityChange, Body()]):
     return _ticket_after(ticket_id, lambda actor: service_levels.set_priority(actor, ticket_id, body.priority))
 
 

@@ -1,0 +1,343 @@
+"""Settling payments against orders (SPEC O1-O3, C3, C7): credits land only when the provider says an
+order is paid, once per payment object however often and in whatever order its events arrive; refunds
+and disputes take back what that payment bought.
+
+Exactly-once comes from the ledger transaction itself: each credit or debit carries an idempotency
+marker (``payment#<ref>``, ``refund#<charge>#<cumulative amount>``, ``dispute#<id>``) written in the same
+TransactWriteItems as the ledger entry, so two deliveries of one payment - even as two different event
+types (checkout.session.completed and invoice.paid for one invoice) - can never both credit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from hourbank.kernel.clock import iso
+from hourbank.ledger.balance_writer import Idempotency, LedgerLine, fingerprint, write_account
+from hourbank.ports import metrics
+from hourbank.store.models import AccountModel, InvoiceModel, OrderModel, PaymentRefModel
+from hourbank.store.transactions import Retry, Tx, commit_or_retry, with_retries
+
+PURCHASE = "purchase"
+PAYREF = "payref#"
+REFUND = "refund"
+DISPUTE = "dispute"
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What an event did: ``credited``/``debited`` minutes now, or why it did nothing."""
+
+    outcome: str  # credited | debited | duplicate | deferred | recorded | review | ignored
+    order_id: str | None = None
+    minutes: int = 0
+    detail: str = ""
+
+
+def load_order(order_id: str | None) -> OrderModel | None:
+    if not order_id:
+        return None
+    try:
+        return OrderModel.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def flag_for_review(order: OrderModel, reason: str) -> None:
+    """Keep the reason on the order for a person to look at; nothing is credited."""
+    if reason not in (order.review or []):
+        # a list of strings; pynamodb's stubs want UnicodeAttribute items
+        order.update([OrderModel.review.set([*(order.review or []), reason])])  # type: ignore[list-item]
+
+
+def _payment(order: OrderModel, ref: str) -> dict:
+    payments = order.payments.as_dict() if order.payments is not None else {}
+    return dict(payments.get(ref) or {})
+
+
+def payment_record(payment_id: str | None) -> PaymentRefModel | None:
+    """SPEC O3: what Hourbank credited under this payment object (PaymentIntent, invoice), if anything."""
+    if not payment_id:
+        return None
+    try:
+        return PaymentRefModel.get(f"{PAYREF}{payment_id}", consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def settle_paid(
+    order_id: str | None,
+    *,
+    payment_ref: str,
+    amount_minor: int,
+    currency: str,
+    at: datetime,
+    also_known_as: tuple[str, ...] = (),
+) -> Settlement:
+    """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once.
+    ``also_known_as``: other ids of the same payment (the PaymentIntent that paid an invoice), recorded with
+    the credit so a refund or dispute naming any of them finds the order (O3)."""
+    order = load_order(order_id)
+    if order is None:
+        return Settlement("review", order_id, detail="no such order")
+    if int(amount_minor) != int(order.amount_minor) or currency.upper() != order.currency:
+        reason = (
+            f"paid {amount_minor} {currency.upper()} for an order of {int(order.amount_minor)} "
+            f"{order.currency} ({payment_ref})"
+        )
+        flag_for_review(order, reason)
+        return Settlement("review", order.order_id, detail=reason)
+    if order.opens_account:
+        order = _open_ordered_account(order, at)
+    if order.visit_id:  # SPEC V1: a visit's payment confirms it or extends it; it credits no minutes
+        from hourbank.visits.visit_payments import settle_visit_paid
+
+        return settle_visit_paid(order, payment_ref=payment_ref, amount_minor=int(amount_minor), at=at)
+    idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
+    first = [order]  # the first attempt uses what was just read; a retry reads again
+
+    def attempt() -> Settlement:
+        current = first.pop() if first else load_order(order.order_id)
+        assert current is not None
+        if payment_ref in (current.payments.as_dict() if current.payments is not None else {}):
+            return Settlement("duplicate", current.order_id, detail=payment_ref)
+        account = AccountModel.get(current.account_id, consistent_read=True)
+        minutes = int(current.minutes)
+        tx = Tx()
+        actions = []
+        if current.kind == "auto_top_up" and current.invoice_id:
+            # SPEC O4: the top-up invoice is paid; the watch may invoice again at the next crossing.
+            tx.update(
+                "invoice",
+                InvoiceModel(current.account_id, current.invoice_id),
+                [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(iso(at))],
+            )
+            if account.pending_top_up == current.invoice_id:
+                actions.append(AccountModel.pending_top_up.remove())
+        write_account(
+            tx,
+            account,
+            idempotency=idem,
+            actions=actions,
+            line=LedgerLine(
+                minutes,
+                PURCHASE,
+                iso(at),
+                "stripe",
+                ref=current.order_id,
+                note=f"order {current.order_id} paid ({payment_ref})",
+            ),
+        )
+        for ref in dict.fromkeys((payment_ref, *also_known_as)):
+            # SPEC O3: Hourbank's own record of the payment, written with the credit it keys.
+            tx.put(
+                f"payref:{ref}",
+                PaymentRefModel(f"{PAYREF}{ref}", paid_order_id=current.order_id, payment_ref=payment_ref, at=iso(at)),
+            )
+        tx.update(
+            "order",
+            current,
+            [
+                OrderModel.status.set("paid" if current.status == "pending" else current.status),
+                OrderModel.credited_minutes.add(minutes),
+                OrderModel.payments[payment_ref].set(
+                    {"credited": minutes, "debited": 0, "refunded_minor": 0, "at": iso(at)}
+                ),
+                *([OrderModel.opens_account.set(False)] if current.opens_account else []),  # O7: opened, once
+            ],
+            condition=OrderModel.payments[payment_ref].does_not_exist(),
+        )
+        if commit_or_retry(tx, unless=("idempotency", "order")) is not None:
+            return Settlement("duplicate", current.order_id, detail=payment_ref)
+        # SPEC C3: closes waiting for credit are listed on the account, and a close parks itself only on
+        # the ledger_seq it read - so if none was waiting in what this credit was based on, none can be.
+        waiting.append(bool(account.awaiting and account.awaiting.as_dict()))
+        return Settlement("credited", current.order_id, minutes)
+
+    waiting: list[bool] = []
+
+    result = with_retries(attempt)
+    if result.outcome == "credited":
+        metrics.emit(
+            {
+                metrics.MINUTES_CREDITED: result.minutes,
+                metrics.TOP_UPS_SOLD: 1,
+                metrics.INVOICES_PAID: int(order.kind == "auto_top_up" and bool(order.invoice_id)),
+            }
+        )
+        # Read the order again after the credit committed: a refund racing this payment either parked
+        # itself before this read (seen here) or will see the credit on its own second look (_take_back).
+        fresh = load_order(order.order_id)
+        parked = fresh.pending_refunds if fresh is not None else None
+        pending = (parked.as_dict() if parked is not None else {}).get(payment_ref)
+        if pending:  # a refund that arrived before its payment (O2: any order of events)
+            settle_refund(
+                order.order_id, payment_ref=payment_ref, charge_ref=payment_ref, refunded_minor=int(pending), at=at
+            )
+        if waiting and waiting[-1]:
+            _complete_waiting(order.account_id)
+    return result
+
+
+def _open_ordered_account(order: OrderModel, at: datetime) -> OrderModel:
+    """SPEC O7: a name-and-e-mail order's account is opened when it is paid, exactly once however many
+    deliveries race (``open_account`` under the order's account id: one wins, the rest find it). If the
+    address got an account meanwhile, the order credits that one instead."""
+    from hourbank.accounts.account_service import EmailTaken, open_account
+    from hourbank.kernel.clock import FixedClock
+
+    try:  # no read first: the open is conditional, and a payment after the first finds opens_account False
+        open_account(
+            name=order.customer_name or order.customer_email or "customer",
+            plan="non_member",
+            email=order.customer_email or "",
+            created_by="order-form",
+            account_id=order.account_id,
+            clock=FixedClock(at),
+        )
+        return order
+    except EmailTaken as taken:
+        try:
+            order.update(
+                [
+                    OrderModel.account_id.set(taken.owner),
+                    OrderModel.opens_account.set(False),
+                    OrderModel.credits_existing.set(True),
+                ],
+                condition=OrderModel.account_id == order.account_id,
+            )
+        except UpdateError as exc:  # a concurrent delivery moved it first
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        fresh = load_order(order.order_id)
+        assert fresh is not None
+        return fresh
+
+
+def settle_failed(order_id: str | None, *, payment_ref: str) -> Settlement:
+    """An asynchronous payment failed: nothing to credit; the order says so (unless already paid)."""
+    order = load_order(order_id)
+    if order is None:
+        return Settlement("review", order_id, detail="no such order")
+    if order.status == "pending":
+        order.update([OrderModel.status.set("failed")], condition=OrderModel.status == "pending")
+    return Settlement("ignored", order.order_id, detail=f"payment failed ({payment_ref})")
+
+
+def settle_refund(
+    order_id: str | None, *, payment_ref: str, charge_ref: str, refunded_minor: int, at: datetime
+) -> Settlement:
+    """SPEC O3: a refund takes back the credits its share of the payment bought. ``refunded_minor`` is
+    the charge's cumulative refunded amount, so events for partial refunds may arrive in any order."""
+    return _take_back(
+        order_id,
+        payment_ref=payment_ref,
+        marker=f"{charge_ref}#{int(refunded_minor)}",
+        refunded_minor=int(refunded_minor),
+        kind=REFUND,
+        flag="refunded",
+        at=at,
+    )
+
+
+def settle_dispute(order_id: str | None, *, payment_ref: str, dispute_ref: str, at: datetime) -> Settlement:
+    """SPEC O3: a dispute (chargeback) takes back everything the payment bought; the account is flagged."""
+    return _take_back(
+        order_id,
+        payment_ref=payment_ref,
+        marker=dispute_ref,
+        refunded_minor=None,
+        kind=DISPUTE,
+        flag="payment_disputed",
+        at=at,
+    )
+
+
+def _take_back(
+    order_id: str | None,
+    *,
+    payment_ref: str,
+    marker: str,
+    refunded_minor: int | None,
+    kind: str,
+    flag: str,
+    at: datetime,
+) -> Settlement:
+    order = load_order(order_id)
+    if order is None:
+        return Settlement("review", order_id, detail="no such order")
+    if order.visit_id:  # SPEC V1 + O3: takes back the hours it bought, not minutes
+        from hourbank.visits.visit_payments import settle_visit_take_back
+
+        return settle_visit_take_back(order, payment_ref=payment_ref, refunded_minor=refunded_minor, kind=kind, at=at)
+    idem = Idempotency(kind, "stripe", marker, fingerprint(order.order_id, payment_ref))
+
+    def attempt() -> Settlement:
+        current = load_order(order.order_id)
+        assert current is not None
+        paid = _payment(current, payment_ref)
+        if not paid:
+            if refunded_minor is None:
+                amount = int(current.amount_minor)  # a dispute takes back the whole payment
+            else:
+                amount = refunded_minor
+            known = current.pending_refunds.as_dict() if current.pending_refunds is not None else {}
+            if int(known.get(payment_ref, 0)) >= amount:
+                return Settlement("duplicate", current.order_id, detail=marker)
+            current.update([OrderModel.pending_refunds[payment_ref].set(amount)])
+            # Look again after parking: if the payment committed meanwhile, its own look for parked
+            # refunds may have run before this write, so take back now instead of waiting forever.
+            again = load_order(current.order_id)
+            if again is not None and payment_ref in (again.payments.as_dict() if again.payments is not None else {}):
+                raise Retry()
+            return Settlement("deferred", current.order_id, detail="refund before payment: applied when paid")
+        credited, debited = int(paid["credited"]), int(paid.get("debited", 0))
+        if refunded_minor is None:
+            target = credited
+        else:  # the refunded share of what this payment bought, in whole minutes, never more than credited
+            target = min(
+                credited, (credited * refunded_minor + int(current.amount_minor) - 1) // int(current.amount_minor)
+            )
+        take = target - debited
+        if take <= 0:
+            return Settlement("duplicate", current.order_id, detail=marker)
+        account = AccountModel.get(current.account_id, consistent_read=True)
+        tx = Tx()
+        write_account(
+            tx,
+            account,
+            idempotency=idem,
+            actions=[AccountModel.flags.add({flag})],
+            line=LedgerLine(
+                -take, kind, iso(at), "stripe", ref=current.order_id, note=f"{kind} of {payment_ref} ({marker})"
+            ),
+        )
+        new_paid = {**paid, "debited": target}
+        if refunded_minor is not None:
+            new_paid["refunded_minor"] = max(int(paid.get("refunded_minor", 0)), refunded_minor)
+        status = "disputed" if kind == DISPUTE else ("refunded" if target >= credited else current.status)
+        tx.update(
+            "order",
+            current,
+            [
+                OrderModel.payments[payment_ref].set(new_paid),
+                OrderModel.debited_minutes.add(take),
+                OrderModel.status.set(status),
+            ],
+            condition=OrderModel.payments[payment_ref]["debited"] == debited,
+        )
+        if commit_or_retry(tx, unless=("idempotency",)) is not None:
+            return Settlement("duplicate", current.order_id, detail=marker)
+        return Settlement("debited", current.order_id, take)
+
+    return with_retries(attempt)
+
+
+def _complete_waiting(account_id: str) -> None:
+    """SPEC C3: credit that lands completes closes waiting for it."""
+    from hourbank.tickets.closing import settle_awaiting
+
+    settle_awaiting(account_id)

@@ -1,0 +1,189 @@
+"""What the portal and staff read (SPEC W1, W2): accounts found by e-mail or plan, an account's tickets,
+its usage by month. Reads by keys and indexes only, never a Scan; lists paged with opaque cursors
+(``hourbank.store.cursors``); another customer's lists are 404 like anything else of theirs.
+
+* ``find_accounts`` - the Accounts ``by_email`` index (key: ``email_key(email)``) or ``by_plan``, both keys
+  only, then one BatchGetItem for the page's accounts.
+* ``account_tickets`` - the Tickets ``by_account`` index, newest ``opened_at`` first; ``status`` is a filter
+  on that Query (DynamoDB reads the filtered-out tickets too: an account has few).
+* ``usage`` - per month: consumed minutes (each close's consumption, from the Charges table's month keys),
+  weighted minutes by work type (the same tickets' totals per work type, kept on the ticket like its other
+  running totals and copied to its Charge at close - the weighting before per-ticket rounding, T4/T5; a ticket
+  closed before they were kept is read from its entries), credited minutes (every ledger change that added minutes,
+  other than consumption), the closing balance (the ledger's ``by_time`` index).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from hourbank.accounts.account_service import (
+    email_key,  # SPEC O7, W2: the one form of an address, as the index holds it
+)
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock
+from hourbank.kernel.errors import InvalidInput
+from hourbank.kernel.identity import Actor
+from hourbank.ledger.balance_writer import CONSUMPTION
+from hourbank.plans.catalogue import WORK_TYPES
+from hourbank.store import cursors
+from hourbank.store.models import ENTRY_SK_PREFIX, AccountModel, ChargeModel, LedgerModel, TicketModel, TimeEntryModel
+
+MAX_USAGE_MONTHS = 24  # API.md: ``from``..``to`` spans at most 24 months
+TICKET_STATUSES = ("open", "awaiting_credit", "closed")
+
+
+# -- accounts (staff) ---------------------------------------------------------------------------------
+
+
+def find_accounts(
+    actor: Actor, *, email: str | None = None, plan: str | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[AccountModel], str | None]:
+    """``GET /accounts?email=&plan=`` (staff). At least one of the two: listing every account would be a Scan."""
+    from hourbank.kernel.errors import Forbidden
+    from hourbank.plans.catalogue import plan_ids
+
+    if not actor.is_staff:
+        raise Forbidden("only staff may search accounts")
+    if plan is not None and plan not in plan_ids():
+        raise InvalidInput(f"plan: must be one of {', '.join(plan_ids())}")
+    if email is not None and email.strip():
+        key = email_key(email)
+        start = cursors.decode(cursor, names=frozenset({"account_id", "email_lower"}), pinned={"email_lower": key})
+        result = AccountModel.by_email.query(key, limit=limit, last_evaluated_key=start)
+    elif plan is not None:
+        start = cursors.decode(cursor, names=frozenset({"account_id", "plan"}), pinned={"plan": plan})
+        result = AccountModel.by_plan.query(plan, limit=limit, last_evaluated_key=start)
+    else:
+        raise InvalidInput("email: give an e-mail or a plan to search by")
+    ids = [k.account_id for k in result]
+    found = {a.account_id: a for a in AccountModel.batch_get(ids, consistent_read=True)} if ids else {}
+    # Index entries are eventually consistent; the items are read consistently (and the plan filter applies
+    # to the e-mail search: an account may have changed plan).
+    items = [found[i] for i in ids if i in found and (plan is None or found[i].plan == plan)]
+    return items, cursors.encode(result.last_evaluated_key)
+
+
+# -- an account's tickets (staff, owner) ----------------------------------------------------------------
+
+
+def account_tickets(
+    actor: Actor, account_id: str, *, status: str | None = None, limit: int = 50, cursor: str | None = None
+) -> tuple[list[TicketModel], str | None]:
+    from hourbank.accounts.account_service import get_account
+
+    if status is not None and status not in TICKET_STATUSES:
+        raise InvalidInput(f"status: must be one of {', '.join(TICKET_STATUSES)}")
+    get_account(actor, account_id)  # 404 for another tenant's, and for none
+    start = cursors.decode(
+        cursor, names=frozenset({"ticket_id", "sk", "account_id", "opened_at"}), pinned={"account_id": account_id}
+    )
+    result = TicketModel.by_account.query(
+        account_id,
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=start,
+        filter_condition=(TicketModel.status == status) if status else None,
+    )
+    items = list(result)
+    return items, cursors.encode(result.last_evaluated_key)
+
+
+# -- usage by month (staff, owner) ---------------------------------------------------------------------
+
+
+def month_range(first: str, last: str) -> list[str]:
+    from hourbank.statements.monthly_statement import next_month, parse_month
+
+    parse_month(first)
+    parse_month(last)
+    if last < first:
+        raise InvalidInput(f"to: {last} is before from {first}")
+    months = [first]
+    while months[-1] != last:
+        months.append(next_month(months[-1]))
+        if len(months) > MAX_USAGE_MONTHS:
+            raise InvalidInput(f"to: at most {MAX_USAGE_MONTHS} months from {first}")
+    return months
+
+
+def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock = SYSTEM_CLOCK) -> list[dict[str, Any]]:
+    from hourbank.accounts.account_service import get_account
+    from hourbank.ports.settings import get_settings
+    from hourbank.statements.monthly_statement import month_bounds, require_past_or_current
+    from hourbank.tickets.entries import minutes_by_work_type
+
+    months = month_range(first, last)
+    tz = get_settings().calendar().tz
+    require_past_or_current(last, clock.now(), tz)
+    get_account(actor, account_id)
+    lo = _utc(month_bounds(first, tz)[0])
+    hi = _utc(month_bounds(last, tz)[1])
+    starts = [_utc(month_bounds(m, tz)[0]) for m in months]
+
+    before = list(
+        LedgerModel.by_time.query(
+            account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1, consistent_read=True
+        )
+    )
+    balance = int(before[0].balance_after) if before else 0
+    credited: dict[str, int] = defaultdict(int)
+    closing: dict[str, int] = {}
+    for entry in sorted(
+        LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True),
+        key=lambda e: int(e.seq),
+    ):
+        if entry.at >= hi:
+            continue
+        month = months[_month_index(starts, entry.at)]
+        if entry.kind != CONSUMPTION and int(entry.minutes) > 0:
+            credited[month] += int(entry.minutes)
+        closing[month] = int(entry.balance_after)
+
+    consumed: dict[str, int] = defaultdict(int)
+    weighted: dict[str, dict[str, int]] = {m: dict.fromkeys(WORK_TYPES, 0) for m in months}
+    closes = ChargeModel.query(
+        account_id, ChargeModel.charge_key.between(f"{first}#", f"{last}#\uffff"), consistent_read=True
+    )
+    for close in closes:
+        if close.month not in weighted:
+            continue
+        consumed[close.month] += int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
+        recorded = minutes_by_work_type(close.weighted_by_work_type)
+        if recorded is not None:  # recorded at close: no read of the entries
+            totals = recorded
+        else:  # closed before the totals were kept: its entries (one Query of its partition)
+            totals = defaultdict(int)
+            for e in TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX)):
+                totals[e.work_type] += int(e.weighted_minutes)
+        for work_type, minutes in totals.items():
+            weighted[close.month][work_type] = weighted[close.month].get(work_type, 0) + int(minutes)
+
+    out = []
+    for month in months:
+        balance = closing.get(month, balance)
+        out.append(
+            {
+                "month": month,
+                "consumed_minutes": consumed[month],
+                "weighted_minutes_by_work_type": weighted[month],
+                "credited_minutes": credited[month],
+                "closing_balance_minutes": balance,
+            }
+        )
+    return out
+
+
+def _utc(at: datetime) -> str:
+    from datetime import UTC
+
+    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _month_index(starts: list[str], at: str) -> int:
+    index = 0
+    for i, start in enumerate(starts):
+        if at >= start:
+            index = i
+    return index

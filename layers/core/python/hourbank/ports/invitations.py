@@ -1,0 +1,101 @@
+"""Every customer has a sign-in (SPEC W1): the customer of a new account is invited to the portal.
+
+``invite_customer(account)`` is called where an account is opened (billing's ``POST /accounts``; a new
+customer's first order). It is idempotent: a marker ``invite#<account_id>`` is put in the Idempotency table
+with a does-not-exist condition before the invitation goes out, so a retried or duplicated creation invites
+once; a failed invitation removes the marker again, so a retry sends it.
+
+The port's adapter (another one installed for the ``inviter`` port of ``hourbank.ports.adapters`` replaces it;
+the local stack's invitation is an e-mail linking its own sign-in page):
+
+* ``CognitoInviter`` (AWS): ``AdminCreateUser`` in the user pool - username = e-mail (lower case), ``email_verified``,
+  ``custom:account_id`` = the account - with Cognito's own e-mail invitation (a temporary password; the
+  message template in template.yaml names the portal), then ``AdminAddUserToGroup`` ``customers``. Both
+  calls are idempotent on their own (an existing user is not re-created; a member is not added twice).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from pynamodb.exceptions import PutError
+
+from hourbank.ports import adapters
+from hourbank.ports.settings import Settings, get_settings
+from hourbank.store.models import AccountModel, IdempotencyModel
+
+CUSTOMERS_GROUP = "customers"
+MARKER_TTL_S = 400 * 24 * 3600  # longer than any retry of a creation
+
+
+class InvitationPort(Protocol):
+    def invite(self, account: AccountModel) -> None: ...
+
+
+class CognitoInviter:
+    def __init__(self, user_pool_id: str, client: Any = None) -> None:
+        if not user_pool_id:
+            raise RuntimeError("USER_POOL_ID is not set: the template sets it to the stack's user pool")
+        self.user_pool_id = user_pool_id
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3  # lazily: only a request that opens an account pays for the client
+
+            self._client = boto3.client("cognito-idp")
+        return self._client
+
+    def invite(self, account: AccountModel) -> None:
+        # Lower-cased, as the by_email index keeps it. The pool compares usernames case-insensitively
+        # (template.yaml, UsernameConfiguration), so the customer signs in with the address in any case.
+        username = account.email.strip().lower()
+        try:
+            self.client.admin_create_user(
+                UserPoolId=self.user_pool_id,
+                Username=username,
+                DesiredDeliveryMediums=["EMAIL"],
+                UserAttributes=[
+                    {"Name": "email", "Value": username},
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "custom:account_id", "Value": account.account_id},
+                ],
+            )
+        except self.client.exceptions.UsernameExistsException:
+            pass  # invited before (a retry): the group membership below is what may be missing
+        self.client.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=username, GroupName=CUSTOMERS_GROUP)
+
+
+def inviter(settings: Settings | None = None) -> InvitationPort:
+    settings = settings or get_settings()
+    installed = adapters.installed("inviter")
+    if installed is not None:
+        return installed(settings)  # type: ignore[no-any-return]
+    return CognitoInviter(settings.user_pool_id)
+
+
+def invite_customer(account: AccountModel, *, port: InvitationPort | None = None, now: float | None = None) -> bool:
+    """Invite the customer of ``account`` once. True when this call sent the invitation."""
+    at = time.time() if now is None else now
+    marker = IdempotencyModel(
+        f"invite#{account.account_id}",
+        fingerprint=account.email.strip().lower(),
+        account_id=account.account_id,
+        ledger_seq=0,
+        at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(at)),
+        expiration=int(at) + MARKER_TTL_S,
+    )
+    try:
+        marker.save(condition=IdempotencyModel.id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False  # invited already (a retried or concurrent creation)
+        raise
+    try:
+        (port or inviter()).invite(account)
+    except Exception:
+        marker.delete()  # not invited: the next attempt must send it
+        raise
+    return True

@@ -1,0 +1,122 @@
+"""Paying back what a visit owes (SPEC V1: cancellation, unused prepaid hours), exactly once.
+
+What is owed is fixed on the visit (``refund_due_minor``) in the transaction that completed or cancelled
+it. This pays the part not yet refunded, newest payment first, one refund per payment: the refund's key is
+``<payment>#<that payment's refunded total after it>``, used both as Stripe's idempotency key and as the
+record on the visit (written with a does-not-exist condition, in one transaction with the visit's totals
+and the statement line). Running it again - a retried close, a crash between Stripe and the record -
+asks Stripe with the same key (the same refund comes back) and records it once.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
+from hourbank.payments.stripe_refunds import RefundPort
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import VISIT_SK, VisitChargeModel, VisitModel
+from hourbank.store.transactions import Tx, TxFailed
+from hourbank.visits.booking import map_of
+
+
+@cache
+def default_refunds() -> RefundPort:
+    """Stripe with the configured key; the installed stand-in without one (once per execution environment)."""
+    from hourbank.payments.secrets import stripe_api_key
+    from hourbank.payments.stripe_refunds import select_refunds
+
+    return select_refunds(stripe_api_key(get_settings().payments))
+
+
+def issue_refunds(
+    ticket_id: str, *, port: RefundPort | None = None, clock: Clock = SYSTEM_CLOCK, visit: VisitModel | None = None
+) -> int:
+    """Refund what the visit owes and has not refunded yet; returns the amount refunded now. ``visit``: the
+    item as just read consistently, if the caller has it (saves the first read)."""
+    refunded_now = 0
+    for _ in range(20):  # one refund per payment; a lost race re-reads (bounded: a visit has few payments)
+        if visit is None:
+            visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
+        due = int(visit.refund_due_minor) - int(visit.refunded_minor)
+        if due <= 0:
+            return refunded_now
+        payments = [
+            (oid, o)
+            for oid, o in map_of(visit.orders).items()
+            if o.get("payment_ref") and int(o["amount_minor"]) > int(o.get("refunded_minor", 0))
+        ]
+        if not payments:
+            return refunded_now
+        payments.sort(key=lambda kv: (str(kv[1].get("paid_at", "")), kv[0]), reverse=True)
+        order_id, paid = payments[0]
+        before = int(paid.get("refunded_minor", 0))
+        amount = min(due, int(paid["amount_minor"]) - before)
+        key = f"{paid['payment_ref']}#{before + amount}"
+        refund_id = (port or default_refunds()).refund(
+            str(paid["payment_ref"]),
+            amount,
+            idempotency_key=f"visit-{visit.visit_id}-refund-{key}",
+            metadata={"visit_id": visit.visit_id, "order_id": order_id, "account_id": visit.account_ref},
+        )
+        now = iso(clock.now())
+        tx = Tx()
+        tx.update(
+            "visit",
+            visit,
+            [
+                VisitModel.refunds[key].set(
+                    {
+                        "order_id": order_id,
+                        "payment_ref": paid["payment_ref"],
+                        "amount_minor": amount,
+                        "refund_id": refund_id,
+                        "at": now,
+                    }
+                ),
+                VisitModel.refunded_minor.add(amount),
+                VisitModel.orders[order_id]["refunded_minor"].set(before + amount),
+            ],
+            condition=VisitModel.refunds[key].does_not_exist()
+            & (VisitModel.orders[order_id]["refunded_minor"] == before),
+        )
+        tx.put("charge", statement_line(visit, "refund", -amount, now, order_id=order_id, ref=refund_id))
+        visit = None  # whatever happens next, read it again
+        try:
+            tx.commit()
+        except TxFailed as exc:  # not commit_or_retry: its own loop reads again (a refund goes out between reads)
+            if not exc.refused and not exc.conflict:
+                raise
+            continue  # recorded by a concurrent run: read again
+        refunded_now += amount
+        if amount == due:
+            return refunded_now  # all that was owed: nothing left to read for
+    return refunded_now
+
+
+def statement_line(
+    visit: VisitModel,
+    what: str,
+    amount_minor: int,
+    at: str,
+    *,
+    order_id: str | None,
+    ref: str | None,
+    hours: int | None = None,
+) -> VisitChargeModel:
+    """The statement's record of money a visit moved (SPEC M3), under the company-time month it moved in."""
+    from datetime import datetime
+
+    month = datetime.fromisoformat(at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    return VisitChargeModel(
+        visit.account_ref,
+        f"visit#{month}#{at}#{visit.visit_id}#{ref}",
+        visit_id=visit.visit_id,
+        what=what,
+        amount_minor=amount_minor,
+        currency=visit.currency,
+        at=at,
+        order_id=order_id,
+        ref=ref,
+        hours=hours,
+    )
