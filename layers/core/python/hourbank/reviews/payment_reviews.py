@@ -17,14 +17,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
 from hourbank.kernel.identity import BILLING, Actor
 from hourbank.ledger.balance_writer import ADJUSTMENT, PURCHASE, LedgerLine, write_account
 from hourbank.store.models import AccountModel, LedgerModel, ReviewModel
-from hourbank.store.transactions import Tx, commit_or_retry, with_retries
+from hourbank.store.transactions import Tx, commit_or_retry, saved_if, with_retries
 
 log = logging.getLogger(__name__)
 PARTITION = "review"
@@ -67,11 +67,7 @@ def record(event: dict, *, reason: str, order_id: str | None, at: datetime, cloc
         currency=str(currency).upper()[:3] if isinstance(currency, str) and currency else None,
         status="open",
     )
-    try:
-        review.save(condition=ReviewModel.review_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    saved_if(review, ReviewModel.review_id.does_not_exist())  # or kept already: the event was redelivered
     return review.review_id
 
 
@@ -167,23 +163,7 @@ def resolve(
             ReviewModel.resolution_note.set(note.strip()),
         ]
         if minutes is not None:
-            try:
-                account = AccountModel.get(target, consistent_read=True)
-            except DoesNotExist:
-                raise InvalidInput("account_id: no such account") from None
-            entry = write_account(
-                tx,
-                account,
-                line=LedgerLine(
-                    minutes,
-                    PURCHASE if minutes > 0 else ADJUSTMENT,
-                    now,
-                    actor.subject,
-                    ref=rid,
-                    note=f"review {rid}: {note.strip()}"[:1000],
-                ),
-            )
-            assert entry is not None
+            entry = _adjust(tx, actor, rid, target, minutes, note.strip(), now)
             actions += [
                 ReviewModel.adjustment_account_id.set(target),
                 ReviewModel.adjustment_minutes.set(minutes),
@@ -199,6 +179,20 @@ def resolve(
 
         settle_awaiting(entry.account_id, clock=clock)
     return review, entry
+
+
+def _adjust(tx: Tx, actor: Actor, rid: str, account_id: str, minutes: int, note: str, now: str) -> LedgerModel:
+    """The review's ledger entry on ``account_id`` (SPEC C6, C7): credited (+) as a purchase, taken back (-)
+    as an adjustment, referring to the review."""
+    try:
+        account = AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise InvalidInput("account_id: no such account") from None
+    kind = PURCHASE if minutes > 0 else ADJUSTMENT
+    line = LedgerLine(minutes, kind, now, actor.subject, ref=rid, note=f"review {rid}: {note}"[:1000])
+    entry = write_account(tx, account, line=line)
+    assert entry is not None  # minutes is never 0 (checked by resolve)
+    return entry
 
 
 def view(r: ReviewModel) -> dict[str, Any]:

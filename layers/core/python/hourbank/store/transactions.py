@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactGetError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactGetError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -47,6 +47,7 @@ _CONFLICT_CODES = (
     "RequestLimitExceeded",
 )
 
+_REFUSED = "ConditionalCheckFailedException"  # a condition of the write did not hold
 
 T = TypeVar("T")
 
@@ -192,6 +193,30 @@ def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
             else:
                 raise
     return out
+
+
+def saved_if(item: Model, condition: Condition) -> bool:
+    """Save ``item`` if ``condition`` holds (mostly: no such item yet). False when it does not - a retry, a
+    redelivery or a concurrent writer came first; any other failure propagates."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code != _REFUSED:
+            raise
+        return False
+    return True
+
+
+def updated_if(item: Model, actions: Sequence[Action], condition: Condition) -> bool:
+    """Update ``item`` if ``condition`` holds. False when it does not (someone else changed it first); any
+    other failure propagates."""
+    try:
+        item.update(list(actions), condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code != _REFUSED:
+            raise
+        return False
+    return True
 
 
 class Retry(Exception):

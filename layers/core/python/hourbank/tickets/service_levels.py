@@ -30,7 +30,7 @@ from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response_due import Pause, ResponseClock, response_due, sla_status
 from hourbank.store.models import TICKET_SK, AccountModel, PauseMap, PriorityChangeMap, ResponseModel, TicketModel
 from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, with_retries
-from hourbank.tickets.common import account_of
+from hourbank.tickets.common import account_of, when_recorded
 
 if TYPE_CHECKING:
     from pynamodb.expressions.condition import Condition
@@ -154,12 +154,6 @@ def _get_open(actor: Actor, ticket_id: str, what: str) -> TicketModel:
     return ticket
 
 
-def _when(actor: Actor, at: datetime | None, now: datetime) -> datetime:
-    if at is not None and at > now:
-        raise InvalidInput("at: must not be in the future")
-    return at or now
-
-
 def _same_sla(ticket: TicketModel):
     version = int(ticket.sla_version or 0)
     same = TicketModel.sla_version == version
@@ -184,7 +178,7 @@ def respond(
     # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
     actor.require(TECHNICIANS, BILLING, action="respond on tickets", on=account_of(ticket_id), what="ticket")
     now = clock.now()
-    when = _when(actor, at, now)
+    when = when_recorded(actor, at, now)
     response_id = _response_id(ticket_id, idempotency_key)
     sk = f"{RESPONSE_SK_PREFIX}{response_id}"
 
@@ -259,7 +253,7 @@ def set_waiting(
         TECHNICIANS, BILLING, action="mark a ticket as waiting on the customer", on=account_of(ticket_id), what="ticket"
     )
     now = clock.now()
-    when = _when(actor, at, now)
+    when = when_recorded(actor, at, now)
 
     def attempt() -> None:
         ticket = _get_open(actor, ticket_id, "its response clock no longer runs")
