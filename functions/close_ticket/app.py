@@ -1,4 +1,5 @@
-"""POST /tickets/{ticket_id}/close: debit the ticket's consumption (SPEC C1-C5)."""
+"""POST /tickets/{ticket_id}/close: debit the ticket's consumption (SPEC C1-C5); a visit's ticket completes
+its visit (V1)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ app = make_resolver()
 
 @app.post("/tickets/<ticket_id>/close", responses=doc(200, R.CloseResult, 403, 404))
 def close(ticket_id: str):
-    return views.close_result(close_ticket(current_actor(app), ticket_id))
+    from hourbank.visits.hooks import VISIT_WORK  # light; the visit's own code loads when a visit's ticket closes
+
+    return views.close_result(close_ticket(current_actor(app), ticket_id, prepaid=VISIT_WORK))  # SPEC V1
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -15,6 +15,7 @@ from hourbank.api.resolver import current_actor, make_resolver
 from hourbank.api.responses import doc
 from hourbank.api.schemas import TimeEntry
 from hourbank.tickets.entries import post_entry
+from hourbank.visits.hooks import VISIT_WORK
 
 logger = Logger()
 app = make_resolver()
@@ -34,12 +35,10 @@ def post_time_entry(ticket_id: str, body: Annotated[TimeEntry, Body()]):
     entry, created = post_entry(
         current_actor(app),
         ticket_id,
-        work_type=body.work_type,
-        started_at=body.started_at,
-        minutes=body.minutes,
-        note=body.note,
+        **body.model_dump(),  # work_type, started_at, minutes, note
         # A client that retries with the same key gets the first entry back, not a second one.
         idempotency_key=app.current_event.headers.get("idempotency-key"),
+        prepaid=VISIT_WORK,  # SPEC V1: a visit's ticket is gated by its prepaid hours, not the balance
     )
     return views.entry(entry), 201 if created else 200
 

@@ -36,17 +36,17 @@ def synthetic_event(method: str, path: str) -> dict[str, Any]:
     }
 
 
-def prime(app: Any) -> list[tuple[str, str, int]]:
-    """Every route of ``app`` once; returns (method, path, status) of each, for tests and the log."""
-    from hourbank.api.resolver import _request
-
+def prime(app: Any, request: Any) -> list[tuple[str, str, int]]:
+    """Every route of ``app`` once, ``request`` (the resolver's current request state) marked as priming; returns
+    (method, path, status) of each, for tests and the log. The state is given, not imported: the resolver
+    imports this module (no import cycle)."""
     answers = []
-    _request.priming = True
+    request.priming = True
     try:
         for route in [*app._static_routes, *app._dynamic_routes]:
             path = _PARAM.sub("snapstart", route.openapi_path)
             result = app.resolve(synthetic_event(route.method, path), None)
             answers.append((route.method, route.openapi_path, int(result["statusCode"])))
     finally:
-        _request.priming = False
+        request.priming = False
     return answers

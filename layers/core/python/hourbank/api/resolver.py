@@ -223,7 +223,7 @@ def make_resolver(*, public: bool = False) -> APIGatewayHttpResolver:
     from hourbank.api.priming import prime
     from hourbank.edge import snapstart
 
-    snapstart.register(lambda: prime(app))  # SnapStart: every route once before the snapshot (no I/O)
+    snapstart.register(lambda: prime(app, _request))  # SnapStart: every route once before the snapshot (no I/O)
     return app
 
 

@@ -9,8 +9,8 @@ from pydantic import Field, StrictInt
 from hourbank.api.schemas import Body, Instant, LongText, Text
 from hourbank.api.views import money, order
 from hourbank.rating.consumption import hours_text
-from hourbank.store.models import OrderModel, VisitModel
-from hourbank.visits.booking import map_of, summary
+from hourbank.store.models import OrderModel, VisitModel, map_of
+from hourbank.visits.booking import summary
 
 
 class BookVisit(Body):

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from hourbank.invoicing import invoice_issuing
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock
 from hourbank.orders.payment_settlement import (
+    OtherOrders,
     Settlement,
     flag_for_review,
     load_order,
@@ -44,12 +45,19 @@ class PaymentLookup(Protocol):
         ...
 
 
-Handler = Callable[[dict, datetime, "PaymentLookup | None"], Settlement]
+Handler = Callable[[dict, datetime, "PaymentLookup | None", "OtherOrders | None"], Settlement]
 
 
-def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLookup | None = None) -> Settlement:
+def apply_event(
+    event: dict,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    lookup: PaymentLookup | None = None,
+    others: OtherOrders | None = None,
+) -> Settlement:
     """Apply one verified Stripe event; the settlement time is the event's ``created`` (when Stripe saw
-    it happen), so a late redelivery records the same time as the first."""
+    it happen), so a late redelivery records the same time as the first. ``others`` settles the orders that
+    buy no minutes (SPEC V1: a visit's, ``visits.hooks.VISIT_ORDERS``)."""
     kind = str(event.get("type") or "")
     handler = _HANDLERS.get(kind)
     if handler is None:
@@ -57,7 +65,7 @@ def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLook
     obj = ((event.get("data") or {}).get("object")) or {}
     created = event.get("created")
     at = datetime.fromtimestamp(int(created), UTC) if isinstance(created, int | float) else clock.now()
-    result = handler(obj, at, lookup)
+    result = handler(obj, at, lookup, others)
     if result.outcome == "review":
         log.warning(
             "stripe event %s (%s) needs review: order %s: %s", event.get("id"), kind, result.order_id, result.detail
@@ -72,7 +80,7 @@ def apply_event(event: dict, *, clock: Clock = SYSTEM_CLOCK, lookup: PaymentLook
 # -- checkout sessions -------------------------------------------------------------------------------
 
 
-def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None) -> Settlement:
     """checkout.session.completed (paid) and checkout.session.async_payment_succeeded."""
     order_id, conflict = _session_order(session)
     if conflict:
@@ -98,11 +106,18 @@ def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None) -> 
     if amount is None:
         return Settlement("review", order_id, detail=f"checkout {session.get('id')} has no amount_total")
     return settle_paid(
-        order_id, payment_ref=payment_ref, amount_minor=amount, currency=str(session.get("currency") or ""), at=at
+        order_id,
+        payment_ref=payment_ref,
+        amount_minor=amount,
+        currency=str(session.get("currency") or ""),
+        at=at,
+        others=others,
     )
 
 
-def _session_failed(session: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _session_failed(
+    session: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
     order_id, conflict = _session_order(session)
     if conflict:
         return conflict
@@ -149,7 +164,7 @@ def invoice_order_id(invoice: dict) -> str | None:
     return None
 
 
-def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None) -> Settlement:
     order_id = invoice_order_id(invoice)
     ours = _our_invoice(invoice) if order_id is None else None
     if ours is not None and ours.order_id:
@@ -173,6 +188,7 @@ def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> 
         currency=str(invoice.get("currency") or ""),
         at=at,
         also_known_as=_invoice_intents(invoice),
+        others=others,
     )
 
 
@@ -193,7 +209,9 @@ def _our_invoice(invoice: dict):
     return invoice_issuing.load_invoice(metadata.get("account_id"), metadata.get("invoice_id"))
 
 
-def _invoice_failed(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _invoice_failed(
+    invoice: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
     """invoice.payment_failed: the invoice stays open (Stripe retries; the link still works) and keeps the
     balance watch from invoicing again (SPEC O4)."""
     ours = _our_invoice(invoice)
@@ -204,7 +222,9 @@ def _invoice_failed(invoice: dict, at: datetime, lookup: PaymentLookup | None) -
     return Settlement("recorded", ours.order_id, detail=f"invoice {ours.invoice_id}: payment failed")
 
 
-def _invoice_given_up(invoice: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _invoice_given_up(
+    invoice: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
     """invoice.voided / invoice.marked_uncollectible: void; auto top-up backs off before invoicing again."""
     ours = _our_invoice(invoice)
     if ours is None:
@@ -216,7 +236,9 @@ def _invoice_given_up(invoice: dict, at: datetime, lookup: PaymentLookup | None)
 # -- refunds and disputes (SPEC O3) ------------------------------------------------------------------
 
 
-def _charge_refunded(charge: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _charge_refunded(
+    charge: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
     refunded = _int(charge.get("amount_refunded"))
     if refunded is None:
         return Settlement("review", detail=f"charge {charge.get('id')} has no amount_refunded")
@@ -224,15 +246,19 @@ def _charge_refunded(charge: dict, at: datetime, lookup: PaymentLookup | None) -
     if problem:
         return problem
     ref = payment_ref or str(charge.get("id"))
-    return settle_refund(order_id, payment_ref=ref, charge_ref=str(charge.get("id")), refunded_minor=refunded, at=at)
+    return settle_refund(
+        order_id, payment_ref=ref, charge_ref=str(charge.get("id")), refunded_minor=refunded, at=at, others=others
+    )
 
 
-def _dispute_created(dispute: dict, at: datetime, lookup: PaymentLookup | None) -> Settlement:
+def _dispute_created(
+    dispute: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
     order_id, payment_ref, problem = find_payment(dispute, lookup)
     if problem:
         return problem
     ref = payment_ref or _id(dispute.get("charge")) or ""
-    return settle_dispute(order_id, payment_ref=ref, dispute_ref=str(dispute.get("id")), at=at)
+    return settle_dispute(order_id, payment_ref=ref, dispute_ref=str(dispute.get("id")), at=at, others=others)
 
 
 def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, str | None, Settlement | None]:

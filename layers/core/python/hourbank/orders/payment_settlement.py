@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -35,6 +36,22 @@ class Settlement:
     order_id: str | None = None
     minutes: int = 0
     detail: str = ""
+
+
+class OtherOrders(Protocol):
+    """What settles the payments of orders that buy something other than minutes (SPEC V1: a visit's booking
+    and extensions, paid in money, crediting no minutes). The caller supplies it (``visits.hooks.VISIT_ORDERS``,
+    given by the Stripe webhook): orders import no visits."""
+
+    def covers(self, order: OrderModel) -> bool: ...
+
+    def paid(self, order: OrderModel, *, payment_ref: str, amount_minor: int, at: datetime) -> Settlement: ...
+
+    def taken_back(
+        self, order: OrderModel, *, payment_ref: str, refunded_minor: int | None, kind: str, at: datetime
+    ) -> Settlement:
+        """SPEC O3: ``refunded_minor`` is the charge's cumulative refunded amount (None: a dispute)."""
+        ...
 
 
 def load_order(order_id: str | None) -> OrderModel | None:
@@ -76,6 +93,7 @@ def settle_paid(
     currency: str,
     at: datetime,
     also_known_as: tuple[str, ...] = (),
+    others: OtherOrders | None = None,
 ) -> Settlement:
     """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once.
     ``also_known_as``: other ids of the same payment (the PaymentIntent that paid an invoice), recorded with
@@ -92,10 +110,8 @@ def settle_paid(
         return Settlement("review", order.order_id, detail=reason)
     if order.opens_account:
         order = _open_ordered_account(order, at)
-    if order.visit_id:  # SPEC V1: a visit's payment confirms it or extends it; it credits no minutes
-        from hourbank.visits.visit_payments import settle_visit_paid
-
-        return settle_visit_paid(order, payment_ref=payment_ref, amount_minor=int(amount_minor), at=at)
+    if others is not None and others.covers(order):  # SPEC V1: a visit's payment confirms or extends it, no minutes
+        return others.paid(order, payment_ref=payment_ref, amount_minor=int(amount_minor), at=at)
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
     first = [order]  # the first attempt uses what was just read; a retry reads again
 
@@ -175,7 +191,12 @@ def settle_paid(
         pending = (parked.as_dict() if parked is not None else {}).get(payment_ref)
         if pending:  # a refund that arrived before its payment (O2: any order of events)
             settle_refund(
-                order.order_id, payment_ref=payment_ref, charge_ref=payment_ref, refunded_minor=int(pending), at=at
+                order.order_id,
+                payment_ref=payment_ref,
+                charge_ref=payment_ref,
+                refunded_minor=int(pending),
+                at=at,
+                others=others,
             )
         if waiting and waiting[-1]:
             _complete_waiting(order.account_id)
@@ -228,7 +249,13 @@ def settle_failed(order_id: str | None, *, payment_ref: str) -> Settlement:
 
 
 def settle_refund(
-    order_id: str | None, *, payment_ref: str, charge_ref: str, refunded_minor: int, at: datetime
+    order_id: str | None,
+    *,
+    payment_ref: str,
+    charge_ref: str,
+    refunded_minor: int,
+    at: datetime,
+    others: OtherOrders | None = None,
 ) -> Settlement:
     """SPEC O3: a refund takes back the credits its share of the payment bought. ``refunded_minor`` is
     the charge's cumulative refunded amount, so events for partial refunds may arrive in any order."""
@@ -240,10 +267,13 @@ def settle_refund(
         kind=REFUND,
         flag="refunded",
         at=at,
+        others=others,
     )
 
 
-def settle_dispute(order_id: str | None, *, payment_ref: str, dispute_ref: str, at: datetime) -> Settlement:
+def settle_dispute(
+    order_id: str | None, *, payment_ref: str, dispute_ref: str, at: datetime, others: OtherOrders | None = None
+) -> Settlement:
     """SPEC O3: a dispute (chargeback) takes back everything the payment bought; the account is flagged."""
     return _take_back(
         order_id,
@@ -253,6 +283,7 @@ def settle_dispute(order_id: str | None, *, payment_ref: str, dispute_ref: str, 
         kind=DISPUTE,
         flag="payment_disputed",
         at=at,
+        others=others,
     )
 
 
@@ -265,14 +296,13 @@ def _take_back(
     kind: str,
     flag: str,
     at: datetime,
+    others: OtherOrders | None = None,
 ) -> Settlement:
     order = load_order(order_id)
     if order is None:
         return Settlement("review", order_id, detail="no such order")
-    if order.visit_id:  # SPEC V1 + O3: takes back the hours it bought, not minutes
-        from hourbank.visits.visit_payments import settle_visit_take_back
-
-        return settle_visit_take_back(order, payment_ref=payment_ref, refunded_minor=refunded_minor, kind=kind, at=at)
+    if others is not None and others.covers(order):  # SPEC V1 + O3: takes back the hours it bought, not minutes
+        return others.taken_back(order, payment_ref=payment_ref, refunded_minor=refunded_minor, kind=kind, at=at)
     idem = Idempotency(kind, "stripe", marker, fingerprint(order.order_id, payment_ref))
 
     def attempt() -> Settlement:

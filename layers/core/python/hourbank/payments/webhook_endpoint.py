@@ -122,6 +122,7 @@ class StripeWebhook:
         from botocore.config import Config
 
         from hourbank.store.transactions import CONNECT_TIMEOUT_S, MAX_RETRY_ATTEMPTS, READ_TIMEOUT_S
+        from hourbank.visits.hooks import VISIT_ORDERS  # light: a visit's orders buy its hours (SPEC V1)
 
         # The same prompt outage as the models' (hourbank.store.transactions): botocore's own timeouts and retries.
         store = DynamoDBPersistenceLayer(
@@ -137,7 +138,7 @@ class StripeWebhook:
             data_keyword_argument="event", persistence_store=store, config=self.config, key_prefix="stripe-event"
         )
         def apply(*, event: dict) -> dict:
-            result = apply_event(event, lookup=self.lookup)
+            result = apply_event(event, lookup=self.lookup, others=VISIT_ORDERS)
             metrics.emit({metrics.WEBHOOK_EVENTS: 1}, outcome=result.outcome)
             self.logger.info(
                 "stripe event applied",

@@ -596,3 +596,8 @@ MODELS: dict[str, type[Model]] = {
     "invoices_table": InvoiceModel,
     "reviews_table": ReviewModel,
 }
+
+
+def map_of(attribute: Any) -> dict:
+    """A stored map (a raw pynamodb ``MapAttribute``, or nothing) as a plain dict."""
+    return attribute.as_dict() if attribute is not None and hasattr(attribute, "as_dict") else dict(attribute or {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -26,7 +27,7 @@ from hourbank.ports.settings import get_settings
 from hourbank.rating.consumption import price_minor
 from hourbank.store.models import TICKET_SK, AccountModel, ChargeModel, CreditBackMap, LedgerModel, TicketModel
 from hourbank.store.transactions import Tx, commit_or_retry, with_retries
-from hourbank.tickets.common import account_of, load
+from hourbank.tickets.common import Prepaid, account_of, load, prepaid_for
 from hourbank.tickets.projection import project
 
 SYSTEM = Actor("system", frozenset({TECHNICIANS, BILLING}))
@@ -42,18 +43,25 @@ class CloseResult:
     balance_minutes: int
 
 
-def close_ticket(actor: Actor, ticket_id: str, *, clock: Clock = SYSTEM_CLOCK) -> CloseResult:
+class PrepaidClose(Prepaid, Protocol):
+    """How a prepaid ticket closes instead of C1-C3 (SPEC V1: a visit's ticket completes its visit)."""
+
+    def close(self, actor: Actor, ticket: TicketModel, account: AccountModel, now: datetime) -> CloseResult: ...
+
+
+def close_ticket(
+    actor: Actor, ticket_id: str, *, clock: Clock = SYSTEM_CLOCK, prepaid: PrepaidClose | None = None
+) -> CloseResult:
     actor.require(TECHNICIANS, action="close tickets", on=account_of(ticket_id), what="ticket")
-    result = with_retries(lambda: _close_once(actor, ticket_id, clock))
+    result = with_retries(lambda: _close_once(actor, ticket_id, clock, prepaid))
     return result
 
 
-def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
+def _close_once(actor: Actor, ticket_id: str, clock: Clock, prepaid: PrepaidClose | None = None) -> CloseResult:
     ticket, account = load(actor, ticket_id)
-    if ticket.visit_id:  # SPEC V1: paid in money; closing the visit's ticket completes the visit
-        from hourbank.visits.completion import close_visit
-
-        return close_visit(actor, ticket, account, clock.now())
+    paid_ahead = prepaid_for(prepaid, ticket)
+    if paid_ahead:  # SPEC V1: paid in money; closing a visit's ticket completes the visit
+        return paid_ahead.close(actor, ticket, account, clock.now())
     if ticket.status == "closed":
         return _result(ticket)  # SPEC C5: the first result, nothing debited again
     plan = get_plan(account.plan)
@@ -71,23 +79,8 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
     else:
         return _await_credit(ticket, account, actor, consumed, now)  # SPEC C3
     tx = Tx()
-    tx.update(
-        "ticket",
-        ticket,
-        [
-            TicketModel.status.set("closed"),
-            TicketModel.closed_at.set(iso(now)),
-            TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
-            TicketModel.close_requested_by.set(ticket.close_requested_by or actor.subject),
-            TicketModel.consumed_minutes.set(consumed),
-            TicketModel.debited_minutes.set(debit),
-            TicketModel.postpay_minutes.set(postpay),
-            TicketModel.balance_after_close.set(balance - debit),
-            TicketModel.version.set(int(ticket.version) + 1),
-            TicketModel.queue_status.remove(),
-            TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
-        ],
-        condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == ticket.status),
+    close_update(
+        tx, ticket, actor.subject, now, consumed=consumed, debited=debit, postpay=postpay, balance_after=balance - debit
     )
     line = LedgerLine(-debit, CONSUMPTION, iso(now), actor.subject, ref=ticket.ticket_id, note=ticket.title)
     extra = [AccountModel.awaiting[ticket.ticket_id].remove()] if ticket.status == "awaiting_credit" else []
@@ -128,6 +121,42 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock) -> CloseResult:
         }
     )
     return CloseResult(ticket.ticket_id, "closed", consumed, debit, postpay, balance - debit)
+
+
+def close_update(
+    tx: Tx,
+    ticket: TicketModel,
+    by: str,
+    now: datetime,
+    *,
+    consumed: int,
+    debited: int,
+    postpay: int,
+    balance_after: int,
+    also: Any = None,
+) -> None:
+    """Add the one update that closes a ticket to ``tx`` (SPEC C1-C3, C5; a visit's ticket too, V1): what it
+    consumed and how that was paid, who asked to close it and when, the next version; it leaves the S1 queue.
+    Conditioned on the ticket being as read (version and status), and on ``also`` when given."""
+    condition = (TicketModel.version == int(ticket.version)) & (TicketModel.status == ticket.status)
+    tx.update(
+        "ticket",
+        ticket,
+        [
+            TicketModel.status.set("closed"),
+            TicketModel.closed_at.set(iso(now)),
+            TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
+            TicketModel.close_requested_by.set(ticket.close_requested_by or by),
+            TicketModel.consumed_minutes.set(consumed),
+            TicketModel.debited_minutes.set(debited),
+            TicketModel.postpay_minutes.set(postpay),
+            TicketModel.balance_after_close.set(balance_after),
+            TicketModel.version.set(int(ticket.version) + 1),
+            TicketModel.queue_status.remove(),
+            TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
+        ],
+        condition=condition if also is None else condition & also,
+    )
 
 
 def _await_credit(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from hourbank.kernel.errors import Forbidden, InsufficientCredit, InvalidInput, NotFound
 from hourbank.kernel.identity import Actor
@@ -12,6 +13,22 @@ from hourbank.store.models import TICKET_SK, AccountModel, TicketModel
 from hourbank.store.transactions import transact_get
 
 MIN_ORDER_MINUTES = 60  # SPEC P1: orders are at least 1 h, in 30-minute steps
+
+
+class Prepaid(Protocol):
+    """What knows the tickets whose work is paid for in advance, in money, not from the balance (SPEC V1: an
+    onsite visit's ticket). The caller supplies it (``visits.hooks.VISIT_WORK``): tickets import no visits. A
+    ticket it covers projects no consumption: nothing of it is committed (C4) or debited (C1-C3)."""
+
+    def covers(self, ticket: TicketModel) -> bool: ...
+
+
+P = TypeVar("P", bound=Prepaid)
+
+
+def prepaid_for(prepaid: P | None, ticket: TicketModel) -> P | None:
+    """``prepaid`` when it covers ``ticket``, else None (an ordinary ticket)."""
+    return prepaid if prepaid is not None and prepaid.covers(ticket) else None
 
 
 def new_ticket_id(account_id: str) -> str:

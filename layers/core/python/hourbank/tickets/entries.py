@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import NoReturn, Protocol
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.kernel.errors import Conflict, InvalidInput, TicketClosed
@@ -16,14 +17,26 @@ from hourbank.ports.settings import get_settings
 from hourbank.rating.segments import emergency_periods, rate_entry
 from hourbank.store.models import ENTRY_SK_PREFIX, AccountModel, TicketModel, TimeEntryModel
 from hourbank.store.transactions import Retry, Tx, TxFailed, with_retries
-from hourbank.tickets.common import account_of, insufficient, load
+from hourbank.tickets.common import Prepaid, account_of, insufficient, load, prepaid_for
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
-from hourbank.visits.gate import gate_entry as visit_gate
-from hourbank.visits.gate import refused as visit_refused
 
 MAX_ENTRY_MINUTES = 1440
 CLOCK_SKEW = timedelta(minutes=5)  # SPEC T8: "a few minutes of clock skew allowed"
+
+
+class PrepaidEntries(Prepaid, Protocol):
+    """What gates the work of a prepaid ticket instead of the balance (SPEC V1: a visit's prepaid hours)."""
+
+    item: str  # the name of its update in the entry's transaction
+
+    def gate_entry(self, tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
+        """Add its condition and update to the entry's transaction, or refuse before anything is written."""
+        ...
+
+    def refused(self, ticket_id: str, work_type: str, minutes: int) -> NoReturn:
+        """The transaction failed on its condition: say why (402), or read again."""
+        ...
 
 
 def post_entry(
@@ -36,6 +49,7 @@ def post_entry(
     note: str,
     idempotency_key: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    prepaid: PrepaidEntries | None = None,
 ) -> tuple[TimeEntryModel, bool]:
     """Returns the entry and whether it was created now (False: a retry of an earlier post)."""
     actor.require(TECHNICIANS, action="post time", on=account_of(ticket_id), what="ticket")
@@ -77,7 +91,8 @@ def post_entry(
         weighted = sum(s.weighted_minutes for s in segments)
         total = int(ticket.weighted_minutes) + weighted
         onsite = int(ticket.onsite_weighted_minutes) + (weighted if work_type in ONSITE_WORK else 0)
-        projected = 0 if ticket.visit_id else project(total, onsite, plan)  # SPEC V1: a visit is paid in money
+        paid_ahead = prepaid_for(prepaid, ticket)
+        projected = 0 if paid_ahead else project(total, onsite, plan)  # SPEC V1: a visit is paid in money
         delta = projected - int(ticket.projected_consumption_minutes)
         end = iso(segments[-1].started_at + timedelta(minutes=segments[-1].minutes))
         entry = TimeEntryModel(
@@ -110,8 +125,8 @@ def post_entry(
             ],
             condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"),
         )
-        if ticket.visit_id:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
-            visit_gate(tx, ticket_id, work_type, minutes)
+        if paid_ahead:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
+            paid_ahead.gate_entry(tx, ticket_id, work_type, minutes)
         else:
             gate = None
             if plan.stops_at_zero and delta > 0:
@@ -135,8 +150,8 @@ def post_entry(
                 if not same:
                     raise Conflict("this Idempotency-Key was already used for a different time entry") from None
                 return existing, False
-            if "visit" in exc.refused:  # SPEC V1: 402 saying how many hours to add, or read again
-                visit_refused(ticket_id, work_type, minutes)
+            if paid_ahead and paid_ahead.item in exc.refused:  # SPEC V1: 402 saying how many hours to add, or again
+                paid_ahead.refused(ticket_id, work_type, minutes)
             if "ticket" in exc.refused:
                 raise Retry() from exc
             if "account" in exc.refused:

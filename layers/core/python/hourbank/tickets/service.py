@@ -23,7 +23,16 @@ from hourbank.store.models import (
 )
 from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, with_retries
 from hourbank.tickets import service_levels
-from hourbank.tickets.common import account_of, insufficient, load, new_ticket_id, refused_available, when_recorded
+from hourbank.tickets.common import (
+    Prepaid,
+    account_of,
+    insufficient,
+    load,
+    new_ticket_id,
+    prepaid_for,
+    refused_available,
+    when_recorded,
+)
 from hourbank.tickets.projection import project
 
 OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"
@@ -116,9 +125,11 @@ def set_emergency(
     at: datetime | None = None,
     *,
     clock: Clock = SYSTEM_CLOCK,
+    prepaid: Prepaid | None = None,
 ) -> TicketModel:
     """SPEC T3: upgrade or downgrade, recorded with who and when. A change dated before time already
-    logged re-rates the entries it covers, so the ticket's totals always follow its history."""
+    logged re-rates the entries it covers, so the ticket's totals always follow its history (a prepaid
+    ticket's, ``prepaid``, projects no consumption: SPEC V1)."""
     now = clock.now()
     when = when_recorded(
         actor, at, now, staff_only="only staff may record a past emergency change; a customer's change is now"
@@ -145,7 +156,7 @@ def set_emergency(
         actions = [TicketModel.emergency_changes.set([*(ticket.emergency_changes or []), record])]
         gate: list[int] = []
         if ticket.last_entry_end and when < parse_iso(ticket.last_entry_end):
-            actions += _rerate(tx, ticket, account, new_changes, gate)
+            actions += _rerate(tx, ticket, account, new_changes, gate, prepaid_for(prepaid, ticket) is not None)
         actions.append(TicketModel.version.set(int(ticket.version) + 1))
         tx.update(
             "ticket",
@@ -163,7 +174,12 @@ def set_emergency(
 
 
 def _rerate(
-    tx: Tx, ticket: TicketModel, account: AccountModel, changes: list[EmergencyChange], gate: list[int]
+    tx: Tx,
+    ticket: TicketModel,
+    account: AccountModel,
+    changes: list[EmergencyChange],
+    gate: list[int],
+    paid_ahead: bool,
 ) -> list:
     """Re-rate every entry under the new emergency history; returns the ticket's total updates. When the
     account's available balance must cover the growth (SPEC C4), its size is appended to ``gate``."""
@@ -196,7 +212,7 @@ def _rerate(
                 ],
                 condition=TimeEntryModel.sk.exists(),
             )
-    projected = 0 if ticket.visit_id else project(weighted, onsite, plan)  # SPEC V1: a visit is paid in money
+    projected = 0 if paid_ahead else project(weighted, onsite, plan)  # SPEC V1: a visit is paid in money
     delta = projected - int(ticket.projected_consumption_minutes)
     if delta:
         condition = None

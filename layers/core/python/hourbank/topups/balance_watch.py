@@ -10,7 +10,7 @@ version, so everything written for it (the invoice, its order, the e-mail's mark
 One auto top-up at a time (Lago's repeated top-up, L#1962, is the failure to avoid): the invoice is
 created in one transaction with ``account.pending_top_up = invoice`` conditioned on there being none and
 on no back-off in force, so a crossing while one is unpaid creates nothing. Paying it clears the marker
-(``orders.settlement``); voiding it, or Stripe giving up on it, clears it and pauses auto top-up for
+(``orders.payment_settlement``); voiding it, or Stripe giving up on it, clears it and pauses auto top-up for
 ``BACKOFF_S`` instead of invoicing again at the next record.
 """
 

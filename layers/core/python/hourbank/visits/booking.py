@@ -32,6 +32,7 @@ from hourbank.store.models import (
     TicketModel,
     VisitExpiryModel,
     VisitModel,
+    map_of,
 )
 from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, transact_get, with_retries
 from hourbank.visits.whole_hours import VisitTerms, extension_minor, prepayment_minor, used_hours
@@ -70,10 +71,6 @@ def load_visit(ticket_id: str) -> VisitModel | None:
         return VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
     except DoesNotExist:
         return None
-
-
-def map_of(attribute) -> dict:
-    return attribute.as_dict() if attribute is not None and hasattr(attribute, "as_dict") else dict(attribute or {})
 
 
 def summary(visit: VisitModel) -> dict:
@@ -338,7 +335,7 @@ def extend(
 
 def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CLOCK) -> VisitModel:
     """Before the visit (no time logged on its ticket): an unpaid visit is simply cancelled; a paid one is
-    refunded in full, base fee included (``visits.refunds``: exactly once per payment). Its ticket closes
+    refunded in full, base fee included (``visits.refund_issuing``: exactly once per payment). Its ticket closes
     with nothing consumed. Cancelling a cancelled visit returns it unchanged."""
     ticket_id = ticket_of(visit_id)
     actor.require_visible(account_of_visit(visit_id), "visit")
@@ -359,10 +356,22 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
                 "time is logged on the visit's ticket: close the ticket to complete the visit "
                 "(prepaid hours not used are refunded)"
             )
+        from hourbank.tickets.closing import close_update  # lazily: the visits API loads no tickets code at Init
+
         now = clock.now()
         tx = Tx()
-        close_ticket_for_visit(
-            tx, ticket, int(AccountModel.get(ticket.account_id).balance_minutes), actor.subject, now, entry_count=0
+        balance = int(AccountModel.get(ticket.account_id).balance_minutes)
+        # Its ticket closes consuming nothing (the visit was paid in money), as long as no time was logged.
+        close_update(
+            tx,
+            ticket,
+            actor.subject,
+            now,
+            consumed=0,
+            debited=0,
+            postpay=0,
+            balance_after=balance,
+            also=TicketModel.entry_count == 0,
         )
         end_visit(
             tx,
@@ -384,34 +393,9 @@ def cancel(actor: Actor, visit_id: str, reason: str, *, clock: Clock = SYSTEM_CL
     return visit
 
 
-def close_ticket_for_visit(
-    tx: Tx, ticket: TicketModel, balance: int, by: str, now: datetime, *, entry_count: int | None = None
-) -> None:
-    """The visit's ticket closes consuming nothing: the visit was paid in money, not from the balance."""
-    condition = (TicketModel.version == int(ticket.version)) & (TicketModel.status == "open")
-    if entry_count is not None:
-        condition = condition & (TicketModel.entry_count == entry_count)
-    tx.update(
-        "ticket",
-        ticket,
-        [
-            TicketModel.status.set("closed"),
-            TicketModel.closed_at.set(iso(now)),
-            TicketModel.close_requested_at.set(ticket.close_requested_at or iso(now)),
-            TicketModel.close_requested_by.set(ticket.close_requested_by or by),
-            TicketModel.consumed_minutes.set(0),
-            TicketModel.debited_minutes.set(0),
-            TicketModel.postpay_minutes.set(0),
-            TicketModel.balance_after_close.set(balance),
-            TicketModel.version.set(int(ticket.version) + 1),
-        ],
-        condition=condition,
-    )
-
-
 def end_visit(tx: Tx, visit: VisitModel, state: str, now: datetime, *, refund_due: int, actions: list) -> None:
     """Completed or cancelled: the refund owed is fixed here, in the same transaction as the state, so
-    ``visits.refunds`` pays exactly that however often it runs. An unpaid visit leaves the sweep's list."""
+    ``visits.refund_issuing`` pays exactly that however often it runs. An unpaid visit leaves the sweep's list."""
     updates = [VisitModel.state.set(state), VisitModel.refund_due_minor.set(refund_due), *actions]
     if visit.state == "awaiting_payment":
         updates.append(VisitModel.expires_at.remove())

@@ -7,7 +7,7 @@ rate on plans that sell none (business_priority, unlimited_remote) and would tur
 odd minutes. Money paid for hours not worked goes back where it came from.
 
 Exactly once: the close fixes ``refund_due_minor`` on the visit in the same transaction that closes the
-ticket; ``visits.refunds.issue_refunds`` then pays what is due and not yet recorded, keyed per payment,
+ticket; ``visits.refund_issuing.issue_refunds`` then pays what is due and not yet recorded, keyed per payment,
 and a repeated close (C5) finishes a refund a crash interrupted instead of issuing another.
 """
 
@@ -20,8 +20,8 @@ from hourbank.kernel.identity import Actor
 from hourbank.ports.settings import get_settings
 from hourbank.store.models import AccountModel, ChargeModel, TicketModel, VisitModel
 from hourbank.store.transactions import Tx, commit_or_retry
-from hourbank.tickets.closing import CloseResult
-from hourbank.visits.booking import close_ticket_for_visit, end_visit, load_visit, terms_of
+from hourbank.tickets.closing import CloseResult, close_update
+from hourbank.visits.booking import end_visit, load_visit, terms_of
 from hourbank.visits.refund_issuing import issue_refunds
 from hourbank.visits.whole_hours import refund_due_minor, used_hours
 
@@ -34,7 +34,8 @@ def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: d
             issue_refunds(ticket.ticket_id, visit=visit)
         return CloseResult(ticket.ticket_id, "closed", 0, 0, 0, int(ticket.balance_after_close or balance))
     tx = Tx()
-    close_ticket_for_visit(tx, ticket, balance, actor.subject, now)
+    # The visit's ticket closes consuming nothing: the visit was paid in money, not from the balance.
+    close_update(tx, ticket, actor.subject, now, consumed=0, debited=0, postpay=0, balance_after=balance)
     if visit.state == "awaiting_payment":  # closed before it was paid: nothing was worked, nothing is owed
         end_visit(
             tx,

@@ -15,9 +15,8 @@ from functools import cache
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.payments.stripe_refunds import RefundPort
 from hourbank.ports.settings import get_settings
-from hourbank.store.models import VISIT_SK, VisitChargeModel, VisitModel
+from hourbank.store.models import VISIT_SK, VisitChargeModel, VisitModel, map_of
 from hourbank.store.transactions import Tx, TxFailed
-from hourbank.visits.booking import map_of
 
 
 @cache

@@ -8,7 +8,7 @@ deduplication (by event id in the webhook, by payment object here), but paying c
   lands on a visit already cancelled or completed is refunded in full.
 * refunded or disputed outside Hourbank (the Stripe dashboard, a chargeback): the hours that payment
   bought are taken back from ``prepaid_hours`` (the next entry past them is refused) and the visit is
-  flagged; Hourbank's own refunds (``visits.refunds``) are recognised by their record and change nothing.
+  flagged; Hourbank's own refunds (``visits.refund_issuing``) are recognised by their record and change nothing.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from datetime import datetime
 
 from hourbank.kernel.clock import iso
 from hourbank.orders.payment_settlement import Settlement, flag_for_review, load_order
-from hourbank.store.models import OrderModel, VisitExpiryModel, VisitModel
+from hourbank.store.models import OrderModel, VisitExpiryModel, VisitModel, map_of
 from hourbank.store.transactions import Tx, commit_or_retry, with_retries
-from hourbank.visits.booking import BOOKING, expiry_key, load_visit, map_of, ticket_of
+from hourbank.visits.booking import BOOKING, expiry_key, load_visit, ticket_of
 from hourbank.visits.refund_issuing import issue_refunds, statement_line
 
 

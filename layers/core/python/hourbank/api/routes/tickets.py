@@ -75,7 +75,11 @@ def put_priority(ticket_id: str, body: Annotated[sla_schemas.PriorityChange, Bod
 
 @router.post("/tickets/<ticket_id>/emergency", responses=doc(200, R.Ticket, 402, 403, 404, 409))
 def set_emergency(ticket_id: str, body: Annotated[EmergencyChange, Body()]):
-    return _ticket_after(ticket_id, lambda actor: service.set_emergency(actor, ticket_id, body.active, body.at))
+    from hourbank.visits.hooks import VISIT_WORK  # light: a visit's ticket projects no consumption (SPEC V1)
+
+    return _ticket_after(
+        ticket_id, lambda actor: service.set_emergency(actor, ticket_id, body.active, body.at, prepaid=VISIT_WORK)
+    )
 
 
 @router.post("/tickets/<ticket_id>/credit-back", responses=doc(201, R.CreditBackResult, 403, 404, 409))
