@@ -36,7 +36,6 @@ from hourbank.store.models import (
     map_of,
 )
 from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, transact_get, with_retries
-from hourbank.tickets.common import when_recorded
 from hourbank.visits.whole_hours import VisitTerms, extension_minor, prepayment_minor, used_hours
 
 if TYPE_CHECKING:
@@ -135,6 +134,8 @@ def book(
     defaults = catalogue().visits
     if not 1 <= estimate_hours <= defaults.max_hours:
         raise InvalidInput(f"estimate_hours: must be a whole number of hours from 1 to {defaults.max_hours}")
+    from hourbank.tickets.common import when_recorded  # lazily: the visits API loads no ticket code at Init
+
     now = clock.now()
     at = when_recorded(actor, opened_at, now, field="opened_at")
     account = _onsite_account(account_id)
