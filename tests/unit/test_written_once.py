@@ -174,3 +174,12 @@ def test_when_recorded() -> None:
         when_recorded(customer, now - timedelta(hours=2), now, staff_only="no")
     with pytest.raises(InvalidInput, match="opened_at: must not be in the future"):
         when_recorded(staff, now + timedelta(seconds=1), now, field="opened_at")
+
+
+def test_one_rule_for_the_month_a_moment_is_listed_under() -> None:
+    """SPEC M1, M3: the company-time month of a close, a visit's payment or refund is Settings.month_of."""
+    assert _where(r"\.strftime\(\"%Y-%m\"\)") == [
+        "layers/core/python/hourbank/ports/settings.py",
+        "layers/core/python/hourbank/statements/monthly_statement.py",  # month arithmetic of the statement
+    ]
+    assert _where(r"calendar\(\)\.tz\)\.strftime") == ["layers/core/python/hourbank/ports/settings.py"]

@@ -148,7 +148,7 @@ def _month_charge(
 ) -> ChargeModel:
     """Every close is listed under its month (SPEC M1, M3): the post-pay part (C2) is invoiced from here,
     and plans settled at month end (business_priority, unlimited_remote) find their usage here."""
-    month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    month = get_settings().month_of(now)
     rate = int(plan.postpay_rate_minor or 0) if postpay else 0
     return ChargeModel(
         account.account_id,
@@ -400,7 +400,7 @@ def _reduce_postpay(
     from hourbank.monthend.month_close import closing_id, closing_started
     from hourbank.store.models import IdempotencyModel
 
-    month = datetime.fromisoformat(ticket.closed_at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    month = get_settings().month_of(ticket.closed_at)
     if closing_started(ticket.account_id, month):
         return 0  # the month is being (or was) invoiced with this post-pay: the credit goes to the balance
     try:

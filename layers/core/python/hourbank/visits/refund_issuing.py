@@ -112,9 +112,7 @@ def statement_line(
     hours: int | None = None,
 ) -> VisitChargeModel:
     """The statement's record of money a visit moved (SPEC M3), under the company-time month it moved in."""
-    from datetime import datetime
-
-    month = datetime.fromisoformat(at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    month = get_settings().month_of(at)
     return VisitChargeModel(
         visit.account_ref,
         f"visit#{month}#{at}#{visit.visit_id}#{ref}",
