@@ -100,3 +100,86 @@ def test_commit_or_retry_answers_reads_again_or_lets_a_conflict_through() -> Non
         commit_or_retry(_Refusing({"account": None}), unless=("idempotency",))
     with pytest.raises(TxFailed):  # a conflict without a refusal: with_retries tries again
         commit_or_retry(_Refusing({}, conflict=True))
+
+
+# -- issue 20: idioms written once ------------------------------------------------------------------
+
+
+def test_one_conditional_write_idiom() -> None:
+    """'Write if the condition holds, else someone came first' is store.saved_if/updated_if; no module reads
+    DynamoDB's ConditionalCheckFailedException itself."""
+    assert _where(r"ConditionalCheckFailedException") == ["layers/core/python/hourbank/store/transactions.py"]
+
+
+class _Item:
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+        self.calls: list[tuple] = []
+
+    def save(self, condition=None) -> None:
+        self.calls.append(("save", condition))
+        if self.error:
+            raise self.error
+
+    def update(self, actions, condition=None) -> None:
+        self.calls.append(("update", actions, condition))
+        if self.error:
+            raise self.error
+
+
+def _failed(kind: type[Exception], code: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return kind("refused", ClientError({"Error": {"Code": code, "Message": "m"}}, "PutItem"))
+
+
+def test_saved_if_and_updated_if_answer_a_refused_condition_and_raise_anything_else() -> None:
+    from pynamodb.exceptions import PutError, UpdateError
+
+    from hourbank.store.transactions import saved_if, updated_if
+
+    assert saved_if(_Item(None), "cond") is True
+    assert saved_if(_Item(_failed(PutError, "ConditionalCheckFailedException")), "cond") is False
+    assert updated_if(_Item(None), ["a"], "cond") is True
+    item = _Item(_failed(UpdateError, "ConditionalCheckFailedException"))
+    assert updated_if(item, ["a"], "cond") is False
+    assert item.calls == [("update", ["a"], "cond")]
+    with pytest.raises(PutError):
+        saved_if(_Item(_failed(PutError, "ProvisionedThroughputExceededException")), "cond")
+    with pytest.raises(UpdateError):
+        updated_if(_Item(_failed(UpdateError, "ValidationException")), [], "cond")
+
+
+def test_one_rule_for_a_time_given_by_staff() -> None:
+    """When something happened: now or a past time only staff give, never the future (T3, S1): one rule."""
+    assert _where(r"must not be in the future") == ["layers/core/python/hourbank/tickets/common.py"]
+
+
+def test_one_reading_of_a_refused_accounts_available_minutes() -> None:
+    assert _where(r"""get\(["']available_minutes["'], \{\}\)""") == ["layers/core/python/hourbank/tickets/common.py"]
+
+
+def test_when_recorded() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from hourbank.kernel.errors import Forbidden, InvalidInput
+    from hourbank.kernel.identity import Actor
+    from hourbank.tickets.common import when_recorded
+
+    now = datetime(2026, 11, 23, 15, tzinfo=UTC)
+    staff, customer = Actor("s", frozenset({"technicians"})), Actor("c", frozenset({"customers"}), "acc_1")
+    assert when_recorded(customer, None, now, staff_only="no") == now
+    assert when_recorded(staff, now - timedelta(hours=2), now, staff_only="no") == now - timedelta(hours=2)
+    with pytest.raises(Forbidden, match=r"^no$"):
+        when_recorded(customer, now - timedelta(hours=2), now, staff_only="no")
+    with pytest.raises(InvalidInput, match="opened_at: must not be in the future"):
+        when_recorded(staff, now + timedelta(seconds=1), now, field="opened_at")
+
+
+def test_one_rule_for_the_month_a_moment_is_listed_under() -> None:
+    """SPEC M1, M3: the company-time month of a close, a visit's payment or refund is Settings.month_of."""
+    assert _where(r"\.strftime\(\"%Y-%m\"\)") == [
+        "layers/core/python/hourbank/ports/settings.py",
+        "layers/core/python/hourbank/statements/monthly_statement.py",  # month arithmetic of the statement
+    ]
+    assert _where(r"calendar\(\)\.tz\)\.strftime") == ["layers/core/python/hourbank/ports/settings.py"]

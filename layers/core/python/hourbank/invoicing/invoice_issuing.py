@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from hourbank.ports import metrics
 from hourbank.store.models import AccountModel, InvoiceModel
-from hourbank.store.transactions import ensure_bound
+from hourbank.store.transactions import ensure_bound, updated_if
 from hourbank.topups.balance_watch import BACKOFF_S  # SPEC O4: the rule lives with the balance watch
 
 if TYPE_CHECKING:
@@ -46,24 +46,17 @@ def issue_invoice(account_id: str, invoice_id: str, port: InvoicingPort) -> str:
     account = AccountModel.get(account_id, consistent_read=True)
     issued = port.issue(invoice, account)
     if issued.customer_id and not account.stripe_customer_id:
-        try:
-            account.update(
-                [AccountModel.stripe_customer_id.set(issued.customer_id)],
-                condition=AccountModel.stripe_customer_id.does_not_exist(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        updated_if(
+            account,
+            [AccountModel.stripe_customer_id.set(issued.customer_id)],
+            AccountModel.stripe_customer_id.does_not_exist(),
+        )
     actions: list[Action] = [
         InvoiceModel.stripe_invoice_id.set(issued.stripe_invoice_id),
         InvoiceModel.payment_url.set(issued.payment_url),
     ]
-    try:
-        # "paid" arrives by invoice.paid (the webhook credits it): never mark it paid from here.
-        invoice.update([*actions, InvoiceModel.status.set("open")], condition=InvoiceModel.status == "draft")
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    # "paid" arrives by invoice.paid (the webhook credits it): never mark it paid from here.
+    if not updated_if(invoice, [*actions, InvoiceModel.status.set("open")], InvoiceModel.status == "draft"):
         # The webhook saw it paid first: keep its status, still record where it lives at the provider.
         invoice.update(actions)
     metrics.emit({metrics.INVOICES_ISSUED: 1})
@@ -115,15 +108,12 @@ def load_invoice(account_id: str | None, invoice_id: str | None) -> InvoiceModel
 def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
     """An invoice that buys no credits (post-pay, plan) is paid: False if it already was. One that buys
     credits (it names an order) is never recorded paid here: only its credit records it (SPEC O4)."""
-    try:
-        invoice.update(
-            [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
-            condition=(InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist(),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    if not updated_if(
+        invoice,
+        [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
+        (InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist(),
+    ):
+        return False
     metrics.emit({metrics.INVOICES_PAID: 1})
     return True
 

@@ -107,43 +107,13 @@ def write_account(
     available_delta = -committed_delta
     entry = None
     if line is not None and line.minutes != 0:
-        seq = int(account.ledger_seq) + 1
-        at = posting_time(line.at, account.ledger_at)
-        balance_after = int(account.balance_minutes) + line.minutes
-        entry = LedgerModel(
-            account.account_id,
-            seq,
-            entry_id=entry_id(seq),
-            at=at,
-            kind=line.kind,
-            minutes=line.minutes,
-            balance_after=balance_after,
-            ref=line.ref,
-            note=line.note,
-            by=line.by,
-        )
-        tx.put("ledger", entry, condition=LedgerModel.seq.does_not_exist())
-        if idempotency is not None:
-            import time
-
-            tx.put(
-                "idempotency",
-                IdempotencyModel(
-                    idempotency.id,
-                    fingerprint=idempotency.fingerprint,
-                    account_id=account.account_id,
-                    ledger_seq=seq,
-                    at=at,
-                    expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
-                ),
-                condition=IdempotencyModel.id.does_not_exist(),
-            )
+        entry = _append(tx, account, line, idempotency)
         acts += [
-            AccountModel.balance_minutes.set(balance_after),
-            AccountModel.ledger_seq.set(seq),
-            AccountModel.ledger_at.set(at),
+            AccountModel.balance_minutes.set(int(entry.balance_after)),
+            AccountModel.ledger_seq.set(int(entry.seq)),
+            AccountModel.ledger_at.set(entry.at),
         ]
-        cond = cond & (AccountModel.ledger_seq == int(account.ledger_seq))
+        cond = cond & (AccountModel.ledger_seq == int(account.ledger_seq))  # C7: no lost or doubled entry N+1
         available_delta += line.minutes
     if committed_delta:
         acts.append(AccountModel.committed_minutes.add(committed_delta))
@@ -152,3 +122,41 @@ def write_account(
     if acts:
         tx.update("account", account, acts, condition=cond)
     return entry
+
+
+def _append(tx: Tx, account: AccountModel, line: LedgerLine, idempotency: Idempotency | None) -> LedgerModel:
+    """Put the account's next ledger entry (and the request's Idempotency-Key marker, which points at it)."""
+    seq = int(account.ledger_seq) + 1
+    at = posting_time(line.at, account.ledger_at)
+    entry = LedgerModel(
+        account.account_id,
+        seq,
+        entry_id=entry_id(seq),
+        at=at,
+        kind=line.kind,
+        minutes=line.minutes,
+        balance_after=int(account.balance_minutes) + line.minutes,
+        ref=line.ref,
+        note=line.note,
+        by=line.by,
+    )
+    tx.put("ledger", entry, condition=LedgerModel.seq.does_not_exist())
+    if idempotency is not None:
+        put_marker(tx, idempotency, account.account_id, ledger_seq=seq, at=at)
+    return entry
+
+
+def put_marker(tx: Tx, idempotency: Idempotency, account_id: str, *, ledger_seq: int, at: str) -> None:
+    """Put the marker of an applied Idempotency-Key into ``tx``, once: ``replay`` finds the result through it
+    (``ledger_seq`` 0: a request whose result reached no ledger entry)."""
+    import time
+
+    marker = IdempotencyModel(
+        idempotency.id,
+        fingerprint=idempotency.fingerprint,
+        account_id=account_id,
+        ledger_seq=ledger_seq,
+        at=at,
+        expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
+    )
+    tx.put("idempotency", marker, condition=IdempotencyModel.id.does_not_exist())

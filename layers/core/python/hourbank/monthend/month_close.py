@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pynamodb.exceptions import PutError
-
 from hourbank.kernel.clock import SYSTEM_CLOCK as SYSTEM_CLOCK  # the month-end functions read it here; tests replace it
 from hourbank.kernel.clock import iso
 from hourbank.ledger.balance_writer import GRANT, Idempotency, LedgerLine, fingerprint, write_account
@@ -38,7 +36,7 @@ from hourbank.ports import metrics
 from hourbank.rating.consumption import hours_text
 from hourbank.statements import monthly_statement
 from hourbank.store.models import AccountModel, IdempotencyModel, InvoiceLine, InvoiceModel
-from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, transact_get, with_retries
+from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, saved_if, transact_get, with_retries
 
 CHECKPOINT_TTL_S = 3 * 366 * 24 * 3600
 # The clock the planner, the worker and scripts/ops/month_end.py read "now" from (STYLE 9): SPEC M1 compares the
@@ -120,11 +118,7 @@ def _invoice(statement: monthly_statement.Statement, now: datetime) -> str:
         ],
         created_at=iso(now),
     )
-    try:
-        invoice.save(condition=InvoiceModel.invoice_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    saved_if(invoice, InvoiceModel.invoice_id.does_not_exist())  # or saved by an earlier run
     return inv_id
 
 
@@ -171,11 +165,7 @@ def _marker(marker_id: str, kind: str, account_id: str, now: datetime) -> None:
         at=iso(now),
         expiration=int(time.time()) + CHECKPOINT_TTL_S,
     )
-    try:
-        marker.save(condition=IdempotencyModel.id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    saved_if(marker, IdempotencyModel.id.does_not_exist())
 
 
 # -- fan-out -----------------------------------------------------------------------------------------

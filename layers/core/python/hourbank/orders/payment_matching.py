@@ -356,10 +356,6 @@ def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, s
     return order_id, payment_ref, None
 
 
-def _map(attribute: Any) -> dict:
-    return attribute.as_dict() if attribute is not None else {}
-
-
 def _metadata(obj: Any) -> dict:
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     return metadata if isinstance(metadata, dict) else {}

@@ -19,8 +19,8 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from hourbank.kernel.clock import iso
 from hourbank.ledger.balance_writer import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.ports import metrics
-from hourbank.store.models import AccountModel, InvoiceModel, OrderModel, PaymentRefModel
-from hourbank.store.transactions import Retry, Tx, commit_or_retry, with_retries
+from hourbank.store.models import AccountModel, InvoiceModel, OrderModel, PaymentRefModel, map_of
+from hourbank.store.transactions import Retry, Tx, commit_or_retry, updated_if, with_retries
 
 PURCHASE = "purchase"
 PAYREF = "payref#"
@@ -88,9 +88,13 @@ def flag_unread(order_id: str, reason: str) -> bool:
     return True
 
 
+def _payments(order: OrderModel) -> dict:
+    """The payments credited to the order, by payment id (O3)."""
+    return map_of(order.payments)
+
+
 def _payment(order: OrderModel, ref: str) -> dict:
-    payments = order.payments.as_dict() if order.payments is not None else {}
-    return dict(payments.get(ref) or {})
+    return dict(_payments(order).get(ref) or {})
 
 
 def payment_record(payment_id: str | None) -> PaymentRefModel | None:
@@ -132,93 +136,102 @@ def settle_paid(
         return others.paid(order, payment_ref=payment_ref, amount_minor=int(amount_minor), at=at)
     idem = Idempotency("payment", "stripe", payment_ref, fingerprint(order.order_id))
     first = [order]  # the first attempt uses what was just read; a retry reads again
+    waiting: list[bool] = []
 
     def attempt() -> Settlement:
         current = first.pop() if first else load_order(order.order_id)
         assert current is not None
-        if payment_ref in (current.payments.as_dict() if current.payments is not None else {}):
+        if payment_ref in _payments(current):
             return Settlement("duplicate", current.order_id, detail=payment_ref)
         account = AccountModel.get(current.account_id, consistent_read=True)
-        minutes = int(current.minutes)
-        tx = Tx()
-        actions = []
-        if current.kind == "auto_top_up" and current.invoice_id:
-            # SPEC O4: the top-up invoice is paid; the watch may invoice again at the next crossing.
-            tx.update(
-                "invoice",
-                InvoiceModel(current.account_id, current.invoice_id),
-                [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(iso(at))],
-            )
-            if account.pending_top_up == current.invoice_id:
-                actions.append(AccountModel.pending_top_up.remove())
-        write_account(
-            tx,
-            account,
-            idempotency=idem,
-            actions=actions,
-            line=LedgerLine(
-                minutes,
-                PURCHASE,
-                iso(at),
-                "stripe",
-                ref=current.order_id,
-                note=f"order {current.order_id} paid ({payment_ref})",
-            ),
-        )
-        for ref in dict.fromkeys((payment_ref, *also_known_as)):
-            # SPEC O3: Hourbank's own record of the payment, written with the credit it keys.
-            tx.put(
-                f"payref:{ref}",
-                PaymentRefModel(f"{PAYREF}{ref}", paid_order_id=current.order_id, payment_ref=payment_ref, at=iso(at)),
-            )
-        tx.update(
-            "order",
-            current,
-            [
-                OrderModel.status.set("paid" if current.status == "pending" else current.status),
-                OrderModel.credited_minutes.add(minutes),
-                OrderModel.payments[payment_ref].set(
-                    {"credited": minutes, "debited": 0, "refunded_minor": 0, "at": iso(at)}
-                ),
-                *([OrderModel.opens_account.set(False)] if current.opens_account else []),  # O7: opened, once
-            ],
-            condition=OrderModel.payments[payment_ref].does_not_exist(),
-        )
+        tx = _credit(current, account, idem, (payment_ref, *also_known_as), at)
         if commit_or_retry(tx, unless=("idempotency", "order")) is not None:
             return Settlement("duplicate", current.order_id, detail=payment_ref)
         # SPEC C3: closes waiting for credit are listed on the account, and a close parks itself only on
         # the ledger_seq it read - so if none was waiting in what this credit was based on, none can be.
         waiting.append(bool(account.awaiting and account.awaiting.as_dict()))
-        return Settlement("credited", current.order_id, minutes)
-
-    waiting: list[bool] = []
+        return Settlement("credited", current.order_id, int(current.minutes))
 
     result = with_retries(attempt)
     if result.outcome == "credited":
-        metrics.emit(
-            {
-                metrics.MINUTES_CREDITED: result.minutes,
-                metrics.TOP_UPS_SOLD: 1,
-                metrics.INVOICES_PAID: int(order.kind == "auto_top_up" and bool(order.invoice_id)),
-            }
-        )
-        # Read the order again after the credit committed: a refund racing this payment either parked
-        # itself before this read (seen here) or will see the credit on its own second look (_take_back).
-        fresh = load_order(order.order_id)
-        parked = fresh.pending_refunds if fresh is not None else None
-        pending = (parked.as_dict() if parked is not None else {}).get(payment_ref)
-        if pending:  # a refund that arrived before its payment (O2: any order of events)
-            settle_refund(
-                order.order_id,
-                payment_ref=payment_ref,
-                charge_ref=payment_ref,
-                refunded_minor=int(pending),
-                at=at,
-                others=others,
-            )
-        if waiting and waiting[-1]:
-            _complete_waiting(order.account_id)
+        _after_credit(order, result.minutes, payment_ref, at, others, closes_waiting=bool(waiting and waiting[-1]))
     return result
+
+
+def _credit(order: OrderModel, account: AccountModel, idem: Idempotency, refs: tuple[str, ...], at: datetime) -> Tx:
+    """The credit of a paid order, in one transaction (C7): the ledger entry with the payment's idempotency
+    marker, Hourbank's record of each id of the payment (O3; ``refs[0]`` is the one paid), the order marked
+    paid by it and, for an auto top-up, its invoice paid (O4)."""
+    payment_ref, minutes = refs[0], int(order.minutes)
+    tx = Tx()
+    actions = []
+    if order.kind == "auto_top_up" and order.invoice_id:
+        # SPEC O4: the top-up invoice is paid; the watch may invoice again at the next crossing.
+        tx.update(
+            "invoice",
+            InvoiceModel(order.account_id, order.invoice_id),
+            [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(iso(at))],
+        )
+        if account.pending_top_up == order.invoice_id:
+            actions.append(AccountModel.pending_top_up.remove())
+    note = f"order {order.order_id} paid ({payment_ref})"
+    line = LedgerLine(minutes, PURCHASE, iso(at), "stripe", ref=order.order_id, note=note)
+    write_account(tx, account, idempotency=idem, actions=actions, line=line)
+    for ref in dict.fromkeys(refs):
+        # SPEC O3: Hourbank's own record of the payment, written with the credit it keys.
+        tx.put(
+            f"payref:{ref}",
+            PaymentRefModel(f"{PAYREF}{ref}", paid_order_id=order.order_id, payment_ref=payment_ref, at=iso(at)),
+        )
+    tx.update(
+        "order",
+        order,
+        [
+            OrderModel.status.set("paid" if order.status == "pending" else order.status),
+            OrderModel.credited_minutes.add(minutes),
+            OrderModel.payments[payment_ref].set(
+                {"credited": minutes, "debited": 0, "refunded_minor": 0, "at": iso(at)}
+            ),
+            *([OrderModel.opens_account.set(False)] if order.opens_account else []),  # O7: opened, once
+        ],
+        condition=OrderModel.payments[payment_ref].does_not_exist(),
+    )
+    return tx
+
+
+def _after_credit(
+    order: OrderModel,
+    minutes: int,
+    payment_ref: str,
+    at: datetime,
+    others: OtherOrders | None,
+    *,
+    closes_waiting: bool,
+) -> None:
+    """What follows a credit once it committed: the business metrics, a refund parked before its payment
+    (O2), and the closes waiting for credit (C3)."""
+    metrics.emit(
+        {
+            metrics.MINUTES_CREDITED: minutes,
+            metrics.TOP_UPS_SOLD: 1,
+            metrics.INVOICES_PAID: int(order.kind == "auto_top_up" and bool(order.invoice_id)),
+        }
+    )
+    # Read the order again after the credit committed: a refund racing this payment either parked
+    # itself before this read (seen here) or will see the credit on its own second look (_take_back).
+    fresh = load_order(order.order_id)
+    pending = map_of(fresh.pending_refunds if fresh is not None else None).get(payment_ref)
+    if pending:  # a refund that arrived before its payment (O2: any order of events)
+        settle_refund(
+            order.order_id,
+            payment_ref=payment_ref,
+            charge_ref=payment_ref,
+            refunded_minor=int(pending),
+            at=at,
+            others=others,
+        )
+    if closes_waiting:
+        _complete_waiting(order.account_id)
 
 
 def _open_ordered_account(order: OrderModel, at: datetime) -> OrderModel:
@@ -239,18 +252,12 @@ def _open_ordered_account(order: OrderModel, at: datetime) -> OrderModel:
         )
         return order
     except EmailTaken as taken:
-        try:
-            order.update(
-                [
-                    OrderModel.account_id.set(taken.owner),
-                    OrderModel.opens_account.set(False),
-                    OrderModel.credits_existing.set(True),
-                ],
-                condition=OrderModel.account_id == order.account_id,
-            )
-        except UpdateError as exc:  # a concurrent delivery moved it first
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        moved = [
+            OrderModel.account_id.set(taken.owner),
+            OrderModel.opens_account.set(False),
+            OrderModel.credits_existing.set(True),
+        ]
+        updated_if(order, moved, OrderModel.account_id == order.account_id)  # or a concurrent delivery did
         fresh = load_order(order.order_id)
         assert fresh is not None
         return fresh
@@ -327,28 +334,11 @@ def _take_back(
         current = load_order(order.order_id)
         assert current is not None
         paid = _payment(current, payment_ref)
-        if not paid:
-            if refunded_minor is None:
-                amount = int(current.amount_minor)  # a dispute takes back the whole payment
-            else:
-                amount = refunded_minor
-            known = current.pending_refunds.as_dict() if current.pending_refunds is not None else {}
-            if int(known.get(payment_ref, 0)) >= amount:
-                return Settlement("duplicate", current.order_id, detail=marker)
-            current.update([OrderModel.pending_refunds[payment_ref].set(amount)])
-            # Look again after parking: if the payment committed meanwhile, its own look for parked
-            # refunds may have run before this write, so take back now instead of waiting forever.
-            again = load_order(current.order_id)
-            if again is not None and payment_ref in (again.payments.as_dict() if again.payments is not None else {}):
-                raise Retry()
-            return Settlement("deferred", current.order_id, detail="refund before payment: applied when paid")
+        if not paid:  # a dispute takes back the whole payment
+            amount = int(current.amount_minor) if refunded_minor is None else refunded_minor
+            return _park(current, payment_ref, amount, marker)
         credited, debited = int(paid["credited"]), int(paid.get("debited", 0))
-        if refunded_minor is None:
-            target = credited
-        else:  # the refunded share of what this payment bought, in whole minutes, never more than credited
-            target = min(
-                credited, (credited * refunded_minor + int(current.amount_minor) - 1) // int(current.amount_minor)
-            )
+        target = credited if refunded_minor is None else _share(credited, refunded_minor, int(current.amount_minor))
         take = target - debited
         if take <= 0:
             return Settlement("duplicate", current.order_id, detail=marker)
@@ -382,6 +372,25 @@ def _take_back(
         return Settlement("debited", current.order_id, take)
 
     return with_retries(attempt)
+
+
+def _park(order: OrderModel, payment_ref: str, amount: int, marker: str) -> Settlement:
+    """O2: a refund (or dispute) of a payment not credited yet is parked on the order; the credit takes it back
+    when it lands (``_after_credit``)."""
+    if int(map_of(order.pending_refunds).get(payment_ref, 0)) >= amount:
+        return Settlement("duplicate", order.order_id, detail=marker)
+    order.update([OrderModel.pending_refunds[payment_ref].set(amount)])
+    # Look again after parking: if the payment committed meanwhile, its own look for parked
+    # refunds may have run before this write, so take back now instead of waiting forever.
+    again = load_order(order.order_id)
+    if again is not None and payment_ref in _payments(again):
+        raise Retry()
+    return Settlement("deferred", order.order_id, detail="refund before payment: applied when paid")
+
+
+def _share(credited: int, refunded_minor: int, amount_minor: int) -> int:
+    """O3: the refunded share of what a payment bought, in whole minutes (rounded up), never more than credited."""
+    return min(credited, (credited * refunded_minor + amount_minor - 1) // amount_minor)
 
 
 def _complete_waiting(account_id: str) -> None:

@@ -4,9 +4,9 @@ land only when the payment provider says the order is paid (``hourbank.orders.pa
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Any, Protocol
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -15,6 +15,7 @@ from hourbank.kernel.ids import new_id
 from hourbank.orders.pricing import Quote, quote
 from hourbank.plans.catalogue import catalogue, get_plan
 from hourbank.store.models import AccountModel, OrderModel
+from hourbank.store.transactions import saved_if
 
 
 class CheckoutPort(Protocol):
@@ -66,28 +67,32 @@ def create_order(
             extra["opens_account"] = True
         # What checkout needs to know of the buyer (their address), without reading or writing an account.
         account = AccountModel(owner or new_account_id, name=name, email=(email or "").strip())
-    order = OrderModel(
+    order = quoted_order(order_id, account.account_id, kind, priced, now, actor.subject if actor else None, **extra)
+    if not saved_if(order, OrderModel.order_id.does_not_exist()):  # a concurrent copy of the form saved it
+        existing = _existing(order_id, priced, account_id)
+        assert existing is not None
+        order = existing
+    return _with_checkout(order, checkout, account), priced
+
+
+def quoted_order(
+    order_id: str, account_id: str, kind: str, priced: Quote, created_at: str, created_by: str | None, **extra: Any
+) -> OrderModel:
+    """A pending order for the minutes and price of ``priced`` (SPEC P1), as the form or the balance watch
+    (O4) places it; ``extra``: what else the order carries (the buyer of an O7 order, its invoice)."""
+    return OrderModel(
         order_id,
-        account_id=account.account_id,
+        account_id=account_id,
         kind=kind,
         minutes=priced.minutes,
         rate_minor=priced.rate_minor,
         discount_minor=priced.discount_minor,
         amount_minor=priced.amount_minor,
         currency=priced.currency,
-        created_at=now,
-        created_by=actor.subject if actor else None,
+        created_at=created_at,
+        created_by=created_by,
         **extra,
     )
-    try:
-        order.save(condition=OrderModel.order_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        existing = _existing(order_id, priced, account_id)
-        assert existing is not None
-        order = existing
-    return _with_checkout(order, checkout, account), priced
 
 
 def price_order(

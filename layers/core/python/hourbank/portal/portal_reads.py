@@ -17,13 +17,12 @@ its usage by month. Reads by keys and indexes only, never a Scan; lists paged wi
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from hourbank.accounts.account_service import (
     email_key,  # SPEC O7, W2: the one form of an address, as the index holds it
 )
-from hourbank.kernel.clock import SYSTEM_CLOCK, Clock
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import InvalidInput
 from hourbank.kernel.identity import Actor
 from hourbank.ledger.balance_writer import CONSUMPTION
@@ -140,55 +139,17 @@ def month_range(first: str, last: str) -> list[str]:
 def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock = SYSTEM_CLOCK) -> list[dict[str, Any]]:
     from hourbank.accounts.account_service import get_account
     from hourbank.ports.settings import get_settings
-    from hourbank.statements.monthly_statement import month_bounds, require_past_or_current
-    from hourbank.tickets.entries import minutes_by_work_type
+    from hourbank.statements.monthly_statement import balance_before, month_bounds, require_past_or_current
 
     months = month_range(first, last)
     tz = get_settings().calendar().tz
     require_past_or_current(last, clock.now(), tz)
     get_account(actor, account_id)
-    lo = _utc(month_bounds(first, tz)[0])
-    hi = _utc(month_bounds(last, tz)[1])
-    starts = [_utc(month_bounds(m, tz)[0]) for m in months]
-
-    before = list(
-        LedgerModel.by_time.query(
-            account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1, consistent_read=True
-        )
-    )
-    balance = int(before[0].balance_after) if before else 0
-    credited: dict[str, int] = defaultdict(int)
-    closing: dict[str, int] = {}
-    for entry in sorted(
-        LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True),
-        key=lambda e: int(e.seq),
-    ):
-        if entry.at >= hi:
-            continue
-        month = months[_month_index(starts, entry.at)]
-        if entry.kind != CONSUMPTION and int(entry.minutes) > 0:
-            credited[month] += int(entry.minutes)
-        closing[month] = int(entry.balance_after)
-
-    consumed: dict[str, int] = defaultdict(int)
-    weighted: dict[str, dict[str, int]] = {m: dict.fromkeys(WORK_TYPES, 0) for m in months}
-    closes = ChargeModel.query(
-        account_id, ChargeModel.charge_key.between(f"{first}#", f"{last}#\uffff"), consistent_read=True
-    )
-    for close in closes:
-        if close.month not in weighted:
-            continue
-        consumed[close.month] += int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
-        recorded = minutes_by_work_type(close.weighted_by_work_type)
-        if recorded is not None:  # recorded at close: no read of the entries
-            totals = recorded
-        else:  # closed before the totals were kept: its entries (one Query of its partition)
-            totals = defaultdict(int)
-            for e in TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX)):
-                totals[e.work_type] += int(e.weighted_minutes)
-        for work_type, minutes in totals.items():
-            weighted[close.month][work_type] = weighted[close.month].get(work_type, 0) + int(minutes)
-
+    starts = [iso(month_bounds(m, tz)[0]) for m in months]
+    hi = iso(month_bounds(last, tz)[1])
+    balance = balance_before(account_id, starts[0])
+    credited, closing = _ledger_by_month(account_id, months, starts, hi)
+    consumed, weighted = _closes_by_month(account_id, months)
     out = []
     for month in months:
         balance = closing.get(month, balance)
@@ -204,10 +165,55 @@ def usage(actor: Actor, account_id: str, first: str, last: str, *, clock: Clock 
     return out
 
 
-def _utc(at: datetime) -> str:
-    from datetime import UTC
+def _ledger_by_month(
+    account_id: str, months: list[str], starts: list[str], hi: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Per month (``starts``: each month's first instant, up to ``hi``): the minutes credited (every ledger
+    change that added minutes, other than consumption) and the balance after its last change (months without
+    a change are absent)."""
+    credited: dict[str, int] = defaultdict(int)
+    closing: dict[str, int] = {}
+    for entry in sorted(
+        LedgerModel.by_time.query(account_id, LedgerModel.at.between(starts[0], hi), consistent_read=True),
+        key=lambda e: int(e.seq),
+    ):
+        if entry.at >= hi:
+            continue
+        month = months[_month_index(starts, entry.at)]
+        if entry.kind != CONSUMPTION and int(entry.minutes) > 0:
+            credited[month] += int(entry.minutes)
+        closing[month] = int(entry.balance_after)
+    return credited, closing
 
-    return at.astimezone(UTC).isoformat(timespec="seconds")
+
+def _closes_by_month(account_id: str, months: list[str]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Per month: the minutes its closes consumed, and their weighted minutes by work type (T4/T5)."""
+    from hourbank.statements.monthly_statement import consumed_minutes
+
+    consumed: dict[str, int] = defaultdict(int)
+    weighted: dict[str, dict[str, int]] = {m: dict.fromkeys(WORK_TYPES, 0) for m in months}
+    closes = ChargeModel.query(
+        account_id, ChargeModel.charge_key.between(f"{months[0]}#", f"{months[-1]}#\uffff"), consistent_read=True
+    )
+    for close in closes:
+        if close.month not in weighted:
+            continue
+        consumed[close.month] += consumed_minutes(close)
+        for work_type, minutes in _weighted_by_work_type(close).items():
+            weighted[close.month][work_type] = weighted[close.month].get(work_type, 0) + int(minutes)
+    return consumed, weighted
+
+
+def _weighted_by_work_type(close: ChargeModel) -> dict[str, int]:
+    from hourbank.tickets.entries import minutes_by_work_type
+
+    recorded = minutes_by_work_type(close.weighted_by_work_type)
+    if recorded is not None:  # recorded at close: no read of the entries
+        return recorded
+    totals: dict[str, int] = defaultdict(int)  # closed before the totals were kept: one Query of its partition
+    for e in TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX)):
+        totals[e.work_type] += int(e.weighted_minutes)
+    return totals
 
 
 def _month_index(starts: list[str], at: str) -> int:

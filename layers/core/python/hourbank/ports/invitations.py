@@ -20,12 +20,11 @@ import logging
 import time
 from typing import Any, Protocol
 
-from pynamodb.exceptions import PutError
-
 from hourbank.kernel.addresses import is_address
 from hourbank.ports import adapters
 from hourbank.ports.settings import Settings, get_settings
 from hourbank.store.models import AccountModel, IdempotencyModel
+from hourbank.store.transactions import saved_if
 
 CUSTOMERS_GROUP = "customers"
 log = logging.getLogger(__name__)
@@ -98,12 +97,8 @@ def invite_customer(account: AccountModel, *, port: InvitationPort | None = None
         at=time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(at)),
         expiration=int(at) + MARKER_TTL_S,
     )
-    try:
-        marker.save(condition=IdempotencyModel.id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False  # invited already (a retried or concurrent creation)
-        raise
+    if not saved_if(marker, IdempotencyModel.id.does_not_exist()):
+        return False  # invited already (a retried or concurrent creation)
     try:
         (port or inviter()).invite(account)
     except Exception:

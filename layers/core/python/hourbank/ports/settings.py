@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,6 +43,12 @@ class Settings:
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
         return BusinessCalendar.build(timezone or self.company_timezone, self.business_hours, self.holidays)
+
+    def month_of(self, at: datetime | str) -> str:
+        """SPEC M1, M3: the company-time month (``yyyy-mm``) a moment falls in - the month a close, a visit's
+        payment or refund is listed under. ``at``: a time, or its ISO text."""
+        when = datetime.fromisoformat(at) if isinstance(at, str) else at
+        return when.astimezone(self.calendar().tz).strftime("%Y-%m")
 
 
 def _required(name: str) -> str:

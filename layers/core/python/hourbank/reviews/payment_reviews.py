@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
@@ -22,7 +22,7 @@ from hourbank.kernel.identity import BILLING, Actor
 from hourbank.ledger.balance_writer import ADJUSTMENT, PURCHASE, LedgerLine, write_account
 from hourbank.store import cursors
 from hourbank.store.models import AccountModel, LedgerModel, ReviewModel
-from hourbank.store.transactions import Tx, commit_or_retry, with_retries
+from hourbank.store.transactions import Tx, commit_or_retry, saved_if, with_retries
 
 log = logging.getLogger(__name__)
 PARTITION = "review"
@@ -117,11 +117,7 @@ def record(
         payment_ref=payment_ref[:200] if payment_ref else None,
         status="open",
     )
-    try:
-        review.save(condition=ReviewModel.review_id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    saved_if(review, ReviewModel.review_id.does_not_exist())  # or kept already: the event was redelivered
     return review.review_id
 
 
@@ -218,24 +214,7 @@ def resolve(
             ReviewModel.resolution_note.set(note.strip()),
         ]
         if minutes is not None:
-            try:
-                account = AccountModel.get(target, consistent_read=True)
-            except DoesNotExist:
-                raise InvalidInput("account_id: no such account") from None
-            entry = write_account(
-                tx,
-                account,
-                idempotency=_payment_marker(current) if minutes > 0 else None,
-                line=LedgerLine(
-                    minutes,
-                    PURCHASE if minutes > 0 else ADJUSTMENT,
-                    now,
-                    actor.subject,
-                    ref=rid,
-                    note=f"review {rid}: {note.strip()}"[:1000],
-                ),
-            )
-            assert entry is not None
+            entry = _adjust(tx, actor, current, target, minutes, note.strip(), now)
             actions += [
                 ReviewModel.adjustment_account_id.set(target),
                 ReviewModel.adjustment_minutes.set(minutes),
@@ -264,6 +243,24 @@ def _payment_marker(review: ReviewModel):
     from hourbank.ledger.balance_writer import Idempotency, fingerprint
 
     return Idempotency("payment", "stripe", review.payment_ref, fingerprint(review.order_id))
+
+
+def _adjust(
+    tx: Tx, actor: Actor, review: ReviewModel, account_id: str, minutes: int, note: str, now: str
+) -> LedgerModel:
+    """The review's ledger entry on ``account_id`` (SPEC C6, C7): credited (+) as a purchase, taken back (-)
+    as an adjustment, referring to the review. A credit takes the place of the payment the review kept (O8)."""
+    rid = review.review_id
+    try:
+        account = AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise InvalidInput("account_id: no such account") from None
+    kind = PURCHASE if minutes > 0 else ADJUSTMENT
+    line = LedgerLine(minutes, kind, now, actor.subject, ref=rid, note=f"review {rid}: {note}"[:1000])
+    marker = _payment_marker(review) if minutes > 0 else None
+    entry = write_account(tx, account, idempotency=marker, line=line)
+    assert entry is not None  # minutes is never 0 (checked by resolve)
+    return entry
 
 
 __all__ = ["list_reviews", "record", "resolve", "review_id"]

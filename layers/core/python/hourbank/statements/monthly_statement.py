@@ -26,16 +26,18 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pynamodb.exceptions import DoesNotExist
 
+from hourbank.kernel.clock import iso
 from hourbank.kernel.errors import InvalidInput, NotFound
 from hourbank.ledger.balance_writer import CONSUMPTION
-from hourbank.plans.catalogue import get_plan
+from hourbank.plans.catalogue import Plan, get_plan
 from hourbank.rating.consumption import hours_text, price_minor
 from hourbank.store.models import ENTRY_SK_PREFIX, AccountModel, ChargeModel, LedgerModel, TimeEntryModel
 
@@ -141,10 +143,6 @@ def require_ended(month: str, now: datetime, tz: ZoneInfo) -> None:
         )
 
 
-def _utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="seconds")
-
-
 # -- reading a month ---------------------------------------------------------------------------------
 
 
@@ -152,36 +150,11 @@ def build(
     account_id: str, month: str, tz: ZoneInfo, *, with_entries: bool | str = True, account: AccountModel | None = None
 ) -> Statement:
     if account is None:
-        try:
-            account = AccountModel.get(account_id, consistent_read=True)
-        except DoesNotExist:
-            raise NotFound("account not found") from None
+        account = _get_account(account_id)
     start, end = month_bounds(month, tz)
-    lo, hi = _utc(start), _utc(end)
-    # The index is an LSI, so these reads can be (and are) consistent like the rest.
-    before = list(
-        LedgerModel.by_time.query(
-            account_id, LedgerModel.at < lo, scan_index_forward=False, limit=1, consistent_read=True
-        )
-    )
-    opening = int(before[0].balance_after) if before else 0
-    ledger: list[dict] = []
-    for entry in LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True):
-        if entry.at >= hi:
-            break
-        ledger.append(
-            {
-                "entry_id": entry.entry_id,
-                "seq": int(entry.seq),
-                "at": entry.at,
-                "kind": entry.kind,
-                "minutes": int(entry.minutes),
-                "balance_after": int(entry.balance_after),
-                "ref": entry.ref,
-                "note": entry.note,
-            }
-        )
-    ledger.sort(key=lambda e: e["seq"])
+    lo, hi = iso(start), iso(end)
+    opening = balance_before(account_id, lo)
+    ledger = _month_ledger(account_id, lo, hi)
     closing = ledger[-1]["balance_after"] if ledger else opening
     if closing != opening + sum(e["minutes"] for e in ledger):
         raise RuntimeError(f"{account_id} {month}: the ledger does not add up (C7)")
@@ -199,33 +172,7 @@ def build(
         ledger=ledger,
         top_ups=[e for e in ledger if e["kind"] != CONSUMPTION],
     )
-    entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
-    read = _entries_of([c.ticket_id for c in closes if _needs_entries(with_entries, c, account)])
-    for close in sorted(closes, key=lambda c: c.at):
-        entries = read.get(close.ticket_id, [])
-        entries_by_ticket[close.ticket_id] = entries
-        consumed = int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
-        debited = int(close.debited_minutes or 0)
-        statement.consumption_minutes += consumed
-        statement.debited_minutes += debited
-        statement.postpay_minutes += int(close.minutes)
-        statement.tickets.append(
-            {
-                "ticket_id": close.ticket_id,
-                "title": close.title,
-                "opened_at": close.opened_at,
-                "closed_at": close.at,
-                "consumed_minutes": consumed,
-                "debited_minutes": debited,
-                "postpay_minutes": int(close.minutes),
-                # SPEC C6: post-pay minutes a credit-back took off before invoicing (the rest is a ledger entry)
-                "postpay_credited_back_minutes": int(close.credited_back_minutes or 0),
-                "weighted_minutes": int(close.weighted_minutes)
-                if close.weighted_minutes is not None
-                else sum(int(e.weighted_minutes) for e in entries),
-                "entries": [_entry_view(e) for e in entries],
-            }
-        )
+    entries_by_ticket = _add_tickets(statement, closes, with_entries, account)
     statement.charges = [
         _itemised(line, statement.tickets, tz) for line in _charges(account, closes, entries_by_ticket, start, end, tz)
     ]
@@ -241,6 +188,87 @@ def build(
 
         statement.visits = visit_lines(account_id, month)
     return statement
+
+
+def _get_account(account_id: str) -> AccountModel:
+    try:
+        return AccountModel.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound("account not found") from None
+
+
+def balance_before(account_id: str, at_utc: str) -> int:
+    """The balance after the account's last ledger entry before ``at_utc`` (0 before the first one): a month's
+    opening balance (M3). The index is an LSI, so this read can be (and is) consistent like the rest."""
+    before = list(
+        LedgerModel.by_time.query(
+            account_id, LedgerModel.at < at_utc, scan_index_forward=False, limit=1, consistent_read=True
+        )
+    )
+    return int(before[0].balance_after) if before else 0
+
+
+def _month_ledger(account_id: str, lo: str, hi: str) -> list[dict[str, Any]]:
+    """The ledger entries from ``lo`` (included) to ``hi`` (excluded), in ``seq`` order."""
+    ledger: list[dict[str, Any]] = []
+    for entry in LedgerModel.by_time.query(account_id, LedgerModel.at.between(lo, hi), consistent_read=True):
+        if entry.at >= hi:
+            break
+        ledger.append(
+            {
+                "entry_id": entry.entry_id,
+                "seq": int(entry.seq),
+                "at": entry.at,
+                "kind": entry.kind,
+                "minutes": int(entry.minutes),
+                "balance_after": int(entry.balance_after),
+                "ref": entry.ref,
+                "note": entry.note,
+            }
+        )
+    ledger.sort(key=lambda e: e["seq"])
+    return ledger
+
+
+def consumed_minutes(close: ChargeModel) -> int:
+    """What a close used (T5, T6); a close recorded before ``consumed_minutes`` was kept: its post-pay minutes."""
+    return int(close.consumed_minutes if close.consumed_minutes is not None else close.minutes)
+
+
+def _add_tickets(
+    statement: Statement, closes: list[ChargeModel], with_entries: bool | str, account: AccountModel
+) -> dict[str, list[TimeEntryModel]]:
+    """List the month's closes on ``statement``, in the order they closed, and add up what they used.
+    Returns each ticket's entries (the ones read: see ``_needs_entries``)."""
+    entries_by_ticket: dict[str, list[TimeEntryModel]] = {}
+    read = _entries_of([c.ticket_id for c in closes if _needs_entries(with_entries, c, account)])
+    for close in sorted(closes, key=lambda c: c.at):
+        entries = read.get(close.ticket_id, [])
+        entries_by_ticket[close.ticket_id] = entries
+        ticket = _ticket_row(close, entries)
+        statement.consumption_minutes += ticket["consumed_minutes"]
+        statement.debited_minutes += ticket["debited_minutes"]
+        statement.postpay_minutes += ticket["postpay_minutes"]
+        statement.tickets.append(ticket)
+    return entries_by_ticket
+
+
+def _ticket_row(close: ChargeModel, entries: list[TimeEntryModel]) -> dict[str, Any]:
+    return {
+        "ticket_id": close.ticket_id,
+        "title": close.title,
+        "opened_at": close.opened_at,
+        "closed_at": close.at,
+        "consumed_minutes": consumed_minutes(close),
+        "debited_minutes": int(close.debited_minutes or 0),
+        "postpay_minutes": int(close.minutes),
+        # SPEC C6: post-pay minutes a credit-back took off before invoicing (the rest is a ledger entry)
+        "postpay_credited_back_minutes": int(close.credited_back_minutes or 0),
+        "weighted_minutes": int(close.weighted_minutes)
+        if close.weighted_minutes is not None
+        else sum(int(e.weighted_minutes) for e in entries),
+        "entries": [_entry_view(e) for e in entries],
+    }
 
 
 INVOICED = "invoiced"  # with_entries: only the entries an invoice shows or prices
@@ -363,92 +391,89 @@ def _charges(
     each close is charged under the plan it closed on (recorded with it)."""
     month_days = (end.date() - start.date()).days
     lines: list[Line] = []
+    included: dict[str, int] = defaultdict(int)
+    for plan_id, days in plan_periods(account, start, end, tz):
+        fee = _monthly_fee(get_plan(plan_id), days, month_days)
+        if fee is not None:
+            included[plan_id] += fee.minutes
+            lines.append(fee)
     closes_by_plan: dict[str, list[ChargeModel]] = defaultdict(list)
     for c in closes:
         closes_by_plan[c.plan or account.plan].append(c)
-    included: dict[str, int] = defaultdict(int)
-    for plan_id, days in plan_periods(account, start, end, tz):
-        plan = get_plan(plan_id)
-        if not plan.monthly_fee_minor:
-            continue
-        part = "" if days == month_days else f" ({days} of {month_days} days)"
-        if plan.included_minutes:  # business_priority (seed 001)
-            included[plan_id] += _share(plan.included_minutes, days, month_days)
-            lines.append(
-                Line(
-                    "package_fee",
-                    f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h{part}",
-                    _share(plan.included_minutes, days, month_days),
-                    0,
-                    _share(plan.monthly_fee_minor, days, month_days),
-                )
-            )
-        else:  # unlimited_remote (seed 003)
-            lines.append(
-                Line(
-                    "monthly_fee",
-                    f"{plan.title}: monthly fee{part}",
-                    0,
-                    0,
-                    _share(plan.monthly_fee_minor, days, month_days),
-                )
-            )
     for plan_id, plan_closes in closes_by_plan.items():
         plan = get_plan(plan_id)
         if plan.monthly_fee_minor and plan.included_minutes:
-            postpay = sum(int(c.minutes) for c in plan_closes)
-            over = max(0, postpay - included.get(plan_id, 0))
-            if over:
-                rate = int(plan.postpay_rate_minor or 0)
-                if plan.large_package_minutes and plan.included_minutes >= plan.large_package_minutes:
-                    rate -= plan.large_package_discount_minor
-                lines.append(
-                    Line(
-                        "overage",
-                        f"Support beyond the package: {hours_text(over)} h",
-                        over,
-                        rate,
-                        price_minor(rate, over),
-                    )
-                )
+            lines += _overage(plan, plan_closes, included[plan_id])
         elif plan.monthly_fee_minor:
-            from hourbank.rating.fair_use import remote_minutes_by_day  # the ticket view counts days the same
-
-            per_day = remote_minutes_by_day(
-                (
-                    (datetime.fromisoformat(e.started_at_utc), int(e.minutes), e.work_type)
-                    for c in plan_closes
-                    for e in entries.get(c.ticket_id, [])
-                ),
-                tz,
-            )
-            allowance = plan.fair_use_remote_minutes_per_day
-            over = sum(max(0, used - allowance) for used in per_day.values())
-            if over and plan.fair_use_overage_rate_minor:
-                rate = plan.fair_use_overage_rate_minor
-                lines.append(
-                    Line(
-                        "fair_use",
-                        f"Remote time past {allowance} min a day: {hours_text(over)} h",
-                        over,
-                        rate,
-                        price_minor(rate, over),
-                    )
-                )
-        else:  # C2: post-pay, one line per ticket, each rounded once (U2)
-            for c in plan_closes:
-                if int(c.minutes):
-                    lines.append(
-                        Line(
-                            "postpay",
-                            f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
-                            int(c.minutes),
-                            int(c.rate_minor),
-                            int(c.amount_minor),
-                            c.ticket_id,
-                        )
-                    )
+            lines += _fair_use(plan, [e for c in plan_closes for e in entries.get(c.ticket_id, [])], tz)
+        else:
+            lines += _postpay(plan_closes)
     return lines
+
+
+def _monthly_fee(plan: Plan, days: int, month_days: int) -> Line | None:
+    """The fee for ``days`` of the month on ``plan``, with the included minutes of those days (U2: prorated,
+    rounded once); None for a plan without a monthly fee."""
+    if not plan.monthly_fee_minor:
+        return None
+    part = "" if days == month_days else f" ({days} of {month_days} days)"
+    fee = _share(plan.monthly_fee_minor, days, month_days)
+    if plan.included_minutes:  # business_priority (seed 001)
+        included = _share(plan.included_minutes, days, month_days)
+        title = f"{plan.title}: monthly package of {hours_text(plan.included_minutes)} h{part}"
+        return Line("package_fee", title, included, 0, fee)
+    return Line("monthly_fee", f"{plan.title}: monthly fee{part}", 0, 0, fee)  # unlimited_remote (seed 003)
+
+
+def _overage(plan: Plan, closes: list[ChargeModel], included: int) -> list[Line]:
+    """business_priority (seed 001): post-pay minutes beyond the included ones at the post-pay rate, 5 units/h
+    lower for packages of at least 60 h."""
+    over = max(0, sum(int(c.minutes) for c in closes) - included)
+    if not over:
+        return []
+    rate = int(plan.postpay_rate_minor or 0)
+    if plan.large_package_minutes and plan.included_minutes >= plan.large_package_minutes:
+        rate -= plan.large_package_discount_minor
+    return [Line("overage", f"Support beyond the package: {hours_text(over)} h", over, rate, price_minor(rate, over))]
+
+
+def _fair_use(plan: Plan, entries: list[TimeEntryModel], tz: ZoneInfo) -> list[Line]:
+    """unlimited_remote (seed 003): remote minutes past the fair-use allowance on any day at the fair-use rate."""
+    from hourbank.rating.fair_use import remote_minutes_by_day  # the ticket view counts days the same
+
+    per_day = remote_minutes_by_day(
+        ((datetime.fromisoformat(e.started_at_utc), int(e.minutes), e.work_type) for e in entries), tz
+    )
+    allowance = plan.fair_use_remote_minutes_per_day
+    over = sum(max(0, used - allowance) for used in per_day.values())
+    rate = plan.fair_use_overage_rate_minor
+    if not (over and rate):
+        return []
+    return [
+        Line(
+            "fair_use",
+            f"Remote time past {allowance} min a day: {hours_text(over)} h",
+            over,
+            rate,
+            price_minor(rate, over),
+        )
+    ]
+
+
+def _postpay(closes: list[ChargeModel]) -> list[Line]:
+    """C2: post-pay, one line per ticket, each rounded once (U2) when it closed."""
+    return [
+        Line(
+            "postpay",
+            f"{c.title or c.ticket_id}: {hours_text(int(c.minutes))} h post-pay",
+            int(c.minutes),
+            int(c.rate_minor),
+            int(c.amount_minor),
+            c.ticket_id,
+        )
+        for c in closes
+        if int(c.minutes)
+    ]
 
 
 # -- CSV ---------------------------------------------------------------------------------------------
@@ -496,65 +521,69 @@ def to_csv(statement: Statement) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    cur = statement.currency
-
-    def row(**values: Any) -> None:
+    for values in _csv_rows(statement):
         writer.writerow({name: csv_cell(values.get(name, "")) for name in CSV_COLUMNS})
+    return out.getvalue()
 
-    row(section="account", ref=statement.account_id, description=statement.name)
-    row(section="opening_balance", at=statement.period_start, minutes=statement.opening_balance_minutes)
+
+def _csv_rows(statement: Statement) -> Iterator[dict[str, Any]]:
+    """The statement's rows in reading order, each a dict of some of ``CSV_COLUMNS``."""
+    yield {"section": "account", "ref": statement.account_id, "description": statement.name}
+    yield {"section": "opening_balance", "at": statement.period_start, "minutes": statement.opening_balance_minutes}
     for e in statement.ledger:
-        row(
-            section="ledger",
-            at=e["at"],
-            ref=e["ref"] or e["entry_id"],
-            description=f"{e['kind']}: {e['note'] or ''}",
-            minutes=e["minutes"],
-            balance_after=e["balance_after"],
-        )
+        yield {
+            "section": "ledger",
+            "at": e["at"],
+            "ref": e["ref"] or e["entry_id"],
+            "description": f"{e['kind']}: {e['note'] or ''}",
+            "minutes": e["minutes"],
+            "balance_after": e["balance_after"],
+        }
     for t in statement.tickets:
-        row(
-            section="ticket",
-            at=t["closed_at"],
-            ref=t["ticket_id"],
-            description=t["title"] or "",
-            minutes=t["consumed_minutes"],
-            weighted_minutes=t["weighted_minutes"],
-        )
-        for e in t["entries"]:
-            multiplier = "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"])
-            row(
-                section="entry",
-                at=e["started_at"],
-                ref=e["entry_id"],
-                description=e["note"],
-                work_type=e["work_type"],
-                minutes=e["minutes"],
-                weighted_minutes=e["weighted_minutes"],
-                multiplier=multiplier,
-            )
+        yield from _ticket_csv_rows(t)
     for line in statement.charges:
-        row(
-            section="charge",
-            ref=line.ref or line.kind,
-            description=line.description,
-            minutes=line.minutes,
-            amount_minor=line.amount_minor,
-            currency=cur,
-        )
+        yield {
+            "section": "charge",
+            "ref": line.ref or line.kind,
+            "description": line.description,
+            "minutes": line.minutes,
+            "amount_minor": line.amount_minor,
+            "currency": statement.currency,
+        }
     if statement.sla:
         from hourbank.statements.sla_section import csv_rows
 
-        for values in csv_rows(statement.sla):
-            row(**values)
+        yield from csv_rows(statement.sla)
     for v in statement.visits:  # SPEC V1: money paid and refunded for onsite visits
-        row(
-            section="visit",
-            at=v["at"],
-            ref=v["ref"] or v["visit_id"],
-            description=v["description"],
-            amount_minor=v["amount"]["amount_minor"],
-            currency=v["amount"]["currency"],
-        )
-    row(section="closing_balance", at=statement.period_end, minutes=statement.closing_balance_minutes)
-    return out.getvalue()
+        yield {
+            "section": "visit",
+            "at": v["at"],
+            "ref": v["ref"] or v["visit_id"],
+            "description": v["description"],
+            "amount_minor": v["amount"]["amount_minor"],
+            "currency": v["amount"]["currency"],
+        }
+    yield {"section": "closing_balance", "at": statement.period_end, "minutes": statement.closing_balance_minutes}
+
+
+def _ticket_csv_rows(t: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A closed ticket's row, then one row per entry with its multipliers (minutes x multiplier, joined by +)."""
+    yield {
+        "section": "ticket",
+        "at": t["closed_at"],
+        "ref": t["ticket_id"],
+        "description": t["title"] or "",
+        "minutes": t["consumed_minutes"],
+        "weighted_minutes": t["weighted_minutes"],
+    }
+    for e in t["entries"]:
+        yield {
+            "section": "entry",
+            "at": e["started_at"],
+            "ref": e["entry_id"],
+            "description": e["note"],
+            "work_type": e["work_type"],
+            "minutes": e["minutes"],
+            "weighted_minutes": e["weighted_minutes"],
+            "multiplier": "+".join(f"{m['minutes']}x{m['multiplier']}" for m in e["multipliers"]),
+        }

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactGetError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactGetError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -48,6 +48,7 @@ _CONFLICT_CODES = (
     "RequestLimitExceeded",
 )
 
+_REFUSED = "ConditionalCheckFailedException"  # a condition of the write did not hold
 
 T = TypeVar("T")
 
@@ -163,20 +164,25 @@ class Tx:
                 from hourbank.kernel.errors import InvalidInput
 
                 raise InvalidInput(KEY_REFUSED) from exc
-            refused: dict[str, dict | None] = {}
-            conflict = exc.cause_response_code in _CONFLICT_CODES
-            for label, reason in zip(order, exc.cancellation_reasons or [], strict=False):
-                if reason is None:
-                    continue
-                if reason.code == "ConditionalCheckFailed":
-                    refused[label] = reason.raw_item
-                elif reason.code in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"):
-                    conflict = True
-            if exc.cause_response_code in _CONFLICT_CODES:
-                conflict = True
+            refused, conflict = _cancellations(order, exc)
             if not refused and not conflict:
                 raise
             raise TxFailed(refused, conflict, exc) from exc
+
+
+def _cancellations(order: list[str], exc: TransactWriteError) -> tuple[dict[str, dict | None], bool]:
+    """Which labelled writes a cancelled transaction refused (their condition failed, with the item as it was)
+    and whether it met contention that a retry may pass."""
+    refused: dict[str, dict | None] = {}
+    conflict = exc.cause_response_code in _CONFLICT_CODES
+    for label, reason in zip(order, exc.cancellation_reasons or [], strict=False):
+        if reason is None:
+            continue
+        if reason.code == "ConditionalCheckFailed":
+            refused[label] = reason.raw_item
+        elif reason.code in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"):
+            conflict = True
+    return refused, conflict
 
 
 def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
@@ -202,6 +208,30 @@ def transact_get(*keys: tuple[type[Model], Any, Any]) -> list[Model | None]:
             else:
                 raise
     return out
+
+
+def saved_if(item: Model, condition: Condition) -> bool:
+    """Save ``item`` if ``condition`` holds (mostly: no such item yet). False when it does not - a retry, a
+    redelivery or a concurrent writer came first; any other failure propagates."""
+    try:
+        item.save(condition=condition)
+    except PutError as exc:
+        if exc.cause_response_code != _REFUSED:
+            raise
+        return False
+    return True
+
+
+def updated_if(item: Model, actions: Sequence[Action], condition: Condition) -> bool:
+    """Update ``item`` if ``condition`` holds. False when it does not (someone else changed it first); any
+    other failure propagates."""
+    try:
+        item.update(list(actions), condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code != _REFUSED:
+            raise
+        return False
+    return True
 
 
 class Retry(Exception):

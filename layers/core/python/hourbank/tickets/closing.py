@@ -18,10 +18,11 @@ from hourbank.ledger.balance_writer import (
     Idempotency,
     LedgerLine,
     fingerprint,
+    put_marker,
     replay,
     write_account,
 )
-from hourbank.plans.catalogue import get_plan
+from hourbank.plans.catalogue import Plan, get_plan
 from hourbank.ports import metrics
 from hourbank.ports.settings import get_settings
 from hourbank.rating.consumption import price_minor
@@ -69,15 +70,10 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock, prepaid: PrepaidClos
     consumed = project(ticket.weighted_minutes, ticket.onsite_weighted_minutes, plan)
     balance = int(account.balance_minutes)
     now = clock.now()
-    if plan.at_zero == "included":
-        debit, postpay = 0, 0  # flat-fee plan: usage is recorded, fair use is settled at month end
-    elif balance >= consumed:
-        debit, postpay = consumed, 0  # SPEC C1
-    elif plan.at_zero == "overdraft":
-        debit = max(balance, 0)  # SPEC C2: use what there is, the rest is post-pay
-        postpay = consumed - debit
-    else:
+    split = _debit_and_postpay(plan, balance, consumed)
+    if split is None:
         return _await_credit(ticket, account, actor, consumed, now)  # SPEC C3
+    debit, postpay = split
     tx = Tx()
     close_update(
         tx, ticket, actor.subject, now, consumed=consumed, debited=debit, postpay=postpay, balance_after=balance - debit
@@ -85,33 +81,8 @@ def _close_once(actor: Actor, ticket_id: str, clock: Clock, prepaid: PrepaidClos
     line = LedgerLine(-debit, CONSUMPTION, iso(now), actor.subject, ref=ticket.ticket_id, note=ticket.title)
     extra = [AccountModel.awaiting[ticket.ticket_id].remove()] if ticket.status == "awaiting_credit" else []
     write_account(tx, account, line=line, committed_delta=-int(ticket.projected_consumption_minutes), actions=extra)
-    # Every close is listed under its month (SPEC M1, M3): the post-pay part (C2) is invoiced from here,
-    # and plans settled at month end (business_priority, unlimited_remote) find their usage here.
-    month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
-    rate = int(plan.postpay_rate_minor or 0) if postpay else 0
-    tx.put(
-        "charge",
-        ChargeModel(
-            account.account_id,
-            f"{month}#{ticket.ticket_id}",
-            ticket_id=ticket.ticket_id,
-            month=month,
-            minutes=postpay,
-            rate_minor=rate,
-            amount_minor=price_minor(rate, postpay),
-            currency=account.currency,
-            at=iso(now),
-            status="pending" if postpay else "none",
-            consumed_minutes=consumed,
-            debited_minutes=debit,
-            weighted_minutes=int(ticket.weighted_minutes),
-            title=ticket.title,
-            opened_at=ticket.opened_at,
-            plan=account.plan,
-            weighted_by_work_type=ticket.weighted_by_work_type,  # usage by month reads it (SPEC W1)
-        ),
-        condition=ChargeModel.charge_key.does_not_exist(),
-    )
+    charge = _month_charge(ticket, account, plan, consumed, debit, postpay, now)
+    tx.put("charge", charge, condition=ChargeModel.charge_key.does_not_exist())
     commit_or_retry(tx)  # refused: someone else closed it, or the balance moved: read again
     metrics.emit(
         {
@@ -156,6 +127,47 @@ def close_update(
             TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
         ],
         condition=condition if also is None else condition & also,
+    )
+
+
+def _debit_and_postpay(plan: Plan, balance: int, consumed: int) -> tuple[int, int] | None:
+    """How a close pays for what the ticket consumed: (minutes debited from the balance, minutes post-paid),
+    or None when it must wait for credit (C3)."""
+    if plan.at_zero == "included":
+        return 0, 0  # flat-fee plan: usage is recorded, fair use is settled at month end
+    if balance >= consumed:
+        return consumed, 0  # SPEC C1
+    if plan.at_zero == "overdraft":
+        debit = max(balance, 0)  # SPEC C2: use what there is, the rest is post-pay
+        return debit, consumed - debit
+    return None
+
+
+def _month_charge(
+    ticket: TicketModel, account: AccountModel, plan: Plan, consumed: int, debit: int, postpay: int, now: datetime
+) -> ChargeModel:
+    """Every close is listed under its month (SPEC M1, M3): the post-pay part (C2) is invoiced from here,
+    and plans settled at month end (business_priority, unlimited_remote) find their usage here."""
+    month = get_settings().month_of(now)
+    rate = int(plan.postpay_rate_minor or 0) if postpay else 0
+    return ChargeModel(
+        account.account_id,
+        f"{month}#{ticket.ticket_id}",
+        ticket_id=ticket.ticket_id,
+        month=month,
+        minutes=postpay,
+        rate_minor=rate,
+        amount_minor=price_minor(rate, postpay),
+        currency=account.currency,
+        at=iso(now),
+        status="pending" if postpay else "none",
+        consumed_minutes=consumed,
+        debited_minutes=debit,
+        weighted_minutes=int(ticket.weighted_minutes),
+        title=ticket.title,
+        opened_at=ticket.opened_at,
+        plan=account.plan,
+        weighted_by_work_type=ticket.weighted_by_work_type,  # usage by month reads it (SPEC W1)
     )
 
 
@@ -388,7 +400,7 @@ def _reduce_postpay(
     from hourbank.monthend.month_close import closing_id, closing_started
     from hourbank.store.models import IdempotencyModel
 
-    month = datetime.fromisoformat(ticket.closed_at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    month = get_settings().month_of(ticket.closed_at)
     if closing_started(ticket.account_id, month):
         return 0  # the month is being (or was) invoiced with this post-pay: the credit goes to the balance
     try:
@@ -420,20 +432,5 @@ def _reduce_postpay(
     if take == minutes and idempotency is not None:
         # No ledger entry carries the marker (nothing reaches the balance): the marker goes on its own,
         # ledger_seq 0, so a retry still finds the first result.
-        import time
-
-        from hourbank.ledger.balance_writer import IDEMPOTENCY_TTL_S
-
-        tx.put(
-            "idempotency",
-            IdempotencyModel(
-                idempotency.id,
-                fingerprint=idempotency.fingerprint,
-                account_id=ticket.account_id,
-                ledger_seq=0,
-                at=iso(now),
-                expiration=int(time.time()) + IDEMPOTENCY_TTL_S,
-            ),
-            condition=IdempotencyModel.id.does_not_exist(),
-        )
+        put_marker(tx, idempotency, ticket.account_id, ledger_seq=0, at=iso(now))
     return take

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, TypeVar
 
-from hourbank.kernel.errors import InsufficientCredit, NotFound
+from hourbank.kernel.errors import Forbidden, InsufficientCredit, InvalidInput, NotFound
 from hourbank.kernel.identity import Actor
 from hourbank.kernel.ids import new_id
 from hourbank.rating.consumption import STEP_MINUTES, hours_text
@@ -52,10 +53,30 @@ def load(actor: Actor, ticket_id: str) -> tuple[TicketModel, AccountModel]:
     return ticket, account  # type: ignore[return-value]
 
 
+def when_recorded(
+    actor: Actor, at: datetime | None, now: datetime, *, field: str = "at", staff_only: str | None = None
+) -> datetime:
+    """When something happened: now, or the ``at`` given, never in the future. Staff record the past (a
+    ticket's opening, an emergency change T3, a response S1); ``staff_only``: the 403 anyone else gets."""
+    if at is None:
+        return now
+    if staff_only is not None and not actor.is_staff:
+        raise Forbidden(staff_only)
+    if at > now:
+        raise InvalidInput(f"{field}: must not be in the future")
+    return at
+
+
 def top_up_minutes(shortfall: int) -> int:
     """SPEC C4 "say how much to top up": the shortfall rounded up to an orderable amount (P1)."""
     steps = -(-max(shortfall, 0) // STEP_MINUTES) * STEP_MINUTES
     return max(MIN_ORDER_MINUTES, steps)
+
+
+def refused_available(item: dict | None, default: int) -> int:
+    """The available minutes of the account item a transaction was refused on (its image, in DynamoDB's JSON):
+    what the 402 says is there (C4); ``default`` when the refusal did not return it."""
+    return int((item or {}).get("available_minutes", {}).get("N", default))
 
 
 def insufficient(available: int, required: int, what: str) -> InsufficientCredit:

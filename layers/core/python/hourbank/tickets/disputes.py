@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
 from hourbank.kernel.identity import BILLING, Actor
 from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap, LedgerModel, TimeEntryModel
-from hourbank.store.transactions import Tx, commit_or_retry, with_retries
+from hourbank.store.transactions import Tx, commit_or_retry, updated_if, with_retries
 from hourbank.tickets.closing import add_credit_back, settle_awaiting
 from hourbank.tickets.common import account_of, load
 
@@ -50,16 +50,11 @@ def raise_dispute(
         raised_by_role="staff" if actor.is_staff else "customer",
         raised_at=iso(clock.now()),
     )
-    try:
-        entry.update([TimeEntryModel.dispute.set(dispute)], condition=TimeEntryModel.dispute.does_not_exist())
-    except UpdateError as exc:  # a concurrent dispute won: the same one is this request, another a 409
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not updated_if(entry, [TimeEntryModel.dispute.set(dispute)], TimeEntryModel.dispute.does_not_exist()):
+        # a concurrent dispute won: the same one is this request, another a 409
         stored = _entry(ticket_id, entry_id)
         if stored.dispute is None or stored.dispute.reason != reason.strip():
-            raise Conflict(
-                "this entry was disputed meanwhile for another reason; billing resolves that first"
-            ) from None
+            raise Conflict("this entry was disputed meanwhile for another reason; billing resolves that first")
         return stored
     return _entry(ticket_id, entry_id)
 

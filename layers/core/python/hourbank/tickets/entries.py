@@ -4,6 +4,7 @@ account's committed time, gated for non-members (SPEC C4) - one read, one transa
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn, Protocol
 
@@ -12,12 +13,12 @@ from hourbank.kernel.errors import Conflict, InvalidInput, TicketClosed
 from hourbank.kernel.identity import TECHNICIANS, Actor
 from hourbank.kernel.ids import new_id
 from hourbank.ledger.balance_writer import write_account
-from hourbank.plans.catalogue import ONSITE_WORK, WORK_TYPES, get_plan
+from hourbank.plans.catalogue import ONSITE_WORK, WORK_TYPES, Plan, get_plan
 from hourbank.ports.settings import get_settings
-from hourbank.rating.segments import emergency_periods, rate_entry
-from hourbank.store.models import ENTRY_SK_PREFIX, AccountModel, TicketModel, TimeEntryModel
-from hourbank.store.transactions import Retry, Tx, TxFailed, with_retries
-from hourbank.tickets.common import Prepaid, account_of, insufficient, load, prepaid_for
+from hourbank.rating.segments import Segment, emergency_periods, rate_entry
+from hourbank.store.models import ENTRY_SK_PREFIX, AccountModel, TicketModel, TimeEntryModel, map_of
+from hourbank.store.transactions import Retry, Tx, commit_or_retry, with_retries
+from hourbank.tickets.common import Prepaid, account_of, insufficient, load, prepaid_for, refused_available
 from hourbank.tickets.projection import project
 from hourbank.tickets.service import changes_of, segment_map
 
@@ -53,48 +54,17 @@ def post_entry(
 ) -> tuple[TimeEntryModel, bool]:
     """Returns the entry and whether it was created now (False: a retry of an earlier post)."""
     actor.require(TECHNICIANS, action="post time", on=account_of(ticket_id), what="ticket")
-    if work_type not in WORK_TYPES:
-        raise InvalidInput(f"work_type: must be one of {', '.join(WORK_TYPES)}")
-    if not 0 < minutes <= MAX_ENTRY_MINUTES:
-        raise InvalidInput(f"minutes: must be between 1 and {MAX_ENTRY_MINUTES}")
-    if started_at.tzinfo is None:
-        raise InvalidInput("started_at: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00")
     now = clock.now()
-    # SPEC T8: an entry records work that happened, so it ends no later than now (clock skew allowed).
-    ends_at = started_at + timedelta(minutes=minutes)
-    if started_at > now + CLOCK_SKEW:
-        raise InvalidInput(f"started_at: {as_given(started_at)} is in the future; record work once it is done")
-    if ends_at > now + CLOCK_SKEW:
-        raise InvalidInput(
-            f"minutes: {minutes} minutes from {as_given(started_at)} would end in the future "
-            f"({iso(ends_at)}, now is {iso(now)}); record the time worked so far"
-        )
+    _check_entry(work_type, started_at, minutes, now)
     entry_id = _entry_id(ticket_id, idempotency_key)
 
     def attempt() -> tuple[TimeEntryModel, bool]:
         ticket, account = load(actor, ticket_id)
-        if ticket.status == "closed":
-            raise TicketClosed("the ticket is closed; its time can no longer change (corrections go to billing)")
-        if ticket.status != "open":
-            raise Conflict("the ticket is waiting for credit; top up the account to complete its close")
-        if started_at < parse_iso(ticket.opened_at) - CLOCK_SKEW:
-            # SPEC T8: no work on a ticket before it was opened (staff may back-date the opening instead).
-            raise InvalidInput(
-                f"started_at: {as_given(started_at)} is before the ticket was opened ({ticket.opened_at_given})"
-            )
-        plan = get_plan(account.plan)
-        if work_type not in plan.work_types:
-            # SPEC T1: lab (bench) work is for members only; unlimited_remote covers remote work only.
-            raise InvalidInput(f"work_type: {work_type} work is not available on the {plan.title} plan")
+        plan = _open_for(ticket, account, work_type, started_at)
         calendar = get_settings().calendar(account.timezone)
         segments = rate_entry(started_at, minutes, calendar, emergency_periods(changes_of(ticket)))
-        weighted = sum(s.weighted_minutes for s in segments)
-        total = int(ticket.weighted_minutes) + weighted
-        onsite = int(ticket.onsite_weighted_minutes) + (weighted if work_type in ONSITE_WORK else 0)
         paid_ahead = prepaid_for(prepaid, ticket)
-        projected = 0 if paid_ahead else project(total, onsite, plan)  # SPEC V1: a visit is paid in money
-        delta = projected - int(ticket.projected_consumption_minutes)
-        end = iso(segments[-1].started_at + timedelta(minutes=segments[-1].minutes))
+        totals = _with_entry(ticket, plan, work_type, segments, paid_ahead=paid_ahead is not None)
         entry = TimeEntryModel(
             ticket_id,
             ENTRY_SK_PREFIX + entry_id,
@@ -106,7 +76,7 @@ def post_entry(
             note=note,
             technician=actor.subject,
             recorded_at=iso(now),
-            weighted_minutes=weighted,
+            weighted_minutes=totals.weighted,
             segments=[segment_map(s) for s in segments],
         )
         tx = Tx()
@@ -114,54 +84,122 @@ def post_entry(
         tx.update(
             "ticket",
             ticket,
-            [
-                TicketModel.weighted_minutes.set(total),
-                TicketModel.onsite_weighted_minutes.set(onsite),
-                TicketModel.projected_consumption_minutes.set(projected),
-                TicketModel.entry_count.set(int(ticket.entry_count) + 1),
-                TicketModel.last_entry_end.set(max(end, ticket.last_entry_end or end)),
-                TicketModel.version.set(int(ticket.version) + 1),
-                *by_work_type(ticket, work_type, weighted),
-            ],
+            _ticket_totals(ticket, work_type, totals),
             condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"),
         )
+        delta = totals.projected - int(ticket.projected_consumption_minutes)
         if paid_ahead:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
             paid_ahead.gate_entry(tx, ticket_id, work_type, minutes)
         else:
-            gate = None
-            if plan.stops_at_zero and delta > 0:
-                # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
-                gate = AccountModel.available_minutes >= delta
+            # SPEC C4: refuse when the open tickets' projected consumption would pass the balance.
+            gate = AccountModel.available_minutes >= delta if plan.stops_at_zero and delta > 0 else None
             write_account(tx, account, committed_delta=delta, condition=gate)
-        # Not commit_or_retry: the order of the answers matters (a replay, then the visit's 402, then a stale
-        # ticket read again before the account's refusal is believed) and an unknown refusal fails.
-        try:
-            tx.commit()
-        except TxFailed as exc:
-            if "entry" in exc.refused:
-                existing = TimeEntryModel.get(ticket_id, ENTRY_SK_PREFIX + entry_id, consistent_read=True)
-                same = (
-                    existing.work_type,
-                    existing.started_at_utc,
-                    int(existing.minutes),
-                    existing.note,
-                    existing.technician,
-                ) == (work_type, entry.started_at_utc, minutes, note, actor.subject)
-                if not same:
-                    raise Conflict("this Idempotency-Key was already used for a different time entry") from None
-                return existing, False
-            if paid_ahead and paid_ahead.item in exc.refused:  # SPEC V1: 402 saying how many hours to add, or again
-                paid_ahead.refused(ticket_id, work_type, minutes)
-            if "ticket" in exc.refused:
-                raise Retry() from exc
-            if "account" in exc.refused:
-                old = exc.refused["account"] or {}
-                available = int(old.get("available_minutes", {}).get("N", account.available_minutes))
-                raise insufficient(available, delta, "This time entry") from None
-            raise
-        return entry, True
+        return _commit(tx, entry, account, delta, paid_ahead)
 
     return with_retries(attempt)
+
+
+def _check_entry(work_type: str, started_at: datetime, minutes: int, now: datetime) -> None:
+    """What an entry must be before anything is read: a known work type, 1 to 1440 minutes, a time with its
+    offset, and work that happened (SPEC T8: it ends no later than now, clock skew allowed)."""
+    if work_type not in WORK_TYPES:
+        raise InvalidInput(f"work_type: must be one of {', '.join(WORK_TYPES)}")
+    if not 0 < minutes <= MAX_ENTRY_MINUTES:
+        raise InvalidInput(f"minutes: must be between 1 and {MAX_ENTRY_MINUTES}")
+    if started_at.tzinfo is None:
+        raise InvalidInput("started_at: must carry a UTC offset, e.g. 2026-11-23T09:00:00-05:00")
+    ends_at = started_at + timedelta(minutes=minutes)
+    if started_at > now + CLOCK_SKEW:
+        raise InvalidInput(f"started_at: {as_given(started_at)} is in the future; record work once it is done")
+    if ends_at > now + CLOCK_SKEW:
+        raise InvalidInput(
+            f"minutes: {minutes} minutes from {as_given(started_at)} would end in the future "
+            f"({iso(ends_at)}, now is {iso(now)}); record the time worked so far"
+        )
+
+
+def _open_for(ticket: TicketModel, account: AccountModel, work_type: str, started_at: datetime) -> Plan:
+    """The account's plan, once the ticket takes this work: open (T7, C3), opened before the work started
+    (T8), and the work type on the plan (T1)."""
+    if ticket.status == "closed":
+        raise TicketClosed("the ticket is closed; its time can no longer change (corrections go to billing)")
+    if ticket.status != "open":
+        raise Conflict("the ticket is waiting for credit; top up the account to complete its close")
+    if started_at < parse_iso(ticket.opened_at) - CLOCK_SKEW:
+        # SPEC T8: no work on a ticket before it was opened (staff may back-date the opening instead).
+        raise InvalidInput(
+            f"started_at: {as_given(started_at)} is before the ticket was opened ({ticket.opened_at_given})"
+        )
+    plan = get_plan(account.plan)
+    if work_type not in plan.work_types:
+        # SPEC T1: lab (bench) work is for members only; unlimited_remote covers remote work only.
+        raise InvalidInput(f"work_type: {work_type} work is not available on the {plan.title} plan")
+    return plan
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """A ticket's running totals with one more entry (T4-T6)."""
+
+    weighted: int  # the entry's weighted minutes
+    total: int  # the ticket's weighted minutes
+    onsite: int  # of which onsite (T6)
+    projected: int  # what the ticket would consume if closed now (C4)
+    end: str  # when the entry ends (UTC)
+
+
+def _with_entry(
+    ticket: TicketModel, plan: Plan, work_type: str, segments: list[Segment], *, paid_ahead: bool
+) -> _Totals:
+    weighted = sum(s.weighted_minutes for s in segments)
+    total = int(ticket.weighted_minutes) + weighted
+    onsite = int(ticket.onsite_weighted_minutes) + (weighted if work_type in ONSITE_WORK else 0)
+    projected = 0 if paid_ahead else project(total, onsite, plan)  # SPEC V1: a visit is paid in money
+    end = iso(segments[-1].started_at + timedelta(minutes=segments[-1].minutes))
+    return _Totals(weighted, total, onsite, projected, end)
+
+
+def _ticket_totals(ticket: TicketModel, work_type: str, totals: _Totals) -> list:
+    """The ticket's update: its running totals (T4-T6, W1), one more entry, the next version."""
+    return [
+        TicketModel.weighted_minutes.set(totals.total),
+        TicketModel.onsite_weighted_minutes.set(totals.onsite),
+        TicketModel.projected_consumption_minutes.set(totals.projected),
+        TicketModel.entry_count.set(int(ticket.entry_count) + 1),
+        TicketModel.last_entry_end.set(max(totals.end, ticket.last_entry_end or totals.end)),
+        TicketModel.version.set(int(ticket.version) + 1),
+        *by_work_type(ticket, work_type, totals.weighted),
+    ]
+
+
+def _commit(
+    tx: Tx, entry: TimeEntryModel, account: AccountModel, delta: int, paid_ahead: PrepaidEntries | None
+) -> tuple[TimeEntryModel, bool]:
+    """The entry and whether it was written now. The order of the answers matters: a replay, then the prepaid
+    gate's 402 (V1), then a stale ticket read again before the account's refusal (C4's 402) is believed."""
+    refused = commit_or_retry(tx, unless=("entry", "account", *([paid_ahead.item] if paid_ahead else [])))
+    if refused is None:
+        return entry, True
+    if "entry" in refused:
+        return _replay(entry), False
+    if paid_ahead and paid_ahead.item in refused:  # SPEC V1: 402 saying how many hours to add, or read again
+        paid_ahead.refused(entry.ticket_id, entry.work_type, int(entry.minutes))
+    if "ticket" in refused:
+        raise Retry()
+    available = refused_available(refused["account"], int(account.available_minutes))
+    raise insufficient(available, delta, "This time entry")
+
+
+def _replay(entry: TimeEntryModel) -> TimeEntryModel:
+    """The entry a post with the same Idempotency-Key recorded first; 409 if that one was for other work."""
+    existing = TimeEntryModel.get(entry.ticket_id, entry.sk, consistent_read=True)
+
+    def what(e: TimeEntryModel) -> tuple:
+        return (e.work_type, e.started_at_utc, int(e.minutes), e.note, e.technician)
+
+    if what(existing) != what(entry):
+        raise Conflict("this Idempotency-Key was already used for a different time entry")
+    return existing
 
 
 def _entry_id(ticket_id: str, idempotency_key: str | None) -> str:
@@ -187,5 +225,4 @@ def minutes_by_work_type(value: object) -> dict[str, int] | None:
     """A stored per-work-type map (a raw pynamodb MapAttribute) as plain ``{work_type: minutes}``."""
     if value is None:
         return None
-    raw = value.as_dict() if hasattr(value, "as_dict") else dict(value)  # type: ignore[call-overload]
-    return {str(k): int(v) for k, v in raw.items()}
+    return {str(k): int(v) for k, v in map_of(value).items()}

@@ -7,7 +7,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
-from hourbank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
+from hourbank.kernel.errors import Conflict, InvalidInput, NotFound, TicketClosed
 from hourbank.kernel.identity import Actor
 from hourbank.plans.catalogue import get_plan
 from hourbank.ports.settings import get_settings
@@ -23,7 +23,16 @@ from hourbank.store.models import (
 )
 from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, with_retries
 from hourbank.tickets import service_levels
-from hourbank.tickets.common import Prepaid, account_of, insufficient, load, new_ticket_id, prepaid_for
+from hourbank.tickets.common import (
+    Prepaid,
+    account_of,
+    insufficient,
+    load,
+    new_ticket_id,
+    prepaid_for,
+    refused_available,
+    when_recorded,
+)
 from hourbank.tickets.projection import project
 
 OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"
@@ -41,11 +50,13 @@ def open_ticket(
 ) -> TicketModel:
     actor.require_visible(account_id, "account")
     now = clock.now()
-    if opened_at is not None:
-        if not actor.is_staff:
-            raise Forbidden("only staff may record when a ticket was opened; customers' tickets open now")
-        if opened_at > now:
-            raise InvalidInput("opened_at: must not be in the future")
+    at = when_recorded(
+        actor,
+        opened_at,
+        now,
+        field="opened_at",
+        staff_only="only staff may record when a ticket was opened; customers' tickets open now",
+    )
     try:
         account = AccountModel.get(account_id, consistent_read=True)
     except DoesNotExist:
@@ -57,7 +68,6 @@ def open_ticket(
         if account.available_minutes < OPEN_MINIMUM_MINUTES:
             raise insufficient(int(account.available_minutes), OPEN_MINIMUM_MINUTES, "Opening a ticket")
         gate = AccountModel.available_minutes >= OPEN_MINIMUM_MINUTES
-    at = opened_at or now
     ticket = TicketModel(
         new_ticket_id(account_id),
         TICKET_SK,
@@ -80,8 +90,7 @@ def open_ticket(
         tx.commit()
     except TxFailed as exc:
         if "account" in exc.refused:
-            old = exc.refused["account"] or {}
-            available = int(old.get("available_minutes", {}).get("N", 0))
+            available = refused_available(exc.refused["account"], 0)
             raise insufficient(available, OPEN_MINIMUM_MINUTES, "Opening a ticket") from None
         raise
     return ticket
@@ -122,12 +131,9 @@ def set_emergency(
     logged re-rates the entries it covers, so the ticket's totals always follow its history (a prepaid
     ticket's, ``prepaid``, projects no consumption: SPEC V1)."""
     now = clock.now()
-    if at is not None:
-        if not actor.is_staff:
-            raise Forbidden("only staff may record a past emergency change; a customer's change is now")
-        if at > now:
-            raise InvalidInput("at: must not be in the future")
-    when = at or now
+    when = when_recorded(
+        actor, at, now, staff_only="only staff may record a past emergency change; a customer's change is now"
+    )
 
     def attempt() -> TicketModel:
         ticket, account = load(actor, ticket_id)
@@ -160,8 +166,7 @@ def set_emergency(
         )
         refused = commit_or_retry(tx, unless=("account",) if gate else ())
         if refused is not None:
-            old = refused["account"] or {}
-            available = int(old.get("available_minutes", {}).get("N", account.available_minutes))
+            available = refused_available(refused["account"], int(account.available_minutes))
             raise insufficient(available, gate[0], "This emergency change")
         return TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
 

@@ -29,7 +29,7 @@ from hourbank.rating.response_due import Pause, ResponseClock, response_due, sla
 from hourbank.store import cursors
 from hourbank.store.models import TICKET_SK, AccountModel, PauseMap, PriorityChangeMap, ResponseModel, TicketModel
 from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, with_retries
-from hourbank.tickets.common import account_of
+from hourbank.tickets.common import account_of, when_recorded
 
 if TYPE_CHECKING:
     from pynamodb.expressions.condition import Condition
@@ -153,12 +153,6 @@ def _get_open(actor: Actor, ticket_id: str, what: str) -> TicketModel:
     return ticket
 
 
-def _when(actor: Actor, at: datetime | None, now: datetime) -> datetime:
-    if at is not None and at > now:
-        raise InvalidInput("at: must not be in the future")
-    return at or now
-
-
 def _same_sla(ticket: TicketModel):
     version = int(ticket.sla_version or 0)
     same = TicketModel.sla_version == version
@@ -183,7 +177,7 @@ def respond(
     # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
     actor.require(TECHNICIANS, BILLING, action="respond on tickets", on=account_of(ticket_id), what="ticket")
     now = clock.now()
-    when = _when(actor, at, now)
+    when = when_recorded(actor, at, now)
     response_id = _response_id(ticket_id, idempotency_key)
     sk = f"{RESPONSE_SK_PREFIX}{response_id}"
 
@@ -258,7 +252,7 @@ def set_waiting(
         TECHNICIANS, BILLING, action="mark a ticket as waiting on the customer", on=account_of(ticket_id), what="ticket"
     )
     now = clock.now()
-    when = _when(actor, at, now)
+    when = when_recorded(actor, at, now)
 
     def attempt() -> None:
         ticket = _get_open(actor, ticket_id, "its response clock no longer runs")

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from hourbank.kernel.clock import iso
 from hourbank.ledger.balance_writer import fingerprint
+from hourbank.orders.placing import quoted_order
 from hourbank.orders.pricing import quote
 from hourbank.plans.catalogue import catalogue, get_plan
 from hourbank.rating.consumption import hours_text
 from hourbank.store.models import AccountModel, IdempotencyModel, InvoiceModel, OrderModel
-from hourbank.store.transactions import Tx, TxFailed, ensure_bound, with_retries
+from hourbank.store.transactions import Tx, TxFailed, ensure_bound, saved_if, with_retries
 
 if TYPE_CHECKING:
     from hourbank.ports.mail import Message
@@ -154,39 +155,7 @@ def crossing_of(old: dict | None, new: dict | None) -> Crossing | None:
 def create_top_up(crossing: Crossing, at: datetime) -> str:
     """Write the auto top-up invoice and the order its payment credits, once. Returns what happened:
     ``created``, ``duplicate`` (a redelivery), ``unpaid`` (one is still open) or ``paused`` (back-off)."""
-    plan = get_plan(crossing.plan)
-    priced = quote(catalogue(), plan, Decimal(crossing.amount) / 60, "one_time")
-    now = iso(at)
-    reason = (
-        f"balance {hours_text(crossing.balance)} h fell below the auto top-up threshold "
-        f"{hours_text(crossing.threshold)} h"
-    )
-    order = OrderModel(
-        crossing.order_id,
-        account_id=crossing.account_id,
-        kind="auto_top_up",
-        invoice_id=crossing.invoice_id,
-        minutes=priced.minutes,
-        rate_minor=priced.rate_minor,
-        discount_minor=priced.discount_minor,
-        amount_minor=priced.amount_minor,
-        currency=priced.currency,
-        created_at=now,
-        created_by="balance-watch",
-    )
-    invoice = InvoiceModel(
-        crossing.account_id,
-        crossing.invoice_id,
-        kind="auto_top_up",
-        status="draft",
-        minutes=priced.minutes,
-        amount_minor=priced.amount_minor,
-        currency=priced.currency,
-        description=f"Support time: {hours_text(priced.minutes)} h (auto top-up)",
-        order_id=crossing.order_id,
-        reason=reason,
-        created_at=now,
-    )
+    order, invoice = _top_up_order(crossing, at)
     paused = AccountModel.top_up_paused_until
 
     def attempt() -> str:
@@ -218,6 +187,39 @@ def create_top_up(crossing: Crossing, at: datetime) -> str:
     return with_retries(attempt)
 
 
+def _top_up_order(crossing: Crossing, at: datetime) -> tuple[OrderModel, InvoiceModel]:
+    """The crossing's order of ``crossing.amount`` minutes, priced as a one-time purchase on the account's plan
+    (SPEC P1), and the draft invoice that asks for its payment (O4)."""
+    priced = quote(catalogue(), get_plan(crossing.plan), Decimal(crossing.amount) / 60, "one_time")
+    now = iso(at)
+    order = quoted_order(
+        crossing.order_id,
+        crossing.account_id,
+        "auto_top_up",
+        priced,
+        now,
+        "balance-watch",
+        invoice_id=crossing.invoice_id,
+    )
+    invoice = InvoiceModel(
+        crossing.account_id,
+        crossing.invoice_id,
+        kind="auto_top_up",
+        status="draft",
+        minutes=priced.minutes,
+        amount_minor=priced.amount_minor,
+        currency=priced.currency,
+        description=f"Support time: {hours_text(priced.minutes)} h (auto top-up)",
+        order_id=crossing.order_id,
+        reason=(
+            f"balance {hours_text(crossing.balance)} h fell below the auto top-up threshold "
+            f"{hours_text(crossing.threshold)} h"
+        ),
+        created_at=now,
+    )
+    return order, invoice
+
+
 # -- O5: one e-mail per crossing ---------------------------------------------------------------------
 
 
@@ -247,8 +249,6 @@ def claim_notice(crossing: Crossing, at: datetime) -> bool:
     """Mark this crossing's e-mail as being sent; False if it already was (a redelivered record)."""
     import time
 
-    from pynamodb.exceptions import PutError
-
     marker = IdempotencyModel(
         crossing.notice_id,
         fingerprint=fingerprint("low_balance", crossing.key),
@@ -257,13 +257,7 @@ def claim_notice(crossing: Crossing, at: datetime) -> bool:
         at=iso(at),
         expiration=int(time.time()) + NOTICE_TTL_S,
     )
-    try:
-        marker.save(condition=IdempotencyModel.id.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return saved_if(marker, IdempotencyModel.id.does_not_exist())
 
 
 def release_notice(crossing: Crossing) -> None:

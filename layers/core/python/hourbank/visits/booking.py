@@ -13,6 +13,7 @@ and, for the statement, as ``VisitChargeModel`` lines.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
@@ -85,6 +86,32 @@ def summary(visit: VisitModel) -> dict:
 # -- booking -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Booking:
+    """One booking request: its visit, ticket and booking order share the id body (see the module docstring)."""
+
+    account_id: str
+    body: str
+    scheduled_at: datetime
+    address: str
+    hours: int
+    terms: VisitTerms
+    price: int  # SPEC V1: the prepayment, base fee included
+    by: str
+
+    @property
+    def visit_id(self) -> str:
+        return f"vis_{self.body}.{self.account_id}"
+
+    @property
+    def ticket_id(self) -> str:
+        return f"tkt_{self.body}.{self.account_id}"
+
+    @property
+    def order_id(self) -> str:
+        return f"ord_{self.body}"
+
+
 def book(
     actor: Actor,
     *,
@@ -107,9 +134,43 @@ def book(
     defaults = catalogue().visits
     if not 1 <= estimate_hours <= defaults.max_hours:
         raise InvalidInput(f"estimate_hours: must be a whole number of hours from 1 to {defaults.max_hours}")
+    from hourbank.tickets.common import when_recorded  # lazily: the visits API loads no ticket code at Init
+
     now = clock.now()
-    if opened_at is not None and opened_at > now:
-        raise InvalidInput("opened_at: must not be in the future")
+    at = when_recorded(actor, opened_at, now, field="opened_at")
+    account = _onsite_account(account_id)
+    terms = VisitTerms(
+        base_fee_minor or defaults.base_fee_minor,
+        additional_hour_rate_minor or defaults.additional_hour_rate_minor,
+        defaults.increment_minor,
+        account.currency,
+    )
+    # The same Idempotency-Key gives the same ids: a replay finds the visit it booked.
+    body = "k" + _digest(account_id, idempotency_key) if idempotency_key else new_id("vis")[4:]
+    price = prepayment_minor(terms, estimate_hours)  # SPEC V1
+    b = _Booking(account_id, body, scheduled_at, address, estimate_hours, terms, price, actor.subject)
+    expires = iso(now + timedelta(hours=defaults.payment_window_hours) + EXPIRY_GRACE)
+    visit = _new_visit(b, expires, now)
+    title = f"Onsite visit: base fee and {estimate_hours} h"
+    order = _visit_order(visit, b.order_id, BOOKING, estimate_hours, price, title, actor.subject, now)
+    tx = Tx()
+    tx.check("account", AccountModel, account_id, condition=AccountModel.account_id.exists())
+    tx.put("visit", visit, condition=VisitModel.sk.does_not_exist())
+    tx.put("ticket", _visit_ticket(b, at, now), condition=TicketModel.sk.does_not_exist())
+    tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
+    tx.put("expiry", VisitExpiryModel(*expiry_key(expires, b.visit_id), visit_id=b.visit_id))
+    # Not commit_or_retry: not an optimistic attempt; only a replayed booking (same key) is answered here.
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if "visit" not in exc.refused or not idempotency_key:
+            raise
+        visit = _same_booking(b.ticket_id, estimate_hours, b.price, scheduled_at, address)
+        order = OrderModel.get(b.order_id, consistent_read=True)
+    return visit, with_checkout(order, checkout, account)
+
+
+def _onsite_account(account_id: str) -> AccountModel:
     try:
         account = AccountModel.get(account_id, consistent_read=True)
     except DoesNotExist:
@@ -117,95 +178,78 @@ def book(
     plan = get_plan(account.plan)
     if "onsite" not in plan.work_types:
         raise InvalidInput(f"account_id: the {plan.title} plan has no onsite work (SPEC T1)")
-    terms = VisitTerms(
-        base_fee_minor or defaults.base_fee_minor,
-        additional_hour_rate_minor or defaults.additional_hour_rate_minor,
-        defaults.increment_minor,
-        account.currency,
-    )
-    price = prepayment_minor(terms, estimate_hours)  # SPEC V1
-    if idempotency_key:
-        digest = hashlib.sha256(f"{account_id}\0{idempotency_key}".encode()).hexdigest()
-        body = "k" + digest[:25]
-    else:
-        body = new_id("vis")[4:]
-    visit_id, ticket_id, order_id = f"vis_{body}.{account_id}", f"tkt_{body}.{account_id}", f"ord_{body}"
-    at = opened_at or now
-    expires = iso(now + timedelta(hours=defaults.payment_window_hours) + EXPIRY_GRACE)
-    title = f"Onsite visit: {address}"
-    ticket = TicketModel(
-        ticket_id,
+    return account
+
+
+def _visit_ticket(b: _Booking, at: datetime, now: datetime) -> TicketModel:
+    """The visit's own ticket, where its time is logged (SPEC V1)."""
+    return TicketModel(
+        b.ticket_id,
         TICKET_SK,
-        account_id=account_id,
-        title=title[:200],
+        account_id=b.account_id,
+        title=f"Onsite visit: {b.address}"[:200],
         priority="normal",
         status="open",
         opened_at=iso(at),
         opened_at_given=as_given(at),
         opened_recorded_at=iso(now),
-        opened_by=actor.subject,
-        visit_id=visit_id,
+        opened_by=b.by,
+        visit_id=b.visit_id,
     )
-    order = OrderModel(
+
+
+def _digest(scope: str, idempotency_key: str) -> str:
+    return hashlib.sha256(f"{scope}\0{idempotency_key}".encode()).hexdigest()[:25]
+
+
+def _visit_order(
+    visit: VisitModel, order_id: str, kind: str, hours: int, price: int, title: str, by: str, now: datetime
+) -> OrderModel:
+    """An order paying in money for ``hours`` of the visit at its rate (SPEC V1): it credits no minutes."""
+    return OrderModel(
         order_id,
-        account_id=account_id,
-        kind=BOOKING,
+        account_id=visit.account_ref,
+        kind=kind,
         minutes=0,
-        rate_minor=terms.additional_hour_rate_minor,
+        rate_minor=int(visit.rate_minor),
         amount_minor=price,
-        currency=terms.currency,
+        currency=visit.currency,
         created_at=iso(now),
-        created_by=actor.subject,
-        visit_id=visit_id,
-        visit_hours=estimate_hours,
-        title=f"Onsite visit: base fee and {estimate_hours} h",
+        created_by=by,
+        visit_id=visit.visit_id,
+        visit_hours=hours,
+        title=title,
     )
-    visit = VisitModel(
-        ticket_id,
+
+
+def _order_entry(kind: str, hours: int, price: int) -> dict:
+    """How the visit keeps one of its orders until it is paid (then refunded, perhaps) - ``VisitModel.orders``."""
+    return {"kind": kind, "hours": hours, "amount_minor": price, "status": "pending", "refunded_minor": 0}
+
+
+def _new_visit(b: _Booking, expires: str, now: datetime) -> VisitModel:
+    return VisitModel(
+        b.ticket_id,
         VISIT_SK,
-        visit_id=visit_id,
-        account_ref=account_id,
+        visit_id=b.visit_id,
+        account_ref=b.account_id,
         state="awaiting_payment",
-        scheduled_at=as_given(scheduled_at),
-        scheduled_at_utc=iso(scheduled_at),
-        address=address,
-        estimate_hours=estimate_hours,
-        base_fee_minor=terms.base_fee_minor,
-        rate_minor=terms.additional_hour_rate_minor,
-        increment_minor=terms.increment_minor,
-        currency=terms.currency,
-        price_minor=price,
-        booked_hours=estimate_hours,
-        orders={
-            order_id: {
-                "kind": BOOKING,
-                "hours": estimate_hours,
-                "amount_minor": price,
-                "status": "pending",
-                "refunded_minor": 0,
-            }
-        },
-        booking_order_id=order_id,
+        scheduled_at=as_given(b.scheduled_at),
+        scheduled_at_utc=iso(b.scheduled_at),
+        address=b.address,
+        estimate_hours=b.hours,
+        base_fee_minor=b.terms.base_fee_minor,
+        rate_minor=b.terms.additional_hour_rate_minor,
+        increment_minor=b.terms.increment_minor,
+        currency=b.terms.currency,
+        price_minor=b.price,
+        booked_hours=b.hours,
+        orders={b.order_id: _order_entry(BOOKING, b.hours, b.price)},
+        booking_order_id=b.order_id,
         expires_at=expires,
         created_at=iso(now),
-        created_by=actor.subject,
+        created_by=b.by,
     )
-    marker = VisitExpiryModel(*expiry_key(expires, visit_id), visit_id=visit_id)
-    tx = Tx()
-    tx.check("account", AccountModel, account_id, condition=AccountModel.account_id.exists())
-    tx.put("visit", visit, condition=VisitModel.sk.does_not_exist())
-    tx.put("ticket", ticket, condition=TicketModel.sk.does_not_exist())
-    tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
-    tx.put("expiry", marker)
-    # Not commit_or_retry: not an optimistic attempt; only a replayed booking (same key) is answered here.
-    try:
-        tx.commit()
-    except TxFailed as exc:
-        if "visit" not in exc.refused or not idempotency_key:
-            raise
-        visit = _same_booking(ticket_id, estimate_hours, price, scheduled_at, address)
-        order = OrderModel.get(order_id, consistent_read=True)
-    return visit, with_checkout(order, checkout, account)
 
 
 def _same_booking(ticket_id: str, hours: int, price: int, scheduled_at: datetime, address: str) -> VisitModel:
@@ -271,9 +315,7 @@ def extend(
     if not actor.is_staff:
         raise Forbidden("only staff may extend an onsite visit")
     max_hours = catalogue().visits.max_hours
-    order_id = new_id("ord")
-    if idempotency_key:
-        order_id = "ord_x" + hashlib.sha256(f"{visit_id}\0{idempotency_key}".encode()).hexdigest()[:25]
+    order_id = "ord_x" + _digest(visit_id, idempotency_key) if idempotency_key else new_id("ord")
 
     def attempt() -> tuple[VisitModel, OrderModel]:
         visit = load_visit(ticket_id)
@@ -284,32 +326,10 @@ def extend(
             if int(known["hours"]) != hours:
                 raise Conflict("this Idempotency-Key was already used for a different extension")
             return visit, OrderModel.get(order_id, consistent_read=True)
-        if visit.state == "awaiting_payment":
-            raise Conflict("the visit's booking is not paid yet: pay it before adding hours")
-        if visit.state != "confirmed":
-            raise Conflict(f"the visit is {visit.state}; it can no longer be extended")
-        booked = int(visit.booked_hours)
-        if not 1 <= hours <= max_hours - booked:
-            raise InvalidInput(
-                f"hours: must be a whole number from 1 to {max_hours - booked} "
-                f"(a visit is at most {max_hours} h; {booked} h are booked)"
-            )
+        booked = _extendable(visit, hours, max_hours)
         price = extension_minor(terms_of(visit), booked, hours)
-        now = clock.now()
-        order = OrderModel(
-            order_id,
-            account_id=visit.account_ref,
-            kind=EXTENSION,
-            minutes=0,
-            rate_minor=int(visit.rate_minor),
-            amount_minor=price,
-            currency=visit.currency,
-            created_at=iso(now),
-            created_by=actor.subject,
-            visit_id=visit.visit_id,
-            visit_hours=hours,
-            title=f"Onsite visit: {hours} more h",
-        )
+        title = f"Onsite visit: {hours} more h"
+        order = _visit_order(visit, order_id, EXTENSION, hours, price, title, actor.subject, clock.now())
         tx = Tx()
         tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
         tx.update(
@@ -317,9 +337,7 @@ def extend(
             visit,
             [
                 VisitModel.booked_hours.set(booked + hours),
-                VisitModel.orders[order_id].set(
-                    {"kind": EXTENSION, "hours": hours, "amount_minor": price, "status": "pending", "refunded_minor": 0}
-                ),
+                VisitModel.orders[order_id].set(_order_entry(EXTENSION, hours, price)),
             ],
             condition=(VisitModel.booked_hours == booked) & (VisitModel.state == "confirmed"),
         )
@@ -328,6 +346,22 @@ def extend(
 
     visit, order = with_retries(attempt)
     return visit, with_checkout(order, checkout)
+
+
+def _extendable(visit: VisitModel, hours: int, max_hours: int) -> int:
+    """SPEC V1: only a confirmed (paid) visit takes more hours, up to ``max_hours`` in all. Returns the hours
+    booked so far."""
+    if visit.state == "awaiting_payment":
+        raise Conflict("the visit's booking is not paid yet: pay it before adding hours")
+    if visit.state != "confirmed":
+        raise Conflict(f"the visit is {visit.state}; it can no longer be extended")
+    booked = int(visit.booked_hours)
+    if not 1 <= hours <= max_hours - booked:
+        raise InvalidInput(
+            f"hours: must be a whole number from 1 to {max_hours - booked} "
+            f"(a visit is at most {max_hours} h; {booked} h are booked)"
+        )
+    return booked
 
 
 # -- cancellation --------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def close_visit(actor: Actor, ticket: TicketModel, account: AccountModel, now: d
         end_visit(tx, visit, "completed", now, refund_due=due, actions=[VisitModel.completed_at.set(iso(now))])
         # Listed with the month's closes (SPEC M3: the statement itemises the visit's ticket and entries);
         # nothing is post-pay and nothing was debited, so the month-end invoice has no line for it.
-        month = now.astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+        month = get_settings().month_of(now)
         tx.put(
             "charge",
             ChargeModel(

@@ -38,17 +38,10 @@ def issue_refunds(
         if visit is None:
             visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
         due = int(visit.refund_due_minor) - int(visit.refunded_minor)
-        if due <= 0:
+        newest = _newest_unrefunded(visit)
+        if due <= 0 or newest is None:
             return refunded_now
-        payments = [
-            (oid, o)
-            for oid, o in map_of(visit.orders).items()
-            if o.get("payment_ref") and int(o["amount_minor"]) > int(o.get("refunded_minor", 0))
-        ]
-        if not payments:
-            return refunded_now
-        payments.sort(key=lambda kv: (str(kv[1].get("paid_at", "")), kv[0]), reverse=True)
-        order_id, paid = payments[0]
+        order_id, paid = newest
         before = int(paid.get("refunded_minor", 0))
         amount = min(due, int(paid["amount_minor"]) - before)
         key = f"{paid['payment_ref']}#{before + amount}"
@@ -58,28 +51,7 @@ def issue_refunds(
             idempotency_key=f"visit-{visit.visit_id}-refund-{key}",
             metadata={"visit_id": visit.visit_id, "order_id": order_id, "account_id": visit.account_ref},
         )
-        now = iso(clock.now())
-        tx = Tx()
-        tx.update(
-            "visit",
-            visit,
-            [
-                VisitModel.refunds[key].set(
-                    {
-                        "order_id": order_id,
-                        "payment_ref": paid["payment_ref"],
-                        "amount_minor": amount,
-                        "refund_id": refund_id,
-                        "at": now,
-                    }
-                ),
-                VisitModel.refunded_minor.add(amount),
-                VisitModel.orders[order_id]["refunded_minor"].set(before + amount),
-            ],
-            condition=VisitModel.refunds[key].does_not_exist()
-            & (VisitModel.orders[order_id]["refunded_minor"] == before),
-        )
-        tx.put("charge", statement_line(visit, "refund", -amount, now, order_id=order_id, ref=refund_id))
+        tx = _recorded(visit, key, order_id, paid, amount, refund_id, iso(clock.now()))
         visit = None  # whatever happens next, read it again
         try:
             tx.commit()
@@ -93,6 +65,42 @@ def issue_refunds(
     return refunded_now
 
 
+def _newest_unrefunded(visit: VisitModel) -> tuple[str, dict] | None:
+    """The newest payment of the visit not refunded in full: (its order id, the visit's record of it)."""
+    payments = [
+        (oid, o)
+        for oid, o in map_of(visit.orders).items()
+        if o.get("payment_ref") and int(o["amount_minor"]) > int(o.get("refunded_minor", 0))
+    ]
+    return max(payments, key=lambda kv: (str(kv[1].get("paid_at", "")), kv[0]), default=None)
+
+
+def _recorded(visit: VisitModel, key: str, order_id: str, paid: dict, amount: int, refund_id: str, now: str) -> Tx:
+    """The refund's record on the visit, once per ``key`` and only on the refunded total it was based on, with
+    its statement line (SPEC M3)."""
+    before = int(paid.get("refunded_minor", 0))
+    record = {
+        "order_id": order_id,
+        "payment_ref": paid["payment_ref"],
+        "amount_minor": amount,
+        "refund_id": refund_id,
+        "at": now,
+    }
+    tx = Tx()
+    tx.update(
+        "visit",
+        visit,
+        [
+            VisitModel.refunds[key].set(record),
+            VisitModel.refunded_minor.add(amount),
+            VisitModel.orders[order_id]["refunded_minor"].set(before + amount),
+        ],
+        condition=VisitModel.refunds[key].does_not_exist() & (VisitModel.orders[order_id]["refunded_minor"] == before),
+    )
+    tx.put("charge", statement_line(visit, "refund", -amount, now, order_id=order_id, ref=refund_id))
+    return tx
+
+
 def statement_line(
     visit: VisitModel,
     what: str,
@@ -104,9 +112,7 @@ def statement_line(
     hours: int | None = None,
 ) -> VisitChargeModel:
     """The statement's record of money a visit moved (SPEC M3), under the company-time month it moved in."""
-    from datetime import datetime
-
-    month = datetime.fromisoformat(at).astimezone(get_settings().calendar().tz).strftime("%Y-%m")
+    month = get_settings().month_of(at)
     return VisitChargeModel(
         visit.account_ref,
         f"visit#{month}#{at}#{visit.visit_id}#{ref}",
