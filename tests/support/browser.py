@@ -32,12 +32,15 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def site(tables: dict[str, str]) -> Iterator[str]:
-    """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it."""
+    """The local stack's gateway with its pages, as ``scripts/local.py up`` serves it (the web app built
+    first when its sources changed: ``make test`` has built it already)."""
     from hourbank import store
     from hourbank.settings import get_settings
     from scripts.localdev import gateway, lambda_runtime, local_env
     from scripts.localdev.web import WEB_ROOT, LocalPages
+    from scripts.web_build import ensure_built
 
+    ensure_built()
     saved = dict(os.environ)
     specs = lambda_runtime.functions(table_names=tables)
     lambda_runtime.apply_environment(specs)
