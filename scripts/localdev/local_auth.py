@@ -34,6 +34,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from scripts.localdev.jwt_local import GROUPS, issuer_and_audience, mint, signing_key
@@ -60,8 +61,8 @@ def _challenge(verifier: str) -> str:
 class LocalAuth:
     def __init__(self, site_url: Callable[[], str]) -> None:
         self._site_url = site_url
-        self._codes: dict[str, dict] = {}
-        self._refresh: dict[str, dict] = {}
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._refresh: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def serve(
@@ -161,6 +162,7 @@ it is in the invitation e-mail and on the paid page.</p></div>
                 "challenge": f["code_challenge"],
                 "redirect_uri": f["redirect_uri"],
                 "expires": time.time() + CODE_TTL_S,
+                "auth_time": int(time.time()),  # when this user signed in: kept by every refresh, as Cognito's
             }
         target = (
             f["redirect_uri"]
@@ -185,7 +187,11 @@ it is in the invitation e-mail and on the paid page.</p></div>
                 return _json(400, {"error": "invalid_grant"})
             refresh = secrets.token_urlsafe(32)
             with self._lock:
-                self._refresh[refresh] = {"role": issued["role"], "account": issued["account"]}
+                self._refresh[refresh] = {
+                    "role": issued["role"],
+                    "account": issued["account"],
+                    "auth_time": issued["auth_time"],
+                }
             return _json(200, {**self._tokens(issued), "refresh_token": refresh})
         if grant == "refresh_token":
             with self._lock:
@@ -195,9 +201,10 @@ it is in the invitation e-mail and on the paid page.</p></div>
             return _json(200, self._tokens(who))
         return _json(400, {"error": "unsupported_grant_type"})
 
-    def _tokens(self, who: Mapping[str, str | None]) -> dict:
+    def _tokens(self, who: Mapping[str, Any]) -> dict:
+        """A refreshed ID token keeps the sign-in's ``auth_time`` (OIDC; oidc-client-ts refuses one that changed)."""
         ttl = token_ttl()
-        token = mint(str(who["role"]), account_id=who["account"], ttl_s=ttl)
+        token = mint(str(who["role"]), account_id=who["account"], ttl_s=ttl, extra={"auth_time": who["auth_time"]})
         return {"id_token": token, "access_token": token, "expires_in": ttl, "token_type": "Bearer"}
 
     def logout(self, f: Mapping[str, str]) -> Response:

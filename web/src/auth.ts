@@ -125,19 +125,20 @@ export function signIn(hint?: string | null): Promise<void> {
   return manager.signinRedirect({ login_hint: hint || undefined, state: { back: window.location.hash } });
 }
 
-/** Back from the login page (?code=&state=): the code exchanged (with the PKCE verifier) for the tokens. */
+/**
+ * Back from the login page (?code=&state=): the code exchanged (with the PKCE verifier) for the tokens. The
+ * address loses its code at once, before the exchange: a reload or a link followed meanwhile stays on the
+ * portal (same document) instead of reloading with a code already spent.
+ */
 export async function completeSignIn(): Promise<boolean> {
+  const answer = window.location.href;
   const params = new URLSearchParams(window.location.search);
   if (!params.get("code") || !params.get("state")) return false;
-  try {
-    const user = await manager.signinRedirectCallback();
-    const back = (user.state as { back?: string } | undefined)?.back || "";
-    window.history.replaceState(null, "", portal + back);
-    return true;
-  } catch (error) {
-    window.history.replaceState(null, "", portal);
-    throw error;
-  }
+  window.history.replaceState(null, "", portal + window.location.hash);
+  const user = await manager.signinRedirectCallback(answer);
+  const back = (user.state as { back?: string } | undefined)?.back || "";
+  if (back && !window.location.hash) window.location.hash = back; // the view the sign-in started from
+  return true;
 }
 
 /** Forget the tokens here, then the managed login's own session (its /logout, back to the portal). */
