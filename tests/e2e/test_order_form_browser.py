@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 720}
 SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "order-form"  # as the portal's browser tests
 
 
@@ -180,7 +181,9 @@ def test_pay_clicked_twice_credits_once_O2(call):
 # ------------------------------------------------------------------------------------------ browser
 
 
-def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call, viewport):
+    page.set_viewport_size(viewport)
     sent = order_requests(page)
     page.goto("/")
     page.get_by_label("Company or your name").fill("Corner Bakery")
@@ -188,6 +191,8 @@ def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
     page.get_by_label("Hours").fill("10")
     # The API's quote before paying: non-member 10 h, P1 volume discount included = 285000 minor units.
     page.locator("#quote").filter(has_text="$2,850.00").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # nothing scrolls sideways
+    shot(page, f"order-form-quoted-{viewport['width']}")
 
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
@@ -199,6 +204,8 @@ def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
     page.wait_for_url("**/paid.html?order=ord_*")
     page.locator("#balance").filter(has_text="10 h").wait_for()
     assert "Paid: 10 h credited" in page.locator("#status").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    shot(page, f"paid-{viewport['width']}")
 
     order_id = parse_qs(urlsplit(page.url).query)["order"][0]
     order = call("GET", f"/orders/{order_id}").body

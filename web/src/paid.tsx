@@ -1,9 +1,7 @@
 // The paid page (/paid.html): where Checkout sends the buyer back.
 import { render } from "preact";
-import { interactive } from "./interactive";
 import { Paid } from "./views/Paid";
 
 const root = document.getElementById("app") as HTMLElement;
 root.replaceChildren();
 render(<Paid />, root);
-interactive();

@@ -76,6 +76,7 @@ export interface Page<T> {
 export interface TicketSummary {
   ticket_id: string;
   account_id: string;
+  account_name?: string | null;
   title: string;
   status: string;
   priority: string;

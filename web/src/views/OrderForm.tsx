@@ -11,6 +11,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, call } from "../api";
 import { Field } from "../components/Field";
+import { interactive } from "../interactive";
 import { money } from "../format";
 import type { OrderCreated, Quote } from "../types";
 import { Cancelled } from "./Cancelled";
@@ -140,6 +141,7 @@ export function OrderForm() {
   };
 
   useEffect(() => {
+    interactive();
     signedIn().then((who) => {
       if (!who) return;
       setSignedInAs(who.account);

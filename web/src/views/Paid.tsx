@@ -4,6 +4,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, get, seg } from "../api";
 import { hours } from "../format";
+import { interactive } from "../interactive";
 import type { Order } from "../types";
 
 const POLL_MS = 1000;
@@ -52,6 +53,8 @@ export function Paid() {
     orderId ? "Checking your payment…" : "No order was given: this page is where the payment sends you back to.",
   );
   const [order, setOrder] = useState<Order | null>(null);
+
+  useEffect(interactive, []);
 
   useEffect(() => {
     if (!orderId) return;

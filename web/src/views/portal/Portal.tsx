@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import { setBearer } from "../../api";
 import { completeSignIn, idToken, type Me, meOf, signIn, signOut, watch, currentUser } from "../../auth";
 import { personName } from "../../format";
+import { interactive } from "../../interactive";
 import { AccountView } from "./AccountView";
 import { ReloadContext } from "./data";
 import { InvoicesView } from "./InvoicesView";
@@ -102,6 +103,10 @@ export function Portal() {
       .then((user) => setMe(meOf(user)));
     void watch((next) => setMe(next));
   }, []);
+
+  useEffect(() => {
+    if (me !== undefined) interactive(); // the first view (signed out, or the signed-in one) is on screen
+  }, [me === undefined]);
 
   if (me === undefined) return null;
   const chosen = me ? viewFor(me, route) : null;

@@ -21,7 +21,7 @@ function cells(t: TicketSummary): ComponentChildren[] {
     t.sla_status ? <SlaPill status={t.sla_status} /> : "—",
     <a href={`#/tickets/${seg(t.ticket_id)}`}>{t.title}</a>,
     t.priority,
-    <a href={`#/accounts/${seg(t.account_id)}`}>{t.account_id}</a>,
+    <a href={`#/accounts/${seg(t.account_id)}`}>{t.account_name || t.account_id}</a>,
     duration(t.weighted_minutes),
   ];
 }
