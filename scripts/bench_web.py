@@ -6,12 +6,13 @@
    JavaScript and CSS its HTML loads before anything is clicked (the entry, its preloaded chunks, its
    stylesheets), raw and gzip -9. Chunks only loaded on demand are listed apart.
 2. Time to interactive: ``scripts/local.py up --in-memory`` on a free port, then Debian's chromium (Playwright)
-   opens each page ``--runs`` times, each in a new browser context (nothing cached). TTI is the page's
+   opens each page ``--runs`` times (after one load not counted), each in a new browser context (nothing
+   cached). TTI is the page's
    ``hourbank:interactive`` performance mark (``web/src/interactive.ts``: set in the first view's first effect,
    so the view is on screen with its handlers attached), in ms from navigation start; "content" is when the
    first view's data is shown (the price table, the order's status, the sign-in button), read in the page on
    each animation frame. Once as the machine runs, once with the CPU slowed 4x (Chrome's throttling: a
-   mid-range phone) at 390x844.
+   mid-range phone) at 390x844. "HTML received" (the navigation's responseEnd) is the local gateway's part.
 
 Prints a Markdown section for docs/BENCHMARKS.md; writes nothing.
 """
@@ -47,23 +48,24 @@ def _gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def bundle_sizes() -> tuple[list[tuple[str, int, int, int, int]], list[tuple[str, int, int]]]:
-    """(page, JS raw, JS gzip, CSS raw, CSS gzip) per page; (chunk, raw, gzip) for chunks no page preloads."""
-    rows, loaded = [], set()
+def bundle_sizes() -> list[tuple[str, int, int, int, int, list[tuple[str, int, int]]]]:
+    """Per page: JS raw and gzip, CSS raw and gzip, and the chunks its code imports only on demand."""
+    rows = []
     for page, html in HTML.items():
         text = (DIST / html).read_text()
         files = re.findall(r'<script[^>]*\ssrc="(/[^"]+)"', text) + re.findall(r'<link[^>]*\shref="(/[^"]+)"', text)
         js = [DIST / f.lstrip("/") for f in files if f.endswith(".js")]
         css = [DIST / f.lstrip("/") for f in files if f.endswith(".css")]
-        loaded.update(js)
         raw_js, raw_css = b"".join(p.read_bytes() for p in js), b"".join(p.read_bytes() for p in css)
-        rows.append((page, len(raw_js), sum(_gz(p.read_bytes()) for p in js), len(raw_css), _gz(raw_css) if css else 0))
-    lazy = [
-        (p.name, p.stat().st_size, _gz(p.read_bytes()))
-        for p in sorted((DIST / "assets").glob("*.js"))
-        if p not in loaded
-    ]
-    return rows, lazy
+        code = raw_js.decode("utf-8", "replace")
+        lazy = [
+            (p.name, p.stat().st_size, _gz(p.read_bytes()))
+            for p in sorted((DIST / "assets").glob("*.js"))
+            if p not in js and p.name in code  # a dynamic import() of it
+        ]
+        js_gz = sum(_gz(p.read_bytes()) for p in js)
+        rows.append((page, len(raw_js), js_gz, len(raw_css), _gz(raw_css) if css else 0, lazy))
+    return rows
 
 
 def _free_port() -> int:
@@ -99,7 +101,8 @@ def pending_order(base: str) -> str:
         return str(json.loads(reply.read())["order_id"])
 
 
-def measure(browser: Any, url: str, content: str, *, slowdown: float, phone: bool) -> tuple[float, float]:
+def measure(browser: Any, url: str, content: str, *, slowdown: float, phone: bool) -> tuple[float, float, float]:
+    """(TTI, content shown, the page's HTML received) in ms from navigation start, for one cold load."""
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
     context = browser.new_context(viewport=viewport, locale="en-US")
     try:
@@ -115,7 +118,8 @@ def measure(browser: Any, url: str, content: str, *, slowdown: float, phone: boo
             "() => { const m = performance.getEntriesByName('hourbank:interactive')[0]; return m && m.startTime; }",
             timeout=60_000,
         ).json_value()
-        return float(tti), float(shown)
+        html = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
+        return float(tti), float(shown), float(html)
     finally:
         context.close()
 
@@ -125,14 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args(argv)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "web_build.py"), "--force"], check=True)
-    rows, lazy = bundle_sizes()
+    rows = bundle_sizes()
     print("### Bundle size (the JavaScript and CSS a page loads before anything is clicked)\n")
-    print("| page | JS raw | JS gzip | CSS raw | CSS gzip |\n|---|---:|---:|---:|---:|")
-    for page, js, js_gz, css, css_gz in rows:
+    print("| page | JS raw | JS gzip | CSS raw | CSS gzip | loaded on demand only |\n|---|---:|---:|---:|---:|---|")
+    for page, js, js_gz, css, css_gz, lazy in rows:
         kb = [f"{n / 1024:.1f} kB" for n in (js, js_gz, css, css_gz)]
-        print(f"| {page} | {kb[0]} | **{kb[1]}** | {kb[2]} | {kb[3]} |")
-    on_demand = ", ".join(f"`{n}` {raw / 1024:.1f} kB ({gz / 1024:.1f} kB gzip)" for n, raw, gz in lazy)
-    print(f"\nLoaded on demand only: {on_demand}")
+        later = ", ".join(f"`{n}` {gz / 1024:.1f} kB gzip" for n, _, gz in lazy) or "—"
+        print(f"| {page} | {kb[0]} | **{kb[1]}** | {kb[2]} | {kb[3]} | {later} |")
 
     port = _free_port()
     stack = start_stack(port)
@@ -144,25 +147,27 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             print(f"\n### First view, time to interactive (ms from navigation start; median / max of {args.runs})\n")
-            print("| page | TTI | content shown | TTI, CPU 4x slower, 390x844 | content shown, same |")
-            print("|---|---:|---:|---:|---:|")
+            print("| page | HTML received | TTI | content shown | TTI, CPU 4x slower, 390x844 | content shown, same |")
+            print("|---|---:|---:|---:|---:|---:|")
             for page, (path, content) in PAGES.items():
                 url = base + path.format(order=order)
+                measure(browser, url, content, slowdown=1, phone=False)  # a warm-up, not counted
                 fast = [measure(browser, url, content, slowdown=1, phone=False) for _ in range(args.runs)]
                 slow = [measure(browser, url, content, slowdown=4, phone=True) for _ in range(args.runs)]
 
                 def cell(values: list[float]) -> str:
                     return f"{statistics.median(values):.0f} / {max(values):.0f}"
 
-                print(
-                    f"| {page} | {cell([t for t, _ in fast])} | {cell([s for _, s in fast])} "
-                    f"| {cell([t for t, _ in slow])} | {cell([s for _, s in slow])} |"
-                )
+                columns = [[h for *_, h in fast], [t for t, *_ in fast], [s for _, s, _ in fast]]
+                columns += [[t for t, *_ in slow], [s for _, s, _ in slow]]
+                print(f"| {page} | {' | '.join(cell(c) for c in columns)} |")
             browser.close()
     finally:
         stack.terminate()
         stack.wait(timeout=60)
-    print(f"\n{os.cpu_count()} CPU cores; chromium {CHROMIUM}; `python scripts/bench_web.py --runs {args.runs}`")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{os.cpu_count()} CPU cores, load average {load} at the end; chromium {CHROMIUM};")
+    print(f"`python scripts/bench_web.py --runs {args.runs}`")
     return 0
 
 
