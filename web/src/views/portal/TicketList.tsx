@@ -1,11 +1,10 @@
 // An account's tickets, newest first, filtered by status, ten at a time (GET /accounts/{id}/tickets).
-import { useEffect, useState } from "preact/hooks";
+import { useContext, useEffect, useState } from "preact/hooks";
 import { get, seg } from "../../api";
 import { Field } from "../../components/Field";
 import { duration, when, words } from "../../format";
 import type { Page, TicketSummary } from "../../types";
 import { ReloadContext } from "./data";
-import { useContext } from "preact/hooks";
 
 const FILTERS = [
   ["", "All"],
@@ -42,7 +41,8 @@ export function TicketList({ accountId }: { accountId: string }) {
           </select>
         )}
       </Field>
-      <ul class="tickets" id="ticket-list">
+      <ul class="tickets" id="ticket-list" aria-busy={items ? undefined : "true"}>
+        {items ? null : <li class="muted">Loading the tickets…</li>}
         {items && !items.length ? <li class="muted">No tickets.</li> : null}
         {(items || []).map((t) => {
           const used =
