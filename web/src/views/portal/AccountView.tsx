@@ -9,15 +9,16 @@ import { useData } from "./data";
 import { Failure, Loading } from "./Failure";
 import { canBuy, useMe } from "./me";
 import { StaffAdjust } from "./StaffAdjust";
-import { TicketList } from "./TicketList";
+import { loadTickets, TicketList } from "./TicketList";
 
 async function load(accountId: string) {
   const months = lastMonths(12);
-  const [account, usage] = await Promise.all([
+  const [account, usage, tickets] = await Promise.all([
     get<Account>(`/accounts/${seg(accountId)}`),
     get<{ months: UsageMonth[] }>(`/accounts/${seg(accountId)}/usage`, { from: months[0], to: months[months.length - 1] }),
+    loadTickets(accountId, "", null),
   ]);
-  return { account, usage };
+  return { account, usage, tickets };
 }
 
 export function AccountView({ accountId }: { accountId: string }) {
@@ -25,7 +26,7 @@ export function AccountView({ accountId }: { accountId: string }) {
   const { data, error } = useData(() => load(accountId), [accountId]);
   if (error) return <Failure error={error} />;
   if (!data) return <Loading />;
-  const { account, usage } = data;
+  const { account, usage, tickets } = data;
   const top = account.auto_top_up;
   const topUpText = top.enabled
     ? `On: when the balance falls below ${duration(top.threshold_minutes)}, ${duration(top.amount_minutes)} is bought.`
@@ -77,7 +78,7 @@ export function AccountView({ accountId }: { accountId: string }) {
         <UsageChart months={usage.months} />
       </section>
       {me.billing ? <StaffAdjust accountId={account.account_id} /> : null}
-      <TicketList accountId={account.account_id} />
+      <TicketList accountId={account.account_id} first={tickets} />
     </>
   );
 }

@@ -1,10 +1,10 @@
-// An account's tickets, newest first, filtered by status, ten at a time (GET /accounts/{id}/tickets).
-import { useContext, useEffect, useState } from "preact/hooks";
+// An account's tickets, newest first, filtered by status, ten at a time (GET /accounts/{id}/tickets). The
+// first page comes with the account (AccountView reads it with the rest), so the view appears whole.
+import { useEffect, useState } from "preact/hooks";
 import { get, seg } from "../../api";
 import { Field } from "../../components/Field";
 import { duration, when, words } from "../../format";
 import type { Page, TicketSummary } from "../../types";
-import { ReloadContext } from "./data";
 
 const FILTERS = [
   ["", "All"],
@@ -13,21 +13,29 @@ const FILTERS = [
   ["closed", "Closed"],
 ];
 
-export function TicketList({ accountId }: { accountId: string }) {
-  const { version } = useContext(ReloadContext);
+export function loadTickets(accountId: string, status: string, cursor: string | null): Promise<Page<TicketSummary>> {
+  return get<Page<TicketSummary>>(`/accounts/${seg(accountId)}/tickets`, { status, limit: 10, cursor });
+}
+
+export function TicketList({ accountId, first }: { accountId: string; first: Page<TicketSummary> }) {
   const [status, setStatus] = useState("");
-  const [items, setItems] = useState<TicketSummary[] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const [items, setItems] = useState<TicketSummary[]>(first.items);
+  const [cursor, setCursor] = useState<string | null>(first.cursor || null);
 
   async function page(from: string | null, keep: TicketSummary[]) {
-    const reply = await get<Page<TicketSummary>>(`/accounts/${seg(accountId)}/tickets`, { status, limit: 10, cursor: from });
+    const reply = await loadTickets(accountId, status, from);
     setItems([...keep, ...reply.items]);
     setCursor(reply.cursor || null);
   }
 
   useEffect(() => {
-    void page(null, []);
-  }, [accountId, status, version]);
+    if (status) {
+      void page(null, []);
+      return;
+    }
+    setItems(first.items); // "All": the page read with the account (again after an action)
+    setCursor(first.cursor || null);
+  }, [first, status]);
 
   return (
     <section aria-labelledby="tickets-h">
@@ -41,10 +49,9 @@ export function TicketList({ accountId }: { accountId: string }) {
           </select>
         )}
       </Field>
-      <ul class="tickets" id="ticket-list" aria-busy={items ? undefined : "true"}>
-        {items ? null : <li class="muted">Loading the tickets…</li>}
-        {items && !items.length ? <li class="muted">No tickets.</li> : null}
-        {(items || []).map((t) => {
+      <ul class="tickets" id="ticket-list">
+        {items.length ? null : <li class="muted">No tickets.</li>}
+        {items.map((t) => {
           const used =
             t.consumed_minutes != null ? `billed ${duration(t.consumed_minutes)}` : `so far ${duration(t.projected_consumption_minutes)}`;
           return (
@@ -56,7 +63,7 @@ export function TicketList({ accountId }: { accountId: string }) {
           );
         })}
       </ul>
-      <button type="button" class="secondary" hidden={!cursor} onClick={() => void page(cursor, items || [])}>
+      <button type="button" class="secondary" hidden={!cursor} onClick={() => void page(cursor, items)}>
         More tickets
       </button>
     </section>
