@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := $(HOME)/.cache/hourbank/checkov-3.3.30
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: setup paths dev test lint build build-check unit integration e2e bench dynamodb-local clean
+.PHONY: setup paths dev test lint build build-check unit integration e2e bench dynamodb-local clean web-build web-deps
 
 $(VENV)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/payments/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,15 +41,28 @@ paths: $(VENV)/.installed
 dynamodb-local: $(VENV)/.installed paths
 	$(PY) -m devstack dynamodb fetch
 
+# The web app (web/: TypeScript + Preact, bundled by Vite into web/dist/, which the local gateway serves and
+# scripts/ops/publish_site.py uploads): `npm ci` when node_modules is older than the lock file, then the build
+# when a source changed (scripts/buildtools/web_build.py; the browser tests' fixture calls the same).
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web-build: web-deps
+	$(PYTHON) scripts/buildtools/web_build.py
+
 # The run command of README.md: the whole template on this machine (API on :3000, streams, schedules,
 # DynamoDB Local with data kept in .local/). ARGS="--fresh" starts clean, ARGS="--in-memory" keeps nothing.
-dev: $(VENV)/.installed paths dynamodb-local
+dev: $(VENV)/.installed paths dynamodb-local web-build
 	$(PY) -m devstack up --seed $(ARGS)
 
-lint: setup
+lint: setup web-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	cd web && npm run typecheck
 	$(VENV)/bin/cfn-lint template.yaml
 	# AWS's serverless rules and checkov: 0 findings; each skip sits in template.yaml with its reason.
 	$(VENV)/bin/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
@@ -73,15 +86,15 @@ unit: setup
 integration: setup
 	$(VENV)/bin/pytest -m integration
 
-e2e: setup
+e2e: setup web-build
 	$(VENV)/bin/pytest -m e2e
 
 # The test command of README.md: lint, template checks, then every test (DynamoDB Local included).
-test: lint build-check
+test: lint build-check web-build
 	$(VENV)/bin/pytest
 
 bench: setup
 	$(PY) -m bench.operations
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache web/node_modules web/dist

@@ -935,7 +935,7 @@ def main(argv: list[str] | None = None) -> int:
     pay_env = {
         **payment_env(LOCAL_BASE_URL, outbox_dir=str(queue_dir / "outbox")),
         "OUTBOX_DIR": str(queue_dir / "outbox"),
-        "HOURBANK_LOCAL_ADAPTERS": str(ROOT / "scripts" / "localdev" / "adapters.py"),
+        "HOURBANK_LOCAL_ADAPTERS": str(ROOT / "scripts" / "devstack" / "adapters.py"),
         "HOURBANK_QUEUE_DIR": str(queue_dir),
         "MONTH_END_QUEUE_URL": (queue_dir / "MonthEndQueue").as_uri(),
     }

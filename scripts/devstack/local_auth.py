@@ -1,7 +1,11 @@
 """The local stand-in for the user pool's managed login (SPEC W1, API.md "Identity"): served ONLY by the
-local stack, never shipped to AWS. It speaks the part of Cognito's OAuth 2.0 endpoints the portal uses, so
-the portal's sign-in code (``web/portal/auth.js``: authorization code with PKCE, refresh before expiry) is
-the same code locally and in AWS:
+local stack, never shipped to AWS. It answers as an OIDC provider for the part of Cognito's endpoints the
+web app uses, so the web app's sign-in (``web/src/auth.ts``: oidc-client-ts, authorization code with PKCE,
+refresh before expiry) is the same code locally and in AWS:
+
+* ``GET  /local-auth/.well-known/openid-configuration`` - the discovery document oidc-client-ts reads
+  first: the endpoints below, the issuer the local tokens carry (``jwt_local``), S256 only.
+* ``GET  /local-auth/.well-known/jwks.json`` - the public key the local tokens are signed with.
 
 * ``GET  /local-auth/oauth2/authorize?response_type=code&client_id&redirect_uri&state&code_challenge&
   code_challenge_method=S256[&login_hint=acc_...]`` - a page marked LOCAL: choose a role and, for a
@@ -30,9 +34,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from devstack.jwt_local import GROUPS, mint
+from devstack.jwt_local import GROUPS, issuer_and_audience, mint, signing_key
 from devstack.pages import Response, page
 from devstack.refs import LOCAL_IDS
 
@@ -55,13 +60,17 @@ def _challenge(verifier: str) -> str:
 class LocalAuth:
     def __init__(self, site_url: Callable[[], str]) -> None:
         self._site_url = site_url
-        self._codes: dict[str, dict] = {}
-        self._refresh: dict[str, dict] = {}
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._refresh: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def serve(
         self, method: str, parts: list[str], query: str, read_body: Callable[[], bytes | None]
     ) -> Response | None:
+        if parts == [PREFIX, ".well-known", "openid-configuration"] and method in ("GET", "HEAD"):
+            return _json(200, self.discovery())
+        if parts == [PREFIX, ".well-known", "jwks.json"] and method in ("GET", "HEAD"):
+            return _json(200, signing_key().jwks)
         if parts == [PREFIX, "oauth2", "authorize"]:
             if method in ("GET", "HEAD"):
                 return self.authorize_page(_fields(query))
@@ -72,6 +81,24 @@ class LocalAuth:
         if parts == [PREFIX, "logout"] and method in ("GET", "HEAD"):
             return self.logout(_fields(query))
         return None
+
+    def discovery(self) -> dict:
+        """OpenID Connect discovery, as the user pool publishes it (its endpoints on this site)."""
+        base = f"{self._site_url().rstrip('/')}/{PREFIX}"
+        return {
+            "issuer": issuer_and_audience()[0],
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "token_endpoint": f"{base}/oauth2/token",
+            "end_session_endpoint": f"{base}/logout",
+            "jwks_uri": f"{base}/.well-known/jwks.json",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "scopes_supported": ["openid", "email", "profile"],
+            "token_endpoint_auth_methods_supported": ["none"],
+        }
 
     # -- checks shared by the page and the post
     def _redirect_ok(self, uri: str) -> bool:
@@ -134,6 +161,7 @@ it is in the invitation e-mail and on the paid page.</p></div>
                 "challenge": f["code_challenge"],
                 "redirect_uri": f["redirect_uri"],
                 "expires": time.time() + CODE_TTL_S,
+                "auth_time": int(time.time()),  # when this user signed in: kept by every refresh, as Cognito's
             }
         target = (
             f["redirect_uri"]
@@ -158,7 +186,11 @@ it is in the invitation e-mail and on the paid page.</p></div>
                 return _json(400, {"error": "invalid_grant"})
             refresh = secrets.token_urlsafe(32)
             with self._lock:
-                self._refresh[refresh] = {"role": issued["role"], "account": issued["account"]}
+                self._refresh[refresh] = {
+                    "role": issued["role"],
+                    "account": issued["account"],
+                    "auth_time": issued["auth_time"],
+                }
             return _json(200, {**self._tokens(issued), "refresh_token": refresh})
         if grant == "refresh_token":
             with self._lock:
@@ -168,9 +200,10 @@ it is in the invitation e-mail and on the paid page.</p></div>
             return _json(200, self._tokens(who))
         return _json(400, {"error": "unsupported_grant_type"})
 
-    def _tokens(self, who: Mapping[str, str | None]) -> dict:
+    def _tokens(self, who: Mapping[str, Any]) -> dict:
+        """A refreshed ID token keeps the sign-in's ``auth_time`` (OIDC; oidc-client-ts refuses one that changed)."""
         ttl = token_ttl()
-        token = mint(str(who["role"]), account_id=who["account"], ttl_s=ttl)
+        token = mint(str(who["role"]), account_id=who["account"], ttl_s=ttl, extra={"auth_time": who["auth_time"]})
         return {"id_token": token, "access_token": token, "expires_in": ttl, "token_type": "Bearer"}
 
     def logout(self, f: Mapping[str, str]) -> Response:

@@ -4,7 +4,8 @@ that stands in for Stripe Checkout when no Stripe key is set (issue 4).
     gw = gateway.start(specs, port=3000,                  # asks pages for the paths it has no route for
                        pages=LocalPages(WEB_ROOT, lambda: gw.url, local_env.webhook_secret))
 
-* ``GET /`` and ``GET /<file>`` - the files of ``web/`` (only regular files inside it, known types only).
+* ``GET /`` and ``GET /<file>`` - the built web app, ``web/dist/`` (``make web-build``; only regular files
+  inside it, known types only).
 * ``GET /local-pay/{session_id}?order={order_id}`` - the "checkout": the order (read through the gateway's
   own ``GET /orders/{id}``, as any client would), a Pay button and a Cancel link. The session id must be
   ``LocalCheckout.session_id(order_id)``, else 404: the page accepts only what the orders function issued.
@@ -43,7 +44,7 @@ from devstack.pages import Response, page
 log = logging.getLogger("localstack")
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB_ROOT = ROOT / "web"
+WEB_ROOT = ROOT / "web" / "dist"  # the Vite build of web/ (scripts/buildtools/web_build.py), as publish_site uploads it
 TIMEOUT_S = 30.0
 API_VERSION = "2026-10-28.endive"  # the version tests/integration/test_webhook_events.py builds its events in
 CONTENT_TYPES = {

@@ -1,12 +1,16 @@
-"""Publish the order form and the portal (``web/``) to the deployed stack's site (issue 12):
+"""Publish the web app (the order form, the paid page and the portal) to the deployed stack's site (issue 12,
+issue 20 item 7):
 
     python -m ops.publish_site --stack hourbank-dev [--region eu-west-1] [--dry-run]
 
-After ``sam deploy``: reads the stack's outputs (``ApiUrl``, ``UserPoolClientId``, ``AuthUrl``, ``WebBucketName``,
-``WebDistributionId``), writes ``config.js`` from them - the API's URL and the portal's sign-in (the user pool's
-managed login and its client) - uploads every file of ``web/`` with its content type to the private bucket,
-and invalidates the distribution so the new pages are served at once. Nothing else reaches the bucket: the
-local sign-in (``scripts/devstack/local_auth.py``) lives outside ``web/`` and is never published.
+After ``sam deploy``: builds ``web/`` into ``web/dist/`` (``scripts/buildtools/web_build.py``: ``npm ci`` when needed,
+then the Vite build), reads the stack's outputs (``ApiUrl``, ``UserPoolId``, ``UserPoolClientId``, ``AuthUrl``,
+``WebsiteUrl``, ``WebBucketName``, ``WebDistributionId``), writes ``config.js`` from them - the API's URL and the
+sign-in (the user pool as the OIDC authority, its client, the portal as the redirect, the managed login's
+/logout) - uploads every file of ``web/dist/`` with its content type to the private bucket (the hashed bundles
+cached for a year, the pages revalidated), and invalidates the distribution so the new pages are served at once.
+Nothing else reaches the bucket: the local sign-in (``scripts/devstack/local_auth.py``) lives outside ``web/``
+and is never published.
 
 Why a script and not a custom resource: the pages change with the code, not with the stack, and a
 post-deploy step needs no Lambda of its own in the template; the values still come only from the stack's
@@ -18,13 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import mimetypes
+import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "web"
+WEB = ROOT / "web" / "dist"  # the built web app (scripts/buildtools/web_build.py)
 TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -32,15 +37,36 @@ TYPES = {
     ".json": "application/json",
     ".svg": "image/svg+xml",
 }
-NEEDED = ("ApiUrl", "UserPoolClientId", "AuthUrl", "WebBucketName", "WebDistributionId")
+NEEDED = (
+    "ApiUrl",
+    "UserPoolId",
+    "UserPoolClientId",
+    "AuthUrl",
+    "WebsiteUrl",
+    "WebBucketName",
+    "WebDistributionId",
+)
+IMMUTABLE = "public, max-age=31536000, immutable"  # web/dist/assets/: each name carries its content's hash
 
 
 def render_config(outputs: Mapping[str, str]) -> str:
-    """config.js for the deployed site: the same two globals web/config.js sets for the local stack."""
+    """config.js for the deployed site: the same two globals web/public/config.js sets for the local stack.
+
+    The OIDC authority is the user pool itself (its discovery document names the managed login's authorize
+    and token endpoints); Cognito's discovery names no sign-out endpoint, so the managed login's /logout is
+    given beside it. A user pool id starts with its region (``eu-west-1_AbC``)."""
     missing = [name for name in NEEDED if not outputs.get(name)]
     if missing:
         raise SystemExit(f"the stack has no output {', '.join(missing)}: deploy the current template.yaml first")
-    auth = {"authority": outputs["AuthUrl"].rstrip("/"), "clientId": outputs["UserPoolClientId"], "local": False}
+    pool = outputs["UserPoolId"]
+    region = pool.split("_", 1)[0]
+    auth = {
+        "authority": f"https://cognito-idp.{region}.amazonaws.com/{pool}",
+        "clientId": outputs["UserPoolClientId"],
+        "redirectUri": f"{outputs['WebsiteUrl'].rstrip('/')}/portal/",
+        "logoutUrl": f"{outputs['AuthUrl'].rstrip('/')}/logout",
+        "local": False,
+    }
     return (
         "// Written by scripts/ops/publish_site.py from the stack's outputs. Do not edit: publish again.\n"
         f"window.HOURBANK_API_URL = {json.dumps(outputs['ApiUrl'].rstrip('/'))};\n"
@@ -49,7 +75,7 @@ def render_config(outputs: Mapping[str, str]) -> str:
 
 
 def site_files(root: Path = WEB) -> list[tuple[str, Path]]:
-    """(key, file) for every file of the site except config.js (written from the outputs)."""
+    """(key, file) for every file of the built site except config.js (written from the outputs)."""
     out = []
     for path in sorted(root.rglob("*")):
         key = path.relative_to(root).as_posix()
@@ -71,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import boto3
 
+    # What is uploaded is built from this checkout, now (npm ci when needed, then the Vite build).
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "buildtools" / "web_build.py"), "--force"], check=True)
+
     session = boto3.Session(region_name=args.region)
     stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -84,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     s3 = session.client("s3")
     bucket = outputs["WebBucketName"]
     for key, path in files:
-        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(key))
+        cache = IMMUTABLE if key.startswith("assets/") else "no-cache"
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(key), CacheControl=cache)
     s3.put_object(
         Bucket=bucket, Key="config.js", Body=config.encode(), ContentType=TYPES[".js"], CacheControl="no-cache"
     )

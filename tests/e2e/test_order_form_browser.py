@@ -28,6 +28,7 @@ pytestmark = pytest.mark.e2e
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 720}
 SHOTS = Path(__file__).resolve().parents[2] / ".artifacts" / "order-form"  # as the portal's browser tests
 
 
@@ -73,6 +74,12 @@ def fits(page: Any, selector: str) -> None:
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box, width)
 
 
+def page_assets(html: bytes) -> list[str]:
+    """The same-site files a page loads: its scripts' ``src`` and its stylesheets' and preloads' ``href``."""
+    text = html.decode("utf-8")
+    return re.findall(r'<script[^>]*\ssrc="(/[^"]+)"', text) + re.findall(r'<link[^>]*\shref="(/[^"]+)"', text)
+
+
 def new_order(call: Callable[..., Reply], hours: float, name: str = "Pay Twice Ltd") -> dict:
     reply = call("POST", "/orders", {"name": name, "email": "it@paytwice.example", "hours": hours})
     assert reply.status == 201, reply
@@ -86,9 +93,12 @@ def test_the_site_is_served_and_nothing_outside_web_is(call):
     index = call("GET", "/")
     assert index.status == 200
     assert index.headers["content-type"].startswith("text/html")
-    assert b'id="order-form"' in index.raw
+    assert b"<title>Buy support hours - Hourbank</title>" in index.raw
+    # The page's own script (the Vite build's entry and chunks), its stylesheet, config.js and the paid page.
+    scripts = [p for p in page_assets(index.raw) if p.endswith(".js")]
+    assert any(re.fullmatch(r"/assets/order-[\w-]+\.js", p) for p in scripts), scripts
     for path, content_type in [
-        ("/order.js", "text/javascript"),
+        *((p, "text/javascript") for p in scripts),
         ("/style.css", "text/css"),
         ("/config.js", "text/javascript"),
         ("/paid.html", "text/html"),
@@ -171,14 +181,17 @@ def test_pay_clicked_twice_credits_once_O2(call):
 # ------------------------------------------------------------------------------------------ browser
 
 
-def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call, viewport):
+    page.set_viewport_size(viewport)
     sent = order_requests(page)
     page.goto("/")
     page.get_by_label("Company or your name").fill("Corner Bakery")
-    page.get_by_label("E-mail").fill("owner@bakery.example")
+    page.get_by_label("E-mail").fill(f"owner-{viewport['width']}@bakery.example")  # a new customer each time
     page.get_by_label("Hours").fill("10")
     # The API's quote before paying: non-member 10 h, P1 volume discount included = 285000 minor units.
     page.locator("#quote").filter(has_text="$2,850.00").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # nothing scrolls sideways
 
     page.get_by_role("button", name="Continue to payment").click()
     page.wait_for_url("**/local-pay/cs_local_*?order=ord_*")
@@ -190,6 +203,8 @@ def test_a_new_customer_orders_pays_and_sees_the_balance_O1_O2_P1(page, call):
     page.wait_for_url("**/paid.html?order=ord_*")
     page.locator("#balance").filter(has_text="10 h").wait_for()
     assert "Paid: 10 h credited" in page.locator("#status").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    shot(page, f"paid-{viewport['width']}")
 
     order_id = parse_qs(urlsplit(page.url).query)["order"][0]
     order = call("GET", f"/orders/{order_id}").body
@@ -284,7 +299,8 @@ def test_pages_carry_the_security_headers_and_run_under_their_csp(page, call):
     assert "'unsafe-inline'" not in expected["content-security-policy"]
     order = new_order(call, 2, name="Headers Ltd")
     session = urlsplit(order["checkout_url"]).path
-    for path in ("/", "/index.html", "/paid.html", "/order.js", "/style.css", f"{session}?order={order['order_id']}"):
+    script = next(p for p in page_assets(call("GET", "/").raw) if p.endswith(".js"))  # the built order form's
+    for path in ("/", "/index.html", "/paid.html", script, "/style.css", f"{session}?order={order['order_id']}"):
         reply = call("GET", path)
         assert reply.status == 200, (path, reply)
         for name, value in expected.items():
@@ -296,7 +312,7 @@ def test_pages_carry_the_security_headers_and_run_under_their_csp(page, call):
     page.get_by_label("Company or your name").fill("Headers Ltd")
     page.get_by_label("E-mail").fill("it@headers.example")
     page.get_by_label("Hours").fill("2")
-    page.locator("#quote").filter(has_text="$").wait_for()  # order.js ran and fetched the quote
+    page.locator("#quote").filter(has_text="$").wait_for()  # the order form's script ran and fetched the quote
     page.goto(f"/paid.html?order={order['order_id']}")
     page.goto(f"{session}?order={order['order_id']}")
     page.get_by_role("button", name=re.compile("^Pay")).wait_for()

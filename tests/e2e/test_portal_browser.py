@@ -109,10 +109,14 @@ def order_and_pay(page: Any, hours: str) -> str:
 
 def test_the_portal_is_served_at_portal_and_the_local_sign_in_only_locally(call, site):
     index = call("GET", "/portal/")
-    assert index.status == 200 and b'id="view"' in index.raw
+    assert index.status == 200 and b"<title>Your support hours - Hourbank</title>" in index.raw
     moved = call("GET", "/portal?account=acc_1")
     assert (moved.status, moved.headers["location"]) == (301, "/portal/?account=acc_1")
-    for path in ("/portal/app.js", "/portal/auth.js", "/portal/portal.css"):
+    # The portal's built script and stylesheet (Vite's hashed names), as its page names them.
+    assets = re.findall(r'(?:src|href)="(/assets/[^"]+)"', index.raw.decode())
+    assert any(re.fullmatch(r"/assets/portal-[\w-]+\.js", a) for a in assets), assets
+    assert any(a.endswith(".css") for a in assets), assets
+    for path in assets:
         assert call("GET", path).status == 200, path
     assert b"<script>" not in index.raw and b" style=" not in index.raw and b" onclick" not in index.raw
     page = call(
@@ -126,7 +130,14 @@ def test_the_portal_is_served_at_portal_and_the_local_sign_in_only_locally(call,
         "/local-auth/oauth2/authorize?response_type=code&client_id=local-web-client&redirect_uri=" + site + "/portal/",
     )
     assert no_pkce.status == 400 and b"PKCE" in no_pkce.raw
-    assert not (ROOT / "web" / "local-auth").exists()  # the local sign-in is not part of the published site
+    # The local sign-in is not part of the published site, in the sources or the build.
+    assert not (ROOT / "web" / "local-auth").exists() and not (ROOT / "web" / "dist" / "local-auth").exists()
+    # It answers as an OIDC provider (oidc-client-ts reads the endpoints from discovery), on this site.
+    discovery = call("GET", "/local-auth/.well-known/openid-configuration").body
+    assert discovery["authorization_endpoint"] == f"{site}/local-auth/oauth2/authorize"
+    assert discovery["token_endpoint"] == f"{site}/local-auth/oauth2/token"
+    assert discovery["code_challenge_methods_supported"] == ["S256"]
+    assert call("GET", "/local-auth/.well-known/jwks.json").body["keys"][0]["alg"] == "RS256"
 
 
 def test_price_table_is_shown_before_anyone_types_from_the_catalogue(new_page):
@@ -368,7 +379,7 @@ def test_another_customers_account_is_not_found_in_the_portal(new_page, call):
     page.get_by_role("alert").filter(has_text="account not found").wait_for()
 
 
-def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_page, call, monkeypatch):
+def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_page, call, site, monkeypatch):
     monkeypatch.setenv("HOURBANK_LOCAL_TOKEN_TTL", str(TOKEN_TTL_S))
     account = call(
         "POST",
@@ -379,10 +390,13 @@ def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_p
     page = new_page()
     sign_in(page, "customer", account)
     page.locator("#balance").wait_for()
-    first = page.evaluate("JSON.parse(sessionStorage.getItem('hourbank.session')).id_token")
+    session_key = page.evaluate("Object.keys(sessionStorage).find((k) => k.startsWith('oidc.user:'))")
+    assert session_key == f"oidc.user:{site}/local-auth:local-web-client"
+    # The tokens are where oidc-client-ts keeps them: this tab's sessionStorage, under its own key.
+    first = page.evaluate(f"JSON.parse(sessionStorage.getItem({session_key!r})).id_token")
     # Refreshed half-way through a 12 s token (a minute before expiry for real ones): a new ID token by ~7 s.
     page.wait_for_function(
-        "(old) => JSON.parse(sessionStorage.getItem('hourbank.session')).id_token !== old",
+        f"(old) => JSON.parse(sessionStorage.getItem({session_key!r})).id_token !== old",
         arg=first,
         timeout=TOKEN_TTL_S * 1000,
     )
@@ -392,7 +406,8 @@ def test_tokens_are_refreshed_before_they_expire_and_sign_out_forgets_them(new_p
     assert page.js_errors == []
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in").wait_for()
-    assert page.evaluate("sessionStorage.getItem('hourbank.session')") is None
+    assert page.evaluate(f"sessionStorage.getItem({session_key!r})") is None
+    assert page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('oidc.user:'))") == []
 
 
 def tab_to(page: Any, text: str, limit: int = 80) -> None:

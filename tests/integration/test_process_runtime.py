@@ -134,7 +134,7 @@ def test_a_worker_has_only_its_variables_and_its_layers(processes, tmp_path):
     path = result["path"]
     assert path[0] == str(tmp_path / "probe")
     assert not [p for p in path if p.startswith(sys.prefix) and "site-packages" in p], path  # not the venv's
-    assert str(ROOT) not in path and str(ROOT / "scripts" / "localdev") not in path
+    assert str(ROOT) not in path and str(ROOT / "scripts" / "devstack") not in path
     assert result["pid"] != os.getpid() and result["name"] == "ProbeFunction"
 
 

@@ -33,11 +33,13 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def site(tables: dict[str, str]) -> Iterator[str]:
     """The local stack's gateway with its pages, as ``python -m devstack up`` serves it."""
+    from buildtools.web_build import ensure_built
     from devstack import gateway, lambda_runtime, local_env
     from devstack.web import WEB_ROOT, LocalPages
     from hourbank.ports.settings import get_settings
     from hourbank.store import transactions
 
+    ensure_built()
     saved = dict(os.environ)
     specs = lambda_runtime.functions(table_names=tables)
     lambda_runtime.apply_environment(specs)

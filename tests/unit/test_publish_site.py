@@ -13,8 +13,10 @@ from ops.publish_site import NEEDED, render_config, site_files
 def test_config_js_is_written_from_the_stacks_outputs():
     outputs = {
         "ApiUrl": "https://abc.execute-api.eu-west-1.amazonaws.com/dev/",
+        "UserPoolId": "eu-west-1_AbC123",
         "UserPoolClientId": "client123",
         "AuthUrl": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com",
+        "WebsiteUrl": "https://d111.cloudfront.net",
         "WebBucketName": "b",
         "WebDistributionId": "E1",
     }
@@ -22,9 +24,13 @@ def test_config_js_is_written_from_the_stacks_outputs():
     api = re.search(r"HOURBANK_API_URL = (.+);", text).group(1)
     auth = json.loads(re.search(r"HOURBANK_AUTH = (.+);", text).group(1))
     assert json.loads(api) == "https://abc.execute-api.eu-west-1.amazonaws.com/dev"
+    # oidc-client-ts reads the user pool's discovery document (issue 20 item 7): the pool is the authority,
+    # the portal the redirect (the client's callback URL), the managed login's /logout the sign-out.
     assert auth == {
-        "authority": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com",
+        "authority": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123",
         "clientId": "client123",
+        "redirectUri": "https://d111.cloudfront.net/portal/",
+        "logoutUrl": "https://hourbank-dev-1.auth.eu-west-1.amazoncognito.com/logout",
         "local": False,
     }
 
@@ -34,8 +40,13 @@ def test_every_output_the_script_needs_is_in_the_template():
 
 
 def test_the_published_site_has_the_portal_and_not_the_local_sign_in():
-    keys = {key for key, _ in site_files()}
-    assert {"index.html", "paid.html", "portal/index.html", "portal/auth.js", "portal/app.js"} <= keys
+    from buildtools.web_build import ensure_built
+
+    keys = {key for key, _ in site_files(ensure_built())}
+    assert {"index.html", "paid.html", "portal/index.html", "style.css"} <= keys
+    bundles = {k for k in keys if k.startswith("assets/") and k.endswith(".js")}
+    assert {re.sub(r"-[\w-]+\.js$", "", k) for k in bundles} >= {"assets/order", "assets/paid", "assets/portal"}
+    assert not any(k.startswith("src/") or k.endswith((".ts", ".tsx")) for k in keys)  # the build, not the sources
     assert "config.js" not in keys  # written from the outputs instead
     assert not any("local-auth" in k or "local_auth" in k for k in keys)
 

@@ -1,0 +1,187 @@
+// The API's shapes the pages read (API.md), as far as the pages read them.
+import type { Money } from "./format";
+
+export interface Quote {
+  hours: number;
+  kind: "one_time" | "recurring";
+  price: Money;
+  discount?: Money | null;
+}
+
+export interface OrderCreated {
+  order_id: string;
+  checkout_url: string;
+  price: Money;
+  credits_existing_account?: boolean;
+  message?: string;
+}
+
+export interface Order {
+  order_id: string;
+  status: string;
+  title?: string;
+  visit_id?: string | null;
+  account_id?: string;
+  new_account?: boolean;
+  credits_existing_account?: boolean;
+  credited_minutes?: number;
+  balance_hours?: number;
+}
+
+export interface Plan {
+  plan: string;
+  title: string;
+  prepay_rate_minor: number | null;
+  recurring_rate_minor: number | null;
+  postpay_rate_minor: number | null;
+  monthly_fee_minor: number | null;
+  included_minutes?: number | null;
+  fair_use_remote_minutes_per_day?: number | null;
+  onsite_minimum_minutes?: number | null;
+}
+
+export interface PlanTable {
+  currency: string;
+  plans: Plan[];
+  bulk_discount: { percent: number; min_minutes: number };
+  credit_minutes: number;
+  credits_expire: boolean;
+  order_hours: { min: number; max: number };
+}
+
+export interface Account {
+  account_id: string;
+  name: string;
+  email: string;
+  plan: string;
+  balance_minutes: number;
+  available_minutes: number;
+  committed_minutes: number;
+  notify_low_balance: boolean;
+  flags: string[];
+  auto_top_up: {
+    enabled: boolean;
+    threshold_minutes: number;
+    amount_minutes: number;
+    pending_invoice_id?: string | null;
+    paused_until?: number | null;
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string | null;
+}
+
+export interface TicketSummary {
+  ticket_id: string;
+  account_id: string;
+  account_name?: string | null;
+  title: string;
+  status: string;
+  priority: string;
+  opened_at: string;
+  consumed_minutes?: number | null;
+  projected_consumption_minutes?: number | null;
+  weighted_minutes?: number;
+  response_due_at?: string | null;
+  sla_status?: SlaStatus | null;
+}
+
+export type SlaStatus = "pending" | "met" | "breached" | "paused";
+
+export interface Dispute {
+  status: "open" | "upheld" | "rejected";
+  reason: string;
+  raised_at: string;
+  raised_by?: string | null;
+  raised_by_role?: "customer" | "staff" | null;
+  resolved_at?: string | null;
+  resolution_note?: string | null;
+  credited_minutes?: number | null;
+}
+
+export interface Segment {
+  minutes: number;
+  multiplier: number;
+  reasons: string[];
+}
+
+export interface Entry {
+  entry_id: string;
+  started_at: string;
+  minutes: number;
+  work_type: string;
+  segments: Segment[];
+  weighted_minutes: number;
+  note: string;
+  technician: string;
+  technician_name?: string | null;
+  dispute?: Dispute | null;
+}
+
+export interface CreditBack {
+  at: string;
+  minutes: number;
+  reason: string;
+  postpay_reduced_minutes?: number;
+  balance_credited_minutes?: number;
+}
+
+export interface Ticket extends TicketSummary {
+  closed_at?: string | null;
+  emergency?: boolean;
+  waiting?: boolean;
+  visit_id?: string | null;
+  weighted_minutes: number;
+  debited_minutes?: number;
+  postpay_minutes?: number;
+  postpay_credited_back_minutes?: number;
+  credited_back_minutes?: number;
+  credit_backs?: CreditBack[];
+  first_response_at?: string | null;
+  entries?: Entry[];
+}
+
+export interface UsageMonth {
+  month: string;
+  weighted_minutes_by_work_type: Record<string, number>;
+  consumed_minutes: number;
+  credited_minutes: number;
+  closing_balance_minutes: number;
+}
+
+export interface Statement {
+  currency: string;
+  opening_balance_minutes: number;
+  consumption_minutes: number;
+  postpay_minutes: number;
+  closing_balance_minutes: number;
+  charges_total: Money;
+  ledger: { at: string; kind: string; minutes: number; note?: string | null }[];
+  tickets: { ticket_id: string; title?: string; consumed_minutes: number; entries: unknown[] }[];
+  charges: { description: string; amount_minor: number }[];
+  visits?: { at: string; kind: string; amount: Money; description: string }[];
+}
+
+export interface Invoice {
+  invoice_id: string;
+  created_at: string;
+  description: string;
+  price: Money;
+  status: string;
+  payment_url?: string | null;
+}
+
+export interface AccountSummary {
+  account_id: string;
+  name: string;
+  email: string;
+  plan: string;
+  balance_minutes: number;
+}
+
+export interface LedgerEntry {
+  minutes: number;
+  balance_after: number;
+}
