@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import iso
 from hourbank.ledger.balance_writer import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.ports import metrics
 from hourbank.store.models import AccountModel, InvoiceModel, OrderModel, PaymentRefModel, map_of
-from hourbank.store.transactions import Retry, Tx, commit_or_retry, updated_if, with_retries
+from hourbank.store.transactions import Retry, Tx, commit_or_retry, updated_if, updated_unread, with_retries
 
 PURCHASE = "purchase"
 PAYREF = "payref#"
@@ -73,19 +73,14 @@ def flag_for_review(order: OrderModel, reason: str) -> None:
 def flag_unread(order_id: str, reason: str) -> bool:
     """SPEC O8: flag an order for review without reading it (its stored data may be what cannot be read):
     the reason appended once, by one conditional update. False when there is no such order."""
-    try:  # the connection's update: the model's would read the item back (ALL_NEW) and fail on it again
-        OrderModel._get_connection().update_item(
-            order_id,
-            # a list of strings; pynamodb's stubs want UnicodeAttribute items
-            actions=[OrderModel.review.set((OrderModel.review | []).append([reason]))],  # type: ignore[list-item]
-            condition=OrderModel.order_id.exists() & ~OrderModel.review.contains(reason),
-            return_values="NONE",
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    # the update without a read back: the model's would read the item (ALL_NEW) and fail on it again
+    return updated_unread(
+        OrderModel,
+        order_id,
+        # a list of strings; pynamodb's stubs want UnicodeAttribute items
+        [OrderModel.review.set((OrderModel.review | []).append([reason]))],  # type: ignore[list-item]
+        OrderModel.order_id.exists() & ~OrderModel.review.contains(reason),
+    )
 
 
 def _payments(order: OrderModel) -> dict:

@@ -22,7 +22,7 @@ from hourbank.kernel.identity import BILLING, Actor
 from hourbank.ledger.balance_writer import ADJUSTMENT, PURCHASE, LedgerLine, write_account
 from hourbank.store import cursors
 from hourbank.store.models import AccountModel, LedgerModel, ReviewModel
-from hourbank.store.transactions import Tx, commit_or_retry, saved_if, with_retries
+from hourbank.store.transactions import Tx, commit_or_retry, saved_if, updated_if, with_retries
 
 log = logging.getLogger(__name__)
 PARTITION = "review"
@@ -49,28 +49,23 @@ def count_failure(event: dict, error: BaseException, *, clock: Clock = SYSTEM_CL
     import hashlib
     import re
 
-    from pynamodb.exceptions import UpdateError
-
     from hourbank.store.models import FailureModel
 
     text = error_text(error)
     # Numbers (times, counts, request ids) vary between deliveries of one failure: they do not make it another.
     signature = hashlib.sha256(re.sub(r"\d+", "#", text).encode()).hexdigest()[:16]
     item = FailureModel(f"failure#{str(event.get('id') or '?')[:200]}#{signature}")
-    try:
-        item.update(
-            actions=[
-                FailureModel.failures.add(1),
-                FailureModel.error.set(text),
-                FailureModel.expiration.set(int(clock.now().timestamp()) + FAILURE_TTL_S),
-            ],
-            condition=FailureModel.id.does_not_exist() | (FailureModel.failures < POISON_AFTER),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return POISON_AFTER  # counted to the end already: the event is kept for review
-    return int(item.failures)
+    counted = updated_if(
+        item,
+        [
+            FailureModel.failures.add(1),
+            FailureModel.error.set(text),
+            FailureModel.expiration.set(int(clock.now().timestamp()) + FAILURE_TTL_S),
+        ],
+        FailureModel.id.does_not_exist() | (FailureModel.failures < POISON_AFTER),
+    )
+    # refused: counted to the end already, and the event is kept for review
+    return int(item.failures) if counted else POISON_AFTER
 
 
 def error_text(error: BaseException) -> str:

@@ -234,6 +234,18 @@ def updated_if(item: Model, actions: Sequence[Action], condition: Condition) -> 
     return True
 
 
+def updated_unread(model: type[Model], hash_key: Any, actions: Sequence[Action], condition: Condition) -> bool:
+    """``updated_if`` without reading the item back (the model's update returns ALL_NEW and parses it): for an
+    item whose stored data may be what cannot be read (SPEC O8)."""
+    try:
+        model._get_connection().update_item(hash_key, actions=list(actions), condition=condition, return_values="NONE")
+    except UpdateError as exc:
+        if exc.cause_response_code != _REFUSED:
+            raise
+        return False
+    return True
+
+
 class Retry(Exception):
     """Raised inside an optimistic attempt when what it read has changed: read again and retry."""
 
