@@ -175,8 +175,8 @@ class _Instances:
                 from devstack import adapters
 
                 adapters.install()
+                _per_thread_requests()  # the runtime's own set-up, before the guard watches the functions' imports
                 _GUARD.install()
-                _per_thread_requests()
                 self._adapters = True
             return _import(spec, f"fn_{spec.logical_id}_{n}"), True  # can meet it half-initialised
 
