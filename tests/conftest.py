@@ -84,6 +84,8 @@ def tables(dynamodb_local: DynamoDBLocal, tmp_path_factory: pytest.TempPathFacto
         # Large statements (issue 23): the bucket's local name (lambda_runtime.local_refs); objects are files
         # beside the outbox (scripts/devstack/adapters.LocalExports).
         mp.setenv("STATEMENTS_BUCKET", "hourbank-local-statementsbucket")
+        # Where S1 warnings go (the template's TechniciansEmail default): every address sent to is checked (issue 23).
+        mp.setenv("TECHNICIANS_EMAIL", "technicians@example.com")
         for key, value in {**table_env(names), **payment_env(LOCAL_BASE_URL, outbox_dir=outbox)}.items():
             mp.setenv(key, value)
         _refresh_app_config(bind=True)
