@@ -121,7 +121,11 @@ def accounts(month_tables, specs, month):
     billing, tech = claims("billing"), claims("technician")
 
     def account(plan: str, minutes: int = 0) -> str:
-        reply = api.post("/accounts", {"name": f"{plan} Co", "email": f"it@{plan.replace('_', '-')}.example", "plan": plan}, as_=billing)
+        reply = api.post(
+            "/accounts",
+            {"name": f"{plan} Co", "email": f"it@{plan.replace('_', '-')}.example", "plan": plan},
+            as_=billing,
+        )
         assert reply.status == 201, reply
         on_plan_since(reply.body["account_id"], plan, month_start(month))  # a customer all month long
         if minutes:
