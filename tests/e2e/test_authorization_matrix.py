@@ -93,6 +93,9 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
         {"reason": "logged on the wrong ticket"},
         (401, 200, 200, 403, 404, 401),
     ),
+    # SPEC W3 (issue 21): the ticket's timer, kept server-side (technicians run it)
+    ("POST", "/tickets/{ticket}/timer", {"action": "start"}, (401, 200, 403, 403, 404, 401)),
+    ("DELETE", "/tickets/{ticket}/timer", None, (401, 200, 403, 403, 404, 401)),
     ("POST", "/tickets/{ticket}/close", None, (401, 200, 403, 403, 404, 401)),
     ("POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "vendor bug"}, (401, 403, 201, 403, 404, 401)),
     (
