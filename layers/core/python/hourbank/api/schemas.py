@@ -79,11 +79,27 @@ class Adjustment(Body):
     reason: LongText
 
 
+Description = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_stripped)]
+
+
 class OpenTicket(Body):
     account_id: AccountId
     title: Text
+    description: Description | None = Field(default=None, description="what the customer reported (20,000 max)")
     priority: Literal["low", "normal", "urgent"]
     opened_at: Instant | None = Field(default=None, description="staff only: when the work was agreed")
+
+
+class TimerAction(Body):
+    """SPEC W3: start the ticket's timer, or stop it (then ``work_type`` and ``note`` say what the time was)."""
+
+    action: Literal["start", "stop"]
+    work_type: Literal["remote", "lab", "onsite", "travel"] | None = Field(default=None, description="stop only")
+    note: LongText | None = Field(default=None, description="stop only")
+
+
+class VoidEntry(Body):
+    reason: LongText  # SPEC T9: why the entry is voided
 
 
 class EmergencyChange(Body):

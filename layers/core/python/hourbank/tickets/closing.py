@@ -125,6 +125,7 @@ def close_update(
             TicketModel.version.set(int(ticket.version) + 1),
             TicketModel.queue_status.remove(),
             TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
+            TicketModel.timer.remove(),  # SPEC W3: a timer still running is discarded with the close
         ],
         condition=condition if also is None else condition & also,
     )
@@ -283,7 +284,15 @@ def credit_back(
         tx = Tx()
         try:
             done = add_credit_back(
-                tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(), idempotency=idem
+                tx,
+                ticket,
+                account,
+                minutes,
+                reason.strip(),
+                actor.subject,
+                clock.now(),
+                idempotency=idem,
+                by_name=actor.name,
             )
         except InvalidInput:
             if idem is not None and _applied(idem):
@@ -346,6 +355,7 @@ def add_credit_back(
     by: str,
     now: datetime,
     idempotency: Idempotency | None = None,
+    by_name: str | None = None,
 ) -> CreditBack:
     """Add a credit-back to ``tx``: the ticket's running credit-back total (conditioned on the value read,
     so two credit-backs can never together exceed the consumption), the reduction of its post-pay not yet
@@ -370,6 +380,7 @@ def add_credit_back(
     record = CreditBackMap(
         at=entry.at if entry is not None else iso(now),
         by=by,
+        by_name=by_name,  # SPEC W2: the name as it was then
         minutes=minutes,
         from_postpay=from_postpay,
         to_balance=to_balance,

@@ -30,14 +30,16 @@ def create_account(body: Annotated[CreateAccount, Body()]):
 def find_accounts(
     email: Annotated[str | None, Query(max_length=254)] = None,
     plan: Annotated[str | None, Query(max_length=40)] = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ):
-    """SPEC W2: staff find accounts by e-mail (exact, case-insensitive) or by plan."""
+    """SPEC W2: staff find accounts by e-mail (exact, case-insensitive), by name (case-insensitive, the beginning
+    of any word, at least 2 characters) or by plan."""
     from hourbank.portal import portal_reads
 
     items, next_cursor = portal_reads.find_accounts(
-        current_actor(router), email=email, plan=plan, limit=limit, cursor=cursor
+        current_actor(router), email=email, plan=plan, name=name, limit=limit, cursor=cursor
     )
     return R.AccountPage(items=[R.Account.of(a) for a in items], cursor=next_cursor).out()
 
@@ -51,11 +53,13 @@ def get_account_tickets(
 ):
     """SPEC W1, W2: an account's tickets, newest first."""
     from hourbank.portal import portal_reads
+    from hourbank.tickets.account_names import account_names
 
     items, next_cursor = portal_reads.account_tickets(
         current_actor(router), account_id, status=status, limit=limit, cursor=cursor
     )
-    return R.TicketPage(items=[R.TicketSummary.of(t) for t in items], cursor=next_cursor).out()
+    names = account_names(items)  # SPEC W2: only tickets opened before they carried it
+    return R.TicketPage(items=[R.TicketSummary.of(t, names=names) for t in items], cursor=next_cursor).out()
 
 
 @router.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))
