@@ -13,9 +13,10 @@ interface Props {
   children?: ComponentChildren;
   /** Buttons beside the submit button (e.g. Cancel). */
   extra?: ComponentChildren;
+  onReset?: () => void;
 }
 
-export function DeskForm({ id, class: className, label, accountId, action, children, extra }: Props) {
+export function DeskForm({ id, class: className, label, accountId, action, children, extra, onReset }: Props) {
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; body: ComponentChildren } | null>(null);
 
@@ -26,6 +27,7 @@ export function DeskForm({ id, class: className, label, accountId, action, child
     setBusy(true);
     try {
       setResult({ ok: true, body: (await action(new FormData(form))) || "Saved." });
+      form.reset(); // what was sent is done: the next one starts from the defaults, not from it again
     } catch (error) {
       setResult({ ok: false, body: <Refusal error={error} accountId={accountId} /> });
     } finally {
@@ -34,7 +36,7 @@ export function DeskForm({ id, class: className, label, accountId, action, child
   }
 
   return (
-    <form id={id} class={className} onSubmit={submit}>
+    <form id={id} class={className} onSubmit={submit} onReset={onReset}>
       {children}
       <div class="actions">
         <button type="submit" disabled={busy}>

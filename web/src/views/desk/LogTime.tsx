@@ -42,6 +42,7 @@ export function LogTimeForm({ ticket }: { ticket: Ticket }) {
       class="desk-form"
       label="Log time"
       accountId={ticket.account_id}
+      onReset={() => setMinutes(30)}
       action={async (data) => {
         const took = Number(data.get("minutes"));
         const started = instant(data.get("started_at")) || new Date(Date.now() - took * 60_000).toISOString();
@@ -67,7 +68,7 @@ export function LogTimeForm({ ticket }: { ticket: Ticket }) {
               max="1440"
               step="1"
               required
-              value={minutes}
+              defaultValue="30"
               onInput={(e) => setMinutes(Number((e.currentTarget as HTMLInputElement).value) || 0)}
             />
           )}

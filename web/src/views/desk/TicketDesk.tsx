@@ -20,7 +20,7 @@ function EmergencyForm({ ticket }: { ticket: Ticket }) {
       {changes.length ? (
         <ul id="emergency-changes">
           {changes.map((c) => (
-            <li>{`${c.active ? "Upgraded to emergency" : "Downgraded"} from ${when(c.at)}${c.by_name ? ` by ${c.by_name}` : ""}`}</li>
+            <li>{`${c.active ? "Emergency from" : "Emergency ended"} ${when(c.at)}${c.by_name ? ` (${c.by_name})` : ""}`}</li>
           ))}
         </ul>
       ) : null}
@@ -143,11 +143,17 @@ export function TicketDesk({ ticket, onsiteMinimum }: { ticket: Ticket; onsiteMi
     <section class="staff desk" aria-labelledby="desk-h">
       <h2 id="desk-h">Log time</h2>
       <LogTimeForm ticket={ticket} />
-      <h3>Timer</h3>
-      <TimerForm ticket={ticket} />
-      <EmergencyForm ticket={ticket} />
-      <h3>Priority</h3>
-      <PriorityForm ticket={ticket} />
+      <div class="desk-grid">
+        <section aria-labelledby="timer-h">
+          <h3 id="timer-h">Timer</h3>
+          <TimerForm ticket={ticket} />
+        </section>
+        <EmergencyForm ticket={ticket} />
+        <section aria-labelledby="priority-h">
+          <h3 id="priority-h">Priority</h3>
+          <PriorityForm ticket={ticket} />
+        </section>
+      </div>
       <h3>Close</h3>
       <p class="muted">{projection(ticket, onsiteMinimum)}</p>
       <CloseForm ticket={ticket} onsiteMinimum={onsiteMinimum} closed={setResult} />
