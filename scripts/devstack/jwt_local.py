@@ -45,6 +45,9 @@ PRIVATE_KEY_FILE = "private.pem"
 JWKS_FILE = "jwks.json"
 # --role -> the Cognito group API.md names.
 GROUPS = {"technician": "technicians", "billing": "billing", "customer": "customers"}
+# SPEC W2: staff tokens carry a person's ``name`` (Cognito's standard attribute), which the API stores on what
+# they write; a customer's does not (the account names them).
+STAFF_NAMES = {"technicians": "Local Technician", "billing": "Local Billing"}
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
 
 
@@ -241,6 +244,8 @@ def mint(
         "jti": str(uuid.uuid4()),
         "email": f"{group}@local.hourbank.test",
     }
+    if group in STAFF_NAMES:
+        claims["name"] = STAFF_NAMES[group]
     if account_id:
         claims["custom:account_id"] = account_id
     claims.update(extra or {})

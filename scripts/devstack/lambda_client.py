@@ -87,9 +87,13 @@ def invoke(route: Route, event: dict) -> dict:
         raise exc.cause from None  # a test sees the handler's own exception, as a 500 would hide it
 
 
-def claims(role: str, account_id: str | None = None, sub: str | None = None) -> dict:
+def claims(role: str, account_id: str | None = None, sub: str | None = None, name: str | None = None) -> dict:
+    """Verified claims as the JWT authorizer passes them. Staff carry a ``name`` (SPEC W2): ``name`` or one
+    made from the subject."""
     groups = {"technician": "technicians", "billing": "billing", "customer": "customers"}[role]
     out = {"sub": sub or f"{role}-{uuid.uuid4().hex[:8]}", "cognito:groups": f"[{groups}]"}
+    if role != "customer":
+        out["name"] = name or f"{role.title()} {out['sub']}"
     if account_id:
         out["custom:account_id"] = account_id
     return out

@@ -86,6 +86,13 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
         {"work_type": "remote", "started_at": AT, "minutes": 30, "note": "checked the backups"},
         (401, 201, 403, 403, 404, 401),
     ),
+    # SPEC T9 (issue 21): staff void an entry of an open ticket; voiding it again returns it unchanged
+    (
+        "POST",
+        "/tickets/{ticket}/time-entries/{entry}/void",
+        {"reason": "logged on the wrong ticket"},
+        (401, 200, 200, 403, 404, 401),
+    ),
     ("POST", "/tickets/{ticket}/close", None, (401, 200, 403, 403, 404, 401)),
     ("POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "vendor bug"}, (401, 403, 201, 403, 404, 401)),
     (

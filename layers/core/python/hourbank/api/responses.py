@@ -272,10 +272,21 @@ class EntryDispute(View):
     raised_by: str | None
     raised_by_role: Literal["customer", "staff"] | None  # who raised_by is; null on older disputes
     raised_at: str | None
+    raised_by_name: str | None = None  # SPEC W2: a staff member's name as it was then (absent: older, or none)
     resolved_by: str | None
+    resolved_by_name: str | None = None
     resolved_at: str | None
     resolution_note: str | None
     credited_minutes: int
+
+
+class EntryVoid(View):
+    """SPEC T9: the entry was voided - when, by whom (and their name then, W2), why. It counts for nothing."""
+
+    at: str
+    by: str
+    by_name: str | None
+    reason: str
 
 
 class RatedEntry(View):
@@ -286,18 +297,25 @@ class RatedEntry(View):
     minutes: int
     note: str | None
     technician: str | None
+    technician_name: str | None  # SPEC W2: as it was when the entry was made; null on entries made before
     recorded_at: str | None
     weighted_minutes: int
     segments: list[Segment]
     dispute: EntryDispute | None
+    voided: EntryVoid | None  # SPEC T9
 
     @classmethod
     def of(cls, e: TimeEntryModel) -> RatedEntry:
-        d = e.dispute
+        d, v = e.dispute, e.voided
+        dispute = None
+        if d is not None:
+            names = {k: getattr(d, k) for k in ("raised_by_name", "resolved_by_name") if getattr(d, k)}
+            dispute = EntryDispute.read(d, credited_minutes=int(d.credited_minutes or 0), **names)
         return cls.read(
             e,
             segments=[Segment.read(s, reasons=list(s.reasons or [])) for s in e.segments or []],
-            dispute=None if d is None else EntryDispute.read(d, credited_minutes=int(d.credited_minutes or 0)),
+            dispute=dispute,
+            voided=None if v is None else EntryVoid.read(v),
         )
 
 
@@ -318,6 +336,7 @@ class CreditBackRecord(View):
 
     at: str
     by: str
+    by_name: str | None  # SPEC W2: null on credit-backs recorded before names were kept
     minutes: int
     postpay_reduced_minutes: int
     balance_credited_minutes: int
@@ -363,19 +382,33 @@ class FairUse(View):
     exceeded: bool
 
 
+class TicketTimer(View):
+    """SPEC W3: the ticket's running timer, kept server-side (hourbank's own route, docs/API.md)."""
+
+    started_at: str
+    by: str
+    by_name: str | None
+
+
 class Ticket(View):
     ticket_id: str
+    reference: str | None  # short and unique, readable on the phone; null on tickets opened before it existed
     account_id: str
+    account_name: str | None  # SPEC W2: as it was when the ticket was opened; null on older tickets
     title: str
+    description: str | None
     priority: str
     status: str
     opened_at: str
     opened_recorded_at: str | None
     opened_by: str | None
+    opened_by_name: str | None  # SPEC W2
     emergency: bool
     emergency_periods: list[EmergencyPeriod]
     emergency_changes: list[EmergencyChangeRecord]
     entry_count: int
+    voided_entries: int  # SPEC T9: of entry_count, voided (they count for nothing)
+    timer: TicketTimer | None  # SPEC W3
     weighted_minutes: int
     projected_consumption_minutes: int
     projected_consumption_hours: str
@@ -426,6 +459,8 @@ class Ticket(View):
         return cls.read(
             t,
             opened_at=t.opened_at_given,
+            voided_entries=int(t.voided_count or 0),
+            timer=None if t.timer is None else TicketTimer.read(t.timer),
             emergency=bool(periods) and periods[-1].end is None,
             emergency_periods=[
                 EmergencyPeriod(start=p.start.isoformat(), end=p.end.isoformat() if p.end else None) for p in periods
@@ -462,7 +497,9 @@ class TicketSummary(View):
     ``first_response_at`` belong to the service levels (SPEC S1): null on tickets that have none."""
 
     ticket_id: str
+    reference: str | None
     account_id: str
+    account_name: str | None  # SPEC W2: the account's name (null only for an account that no longer exists)
     title: str
     status: str
     priority: str
@@ -478,11 +515,13 @@ class TicketSummary(View):
     waiting: bool
 
     @classmethod
-    def of(cls, t: TicketModel, now: datetime | None = None) -> TicketSummary:
+    def of(cls, t: TicketModel, now: datetime | None = None, names: dict[str, str] | None = None) -> TicketSummary:
+        """``names``: account names read for tickets opened before they carried theirs (SPEC W2)."""
         from hourbank.tickets.service_levels import status_of
 
         return cls.read(
             t,
+            account_name=t.account_name or (names or {}).get(t.account_id),
             opened_at=t.opened_at_given,
             weighted_minutes=int(t.weighted_minutes or 0),
             projected_consumption_minutes=int(t.projected_consumption_minutes or 0),
@@ -523,6 +562,7 @@ class CreditBackResult(View):
     ref: str | None
     note: str | None
     by: str | None
+    by_name: str | None  # SPEC W2
     ticket_id: str
     credited_back_minutes: int
     postpay_reduced_minutes: int
@@ -548,6 +588,7 @@ class CreditBackResult(View):
         )
         return cls(
             **entry,
+            by_name=record.by_name if record else None,
             ticket_id=c.ticket_id,
             credited_back_minutes=c.minutes,
             postpay_reduced_minutes=c.from_postpay,
@@ -568,6 +609,7 @@ class ResponseRecord(View):
     at: str
     note: str
     by: str
+    by_name: str | None  # SPEC W2
     recorded_at: str
     first: bool
 

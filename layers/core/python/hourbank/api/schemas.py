@@ -79,11 +79,19 @@ class Adjustment(Body):
     reason: LongText
 
 
+Description = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_stripped)]
+
+
 class OpenTicket(Body):
     account_id: AccountId
     title: Text
+    description: Description | None = Field(default=None, description="what the customer reported (20,000 max)")
     priority: Literal["low", "normal", "urgent"]
     opened_at: Instant | None = Field(default=None, description="staff only: when the work was agreed")
+
+
+class VoidEntry(Body):
+    reason: LongText  # SPEC T9: why the entry is voided
 
 
 class EmergencyChange(Body):

@@ -39,4 +39,5 @@ def fair_use_of(t: TicketModel, entries: list[TimeEntryModel]) -> dict | None:
     from hourbank.ports.settings import get_settings
 
     tz = ZoneInfo(get_settings().company_timezone)  # as the month-end fair-use charge counts days
-    return fair_use(((parse_iso(e.started_at_utc), int(e.minutes), e.work_type) for e in entries), tz, allowance)
+    counted = (e for e in entries if e.voided is None)  # SPEC T9: a voided entry counts for nothing
+    return fair_use(((parse_iso(e.started_at_utc), int(e.minutes), e.work_type) for e in counted), tz, allowance)

@@ -17,6 +17,9 @@ class Actor:
     subject: str
     roles: frozenset[str]
     account_id: str | None = None
+    # SPEC W2: the person's name for people reading what they wrote (the token's ``name``, else its ``email``);
+    # stored beside the subject on what staff write, as it was then. None when the token carries neither.
+    name: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -58,4 +61,14 @@ def actor_from_claims(claims: dict | None) -> Actor | None:
         subject=str(claims["sub"]),
         roles=frozenset(str(g) for g in groups),
         account_id=claims.get("custom:account_id") or None,
+        name=_name_of(claims),
     )
+
+
+def _name_of(claims: dict) -> str | None:
+    """SPEC W2: staff names come from the identity token: ``name``, else ``email`` (API.md "Names")."""
+    for claim in ("name", "email"):
+        value = str(claims.get(claim) or "").strip()
+        if value:
+            return value[:200]
+    return None

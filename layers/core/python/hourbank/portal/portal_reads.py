@@ -212,7 +212,8 @@ def _weighted_by_work_type(close: ChargeModel) -> dict[str, int]:
         return recorded
     totals: dict[str, int] = defaultdict(int)  # closed before the totals were kept: one Query of its partition
     for e in TimeEntryModel.query(close.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX)):
-        totals[e.work_type] += int(e.weighted_minutes)
+        if e.voided is None:  # SPEC T9
+            totals[e.work_type] += int(e.weighted_minutes)
     return totals
 
 

@@ -300,10 +300,9 @@ def _entries_of(ticket_ids: list[str]) -> dict[str, list[TimeEntryModel]]:
 
 
 def _entries(ticket_id: str) -> list[TimeEntryModel]:
-    return sorted(
-        TimeEntryModel.query(ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX), consistent_read=True),
-        key=lambda e: e.started_at_utc,
-    )
+    """The ticket's entries that count: a voided one counts for nothing (SPEC T9), fair use included."""
+    entries = TimeEntryModel.query(ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX), consistent_read=True)
+    return sorted((e for e in entries if e.voided is None), key=lambda e: e.started_at_utc)
 
 
 def _entry_view(e: TimeEntryModel) -> dict[str, Any]:

@@ -143,6 +143,23 @@ class PauseMap(MapAttribute):
     recorded_at = UnicodeAttribute()
 
 
+class VoidMap(MapAttribute):
+    """SPEC T9: an entry of an open ticket voided by staff - who (and their name then, W2), when and why."""
+
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+    by_name = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+
+
+class TimerMap(MapAttribute):
+    """SPEC W3: the ticket's running timer, kept server-side (a reload or another device sees it)."""
+
+    started_at = UnicodeAttribute()  # UTC ISO
+    by = UnicodeAttribute()
+    by_name = UnicodeAttribute(null=True)
+
+
 class CreditBackMap(MapAttribute):
     """SPEC C6: one credit-back on a closed ticket - who, when, why, and where its minutes went (off the
     post-pay not yet invoiced, to the balance as ledger entry ``entry_id``). Kept on the ticket, so a
@@ -150,6 +167,7 @@ class CreditBackMap(MapAttribute):
 
     at = UnicodeAttribute()
     by = UnicodeAttribute()
+    by_name = UnicodeAttribute(null=True)  # SPEC W2: who, by name as it was then
     minutes = NumberAttribute()
     from_postpay = NumberAttribute()
     to_balance = NumberAttribute()
@@ -201,13 +219,19 @@ class TicketModel(Model):
     ticket_id = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=TICKET_SK)
     account_id = UnicodeAttribute()
+    # SPEC W2: the account's name when the ticket was opened, so a list names it without reading the account
+    # (absent on older tickets: their lists read the names, one BatchGetItem per page).
+    account_name = UnicodeAttribute(null=True)
     title = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)  # up to 20,000 characters (API.md POST /tickets)
+    reference = UnicodeAttribute(null=True)  # short, unique, readable on the phone (its claim: REF#<it>)
     priority = UnicodeAttribute()
     status = UnicodeAttribute()  # open | awaiting_credit | closed
     opened_at = UnicodeAttribute()  # UTC ISO: sorts in the by_account index
     opened_at_given = UnicodeAttribute()
     opened_recorded_at = UnicodeAttribute()
     opened_by = UnicodeAttribute()
+    opened_by_name = UnicodeAttribute(null=True)  # SPEC W2
     emergency_changes = ListAttribute(of=EmergencyChangeMap, default=list)
     weighted_minutes = NumberAttribute(default=0)
     onsite_weighted_minutes = NumberAttribute(default=0)
@@ -245,10 +269,28 @@ class TicketModel(Model):
     # Weighted minutes per work type, a running total like weighted_minutes (the usage chart, SPEC W1);
     # absent on a ticket that had entries before it was kept (its Charge then has none either).
     weighted_by_work_type: MapAttribute[str, Any] = MapAttribute(null=True)
+    voided_count = NumberAttribute(default=0)  # SPEC T9: entries voided (still in entry_count)
+    timer = TimerMap(null=True)  # SPEC W3: the running timer, if any
 
     by_account = ByAccountIndex()
     by_queue = ByQueueIndex()
     by_account_due = ByAccountDueIndex()
+
+
+REFERENCE_SK = "REF"
+
+
+class TicketReferenceModel(Model):
+    """A ticket's short reference claimed (partition ``REF#<reference>``, sk ``REF``), put with "does not exist"
+    in the ticket's creation transaction, so two tickets never share one. Its attributes avoid the names the
+    Tickets table's indexes key on: it is never in an index."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)  # REF#<reference>
+    sk = UnicodeAttribute(range_key=True, default=REFERENCE_SK)
+    owner_ticket_id = UnicodeAttribute()
 
 
 VISIT_SK = "VISIT"
@@ -319,7 +361,9 @@ class DisputeMap(MapAttribute):
     # absent on disputes raised before it was recorded.
     raised_by_role = UnicodeAttribute(null=True)
     raised_at = UnicodeAttribute()
+    raised_by_name = UnicodeAttribute(null=True)  # SPEC W2: names as they were then
     resolved_by = UnicodeAttribute(null=True)
+    resolved_by_name = UnicodeAttribute(null=True)
     resolved_at = UnicodeAttribute(null=True)
     resolution_note = UnicodeAttribute(null=True)
     credited_minutes = NumberAttribute(default=0)
@@ -340,10 +384,12 @@ class TimeEntryModel(Model):
     minutes = NumberAttribute()
     note = UnicodeAttribute()
     technician = UnicodeAttribute()
+    technician_name = UnicodeAttribute(null=True)  # SPEC W2: as it was when the entry was made
     recorded_at = UnicodeAttribute()
     weighted_minutes = NumberAttribute()
     segments = ListAttribute(of=SegmentMap, default=list)
     dispute = DisputeMap(null=True)
+    voided = VoidMap(null=True)  # SPEC T9: counts for nothing from then on
 
 
 class ResponseModel(Model):
@@ -359,6 +405,7 @@ class ResponseModel(Model):
     at_utc = UnicodeAttribute()
     note = UnicodeAttribute()
     by = UnicodeAttribute()
+    by_name = UnicodeAttribute(null=True)  # SPEC W2
     recorded_at = UnicodeAttribute()
 
 
@@ -537,6 +584,36 @@ class EmailClaimModel(Model):
     account_id = UnicodeAttribute(hash_key=True)  # email#<email_lower>
     owner_account_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class ByNameWordIndex(GlobalSecondaryIndex["NameWordModel"]):
+    """SPEC W2: staff find an account by the beginning of any word of its name. ``name_bucket`` is the first two
+    letters of a word (lower-cased, accents dropped), ``name_word`` the word itself then ``#<account_id>``: a
+    search Queries one bucket with ``begins_with`` on the word typed - never a Scan. Only the name-word items
+    carry these attributes (sparse)."""
+
+    class Meta:
+        index_name = "by_name_word"
+        projection = IncludeProjection(["owner_account_id"])
+
+    name_bucket = UnicodeAttribute(hash_key=True)
+    name_word = UnicodeAttribute(range_key=True)
+
+
+class NameWordModel(Model):
+    """One word of an account's name (SPEC W2), in the Accounts table under ``nameword#<account_id>#<n>``,
+    written in the account's creation transaction (and by ``scripts/ops/backfill_name_words.py`` for accounts
+    opened before). No ``plan`` nor ``email_lower``: no other index of accounts lists it."""
+
+    class Meta:
+        table_name = "unbound-accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)  # nameword#<account_id>#<n>
+    owner_account_id = UnicodeAttribute()
+    name_bucket = UnicodeAttribute()
+    name_word = UnicodeAttribute()
+
+    by_name_word = ByNameWordIndex()
 
 
 class InvoiceLine(MapAttribute):

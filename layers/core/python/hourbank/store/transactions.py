@@ -19,8 +19,10 @@ from hourbank.store.models import (
     MODELS,
     EmailClaimModel,
     FailureModel,
+    NameWordModel,
     PaymentRefModel,
     ResponseModel,
+    TicketReferenceModel,
     TimeEntryModel,
     VisitChargeModel,
     VisitExpiryModel,
@@ -73,10 +75,12 @@ def bind(settings: Any = None) -> None:
         for model, table in (
             (TimeEntryModel, settings.tickets_table),
             (ResponseModel, settings.tickets_table),
+            (TicketReferenceModel, settings.tickets_table),
             (VisitModel, settings.tickets_table),
             (VisitExpiryModel, settings.tickets_table),
             (PaymentRefModel, settings.orders_table),
             (EmailClaimModel, settings.accounts_table),
+            (NameWordModel, settings.accounts_table),
             (FailureModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
         ):

@@ -283,7 +283,15 @@ def credit_back(
         tx = Tx()
         try:
             done = add_credit_back(
-                tx, ticket, account, minutes, reason.strip(), actor.subject, clock.now(), idempotency=idem
+                tx,
+                ticket,
+                account,
+                minutes,
+                reason.strip(),
+                actor.subject,
+                clock.now(),
+                idempotency=idem,
+                by_name=actor.name,
             )
         except InvalidInput:
             if idem is not None and _applied(idem):
@@ -346,6 +354,7 @@ def add_credit_back(
     by: str,
     now: datetime,
     idempotency: Idempotency | None = None,
+    by_name: str | None = None,
 ) -> CreditBack:
     """Add a credit-back to ``tx``: the ticket's running credit-back total (conditioned on the value read,
     so two credit-backs can never together exceed the consumption), the reduction of its post-pay not yet
@@ -370,6 +379,7 @@ def add_credit_back(
     record = CreditBackMap(
         at=entry.at if entry is not None else iso(now),
         by=by,
+        by_name=by_name,  # SPEC W2: the name as it was then
         minutes=minutes,
         from_postpay=from_postpay,
         to_balance=to_balance,

@@ -31,6 +31,17 @@ def prepaid_for(prepaid: P | None, ticket: TicketModel) -> P | None:
     return prepaid if prepaid is not None and prepaid.covers(ticket) else None
 
 
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud or typed from a phone
+REFERENCE_LENGTH = 6  # 31^6 ~ 887 million
+
+
+def new_reference() -> str:
+    """A ticket's short reference (API.md POST /tickets): unique by its claim, written with the ticket."""
+    import secrets
+
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
 def new_ticket_id(account_id: str) -> str:
     """``tkt_<ulid>.<account_id>``: the ticket names its account, so a close reads both in one round trip."""
     return f"{new_id('tkt')}.{account_id}"

@@ -49,6 +49,7 @@ def raise_dispute(
         raised_by=actor.subject,
         raised_by_role="staff" if actor.is_staff else "customer",
         raised_at=iso(clock.now()),
+        raised_by_name=actor.name if actor.is_staff else None,  # SPEC W2: staff names (a customer is the account)
     )
     if not updated_if(entry, [TimeEntryModel.dispute.set(dispute)], TimeEntryModel.dispute.does_not_exist()):
         # a concurrent dispute won: the same one is this request, another a 409
@@ -88,7 +89,14 @@ def resolve_dispute(
         ledger = None
         if credit_minutes:
             ledger = add_credit_back(
-                tx, ticket, account, credit_minutes, f"dispute upheld: {note.strip()}", actor.subject, now
+                tx,
+                ticket,
+                account,
+                credit_minutes,
+                f"dispute upheld: {note.strip()}",
+                actor.subject,
+                now,
+                by_name=actor.name,
             ).entry
         dispute: Any = TimeEntryModel.dispute  # its paths (pynamodb's stubs type them as the values)
         tx.update(
@@ -97,6 +105,7 @@ def resolve_dispute(
             [
                 dispute.status.set(outcome),
                 dispute.resolved_by.set(actor.subject),
+                *([dispute.resolved_by_name.set(actor.name)] if actor.name else []),  # SPEC W2
                 dispute.resolved_at.set(iso(now)),
                 dispute.resolution_note.set(note.strip()),
                 dispute.credited_minutes.set(credit_minutes),

@@ -75,6 +75,7 @@ def post_entry(
             minutes=minutes,
             note=note,
             technician=actor.subject,
+            technician_name=actor.name,  # SPEC W2: the name as it is now, kept with the entry
             recorded_at=iso(now),
             weighted_minutes=totals.weighted,
             segments=[segment_map(s) for s in segments],

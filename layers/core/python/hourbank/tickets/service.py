@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -19,6 +20,7 @@ from hourbank.store.models import (
     EmergencyChangeMap,
     SegmentMap,
     TicketModel,
+    TicketReferenceModel,
     TimeEntryModel,
 )
 from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, with_retries
@@ -28,12 +30,17 @@ from hourbank.tickets.common import (
     account_of,
     insufficient,
     load,
+    new_reference,
     new_ticket_id,
     prepaid_for,
     refused_available,
     when_recorded,
 )
 from hourbank.tickets.projection import project
+
+REFERENCE_PREFIX = "REF#"  # the claim of a ticket's short reference (TicketReferenceModel)
+if TYPE_CHECKING:
+    from pynamodb.expressions.condition import Condition
 
 OPEN_MINIMUM_MINUTES = 60  # SPEC C4 (seed 000): "a minimum of 1 hour credit is required"
 MAX_RERATE_ITEMS = 95  # a DynamoDB transaction holds at most 100 items
@@ -46,6 +53,7 @@ def open_ticket(
     priority: str,
     opened_at: datetime | None = None,
     *,
+    description: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> TicketModel:
     actor.require_visible(account_id, "account")
@@ -72,28 +80,48 @@ def open_ticket(
         new_ticket_id(account_id),
         TICKET_SK,
         account_id=account_id,
+        account_name=account.name,  # SPEC W2: lists name the account without reading it (no rename route today)
         title=title,
+        description=description,
         priority=priority,
         status="open",
         opened_at=iso(at),
         opened_at_given=as_given(at),
         opened_recorded_at=iso(now),
         opened_by=actor.subject,
+        opened_by_name=actor.name,
         **service_levels.opening_fields(account.plan, priority, account.timezone, at),  # SPEC S1
     )
+    for _ in range(REFERENCE_TRIES):
+        if _create(ticket, account_id, gate):
+            return ticket
+    raise Conflict("could not give the ticket a unique reference; please retry")
+
+
+REFERENCE_TRIES = 5
+
+
+def _create(ticket: TicketModel, account_id: str, gate: Condition | None) -> bool:
+    """Write the ticket with a fresh short reference and its claim (False: the reference was taken, try another),
+    gated on the account (SPEC C4). Not commit_or_retry: opening reads nothing to read again; a refused account
+    is a 402, anything else fails."""
+    ticket.reference = new_reference()
     tx = Tx()
     tx.put("ticket", ticket, condition=TicketModel.ticket_id.does_not_exist())
+    claim = TicketReferenceModel(REFERENCE_PREFIX + ticket.reference, owner_ticket_id=ticket.ticket_id)
+    tx.put("reference", claim, condition=TicketReferenceModel.ticket_id.does_not_exist())
     exists = AccountModel.account_id.exists()
     tx.check("account", AccountModel, account_id, condition=exists if gate is None else exists & gate)
-    # Not commit_or_retry: opening reads nothing to read again; a refused account is a 402, anything else fails.
     try:
         tx.commit()
     except TxFailed as exc:
         if "account" in exc.refused:
             available = refused_available(exc.refused["account"], 0)
             raise insufficient(available, OPEN_MINIMUM_MINUTES, "Opening a ticket") from None
+        if "reference" in exc.refused:
+            return False
         raise
-    return ticket
+    return True
 
 
 def get_ticket(actor: Actor, ticket_id: str) -> tuple[TicketModel, list[TimeEntryModel]]:
@@ -195,6 +223,8 @@ def _rerate(
         ticket.ticket_id, TimeEntryModel.sk.startswith(ENTRY_SK_PREFIX), consistent_read=True
     )
     for entry in entries:
+        if entry.voided is not None:
+            continue  # SPEC T9: a voided entry counts for nothing, and keeps its rating as it was
         segments = rate_entry(parse_iso(entry.started_at_utc), int(entry.minutes), calendar, periods)
         w = sum(s.weighted_minutes for s in segments)
         weighted += w

@@ -193,6 +193,7 @@ def respond(
             at_utc=iso(when),
             note=note,
             by=actor.subject,
+            by_name=actor.name,  # SPEC W2
             recorded_at=iso(now),
         )
         first = ticket.first_response_at is None or iso(when) < ticket.first_response_at

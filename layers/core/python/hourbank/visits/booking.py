@@ -156,7 +156,9 @@ def book(
     tx = Tx()
     tx.check("account", AccountModel, account_id, condition=AccountModel.account_id.exists())
     tx.put("visit", visit, condition=VisitModel.sk.does_not_exist())
-    tx.put("ticket", _visit_ticket(b, at, now), condition=TicketModel.sk.does_not_exist())
+    ticket = _visit_ticket(b, at, now)
+    ticket.account_name, ticket.opened_by_name = account.name, actor.name  # SPEC W2
+    tx.put("ticket", ticket, condition=TicketModel.sk.does_not_exist())
     tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
     tx.put("expiry", VisitExpiryModel(*expiry_key(expires, b.visit_id), visit_id=b.visit_id))
     # Not commit_or_retry: not an optimistic attempt; only a replayed booking (same key) is answered here.

@@ -43,6 +43,21 @@ def gate_entry(tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
     )
 
 
+def release_entry(tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
+    """SPEC T9 + V1: a voided entry's onsite minutes leave the visit's used hours, in the void's transaction
+    (conditioned on the minutes read, so a concurrent entry or void reads again)."""
+    if work_type != "onsite":
+        return  # travel is the trip charge's: it never counted
+    visit = VisitModel.get(ticket_id, VISIT_SK, consistent_read=True)
+    used = int(visit.used_minutes)
+    tx.update(
+        "visit",
+        visit,
+        [VisitModel.used_minutes.set(max(used - minutes, 0))],
+        condition=VisitModel.used_minutes == used,
+    )
+
+
 def refused(ticket_id: str, work_type: str, minutes: int) -> NoReturn:
     """The entry's transaction failed on the visit's condition: say why (402), or read again when the
     visit moved meanwhile (a payment, another entry) and the entry may now pass."""

@@ -44,6 +44,11 @@ class VisitWork:
 
         refused(ticket_id, work_type, minutes)
 
+    def release_entry(self, tx: Tx, ticket_id: str, work_type: str, minutes: int) -> None:
+        from hourbank.visits.gate import release_entry
+
+        release_entry(tx, ticket_id, work_type, minutes)
+
     def close(self, actor: Actor, ticket: TicketModel, account: AccountModel, now: datetime) -> CloseResult:
         from hourbank.visits.completion import close_visit
 

@@ -51,11 +51,13 @@ def get_account_tickets(
 ):
     """SPEC W1, W2: an account's tickets, newest first."""
     from hourbank.portal import portal_reads
+    from hourbank.tickets.account_names import account_names
 
     items, next_cursor = portal_reads.account_tickets(
         current_actor(router), account_id, status=status, limit=limit, cursor=cursor
     )
-    return R.TicketPage(items=[R.TicketSummary.of(t) for t in items], cursor=next_cursor).out()
+    names = account_names(items)  # SPEC W2: only tickets opened before they carried it
+    return R.TicketPage(items=[R.TicketSummary.of(t, names=names) for t in items], cursor=next_cursor).out()
 
 
 @router.get("/accounts/<account_id>/usage", responses=doc(200, R.Usage, 404))

@@ -13,10 +13,11 @@ from hourbank.api import responses as R
 from hourbank.api import sla_schemas
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
-from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket
+from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket, VoidEntry
 from hourbank.kernel.identity import Actor
 from hourbank.kernel.ids import EntryId, TicketId
-from hourbank.tickets import closing, disputes, service, service_levels
+from hourbank.tickets import closing, disputes, service, service_levels, voiding
+from hourbank.tickets.account_names import account_names
 
 router = APIGatewayHttpRouter()
 
@@ -35,7 +36,9 @@ def _ticket_after(ticket_id: TicketId, change: Callable[[Actor], object]) -> dic
 
 @router.post("/tickets", responses=doc(201, R.Ticket, 402, 403, 404))
 def open_ticket(body: Annotated[OpenTicket, Body()]):
-    ticket = service.open_ticket(current_actor(router), body.account_id, body.title, body.priority, body.opened_at)
+    ticket = service.open_ticket(
+        current_actor(router), body.account_id, body.title, body.priority, body.opened_at, description=body.description
+    )
     return R.Ticket.of(ticket, []).out(), 201
 
 
@@ -53,7 +56,8 @@ def ticket_queue(
 ):
     """SPEC S1/W2: the staff queue, earliest response due first."""
     items, next_cursor = service_levels.queue(current_actor(router), status, limit=limit, cursor=cursor)
-    return R.TicketPage(items=[R.TicketSummary.of(t) for t in items], cursor=next_cursor).out()
+    names = account_names(items)  # SPEC W2: only tickets opened before they carried it; one BatchGetItem
+    return R.TicketPage(items=[R.TicketSummary.of(t, names=names) for t in items], cursor=next_cursor).out()
 
 
 @router.post("/tickets/<ticket_id>/responses", responses=doc(201, R.ResponseRecord, 403, 404, 409))
@@ -112,3 +116,12 @@ def resolve_dispute(ticket_id: TicketId, entry_id: EntryId, body: Annotated[Disp
     return R.DisputeOutcome(
         entry=R.RatedEntry.of(entry), ledger_entry=R.LedgerEntry.of(ledger) if ledger else None
     ).out()
+
+
+@router.post("/tickets/<ticket_id>/time-entries/<entry_id>/void", responses=doc(200, R.RatedEntry, 403, 404, 409))
+def void_entry(ticket_id: TicketId, entry_id: EntryId, body: Annotated[VoidEntry, Body()]):
+    """SPEC T9: void an entry of an open ticket; it stays, marked voided, and counts for nothing."""
+    from hourbank.visits.hooks import VISIT_WORK  # light: a visit's hours give the entry's time back (SPEC V1)
+
+    entry = voiding.void_entry(current_actor(router), ticket_id, entry_id, body.reason, prepaid=VISIT_WORK)
+    return R.RatedEntry.of(entry).out()
