@@ -74,16 +74,18 @@ def local_input(minutes_ago: int) -> str:
     return (datetime.now(ZoneInfo(ZONE)) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M")
 
 
-def new_account(call: Callable[..., Any], name: str) -> tuple[str, str]:
+def new_account(call: Callable[..., Any], name: str, plan: str = "member", grant: int = 600) -> tuple[str, str]:
     billing = mint("billing")
     email = f"desk.{uuid.uuid4().hex[:8]}@desk.example"
-    account = call("POST", "/accounts", {"name": name, "email": email, "plan": "member"}, token=billing)
+    account = call("POST", "/accounts", {"name": name, "email": email, "plan": plan}, token=billing)
     assert account.status == 201, account
     account_id = account.body["account_id"]
+    if not grant:
+        return account_id, email
     granted = call(
         "POST",
         f"/accounts/{account_id}/adjustments",
-        {"minutes": 600, "kind": "grant", "reason": "desk test hours"},
+        {"minutes": grant, "kind": "grant", "reason": "desk test hours"},
         token=billing,
     )
     assert granted.status == 201, granted
@@ -107,6 +109,7 @@ def open_ticket(page: Any, email: str, title: str) -> str:
     page.get_by_label("Account (name or e-mail)").fill(email)
     page.get_by_role("list", name="Accounts found").get_by_role("button").first.click()
     page.get_by_label("Title").fill(title)
+    page.get_by_label("Description (optional)").fill("Called at 7:40: the office cannot send mail.\nAgreed to look now.")
     page.get_by_label("Priority").select_option("urgent")
     page.get_by_label("Opened (work agreed earlier, e.g. by phone)").fill(local_input(90))
     page.get_by_role("button", name="Open ticket").click()
@@ -124,6 +127,8 @@ def test_a_technician_opens_logs_time_declares_an_emergency_voids_and_closes_W3_
     page.locator("#queue, #queue-empty").first.wait_for()  # staff land on their desk: the finder and the queue
     ticket = open_ticket(page, email, f"Server down {size}")
     shot(page, f"{size}-1-opened")
+    assert "the office cannot send mail" in page.locator(".description").inner_text()
+    assert page.get_by_role("link", name=f"← Harbour Dental {size}").is_visible()  # the account by its name
 
     # The common case: a note and one click - remote, 30 min, started 30 min ago; the rating shows at once
     # (x1 in business hours, x2 after hours: the clock of the run decides, the words say which).
@@ -172,8 +177,10 @@ def test_a_technician_opens_logs_time_declares_an_emergency_voids_and_closes_W3_
     row.get_by_role("button", name="Void entry").click()
     page.locator(f"li.entry.voided[data-entry='{timed['entry_id']}']").wait_for()
     note = row.locator(".voided-note").inner_text()
-    assert "Logged on the wrong ticket" in note and "Voided by" in note
+    assert "Logged on the wrong ticket" in note and "Voided by Local Technician" in note  # a name, not a sub
     assert row.locator("dl").evaluate("(el) => getComputedStyle(el).textDecorationLine") == "line-through"
+    assert row.get_by_text("Question this entry").count() == 0  # nothing left to question
+    page.get_by_role("heading", name="Time entries (3, 1 voided)").wait_for()
     shot(page, f"{size}-4-voided")
 
     # Close: first what it will consume (the voided minute left out), then what it debited.
@@ -194,7 +201,9 @@ def test_a_technician_opens_logs_time_declares_an_emergency_voids_and_closes_W3_
     assert call("GET", f"/tickets/{ticket}", token=mint("technician")).body["status"] == "closed"
     shot(page, f"{size}-6-closed")
     no_sideways_scroll(page)
-    assert account in page.locator("a", has_text="Harbour Dental").first.get_attribute("href")
+    assert account in page.get_by_role("link", name=f"← Harbour Dental {size}").get_attribute("href")
+    technicians = page.locator("li.entry dd").filter(has_text="Local Technician")
+    assert technicians.count() == 3  # each entry names its technician (W2)
     assert page.js_errors == []
 
 
@@ -215,11 +224,7 @@ def test_the_log_time_form_by_keyboard_alone_W3(new_page, call):
     assert page.evaluate("document.activeElement.id") == "log-minutes"
     page.keyboard.press("Control+A")
     page.keyboard.type("45")
-    page.keyboard.press("Tab")  # Started: left empty (the duration before now)
-    for _ in range(5):  # the datetime control's own parts, then the note
-        if page.evaluate("document.activeElement.id") == "log-note":
-            break
-        page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the note next; Started (empty: the duration before now) comes after it
     assert page.evaluate("document.activeElement.id") == "log-note"
     page.keyboard.type("Cleaned the feed rollers")
     page.keyboard.press("Enter")
@@ -245,4 +250,26 @@ def test_a_refusal_reads_as_a_sentence_with_the_next_step_W3(new_page, call):
     assert "{" not in text and "started_at" not in text, text
     assert text.endswith("Correct it and try again."), text
     shot(page, "phone-refusal")
+    assert page.js_errors == []
+
+
+def test_a_402_says_how_much_to_top_up_and_links_the_account_W3_C4(new_page, call):
+    """A non-member without credit: opening a ticket is refused (C4). The form says how much to top up, in hours
+    and minutes, and links the account and its order form - no JSON, no code."""
+    account, email = new_account(call, "No Credit Co", plan="non_member", grant=0)
+    page = new_page(DESKTOP)
+    sign_in_as_technician(page)
+    page.get_by_role("link", name="Open a ticket").first.click()
+    page.get_by_label("Account (name or e-mail)").fill(email)
+    page.get_by_role("list", name="Accounts found").get_by_role("button", name="No Credit Co").click()
+    page.get_by_label("Title").fill("Laptop will not boot")
+    page.get_by_role("button", name="Open ticket").click()
+    error = page.locator("#open-ticket-form .form-result.error")
+    error.wait_for()
+    text = error.inner_text()
+    assert re.search(r"Top up at least \d+ h( \d+ min)? first\.", text), text
+    assert "insufficient_credit" not in text and "{" not in text, text
+    assert error.get_by_role("link", name="Open the account").get_attribute("href") == f"#/accounts/{account}"
+    assert error.get_by_role("link", name="buy hours for it").get_attribute("href") == f"/?account={account}"
+    shot(page, "desktop-402")
     assert page.js_errors == []

@@ -174,7 +174,9 @@ export interface Ticket extends TicketSummary {
   first_response_at?: string | null;
   entries?: Entry[];
   description?: string | null;
+  opened_by_name?: string | null;
   emergency_changes?: { at: string; active: boolean; by?: string | null; by_name?: string | null }[];
+  voided_entries?: number;
   timer?: RunningTimer | null;
 }
 

@@ -73,13 +73,16 @@ export function LogTimeForm({ ticket }: { ticket: Ticket }) {
             />
           )}
         </Field>
-        <Field id="log-started" label="Started" help="Empty: the duration before now.">
-          {(p) => <input {...p} name="started_at" type="datetime-local" max={localInput(new Date())} />}
-        </Field>
       </div>
       <Field id="log-note" label="Note (what was done)">
         {(p) => <input {...p} name="note" type="text" required maxLength={2000} />}
       </Field>
+      {/* after the note: the keyboard reaches the common case (type, duration, note, Enter) first */}
+      <div class="row">
+        <Field id="log-started" label="Started" help="Empty: the duration before now.">
+          {(p) => <input {...p} name="started_at" type="datetime-local" max={localInput(new Date())} />}
+        </Field>
+      </div>
     </DeskForm>
   );
 }

@@ -95,11 +95,14 @@ function CloseForm({ ticket, onsiteMinimum, closed }: { ticket: Ticket; onsiteMi
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
-      <p>
-        <button type="button" id="close-ask" onClick={() => setAsking(true)}>
-          Close the ticket…
-        </button>
-      </p>
+      <>
+        <p class="muted">{projection(ticket, onsiteMinimum)}</p>
+        <p>
+          <button type="button" id="close-ask" onClick={() => setAsking(true)}>
+            Close the ticket…
+          </button>
+        </p>
+      </>
     );
   }
   return (
@@ -155,7 +158,6 @@ export function TicketDesk({ ticket, onsiteMinimum }: { ticket: Ticket; onsiteMi
         </section>
       </div>
       <h3>Close</h3>
-      <p class="muted">{projection(ticket, onsiteMinimum)}</p>
       <CloseForm ticket={ticket} onsiteMinimum={onsiteMinimum} closed={setResult} />
     </section>
   );

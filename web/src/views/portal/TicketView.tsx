@@ -97,7 +97,7 @@ function EntryItem({ t, e, desk }: { t: Ticket; e: Entry; desk: boolean }) {
       </dl>
       <VoidedNote entry={e} />
       {desk ? <VoidEntry ticketId={ticketId} accountId={t.account_id} entry={e} /> : null}
-      <Dispute ticketId={ticketId} entry={e} />
+      {e.voided ? null : <Dispute ticketId={ticketId} entry={e} />}
     </li>
   );
 }
@@ -109,6 +109,7 @@ export function TicketView({ ticketId }: { ticketId: string }) {
   if (!data) return <Loading />;
   const { ticket: t, minimum } = data;
   const entries = t.entries || [];
+  const voided = entries.filter((e) => e.voided).length;
   return (
     <>
       <p>
@@ -117,7 +118,7 @@ export function TicketView({ ticketId }: { ticketId: string }) {
       <Heading>{t.title}</Heading>
       <p>
         <span class={`pill ${t.status}`}>{words(t.status)}</span>
-        {` ${t.priority} priority · opened ${when(t.opened_at)}`}
+        {` ${t.priority} priority · opened ${when(t.opened_at)}${t.opened_by_name ? ` by ${t.opened_by_name}` : ""}`}
         {t.closed_at ? ` · closed ${when(t.closed_at)}` : ""}
         {t.emergency ? " · emergency" : ""}
         {t.waiting ? " · waiting on the customer" : ""}
@@ -133,7 +134,7 @@ export function TicketView({ ticketId }: { ticketId: string }) {
         </p>
       ) : null}
       <CreditBacks t={t} me={me} />
-      <h2>{`Time entries (${entries.length})`}</h2>
+      <h2>{`Time entries (${entries.length}${voided ? `, ${voided} voided` : ""})`}</h2>
       {entries.length ? (
         <ol class="entries">
           {entries.map((e) => (
