@@ -86,3 +86,4 @@ export const put = <T>(path: string, body: unknown) => call<T>("PUT", path, { bo
 
 /** A path segment: ids go into paths encoded, always. */
 export const seg = encodeURIComponent;
+export const del = <T>(path: string) => call<T>("DELETE", path);

@@ -148,7 +148,7 @@ export interface CloseResult {
 /** A timer running on a ticket (SPEC W3), kept by the service where it has one. */
 export interface RunningTimer {
   started_at: string;
-  work_type?: string | null;
+  by?: string | null;
   by_name?: string | null;
 }
 

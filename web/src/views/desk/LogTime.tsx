@@ -1,13 +1,13 @@
 // SPEC W3, T1-T4: log time on a ticket - work type, start, duration, note. The common case is two clicks:
 // remote, 30 min, started that long before now (the start can be given for earlier work). Each posted entry's
-// rating (segments, multipliers and why) shows at once, from the POST's answer. Or a timer: started on the
-// ticket, kept by the service (so a reload or another device sees it) and an entry when stopped.
+// rating (segments, multipliers and why) shows at once, from the POST's answer. Or the ticket's timer.
 import { useEffect, useState } from "preact/hooks";
-import { post, seg } from "../../api";
+import { del, post, seg } from "../../api";
 import { Field } from "../../components/Field";
-import { duration, WORK_TYPES } from "../../format";
-import type { RatedEntry, Ticket } from "../../types";
+import { duration, when, WORK_TYPES } from "../../format";
+import type { RatedEntry, RunningTimer, Ticket } from "../../types";
 import { useReload } from "../portal/data";
+import { useMe } from "../portal/me";
 import { DeskForm } from "./DeskForm";
 import { instant, localInput, segmentsText } from "./times";
 
@@ -87,18 +87,8 @@ export function LogTimeForm({ ticket }: { ticket: Ticket }) {
   );
 }
 
-// The timer: the service's where the ticket carries one (`timer`), else this browser's (localStorage) - a
-// reload keeps it either way.
-const KEY = (ticketId: string) => `hourbank.timer.${ticketId}`;
-
-function localTimer(ticketId: string): { started_at: string; work_type: string } | null {
-  try {
-    return JSON.parse(window.localStorage.getItem(KEY(ticketId)) || "null");
-  } catch {
-    return null;
-  }
-}
-
+// SPEC W3: the timer is the ticket's, kept by the service (POST/DELETE /tickets/{id}/timer; GET shows `timer`):
+// a reload, another device and another technician see it; stopped, it becomes an entry of the minutes it ran.
 function useNow(running: boolean): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -111,9 +101,11 @@ function useNow(running: boolean): number {
 
 export function TimerForm({ ticket }: { ticket: Ticket }) {
   const reload = useReload();
-  const [timer, setTimer] = useState(() => localTimer(ticket.ticket_id));
+  const me = useMe();
+  const [timer, setTimer] = useState<RunningTimer | null>(ticket.timer || null);
+  useEffect(() => setTimer(ticket.timer || null), [ticket.timer?.started_at]);
   const now = useNow(timer !== null);
-  const elapsed = timer ? Math.max(1, Math.ceil((now - new Date(timer.started_at).getTime()) / 60_000)) : 0;
+  const base = `/tickets/${seg(ticket.ticket_id)}/timer`;
   if (!timer) {
     return (
       <DeskForm
@@ -121,17 +113,16 @@ export function TimerForm({ ticket }: { ticket: Ticket }) {
         class="desk-form"
         label="Start timer"
         accountId={ticket.account_id}
-        action={async (data) => {
-          const started = { started_at: new Date().toISOString(), work_type: String(data.get("work_type")) };
-          window.localStorage.setItem(KEY(ticket.ticket_id), JSON.stringify(started));
-          setTimer(started);
+        action={async () => {
+          setTimer(await post<RunningTimer>(base, { action: "start" }));
+          reload(300);
           return "The timer runs.";
         }}
-      >
-        <WorkType id="timer-work-type" />
-      </DeskForm>
+      />
     );
   }
+  const elapsed = Math.max(1, Math.floor((now - new Date(timer.started_at).getTime()) / 60_000));
+  const whose = timer.by && timer.by !== me.sub ? ` (${timer.by_name || "another technician"}'s)` : "";
   return (
     <DeskForm
       id="timer-form"
@@ -139,32 +130,35 @@ export function TimerForm({ ticket }: { ticket: Ticket }) {
       label="Stop timer and log"
       accountId={ticket.account_id}
       action={async (data) => {
-        const minutes = Math.max(1, Math.ceil((Date.now() - new Date(timer.started_at).getTime()) / 60_000));
-        const entry = await post<RatedEntry>(`/tickets/${seg(ticket.ticket_id)}/time-entries`, {
-          work_type: timer.work_type,
-          started_at: timer.started_at,
-          minutes,
+        const entry = await post<RatedEntry>(base, {
+          action: "stop",
+          work_type: data.get("work_type"),
           note: String(data.get("note") || "").trim(),
         });
-        window.localStorage.removeItem(KEY(ticket.ticket_id));
         setTimer(null);
-        reload(400);
-        return rating(entry, `Timer stopped, logged ${duration(minutes)} ${timer.work_type}`);
+        reload(300);
+        return rating(entry, `Timer stopped, logged ${duration(entry.minutes)} ${String(data.get("work_type"))}`);
       }}
       extra={
         <button
           type="button"
           class="secondary"
           onClick={() => {
-            window.localStorage.removeItem(KEY(ticket.ticket_id));
-            setTimer(null);
+            // discarded, or already stopped elsewhere: either way the ticket read again says where it stands
+            void del(base)
+              .catch(() => undefined)
+              .then(() => {
+                setTimer(null);
+                reload(0);
+              });
           }}
         >
           Discard timer
         </button>
       }
     >
-      <p id="timer-running" class="timer">{`${timer.work_type} timer running: ${duration(elapsed)} so far.`}</p>
+      <p id="timer-running" class="timer">{`Timer${whose} running since ${when(timer.started_at)}: ${duration(elapsed)} so far.`}</p>
+      <WorkType id="timer-work-type" />
       <Field id="timer-note" label="Note for the timer's entry">
         {(p) => <input {...p} name="note" type="text" required maxLength={2000} />}
       </Field>

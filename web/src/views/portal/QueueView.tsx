@@ -20,7 +20,10 @@ function cells(t: TicketSummary): ComponentChildren[] {
   return [
     t.response_due_at ? when(t.response_due_at) : "—",
     t.sla_status ? <SlaPill status={t.sla_status} /> : t.waiting ? "waiting on the customer" : "—",
-    <a href={`#/tickets/${seg(t.ticket_id)}`}>{t.title}</a>,
+    <>
+      <a href={`#/tickets/${seg(t.ticket_id)}`}>{t.title}</a>
+      {t.reference ? <span class="muted">{` ${t.reference}`}</span> : null}
+    </>,
     t.priority,
     <a href={`#/accounts/${seg(t.account_id)}`}>{t.account_name || "the account"}</a>,
     duration(t.weighted_minutes),
