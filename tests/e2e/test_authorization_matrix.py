@@ -93,6 +93,9 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
         {"reason": "logged on the wrong ticket"},
         (401, 200, 200, 403, 404, 401),
     ),
+    # SPEC W3 (issue 21): the ticket's timer, kept server-side (technicians run it)
+    ("POST", "/tickets/{ticket}/timer", {"action": "start"}, (401, 200, 403, 403, 404, 401)),
+    ("DELETE", "/tickets/{ticket}/timer", None, (401, 200, 403, 403, 404, 401)),
     ("POST", "/tickets/{ticket}/close", None, (401, 200, 403, 403, 404, 401)),
     ("POST", "/tickets/{closed}/credit-back", {"minutes": 30, "reason": "vendor bug"}, (401, 403, 201, 403, 404, 401)),
     (
@@ -120,6 +123,7 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     ),
     # SPEC W1, W2 (issue 12)
     ("GET", "/accounts?plan=member&limit=5", None, (401, 200, 200, 403, 403, 401)),
+    ("GET", "/accounts?name=matrix&limit=5", None, (401, 200, 200, 403, 403, 401)),  # SPEC W2 (issue 21)
     ("GET", "/accounts/{account}/tickets", None, (401, 200, 200, 200, 404, 401)),
     ("GET", "/accounts/{account}/usage?from=2026-10&to=2026-11", None, (401, 200, 200, 200, 404, 401)),
     ("GET", "/plans", None, (200, 200, 200, 200, 200, 200)),  # public, reads no token: the price table

@@ -94,6 +94,10 @@ def open_account(
         ),
         condition=EmailClaimModel.account_id.does_not_exist(),
     )
+    from hourbank.accounts.name_words import word_items
+
+    for n, item in enumerate(word_items(account.account_id, name)):  # SPEC W2: found by any word of its name
+        tx.put(f"name:{n}", item)
     # Not commit_or_retry: not an optimistic attempt; a refused claim or account is answered here (taken, or
     # opened already by a retry), anything else fails.
     try:

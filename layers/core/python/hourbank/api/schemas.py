@@ -90,6 +90,14 @@ class OpenTicket(Body):
     opened_at: Instant | None = Field(default=None, description="staff only: when the work was agreed")
 
 
+class TimerAction(Body):
+    """SPEC W3: start the ticket's timer, or stop it (then ``work_type`` and ``note`` say what the time was)."""
+
+    action: Literal["start", "stop"]
+    work_type: Literal["remote", "lab", "onsite", "travel"] | None = Field(default=None, description="stop only")
+    note: LongText | None = Field(default=None, description="stop only")
+
+
 class VoidEntry(Body):
     reason: LongText  # SPEC T9: why the entry is voided
 

@@ -2,8 +2,8 @@
 its usage by month. Reads by keys and indexes only, never a Scan; lists paged with opaque cursors
 (``hourbank.store.cursors``); another customer's lists are 404 like anything else of theirs.
 
-* ``find_accounts`` - the Accounts ``by_email`` index (key: ``email_key(email)``) or ``by_plan``, both keys
-  only, then one BatchGetItem for the page's accounts.
+* ``find_accounts`` - the Accounts ``by_email`` index (key: ``email_key(email)``), ``by_name_word`` (a word's
+  beginning, ``accounts.name_words``) or ``by_plan``, then one BatchGetItem for the page's accounts.
 * ``account_tickets`` - the Tickets ``by_account`` index, newest ``opened_at`` first, ties by ticket id (its
   creation in milliseconds); ``status`` is a filter on that Query (DynamoDB reads the filtered-out tickets
   too: an account has few).
@@ -38,9 +38,16 @@ TICKET_STATUSES = ("open", "awaiting_credit", "closed")
 
 
 def find_accounts(
-    actor: Actor, *, email: str | None = None, plan: str | None = None, limit: int = 50, cursor: str | None = None
+    actor: Actor,
+    *,
+    email: str | None = None,
+    plan: str | None = None,
+    name: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> tuple[list[AccountModel], str | None]:
-    """``GET /accounts?email=&plan=`` (staff). At least one of the two: listing every account would be a Scan."""
+    """``GET /accounts?email=&plan=&name=`` (staff). At least one of them: listing every account would be a Scan.
+    By e-mail (exact), else by name (SPEC W2: the beginning of any word), else by plan; ``plan`` also filters."""
     from hourbank.kernel.errors import Forbidden
     from hourbank.plans.catalogue import plan_ids
 
@@ -48,8 +55,10 @@ def find_accounts(
         raise Forbidden("only staff may search accounts")
     if plan is not None and plan not in plan_ids():
         raise InvalidInput(f"plan: must be one of {', '.join(plan_ids())}")
-    # A cursor is for the search that gave it: the same address and the same plan (issue 23).
+    # A cursor is for the search that gave it: the same address, name and plan (issue 23).
     bound = {"email": email_key(email) if email is not None and email.strip() else None, "plan": plan}
+    if bound["email"] is None and name is not None:
+        return _by_name(name, plan, limit, cursor)
     if bound["email"] is not None:
         key = bound["email"]
         start = cursors.decode(
@@ -66,12 +75,41 @@ def find_accounts(
         )
         result = AccountModel.by_plan.query(plan, limit=limit, last_evaluated_key=start)
     else:
-        raise InvalidInput("email: give an e-mail or a plan to search by")
-    ids = [k.account_id for k in result]
+        raise InvalidInput("email: give an e-mail, a name or a plan to search by")
+    items = _accounts([k.account_id for k in result], plan)
+    return items, cursors.encode(result.last_evaluated_key, list_name="accounts", bound=bound)
+
+
+def _accounts(ids: list[str], plan: str | None) -> list[AccountModel]:
+    """The page's accounts, in its order, in one BatchGetItem. Index entries are eventually consistent; the items
+    are read consistently (and the plan filter applies to the other searches: an account may have changed plan)."""
+    ids = list(dict.fromkeys(ids))  # one account matched by two of its words is listed once
     found = {a.account_id: a for a in AccountModel.batch_get(ids, consistent_read=True)} if ids else {}
-    # Index entries are eventually consistent; the items are read consistently (and the plan filter applies
-    # to the e-mail search: an account may have changed plan).
-    items = [found[i] for i in ids if i in found and (plan is None or found[i].plan == plan)]
+    return [found[i] for i in ids if i in found and (plan is None or found[i].plan == plan)]
+
+
+def _by_name(name: str, plan: str | None, limit: int, cursor: str | None) -> tuple[list[AccountModel], str | None]:
+    """SPEC W2: accounts with a word of their name beginning with each word typed, case-insensitively: one Query
+    of the ``by_name_word`` index by the first word typed (``accounts.name_words``), never a Scan."""
+    from hourbank.accounts.name_words import MIN_QUERY, matches, words
+    from hourbank.store.models import NameWordModel
+
+    wanted = words(name)
+    if not wanted or len(wanted[0]) < MIN_QUERY:
+        raise InvalidInput(f"name: give at least {MIN_QUERY} letters of a word of the account's name")
+    first, bucket = wanted[0], wanted[0][:MIN_QUERY]
+    bound = {"name": " ".join(wanted), "plan": plan}
+    start = cursors.decode(
+        cursor,
+        list_name="accounts",
+        bound=bound,
+        names=frozenset({"account_id", "name_bucket", "name_word"}),
+        pinned={"name_bucket": bucket},
+    )
+    result = NameWordModel.by_name_word.query(
+        bucket, NameWordModel.name_word.startswith(first), limit=limit, last_evaluated_key=start
+    )
+    items = [a for a in _accounts([w.owner_account_id for w in result], plan) if matches(a.name, wanted)]
     return items, cursors.encode(result.last_evaluated_key, list_name="accounts", bound=bound)
 
 

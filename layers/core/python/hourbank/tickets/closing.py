@@ -125,6 +125,7 @@ def close_update(
             TicketModel.version.set(int(ticket.version) + 1),
             TicketModel.queue_status.remove(),
             TicketModel.queue_due.remove(),  # SPEC S1: leaves the queue
+            TicketModel.timer.remove(),  # SPEC W3: a timer still running is discarded with the close
         ],
         condition=condition if also is None else condition & also,
     )

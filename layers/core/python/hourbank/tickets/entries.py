@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, as_given, iso, parse_iso
 from hourbank.kernel.errors import Conflict, InvalidInput, TicketClosed
@@ -51,8 +51,10 @@ def post_entry(
     idempotency_key: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
     prepaid: PrepaidEntries | None = None,
+    timer: str | None = None,
 ) -> tuple[TimeEntryModel, bool]:
-    """Returns the entry and whether it was created now (False: a retry of an earlier post)."""
+    """Returns the entry and whether it was created now (False: a retry of an earlier post). ``timer``: the
+    ``started_at`` of the ticket's running timer this entry stops (SPEC W3), cleared in the same transaction."""
     actor.require(TECHNICIANS, action="post time", on=account_of(ticket_id), what="ticket")
     now = clock.now()
     _check_entry(work_type, started_at, minutes, now)
@@ -61,6 +63,7 @@ def post_entry(
     def attempt() -> tuple[TimeEntryModel, bool]:
         ticket, account = load(actor, ticket_id)
         plan = _open_for(ticket, account, work_type, started_at)
+        _check_timer(ticket, timer)
         calendar = get_settings().calendar(account.timezone)
         segments = rate_entry(started_at, minutes, calendar, emergency_periods(changes_of(ticket)))
         paid_ahead = prepaid_for(prepaid, ticket)
@@ -85,8 +88,8 @@ def post_entry(
         tx.update(
             "ticket",
             ticket,
-            _ticket_totals(ticket, work_type, totals),
-            condition=(TicketModel.version == int(ticket.version)) & (TicketModel.status == "open"),
+            _ticket_totals(ticket, work_type, totals, stops_timer=timer is not None),
+            condition=_as_read(ticket, timer),
         )
         delta = totals.projected - int(ticket.projected_consumption_minutes)
         if paid_ahead:  # SPEC V1: the visit's prepaid hours gate the work, not the balance
@@ -160,9 +163,26 @@ def _with_entry(
     return _Totals(weighted, total, onsite, projected, end)
 
 
-def _ticket_totals(ticket: TicketModel, work_type: str, totals: _Totals) -> list:
-    """The ticket's update: its running totals (T4-T6, W1), one more entry, the next version."""
+def _check_timer(ticket: TicketModel, timer: str | None) -> None:
+    """SPEC W3: the timer an entry stops is still the one running (not stopped or discarded meanwhile)."""
+    if timer is not None and (ticket.timer is None or ticket.timer.started_at != timer):
+        raise Conflict("the ticket's timer was stopped or discarded meanwhile; nothing was logged")
+
+
+def _as_read(ticket: TicketModel, timer: str | None) -> Any:
+    """The ticket's condition: as read (its version), open, and running the timer the entry stops, if any."""
+    condition = (TicketModel.version == int(ticket.version)) & (TicketModel.status == "open")
+    if timer is not None:
+        running: Any = TicketModel.timer  # its paths (pynamodb's stubs type them as the values)
+        condition = condition & (running.started_at == timer)
+    return condition
+
+
+def _ticket_totals(ticket: TicketModel, work_type: str, totals: _Totals, *, stops_timer: bool = False) -> list:
+    """The ticket's update: its running totals (T4-T6, W1), one more entry, the next version (and the timer the
+    entry stops cleared, W3)."""
     return [
+        *([TicketModel.timer.remove()] if stops_timer else []),
         TicketModel.weighted_minutes.set(totals.total),
         TicketModel.onsite_weighted_minutes.set(totals.onsite),
         TicketModel.projected_consumption_minutes.set(totals.projected),

@@ -30,14 +30,16 @@ def create_account(body: Annotated[CreateAccount, Body()]):
 def find_accounts(
     email: Annotated[str | None, Query(max_length=254)] = None,
     plan: Annotated[str | None, Query(max_length=40)] = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ):
-    """SPEC W2: staff find accounts by e-mail (exact, case-insensitive) or by plan."""
+    """SPEC W2: staff find accounts by e-mail (exact, case-insensitive), by name (case-insensitive, the beginning
+    of any word, at least 2 characters) or by plan."""
     from hourbank.portal import portal_reads
 
     items, next_cursor = portal_reads.find_accounts(
-        current_actor(router), email=email, plan=plan, limit=limit, cursor=cursor
+        current_actor(router), email=email, plan=plan, name=name, limit=limit, cursor=cursor
     )
     return R.AccountPage(items=[R.Account.of(a) for a in items], cursor=next_cursor).out()
 

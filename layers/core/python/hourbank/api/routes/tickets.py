@@ -13,7 +13,15 @@ from hourbank.api import responses as R
 from hourbank.api import sla_schemas
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
-from hourbank.api.schemas import CreditBack, Dispute, DisputeResolution, EmergencyChange, OpenTicket, VoidEntry
+from hourbank.api.schemas import (
+    CreditBack,
+    Dispute,
+    DisputeResolution,
+    EmergencyChange,
+    OpenTicket,
+    TimerAction,
+    VoidEntry,
+)
 from hourbank.kernel.identity import Actor
 from hourbank.kernel.ids import EntryId, TicketId
 from hourbank.tickets import closing, disputes, service, service_levels, voiding
@@ -125,3 +133,33 @@ def void_entry(ticket_id: TicketId, entry_id: EntryId, body: Annotated[VoidEntry
 
     entry = voiding.void_entry(current_actor(router), ticket_id, entry_id, body.reason, prepaid=VISIT_WORK)
     return R.RatedEntry.of(entry).out()
+
+
+@router.post(
+    "/tickets/<ticket_id>/timer",
+    responses={
+        **doc(200, R.TicketTimer, 402, 403, 404, 409, description="start: the running timer"),
+        201: {
+            "description": "stop: the time entry it became (the timer cleared)",
+            "content": {"application/json": {"model": R.RatedEntry}},
+        },
+    },
+)
+def ticket_timer(ticket_id: TicketId, body: Annotated[TimerAction, Body()]):
+    """SPEC W3: the ticket's timer, kept server-side; stopped, it is posted as a time entry (T8, C4, V1)."""
+    from hourbank.tickets import timer
+    from hourbank.visits.hooks import VISIT_WORK
+
+    actor = current_actor(router)
+    if body.action == "start":
+        return R.TicketTimer.read(timer.start_timer(actor, ticket_id)).out()
+    entry, _ = timer.stop_timer(actor, ticket_id, work_type=body.work_type, note=body.note, prepaid=VISIT_WORK)
+    return R.RatedEntry.of(entry).out(), 201
+
+
+@router.delete("/tickets/<ticket_id>/timer", responses=doc(200, R.Ticket, 403, 404))
+def discard_timer(ticket_id: TicketId):
+    """SPEC W3: discard the ticket's timer (nothing is logged)."""
+    from hourbank.tickets import timer
+
+    return _ticket_after(ticket_id, lambda actor: timer.discard_timer(actor, ticket_id))
