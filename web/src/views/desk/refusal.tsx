@@ -1,6 +1,5 @@
 // SPEC W3: every refusal the desk meets (400, 402, 409, ...) reads as a sentence with the next step - never raw
 // JSON, never an API field name alone; a 402 says how much to top up and links the account.
-import type { ComponentChildren } from "preact";
 import { ApiError, seg } from "../../api";
 import { duration } from "../../format";
 
@@ -39,19 +38,20 @@ export function Refusal({ error, accountId }: { error: unknown; accountId?: stri
   }
   const text = inWords(error.message).replace(/\.?$/, ".");
   if (error.status === 402) {
+    // SPEC C4: the API's sentence names the top-up in hours; said again only where it does not
     const topUp = Number(error.details.top_up_minutes) || 0;
-    const links: ComponentChildren = accountId ? (
-      <>
-        {" "}
-        <a href={`#/accounts/${seg(accountId)}`}>Open the account</a> to record a purchase, or{" "}
-        <a href={`/?account=${encodeURIComponent(accountId)}`}>buy hours for it</a>.
-      </>
-    ) : null;
+    const said = /top up/i.test(text);
     return (
       <span>
         {text}
-        {topUp ? ` Top up at least ${duration(topUp)} first.` : ""}
-        {links}
+        {topUp && !said ? ` Top up at least ${duration(topUp)} first.` : ""}
+        {accountId ? (
+          <>
+            {" "}
+            <a href={`#/accounts/${seg(accountId)}`}>Open the account</a> (billing records a purchase by phone) or send
+            the customer <a href={`/?account=${encodeURIComponent(accountId)}`}>its order form</a>.
+          </>
+        ) : null}
       </span>
     );
   }
