@@ -304,3 +304,27 @@ def test_a_402_says_how_much_to_top_up_and_links_the_account_W3_C4(new_page, cal
     assert error.get_by_role("link", name="its order form").get_attribute("href") == f"/?account={account}"
     shot(page, "desktop-402")
     assert page.js_errors == []
+
+
+def test_a_close_beyond_the_balance_says_what_went_to_post_pay_W3_C2(new_page, call):
+    """A member with 30 min left: closing 1 h says what was debited and what went to post-pay (C2)."""
+    _, email = new_account(call, "Postpay Co", grant=30)
+    page = new_page(PHONE)
+    sign_in_as_technician(page)
+    ticket = open_ticket(page, email, "Network audit")
+    form = page.locator("#log-time-form")
+    form.get_by_label("Duration (minutes)").fill("60")
+    form.get_by_label("Started").fill(local_input(61))
+    form.get_by_label("Note (what was done)").fill("Walked the racks")
+    form.get_by_role("button", name="Log time").click()
+    form.get_by_role("status").filter(has_text="Logged 1 h remote").wait_for()
+    page.get_by_role("button", name="Close the ticket…").click()
+    projected = call("GET", f"/tickets/{ticket}", token=mint("technician")).body["projected_consumption_minutes"]
+    page.get_by_role("button", name="Close and bill").click()
+    outcome = page.locator("#close-outcome")
+    outcome.filter(has_text="went to post-pay").wait_for()
+    text = outcome.inner_text()
+    assert "30 min debited from the balance" in text, text
+    assert f"{minutes_text(projected - 30)} went to post-pay" in text, text
+    shot(page, "phone-postpay")
+    assert page.js_errors == []
