@@ -16,11 +16,9 @@ import sys
 
 def backfill() -> int:
     """The number of name-word items written."""
-    from pynamodb.exceptions import PutError
-
     from hourbank.accounts.name_words import word_items
     from hourbank.store.models import AccountModel, NameWordModel
-    from hourbank.store.transactions import ensure_bound
+    from hourbank.store.transactions import ensure_bound, saved_if
 
     ensure_bound()
     done = 0
@@ -31,12 +29,7 @@ def backfill() -> int:
         attributes_to_get=["account_id", "name"],
     ):
         for item in word_items(account.account_id, account.name):
-            try:
-                item.save(condition=NameWordModel.account_id.does_not_exist())
-                done += 1
-            except PutError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+            done += saved_if(item, NameWordModel.account_id.does_not_exist())
     return done
 
 

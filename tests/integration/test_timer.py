@@ -87,3 +87,18 @@ def test_a_discarded_timer_logs_nothing_W3(api, tech, make_account, open_ticket)
     assert gone.status == 200 and gone.body["timer"] is None and gone.body["entry_count"] == 0
     owner = claims("customer", account_id=account)
     assert timer(api, ticket, {"action": "start"}, owner).status == 403
+
+
+def test_each_run_of_the_timer_is_its_own_entry_even_within_one_second_W3(api, tech, make_account, open_ticket):
+    """Two runs started in the same second once shared their entry's key: the second stop answered the first
+    entry and left its timer running."""
+    account = make_account("member", 300)
+    ticket = open_ticket(account)
+    posted, same_second = [], iso(datetime.now(UTC) - timedelta(minutes=10))
+    for _ in range(2):
+        assert timer(api, ticket, {"action": "start"}, tech).status == 200
+        TicketModel.get(ticket, TICKET_SK).update(actions=[TicketModel.timer.started_at.set(same_second)])  # type: ignore[attr-defined]
+        posted.append(timer(api, ticket, STOP, tech))
+    assert [r.status for r in posted] == [201, 201] and posted[0].body["entry_id"] != posted[1].body["entry_id"]
+    view = api.get(f"/tickets/{ticket}", as_=tech).body
+    assert (view["entry_count"], view["timer"]) == (2, None)

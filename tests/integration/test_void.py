@@ -27,6 +27,12 @@ def void(api, ticket: str, entry_id: str, as_, body: dict | None = None):
     return api.post(f"/tickets/{ticket}/time-entries/{entry_id}/void", body or WHY, as_=as_)
 
 
+def closed_month(api, ticket: str, as_) -> str:
+    from hourbank.ports.settings import get_settings
+
+    return get_settings().month_of(api.get(f"/tickets/{ticket}", as_=as_).body["closed_at"])
+
+
 def committed(account: str) -> int:
     return int(AccountModel.get(account, consistent_read=True).committed_minutes)
 
@@ -51,6 +57,9 @@ def test_a_voided_entry_stays_marked_and_counts_for_nothing_T9(api, tech, make_a
     closed = api.post(f"/tickets/{ticket}/close", as_=tech).body
     assert (closed["consumed_minutes"], closed["debited_minutes"]) == (30, 30)  # T5 on what counts
     assert assert_c7(account) == 570 and committed(account) == 0
+    month = closed_month(api, ticket, tech)
+    row = api.get(f"/accounts/{account}/statements/{month}", as_=tech).body["tickets"][0]
+    assert wrong not in [e["entry_id"] for e in row["entries"]] and row["weighted_minutes"] == 20  # M3: not billed
 
 
 def test_closed_ticket_entries_are_frozen_and_refusals_write_nothing_T9(

@@ -158,6 +158,7 @@ class TimerMap(MapAttribute):
     started_at = UnicodeAttribute()  # UTC ISO
     by = UnicodeAttribute()
     by_name = UnicodeAttribute(null=True)
+    timer_id = UnicodeAttribute(null=True)  # this run of the timer: the entry it becomes is keyed by it
 
 
 class CreditBackMap(MapAttribute):

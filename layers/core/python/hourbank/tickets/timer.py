@@ -10,6 +10,7 @@ from datetime import timedelta
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso, parse_iso
 from hourbank.kernel.errors import Conflict, InvalidInput, TicketClosed
 from hourbank.kernel.identity import TECHNICIANS, Actor
+from hourbank.kernel.ids import new_id
 from hourbank.store.models import TICKET_SK, TicketModel, TimeEntryModel, TimerMap
 from hourbank.store.transactions import Retry, updated_if, with_retries
 from hourbank.tickets.common import account_of, load
@@ -29,7 +30,7 @@ def start_timer(actor: Actor, ticket_id: str, *, clock: Clock = SYSTEM_CLOCK) ->
                 return running
             who = running.by_name or running.by
             raise Conflict(f"{who} started a timer on this ticket at {running.started_at}; stop or discard it first")
-        timer = TimerMap(started_at=iso(clock.now()), by=actor.subject, by_name=actor.name)
+        timer = TimerMap(started_at=iso(clock.now()), by=actor.subject, by_name=actor.name, timer_id=new_id("tmr"))
         if not updated_if(
             ticket,
             [TicketModel.timer.set(timer)],
@@ -68,7 +69,8 @@ def stop_timer(
         started_at=started,
         minutes=minutes,
         note=(note or "").strip(),
-        idempotency_key=f"timer:{ticket.timer.started_at}",
+        # One run of the timer is one entry: two stops of it post it once (the second answers it again).
+        idempotency_key=f"timer:{ticket.timer.timer_id or ticket.timer.started_at}",
         clock=clock,
         prepaid=prepaid,
         timer=ticket.timer.started_at,
