@@ -108,7 +108,7 @@ def open_ticket(page: Any, typed: str, title: str) -> str:
     """From the navigation: find the account as you type (its e-mail, or the beginnings of words of its name),
     open a ticket for work agreed by phone 90 min ago."""
     page.get_by_role("link", name="Open a ticket").first.click()
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'H1'")  # the view is up
+    page.wait_for_function("() => document.activeElement && document.activeElement.tagName === 'H1'")  # the view is up
     page.get_by_label("Account (name or e-mail)").press_sequentially(typed, delay=20)
     found = page.get_by_role("list", name="Accounts found").get_by_role("button")
     found.first.wait_for()
@@ -289,7 +289,7 @@ def test_a_402_says_how_much_to_top_up_and_links_the_account_W3_C4(new_page, cal
     page = new_page(DESKTOP)
     sign_in_as_technician(page)
     page.get_by_role("link", name="Open a ticket").first.click()
-    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'H1'")
+    page.wait_for_function("() => document.activeElement && document.activeElement.tagName === 'H1'")
     page.get_by_label("Account (name or e-mail)").fill(email)
     page.get_by_role("list", name="Accounts found").get_by_role("button", name="No Credit Co").click()
     page.get_by_label("Title").fill("Laptop will not boot")
