@@ -13,6 +13,9 @@
    first view's data is shown (the price table, the order's status, the sign-in button), read in the page on
    each animation frame. Once as the machine runs, once with the CPU slowed 4x (Chrome's throttling: a
    mid-range phone) at 390x844. "HTML received" (the navigation's responseEnd) is the local gateway's part.
+3. The technician's desk (issue 21, SPEC W3): a technician signed in once through the local sign-in (the
+   session oidc-client-ts keeps in sessionStorage is put back into each new context before the page runs), with
+   a queue of ``DESK_TICKETS`` open tickets; "content" is the queue's first row on screen, read from the API.
 
 Prints a Markdown section for docs/BENCHMARKS.md; writes nothing.
 """
@@ -42,6 +45,8 @@ PAGES = {  # page -> (path, what shows its first view's data)
     "portal (signed out)": ("/portal/", "#sign-in"),
 }
 HTML = {"order form": "index.html", "paid page": "paid.html", "portal (signed out)": "portal/index.html"}
+DESK = ("/portal/", "#queue tbody tr")
+DESK_TICKETS = 20
 
 
 def _gz(data: bytes) -> int:
@@ -101,10 +106,58 @@ def pending_order(base: str) -> str:
         return str(json.loads(reply.read())["order_id"])
 
 
-def measure(browser: Any, url: str, content: str, *, slowdown: float, phone: bool) -> tuple[float, float, float]:
+def _api(base: str, method: str, path: str, token: str, body: dict) -> dict:
+    req = urllib.request.Request(
+        base + path,
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method=method,
+    )
+    with urllib.request.urlopen(req, timeout=30) as reply:  # local stack only
+        return dict(json.loads(reply.read()))
+
+
+def signed_in(browser: Any, base: str, role: str) -> tuple[dict[str, str], str]:
+    """The portal's sessionStorage after signing in as ``role`` through the local sign-in, and its ID token."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(base + "/portal/")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Sign in as").select_option(role)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/portal/**")
+        page.locator("#sign-out").wait_for()
+        storage = dict(page.evaluate("() => Object.fromEntries(Object.entries(sessionStorage))"))
+    finally:
+        context.close()
+    user = next(json.loads(v) for k, v in storage.items() if k.startswith("oidc.user:"))
+    return storage, str(user["id_token"])
+
+
+def desk_queue(browser: Any, base: str) -> dict[str, str]:
+    """A technician's session, and ``DESK_TICKETS`` open tickets on the queue it lands on."""
+    _, billing = signed_in(browser, base, "billing")
+    account = _api(
+        base, "POST", "/accounts", billing, {"name": "Bench Desk Co", "email": "desk@bench.example", "plan": "member"}
+    )
+    storage, technician = signed_in(browser, base, "technician")
+    for i in range(DESK_TICKETS):
+        body = {"account_id": account["account_id"], "title": f"Bench ticket {i}", "priority": "normal"}
+        _api(base, "POST", "/tickets", technician, body)
+    return storage
+
+
+def measure(
+    browser: Any, url: str, content: str, *, slowdown: float, phone: bool, session: dict[str, str] | None = None
+) -> tuple[float, float, float]:
     """(TTI, content shown, the page's HTML received) in ms from navigation start, for one cold load."""
     viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
     context = browser.new_context(viewport=viewport, locale="en-US")
+    if session:  # signed in: the library's session is there before the page's first script runs
+        context.add_init_script(
+            f"for (const [k, v] of Object.entries({json.dumps(session)})) window.sessionStorage.setItem(k, v);"
+        )
     try:
         page = context.new_page()
         if slowdown > 1:
@@ -149,11 +202,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n### First view, time to interactive (ms from navigation start; median / max of {args.runs})\n")
             print("| page | HTML received | TTI | content shown | TTI, CPU 4x slower, 390x844 | content shown, same |")
             print("|---|---:|---:|---:|---:|---:|")
-            for page, (path, content) in PAGES.items():
+            desk = desk_queue(browser, base)
+            pages = {**PAGES, f"technician's desk (signed in, {DESK_TICKETS} open tickets)": DESK}
+            for page, (path, content) in pages.items():
                 url = base + path.format(order=order)
-                measure(browser, url, content, slowdown=1, phone=False)  # a warm-up, not counted
-                fast = [measure(browser, url, content, slowdown=1, phone=False) for _ in range(args.runs)]
-                slow = [measure(browser, url, content, slowdown=4, phone=True) for _ in range(args.runs)]
+                session = desk if (path, content) == DESK else None
+                measure(browser, url, content, slowdown=1, phone=False, session=session)  # a warm-up, not counted
+                fast = [
+                    measure(browser, url, content, slowdown=1, phone=False, session=session) for _ in range(args.runs)
+                ]
+                slow = [
+                    measure(browser, url, content, slowdown=4, phone=True, session=session) for _ in range(args.runs)
+                ]
 
                 def cell(values: list[float]) -> str:
                     return f"{statistics.median(values):.0f} / {max(values):.0f}"

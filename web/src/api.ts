@@ -8,14 +8,18 @@ export class ApiError extends Error {
   readonly code: string | undefined;
   /** The API's per-field problems, e.g. ["hours: must be between 1 and 500"]. */
   readonly fields: string[];
+  /** The API's details beside the message, e.g. a 402's {top_up_minutes, top_up_hours} (SPEC C4). */
+  readonly details: Record<string, unknown>;
 
   constructor(status: number, body: unknown) {
-    const error = (body as { error?: { code?: string; message?: string; details?: { fields?: string[] } } })?.error;
+    const error = (body as { error?: { code?: string; message?: string; details?: Record<string, unknown> & { fields?: string[] } } })
+      ?.error;
     const message = error?.message || (body as { message?: string })?.message || `The request failed (HTTP ${status}).`;
     super(message);
     this.status = status;
     this.code = error?.code;
     this.fields = error?.details?.fields || message.split("; ");
+    this.details = error?.details || {};
   }
 }
 
@@ -82,3 +86,4 @@ export const put = <T>(path: string, body: unknown) => call<T>("PUT", path, { bo
 
 /** A path segment: ids go into paths encoded, always. */
 export const seg = encodeURIComponent;
+export const del = <T>(path: string) => call<T>("DELETE", path);

@@ -86,6 +86,10 @@ export interface TicketSummary {
   weighted_minutes?: number;
   response_due_at?: string | null;
   sla_status?: SlaStatus | null;
+  waiting?: boolean;
+  /** Who opened it (a staff sub), where the API says so: the desk's "mine". */
+  opened_by?: string | null;
+  reference?: string | null;
 }
 
 export type SlaStatus = "pending" | "met" | "breached" | "paused";
@@ -118,6 +122,34 @@ export interface Entry {
   technician: string;
   technician_name?: string | null;
   dispute?: Dispute | null;
+  /** SPEC T9: a voided entry stays on the ticket and counts for nothing. */
+  voided?: { at: string; by_name?: string | null; by?: string | null; reason: string } | null;
+}
+
+/** POST /tickets/{id}/time-entries: the entry as rated (SPEC T1-T4). */
+export interface RatedEntry {
+  entry_id: string;
+  minutes?: number;
+  work_type?: string;
+  weighted_minutes: number;
+  segments: (Segment & { started_at: string })[];
+}
+
+/** POST /tickets/{id}/close (SPEC C1-C3). */
+export interface CloseResult {
+  ticket_id: string;
+  status: "closed" | "awaiting_credit";
+  consumed_minutes: number;
+  debited_minutes: number;
+  postpay_minutes: number;
+  balance_minutes: number;
+}
+
+/** A timer running on a ticket (SPEC W3), kept by the service where it has one. */
+export interface RunningTimer {
+  started_at: string;
+  by?: string | null;
+  by_name?: string | null;
 }
 
 export interface CreditBack {
@@ -141,6 +173,11 @@ export interface Ticket extends TicketSummary {
   credit_backs?: CreditBack[];
   first_response_at?: string | null;
   entries?: Entry[];
+  description?: string | null;
+  opened_by_name?: string | null;
+  emergency_changes?: { at: string; active: boolean; by?: string | null; by_name?: string | null }[];
+  voided_entries?: number;
+  timer?: RunningTimer | null;
 }
 
 export interface UsageMonth {

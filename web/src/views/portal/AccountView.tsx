@@ -77,6 +77,13 @@ export function AccountView({ accountId }: { accountId: string }) {
         <h2 id="usage-h">Usage, last 12 months</h2>
         <UsageChart months={usage.months} />
       </section>
+      {me.role === "staff" ? (
+        <p>
+          <a href={`#/desk/new?account=${seg(account.account_id)}`} id="open-ticket" class="button">
+            Open a ticket for this account
+          </a>
+        </p>
+      ) : null}
       {me.billing ? <StaffAdjust accountId={account.account_id} /> : null}
       <TicketList accountId={account.account_id} first={tickets} />
     </>

@@ -15,6 +15,7 @@ import { SettingsView } from "./SettingsView";
 import { SignedOut } from "./SignedOut";
 import { StatementsView } from "./StatementsView";
 import { TicketView } from "./TicketView";
+import { OpenTicketView } from "../desk/OpenTicketView";
 
 setBearer({ token: idToken, expired: () => void signIn() });
 
@@ -55,13 +56,28 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
     return { view: <TicketView key={parts[1]} ticketId={parts[1]} />, accountId: parts[1].split(".")[1] || own };
   }
   if (me.role === "staff" && parts[0] === "queue") return { view: <QueueView query={query} />, accountId: null };
-  if (me.role === "staff") return { view: <SearchView query={query} />, accountId: null };
+  if (me.role === "staff" && parts[0] === "desk" && parts[1] === "new") {
+    return { view: <OpenTicketView key={query.account || ""} query={query} />, accountId: null };
+  }
+  if (me.role === "staff" && parts[0] === "search") return { view: <SearchView query={query} />, accountId: null };
+  // SPEC W3: staff land on their desk - the account finder and the queue, due first on top
+  if (me.role === "staff") {
+    return {
+      view: (
+        <>
+          <SearchView query={query} />
+          <QueueView query={query} embedded />
+        </>
+      ),
+      accountId: null,
+    };
+  }
   return { view: <AccountView accountId={own || ""} />, accountId: own };
 }
 
 function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   const links: [string, string][] = [];
-  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/search", "Find an account"]);
+  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/desk/new", "Open a ticket"], ["#/search", "Find an account"]);
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);

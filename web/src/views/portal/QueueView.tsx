@@ -6,6 +6,7 @@ import { Heading } from "../../components/Heading";
 import { duration, when } from "../../format";
 import type { Page, TicketSummary } from "../../types";
 import { useData } from "./data";
+import { useMe } from "./me";
 import { Failure, Loading } from "./Failure";
 import { SlaPill } from "./Sla";
 
@@ -18,15 +19,25 @@ const TABS = [
 function cells(t: TicketSummary): ComponentChildren[] {
   return [
     t.response_due_at ? when(t.response_due_at) : "—",
-    t.sla_status ? <SlaPill status={t.sla_status} /> : "—",
-    <a href={`#/tickets/${seg(t.ticket_id)}`}>{t.title}</a>,
+    t.sla_status ? <SlaPill status={t.sla_status} /> : t.waiting ? "waiting on the customer" : "—",
+    <>
+      <a href={`#/tickets/${seg(t.ticket_id)}`}>{t.title}</a>
+      {t.reference ? <span class="muted">{` ${t.reference}`}</span> : null}
+    </>,
     t.priority,
-    <a href={`#/accounts/${seg(t.account_id)}`}>{t.account_name || t.account_id}</a>,
+    <a href={`#/accounts/${seg(t.account_id)}`}>{t.account_name || "the account"}</a>,
     duration(t.weighted_minutes),
   ];
 }
 
-export function QueueView({ query }: { query: Record<string, string> }) {
+/** SPEC W3: "mine" - the tickets this technician opened, where the queue says who did. */
+function mine(items: TicketSummary[], sub: string | null): TicketSummary[] | null {
+  if (!items.some((t) => "opened_by" in t)) return null;
+  return items.filter((t) => t.opened_by === sub);
+}
+
+export function QueueView({ query, embedded = false }: { query: Record<string, string>; embedded?: boolean }) {
+  const me = useMe();
   const status = query.status === "awaiting_credit" ? "awaiting_credit" : "open";
   const { data, error } = useData(
     () => get<Page<TicketSummary>>("/tickets", { status, limit: 25, cursor: query.cursor }),
@@ -34,18 +45,35 @@ export function QueueView({ query }: { query: Record<string, string> }) {
   );
   if (error) return <Failure error={error} />;
   if (!data) return <Loading />;
+  const own = mine(data.items, me.sub);
+  const showMine = own !== null && query.who === "mine";
+  const items = showMine ? own : data.items;
+  const link = (params: Record<string, string>) => `#/queue?${new URLSearchParams({ status, ...params })}`;
   return (
     <>
-      <Heading>Ticket queue</Heading>
+      {embedded ? <h2>Ticket queue</h2> : <Heading>Ticket queue</Heading>}
       <p class="tabs">
         {TABS.map(([value, text]) => (
           <a href={`#/queue?status=${value}`} aria-current={value === status ? "page" : undefined} class="tab">
             {text}
           </a>
         ))}
+        {own !== null
+          ? [
+              ["all", "All"],
+              ["mine", "Mine"],
+            ].map(([who, text]) => (
+              <a href={link({ who })} class="tab" aria-current={(who === "mine") === showMine ? "page" : undefined}>
+                {text}
+              </a>
+            ))
+          : null}
+        <a href="#/desk/new" class="tab new">
+          Open a ticket
+        </a>
       </p>
       <div class="table-wrap">
-        {data.items.length ? (
+        {items.length ? (
           <table id="queue" class="queue">
             <caption>{status === "open" ? "Open tickets, the one due first on top" : "Tickets waiting for credit"}</caption>
             <thead>
@@ -56,7 +84,7 @@ export function QueueView({ query }: { query: Record<string, string> }) {
               </tr>
             </thead>
             <tbody>
-              {data.items.map((t) => (
+              {items.map((t) => (
                 <tr data-ticket={t.ticket_id} key={t.ticket_id}>
                   {cells(t).map((cell, i) => (
                     <td data-label={COLUMNS[i]}>{cell}</td>

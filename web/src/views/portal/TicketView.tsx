@@ -3,7 +3,7 @@
 import { get, seg } from "../../api";
 import type { Me } from "../../auth";
 import { Heading } from "../../components/Heading";
-import { duration, reasonText, when, words } from "../../format";
+import { duration, when, words } from "../../format";
 import type { Account, Entry, PlanTable, Ticket } from "../../types";
 import { useData } from "./data";
 import { Dispute } from "./Dispute";
@@ -11,6 +11,9 @@ import { Failure, Loading } from "./Failure";
 import { useMe } from "./me";
 import { SlaPill } from "./Sla";
 import { CreditBackForm, ResponseForms } from "./StaffTicketForms";
+import { TicketDesk } from "../desk/TicketDesk";
+import { segmentsText } from "../desk/times";
+import { VoidEntry, VoidedNote } from "../desk/VoidEntry";
 
 // SPEC T6: the onsite minimum of the account's plan (GET /plans), only for a ticket with onsite or travel work;
 // 0 when it does not apply, so a member's remote ticket is not told about a rule that is not its.
@@ -21,9 +24,10 @@ async function onsiteMinimum(t: Ticket): Promise<number> {
   return plan?.onsite_minimum_minutes || 0;
 }
 
-async function load(ticketId: string) {
+async function load(ticketId: string, staff: boolean) {
   const ticket = await get<Ticket>(`/tickets/${seg(ticketId)}`);
-  const minimum = ticket.status === "closed" && !ticket.visit_id ? await onsiteMinimum(ticket) : 0;
+  // closed: how it was billed; open, for the desk: what the close will consume (SPEC W3)
+  const minimum = (ticket.status === "closed" || staff) && !ticket.visit_id ? await onsiteMinimum(ticket) : 0;
   return { ticket, minimum };
 }
 
@@ -44,14 +48,6 @@ function rounding(t: Ticket, minimum: number): string {
   return `Weighted ${duration(t.weighted_minutes)}; billed ${duration(t.consumed_minutes)} (${rules}) — ${duration(t.debited_minutes)} from the balance${postpayText}.`;
 }
 
-function segmentsText(entry: Entry): string {
-  return entry.segments
-    .map((s) => {
-      const why = reasonText(s.reasons);
-      return `${duration(s.minutes)} × ${s.multiplier}${why ? ` (${why})` : ""}`;
-    })
-    .join(" + ");
-}
 
 // SPEC C6: each credit-back, when, how much and where its minutes went (off the post-pay not yet invoiced
 // first, then back to the balance), and why.
@@ -79,9 +75,10 @@ function CreditBacks({ t, me }: { t: Ticket; me: Me }) {
   );
 }
 
-function EntryItem({ ticketId, e }: { ticketId: string; e: Entry }) {
+function EntryItem({ t, e, desk }: { t: Ticket; e: Entry; desk: boolean }) {
+  const ticketId = t.ticket_id;
   return (
-    <li class="entry" data-entry={e.entry_id}>
+    <li class={e.voided ? "entry voided" : "entry"} data-entry={e.entry_id}>
       <dl>
         <dt>Start</dt>
         <dd>{when(e.started_at)}</dd>
@@ -90,38 +87,44 @@ function EntryItem({ ticketId, e }: { ticketId: string; e: Entry }) {
         <dt>Work</dt>
         <dd>{e.work_type}</dd>
         <dt>Multipliers</dt>
-        <dd class="multipliers">{segmentsText(e)}</dd>
+        <dd class="multipliers">{segmentsText(e.segments)}</dd>
         <dt>Weighted</dt>
         <dd>{duration(e.weighted_minutes)}</dd>
         <dt>Note</dt>
         <dd>{e.note}</dd>
         <dt>Technician</dt>
-        <dd>{e.technician_name || e.technician}</dd>
+        <dd>{e.technician_name || "a technician"}</dd>
       </dl>
-      <Dispute ticketId={ticketId} entry={e} />
+      <VoidedNote entry={e} />
+      {desk ? <VoidEntry ticketId={ticketId} accountId={t.account_id} entry={e} /> : null}
+      {e.voided ? null : <Dispute ticketId={ticketId} entry={e} />}
     </li>
   );
 }
 
 export function TicketView({ ticketId }: { ticketId: string }) {
   const me = useMe();
-  const { data, error } = useData(() => load(ticketId), [ticketId]);
+  const { data, error } = useData(() => load(ticketId, me.role === "staff"), [ticketId]);
   if (error) return <Failure error={error} />;
   if (!data) return <Loading />;
   const { ticket: t, minimum } = data;
   const entries = t.entries || [];
+  const voided = entries.filter((e) => e.voided).length;
   return (
     <>
       <p>
-        <a href={`#/accounts/${seg(t.account_id)}`}>← Account</a>
+        <a href={`#/accounts/${seg(t.account_id)}`}>{`← ${t.account_name || "Account"}`}</a>
       </p>
       <Heading>{t.title}</Heading>
       <p>
         <span class={`pill ${t.status}`}>{words(t.status)}</span>
-        {` ${t.priority} priority · opened ${when(t.opened_at)}`}
+        {` ${t.priority} priority · opened ${when(t.opened_at)}${t.opened_by_name ? ` by ${t.opened_by_name}` : ""}`}
         {t.closed_at ? ` · closed ${when(t.closed_at)}` : ""}
         {t.emergency ? " · emergency" : ""}
+        {t.waiting ? " · waiting on the customer" : ""}
+        {t.reference ? ` · ${t.reference}` : ""}
       </p>
+      {t.description ? <p class="description">{t.description}</p> : null}
       <p id="rounding">{rounding(t, minimum)}</p>
       {t.sla_status ? (
         <p id="sla">
@@ -131,16 +134,17 @@ export function TicketView({ ticketId }: { ticketId: string }) {
         </p>
       ) : null}
       <CreditBacks t={t} me={me} />
-      <h2>{`Time entries (${entries.length})`}</h2>
+      <h2>{`Time entries (${entries.length}${voided ? `, ${voided} voided` : ""})`}</h2>
       {entries.length ? (
         <ol class="entries">
           {entries.map((e) => (
-            <EntryItem key={e.entry_id} ticketId={t.ticket_id} e={e} />
+            <EntryItem key={e.entry_id} t={t} e={e} desk={me.role === "staff" && t.status === "open"} />
           ))}
         </ol>
       ) : (
         <p class="muted">No time logged yet.</p>
       )}
+      {me.role === "staff" ? <TicketDesk ticket={t} onsiteMinimum={minimum} /> : null}
       {me.role === "staff" && t.status !== "closed" ? <ResponseForms ticket={t} /> : null}
       {me.billing && t.status === "closed" ? <CreditBackForm ticket={t} /> : null}
     </>
