@@ -513,6 +513,8 @@ class TicketSummary(View):
     first_response_at: str | None
     sla_status: str | None  # SPEC S1: where the response clock stands
     waiting: bool
+    opened_by: str  # who opened it: the desk's "mine" (SPEC W3)
+    opened_by_name: str | None  # SPEC W2: their name as it was then (null on tickets from before names)
 
     @classmethod
     def of(cls, t: TicketModel, now: datetime | None = None, names: dict[str, str] | None = None) -> TicketSummary:
