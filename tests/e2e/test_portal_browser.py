@@ -88,6 +88,9 @@ def sign_in(page: Any, role: str, account: str | None = None) -> None:
         page.get_by_label("Account id (customers)").fill(account)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/portal/**")
+    # Signed in once the code is exchanged for tokens: a navigation before that would leave the exchange
+    # unfinished (the page a person sees then offers "Sign out").
+    page.locator("#sign-out").wait_for()
 
 
 def invitation_link(email: str) -> str:
