@@ -314,18 +314,7 @@ class LocalPages:
                 f"<p>The order could not be read (HTTP {status}).</p>",
             )
         payload = json.dumps(checkout_completed(order, session_id))  # signed and sent as these exact bytes
-        from hourbank.payments.webhook_signature import sign_webhook
-
-        status, answer = self._api(
-            "POST",
-            "/webhooks/stripe",
-            payload.encode("utf-8"),
-            {
-                "Content-Type": "application/json; charset=utf-8",
-                "Stripe-Signature": sign_webhook(payload, self._secret()),
-                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
-            },
-        )
+        status, answer = self._deliver(payload)
         if status == 200:
             return 303, [("Location", f"/paid.html?order={quote(order_id)}"), ("Content-Type", "text/plain")], b""
         log.warning("local payment page: the webhook answered %s: %s", status, answer)
@@ -387,18 +376,7 @@ class LocalPages:
                 sends="invoice.paid",
             )
         payload = json.dumps(invoice_paid(invoice))
-        from hourbank.payments.webhook_signature import sign_webhook
-
-        status, answer = self._api(
-            "POST",
-            "/webhooks/stripe",
-            payload.encode("utf-8"),
-            {
-                "Content-Type": "application/json; charset=utf-8",
-                "Stripe-Signature": sign_webhook(payload, self._secret()),
-                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
-            },
-        )
+        status, answer = self._deliver(payload)
         if status == 200:
             where = f"/local-pay/invoice/{quote(invoice_id)}?account={quote(account_id)}"
             return 303, [("Location", where), ("Content-Type", "text/plain")], b""
@@ -409,6 +387,21 @@ class LocalPages:
             f'<p>The webhook answered HTTP {status}:</p><pre id="webhook-error">'
             f"{html.escape(json.dumps(answer, indent=2))}</pre>",
             sends="invoice.paid",
+        )
+
+    def _deliver(self, payload: str) -> tuple[int, Any]:
+        """``payload`` to the webhook as Stripe sends it: these exact bytes, signed with the local secret."""
+        from hourbank.payments.webhook_signature import sign_webhook
+
+        return self._api(
+            "POST",
+            "/webhooks/stripe",
+            payload.encode("utf-8"),
+            {
+                "Content-Type": "application/json; charset=utf-8",
+                "Stripe-Signature": sign_webhook(payload, self._secret()),
+                "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks; hourbank local payment page)",
+            },
         )
 
     def _api(
