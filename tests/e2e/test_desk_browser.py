@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,39 +22,24 @@ import pytest
 from devstack.jwt_local import mint
 from tests.support import browser as fixtures
 
-site, call, browser = fixtures.site, fixtures.call, fixtures.browser  # the shared browser-test fixtures
+site, call, browser, new_page = (
+    fixtures.site,
+    fixtures.call,
+    fixtures.browser,
+    fixtures.new_page,
+)  # the shared browser-test fixtures
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".artifacts" / "desk"
-TIMEOUT_MS = 30_000
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ZONE = "America/New_York"
 
 
-@pytest.fixture
-def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    contexts: list[Any] = []
-
-    def make(viewport: dict) -> Any:
-        context = browser.new_context(base_url=site, locale="en-US", timezone_id=ZONE, viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.js_errors = errors
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,44 +26,23 @@ from devstack.adapters import read_outbox
 from devstack.jwt_local import mint
 from tests.support import browser as fixtures
 
-site, call, browser = fixtures.site, fixtures.call, fixtures.browser  # the shared browser-test fixtures
+site, call, browser, new_page = (
+    fixtures.site,
+    fixtures.call,
+    fixtures.browser,
+    fixtures.new_page,
+)  # the shared browser-test fixtures
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ".artifacts" / "portal"
-TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}
 TOKEN_TTL_S = 12  # local tokens this short make the portal refresh within the test
 
 
-@pytest.fixture
-def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    contexts: list[Any] = []
-
-    def make(viewport: dict | None = None, timezone: str = "America/New_York") -> Any:
-        context = browser.new_context(
-            base_url=site,
-            locale="en-US",
-            timezone_id=timezone,
-            accept_downloads=True,
-            viewport=viewport or {"width": 1280, "height": 900},
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.js_errors = errors
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 

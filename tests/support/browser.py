@@ -86,3 +86,30 @@ def browser() -> Iterator[Any]:
             yield launched
         finally:
             launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, site: str) -> Iterator[Callable[..., Any]]:
+    """``new_page(viewport=None, timezone=...)``: a page in a context of its own (desktop size by default), its
+    JavaScript errors collected on ``page.js_errors``; every context is closed after the test."""
+    contexts: list[Any] = []
+
+    def make(viewport: dict | None = None, timezone: str = "America/New_York") -> Any:
+        context = browser.new_context(
+            base_url=site,
+            locale="en-US",
+            timezone_id=timezone,
+            accept_downloads=True,
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.js_errors = errors
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
