@@ -125,3 +125,19 @@ def test_stripe_refund_request_carries_the_payment_amount_and_idempotency_key():
     assert local.refund("pi_x", 1, idempotency_key="k", metadata={}) == local.refund(
         "pi_x", 1, idempotency_key="k", metadata={}
     )
+
+
+def test_the_price_table_prices_each_visit_length_as_booking_does_V1():
+    """Billing's page shows a visit's price before confirming (issue 24, W4) from GET /plans: each whole number of
+    hours priced by prepayment_minor itself, and an extension as the difference of two totals (extension_minor)."""
+    from hourbank.orders.pricing import price_table
+
+    cat = catalogue()
+    table = price_table(cat)["visits"]
+    v = cat.visits
+    terms = VisitTerms(v.base_fee_minor, v.additional_hour_rate_minor, v.increment_minor, cat.currency)
+    assert len(table["prices_minor"]) == v.max_hours == table["max_hours"]
+    assert table["prices_minor"][:3] == [35_000, 50_000, 65_000]  # $350, + $150 an hour
+    for hours, price in enumerate(table["prices_minor"], start=1):
+        assert price == prepayment_minor(terms, hours)
+    assert table["prices_minor"][4] - table["prices_minor"][2] == extension_minor(terms, 3, 2)

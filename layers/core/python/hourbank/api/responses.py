@@ -734,6 +734,16 @@ class BulkDiscount(View):
     percent: int
 
 
+class VisitPrices(View):
+    """SPEC V1: the catalogue's visit terms and the price of a visit of 1..max_hours whole hours (index 0: 1 h)."""
+
+    base_fee_minor: int
+    additional_hour_rate_minor: int
+    increment_minor: int
+    max_hours: int
+    prices_minor: list[int]
+
+
 class PriceTable(View):
     """Seed 000's price table from the plan catalogue (P1, P2, U1), as ``hourbank.orders.pricing`` builds it."""
 
@@ -744,6 +754,7 @@ class PriceTable(View):
     order_hours: OrderHours
     bulk_discount: BulkDiscount
     plans: list[PlanPrices]
+    visits: VisitPrices
 
 
 class VisitOrder(View):

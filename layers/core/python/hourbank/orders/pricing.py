@@ -97,4 +97,22 @@ def price_table(catalogue: Catalogue) -> dict:
             "percent": catalogue.bulk_discount.percent,
         },
         "plans": plans,
+        "visits": visit_prices(catalogue),
+    }
+
+
+def visit_prices(catalogue: Catalogue) -> dict:
+    """SPEC V1: what an onsite visit costs at the catalogue's terms, for each whole number of hours a visit may
+    be booked for - priced by ``visits.whole_hours`` (the one place V1's price is computed), so billing's page
+    shows the price of a booking, or of an extension (the difference of two totals), before confirming it."""
+    from hourbank.visits.whole_hours import VisitTerms, prepayment_minor
+
+    v = catalogue.visits
+    terms = VisitTerms(v.base_fee_minor, v.additional_hour_rate_minor, v.increment_minor, catalogue.currency)
+    return {
+        "base_fee_minor": v.base_fee_minor,
+        "additional_hour_rate_minor": v.additional_hour_rate_minor,
+        "increment_minor": v.increment_minor,
+        "max_hours": v.max_hours,
+        "prices_minor": [prepayment_minor(terms, h) for h in range(1, v.max_hours + 1)],
     }
