@@ -16,6 +16,7 @@ import { SignedOut } from "./SignedOut";
 import { StatementsView } from "./StatementsView";
 import { TicketView } from "./TicketView";
 import { OpenTicketView } from "../desk/OpenTicketView";
+import { billingView } from "../billing/routes";
 
 setBearer({ token: idToken, expired: () => void signIn() });
 
@@ -60,6 +61,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
     return { view: <OpenTicketView key={query.account || ""} query={query} />, accountId: null };
   }
   if (me.role === "staff" && parts[0] === "search") return { view: <SearchView query={query} />, accountId: null };
+  if (me.billing && parts[0] === "billing") return billingView(parts, query); // SPEC W4: billing's desk
   // SPEC W3: staff land on their desk - the account finder and the queue, due first on top
   if (me.role === "staff") {
     return {
@@ -78,10 +80,12 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
 function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   const links: [string, string][] = [];
   if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/desk/new", "Open a ticket"], ["#/search", "Find an account"]);
+  if (me.billing) links.push(["#/billing", "Billing"]); // SPEC W4
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
+    if (me.billing) links.push([`#/billing/accounts/${encodeURIComponent(accountId)}`, "Billing for this account"]);
   }
   return (
     <nav id="nav" aria-label="Portal">

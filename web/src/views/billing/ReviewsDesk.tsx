@@ -1,0 +1,107 @@
+// SPEC W4, O8: the payments kept for review - what arrived, for which account and order, money as money - and
+// billing's settlement of each: a note, and the hours to credit (or take back) if any.
+import { get, post, seg } from "../../api";
+import { Field } from "../../components/Field";
+import { Heading } from "../../components/Heading";
+import { duration, money, when } from "../../format";
+import type { Page } from "../../types";
+import { useData, useReload } from "../portal/data";
+import { Failure, Loading } from "../portal/Failure";
+import { BillingForm } from "./BillingForm";
+import type { BillingAccount, Review } from "./model";
+
+async function load(status: string, cursor: string | undefined) {
+  const page = await get<Page<Review>>("/reviews", { status, limit: 25, cursor });
+  const ids = [...new Set(page.items.map((r) => r.account_id).filter((a): a is string => Boolean(a)))];
+  const accounts = await Promise.all(ids.map((id) => get<BillingAccount>(`/accounts/${seg(id)}`).catch(() => null)));
+  const names = Object.fromEntries(accounts.filter((a): a is BillingAccount => a !== null).map((a) => [a.account_id, a.name]));
+  return { page, names };
+}
+
+function Settle({ review }: { review: Review }) {
+  const reload = useReload();
+  return (
+    <BillingForm
+      class="settle-form"
+      label="Settle"
+      action={async (data) => {
+        const hours = Number(data.get("hours") || 0);
+        const minutes = Math.round(hours * 60) * (data.get("direction") === "take" ? -1 : 1);
+        await post(`/reviews/${seg(review.review_id)}/resolve`, {
+          note: String(data.get("note") || "").trim(),
+          ...(minutes ? { minutes } : {}),
+        });
+        reload(300);
+        return minutes ? `Settled: ${duration(minutes)} on the account.` : "Settled.";
+      }}
+    >
+      <Field label="What was done (kept with the review)">
+        {(p) => <input {...p} name="note" type="text" required maxLength={2000} />}
+      </Field>
+      <div class="row">
+        <Field label="Hours to credit (if any)">
+          {(p) => <input {...p} name="hours" type="number" min="0" step="0.5" inputMode="decimal" />}
+        </Field>
+        <Field label="Credit or take back">
+          {(p) => (
+            <select {...p} name="direction">
+              <option value="add">Credit the account</option>
+              <option value="take">Take them back</option>
+            </select>
+          )}
+        </Field>
+      </div>
+    </BillingForm>
+  );
+}
+
+export function ReviewsDesk({ query }: { query: Record<string, string> }) {
+  const status = query.status === "resolved" ? "resolved" : "open";
+  const { data, error } = useData(() => load(status, query.cursor), [status, query.cursor]);
+  if (error) return <Failure error={error} />;
+  if (!data) return <Loading />;
+  const { page, names } = data;
+  return (
+    <>
+      <Heading>Payments kept for review</Heading>
+      <p class="tabs">
+        <a href="#/billing/reviews" aria-current={status === "open" ? "page" : undefined}>
+          To settle
+        </a>
+        <a href="#/billing/reviews?status=resolved" aria-current={status === "resolved" ? "page" : undefined}>
+          Settled
+        </a>
+      </p>
+      {page.items.length ? null : <p class="muted">{status === "open" ? "Nothing is waiting to be settled." : "None settled yet."}</p>}
+      <ul id="reviews" class="tickets">
+        {page.items.map((r) => (
+          <li key={r.review_id} data-review={r.review_id} class="review">
+            <div>
+              <strong>{r.amount ? money(r.amount) : "An amount not known"}</strong>
+              {r.account_id ? (
+                <>
+                  {" from "}
+                  <a href={`#/billing/accounts/${seg(r.account_id)}`}>{names[r.account_id] || "an account no longer found"}</a>
+                </>
+              ) : (
+                " from no known account"
+              )}
+              <span class="muted">{` · ${when(r.at)}`}</span>
+            </div>
+            <p class="reason">{r.reason}</p>
+            {r.status === "open" ? (
+              <Settle review={r} />
+            ) : (
+              <p class="muted">{`Settled ${when(r.resolution?.at)}: ${r.resolution?.note || ""}${r.resolution?.minutes ? ` (${duration(r.resolution.minutes)})` : ""}`}</p>
+            )}
+          </li>
+        ))}
+      </ul>
+      {page.cursor ? (
+        <p>
+          <a href={`#/billing/reviews?${new URLSearchParams({ status, cursor: page.cursor })}`}>Next page →</a>
+        </p>
+      ) : null}
+    </>
+  );
+}
