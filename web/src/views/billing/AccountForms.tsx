@@ -1,7 +1,7 @@
 // Billing's forms on an account (SPEC W4): change its plan, saying how the month end splits the month (as
 // statements/monthly_statement.py does), and record a purchase by phone with the money received, a grant or a
 // correction (POST /accounts/{id}/adjustments, once per submit: Idempotency-Key).
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { post, put, seg } from "../../api";
 import { Field } from "../../components/Field";
 import { duration, minorMoney, when } from "../../format";
@@ -19,6 +19,9 @@ export const SPLIT_WORDS =
 
 export function PlanForm({ account, prices }: { account: BillingAccount; prices: Prices }) {
   const reload = useReload();
+  const [choice, setChoice] = useState(account.plan); // kept across the reload after a change
+  const [current, setCurrent] = useState(account.plan); // the plan as the last answer said, before the reload
+  useEffect(() => setCurrent(account.plan), [account.plan]);
   const title = (plan: string) => prices.plans.find((p) => p.plan === plan)?.title || plan;
   const history = account.plan_changes || [];
   return (
@@ -39,18 +42,19 @@ export function PlanForm({ account, prices }: { account: BillingAccount; prices:
         keep
         action={async (data) => {
           const plan = String(data.get("plan"));
-          if (plan === account.plan) return `It is already on ${title(plan)}.`;
+          if (plan === current) return `It is already on ${title(plan)}.`;
           const next = await put<BillingAccount>(`/accounts/${seg(account.account_id)}/plan`, { plan });
+          setCurrent(next.plan);
           reload(300);
           const off = account.auto_top_up.enabled && !next.auto_top_up.enabled ? " Auto top-up is now off: this plan buys no pre-paid hours." : "";
-          return `Now on ${title(next.plan)} from today; until today it was on ${title(account.plan)}. ${SPLIT_WORDS}${off}`;
+          return `Now on ${title(next.plan)} from today; until today it was on ${title(current)}. ${SPLIT_WORDS}${off}`;
         }}
       >
         <Field id="plan-choice" label="New plan">
           {(p) => (
-            <select {...p} name="plan">
+            <select {...p} name="plan" value={choice} onChange={(e) => setChoice((e.currentTarget as HTMLSelectElement).value)}>
               {prices.plans.map((plan) => (
-                <option value={plan.plan} selected={plan.plan === account.plan}>
+                <option value={plan.plan}>
                   {planWords(plan, prices.currency)}
                 </option>
               ))}
@@ -82,7 +86,7 @@ export function AdjustForm({ account, prices }: { account: BillingAccount; price
   const currency = account.currency;
   return (
     <section aria-labelledby="adjust-h">
-      <h2 id="adjust-h">Hours: a purchase by phone, a grant or a correction</h2>
+      <h2 id="adjust-h">Add or take off hours: a purchase by phone, a grant, a correction</h2>
       <BillingForm
         id="adjust-form"
         label="Record it"

@@ -3,19 +3,35 @@
 import { get, post, seg } from "../../api";
 import { Field } from "../../components/Field";
 import { Heading } from "../../components/Heading";
-import { duration, money, when } from "../../format";
+import { duration, type Money, money, when } from "../../format";
 import type { Page } from "../../types";
 import { useData, useReload } from "../portal/data";
 import { Failure, Loading } from "../portal/Failure";
 import { BillingForm } from "./BillingForm";
 import type { BillingAccount, Review } from "./model";
 
+interface OrderPrice {
+  order_id: string;
+  price: Money;
+  title?: string | null;
+  status: string;
+}
+
+/** What arrived against what the order asked, in money: "$10.00 received for an order of $300.00". */
+function received(r: Review, order: OrderPrice | undefined): string {
+  const got = r.amount ? `${money(r.amount)} received` : "An amount not known";
+  return order ? `${got} for ${order.title ? `“${order.title}”, ` : ""}an order of ${money(order.price)}` : got;
+}
+
 async function load(status: string, cursor: string | undefined) {
   const page = await get<Page<Review>>("/reviews", { status, limit: 25, cursor });
   const ids = [...new Set(page.items.map((r) => r.account_id).filter((a): a is string => Boolean(a)))];
   const accounts = await Promise.all(ids.map((id) => get<BillingAccount>(`/accounts/${seg(id)}`).catch(() => null)));
   const names = Object.fromEntries(accounts.filter((a): a is BillingAccount => a !== null).map((a) => [a.account_id, a.name]));
-  return { page, names };
+  const orderIds = [...new Set(page.items.map((r) => r.order_id).filter((o): o is string => Boolean(o)))];
+  const orders = await Promise.all(orderIds.map((id) => get<OrderPrice>(`/orders/${seg(id)}`).catch(() => null)));
+  const prices = Object.fromEntries(orders.filter((o): o is OrderPrice => o !== null).map((o) => [o.order_id, o]));
+  return { page, names, prices };
 }
 
 function Settle({ review }: { review: Review }) {
@@ -60,7 +76,7 @@ export function ReviewsDesk({ query }: { query: Record<string, string> }) {
   const { data, error } = useData(() => load(status, query.cursor), [status, query.cursor]);
   if (error) return <Failure error={error} />;
   if (!data) return <Loading />;
-  const { page, names } = data;
+  const { page, names, prices } = data;
   return (
     <>
       <Heading>Payments kept for review</Heading>
@@ -77,7 +93,7 @@ export function ReviewsDesk({ query }: { query: Record<string, string> }) {
         {page.items.map((r) => (
           <li key={r.review_id} data-review={r.review_id} class="review">
             <div>
-              <strong>{r.amount ? money(r.amount) : "An amount not known"}</strong>
+              <strong>{received(r, r.order_id ? prices[r.order_id] : undefined)}</strong>
               {r.account_id ? (
                 <>
                   {" from "}
@@ -88,7 +104,7 @@ export function ReviewsDesk({ query }: { query: Record<string, string> }) {
               )}
               <span class="muted">{` · ${when(r.at)}`}</span>
             </div>
-            <p class="reason">{r.reason}</p>
+            <p class="reason">{`Kept for review: ${r.reason}`}</p>
             {r.status === "open" ? (
               <Settle review={r} />
             ) : (

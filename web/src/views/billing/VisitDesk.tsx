@@ -32,6 +32,14 @@ export function visitState(v: Visit): string {
   return v.status;
 }
 
+/** What the visit costs in all: its booking and the extensions ordered (not those cancelled), and its terms. */
+function priceText(v: Visit): string {
+  const orders = v.orders.filter((o) => o.status !== "cancelled");
+  const total = orders.reduce((sum, o) => sum + o.price.amount_minor, 0);
+  const terms = `base fee ${money(v.base_fee)}, then ${money(v.additional_hour_rate)} an hour`;
+  return `${minorMoney(total, v.price.currency)} for ${v.booked_hours} h (${terms})`;
+}
+
 const ORDER_WORDS: Record<string, string> = { visit: "Booking", visit_extension: "More hours" };
 
 function Orders({ visit }: { visit: Visit }) {
@@ -143,13 +151,13 @@ export function VisitDesk({ visitId }: { visitId: string }) {
         <dt>Address</dt>
         <dd>{visit.address}</dd>
         <dt>Price</dt>
-        <dd>{`${money(visit.price)} for ${visit.booked_hours} h (base fee ${money(visit.base_fee)}, then ${money(visit.additional_hour_rate)} an hour)`}</dd>
+        <dd>{priceText(visit)}</dd>
         <dt>Paid</dt>
         <dd id="visit-paid">{money(visit.paid)}</dd>
         <dt>Refunded</dt>
         <dd id="visit-refunded">
           {visit.refunds.length
-            ? visit.refunds.map((r) => `${money(r.amount)} on ${when(r.at)}`).join("; ")
+            ? `${money(visit.refunded)}: ${visit.refunds.map((r) => `${money(r.amount)} on ${when(r.at)}`).join("; ")}`
             : visit.refund_due.amount_minor
               ? `${money(visit.refund_due)} due, not yet refunded`
               : "Nothing"}
@@ -166,7 +174,7 @@ export function VisitDesk({ visitId }: { visitId: string }) {
       <Orders visit={visit} />
       {visit.status === "confirmed" ? (
         <section aria-labelledby="extend-h">
-          <h2 id="extend-h">More hours</h2>
+          <h2 id="extend-h">Add hours</h2>
           <Extend visit={visit} account={account} prices={prices} />
         </section>
       ) : null}
@@ -181,7 +189,9 @@ export function VisitDesk({ visitId }: { visitId: string }) {
           <Cancel visit={visit} />
         </section>
       ) : null}
-      <p>
+      <p class="links">
+        <a href={`#/tickets/${seg(visit.ticket_id)}`}>The visit's ticket</a>
+        {" · "}
         <a href={`#/billing/accounts/${seg(account.account_id)}`}>{`Back to ${account.name}`}</a>
       </p>
     </>

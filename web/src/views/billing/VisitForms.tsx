@@ -45,6 +45,7 @@ export function PaymentLink({ url, email, what }: { url: string; email: string; 
 
 interface Pending {
   scheduled_at: string;
+  opened_at: string | null;
   address: string;
   hours: number;
   key: string;
@@ -69,7 +70,13 @@ export function BookVisit({ account, prices }: { account: BillingAccount; prices
         action={async () => {
           const visit = await post<Visit>(
             "/visits",
-            { account_id: account.account_id, scheduled_at: pending.scheduled_at, address: pending.address, estimate_hours: pending.hours },
+            {
+              account_id: account.account_id,
+              scheduled_at: pending.scheduled_at,
+              address: pending.address,
+              estimate_hours: pending.hours,
+              ...(pending.opened_at ? { opened_at: pending.opened_at } : {}),
+            },
             { "Idempotency-Key": pending.key },
           );
           window.location.hash = `#/billing/visits/${encodeURIComponent(visit.visit_id)}`;
@@ -97,7 +104,7 @@ export function BookVisit({ account, prices }: { account: BillingAccount; prices
       action={async (data) => {
         const at = instant(data.get("scheduled_at"));
         if (!at) throw new Mistake("When: enter the day and time the technician is due onsite.");
-        setPending({ scheduled_at: at, address: String(data.get("address") || "").trim(), hours: Number(data.get("hours")), key: crypto.randomUUID() });
+        setPending({ scheduled_at: at, opened_at: instant(data.get("opened_at")), address: String(data.get("address") || "").trim(), hours: Number(data.get("hours")), key: crypto.randomUUID() });
         return "";
       }}
     >
@@ -117,6 +124,9 @@ export function BookVisit({ account, prices }: { account: BillingAccount; prices
       </div>
       <Field id="visit-address" label="Address">
         {(p) => <input {...p} name="address" type="text" required maxLength={2000} autocomplete="off" />}
+      </Field>
+      <Field id="visit-agreed" label="Agreed (earlier, e.g. by phone)" help="Empty: now. Work on the visit is logged from then on.">
+        {(p) => <input {...p} name="opened_at" type="datetime-local" max={localInput(new Date())} />}
       </Field>
     </BillingForm>
   );
