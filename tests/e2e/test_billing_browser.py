@@ -91,7 +91,8 @@ def change_plan(page: Any) -> None:
     page.get_by_label("New plan").select_option("business_priority")
     page.get_by_role("button", name="Change plan").click()
     said = status_of(page, "#plan-form", "Now on Business Priority Support")
-    assert "until today it was on Member" in said and "prorated by those days" in said, said
+    assert "until today it was on Member" in said and "splits this month by the days on each" in said, said
+    assert "prorated by those days" in page.locator("#plan-h ~ p.help").inner_text()
     page.get_by_label("New plan").select_option("member")  # back: the rest of the month is a member's
     page.get_by_role("button", name="Change plan").click()
     status_of(page, "#plan-form", "Now on Member")

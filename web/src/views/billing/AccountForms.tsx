@@ -22,6 +22,7 @@ export function PlanForm({ account, prices }: { account: BillingAccount; prices:
   const [choice, setChoice] = useState(account.plan); // kept across the reload after a change
   const [current, setCurrent] = useState(account.plan); // the plan as the last answer said, before the reload
   useEffect(() => setCurrent(account.plan), [account.plan]);
+  const chosen = prices.plans.find((p) => p.plan === choice);
   const title = (plan: string) => prices.plans.find((p) => p.plan === plan)?.title || plan;
   const history = account.plan_changes || [];
   return (
@@ -47,16 +48,14 @@ export function PlanForm({ account, prices }: { account: BillingAccount; prices:
           setCurrent(next.plan);
           reload(300);
           const off = account.auto_top_up.enabled && !next.auto_top_up.enabled ? " Auto top-up is now off: this plan buys no pre-paid hours." : "";
-          return `Now on ${title(next.plan)} from today; until today it was on ${title(current)}. ${SPLIT_WORDS}${off}`;
+          return `Now on ${title(next.plan)} from today; until today it was on ${title(current)}. The month end splits this month by the days on each.${off}`;
         }}
       >
-        <Field id="plan-choice" label="New plan">
+        <Field id="plan-choice" label="New plan" help={chosen ? planWords(chosen, prices.currency) : undefined}>
           {(p) => (
             <select {...p} name="plan" value={choice} onChange={(e) => setChoice((e.currentTarget as HTMLSelectElement).value)}>
               {prices.plans.map((plan) => (
-                <option value={plan.plan}>
-                  {planWords(plan, prices.currency)}
-                </option>
+                <option value={plan.plan}>{plan.title || plan.plan}</option>
               ))}
             </select>
           )}

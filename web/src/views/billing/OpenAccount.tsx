@@ -1,5 +1,6 @@
 // SPEC W4, W1, O7: billing opens an account - name, e-mail, plan, currency, timezone (POST /accounts); its
 // customer is invited to sign in as it opens, and the account's page says so.
+import { useState } from "preact/hooks";
 import { get, post } from "../../api";
 import { Field } from "../../components/Field";
 import { Heading } from "../../components/Heading";
@@ -25,6 +26,8 @@ function zones(): string[] {
 
 export function OpenAccount() {
   const { data: prices } = useData(() => get<Prices>("/plans"), []);
+  const [plan, setPlan] = useState("member");
+  const chosen = prices?.plans.find((p) => p.plan === plan);
   const currency = prices?.currency || "USD";
   return (
     <>
@@ -53,13 +56,11 @@ export function OpenAccount() {
         <Field id="account-email" label="E-mail" help="The address the invitation goes to; one address belongs to one account.">
           {(p) => <input {...p} name="email" type="email" required maxLength={128} autocomplete="off" />}
         </Field>
-        <Field id="account-plan" label="Plan">
+        <Field id="account-plan" label="Plan" help={chosen ? planWords(chosen, currency) : undefined}>
           {(p) => (
-            <select {...p} name="plan" required>
-              {(prices?.plans || []).map((plan) => (
-                <option value={plan.plan} selected={plan.plan === "member"}>
-                  {planWords(plan, currency)}
-                </option>
+            <select {...p} name="plan" required value={plan} onChange={(e) => setPlan((e.currentTarget as HTMLSelectElement).value)}>
+              {(prices?.plans || []).map((option) => (
+                <option value={option.plan}>{option.title || option.plan}</option>
               ))}
             </select>
           )}

@@ -61,8 +61,8 @@ function Settle({ review }: { review: Review }) {
         <Field label="Credit or take back">
           {(p) => (
             <select {...p} name="direction">
-              <option value="add">Credit the account</option>
-              <option value="take">Take them back</option>
+              <option value="add">Credit</option>
+              <option value="take">Take back</option>
             </select>
           )}
         </Field>

@@ -64,6 +64,7 @@ export function BookVisit({ account, prices }: { account: BillingAccount; prices
     const price = minorMoney(visitPrice(prices, pending.hours), currency);
     return (
       <BillingForm
+        key="confirm"
         id="confirm-visit-form"
         class="confirm"
         label={`Book for ${price}`}
@@ -98,6 +99,7 @@ export function BookVisit({ account, prices }: { account: BillingAccount; prices
   }
   return (
     <BillingForm
+      key="ask"
       id="book-visit-form"
       label="See the price"
       keep
