@@ -84,6 +84,11 @@ def open_account(page: Any, name: str, email: str) -> str:
     assert f"An invitation to sign in was e-mailed to {email}" in page.locator("#invitation").inner_text()
     invites = [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["to"] == email and "sign-in" in m["subject"]]
     assert len(invites) == 1, invites  # SPEC W1: it went, once
+    owner = page.locator("#contacts li").filter(has_text=email)
+    assert "invited" in owner.inner_text() and "not signed in yet" in owner.inner_text()
+    owner.get_by_role("button", name="Send the invitation again").click()
+    owner.get_by_text(f"The invitation went again to {email}.").wait_for()
+    assert len([m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["to"] == email]) == 2
     return page.url.split("#/billing/accounts/")[1].split("?")[0]
 
 

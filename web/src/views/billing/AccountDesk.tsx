@@ -6,6 +6,7 @@ import { duration, when } from "../../format";
 import { useData } from "../portal/data";
 import { Failure, Loading } from "../portal/Failure";
 import { AdjustForm, PlanForm } from "./AccountForms";
+import { Invitations } from "./Invitations";
 import type { BillingAccount, Prices } from "./model";
 import { BookVisit } from "./VisitForms";
 
@@ -43,6 +44,7 @@ export function AccountDesk({ accountId, query }: { accountId: string; query: Re
       <p class="links">
         <a href={base}>Tickets and usage</a> · <a href={`${base}/statements`}>Statements</a> · <a href={`${base}/invoices`}>Invoices</a>
       </p>
+      <Invitations accountId={account.account_id} opened={account.created_at} />
       <PlanForm account={account} prices={prices} />
       <AdjustForm account={account} prices={prices} />
       <section aria-labelledby="visits-h">
