@@ -75,7 +75,8 @@ def closed_one(
             _closed_tx(month, account_id, account_name, now, invoice_kind, invoice_id, amount_minor, currency).commit()
             return True
         except TxFailed as exc:
-            if "done" in exc.refused:
+            if "done" in exc.refused:  # counted before; a failure listed since (a later try) is over
+                MonthRunModel(partition(month), f"{FAIL}{account_id}").delete()
                 return False
             if "run" not in exc.refused:
                 raise

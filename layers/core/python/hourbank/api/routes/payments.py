@@ -70,15 +70,12 @@ def get_month_end(month: str):
 def run_month_end(month: str):
     """SPEC W4, M2: billing runs the month's close again (only an ended month, M1); accounts already closed are
     skipped, so nothing is made twice. Answered at once: the month's page shows how it goes."""
-    from hourbank.kernel.clock import SYSTEM_CLOCK
-    from hourbank.monthend import month_runs
+    from hourbank.monthend import month_close, month_runs
     from hourbank.ports import queue
     from hourbank.ports.settings import get_settings
-    from hourbank.statements.monthly_statement import parse_month, require_ended
 
     actor = current_actor(router)
-    parse_month(month)
-    require_ended(month, SYSTEM_CLOCK.now(), get_settings().calendar().tz)
+    month_close.month_to_close(month)  # SPEC M1: only a month that has ended (a 400 otherwise)
     url = get_settings().month_end_queue_url
-    month_runs.request_run(actor, month, lambda bodies: queue.send(url, bodies), SYSTEM_CLOCK.now())
+    month_runs.request_run(actor, month, lambda bodies: queue.send(url, bodies), month_close.SYSTEM_CLOCK.now())
     return R.MonthEndRun(month=month, status="running").out(), 202
