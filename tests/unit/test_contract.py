@@ -89,11 +89,11 @@ def test_models_match_the_template_tables():
     """STYLE 8: tests create tables from template.yaml, so the models must name the same keys and indexes."""
     from hourbank.store.models import (
         AccountModel,
+        AgreementModel,
         ChargeModel,
+        DisputeListModel,
         IdempotencyModel,
         LedgerModel,
-        AgreementModel,
-        DisputeListModel,
         MonthRunModel,
         OrderModel,
         ParkedReceiptModel,
