@@ -24,6 +24,9 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def handle(record: SQSRecord) -> None:
     page = json.loads(record.body)
+    if page.get("plan"):  # SPEC W4: billing's rerun - page the accounts here, as the planner does
+        logger.info("month end planned", extra=month_close.plan_again(str(page["month"])))
+        return
     month, account_ids = str(page["month"]), list(page["account_ids"])
     outcomes = month_close.close_page(month, account_ids)
     logger.info("month end page", extra={"month": month, "accounts": len(account_ids), **outcomes})

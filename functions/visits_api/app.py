@@ -12,11 +12,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from hourbank.api.resolver import make_resolver
-from hourbank.api.routes import visits
+from hourbank.api.routes import agreements, visits
 
 logger = Logger()
 app = make_resolver()
 app.include_router(visits.router)
+app.include_router(agreements.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

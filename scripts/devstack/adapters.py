@@ -266,6 +266,24 @@ class LocalRefunds:
         return "re_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
 
 
+class LocalSubscriptions:
+    """The ``subscriptions`` adapter (``hourbank.receipts.agreements.SubscriptionPort``, SPEC O6, W1): ending an
+    agreement's subscription changes nothing outside (the agreement says when it ends), and the customer portal
+    is a page of the local gateway (``web.py``: ``/local-pay/portal/...``) standing in for Stripe's - never a card
+    form."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def cancel(self, subscription_id: str, *, at_period_end: bool, idempotency_key: str) -> str | None:
+        return None  # Stripe would say when the period paid ends; the agreement's next charge says it locally
+
+    def portal_session(self, customer_id: str, return_url: str) -> str:
+        from urllib.parse import quote
+
+        return f"{self.base_url}/local-pay/portal/{quote(customer_id, safe='')}?return={quote(return_url, safe='')}"
+
+
 def exports_dir(outbox: str | None = None) -> Path:
     """Where the ``exports`` adapter keeps objects (one folder per bucket, as S3 keeps them): ``exports`` beside
     the outbox (``outbox_dir``), which the workers and the gateway's pages both know."""
@@ -373,6 +391,7 @@ def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
         checkout=lambda: LocalCheckout(checkout_url(checkout)),
         invoicing=lambda: LocalInvoicing(checkout_url(checkout)),
         refunds=LocalRefunds,
+        subscriptions=lambda: LocalSubscriptions(checkout_url(checkout)),
         # the local gateway serves the objects; its base URL is the payment page's
         exports=lambda *call: LocalExports(exports_dir(outbox), checkout_url(checkout))(*call),
     )

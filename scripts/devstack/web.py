@@ -227,6 +227,8 @@ class LocalPages:
             return serve_export(path, _query(query))
         if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/devstack/local_auth.py)
             return self.auth.serve(method, parts, query, read_body)
+        if parts[:2] == ["local-pay", "portal"] and method in ("GET", "HEAD") and len(parts) == 3:
+            return self.portal_page(unquote(parts[2]), _query(query).get("return", ""))  # Stripe's customer portal
         if parts[:2] == ["local-pay", "invoice"]:  # Stripe's hosted invoice page, for auto top-ups (O4)
             if method in ("GET", "HEAD") and len(parts) == 3:
                 return self.invoice_page(unquote(parts[2]), _query(query).get("account", ""))
@@ -324,6 +326,24 @@ class LocalPages:
             f'<p>The webhook answered HTTP {status}:</p><pre id="webhook-error">'
             f"{html.escape(json.dumps(answer, indent=2))}</pre>",
         )
+
+    # -- the customer portal (SPEC O6, W1)
+    def portal_page(self, customer_id: str, return_url: str) -> Response:
+        """Stripe's customer portal, standing in: where the customer would change the card their agreement
+        charges and see its invoices. No card form here (nor in Hourbank): only the way back."""
+        e = html.escape
+        back = return_url if return_url.startswith((self.gateway_url + "/", "/")) else "/portal/"
+        body = (
+            f"<dl><dt>Customer</dt><dd><code>{e(customer_id)}</code></dd></dl>"
+            "<p>In AWS this is Stripe's own customer portal: the card the recurring agreement charges is changed "
+            "there, and its invoices are listed and downloaded there. Hourbank never shows a card form.</p>"
+            f'<p><a id="return" href="{e(back)}">Return to Hourbank</a></p>'
+        )
+        notice = (
+            '<p class="notice" role="note"><strong>Local stand-in for Stripe\'s customer portal.</strong> '
+            "Nothing here changes a card or charges anything.</p>"
+        )
+        return _page(200, "Billing portal (local)", body, notice=notice)
 
     # -- the hosted invoice page (auto top-up invoices, SPEC O4)
     def _invoice(self, invoice_id: str, account_id: str) -> dict | None:

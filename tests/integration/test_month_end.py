@@ -399,3 +399,51 @@ def test_a_large_package_pays_5_less_an_hour_for_overage_M1(accounts, month, mon
         ("package_fee", 600, 0, 135_000),
         ("overage", 60, 14_500, 14_500),
     ]
+
+
+def test_billing_sees_the_run_an_account_that_failed_and_why_and_reruns_it_W4_M2(accounts, specs, month, monkeypatch):
+    """SPEC W4, M1, M2: ``GET /month-ends/{month}`` says what the run did - accounts planned and closed, invoices by
+    kind with totals, an account that failed with its name and why - and billing's rerun (``POST .../run``, one
+    queued message paged by the worker) closes what is left without counting anything twice."""
+    from hourbank.monthend import month_close
+
+    api, billing = accounts["api"], accounts["billing"]
+    assert api.get("/month-ends/2001-01", as_=billing).body["status"] == "not_run"
+    run_month_end(specs, month)
+    seen = api.get(f"/month-ends/{month}", as_=billing).body
+    everyone = seen["accounts"]["planned"]  # this module's accounts: the four above and the earlier tests'
+    assert seen["status"] == "done" and seen["accounts"] == {"planned": everyone, "closed": everyone, "failed": 0}
+    made: dict[str, list[int]] = {}
+    for invoice in InvoiceModel.scan(InvoiceModel.invoice_id.startswith(f"inv_{month}_")):
+        made.setdefault(invoice.kind, []).append(int(invoice.amount_minor))
+    by_kind = {(i["kind"], i["count"], i["total"]["currency"], i["total"]["amount_minor"]) for i in seen["invoices"]}
+    assert by_kind == {(kind, len(amounts), "USD", sum(amounts)) for kind, amounts in made.items()}
+    assert ("postpay", 1, "USD", 22_500) in by_kind  # the member's C2 post-pay, as worked out by hand above
+    real = month_close.close_month
+
+    def failing(account_id, *args, **kwargs):
+        if account_id == accounts["member"]:
+            raise RuntimeError("the statement could not be read")
+        return real(account_id, *args, **kwargs)
+
+    monkeypatch.setattr(month_close, "close_month", failing)
+    with pytest.raises(RuntimeError):
+        month_close.close_page(month, [accounts["member"]])
+    seen = api.get(f"/month-ends/{month}", as_=billing).body
+    assert seen["status"] == "failed" and seen["accounts"]["failed"] == 1
+    [failure] = seen["failures"]
+    assert failure["account_name"] == "member Co" and "the statement could not be read" in failure["reason"]
+    monkeypatch.setattr(month_close, "close_month", real)
+    assert api.post(f"/month-ends/{month}/run", as_=claims("technician")).status == 403
+    assert api.post("/month-ends/2999-01/run", as_=billing).status == 400  # SPEC M1: not ended
+    assert api.post(f"/month-ends/{month}/run", as_=billing).status == 202
+    [poller] = queues.pollers(specs, retry_delay_s=0.05)
+    for _ in range(100):
+        if not poller.pending():
+            break
+        poller.poll_once()
+    again = api.get(f"/month-ends/{month}", as_=billing).body
+    assert again["status"] == "done" and again["failures"] == [] and again["accounts"]["closed"] == everyone
+    assert again["invoices"] == seen["invoices"]  # M2: nothing counted twice
+    for name, invoices in expected(month).items():
+        assert invoices_of(accounts[name]) == invoices, name

@@ -28,6 +28,13 @@ API_MD_ROUTES = {
     ("POST", "/visits"),  # SPEC V1 (issue 14)
     ("GET", "/visits/{visit_id}"),
     ("POST", "/visits/{visit_id}/extensions"),
+    ("GET", "/accounts/{account_id}/payments"),  # SPEC W1, W4, O6, M1 (issue 24)
+    ("GET", "/accounts/{account_id}/visits"),
+    ("GET", "/accounts/{account_id}/agreements"),
+    ("POST", "/accounts/{account_id}/agreements/{agreement_id}/end"),
+    ("POST", "/accounts/{account_id}/billing-portal"),
+    ("GET", "/disputes"),
+    ("GET", "/month-ends/{month}"),
 }
 
 
@@ -82,13 +89,20 @@ def test_models_match_the_template_tables():
     """STYLE 8: tests create tables from template.yaml, so the models must name the same keys and indexes."""
     from hourbank.store.models import (
         AccountModel,
+        AgreementModel,
         ChargeModel,
+        DisputeListModel,
         IdempotencyModel,
         LedgerModel,
+        MonthRunModel,
         OrderModel,
+        ParkedReceiptModel,
+        PaymentModel,
         ResponseModel,
+        ReviewModel,
         TicketModel,
         TimeEntryModel,
+        VisitListModel,
     )
 
     tables = table_definitions(load_template())
@@ -107,9 +121,10 @@ def test_models_match_the_template_tables():
         "AccountsTable": [AccountModel],
         "TicketsTable": [TicketModel, TimeEntryModel, ResponseModel],
         "LedgerTable": [LedgerModel],
-        "ChargesTable": [ChargeModel],
+        "ChargesTable": [ChargeModel, PaymentModel, AgreementModel, VisitListModel, MonthRunModel],
         "IdempotencyTable": [IdempotencyModel],
-        "OrdersTable": [OrderModel],
+        "OrdersTable": [OrderModel, ParkedReceiptModel],
+        "ReviewsTable": [ReviewModel, DisputeListModel],
     }
     for table, models in pairs.items():
         for model in models:

@@ -13,6 +13,7 @@ from hourbank.kernel.identity import BILLING, Actor
 from hourbank.kernel.ids import new_id
 from hourbank.ledger.balance_writer import (
     ADJUSTMENT,
+    PURCHASE,
     STAFF_KINDS,
     Idempotency,
     LedgerLine,
@@ -198,34 +199,35 @@ def adjust(
     minutes: int,
     kind: str,
     reason: str,
+    amount: dict | None = None,
     idempotency_key: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> LedgerModel:
     """SPEC C6/P2: credits bought by phone (purchase), goodwill (grant) and corrections (adjustment),
-    each one ledger entry with its reason. Positive credit may complete closes waiting for it (C3)."""
+    each one ledger entry with its reason. Positive credit may complete closes waiting for it (C3).
+    ``amount`` (``{currency, amount_minor}``): the money received for a purchase by phone, on the account's
+    payments list (W1) in the same transaction as the entry."""
     actor.require(BILLING, action="adjust balances", on=account_id)
-    if kind not in STAFF_KINDS:
-        raise InvalidInput(f"kind: must be one of {', '.join(STAFF_KINDS)}")
-    if minutes == 0 or abs(minutes) > MAX_ADJUSTMENT_MINUTES:
-        raise InvalidInput(f"minutes: must be non-zero and at most {MAX_ADJUSTMENT_MINUTES} either way")
-    if kind != ADJUSTMENT and minutes < 0:
-        raise InvalidInput(f"minutes: a {kind} adds credit; use kind adjustment to take credit away")
-    if not reason.strip():
-        raise InvalidInput("reason: say why the balance changes")
+    _check_adjustment(minutes, kind, reason, amount)
 
     idem = None
     if idempotency_key:
-        idem = Idempotency("adjust", account_id, idempotency_key, fingerprint(minutes, kind, reason.strip()))
+        idem = Idempotency("adjust", account_id, idempotency_key, fingerprint(minutes, kind, reason.strip(), amount))
 
     def attempt() -> LedgerModel:
         account = get_account(actor, account_id)
+        if amount is not None and str(amount["currency"]).upper() != account.currency:
+            raise InvalidInput(f"amount: the account is billed in {account.currency}; record the money in it")
         tx = Tx()
+        now = iso(clock.now())
         entry = write_account(
             tx,
             account,
-            line=LedgerLine(minutes, kind, iso(clock.now()), actor.subject, note=reason.strip()),
+            line=LedgerLine(minutes, kind, now, actor.subject, note=reason.strip()),
             idempotency=idem,
         )
+        if amount is not None and entry is not None:
+            _phone_payment(tx, account, entry, int(amount["amount_minor"]), minutes, reason.strip())
         if commit_or_retry(tx, unless=("idempotency",) if idem is not None else ()) is not None and idem is not None:
             return replay(idem)  # a retry: the first request's entry, nothing posted twice
         assert entry is not None
@@ -237,6 +239,40 @@ def adjust(
 
         settle_awaiting(account_id, clock=clock)
     return entry
+
+
+def _check_adjustment(minutes: int, kind: str, reason: str, amount: dict | None) -> None:
+    if kind not in STAFF_KINDS:
+        raise InvalidInput(f"kind: must be one of {', '.join(STAFF_KINDS)}")
+    if minutes == 0 or abs(minutes) > MAX_ADJUSTMENT_MINUTES:
+        raise InvalidInput(f"minutes: must be non-zero and at most {MAX_ADJUSTMENT_MINUTES} either way")
+    if kind != ADJUSTMENT and minutes < 0:
+        raise InvalidInput(f"minutes: a {kind} adds credit; use kind adjustment to take credit away")
+    if not reason.strip():
+        raise InvalidInput("reason: say why the balance changes")
+    if amount is not None and kind != PURCHASE:
+        raise InvalidInput("amount: only a purchase is paid for; a grant or an adjustment has no amount")
+
+
+def _phone_payment(
+    tx: Tx, account: AccountModel, entry: LedgerModel, amount_minor: int, minutes: int, why: str
+) -> None:
+    """SPEC W1, W4: a purchase by phone on the account's payments list, with the money received."""
+    from hourbank.receipts import payment_book
+
+    payment_book.record(
+        tx,
+        payment_book.Paid(
+            account_id=account.account_id,
+            at=entry.at,
+            ref=entry.entry_id,
+            kind="phone",
+            amount_minor=amount_minor,
+            currency=account.currency,
+            minutes=minutes,
+            description=f"Purchase by phone: {why}"[:500],
+        ),
+    )
 
 
 # -- SPEC O4, O5: the balance watch's settings ---------------------------------------------------------

@@ -14,6 +14,7 @@ from hourbank.api.resolver import kept
 
 if TYPE_CHECKING:
     from hourbank.orders.placing import CheckoutPort
+    from hourbank.receipts.agreements import SubscriptionPort
 
 
 def checkout() -> CheckoutPort:
@@ -31,3 +32,25 @@ def _build() -> CheckoutPort:
         success_url=f"{settings.website_url}/paid.html?order={ORDER_ID}",
         cancel_url=f"{settings.website_url}/?cancelled={ORDER_ID}",
     )
+
+
+def subscriptions() -> SubscriptionPort:
+    """SPEC O6, W1: Stripe's subscriptions and customer portal (or the local stand-in), kept like the checkout."""
+    return kept("subscriptions", _build_subscriptions)
+
+
+def _build_subscriptions() -> SubscriptionPort:
+    from hourbank.payments.secrets import stripe_api_key
+    from hourbank.payments.stripe_subscriptions import select_subscriptions
+    from hourbank.ports.settings import get_settings
+
+    return select_subscriptions(stripe_api_key(get_settings().payments))
+
+
+def portal_return_url(account_id: str) -> str:
+    """Where the customer portal returns the customer: the portal's agreement page of the account."""
+    from urllib.parse import quote
+
+    from hourbank.ports.settings import get_settings
+
+    return f"{get_settings().payments.website_url}/portal/#/accounts/{quote(account_id, safe='')}/agreement"

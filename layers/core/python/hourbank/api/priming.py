@@ -25,6 +25,8 @@ _SAMPLE_IDS = {
     "visit_id": "vis_snapstart.acc_snapstart",
     "order_id": "ord_snapstart",
     "review_id": "rev_snapstart",
+    "agreement_id": "ord_snapstart",
+    "month": "2000-01",
 }
 
 

@@ -998,3 +998,185 @@ def build(responses: dict[int, Any]) -> list[type[BaseModel]]:
 def _inner_types(annotation: Any) -> list[Any]:
     args = get_args(annotation)
     return [annotation] if not args else [t for a in args for t in _inner_types(a)]
+
+
+# -- payments, visits, agreements, disputes and month-end runs (SPEC W1, W4, O6, M1) --------------------------
+
+
+class Payment(View):
+    """SPEC W1: one payment the account made or got back, with Stripe's receipt where Stripe has one."""
+
+    payment_id: str
+    at: str
+    kind: Literal["order", "visit", "extension", "invoice", "phone"]
+    description: str | None
+    amount: Money
+    refunded: Money
+    minutes: int | None
+    hours: str | None
+    status: Literal["paid", "refunded", "partially_refunded", "disputed"]
+    receipt_url: str | None
+    order_id: str | None
+    invoice_id: str | None
+    visit_id: str | None
+
+    @classmethod
+    def of(cls, p: Any) -> Payment:
+        minutes = int(p.minutes) if p.minutes is not None else None
+        return cls.read(
+            p,
+            amount=Money.of(p.amount_minor, p.currency),
+            refunded=Money.of(p.refunded_minor or 0, p.currency),
+            minutes=minutes,
+            hours=hours_text(minutes) if minutes is not None else None,
+        )
+
+
+class PaymentPage(View):
+    items: list[Payment]
+    cursor: str | None
+
+
+class VisitPage(View):
+    """SPEC W1: an account's visits, newest first; one awaiting payment carries its ``checkout_url``."""
+
+    items: list[Visit]
+    cursor: str | None
+
+
+class Agreement(View):
+    """SPEC O6: a recurring pre-pay agreement - hours a month at the recurring rate, charged by Stripe."""
+
+    agreement_id: str
+    account_id: str
+    kind: Literal["recurring"]
+    hours_per_month: str
+    minutes_per_month: int
+    rate: Money
+    monthly_price: Money
+    started_at: str
+    term_ends_at: str | None
+    next_charge_at: str | None
+    status: Literal["active", "ending", "ended"]
+    ended_at: str | None
+    end_reason: str | None
+
+    @classmethod
+    def of(cls, a: Any) -> Agreement:
+        return cls.read(
+            a,
+            kind="recurring",
+            hours_per_month=hours_text(int(a.minutes_per_month)),
+            minutes_per_month=int(a.minutes_per_month),
+            rate=Money.of(a.rate_minor, a.currency),
+            monthly_price=Money.of(a.amount_minor, a.currency),
+        )
+
+
+class AgreementList(View):
+    items: list[Agreement]
+
+
+class PortalSession(View):
+    """SPEC W1: where the customer manages the card and sees the invoices (Stripe's customer portal)."""
+
+    url: str
+
+
+class DisputeItem(View):
+    """SPEC W4: a disputed entry on billing's list, with the account's name and the ticket's title (W2)."""
+
+    ticket_id: str
+    entry_id: str
+    account_id: str
+    account_name: str | None
+    ticket_title: str | None
+    minutes: int | None
+    raised_at: str
+    raised_by_role: str | None
+    raised_by_name: str | None
+    reason: str
+    status: str
+    resolved_at: str | None
+    resolved_by_name: str | None
+    credited_minutes: int | None
+
+    @classmethod
+    def of(cls, d: Any) -> DisputeItem:
+        return cls.read(
+            d,
+            minutes=int(d.minutes) if d.minutes is not None else None,
+            credited_minutes=int(d.credited_minutes) if d.credited_minutes is not None else None,
+        )
+
+
+class DisputePage(View):
+    items: list[DisputeItem]
+    cursor: str | None
+
+
+class MonthEndAccounts(View):
+    planned: int | None
+    closed: int
+    failed: int
+
+
+class MonthEndInvoices(View):
+    kind: str
+    count: int
+    total: Money
+
+
+class MonthEndFailure(View):
+    account_id: str
+    account_name: str | None
+    reason: str
+    at: str | None
+
+
+class MonthEnd(View):
+    """SPEC M1, M2, W4: what the month's run did - accounts planned, closed and failed (with why), invoices."""
+
+    month: str
+    status: Literal["not_run", "running", "done", "failed"]
+    started_at: str | None
+    requested_by: str | None
+    accounts: MonthEndAccounts
+    invoices: list[MonthEndInvoices]
+    failures: list[MonthEndFailure]
+
+    @classmethod
+    def of(cls, month: str, run: Any, failures: list[Any], status: str) -> MonthEnd:
+        counts = dict(run.invoice_counts.as_dict() if run is not None and run.invoice_counts else {})
+        totals = dict(run.invoice_totals.as_dict() if run is not None and run.invoice_totals else {})
+        invoices = []
+        for key in sorted(counts):
+            kind, _, currency = key.partition("#")
+            invoices.append(
+                MonthEndInvoices(kind=kind, count=int(counts[key]), total=Money.of(totals.get(key, 0), currency))
+            )
+        return cls(
+            month=month,
+            status=status,  # type: ignore[arg-type]
+            started_at=run.started_at if run is not None else None,
+            requested_by=run.requested_by if run is not None else None,
+            accounts=MonthEndAccounts(
+                planned=int(run.planned) if run is not None and run.planned is not None else None,
+                closed=int(run.closed or 0) if run is not None else 0,
+                failed=len(failures),
+            ),
+            invoices=invoices,
+            failures=[
+                MonthEndFailure(
+                    account_id=str(f.subject_account), account_name=f.account_name, reason=str(f.reason), at=f.at
+                )
+                for f in failures
+            ],
+        )
+
+
+class MonthEndRun(View):
+    """SPEC W4, M2: a rerun was asked for; the run's page says how it goes."""
+
+    month: str
+    status: Literal["running"]

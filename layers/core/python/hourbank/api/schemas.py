@@ -73,10 +73,20 @@ class CreateAccount(Body):
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
+class MoneyIn(Body):
+    """SPEC U2: money as integer minor units with its currency."""
+
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)]
+    amount_minor: StrictInt = Field(gt=0, le=100_000_000)
+
+
 class Adjustment(Body):
     minutes: StrictInt = Field(description="signed: + adds credit, - takes it away (kind adjustment only)")
     kind: Literal["purchase", "grant", "adjustment"]
     reason: LongText
+    amount: MoneyIn | None = Field(
+        default=None, description="purchase only: the money received for a purchase by phone (SPEC W1, W4)"
+    )
 
 
 Description = Annotated[str, StringConstraints(min_length=1, max_length=20_000), AfterValidator(_stripped)]
@@ -180,3 +190,10 @@ class NewContact(Body):
 
     name: Text
     email: Email
+
+
+class EndAgreement(Body):
+    """SPEC O6, W4: when a recurring agreement ends (as the customer agreed) and why."""
+
+    when: Literal["term_end", "now"]
+    reason: LongText

@@ -105,15 +105,42 @@ def load_invoice(account_id: str | None, invoice_id: str | None) -> InvoiceModel
         return None
 
 
-def record_paid(invoice: InvoiceModel, paid_at: str) -> bool:
+def record_paid(
+    invoice: InvoiceModel, paid_at: str, *, payment_ref: str | None = None, receipt_url: str | None = None
+) -> bool:
     """An invoice that buys no credits (post-pay, plan) is paid: False if it already was. One that buys
-    credits (it names an order) is never recorded paid here: only its credit records it (SPEC O4)."""
-    if not updated_if(
+    credits (it names an order) is never recorded paid here: only its credit records it (SPEC O4). The payment
+    goes on the account's payments list (W1) in the same transaction."""
+    from hourbank.receipts import payment_book
+    from hourbank.store.transactions import Tx, TxFailed
+
+    tx = Tx()
+    tx.update(
+        "invoice",
         invoice,
         [InvoiceModel.status.set("paid"), InvoiceModel.paid_at.set(paid_at)],
-        (InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist(),
-    ):
-        return False
+        condition=(InvoiceModel.status != "paid") & InvoiceModel.order_id.does_not_exist(),
+    )
+    kind = {"postpay": "Post-pay support", "plan": "Support plan"}.get(invoice.kind, "Invoice")
+    paid = payment_book.Paid(
+        account_id=invoice.account_id,
+        at=paid_at,
+        ref=payment_ref or invoice.stripe_invoice_id or invoice.invoice_id,
+        kind="invoice",
+        amount_minor=int(invoice.amount_minor),
+        currency=invoice.currency,
+        minutes=int(invoice.minutes) or None,
+        description=f"{kind}: {invoice.description}",
+        receipt_url=receipt_url or invoice.payment_url,
+        invoice_id=invoice.invoice_id,
+    )
+    payment_book.record(tx, paid)
+    try:
+        tx.commit()
+    except TxFailed as exc:
+        if "invoice" in exc.refused or "payment" in exc.refused:
+            return False
+        raise
     metrics.emit({metrics.INVOICES_PAID: 1})
     return True
 

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from hourbank.kernel.clock import SYSTEM_CLOCK as SYSTEM_CLOCK  # the month-end functions read it here; tests replace it
 from hourbank.kernel.clock import iso
 from hourbank.ledger.balance_writer import GRANT, Idempotency, LedgerLine, fingerprint, write_account
+from hourbank.monthend import month_runs
 from hourbank.plans.catalogue import get_plan, plan_ids
 from hourbank.ports import metrics
 from hourbank.rating.consumption import hours_text
@@ -93,6 +94,18 @@ def close_month(account_id: str, month: str, tz: ZoneInfo, *, now: datetime) -> 
     if statement.invoice_kind and statement.charges_total_minor > 0:
         made_invoice, amount = _invoice(statement, now), statement.charges_total_minor
     granted = _monthly_grant(account, month, now)
+    # SPEC W4, M2: counted on the month's run record once, before the checkpoint (a crash in between counts on
+    # the retry, which the done# item keeps from counting twice).
+    month_runs.closed_one(
+        month,
+        account_id,
+        account.name,
+        now,
+        invoice_kind=statement.invoice_kind if made_invoice else None,
+        invoice_id=made_invoice,
+        amount_minor=amount,
+        currency=statement.currency,
+    )
     _marker(checkpoint_id(account_id, month), "monthend", account_id, now)
     metrics.emit({metrics.MONTH_END_ACCOUNTS_CLOSED: 1})
     return Closed(account_id, month, "closed", made_invoice, amount, granted)
@@ -212,6 +225,7 @@ def plan_month(month: str, send: Callable[[list[dict]], object]) -> dict[str, st
     from hourbank.ports.queue import SQS_BATCH
 
     ensure_bound()
+    month_runs.started(month, SYSTEM_CLOCK.now())  # SPEC W4: the run is seen from its first page on
     pages = accounts = 0
     batch: list[dict] = []
     for page in plan_pages():
@@ -222,8 +236,19 @@ def plan_month(month: str, send: Callable[[list[dict]], object]) -> dict[str, st
             batch = []
     if batch:
         send(batch)
+    month_runs.planned(month, accounts)
     metrics.emit({metrics.MONTH_END_ACCOUNTS_PLANNED: accounts})
     return {"month": month, "pages": pages, "accounts": accounts}
+
+
+def plan_again(month: str) -> dict[str, str | int]:
+    """SPEC W4, M2: billing's rerun, planned by the worker from one queued message (``month_runs.request_run``):
+    the same pages the planner sends, to the same queue; accounts already closed are skipped."""
+    from hourbank.ports import queue
+    from hourbank.ports.settings import get_settings
+
+    url = get_settings().month_end_queue_url
+    return plan_month(month, lambda bodies: queue.send(url, bodies))
 
 
 def close_page(month: str, account_ids: list[str]) -> dict[str, int]:
@@ -235,7 +260,16 @@ def close_page(month: str, account_ids: list[str]) -> dict[str, int]:
     tz = get_settings().calendar().tz
     outcomes: dict[str, int] = {}
     for account_id in account_ids:
-        closed = close_month(account_id, month, tz, now=SYSTEM_CLOCK.now())
+        now = SYSTEM_CLOCK.now()
+        try:
+            closed = close_month(account_id, month, tz, now=now)
+        except Exception as exc:  # SPEC W4: billing sees which account failed and why; the page comes back
+            month_runs.failed_one(month, account_id, f"{type(exc).__name__}: {exc}", now)
+            raise
+        if closed.outcome != "closed":  # closed before (or gone): counted once on this run's record (M2)
+            month_runs.closed_one(
+                month, account_id, None, now, invoice_kind=None, invoice_id=None, amount_minor=0, currency=""
+            )
         outcomes[closed.outcome] = outcomes.get(closed.outcome, 0) + 1
     metrics.emit({metrics.MONTH_END_ACCOUNTS_SETTLED: len(account_ids)})  # closed, already closed or gone
     return outcomes

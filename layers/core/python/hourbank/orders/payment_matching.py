@@ -24,6 +24,7 @@ from hourbank.invoicing import invoice_issuing
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock
 from hourbank.orders.payment_settlement import (
     OtherOrders,
+    PaymentFacts,
     Settlement,
     flag_for_review,
     flag_unread,
@@ -34,6 +35,7 @@ from hourbank.orders.payment_settlement import (
     settle_paid,
     settle_refund,
 )
+from hourbank.store.models import map_of
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +140,10 @@ def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None, oth
             order_id,
             detail=f"checkout {session.get('id')} is {session.get('payment_status')}: waiting for the payment",
         )
+    facts = PaymentFacts()
     if session.get("mode") == "subscription":
+        # SPEC O6: the agreement's subscription and customer (the billing portal's, W1)
+        facts = PaymentFacts(subscription_id=_id(session.get("subscription")), customer_id=_id(session.get("customer")))
         payment_ref = _id(session.get("invoice"))
         if not payment_ref:
             # The subscription's first invoice.paid credits it; keying this payment by anything else
@@ -158,6 +163,7 @@ def _session_paid(session: dict, at: datetime, lookup: PaymentLookup | None, oth
         currency=str(session.get("currency") or ""),
         at=at,
         others=others,
+        facts=facts,
     )
 
 
@@ -219,7 +225,9 @@ def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None, oth
         order_id = ours.order_id
     if order_id is None:
         if ours is not None:  # an invoice that buys no credits (post-pay, plan): it is paid, that is all
-            fresh = invoice_issuing.record_paid(ours, at.isoformat(timespec="seconds"))
+            url = invoice_facts(invoice).receipt_url
+            paid_at = at.isoformat(timespec="seconds")
+            fresh = invoice_issuing.record_paid(ours, paid_at, payment_ref=_id(invoice.get("id")), receipt_url=url)
             return Settlement("recorded" if fresh else "duplicate", detail=f"invoice {ours.invoice_id} paid")
         if _metadata(invoice).get("invoice_id"):
             return Settlement("review", detail=f"invoice {invoice.get('id')} names an unknown Hourbank invoice")
@@ -235,6 +243,26 @@ def _invoice_paid(invoice: dict, at: datetime, lookup: PaymentLookup | None, oth
         at=at,
         also_known_as=_invoice_intents(invoice),
         others=others,
+        facts=invoice_facts(invoice),
+    )
+
+
+def invoice_facts(invoice: dict) -> PaymentFacts:
+    """What an invoice says of its payment: Stripe's hosted invoice page (its receipt once paid, SPEC W1) and,
+    for a subscription's (O6), the subscription, the customer and the end of the period it paid for."""
+    parent = invoice.get("parent") or {}
+    details = parent.get("subscription_details") or {}
+    subscription = _id(invoice.get("subscription")) or _id(details.get("subscription"))
+    lines = ((invoice.get("lines") or {}).get("data")) or []
+    period_end = ((lines[0].get("period") or {}).get("end")) if lines and isinstance(lines[0], dict) else None
+    url = invoice.get("hosted_invoice_url")
+    return PaymentFacts(
+        receipt_url=str(url)[:2000] if url else None,
+        subscription_id=subscription,
+        customer_id=_id(invoice.get("customer")),
+        period_end=datetime.fromtimestamp(int(period_end), UTC).isoformat(timespec="seconds")
+        if isinstance(period_end, int) and not isinstance(period_end, bool)
+        else None,
     )
 
 
@@ -305,6 +333,32 @@ def _dispute_created(
         return problem
     ref = payment_ref or _id(dispute.get("charge")) or ""
     return settle_dispute(order_id, payment_ref=ref, dispute_ref=str(dispute.get("id")), at=at, others=others)
+
+
+def _charge_succeeded(
+    charge: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
+    """SPEC W1: Stripe's receipt link of a payment (``receipt_url``), onto the payment's list item - kept until
+    the payment is recorded when it comes first (as it usually does for Checkout)."""
+    from hourbank.receipts import payment_book
+
+    url = charge.get("receipt_url")
+    ref = _id(charge.get("payment_intent")) or _id(charge.get("id"))
+    if not url or not ref:
+        return Settlement("ignored", detail=f"charge {charge.get('id')} has no receipt")
+    order_id = _metadata(charge).get("order_id")
+    record = payment_record(ref)
+    if record is not None:
+        order_id, ref = record.paid_order_id, record.payment_ref
+
+    def recorded() -> tuple[str, str] | None:
+        """The payment's account and time, once the payment is recorded on the list (read after keeping the link)."""
+        order = load_order(order_id)
+        paid = dict(map_of(order.payments).get(ref) or {}) if order is not None else {}
+        return (order.account_id, str(paid["at"])) if order is not None and paid.get("listed") else None
+
+    done = payment_book.receipt_seen(ref, str(url), at.isoformat(timespec="seconds"), recorded)
+    return Settlement("recorded", order_id, detail=f"receipt of {ref} {'recorded' if done else 'kept'}")
 
 
 def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, str | None, Settlement | None]:
@@ -381,5 +435,6 @@ _HANDLERS: dict[str, Handler] = {
     "invoice.voided": _invoice_given_up,
     "invoice.marked_uncollectible": _invoice_given_up,
     "charge.refunded": _charge_refunded,
+    "charge.succeeded": _charge_succeeded,
     "charge.dispute.created": _dispute_created,
 }

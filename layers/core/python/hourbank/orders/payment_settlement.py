@@ -17,9 +17,11 @@ from typing import Protocol
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.clock import iso
+from hourbank.kernel.money import money_text
 from hourbank.ledger.balance_writer import Idempotency, LedgerLine, fingerprint, write_account
 from hourbank.ports import metrics
-from hourbank.store.models import AccountModel, InvoiceModel, OrderModel, PaymentRefModel, map_of
+from hourbank.receipts import payment_book
+from hourbank.store.models import AccountModel, AgreementModel, InvoiceModel, OrderModel, PaymentRefModel, map_of
 from hourbank.store.transactions import Retry, Tx, commit_or_retry, updated_if, updated_unread, with_retries
 
 PURCHASE = "purchase"
@@ -36,6 +38,20 @@ class Settlement:
     order_id: str | None = None
     minutes: int = 0
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """What a payment event says besides its amount: Stripe's receipt (SPEC W1) and, for a subscription's
+    payment (O6), the subscription, its customer and when the period paid for ends (the next charge)."""
+
+    receipt_url: str | None = None
+    subscription_id: str | None = None
+    customer_id: str | None = None
+    period_end: str | None = None
+
+
+NO_FACTS = PaymentFacts()
 
 
 class OtherOrders(Protocol):
@@ -111,6 +127,7 @@ def settle_paid(
     at: datetime,
     also_known_as: tuple[str, ...] = (),
     others: OtherOrders | None = None,
+    facts: PaymentFacts = NO_FACTS,
 ) -> Settlement:
     """SPEC O1/O2: the provider says this order is paid by ``payment_ref``: credit its minutes once.
     ``also_known_as``: other ids of the same payment (the PaymentIntent that paid an invoice), recorded with
@@ -119,9 +136,10 @@ def settle_paid(
     if order is None:
         return Settlement("review", order_id, detail="no such order")
     if int(amount_minor) != int(order.amount_minor) or currency.upper() != order.currency:
+        # SPEC U2 for people: money as money ("paid $400.00 for an order of $600.00"), never minor units.
         reason = (
-            f"paid {amount_minor} {currency.upper()} for an order of {int(order.amount_minor)} "
-            f"{order.currency} ({payment_ref})"
+            f"paid {money_text(int(amount_minor), currency)} for an order of "
+            f"{money_text(int(order.amount_minor), order.currency)} ({payment_ref})"
         )
         flag_for_review(order, reason)
         return Settlement("review", order.order_id, detail=reason)
@@ -139,7 +157,7 @@ def settle_paid(
         if payment_ref in _payments(current):
             return Settlement("duplicate", current.order_id, detail=payment_ref)
         account = AccountModel.get(current.account_id, consistent_read=True)
-        tx = _credit(current, account, idem, (payment_ref, *also_known_as), at)
+        tx = _credit(current, account, idem, (payment_ref, *also_known_as), at, facts)
         if commit_or_retry(tx, unless=("idempotency", "order")) is not None:
             return Settlement("duplicate", current.order_id, detail=payment_ref)
         # SPEC C3: closes waiting for credit are listed on the account, and a close parks itself only on
@@ -148,15 +166,25 @@ def settle_paid(
         return Settlement("credited", current.order_id, int(current.minutes))
 
     result = with_retries(attempt)
+    if result.outcome == "credited" and not facts.receipt_url:  # SPEC W1: a receipt that came first
+        payment_book.pick_up_receipt(order.account_id, iso(at), payment_ref)
     if result.outcome == "credited":
         _after_credit(order, result.minutes, payment_ref, at, others, closes_waiting=bool(waiting and waiting[-1]))
     return result
 
 
-def _credit(order: OrderModel, account: AccountModel, idem: Idempotency, refs: tuple[str, ...], at: datetime) -> Tx:
+def _credit(
+    order: OrderModel,
+    account: AccountModel,
+    idem: Idempotency,
+    refs: tuple[str, ...],
+    at: datetime,
+    facts: PaymentFacts = NO_FACTS,
+) -> Tx:
     """The credit of a paid order, in one transaction (C7): the ledger entry with the payment's idempotency
     marker, Hourbank's record of each id of the payment (O3; ``refs[0]`` is the one paid), the order marked
-    paid by it and, for an auto top-up, its invoice paid (O4)."""
+    paid by it, the payment on the account's list (W1), a recurring order's agreement (O6) and, for an auto
+    top-up, its invoice paid (O4)."""
     payment_ref, minutes = refs[0], int(order.minutes)
     tx = Tx()
     actions = []
@@ -185,13 +213,63 @@ def _credit(order: OrderModel, account: AccountModel, idem: Idempotency, refs: t
             OrderModel.status.set("paid" if order.status == "pending" else order.status),
             OrderModel.credited_minutes.add(minutes),
             OrderModel.payments[payment_ref].set(
-                {"credited": minutes, "debited": 0, "refunded_minor": 0, "at": iso(at)}
+                {"credited": minutes, "debited": 0, "refunded_minor": 0, "at": iso(at), "listed": True}
             ),
             *([OrderModel.opens_account.set(False)] if order.opens_account else []),  # O7: opened, once
         ],
         condition=OrderModel.payments[payment_ref].does_not_exist(),
     )
+    payment_book.record(tx, _listed(order, payment_ref, iso(at), facts))
+    if order.kind == "recurring":
+        _agreement(tx, order, at, facts)
     return tx
+
+
+def _listed(order: OrderModel, payment_ref: str, at: str, facts: PaymentFacts) -> payment_book.Paid:
+    """SPEC W1: how the account's payments list shows a credited order's payment."""
+    from hourbank.rating.consumption import hours_text
+
+    hours = hours_text(int(order.minutes))
+    description = {
+        "recurring": f"Recurring pre-pay: {hours} h this month",
+        "auto_top_up": f"Auto top-up: {hours} h",
+    }.get(order.kind, f"Support time: {hours} h")
+    return payment_book.Paid(
+        account_id=order.account_id,
+        at=at,
+        ref=payment_ref,
+        kind="order" if order.kind == "one_time" else "invoice",
+        amount_minor=int(order.amount_minor),
+        currency=order.currency,
+        minutes=int(order.minutes),
+        description=description,
+        receipt_url=facts.receipt_url,
+        order_id=order.order_id,
+        invoice_id=order.invoice_id,
+    )
+
+
+def _agreement(tx: Tx, order: OrderModel, at: datetime, facts: PaymentFacts) -> None:
+    """SPEC O6: a recurring order's agreement, begun by its first payment and moved on by each month's: the
+    next charge is the end of the period paid (or a month on, when the event does not say)."""
+    from hourbank.receipts.agreements import key_of, month_after
+
+    item = AgreementModel(order.account_id, key_of(order.order_id))
+    actions = [
+        AgreementModel.agreement_id.set(order.order_id),
+        AgreementModel.minutes_per_month.set(int(order.minutes)),
+        AgreementModel.rate_minor.set(int(order.rate_minor)),
+        AgreementModel.amount_minor.set(int(order.amount_minor)),
+        AgreementModel.currency.set(order.currency),
+        AgreementModel.started_at.set(AgreementModel.started_at | iso(at)),
+        AgreementModel.status.set(AgreementModel.status | "active"),
+        AgreementModel.next_charge_at.set(facts.period_end or month_after(iso(at))),
+    ]
+    if facts.subscription_id:
+        actions.append(AgreementModel.subscription_id.set(facts.subscription_id))
+    if facts.customer_id:
+        actions.append(AgreementModel.customer_id.set(facts.customer_id))
+    tx.update("agreement", item, actions)
 
 
 def _after_credit(
@@ -362,11 +440,27 @@ def _take_back(
             ],
             condition=OrderModel.payments[payment_ref]["debited"] == debited,
         )
+        refunded = new_paid.get("refunded_minor") if refunded_minor is not None else None
+        _list_taken_back(tx, current, paid, payment_ref, refunded)
         if commit_or_retry(tx, unless=("idempotency",)) is not None:
             return Settlement("duplicate", current.order_id, detail=marker)
         return Settlement("debited", current.order_id, take)
 
     return with_retries(attempt)
+
+
+def _list_taken_back(tx: Tx, order: OrderModel, paid: dict, payment_ref: str, refunded_minor: int | None) -> None:
+    """SPEC W1: the payment's list item says it was refunded (``refunded_minor``: its total) or disputed (None)."""
+    if paid.get("listed"):
+        payment_book.taken_back(
+            tx,
+            order.account_id,
+            str(paid["at"]),
+            payment_ref,
+            amount_minor=int(order.amount_minor),
+            refunded_minor=refunded_minor,
+            disputed=refunded_minor is None,
+        )
 
 
 def _park(order: OrderModel, payment_ref: str, amount: int, marker: str) -> Settlement:

@@ -29,7 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-PORTS = frozenset({"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds", "exports"})
+PORTS = frozenset(
+    {"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds", "exports", "subscriptions"}
+)
 _installed: dict[str, Callable[..., Any]] = {}
 
 

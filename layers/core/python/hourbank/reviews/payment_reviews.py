@@ -216,6 +216,7 @@ def resolve(
                 ReviewModel.adjustment_entry_id.set(entry.entry_id),
             ]
         tx.update("review", current, actions, condition=ReviewModel.status == "open")
+        _settle_order(tx, current, minutes, now, target)
         # refused review: resolved meanwhile, the next look says by whom (409)
         if commit_or_retry(tx, unless=("idempotency",)) is not None:
             raise Conflict(f"the payment {current.payment_ref} was credited meanwhile (a later delivery of its event)")
@@ -227,6 +228,49 @@ def resolve(
 
         settle_awaiting(entry.account_id, clock=clock)
     return review, entry
+
+
+def _settle_order(tx: Tx, review: ReviewModel, minutes: int | None, now: str, credited_to: str | None) -> None:
+    """SPEC O8, W4: settling a review settles its order, in the same transaction - paid when billing credited it
+    (the payment then on the account's payments list, W1), else cancelled - unless it is no longer pending (a
+    later delivery paid it). An order whose stored data cannot be read (what kept the payment, O8) is left."""
+    from pynamodb.exceptions import AttributeDeserializationError
+    from pynamodb.expressions.update import Action
+
+    from hourbank.orders.payment_settlement import load_order
+    from hourbank.store.models import OrderModel
+
+    try:
+        order = load_order(review.order_id)
+    except AttributeDeserializationError:
+        return
+    if order is None or order.status != "pending":
+        return
+    ref = review.payment_ref or review.payment_object or review.review_id
+    credited = minutes is not None and minutes > 0
+    actions: list[Action] = [OrderModel.status.set("paid" if credited else "cancelled")]
+    listed = credited and review.amount_minor is not None and bool(review.currency)
+    if credited:
+        record = {"credited": minutes, "debited": 0, "refunded_minor": 0, "at": review.at, "listed": listed}
+        actions += [OrderModel.credited_minutes.add(minutes), OrderModel.payments[ref].set(record)]
+    tx.update("order", order, actions, condition=OrderModel.status == "pending")
+    if listed:
+        from hourbank.receipts import payment_book
+
+        payment_book.record(
+            tx,
+            payment_book.Paid(
+                account_id=credited_to or order.account_id,
+                at=review.at,
+                ref=ref,
+                kind="order",
+                amount_minor=int(review.amount_minor or 0),
+                currency=str(review.currency),
+                minutes=minutes,
+                description=f"Payment settled by billing (review of {now[:10]})",
+                order_id=order.order_id,
+            ),
+        )
 
 
 def _payment_marker(review: ReviewModel):

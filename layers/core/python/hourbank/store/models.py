@@ -573,6 +573,19 @@ class PaymentRefModel(Model):
     at = UnicodeAttribute()
 
 
+class ParkedReceiptModel(Model):
+    """SPEC W1: Stripe's receipt link of a payment not recorded yet (``charge.succeeded`` often comes before
+    ``checkout.session.completed``), in the Orders table under ``receipt#<payment object id>``: the payment's
+    record picks it up when it lands."""
+
+    class Meta:
+        table_name = "unbound-orders"
+
+    order_id = UnicodeAttribute(hash_key=True)  # receipt#<payment object id>
+    receipt_url = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
 class EmailClaimModel(Model):
     """SPEC O7: an e-mail address belongs to one account. The claim is an item in the Accounts table keyed
     ``email#<address, trimmed and lower-cased>``, put with "does not exist" in the same transaction as the
@@ -707,6 +720,137 @@ class ReviewModel(Model):
     adjustment_account_id = UnicodeAttribute(null=True)
     adjustment_minutes = NumberAttribute(null=True)
     adjustment_entry_id = UnicodeAttribute(null=True)
+
+
+PAYMENT_PREFIX = "pay#"
+AGREEMENT_PREFIX = "agreement#"
+VISIT_LIST_PREFIX = "visits#"
+MONTH_RUN_PREFIX = "monthend#"
+
+
+class PaymentModel(Model):
+    """SPEC W1: one payment an account made (or got back), in the Charges table under
+    ``pay#<at>#<payment ref>``, so an account's payments newest first are one Query by prefix. Written in the
+    same transaction that records the payment (an order credited, a visit paid, an invoice paid, a purchase by
+    phone); a refund or dispute updates its ``status`` and ``refunded_minor`` where it is recorded."""
+
+    class Meta:
+        table_name = "unbound-charges"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    charge_key = UnicodeAttribute(range_key=True)  # pay#<at>#<payment ref>
+    payment_id = UnicodeAttribute()  # the payment ref (PaymentIntent, Stripe invoice, ledger entry)
+    at = UnicodeAttribute()
+    kind = UnicodeAttribute()  # order | visit | extension | invoice | phone
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    minutes = NumberAttribute(null=True)
+    status = UnicodeAttribute(default="paid")  # paid | refunded | partially_refunded | disputed
+    refunded_minor = NumberAttribute(default=0)
+    description = UnicodeAttribute(null=True)
+    receipt_url = UnicodeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
+    visit_id = UnicodeAttribute(null=True)
+
+
+class AgreementModel(Model):
+    """SPEC O6: a recurring pre-pay agreement (a recurring order paid through a Stripe subscription), in the
+    Charges table under ``agreement#<order_id>``: written when its first payment lands, moved on by each
+    month's payment (``next_charge_at``) and ended by billing (``ending``/``ended``)."""
+
+    class Meta:
+        table_name = "unbound-charges"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    charge_key = UnicodeAttribute(range_key=True)  # agreement#<order_id>
+    agreement_id = UnicodeAttribute()  # the recurring order's id
+    minutes_per_month = NumberAttribute()
+    rate_minor = NumberAttribute()
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    next_charge_at = UnicodeAttribute(null=True)
+    term_ends_at = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="active")  # active | ending | ended
+    subscription_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    ended_at = UnicodeAttribute(null=True)
+    end_reason = UnicodeAttribute(null=True)
+    ended_by = UnicodeAttribute(null=True)
+
+
+class VisitListModel(Model):
+    """SPEC W1: an account's visits, newest first: a pointer per visit in the Charges table under
+    ``visits#<scheduled_at_utc>#<visit_id>``, put with the booking; the list reads the visits themselves (one
+    BatchGetItem per page), so it never goes stale."""
+
+    class Meta:
+        table_name = "unbound-charges"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    charge_key = UnicodeAttribute(range_key=True)
+    visit_id = UnicodeAttribute()
+    ticket_ref = UnicodeAttribute()
+
+
+class MonthRunModel(Model):
+    """SPEC M1/M2, W4: what a month-end run did, in the Charges table's partition ``monthend#<yyyy-mm>``: the
+    run (sk ``run``: planned by the planner, counted by the workers), one ``done#<account>`` per account closed
+    (put with "does not exist" in one transaction with the counts, so a retry counts nothing twice) and one
+    ``fail#<account>`` per account whose close failed (removed when it closes)."""
+
+    class Meta:
+        table_name = "unbound-charges"
+
+    account_id = UnicodeAttribute(hash_key=True)  # monthend#<yyyy-mm>
+    charge_key = UnicodeAttribute(range_key=True)  # run | done#<account> | fail#<account>
+    month = UnicodeAttribute()
+    planned = NumberAttribute(null=True)
+    closed = NumberAttribute(null=True)
+    runs = NumberAttribute(null=True)
+    started_at = UnicodeAttribute(null=True)
+    requested_by = UnicodeAttribute(null=True)
+    # "<kind>#<currency>" -> invoices made / their total (minor units)
+    invoice_counts: MapAttribute[str, Any] = MapAttribute(null=True)
+    invoice_totals: MapAttribute[str, Any] = MapAttribute(null=True)
+    # done# / fail# items
+    subject_account = UnicodeAttribute(null=True)
+    account_name = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    at = UnicodeAttribute(null=True)
+    invoice_id = UnicodeAttribute(null=True)
+    amount_minor = NumberAttribute(null=True)
+
+
+DISPUTE_OPEN = "dispute#open"
+DISPUTE_RESOLVED = "dispute#resolved"
+
+
+class DisputeListModel(Model):
+    """SPEC W4: a disputed entry on billing's list, in the Reviews table: partition ``dispute#open`` (sorted by
+    ``<raised_at>#<ticket>#<entry>``, oldest first) while open; the resolution moves it to ``dispute#resolved``
+    (sorted by when it was resolved) in the resolution's own transaction."""
+
+    class Meta:
+        table_name = "unbound-reviews"
+
+    pk = UnicodeAttribute(hash_key=True)
+    review_id = UnicodeAttribute(range_key=True)
+    ticket_id = UnicodeAttribute()
+    entry_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    account_name = UnicodeAttribute(null=True)
+    ticket_title = UnicodeAttribute(null=True)
+    raised_at = UnicodeAttribute()
+    raised_by_role = UnicodeAttribute(null=True)
+    raised_by_name = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | upheld | rejected
+    minutes = NumberAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    resolved_by_name = UnicodeAttribute(null=True)
+    credited_minutes = NumberAttribute(null=True)
 
 
 MODELS: dict[str, type[Model]] = {

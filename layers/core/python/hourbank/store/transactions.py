@@ -18,15 +18,21 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from hourbank.store.models import (
     MODELS,
     ContactModel,
+    AgreementModel,
+    DisputeListModel,
     EmailClaimModel,
     FailureModel,
+    MonthRunModel,
     NameWordModel,
+    ParkedReceiptModel,
+    PaymentModel,
     PaymentRefModel,
     ResponseModel,
     TicketReferenceModel,
     TimeEntryModel,
     VisitChargeModel,
     VisitExpiryModel,
+    VisitListModel,
     VisitModel,
 )
 from hourbank.store.outage import KEY_REFUSED, key_refused, unavailable, unreachable
@@ -85,6 +91,12 @@ def bind(settings: Any = None) -> None:
             (NameWordModel, settings.accounts_table),
             (FailureModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
+            (PaymentModel, settings.charges_table),
+            (ParkedReceiptModel, settings.orders_table),
+            (AgreementModel, settings.charges_table),
+            (VisitListModel, settings.charges_table),
+            (MonthRunModel, settings.charges_table),
+            (DisputeListModel, settings.reviews_table),
         ):
             model.Meta.table_name = table
             _timeouts(model.Meta)

@@ -11,8 +11,17 @@ from pynamodb.exceptions import DoesNotExist
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, iso
 from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
 from hourbank.kernel.identity import BILLING, Actor
-from hourbank.store.models import ENTRY_SK_PREFIX, DisputeMap, LedgerModel, TimeEntryModel
-from hourbank.store.transactions import Tx, commit_or_retry, updated_if, with_retries
+from hourbank.store.models import (
+    DISPUTE_OPEN,
+    DISPUTE_RESOLVED,
+    ENTRY_SK_PREFIX,
+    DisputeListModel,
+    DisputeMap,
+    LedgerModel,
+    TicketModel,
+    TimeEntryModel,
+)
+from hourbank.store.transactions import Tx, TxFailed, commit_or_retry, with_retries
 from hourbank.tickets.closing import add_credit_back, settle_awaiting
 from hourbank.tickets.common import account_of, load
 
@@ -51,7 +60,17 @@ def raise_dispute(
         raised_at=iso(clock.now()),
         raised_by_name=actor.name if actor.is_staff else None,  # SPEC W2: staff names (a customer is the account)
     )
-    if not updated_if(entry, [TimeEntryModel.dispute.set(dispute)], TimeEntryModel.dispute.does_not_exist()):
+    tx = Tx()
+    tx.update("entry", entry, [TimeEntryModel.dispute.set(dispute)], condition=TimeEntryModel.dispute.does_not_exist())
+    tx.put("listed", _listed(DISPUTE_OPEN, ticket_id, entry, dispute, dispute.raised_at))  # SPEC W4: billing's list
+    try:
+        tx.commit()
+        committed = True
+    except TxFailed as exc:
+        if "entry" not in exc.refused:
+            raise
+        committed = False
+    if not committed:
         # a concurrent dispute won: the same one is this request, another a 409
         stored = _entry(ticket_id, entry_id)
         if stored.dispute is None or stored.dispute.reason != reason.strip():
@@ -112,6 +131,7 @@ def resolve_dispute(
             ],
             condition=dispute.status == "open",
         )
+        _move_to_resolved(tx, ticket, entry, outcome, iso(now), credit_minutes, actor.name)
         if commit_or_retry(tx, unless=("entry",)) is not None:
             raise Conflict("this entry's dispute was resolved meanwhile")
         return _entry(ticket_id, entry_id), ledger
@@ -120,3 +140,49 @@ def resolve_dispute(
     if ledger is not None:
         settle_awaiting(ledger.account_id, clock=clock)
     return entry, ledger
+
+
+def _list_key(at: str, ticket_id: str, entry_id: str) -> str:
+    return f"{at}#{ticket_id}#{entry_id}"
+
+
+def _listed(
+    partition: str, ticket_id: str, entry: TimeEntryModel, dispute: Any, at: str, *, ticket: TicketModel | None = None
+) -> DisputeListModel:
+    """SPEC W4: the dispute on billing's list - open ones by when raised, resolved ones by when resolved - with
+    the account's name and the ticket's title, so the list reads without a lookup (W2)."""
+    if ticket is None:
+        try:
+            ticket = TicketModel.get(ticket_id, "TICKET")
+        except DoesNotExist:
+            ticket = None
+    return DisputeListModel(
+        partition,
+        _list_key(at, ticket_id, entry.entry_id),
+        ticket_id=ticket_id,
+        entry_id=entry.entry_id,
+        account_id=account_of(ticket_id),
+        account_name=ticket.account_name if ticket is not None else None,
+        ticket_title=ticket.title if ticket is not None else None,
+        raised_at=dispute.raised_at,
+        raised_by_role=dispute.raised_by_role,
+        raised_by_name=dispute.raised_by_name,
+        reason=dispute.reason,
+        status=dispute.status,
+        minutes=int(entry.minutes),
+        resolved_at=dispute.resolved_at,
+        resolved_by_name=dispute.resolved_by_name,
+        credited_minutes=dispute.credited_minutes if dispute.resolved_at else None,
+    )
+
+
+def _move_to_resolved(
+    tx: Tx, ticket: TicketModel, entry: TimeEntryModel, outcome: str, at: str, credited: int, by_name: str | None
+) -> None:
+    """SPEC W4: off billing's open list, onto the resolved one, in the resolution's transaction."""
+    dispute = entry.dispute
+    assert dispute is not None
+    tx.delete("open", DisputeListModel(DISPUTE_OPEN, _list_key(dispute.raised_at, ticket.ticket_id, entry.entry_id)))
+    dispute.status, dispute.resolved_at = outcome, at
+    dispute.credited_minutes, dispute.resolved_by_name = credited, by_name
+    tx.put("resolved", _listed(DISPUTE_RESOLVED, ticket.ticket_id, entry, dispute, at, ticket=ticket))

@@ -27,11 +27,13 @@ from hourbank.plans.catalogue import catalogue, get_plan
 from hourbank.store.models import (
     TICKET_SK,
     VISIT_EXPIRY_PREFIX,
+    VISIT_LIST_PREFIX,
     VISIT_SK,
     AccountModel,
     OrderModel,
     TicketModel,
     VisitExpiryModel,
+    VisitListModel,
     VisitModel,
     map_of,
 )
@@ -161,6 +163,7 @@ def book(
     tx.put("ticket", ticket, condition=TicketModel.sk.does_not_exist())
     tx.put("order", order, condition=OrderModel.order_id.does_not_exist())
     tx.put("expiry", VisitExpiryModel(*expiry_key(expires, b.visit_id), visit_id=b.visit_id))
+    tx.put("listed", visit_list_item(visit))  # SPEC W1: the account's visits, newest first
     # Not commit_or_retry: not an optimistic attempt; only a replayed booking (same key) is answered here.
     try:
         tx.commit()
@@ -170,6 +173,16 @@ def book(
         visit = _same_booking(b.ticket_id, estimate_hours, b.price, scheduled_at, address)
         order = OrderModel.get(b.order_id, consistent_read=True)
     return visit, with_checkout(order, checkout, account)
+
+
+def visit_list_item(visit: VisitModel) -> VisitListModel:
+    """The visit's place on its account's list (``visits.visit_list``), by when it is scheduled."""
+    return VisitListModel(
+        visit.account_ref,
+        f"{VISIT_LIST_PREFIX}{visit.scheduled_at_utc}#{visit.visit_id}",
+        visit_id=visit.visit_id,
+        ticket_ref=visit.ticket_id,
+    )
 
 
 def _onsite_account(account_id: str) -> AccountModel:
@@ -433,6 +446,17 @@ def end_visit(tx: Tx, visit: VisitModel, state: str, now: datetime, *, refund_du
     """Completed or cancelled: the refund owed is fixed here, in the same transaction as the state, so
     ``visits.refund_issuing`` pays exactly that however often it runs. An unpaid visit leaves the sweep's list."""
     updates = [VisitModel.state.set(state), VisitModel.refund_due_minor.set(refund_due), *actions]
+    # SPEC V1, W4: a visit that ends closes its extensions not paid: they are no longer due (a payment that still
+    # lands on one is paid back in full, ``visits.visit_payments``).
+    for order_id, entry in map_of(visit.orders).items():
+        if entry.get("kind") == EXTENSION and entry.get("status") == "pending":
+            updates.append(VisitModel.orders[order_id]["status"].set("cancelled"))
+            tx.update(
+                f"extension:{order_id}",
+                OrderModel(order_id),
+                [OrderModel.status.set("cancelled")],
+                condition=OrderModel.status == "pending",
+            )
     if visit.state == "awaiting_payment":
         updates.append(VisitModel.expires_at.remove())
         booking = visit.booking_order_id

@@ -98,6 +98,18 @@ def _recorded(visit: VisitModel, key: str, order_id: str, paid: dict, amount: in
         condition=VisitModel.refunds[key].does_not_exist() & (VisitModel.orders[order_id]["refunded_minor"] == before),
     )
     tx.put("charge", statement_line(visit, "refund", -amount, now, order_id=order_id, ref=refund_id))
+    if paid.get("listed"):  # SPEC W1: the payment's list item says what was paid back
+        from hourbank.receipts import payment_book
+
+        payment_book.taken_back(
+            tx,
+            visit.account_ref,
+            str(paid["paid_at"]),
+            str(paid["payment_ref"]),
+            amount_minor=int(paid["amount_minor"]),
+            refunded_minor=before + amount,
+            disputed=False,
+        )
     return tx
 
 

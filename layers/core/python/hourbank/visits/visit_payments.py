@@ -17,6 +17,7 @@ from datetime import datetime
 
 from hourbank.kernel.clock import iso
 from hourbank.orders.payment_settlement import Settlement, flag_for_review, load_order
+from hourbank.receipts import payment_book
 from hourbank.store.models import OrderModel, VisitExpiryModel, VisitModel, map_of
 from hourbank.store.transactions import Tx, commit_or_retry, with_retries
 from hourbank.visits.booking import BOOKING, expiry_key, load_visit, ticket_of
@@ -44,7 +45,9 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
             current,
             [
                 OrderModel.status.set("paid"),
-                OrderModel.payments[payment_ref].set({"credited": 0, "debited": 0, "refunded_minor": 0, "at": iso(at)}),
+                OrderModel.payments[payment_ref].set(
+                    {"credited": 0, "debited": 0, "refunded_minor": 0, "at": iso(at), "listed": True}
+                ),
             ],
             condition=OrderModel.payments[payment_ref].does_not_exist(),
         )
@@ -57,6 +60,7 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
             "payment_ref": payment_ref,
             "paid_at": iso(at),
             "refunded_minor": 0,
+            "listed": True,  # SPEC W1: on the account's payments list (a refund updates it there)
         }
         actions = [VisitModel.paid_minor.add(int(amount_minor)), VisitModel.orders[current.order_id].set(entry)]
         if live:
@@ -74,16 +78,39 @@ def settle_visit_paid(order: OrderModel, *, payment_ref: str, amount_minor: int,
                 visit, current.kind, int(amount_minor), iso(at), order_id=current.order_id, ref=payment_ref, hours=hours
             ),
         )
+        payment_book.record(tx, _listed(visit, current, payment_ref, int(amount_minor), iso(at)))
         if commit_or_retry(tx, unless=("order",)) is not None:
             return Settlement("duplicate", current.order_id, detail=payment_ref)
         if not live:
             refund.append(visit.ticket_id)
         return Settlement("recorded", current.order_id, 0, detail=f"visit {visit.visit_id} paid ({hours} h)")
 
-    result = with_retries(attempt)
+    return _after_paid(with_retries(attempt), order, payment_ref, at, refund)
+
+
+def _after_paid(result: Settlement, order: OrderModel, payment_ref: str, at: datetime, refund: list) -> Settlement:
+    if result.outcome == "recorded":
+        payment_book.pick_up_receipt(order.account_id, iso(at), payment_ref)  # SPEC W1: a receipt that came first
     for ticket_id in refund:
         issue_refunds(ticket_id)
     return result
+
+
+def _listed(visit: VisitModel, order: OrderModel, payment_ref: str, amount_minor: int, at: str) -> payment_book.Paid:
+    """SPEC W1: a visit's booking or extension on the account's payments list."""
+    booking = order.kind == BOOKING
+    hours = int(order.visit_hours or 0)
+    return payment_book.Paid(
+        account_id=visit.account_ref,
+        at=at,
+        ref=payment_ref,
+        kind="visit" if booking else "extension",
+        amount_minor=amount_minor,
+        currency=visit.currency,
+        description=f"Onsite visit at {visit.address}" + (f": {hours} more h" if not booking else ""),
+        order_id=order.order_id,
+        visit_id=visit.visit_id,
+    )
 
 
 def settle_visit_take_back(
@@ -132,6 +159,7 @@ def settle_visit_take_back(
             ],
             condition=OrderModel.payments[payment_ref]["refunded_minor"] == seen,
         )
+        _list_taken_back(tx, current, paid, payment_ref, None if kind == "dispute" else max(seen, amount))
         actions = []
         if external:
             actions.append(VisitModel.flags.add({"payment_disputed" if kind == "dispute" else "payment_refunded"}))
@@ -145,3 +173,17 @@ def settle_visit_take_back(
         return Settlement("recorded", current.order_id, detail=f"{kind} of {payment_ref}: {max(take, 0)} h taken back")
 
     return with_retries(attempt)
+
+
+def _list_taken_back(tx: Tx, order: OrderModel, paid: dict, payment_ref: str, refunded_minor: int | None) -> None:
+    """SPEC W1: the payment's list item says it was refunded (``refunded_minor``: its total) or disputed (None)."""
+    if paid.get("listed"):
+        payment_book.taken_back(
+            tx,
+            order.account_id,
+            str(paid["at"]),
+            payment_ref,
+            amount_minor=int(order.amount_minor),
+            refunded_minor=refunded_minor,
+            disputed=refunded_minor is None,
+        )

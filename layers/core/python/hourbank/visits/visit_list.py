@@ -1,0 +1,41 @@
+"""SPEC W1: an account's onsite visits, newest first: one Query of the visit pointers (Charges table,
+``visits#<scheduled>#<visit_id>``, put with the booking) and one BatchGetItem of the visits themselves, plus one
+of the booking orders of visits still awaiting payment (their ``checkout_url``)."""
+
+from __future__ import annotations
+
+from hourbank.kernel.identity import Actor
+from hourbank.store import cursors
+from hourbank.store.models import VISIT_LIST_PREFIX, VISIT_SK, OrderModel, VisitListModel, VisitModel
+
+LIST = "account_visits"
+
+
+def list_visits(
+    actor: Actor, account_id: str, *, limit: int = 50, cursor: str | None = None
+) -> tuple[list[tuple[VisitModel, OrderModel | None]], str | None]:
+    """Each visit with its booking order while it awaits payment (None otherwise), newest first."""
+    actor.require_visible(account_id, "account")
+    bound = {"account": account_id}
+    start = cursors.decode(
+        cursor,
+        list_name=LIST,
+        bound=bound,
+        names=frozenset({"account_id", "charge_key"}),
+        pinned={"account_id": account_id},
+    )
+    page = VisitListModel.query(
+        account_id,
+        VisitListModel.charge_key.startswith(VISIT_LIST_PREFIX),
+        scan_index_forward=False,
+        limit=limit,
+        last_evaluated_key=start,
+        consistent_read=True,
+    )
+    pointers = list(page)
+    next_cursor = cursors.encode(page.last_evaluated_key, list_name=LIST, bound=bound)
+    found = {v.ticket_id: v for v in VisitModel.batch_get([(p.ticket_ref, VISIT_SK) for p in pointers])}
+    visits = [found[p.ticket_ref] for p in pointers if p.ticket_ref in found]  # an expired visit is gone for good
+    unpaid = [v.booking_order_id for v in visits if v.state == "awaiting_payment"]
+    orders = {o.order_id: o for o in OrderModel.batch_get(unpaid)} if unpaid else {}
+    return [(v, orders.get(v.booking_order_id)) for v in visits], next_cursor
