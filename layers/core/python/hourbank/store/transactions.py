@@ -17,8 +17,8 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from hourbank.store.models import (
     MODELS,
-    ContactModel,
     AgreementModel,
+    ContactModel,
     DisputeListModel,
     EmailClaimModel,
     FailureModel,
