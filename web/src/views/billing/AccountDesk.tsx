@@ -6,6 +6,7 @@ import { duration, when } from "../../format";
 import { useData } from "../portal/data";
 import { Failure, Loading } from "../portal/Failure";
 import { AdjustForm, PlanForm } from "./AccountForms";
+import { Agreements, Payments, Visits } from "./AccountLists";
 import { Invitations } from "./Invitations";
 import type { BillingAccount, Prices } from "./model";
 import { BookVisit } from "./VisitForms";
@@ -47,8 +48,12 @@ export function AccountDesk({ accountId, query }: { accountId: string; query: Re
       <Invitations accountId={account.account_id} opened={account.created_at} />
       <PlanForm account={account} prices={prices} />
       <AdjustForm account={account} prices={prices} />
+      <Payments accountId={account.account_id} />
+      <Agreements accountId={account.account_id} />
       <section aria-labelledby="visits-h">
-        <h2 id="visits-h">Book an onsite visit</h2>
+        <h2 id="visits-h">Onsite visits</h2>
+        <Visits accountId={account.account_id} />
+        <h3>Book one</h3>
         {prices.plans.find((p) => p.plan === account.plan)?.work_types.includes("onsite") ? (
           <BookVisit account={account} prices={prices} />
         ) : (

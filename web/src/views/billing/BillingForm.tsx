@@ -46,7 +46,8 @@ export function refusal(error: unknown): string {
   if (!(error instanceof ApiError)) {
     return `The service could not be reached (${(error as Error)?.message || "no answer"}). Check the connection and try again.`;
   }
-  const text = fieldWords(error.message).replace(/\.?$/, ".");
+  const said = fieldWords(error.message).replace(/\.?$/, ".");
+  const text = said.charAt(0).toUpperCase() + said.slice(1);
   if (error.status >= 500) return `${text} Try again in a minute.`;
   const next = NEXT[error.status];
   return next && !text.includes(next) ? `${text} ${next}` : text;

@@ -13,6 +13,7 @@ export const BILLING_LINKS: [string, string][] = [
   ["#/billing/accounts/new", "Open an account"],
   ["#/billing/disputes", "Open disputes"],
   ["#/billing/reviews", "Payments kept for review"],
+  ["#/billing/month-ends", "Month end"],
 ];
 
 export function BillingHome() {

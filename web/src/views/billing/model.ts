@@ -93,3 +93,55 @@ export function toMinor(text: string, currency: string): number | null {
   if (part.length > digits) return null;
   return Number(whole) * Math.pow(10, digits) + Number((part + "0".repeat(digits)).slice(0, digits) || 0);
 }
+
+export interface Payment {
+  payment_id: string;
+  at: string;
+  kind: "order" | "visit" | "extension" | "invoice" | "phone";
+  description?: string | null;
+  amount: Money;
+  refunded: Money;
+  minutes?: number | null;
+  status: "paid" | "refunded" | "partially_refunded" | "disputed";
+  receipt_url?: string | null;
+  visit_id?: string | null;
+}
+
+export interface Agreement {
+  agreement_id: string;
+  hours_per_month: string;
+  rate: Money;
+  monthly_price: Money;
+  started_at: string;
+  term_ends_at?: string | null;
+  next_charge_at?: string | null;
+  status: "active" | "ending" | "ended";
+  ended_at?: string | null;
+  end_reason?: string | null;
+}
+
+export interface DisputeItem {
+  ticket_id: string;
+  entry_id: string;
+  account_id: string;
+  account_name?: string | null;
+  ticket_title?: string | null;
+  minutes?: number | null;
+  raised_at: string;
+  raised_by_role?: string | null;
+  raised_by_name?: string | null;
+  reason: string;
+  status: "open" | "upheld" | "rejected";
+  resolved_at?: string | null;
+  resolved_by_name?: string | null;
+  credited_minutes?: number | null;
+}
+
+export interface MonthEnd {
+  month: string;
+  status: "not_run" | "running" | "done" | "failed";
+  started_at?: string | null;
+  accounts: { planned: number | null; closed: number; failed: number };
+  invoices: { kind: string; count: number; total: Money }[];
+  failures: { account_id: string; account_name?: string | null; reason: string; at?: string | null }[];
+}
