@@ -25,7 +25,7 @@ const PAYMENT_STATES: Record<string, string> = {
 };
 
 function paymentLine(p: Payment): string {
-  const back = p.refunded.amount_minor ? `, ${money(p.refunded)} refunded` : "";
+  const back = p.status === "partially_refunded" && p.refunded.amount_minor ? `, ${money(p.refunded)} of it refunded` : "";
   const hours = p.minutes ? ` · ${duration(p.minutes)}` : "";
   return `${money(p.amount)}${hours} · ${PAYMENT_STATES[p.status] || p.status}${back}`;
 }

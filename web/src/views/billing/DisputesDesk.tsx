@@ -11,8 +11,8 @@ import { BillingForm } from "./BillingForm";
 import type { DisputeItem } from "./model";
 
 function raisedBy(d: DisputeItem): string {
-  if (d.raised_by_role === "staff") return d.raised_by_name ? `${d.raised_by_name} (staff)` : "staff";
-  return d.raised_by_name || "the customer";
+  if (d.raised_by_role === "staff") return d.raised_by_name ? `${d.raised_by_name} (staff)` : "Staff";
+  return d.raised_by_name || "The customer";
 }
 
 function Resolve({ d }: { d: DisputeItem }) {
@@ -37,7 +37,7 @@ function Resolve({ d }: { d: DisputeItem }) {
         <Field label="Outcome">
           {(p) => (
             <select {...p} name="outcome">
-              <option value="upheld">Upheld (the customer is right)</option>
+              <option value="upheld">Upheld</option>
               <option value="rejected">Not upheld</option>
             </select>
           )}
