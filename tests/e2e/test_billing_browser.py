@@ -59,6 +59,16 @@ def sign_in_as_billing(page: Any) -> None:
     page.locator("#sign-out").wait_for()  # the code exchanged: a navigation now would abandon the sign-in
 
 
+def every_control_is_labelled(page: Any) -> None:
+    """Every input, select, textarea and button on the page has an accessible name (as the portal's test asks)."""
+    unlabelled = page.evaluate("""() => Array.from(
+          document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !(el.textContent || '').trim())
+        .map((el) => el.outerHTML)""")
+    assert unlabelled == []
+
+
 def view_up(page: Any) -> None:
     page.wait_for_function("() => document.activeElement && document.activeElement.tagName === 'H1'")
 
@@ -134,6 +144,7 @@ def book_and_pay_a_visit(page: Any, tag: str, size: str) -> tuple[str, str]:
     link = page.get_by_role("textbox", name="Payment link").input_value()
     assert "/local-pay/" in link
     shot(page, f"{size}-3-visit-link")
+    every_control_is_labelled(page)
     # The customer pays on the (local) Checkout page the link opens.
     customer = page.context.new_page()
     customer.goto(link)
@@ -287,6 +298,7 @@ def test_billing_does_a_month_in_the_browser_W4_V1_O8(new_page, call, size):
         account_id = open_account(page, name, email)
         change_plan(page)
         shot(page, f"{size}-1-account")
+        every_control_is_labelled(page)
         no_sideways_scroll(page)
 
         visit_id, _ = book_and_pay_a_visit(page, tag, size)

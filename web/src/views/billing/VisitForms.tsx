@@ -58,6 +58,7 @@ export function visitPrice(prices: Prices, hours: number): number {
 
 export function BookVisit({ account, prices }: { account: BillingAccount; prices: Prices }) {
   const [pending, setPending] = useState<Pending | null>(null);
+  const [hours, setHours] = useState(2); // kept across the page's reloads
   const currency = account.currency;
   const v = prices.visits;
   if (pending) {
@@ -116,9 +117,9 @@ export function BookVisit({ account, prices }: { account: BillingAccount; prices
         </Field>
         <Field id="visit-hours" label="Hours onsite (estimate)">
           {(p) => (
-            <select {...p} name="hours">
+            <select {...p} name="hours" value={String(hours)} onChange={(e) => setHours(Number((e.currentTarget as HTMLSelectElement).value))}>
               {v.prices_minor.map((minor, i) => (
-                <option value={i + 1} selected={i === 1}>{`${i + 1} h — ${minorMoney(minor, currency)}`}</option>
+                <option value={i + 1}>{`${i + 1} h — ${minorMoney(minor, currency)}`}</option>
               ))}
             </select>
           )}
