@@ -79,9 +79,10 @@ def status_of(page: Any, form: str, text: str | re.Pattern) -> str:
     return result.inner_text()
 
 
-def open_account(page: Any, name: str, email: str) -> str:
+def open_account(page: Any, name: str, email: str, size: str) -> str:
     page.get_by_role("link", name="Billing", exact=True).click()
     view_up(page)
+    shot(page, f"{size}-0-billing")
     page.get_by_role("link", name="Open an account").click()
     view_up(page)
     page.get_by_label("Name").fill(name)
@@ -295,7 +296,7 @@ def test_billing_does_a_month_in_the_browser_W4_V1_O8(new_page, call, size):
     sign_in_as_billing(page)
 
     try:
-        account_id = open_account(page, name, email)
+        account_id = open_account(page, name, email, size)
         change_plan(page)
         shot(page, f"{size}-1-account")
         every_control_is_labelled(page)
