@@ -215,7 +215,7 @@ def settle_review(page: Any, name: str, size: str) -> None:
     shot(page, f"{size}-5-review")
     mine.get_by_label("What was done (kept with the review)").fill("Refunded the $10.00 at Stripe; asked to pay again")
     mine.get_by_role("button", name="Settle").click()
-    page.get_by_text("Settled.").wait_for()
+    mine.get_by_text("Settled. Its order is cancelled.").wait_for()
 
 
 def disputed_entry(call: Any, account_id: str, tag: str) -> None:

@@ -5,7 +5,8 @@ import { Field } from "../../components/Field";
 import { Heading } from "../../components/Heading";
 import { duration, when } from "../../format";
 import type { Page } from "../../types";
-import { useData, useReload } from "../portal/data";
+import { useState } from "preact/hooks";
+import { useData } from "../portal/data";
 import { Failure, Loading } from "../portal/Failure";
 import { BillingForm } from "./BillingForm";
 import type { DisputeItem } from "./model";
@@ -16,7 +17,15 @@ function raisedBy(d: DisputeItem): string {
 }
 
 function Resolve({ d }: { d: DisputeItem }) {
-  const reload = useReload();
+  const [done, setDone] = useState("");
+  if (done) {
+    // kept on screen until the list is read again (the resolved dispute then moves to "Resolved")
+    return (
+      <p class="form-result ok" role="status">
+        {done}
+      </p>
+    );
+  }
   return (
     <BillingForm
       class="resolve-form"
@@ -29,8 +38,8 @@ function Resolve({ d }: { d: DisputeItem }) {
           note: String(data.get("note") || "").trim(),
           ...(outcome === "upheld" && credit ? { credit_minutes: credit } : {}),
         });
-        reload(600);
-        return outcome === "upheld" ? `Upheld${credit ? `: ${duration(credit)} credited back` : ""}. The customer is told.` : "Not upheld. The customer is told why.";
+        setDone(outcome === "upheld" ? `Upheld${credit ? `: ${duration(credit)} credited back` : ""}. The customer is told.` : "Not upheld. The customer is told why.");
+        return "";
       }}
     >
       <div class="row">

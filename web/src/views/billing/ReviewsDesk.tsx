@@ -5,7 +5,8 @@ import { Field } from "../../components/Field";
 import { Heading } from "../../components/Heading";
 import { duration, type Money, money, when } from "../../format";
 import type { Page } from "../../types";
-import { useData, useReload } from "../portal/data";
+import { useState } from "preact/hooks";
+import { useData } from "../portal/data";
 import { Failure, Loading } from "../portal/Failure";
 import { BillingForm } from "./BillingForm";
 import type { BillingAccount, Review } from "./model";
@@ -35,7 +36,15 @@ async function load(status: string, cursor: string | undefined) {
 }
 
 function Settle({ review }: { review: Review }) {
-  const reload = useReload();
+  const [done, setDone] = useState("");
+  if (done) {
+    // kept on screen until the list is read again (the settled review then moves to "Settled")
+    return (
+      <p class="form-result ok" role="status">
+        {done}
+      </p>
+    );
+  }
   return (
     <BillingForm
       class="settle-form"
@@ -47,15 +56,16 @@ function Settle({ review }: { review: Review }) {
           note: String(data.get("note") || "").trim(),
           ...(minutes ? { minutes } : {}),
         });
-        reload(300);
-        return minutes ? `Settled: ${duration(minutes)} on the account.` : "Settled.";
+        const order = review.order_id ? (minutes > 0 ? " Its order counts as paid." : " Its order is cancelled.") : "";
+        setDone(`Settled${minutes ? `: ${duration(minutes)} on the account` : ""}.${order}`);
+        return "";
       }}
     >
       <Field label="What was done (kept with the review)">
         {(p) => <input {...p} name="note" type="text" required maxLength={2000} />}
       </Field>
       <div class="row">
-        <Field label="Hours to credit (if any)">
+        <Field label="Hours to credit (if any)" help={review.order_id ? "With hours credited its order counts as paid; without, it is cancelled." : undefined}>
           {(p) => <input {...p} name="hours" type="number" min="0" step="0.5" inputMode="decimal" />}
         </Field>
         <Field label="Credit or take back">
