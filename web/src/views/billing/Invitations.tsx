@@ -49,6 +49,11 @@ export function Invitations({ accountId, opened }: { accountId: string; opened?:
           </li>
         ))}
       </ul>
+      <p>
+        <a href={`#/accounts/${seg(accountId)}/contacts`} id="manage-contacts">
+          Invite someone else, or remove someone
+        </a>
+      </p>
     </section>
   );
 }

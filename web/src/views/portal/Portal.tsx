@@ -6,6 +6,7 @@ import { completeSignIn, idToken, type Me, meOf, signIn, signOut, watch, current
 import { personName } from "../../format";
 import { interactive } from "../../interactive";
 import { AccountView } from "./AccountView";
+import { ContactsView } from "./ContactsView";
 import { ReloadContext } from "./data";
 import { InvoicesView } from "./InvoicesView";
 import { canBuy, MeContext } from "./me";
@@ -48,7 +49,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   const own = me.role === "customer" ? me.accountId : null;
   if (parts[0] === "accounts" && parts[1]) {
     const id = parts[1];
-    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView };
+    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView, contacts: ContactsView };
     const View = views[parts[2] as keyof typeof views] || AccountView;
     return { view: <View key={`${parts[2]}:${id}`} accountId={id} />, accountId: id };
   }
@@ -86,6 +87,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
     if (me.billing) links.push([`#/billing/accounts/${encodeURIComponent(accountId)}`, "Billing for this account"]);
+    links.push([`${base}/contacts`, "Contacts"]); // SPEC W1: who signs in
   }
   return (
     <nav id="nav" aria-label="Portal">
