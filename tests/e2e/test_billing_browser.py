@@ -100,6 +100,11 @@ def open_account(page: Any, name: str, email: str, size: str) -> str:
     owner.get_by_role("button", name="Send the invitation again").click()
     owner.get_by_text(f"The invitation went again to {email}.").wait_for()
     assert len([m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["to"] == email]) == 2
+    assert (
+        page.get_by_role("link", name="Invite someone else, or remove someone")
+        .get_attribute("href")
+        .endswith("/contacts")
+    )
     return page.url.split("#/billing/accounts/")[1].split("?")[0]
 
 
