@@ -124,7 +124,8 @@ def find_on_queue(page: Any, ticket: str) -> Any:
         first = page.locator("#queue tbody tr").first.get_attribute("data-ticket")
         following.click()
         page.wait_for_function(
-            "(first) => { const r = document.querySelector('#queue tbody tr'); return !!r && r.dataset.ticket !== first; }",
+            "(first) => { const r = document.querySelector('#queue tbody tr');"
+            " return !!r && r.dataset.ticket !== first }",
             arg=first,
         )
     raise AssertionError(f"{ticket} not within 200 pages of the queue")
