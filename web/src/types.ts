@@ -222,3 +222,13 @@ export interface LedgerEntry {
   minutes: number;
   balance_after: number;
 }
+
+/** A person who signs in to an account (SPEC W1): the owner (the account's own address) first. */
+export interface Contact {
+  contact_id: string;
+  name: string;
+  email: string;
+  owner: boolean;
+  invited_at: string | null;
+  signed_in_at?: string | null;
+}

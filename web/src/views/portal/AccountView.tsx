@@ -35,6 +35,11 @@ export function AccountView({ accountId }: { accountId: string }) {
     <>
       <Heading>{account.name}</Heading>
       <p class="muted">{`Account ${account.account_id} · ${words(account.plan)} · ${account.email}`}</p>
+      <p>
+        <a href={`#/accounts/${seg(account.account_id)}/contacts`} id="contacts-link">
+          Who signs in to this account (contacts)
+        </a>
+      </p>
       <section class="cards" aria-label="Hours remaining">
         <div class="card">
           <h2>Balance</h2>

@@ -6,6 +6,7 @@ import { completeSignIn, idToken, type Me, meOf, signIn, signOut, watch, current
 import { personName } from "../../format";
 import { interactive } from "../../interactive";
 import { AccountView } from "./AccountView";
+import { ContactsView } from "./ContactsView";
 import { ReloadContext } from "./data";
 import { InvoicesView } from "./InvoicesView";
 import { canBuy, MeContext } from "./me";
@@ -47,7 +48,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   const own = me.role === "customer" ? me.accountId : null;
   if (parts[0] === "accounts" && parts[1]) {
     const id = parts[1];
-    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView };
+    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView, contacts: ContactsView };
     const View = views[parts[2] as keyof typeof views] || AccountView;
     return { view: <View key={`${parts[2]}:${id}`} accountId={id} />, accountId: id };
   }
@@ -82,6 +83,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
+    links.push([`${base}/contacts`, "Contacts"]); // SPEC W1: who signs in
   }
   return (
     <nav id="nav" aria-label="Portal">
@@ -100,7 +102,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
 
 function userLine(me: Me): string {
   if (me.role === "staff") return `${personName(me, "Staff")} (${me.groups.join(", ")})`;
-  return `Customer ${me.accountId}`;
+  return me.email ? `Signed in as ${me.email}` : `Customer ${me.accountId}`; // SPEC W1: which contact this is
 }
 
 export function Portal() {

@@ -25,6 +25,7 @@ _SAMPLE_IDS = {
     "visit_id": "vis_snapstart.acc_snapstart",
     "order_id": "ord_snapstart",
     "review_id": "rev_snapstart",
+    "contact_id": "ctc_snapstart",
 }
 
 
