@@ -89,9 +89,19 @@ integration: setup
 e2e: setup web-build
 	$(VENV)/bin/pytest -m e2e
 
-# The test command of README.md: lint, template checks, then every test (DynamoDB Local included).
+# The test command of README.md: lint, template checks, then every test (DynamoDB Local included), spread over
+# TEST_WORKERS processes by file (pytest-xdist; each worker has its own DynamoDB Local and local stack). In-process
+# tests run before the local stack's in each process (tests/conftest.py), so they run first, then the stack's; the
+# least-privilege check reads what every worker recorded, so it runs last (tests/support/least_privilege.py), after
+# the timed tests (marked alone), which run by themselves.
+TEST_WORKERS ?= 3
+IAM_RECORDS := .pytest_cache/iam-records
+PYTEST_SPREAD := HOURBANK_IAM_RECORDS=$(IAM_RECORDS) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 test: lint build-check web-build
-	$(VENV)/bin/pytest
+	rm -rf $(IAM_RECORDS) && mkdir -p $(IAM_RECORDS)
+	$(PYTEST_SPREAD) tests/unit tests/integration
+	$(PYTEST_SPREAD) tests/e2e -m "not after_all_tests and not alone"
+	HOURBANK_IAM_RECORDS=$(IAM_RECORDS) $(VENV)/bin/pytest -m "alone or after_all_tests"
 
 bench: setup
 	$(PY) -m bench.operations

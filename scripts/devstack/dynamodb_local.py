@@ -50,7 +50,9 @@ _EMULATOR_PREFIX = "package/emulator/"
 
 # Clients reach the engine over loopback only; nothing here ever points at a real AWS endpoint.
 LOOPBACK = "127.0.0.1"
-START_TIMEOUT_S = 30.0
+# Ready in ~2.5 s on a quiet machine; make test starts one engine per test worker at once, on two cores
+# shared with the workers themselves, so the wait allows for a loaded machine.
+START_TIMEOUT_S = 120.0
 STOP_GRACE_S = 5.0
 # Jetty's words when the port is taken. The JVM does not exit then (its other threads live on), so the
 # log is the only early sign; without it the wait would run into the timeout.

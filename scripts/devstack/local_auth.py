@@ -142,7 +142,7 @@ class LocalAuth:
 <p class="help" id="account-help">The account a customer belongs to (its <code>custom:account_id</code>):
 it is in the invitation e-mail and on the paid page. Signs in as the account's owner.</p></div>
 <div class="field"><label for="email">Or your e-mail address (customers)</label>
-<input id="email" name="email" type="email" value="" autocomplete="email" spellcheck="false"
+<input id="email" name="email" type="email" value="{e(f.get("email", ""))}" autocomplete="email" spellcheck="false"
  aria-describedby="email-help">
 <p class="help" id="email-help">The address your invitation was sent to: the account's owner or any contact
 invited to it.</p></div>

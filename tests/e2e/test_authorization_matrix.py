@@ -42,6 +42,7 @@ class World:
     visit: str
     review: str  # a review id no payment was kept under
     nonce: str  # makes the e-mail of an account a caller opens its own (SPEC O7: one e-mail, one account)
+    contact: str = ""  # SPEC W1: a contact invited to the account (not its owner)
 
 
 # method, path, body, expected status per caller (none, technician, billing, own, other, expired)
@@ -140,6 +141,17 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     ("GET", "/visits/{visit}", None, (401, 200, 200, 200, 404, 401)),
     ("POST", "/visits/{visit}/extensions", {"hours": 1}, (401, 409, 409, 403, 404, 401)),  # not paid yet
     ("POST", "/visits/{visit}/cancel", {"reason": "no longer needed"}, (401, 200, 200, 403, 404, 401)),
+    # SPEC W1, O7 (issue 24): contacts. "own" is a customer of the account who is not its owner (their token's
+    # e-mail is not the account's own address): they list, only billing or the owner manage.
+    ("GET", "/accounts/{account}/contacts", None, (401, 200, 200, 200, 404, 401)),
+    (
+        "POST",
+        "/accounts/{account}/contacts",
+        {"name": "Matrix Person", "email": "person-{nonce}@example.test"},
+        (401, 403, 201, 403, 404, 401),
+    ),
+    ("POST", "/accounts/{account}/contacts/{contact}/invitation", None, (401, 403, 202, 403, 404, 401)),
+    ("DELETE", "/accounts/{account}/contacts/{contact}", None, (401, 403, 204, 403, 404, 401)),
 ]
 
 
@@ -194,8 +206,10 @@ def world_factory(http, token) -> Callable[[], World]:
         ok(http("POST", f"/tickets/{closed}/time-entries/{disputed}/dispute", {"reason": "too long"}, token=billing))
         order = ok(http("POST", "/orders", {"account_id": account, "hours": 2}, token=billing))["order_id"]
         visit = ok(http("POST", "/visits", {**VISIT, "account_id": account}, token=tech))["visit_id"]
+        person = {"name": "Matrix Contact", "email": f"contact-{uuid.uuid4().hex}@example.test"}
+        contact = ok(http("POST", f"/accounts/{account}/contacts", person, token=billing))["contact_id"]
         return World(
-            account, ticket, entry, closed, disputed, order, visit, f"rev_{uuid.uuid4().hex}", uuid.uuid4().hex
+            account, ticket, entry, closed, disputed, order, visit, f"rev_{uuid.uuid4().hex}", uuid.uuid4().hex, contact
         )
 
     return make

@@ -118,6 +118,7 @@ def test_billing_and_the_owner_invite_a_person_who_signs_in_until_removed_W1_O7(
     manager = new_page(viewport)
     sign_in(manager, "customer", manager_email)
     manager.locator("#balance").wait_for()
+    assert f"Signed in as {manager_email}" in manager.locator("#user").inner_text()
     assert f"Lakeside Clinic {tag}" in manager.get_by_role("heading", level=1).inner_text()
     manager.get_by_role("link", name="Contacts", exact=True).click()
     note = manager.locator("#contacts-note")

@@ -33,6 +33,9 @@ from tests.support import aws_hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_ENV = "HOURBANK_IAM_RECORD"  # a file: the session's recording is written there at its end
+# A folder: each pytest process (each xdist worker) writes its recording there as <worker>.json at its end,
+# with the test files it ran; the check merges them (make test: the suite over workers, then the check).
+RECORDS_ENV = "HOURBANK_IAM_RECORDS"
 FORBIDDEN_TEMPLATES = (
     "DynamoDBCrudPolicy",
     "DynamoDBReadPolicy",
@@ -55,6 +58,7 @@ Grant = tuple[str, str]  # ("dynamodb:Query", "TicketsTable/index/by_account")
 _lock = threading.Lock()
 observed: dict[str, set[Grant]] = defaultdict(set)
 unknown_tables: set[str] = set()
+files_run: set[str] = set()  # the test files this process ran (a worker runs a share of the suite)
 
 
 def table_logical_ids(template: Mapping[str, Any]) -> list[str]:
@@ -204,10 +208,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in last] + last
 
 
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    files_run.add(str((ROOT / location[0]).resolve()))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     target = os.environ.get(RECORD_ENV)
     if target:
         Path(target).write_text(json.dumps(snapshot(), indent=1, sort_keys=True))
+    folder = os.environ.get(RECORDS_ENV)
+    if folder and not _is_xdist_controller(session):
+        name = f"{os.environ.get('PYTEST_XDIST_WORKER', 'process')}-{os.getpid()}"
+        Path(folder, f"{name}.json").write_text(json.dumps(snapshot(), indent=1, sort_keys=True))
+
+
+def _is_xdist_controller(session: pytest.Session) -> bool:
+    """The process that only hands tests to xdist's workers records nothing of its own."""
+    return bool(getattr(session.config.option, "numprocesses", None)) and not os.environ.get("PYTEST_XDIST_WORKER")
 
 
 def snapshot() -> dict[str, Any]:
@@ -215,12 +232,28 @@ def snapshot() -> dict[str, Any]:
         return {
             "functions": {fn: sorted(map(list, grants)) for fn, grants in observed.items()},
             "unknown_tables": sorted(unknown_tables),
+            "files": sorted(files_run),
         }
 
 
 def load(path: Path) -> dict[str, set[Grant]]:
     data = json.loads(Path(path).read_text())
     return {fn: {tuple(g) for g in grants} for fn, grants in data["functions"].items()}
+
+
+def load_folder(folder: Path) -> tuple[dict[str, set[Grant]], set[str], set[str]]:
+    """The recordings of the processes that ran the suite between them, merged: grants by function, unknown
+    tables, and the test files they ran."""
+    functions: dict[str, set[Grant]] = defaultdict(set)
+    unknown: set[str] = set()
+    files: set[str] = set()
+    for path in sorted(Path(folder).glob("*.json")):
+        data = json.loads(path.read_text())
+        for fn, grants in data["functions"].items():
+            functions[fn] |= {tuple(g) for g in grants}
+        unknown |= set(data["unknown_tables"])
+        files |= set(data.get("files", []))
+    return dict(functions), unknown, files
 
 
 if __name__ == "__main__":  # python -m tests.support.least_privilege RECORDING.json

@@ -106,7 +106,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
 
 function userLine(me: Me): string {
   if (me.role === "staff") return `${personName(me, "Staff")} (${me.groups.join(", ")})`;
-  return `Customer ${me.accountId}`;
+  return me.email ? `Signed in as ${me.email}` : `Customer ${me.accountId}`; // SPEC W1: which contact this is
 }
 
 export function Portal() {

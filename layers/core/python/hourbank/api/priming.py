@@ -27,6 +27,7 @@ _SAMPLE_IDS = {
     "review_id": "rev_snapstart",
     "agreement_id": "ord_snapstart",
     "month": "2000-01",
+    "contact_id": "ctc_snapstart",
 }
 
 
