@@ -7,14 +7,17 @@ import { personName } from "../../format";
 import { interactive } from "../../interactive";
 import { AccountView } from "./AccountView";
 import { ReloadContext } from "./data";
+import { AgreementView } from "./AgreementView";
 import { InvoicesView } from "./InvoicesView";
 import { canBuy, MeContext } from "./me";
+import { PaymentsView } from "./PaymentsView";
 import { QueueView } from "./QueueView";
 import { SearchView } from "./SearchView";
 import { SettingsView } from "./SettingsView";
 import { SignedOut } from "./SignedOut";
 import { StatementsView } from "./StatementsView";
 import { TicketView } from "./TicketView";
+import { VisitsView } from "./VisitsView";
 import { OpenTicketView } from "../desk/OpenTicketView";
 
 setBearer({ token: idToken, expired: () => void signIn() });
@@ -47,7 +50,14 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   const own = me.role === "customer" ? me.accountId : null;
   if (parts[0] === "accounts" && parts[1]) {
     const id = parts[1];
-    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView };
+    const views = {
+      statements: StatementsView,
+      invoices: InvoicesView,
+      settings: SettingsView,
+      payments: PaymentsView,
+      visits: VisitsView,
+      agreement: AgreementView,
+    };
     const View = views[parts[2] as keyof typeof views] || AccountView;
     return { view: <View key={`${parts[2]}:${id}`} accountId={id} />, accountId: id };
   }
@@ -81,6 +91,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
+    links.push([`${base}/payments`, "Payments"], [`${base}/visits`, "Visits"], [`${base}/agreement`, "Agreement"]);
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
   }
   return (
