@@ -141,7 +141,7 @@ def last_month(url: str, billing: str, tech: str, timezone: str) -> str:
     """A member who worked with us all last month, closed last month with post-pay (C2): its month-end invoice."""
     from hourbank.kernel.clock import FixedClock
     from hourbank.kernel.identity import TECHNICIANS, Actor
-    from hourbank.store.models import AccountModel
+    from hourbank.store.models import AccountModel, PlanPeriod
     from hourbank.tickets.closing import close_ticket
 
     tz = ZoneInfo(timezone)
@@ -152,7 +152,7 @@ def last_month(url: str, billing: str, tech: str, timezone: str) -> str:
     acc = _call(url, "POST", "/accounts", billing, body)["account_id"]
     since = start.astimezone(UTC).isoformat(timespec="seconds")  # a customer all last month (its plan since)
     AccountModel(acc).update(
-        [AccountModel.created_at.set(since), AccountModel.plan_changes.set([{"plan": "member", "since": since}])]
+        [AccountModel.created_at.set(since), AccountModel.plan_changes.set([PlanPeriod(plan="member", since=since)])]
     )
     actor = Actor("demo-tech", frozenset({TECHNICIANS}), name="Demo Technician")
     for day, title, minutes, note in (
@@ -168,8 +168,8 @@ def last_month(url: str, billing: str, tech: str, timezone: str) -> str:
             {"account_id": acc, "title": title, "priority": "normal", "opened_at": opened.isoformat()},
         )["ticket_id"]
         started = (opened + timedelta(minutes=15)).isoformat()
-        body = {"work_type": "remote", "started_at": started, "minutes": minutes, "note": note}
-        _call(url, "POST", f"/tickets/{tkt}/time-entries", tech, body)
+        entry = {"work_type": "remote", "started_at": started, "minutes": minutes, "note": note}
+        _call(url, "POST", f"/tickets/{tkt}/time-entries", tech, entry)
         close_ticket(actor, tkt, clock=FixedClock(opened + timedelta(hours=5)))  # closed last month, all post-pay
     return acc
 
