@@ -147,6 +147,8 @@ def test_payments_page_with_signed_cursors_and_tenancy_W1(api, month_of_payments
     first_cursor = payments(api, account, billing, limit="3")["cursor"]
     with unchanged():
         assert api.get(f"/accounts/{other}/payments", query={"cursor": first_cursor}, as_=billing).status == 400
+        # a cursor with non-ASCII text is a 400 too, never a 500 (hmac.compare_digest takes ASCII only)
+        assert api.get(f"/accounts/{account}/payments", query={"cursor": "é.é"}, as_=billing).status == 400
         assert api.get(f"/accounts/{account}/payments", as_=claims("customer", other)).status == 404
         bad = {"minutes": 60, "kind": "grant", "reason": "goodwill", "amount": {"currency": "USD", "amount_minor": 1}}
         assert api.post(f"/accounts/{account}/adjustments", bad, as_=billing).status == 400
