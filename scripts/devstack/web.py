@@ -137,6 +137,41 @@ def checkout_completed(order: Mapping[str, Any], session_id: str, *, now: int | 
     }
 
 
+def charge_succeeded(order: Mapping[str, Any], session_id: str, receipt_url: str, *, now: int | None = None) -> dict:
+    """The ``charge.succeeded`` event Stripe sends for a one-time Checkout payment - before the session's completion,
+    as Stripe usually does - carrying the charge's ``receipt_url`` (SPEC W1: every payment with its receipt)."""
+    created = int(time.time()) if now is None else now
+    amount = int(order["price"]["amount_minor"])
+    charge = {
+        "id": _derived("ch", session_id),
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount,
+        "amount_refunded": 0,
+        "captured": True,
+        "created": created,
+        "currency": str(order["price"]["currency"]).lower(),
+        "livemode": False,
+        "metadata": {"order_id": str(order["order_id"]), "account_id": str(order["account_id"])},
+        "paid": True,
+        "payment_intent": _derived("pi", session_id),
+        "receipt_url": receipt_url,
+        "refunded": False,
+        "status": "succeeded",
+    }
+    return {
+        "id": "evt_local_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": created,
+        "data": {"object": charge},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "request": {"id": None, "idempotency_key": None},
+        "type": "charge.succeeded",
+    }
+
+
 def invoice_paid(invoice: Mapping[str, Any], *, now: int | None = None) -> dict[str, Any]:
     """The ``invoice.paid`` event Stripe sends when a hosted invoice is paid, for an invoice as the API
     lists it; ``metadata`` is what ``hourbank.payments.stripe_invoicing`` puts on the Stripe invoice."""
@@ -227,6 +262,8 @@ class LocalPages:
             return serve_export(path, _query(query))
         if parts[:1] == ["local-auth"]:  # the local sign-in (scripts/devstack/local_auth.py)
             return self.auth.serve(method, parts, query, read_body)
+        if parts[:2] == ["local-pay", "receipt"] and method in ("GET", "HEAD") and len(parts) == 3:
+            return self.receipt_page(unquote(parts[2]), _query(query).get("order", ""))  # a charge's receipt_url
         if parts[:2] == ["local-pay", "portal"] and method in ("GET", "HEAD") and len(parts) == 3:
             return self.portal_page(unquote(parts[2]), _query(query).get("return", ""))  # Stripe's customer portal
         if parts[:2] == ["local-pay", "invoice"]:  # Stripe's hosted invoice page, for auto top-ups (O4)
@@ -315,6 +352,9 @@ class LocalPages:
                 "Checkout not found",
                 f"<p>The order could not be read (HTTP {status}).</p>",
             )
+        if order.get("kind") != "recurring":  # SPEC W1: Stripe's receipt, on the charge, usually comes first
+            receipt = f"{self.gateway_url}/local-pay/receipt/{quote(session_id)}?order={quote(order_id)}"
+            self._deliver(json.dumps(charge_succeeded(order, session_id, receipt)))
         payload = json.dumps(checkout_completed(order, session_id))  # signed and sent as these exact bytes
         status, answer = self._deliver(payload)
         if status == 200:
@@ -326,6 +366,27 @@ class LocalPages:
             f'<p>The webhook answered HTTP {status}:</p><pre id="webhook-error">'
             f"{html.escape(json.dumps(answer, indent=2))}</pre>",
         )
+
+    # -- a payment's receipt (SPEC W1)
+    def receipt_page(self, session_id: str, order_id: str) -> Response:
+        """Stripe's receipt of a charge, standing in: what was paid, for what, and when."""
+        if not order_id or session_id != _session_id(order_id):
+            return _page(404, "Receipt not found", "<p>No payment of this stack has this receipt.</p>", notice="")
+        status, order = self._api("GET", f"/orders/{quote(order_id, safe='')}")
+        if status != 200 or order.get("status") == "pending":
+            return _page(404, "Receipt not found", "<p>This payment has not been received.</p>", notice="")
+        e = html.escape
+        what = order.get("title") or f"Support time: {order.get('hours')} h"
+        body = (
+            f'<dl><dt>Paid</dt><dd id="receipt-amount">{e(money_text(order["price"]))}</dd>'
+            f"<dt>For</dt><dd>{e(str(what))}</dd><dt>Order</dt><dd><code>{e(order_id)}</code></dd>"
+            f"<dt>Payment</dt><dd><code>{e(_derived('pi', session_id))}</code></dd></dl>"
+        )
+        notice = (
+            '<p class="notice" role="note"><strong>Local stand-in for a Stripe receipt.</strong> '
+            "In AWS the link opens Stripe's own receipt of the charge.</p>"
+        )
+        return _page(200, "Receipt (local)", body, notice=notice)
 
     # -- the customer portal (SPEC O6, W1)
     def portal_page(self, customer_id: str, return_url: str) -> Response:

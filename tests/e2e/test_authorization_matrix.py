@@ -43,6 +43,7 @@ class World:
     review: str  # a review id no payment was kept under
     nonce: str  # makes the e-mail of an account a caller opens its own (SPEC O7: one e-mail, one account)
     contact: str = ""  # SPEC W1: a contact invited to the account (not its owner)
+    month: str = MONTH  # an ended month (SPEC M1): its month-end run (issue 24)
 
 
 # method, path, body, expected status per caller (none, technician, billing, own, other, expired)
@@ -152,6 +153,20 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     ),
     ("POST", "/accounts/{account}/contacts/{contact}/invitation", None, (401, 403, 202, 403, 404, 401)),
     ("DELETE", "/accounts/{account}/contacts/{contact}", None, (401, 403, 204, 403, 404, 401)),
+    # SPEC W1, W4, O6, M1 (issue 24)
+    ("GET", "/accounts/{account}/payments", None, (401, 200, 200, 200, 404, 401)),
+    ("GET", "/accounts/{account}/visits", None, (401, 200, 200, 200, 404, 401)),
+    ("GET", "/accounts/{account}/agreements", None, (401, 200, 200, 200, 404, 401)),
+    (  # the order is not a recurring one: no agreement (404 for billing, who may end one)
+        "POST",
+        "/accounts/{account}/agreements/{order}/end",
+        {"when": "term_end", "reason": "moving away"},
+        (401, 403, 404, 403, 404, 401),
+    ),
+    ("POST", "/accounts/{account}/billing-portal", None, (401, 403, 409, 409, 404, 401)),  # no Stripe customer yet
+    ("GET", "/disputes", None, (401, 403, 200, 403, 403, 401)),
+    ("GET", "/month-ends/{month}", None, (401, 403, 200, 403, 403, 401)),
+    ("POST", "/month-ends/{month}/run", None, (401, 403, 202, 403, 403, 401)),
 ]
 
 

@@ -895,7 +895,7 @@ def test_a_mismatched_payment_is_listed_for_billing_with_its_reason_O8(api, bill
     [review] = mine
     assert (review["order_id"], review["account_id"], review["status"]) == (order.order_id, account, "open")
     assert review["amount"] == {"currency": "USD", "amount_minor": 100}
-    assert "paid 100 USD for an order of 30000 USD" in review["reason"]
+    assert "paid $1.00 for an order of $300.00" in review["reason"]  # SPEC U2: money as money (issue 24)
     assert assert_c7(account) == 0
 
 

@@ -147,6 +147,8 @@ def test_payments_page_with_signed_cursors_and_tenancy_W1(api, month_of_payments
     first_cursor = payments(api, account, billing, limit="3")["cursor"]
     with unchanged():
         assert api.get(f"/accounts/{other}/payments", query={"cursor": first_cursor}, as_=billing).status == 400
+        # a cursor with non-ASCII text is a 400 too, never a 500 (hmac.compare_digest takes ASCII only)
+        assert api.get(f"/accounts/{account}/payments", query={"cursor": "é.é"}, as_=billing).status == 400
         assert api.get(f"/accounts/{account}/payments", as_=claims("customer", other)).status == 404
         bad = {"minutes": 60, "kind": "grant", "reason": "goodwill", "amount": {"currency": "USD", "amount_minor": 1}}
         assert api.post(f"/accounts/{account}/adjustments", bad, as_=billing).status == 400
@@ -268,3 +270,24 @@ def test_billing_lists_open_disputes_oldest_first_with_names_W4(api, make_accoun
     assert [d["entry_id"] for d in listed("open")] == entries[1:]
     [resolved] = listed("resolved")
     assert resolved["status"] == "upheld" and resolved["credited_minutes"] == 0 and resolved["resolved_at"]
+
+
+def test_an_agreement_ending_at_the_term_end_is_ended_when_stripe_ends_its_subscription_O6(api, make_account):
+    account = make_account("member")
+    order = placed(api, account, 2, kind="recurring")
+    inv, sub = sid("in"), sid("sub")
+    paid = event("checkout.session.completed", session(order, invoice=inv, subscription=sub), created=CREATED)
+    assert deliver(api, paid).status == 200
+    billing = claims("billing", sub="billing-staff")
+    path = f"/accounts/{account}/agreements/{order.order_id}/end"
+    assert api.post(path, {"when": "term_end", "reason": "as agreed"}, as_=billing).body["status"] == "ending"
+    deleted = {
+        "id": sub,
+        "object": "subscription",
+        "status": "canceled",
+        "metadata": {"order_id": order.order_id, "account_id": account},
+    }
+    for _ in range(2):  # a redelivery changes nothing
+        assert deliver(api, event("customer.subscription.deleted", deleted, created=CREATED + 2_700_000)).status == 200
+    [agreement] = api.get(f"/accounts/{account}/agreements", as_=billing).body["items"]
+    assert agreement["status"] == "ended" and agreement["next_charge_at"] is None and agreement["ended_at"]

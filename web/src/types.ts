@@ -232,3 +232,56 @@ export interface Contact {
   invited_at: string | null;
   signed_in_at?: string | null;
 }
+
+// -- issue 24: payments, visits and recurring agreements (SPEC W1, O6, V1) --------------------------------
+
+export interface Payment {
+  payment_id: string;
+  at: string;
+  kind: "order" | "visit" | "extension" | "invoice" | "phone";
+  description: string | null;
+  amount: Money;
+  refunded: Money;
+  minutes: number | null;
+  hours: string | null;
+  status: "paid" | "refunded" | "partially_refunded" | "disputed";
+  receipt_url: string | null;
+  order_id: string | null;
+  invoice_id: string | null;
+  visit_id: string | null;
+}
+
+export interface AccountVisit {
+  visit_id: string;
+  ticket_id: string;
+  status: "awaiting_payment" | "confirmed" | "completed" | "cancelled";
+  scheduled_at: string;
+  address: string;
+  prepaid_hours: number;
+  used_hours: number;
+  unused_hours: number;
+  price: Money;
+  paid: Money;
+  refunded: Money;
+  refund_due: Money;
+  unused_hours_policy: string;
+  cancel_reason: string | null;
+  completed_at: string | null;
+  checkout_url?: string | null;
+}
+
+export interface Agreement {
+  agreement_id: string;
+  account_id: string;
+  kind: "recurring";
+  hours_per_month: string;
+  minutes_per_month: number;
+  rate: Money;
+  monthly_price: Money;
+  started_at: string;
+  term_ends_at: string | null;
+  next_charge_at: string | null;
+  status: "active" | "ending" | "ended";
+  ended_at: string | null;
+  end_reason: string | null;
+}

@@ -8,14 +8,17 @@ import { interactive } from "../../interactive";
 import { AccountView } from "./AccountView";
 import { ContactsView } from "./ContactsView";
 import { ReloadContext } from "./data";
+import { AgreementView } from "./AgreementView";
 import { InvoicesView } from "./InvoicesView";
 import { canBuy, MeContext } from "./me";
+import { PaymentsView } from "./PaymentsView";
 import { QueueView } from "./QueueView";
 import { SearchView } from "./SearchView";
 import { SettingsView } from "./SettingsView";
 import { SignedOut } from "./SignedOut";
 import { StatementsView } from "./StatementsView";
 import { TicketView } from "./TicketView";
+import { VisitsView } from "./VisitsView";
 import { OpenTicketView } from "../desk/OpenTicketView";
 import { billingView } from "../billing/routes";
 
@@ -49,7 +52,15 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   const own = me.role === "customer" ? me.accountId : null;
   if (parts[0] === "accounts" && parts[1]) {
     const id = parts[1];
-    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView, contacts: ContactsView };
+    const views = {
+      statements: StatementsView,
+      invoices: InvoicesView,
+      settings: SettingsView,
+      contacts: ContactsView,
+      payments: PaymentsView,
+      visits: VisitsView,
+      agreement: AgreementView,
+    };
     const View = views[parts[2] as keyof typeof views] || AccountView;
     return { view: <View key={`${parts[2]}:${id}`} accountId={id} />, accountId: id };
   }
@@ -85,6 +96,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
+    links.push([`${base}/payments`, "Payments"], [`${base}/visits`, "Visits"], [`${base}/agreement`, "Agreement"]);
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
     if (me.billing) links.push([`#/billing/accounts/${encodeURIComponent(accountId)}`, "Billing for this account"]);
     links.push([`${base}/contacts`, "Contacts"]); // SPEC W1: who signs in

@@ -258,6 +258,8 @@ def close_page(month: str, account_ids: list[str]) -> dict[str, int]:
 
     ensure_bound()
     tz = get_settings().calendar().tz
+    monthly_statement.parse_month(month)
+    monthly_statement.require_ended(month, SYSTEM_CLOCK.now(), tz)  # SPEC M1: refused before anything is written
     outcomes: dict[str, int] = {}
     for account_id in account_ids:
         now = SYSTEM_CLOCK.now()

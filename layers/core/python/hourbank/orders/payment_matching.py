@@ -361,6 +361,21 @@ def _charge_succeeded(
     return Settlement("recorded", order_id, detail=f"receipt of {ref} {'recorded' if done else 'kept'}")
 
 
+def _subscription_deleted(
+    subscription: dict, at: datetime, lookup: PaymentLookup | None, others: OtherOrders | None
+) -> Settlement:
+    """SPEC O6: the subscription ended at Stripe (the term's end came, or it was cancelled there): its agreement
+    is ``ended``. The subscription carries its order and account (``subscription_data.metadata``)."""
+    from hourbank.receipts.agreements import subscription_ended
+
+    metadata = _metadata(subscription)
+    order_id, account_id = metadata.get("order_id"), metadata.get("account_id")
+    if not order_id or not account_id:
+        return Settlement("ignored", detail=f"subscription {subscription.get('id')} names no order")
+    changed = subscription_ended(str(account_id), str(order_id), at.isoformat(timespec="seconds"))
+    return Settlement("recorded" if changed else "duplicate", str(order_id), detail="agreement ended")
+
+
 def find_payment(obj: dict, lookup: PaymentLookup | None) -> tuple[str | None, str | None, Settlement | None]:
     """(order id, payment ref, None) for a Charge or Dispute, or a ``review`` settlement when it cannot be
     told which top-up payment it is about.
@@ -436,5 +451,6 @@ _HANDLERS: dict[str, Handler] = {
     "invoice.marked_uncollectible": _invoice_given_up,
     "charge.refunded": _charge_refunded,
     "charge.succeeded": _charge_succeeded,
+    "customer.subscription.deleted": _subscription_deleted,
     "charge.dispute.created": _dispute_created,
 }

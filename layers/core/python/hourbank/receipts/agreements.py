@@ -130,3 +130,17 @@ def portal_url(actor: Actor, account_id: str, *, port: SubscriptionPort, return_
     if not customer:
         raise Conflict("this account has no card or invoice with the payment provider yet: nothing to manage there")
     return port.portal_session(customer, return_url)
+
+
+def subscription_ended(account_id: str, agreement_id: str, at: str) -> bool:
+    """SPEC O6: Stripe ended the agreement's subscription (its term's end came): ended, once. False when there is
+    no such agreement or it had ended already."""
+    return updated_if(
+        AgreementModel(account_id, key_of(agreement_id)),
+        [
+            AgreementModel.status.set("ended"),
+            AgreementModel.ended_at.set(at),
+            AgreementModel.next_charge_at.remove(),
+        ],
+        AgreementModel.charge_key.exists() & (AgreementModel.status != "ended"),
+    )

@@ -82,7 +82,10 @@ def decode(
         return None
     bad = InvalidInput("cursor: not a cursor this list returned (start the list again without one)")
     payload, dot, tag = cursor.partition(".")
-    if len(cursor) > MAX_CURSOR or not dot or not hmac.compare_digest(tag, _tag(list_name, bound, payload)):
+    # compare_digest takes ASCII text only (a TypeError, a 500, otherwise): our cursors are url-safe base64
+    if len(cursor) > MAX_CURSOR or not cursor.isascii() or not dot:
+        raise bad
+    if not hmac.compare_digest(tag, _tag(list_name, bound, payload)):
         raise bad
     try:
         key = json.loads(_unb64(payload))
