@@ -10,6 +10,7 @@ import { ReloadContext } from "./data";
 import { InvoicesView } from "./InvoicesView";
 import { canBuy, MeContext } from "./me";
 import { QueueView } from "./QueueView";
+import { RaiseTicket } from "./RaiseTicket";
 import { SearchView } from "./SearchView";
 import { SettingsView } from "./SettingsView";
 import { SignedOut } from "./SignedOut";
@@ -47,7 +48,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   const own = me.role === "customer" ? me.accountId : null;
   if (parts[0] === "accounts" && parts[1]) {
     const id = parts[1];
-    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView };
+    const views = { statements: StatementsView, invoices: InvoicesView, settings: SettingsView, raise: RaiseTicket };
     const View = views[parts[2] as keyof typeof views] || AccountView;
     return { view: <View key={`${parts[2]}:${id}`} accountId={id} />, accountId: id };
   }
@@ -81,6 +82,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
+    if (me.role === "customer") links.push([`${base}/raise`, "Raise a ticket"]); // SPEC W1
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
   }
   return (
