@@ -137,6 +137,10 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     ("POST", "/tickets/{ticket}/responses", {"note": "called back"}, (401, 201, 201, 403, 404, 401)),
     ("PUT", "/tickets/{ticket}/waiting", {"waiting": True}, (401, 200, 200, 403, 404, 401)),
     ("PUT", "/tickets/{ticket}/priority", {"priority": "urgent"}, (401, 200, 200, 403, 404, 401)),
+    # SPEC W5 (issue 22): the conversation; internal notes are staff only
+    ("GET", "/tickets/{ticket}/messages", None, (401, 200, 200, 200, 404, 401)),
+    ("POST", "/tickets/{ticket}/messages", {"text": "any news?"}, (401, 201, 201, 201, 404, 401)),
+    ("POST", "/tickets/{ticket}/messages", {"text": "vpn", "visibility": "internal"}, (401, 201, 201, 403, 404, 401)),
     # SPEC V1 (issue 14)
     ("POST", "/visits", VISIT, (401, 201, 201, 403, 404, 401)),
     ("GET", "/visits/{visit}", None, (401, 200, 200, 200, 404, 401)),

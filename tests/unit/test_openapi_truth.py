@@ -31,6 +31,7 @@ CREATED = {
     ("POST", "/visits/{visit_id}/extensions"),
     ("POST", "/accounts/{account_id}/contacts"),
     ("POST", "/accounts/{account_id}/billing-portal"),  # API.md: 201 {url}, a new portal session
+    ("POST", "/tickets/{ticket_id}/messages"),  # API.md: 201 message (SPEC W5)
 }
 # API.md: a removal answers nothing (204) and an invitation sent again is accepted (202), SPEC W1.
 OTHER_SUCCESS = {
@@ -74,11 +75,13 @@ def test_statuses_the_matrix_expects_are_documented(method, path, body, expected
         "visit": "visit_id",
         "review": "review_id",
         "contact": "contact_id",
+        "month": "month",
     }
     template = "/" + "/".join(
         "{" + names[p[1:-1]] + "}" if p.startswith("{") else p for p in path.split("?")[0].strip("/").split("/")
     )
     template = template.replace("/statements/2026-11", "/statements/{month}")
+    template = template.replace("/agreements/{order_id}/", "/agreements/{agreement_id}/")  # an agreement is its order
     documented = DOC["paths"][template][method.lower()]["responses"]
     for status in set(expected):
         assert str(status) in documented, (method, template, status, sorted(documented))

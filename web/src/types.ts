@@ -285,3 +285,14 @@ export interface Agreement {
   ended_at: string | null;
   end_reason: string | null;
 }
+
+/** SPEC W5: one message of a ticket's conversation (GET/POST /tickets/{id}/messages). */
+export interface Message {
+  message_id: string;
+  ticket_id: string;
+  at: string;
+  author: { role: "customer" | "technician" | "billing" | "system"; name: string };
+  visibility: "public" | "internal";
+  via: "portal" | "email" | "staff";
+  text: string;
+}

@@ -82,6 +82,13 @@ export function AccountView({ accountId }: { accountId: string }) {
         <h2 id="usage-h">Usage, last 12 months</h2>
         <UsageChart months={usage.months} />
       </section>
+      {me.role === "customer" ? (
+        <p>
+          <a href={`#/accounts/${seg(account.account_id)}/raise`} id="raise-ticket" class="button">
+            Raise a ticket
+          </a>
+        </p>
+      ) : null}
       {me.role === "staff" ? (
         <p>
           <a href={`#/desk/new?account=${seg(account.account_id)}`} id="open-ticket" class="button">

@@ -13,6 +13,7 @@ import { InvoicesView } from "./InvoicesView";
 import { canBuy, MeContext } from "./me";
 import { PaymentsView } from "./PaymentsView";
 import { QueueView } from "./QueueView";
+import { RaiseTicket } from "./RaiseTicket";
 import { SearchView } from "./SearchView";
 import { SettingsView } from "./SettingsView";
 import { SignedOut } from "./SignedOut";
@@ -60,6 +61,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
       payments: PaymentsView,
       visits: VisitsView,
       agreement: AgreementView,
+      raise: RaiseTicket,
     };
     const View = views[parts[2] as keyof typeof views] || AccountView;
     return { view: <View key={`${parts[2]}:${id}`} accountId={id} />, accountId: id };
@@ -97,6 +99,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
     links.push([`${base}/payments`, "Payments"], [`${base}/visits`, "Visits"], [`${base}/agreement`, "Agreement"]);
+    if (me.role === "customer") links.push([`${base}/raise`, "Raise a ticket"]); // SPEC W1
     if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
     if (me.billing) links.push([`#/billing/accounts/${encodeURIComponent(accountId)}`, "Billing for this account"]);
     links.push([`${base}/contacts`, "Contacts"]); // SPEC W1: who signs in

@@ -12,7 +12,7 @@ export function ResponseForms({ ticket }: { ticket: Ticket }) {
   const base = `/tickets/${seg(ticket.ticket_id)}`;
   return (
     <section class="staff" aria-labelledby="resp-h">
-      <h2 id="resp-h">Staff: respond</h2>
+      <h2 id="resp-h">Staff: a response given elsewhere (phone, in person), and waiting</h2>
       <ActionForm
         id="response-form"
         label="Record response"

@@ -1,5 +1,6 @@
 // A ticket (SPEC W1, T6, C6, S1, V1): how its time is billed, its service level, credit-backs and every time
-// entry with its multipliers; the customer questions an entry, staff respond, billing resolves and credits back.
+// entry with its multipliers; its conversation (SPEC W5); the customer questions an entry, staff respond, billing
+// resolves and credits back.
 import { get, seg } from "../../api";
 import type { Me } from "../../auth";
 import { Heading } from "../../components/Heading";
@@ -10,6 +11,7 @@ import { Dispute } from "./Dispute";
 import { Failure, Loading } from "./Failure";
 import { useMe } from "./me";
 import { SlaPill } from "./Sla";
+import { Conversation } from "./Conversation";
 import { CreditBackForm, ResponseForms } from "./StaffTicketForms";
 import { TicketDesk } from "../desk/TicketDesk";
 import { segmentsText } from "../desk/times";
@@ -124,7 +126,11 @@ export function TicketView({ ticketId }: { ticketId: string }) {
         {t.waiting ? " · waiting on the customer" : ""}
         {t.reference ? ` · ${t.reference}` : ""}
       </p>
-      {t.description ? <p class="description">{t.description}</p> : null}
+      {t.description ? (
+        <section id="description" aria-label="Description">
+          <p class="description">{t.description}</p>
+        </section>
+      ) : null}
       <p id="rounding">{rounding(t, minimum)}</p>
       {t.sla_status ? (
         <p id="sla">
@@ -133,6 +139,7 @@ export function TicketView({ ticketId }: { ticketId: string }) {
           {t.first_response_at ? ` · first response ${when(t.first_response_at)}` : ""}
         </p>
       ) : null}
+      <Conversation ticket={t} me={me} />
       <CreditBacks t={t} me={me} />
       <h2>{`Time entries (${entries.length}${voided ? `, ${voided} voided` : ""})`}</h2>
       {entries.length ? (

@@ -22,6 +22,8 @@ from hourbank.store.models import (
     DisputeListModel,
     EmailClaimModel,
     FailureModel,
+    MessageKeyModel,
+    MessageModel,
     MonthRunModel,
     NameWordModel,
     ParkedReceiptModel,
@@ -97,6 +99,8 @@ def bind(settings: Any = None) -> None:
             (VisitListModel, settings.charges_table),
             (MonthRunModel, settings.charges_table),
             (DisputeListModel, settings.reviews_table),
+            (MessageModel, settings.tickets_table),  # SPEC W5: a ticket's conversation
+            (MessageKeyModel, settings.tickets_table),
         ):
             model.Meta.table_name = table
             _timeouts(model.Meta)
