@@ -19,6 +19,7 @@ from hourbank.store.models import (
     MODELS,
     EmailClaimModel,
     FailureModel,
+    MailMarkerModel,
     NameWordModel,
     PaymentRefModel,
     ResponseModel,
@@ -82,6 +83,7 @@ def bind(settings: Any = None) -> None:
             (EmailClaimModel, settings.accounts_table),
             (NameWordModel, settings.accounts_table),
             (FailureModel, settings.idempotency_table),
+            (MailMarkerModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
         ):
             model.Meta.table_name = table
