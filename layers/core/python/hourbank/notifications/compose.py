@@ -112,4 +112,3 @@ class Composer:
     def staff(self, kind: str, to: str, build: Callable[[], tuple[str, str]], ref: str = "") -> None:
         if to:
             self._add(kind, to, build(), ref)
-

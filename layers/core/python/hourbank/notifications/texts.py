@@ -166,7 +166,7 @@ def receipt_text(name: str, r: Receipt, link: str) -> tuple[str, str]:
     listed = [text for n, line in enumerate(r.lines, 1) for text in _line_text(n, line)] or ["  (none)"]
     text = letter(
         name,
-        f"We closed ticket {r.reference}, {one_line(r.title)!r}, on {when(r.closed_at)}. This is your receipt:"
+        f"We closed ticket {r.reference}, “{one_line(r.title)}”, on {when(r.closed_at)}. This is your receipt:"
         " every minute is below, so you can check it.",
         "Time logged\n" + "\n".join(listed),
         "How it became the time charged\n" + "\n".join(receipt_steps(r)),
@@ -186,7 +186,7 @@ REPLY_HINT = "To add to this ticket, reply to this mail and keep [#{ref}] in the
 def received(name: str, reference: str, title: str, due: str, link: str) -> tuple[str, str]:
     text = letter(
         name,
-        f"We received your ticket {reference}: {one_line(title)!r}. A technician will answer"
+        f"We received your ticket {reference}: “{one_line(title)}”. A technician will answer"
         + (f" by {when(due)}." if due else " soon."),
         REPLY_HINT.format(ref=reference),
         link_line("Follow it in the portal", link),
@@ -198,7 +198,7 @@ def new_ticket(account: str, reference: str, title: str, priority: str, opened_b
                due: str, link: str) -> tuple[str, str]:  # fmt: skip
     text = letter(
         "technicians",
-        f"{one_line(account)} has a new {_PRIORITY.get(priority, priority)} ticket {reference}: {one_line(title)!r}"
+        f"{one_line(account)} has a new {_PRIORITY.get(priority, priority)} ticket {reference}: “{one_line(title)}”"
         + (f", opened by {one_line(opened_by)}." if opened_by else "."),
         f"Description:\n{description[:2000]}" if description.strip() else "",
         f"First response due {when(due)}." if due else "",
@@ -210,7 +210,7 @@ def new_ticket(account: str, reference: str, title: str, priority: str, opened_b
 def staff_message(name: str, reference: str, title: str, author: str, body: str, link: str) -> tuple[str, str]:
     text = letter(
         name,
-        f"{one_line(author) or 'Our support team'} wrote on ticket {reference}, {one_line(title)!r}:",
+        f"{one_line(author) or 'Our support team'} wrote on ticket {reference}, “{one_line(title)}”:",
         body.strip(),
         REPLY_HINT.format(ref=reference),
         link_line("The conversation", link),
@@ -223,7 +223,7 @@ def awaiting_credit(name: str, reference: str, title: str, consumed: int, balanc
     """SPEC C3, N1: how much to top up, and where - it always goes."""
     text = letter(
         name,
-        f"Ticket {reference}, {one_line(title)!r}, is finished and uses {minutes(consumed)}, but your balance is"
+        f"Ticket {reference}, “{one_line(title)}”, is finished and uses {minutes(consumed)}, but your balance is"
         f" {minutes(balance)}. The ticket closes by itself as soon as your balance covers it.",
         f"Please top up at least {minutes(top_up)}.",
         link_line("Buy hours", pay_link),

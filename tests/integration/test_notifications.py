@@ -1,0 +1,232 @@
+"""SPEC N1 against DynamoDB Local: the NotificationsFunction as Lambda invokes it with stream records built from
+the real items before and after each change; each mail sent once however the record comes (redelivered, after
+an SES fault, by two workers at once); the customer's choices; bounces marking the address. The run through the
+local stack's pollers is tests/e2e/test_notifications_stack.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from devstack.adapters import read_outbox
+from devstack.lambda_client import claims
+from devstack.lambda_runtime import functions, invoke
+from devstack.stream_records import batch, raw_item, record
+from hourbank.notifications import pipeline
+from hourbank.notifications.events import TICKETS
+from hourbank.notifications.sending import InFlight
+from hourbank.ports.mail import Message
+from hourbank.ports.settings import get_settings
+from hourbank.store.models import AccountModel, MailMarkerModel
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+MONDAY = "2026-01-05T10:00:00-05:00"  # business hours (SPEC T2), after TICKETS_OPENED_AT
+
+
+@pytest.fixture(scope="module")
+def specs(tables):
+    """The function's addresses as the local stack gives them (the support address, billing's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SUPPORT_EMAIL", "support@hourbank.local")
+        mp.setenv("BILLING_EMAIL", "billing@example.com")
+        get_settings.cache_clear()
+        yield functions(strict=False)
+    get_settings.cache_clear()
+
+
+def ticket_image(ticket_id: str, sk: str = "TICKET") -> dict:
+    return raw_item(get_settings().tickets_table, {"ticket_id": ticket_id, "sk": sk})
+
+
+def ticket_record(name: str, ticket_id: str, old: dict | None = None, sk: str = "TICKET") -> dict:
+    keys = {"ticket_id": {"S": ticket_id}, "sk": {"S": sk}}
+    out = record(name, keys, old=old, new=ticket_image(ticket_id, sk))
+    out["eventSourceARN"] = f"arn:aws:dynamodb:ddblocal:000000000000:table/{get_settings().tickets_table}/stream/x"
+    return out
+
+
+def notify(specs, *records) -> dict:
+    return invoke(specs["NotificationsFunction"], batch(*records), source="test")
+
+
+def mails_to(address: str) -> list[dict]:
+    """The notifications (SPEC N1) sent to ``address`` - not its invitation (W1)."""
+    outbox = read_outbox(os.environ["OUTBOX_DIR"])
+    return [m for m in outbox if m["to"].lower() == address.lower() and m["message_id"].startswith("n1.")]
+
+
+def mails_about(reference: str) -> list[dict]:
+    return [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if f"[#{reference}]" in m["subject"]]
+
+
+def email_of(account_id: str) -> str:
+    return AccountModel.get(account_id, consistent_read=True).email
+
+
+def test_a_new_ticket_tells_the_customer_and_the_technicians_once_however_often_it_comes_N1(
+    api, specs, make_account, open_ticket
+):
+    account = make_account("member", 600)
+    ticket_id = open_ticket(account, title="Printer offline")
+    created = ticket_record("INSERT", ticket_id)
+    assert notify(specs, created) == {"batchItemFailures": []}
+    assert notify(specs, created, created) == {"batchItemFailures": []}  # redelivered, twice in one batch
+    reference = ticket_image(ticket_id)["reference"]["S"]
+    mails = mails_about(reference)
+    assert sorted(m["to"] for m in mails) == sorted([email_of(account), get_settings().technicians_email])
+    customer = next(m for m in mails if m["to"] == email_of(account))
+    assert "We received your ticket" in customer["text"] and "/portal/#/tickets/" in customer["text"]
+    eml = (Path(os.environ["OUTBOX_DIR"]) / f"{customer['message_id']}.eml").read_text()
+    assert f'Reply-To: "Hourbank support, ticket {reference}" <support@' in eml  # replies thread back (E1)
+
+
+def test_closing_a_ticket_sends_its_receipt_once_scenario_8_C2_N1(
+    api, specs, make_account, open_ticket, log_time, tech
+):
+    account = make_account("member", 60)
+    ticket_id = open_ticket(account, title="Mail server")
+    log_time(ticket_id, MONDAY, 150)
+    before = ticket_image(ticket_id)
+    assert api.post(f"/tickets/{ticket_id}/close", as_=tech).status == 200
+    closed = ticket_record("MODIFY", ticket_id, old=before)
+    for _ in range(3):  # redelivered: one receipt
+        assert notify(specs, closed) == {"batchItemFailures": []}
+    reference = before["reference"]["S"]
+    (receipt,) = [m for m in mails_about(reference) if m["subject"].startswith("Receipt")]
+    for words in (
+        "150 min × 1 (business hours) = 150 min",
+        "Taken from your balance: 60 min (1 h)",
+        "Post-pay, invoiced at month end: 90 min (1.5 h) at $150.00/h = $225.00",
+        "Your balance now: 0 min",
+    ):
+        assert words in receipt["text"], receipt["text"]
+
+
+def test_an_ses_fault_is_sent_by_the_retry_and_only_once_N1(api, specs, make_account, open_ticket):
+    account = make_account("member", 600)
+    ticket_id = open_ticket(account, title="Fault then retry")
+    new = {k: v for k, v in _plain(ticket_image(ticket_id)).items()}
+    sent: list[str] = []
+
+    def flaky(message: Message) -> None:
+        if not sent and "fail" not in sent:
+            sent.append("fail")
+            raise RuntimeError("SES: Throttling - Maximum sending rate exceeded")
+        sent.append(message.message_id)
+
+    with pytest.raises(RuntimeError, match="Throttling"):  # the first mail fails, the other still goes;
+        pipeline.notify(TICKETS, "INSERT", None, new, flaky)  # the record fails: the stream retries it
+    retry = pipeline.notify(TICKETS, "INSERT", None, new, flaky)  # sends the one SES refused, only that one
+    again = pipeline.notify(TICKETS, "INSERT", None, new, flaky)  # a redelivery sends nothing
+    assert len(retry.sent) == 1 and len(retry.skipped) == 1 and again.sent == []
+    assert sent.count("fail") == 1 and len(sent[1:]) == len(set(sent[1:])) == 2
+    assert sorted(again.skipped) == sorted(sent[1:])
+
+
+def test_a_claim_left_by_a_dead_worker_is_taken_over_after_it_expires_N1(api, specs, make_account, open_ticket):
+    account = make_account("member", 600)
+    new = _plain(ticket_image(open_ticket(account, title="Worker died")))
+    sent: list[str] = []
+
+    def died(message: Message) -> None:
+        raise SystemExit("killed mid-send")  # not an Exception: nothing releases the claim
+
+    with pytest.raises(SystemExit):
+        pipeline.notify(TICKETS, "INSERT", None, new, died)
+    with pytest.raises(InFlight):  # the dead worker's claim is live: this record is retried later, never dropped
+        pipeline.notify(TICKETS, "INSERT", None, new, sent.append)  # (the other mail of the record goes)
+    (held,) = [m for m in MailMarkerModel.scan(MailMarkerModel.state == "sending") if m.kind == "ticket_received"]
+    held.update([MailMarkerModel.until.set(int(time.time()) - 1)])  # CLAIM_S has passed
+    done = pipeline.notify(TICKETS, "INSERT", None, new, sent.append)
+    assert done.sent == [held.id.removeprefix("mail#")] and len(sent) == len(set(sent)) == 2
+
+
+def test_two_workers_on_the_same_record_send_each_mail_once_N1(api, specs, make_account, open_ticket):
+    account = make_account("member", 600)
+    new = _plain(ticket_image(open_ticket(account, title="Two workers")))
+    sends: list[str] = []
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def slow(message: Message) -> None:
+        time.sleep(0.1)  # SES takes a moment: the other worker arrives while the claim is held
+        sends.append(message.message_id)
+
+    def worker() -> None:
+        start.wait()
+        try:
+            outcomes.append(pipeline.notify(TICKETS, "INSERT", None, new, slow))
+        except InFlight as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    retried = pipeline.notify(TICKETS, "INSERT", None, new, slow)  # the worker that met InFlight is retried
+    assert len(sends) == len(set(sends)) == 2, sends
+    assert retried.sent == [] and sorted(retried.skipped) == sorted(sends)
+
+
+def test_choices_stop_ticket_updates_but_awaiting_credit_always_goes_N1(
+    api, specs, make_account, open_ticket, log_time, tech, billing
+):
+    account = make_account("non_member", 60)
+    owner = claims("customer", account)
+    assert api.get(f"/accounts/{account}/notifications", as_=owner).body == {
+        "ticket_updates": True, "receipts": True, "statements": True
+    }  # fmt: skip
+    off = {"ticket_updates": False, "receipts": False, "statements": True}
+    assert api.request("PUT", f"/accounts/{account}/notifications", off, as_=owner).body == off
+    assert api.get(f"/accounts/{account}/notifications", as_=billing).body == off
+    assert api.get(f"/accounts/{account}/notifications", as_=tech).status == 403
+    assert api.request("PUT", f"/accounts/{account}/notifications", {"receipts": "no"}, as_=owner).status == 400
+    ticket_id = open_ticket(account, title="Choices")
+    log_time(ticket_id, MONDAY, 60)
+    take = {"minutes": -30, "kind": "adjustment", "reason": "correction"}
+    assert api.post(f"/accounts/{account}/adjustments", take, as_=billing).status == 201
+    before = ticket_image(ticket_id)
+    assert api.post(f"/tickets/{ticket_id}/close", as_=tech).body["status"] == "awaiting_credit"
+    notify(specs, ticket_record("INSERT", ticket_id), ticket_record("MODIFY", ticket_id, old=before))
+    (only,) = mails_to(email_of(account))  # no "ticket received": ticket updates are off
+    assert "waiting for credit" in only["subject"] and "Please top up at least 30 min" not in only["text"]
+    assert "Please top up at least 60 min (1 h)" in only["text"] and "/?account=" in only["text"]
+
+
+def test_a_bounce_marks_the_address_and_later_mail_skips_it_N1(api, specs, make_account, open_ticket, billing):
+    account = make_account("member", 600)
+    address = email_of(account)
+    event = json.loads((ROOT / "events" / "mail_feedback-bounce.json").read_text())
+    event["Records"][0]["Sns"]["Message"] = event["Records"][0]["Sns"]["Message"].replace(
+        "customer@example.test", address
+    )
+    for _ in range(2):  # SNS may deliver a notice twice: the same mark
+        assert invoke(specs["MailFeedbackFunction"], event, source="test") == {
+            "marked": [{"kind": "bounce", "account_id": account}]
+        }
+    shown = api.get(f"/accounts/{account}", as_=billing).body["mail_problem"]
+    assert shown == {"kind": "bounce", "at": "2026-12-06T12:30:00.000Z", "address": address,
+                     "detail": "Permanent/General smtp; 550 5.1.1 user unknown"}  # fmt: skip
+    transient = event["Records"][0]["Sns"]["Message"].replace('"Permanent"', '"Transient"')
+    event["Records"][0]["Sns"]["Message"] = transient
+    invoke(specs["MailFeedbackFunction"], event, source="test")  # never hides the permanent problem
+    assert api.get(f"/accounts/{account}", as_=billing).body["mail_problem"]["kind"] == "bounce"
+    ticket_id = open_ticket(account, title="After the bounce")
+    notify(specs, ticket_record("INSERT", ticket_id))
+    assert mails_to(address) == []  # never retried at an address that bounces
+    assert len(mails_about(ticket_image(ticket_id)["reference"]["S"])) == 1  # the technicians still hear
+
+
+def _plain(image: dict) -> dict:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    d = TypeDeserializer()
+    return {k: d.deserialize(v) for k, v in image.items()}
