@@ -22,7 +22,7 @@ from hourbank.notifications.events import TICKETS
 from hourbank.notifications.sending import InFlight
 from hourbank.ports.mail import Message
 from hourbank.ports.settings import get_settings
-from hourbank.store.models import AccountModel, MailMarkerModel
+from hourbank.store.models import AccountModel, MailMarkerModel, OrderModel
 
 pytestmark = pytest.mark.integration
 
@@ -223,6 +223,86 @@ def test_a_bounce_marks_the_address_and_later_mail_skips_it_N1(api, specs, make_
     notify(specs, ticket_record("INSERT", ticket_id))
     assert mails_to(address) == []  # never retried at an address that bounces
     assert len(mails_about(ticket_image(ticket_id)["reference"]["S"])) == 1  # the technicians still hear
+
+
+def order_record(order_id: str, old: dict, name: str = "MODIFY") -> dict:
+    table = get_settings().orders_table
+    out = record(name, {"order_id": {"S": order_id}}, old=old, new=raw_item(table, {"order_id": order_id}))
+    out["eventSourceARN"] = f"arn:aws:dynamodb:ddblocal:000000000000:table/{table}/stream/y"
+    return out
+
+
+def test_messages_disputes_payment_links_payments_and_reviews_reach_whom_they_concern_N1(
+    api, specs, make_account, open_ticket, log_time, tech, billing
+):
+    from devstack.stripe_shapes import event, session, sid
+    from hourbank.store.models import ReviewModel
+    from tests.integration.test_payment_functions import deliver
+
+    account = make_account("member", 600)
+    address, owner = email_of(account), claims("customer", account)
+    ticket_id = open_ticket(account, title="Conversation")
+    reference = ticket_image(ticket_id)["reference"]["S"]
+    entry_id = log_time(ticket_id, MONDAY, 45).body["entry_id"]
+    assert api.post(f"/tickets/{ticket_id}/responses", {"note": "Try <b>restarting</b>"}, as_=tech).status == 201
+    (response_sk,) = [i["sk"]["S"] for i in _partition(ticket_id) if i["sk"]["S"].startswith("RESPONSE#")]
+    entry_sk = f"ENTRY#{entry_id}"
+    before = ticket_image(ticket_id, entry_sk)
+    api.post(f"/tickets/{ticket_id}/time-entries/{entry_id}/dispute", {"reason": "It took 30 minutes"}, as_=owner)
+    raised = ticket_record("MODIFY", ticket_id, old=before, sk=entry_sk)
+    assert api.post(f"/tickets/{ticket_id}/close", as_=tech).status == 200  # a credit-back is of a closed ticket
+    before = ticket_image(ticket_id, entry_sk)
+    resolve = {"outcome": "upheld", "note": "Agreed, 15 minutes back", "credit_minutes": 15}
+    assert api.post(f"/tickets/{ticket_id}/time-entries/{entry_id}/resolve", resolve, as_=billing).status in (200, 201)
+    resolved = ticket_record("MODIFY", ticket_id, old=before, sk=entry_sk)
+    visit = api.post("/visits", {"account_id": account, "scheduled_at": "2026-11-24T09:00:00-05:00",
+                                 "address": "12 Harbour Road", "estimate_hours": 2,
+                                 "opened_at": "2026-11-23T15:00:00-05:00"}, as_=tech).body  # fmt: skip
+    ordered = _plain_raw(get_settings().orders_table, {"order_id": visit["order_id"]})
+    link = order_record(visit["order_id"], {k: v for k, v in ordered.items() if k != "checkout_url"})
+    paid = event("checkout.session.completed", session(OrderModel.get(visit["order_id"]), payment_intent=sid("pi")))
+    assert deliver(api, paid).status == 200
+    payment = order_record(visit["order_id"], ordered)
+    review = ReviewModel("review", f"rev_9999999999_{sid('evt')}", at="2026-12-01T10:00:00+00:00",
+                         recorded_at="2026-12-01T10:00:01+00:00", reason="no order matches this payment",
+                         event_id="evt_x", event_type="checkout.session.completed", account_id=account,
+                         amount_minor=40000, currency="USD")  # fmt: skip
+    review.save()
+    table = get_settings().reviews_table
+    kept = record("INSERT", {}, new=raw_item(table, {"pk": "review", "review_id": review.review_id}), view="NEW_IMAGE")
+    kept["eventSourceARN"] = f"arn:aws:dynamodb:ddblocal:000000000000:table/{table}/stream/z"
+    records = [ticket_record("INSERT", ticket_id, sk=response_sk), raised, resolved, link, payment, kept]
+    for _ in range(2):
+        assert notify(specs, *records) == {"batchItemFailures": []}
+    to_customer = {m["message_id"].split(".")[1]: m for m in mails_to(address)}
+    assert sorted(to_customer) == ["dispute_outcome", "payment_link", "payment_receipt", "staff_message"]
+    assert "Try <b>restarting</b>" in to_customer["staff_message"]["text"]  # text stays text; its HTML is escaped
+    assert f"[#{reference}]" in to_customer["staff_message"]["subject"]
+    assert "credited 15 min back" in to_customer["dispute_outcome"]["text"]
+    assert (
+        "please pay $" in to_customer["payment_link"]["text"]
+        and visit["checkout_url"] in to_customer["payment_link"]["text"]
+    )
+    assert "your onsite visit" in to_customer["payment_receipt"]["text"]
+    to_billing = [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["to"] == "billing@example.com"]
+    assert any("questioned a time entry" in m["text"] and f"[#{reference}]" in m["subject"] for m in to_billing)
+    assert any("$400.00" in m["subject"] and review.review_id not in m["text"] for m in to_billing)
+
+
+def _partition(ticket_id: str) -> list[dict]:
+    import boto3
+
+    client = boto3.client("dynamodb")
+    return client.query(
+        TableName=get_settings().tickets_table,
+        KeyConditionExpression="ticket_id = :t",
+        ExpressionAttributeValues={":t": {"S": ticket_id}},
+        ConsistentRead=True,
+    )["Items"]
+
+
+def _plain_raw(table: str, key: dict) -> dict:
+    return raw_item(table, key)
 
 
 def _plain(image: dict) -> dict:

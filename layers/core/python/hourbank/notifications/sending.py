@@ -5,8 +5,8 @@ A marker ``mail#<message id>`` in the Idempotency table is a two-state claim, ta
 
 * no marker, or a ``sending`` claim whose ``until`` has passed (its worker died mid-send) → claim it with this
   attempt's token, send, then mark it ``sent``;
-* SES refuses or fails → the claim is deleted (conditioned on our token) and the error raised: the stream retries
-  the record and the retry claims and sends it;
+* SES refuses or fails → the claim is released (its ``until`` set to 0, conditioned on our token) and the error
+  raised: the stream retries the record and the retry claims and sends it;
 * ``sent`` → nothing to do (a redelivery);
 * another worker's live claim → ``InFlight`` is raised: the record is retried after the claim is resolved - sent
   (then skipped) or released or expired (then sent) - so a mail is never dropped on the word of a claim.
@@ -76,12 +76,9 @@ def mark_sent(message: Message, token: str, at: datetime) -> None:
 
 
 def release(message: Message, token: str) -> None:
-    from pynamodb.exceptions import DeleteError
-
-    try:
-        MailMarkerModel(marker_id(message)).delete(condition=MailMarkerModel.token == token)
-    except DeleteError:
-        pass  # taken over already: the other claimer owns it now
+    """Give the claim up at once (its ``until`` in the past): the retry claims it as free. Conditioned on our
+    token; a claim taken over meanwhile is the other worker's and stays."""
+    updated_if(MailMarkerModel(marker_id(message)), [MailMarkerModel.until.set(0)], MailMarkerModel.token == token)
 
 
 def send_once(message: Message, kind: str, send: Callable[[Message], object], *, now: float | None = None) -> bool:

@@ -524,8 +524,9 @@ class FailureModel(Model):
 class MailMarkerModel(Model):
     """SPEC N1: one e-mail's send-once marker (``mail#<message id>``) in the Idempotency table. A claim
     (``state`` sending, ``token`` of the claimer, ``until`` epoch seconds) is taken by a conditional put; it
-    becomes ``sent`` after SES accepted the mail, is deleted when SES refused it (the retry sends), and may be
-    taken over once ``until`` has passed (a worker that died mid-send). See hourbank.notifications.sending."""
+    becomes ``sent`` after SES accepted the mail, is released (``until`` 0) when SES refused it (the retry sends),
+    and may be taken over once ``until`` has passed (a worker that died mid-send). See
+    hourbank.notifications.sending."""
 
     class Meta:
         table_name = "unbound-idempotency"
