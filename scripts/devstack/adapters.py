@@ -7,7 +7,10 @@ production layer knows only the AWS adapters, these live here with the local sta
 * ``mailer``: every e-mail is a readable file in the outbox (``.local/outbox`` on the local stack), one
   ``.eml`` per message plus an ``outbox.jsonl`` index that tests and people read (``read_outbox``);
 * ``inviter``: a customer's invitation (SPEC W1) is an e-mail in the outbox linking the portal
-  (``/portal/?account=<id>``), which goes on to the local sign-in page with the account filled in;
+  (``/portal/?account=<id>``), which goes on to the local sign-in page with the account filled in; each person
+  invited (an account's owner or a contact) is a user of the local user pool (``LocalUsers``, a file each
+  under ``.local/users``), which the local sign-in reads: a removed contact's file is gone, so they cannot
+  sign in, as Cognito's ``AdminDeleteUser`` does;
 * ``exports``: S3's stand-in for answers too large for Lambda - a file under ``.local/exports`` served by the
   local gateway's ``/local-s3/...`` through a signed, expiring URL, as a presigned GET (``LocalExports``);
 * ``checkout``, ``invoicing``, ``refunds``: Stripe's stand-ins, used only when no Stripe key is set. An
@@ -112,15 +115,87 @@ def read_outbox(directory: str | Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-class OutboxInviter:
-    """The ``inviter`` adapter: the invitation is an e-mail in the outbox, linking the local sign-in page."""
+class LocalUsers:
+    """The local user pool (SPEC W1): one JSON file per person invited, ``{email, account_id, owner}``, named by
+    a digest of the address (lower-cased: the pool's usernames are case-insensitive, template.yaml). Written by
+    the workers' ``OutboxInviter``, read by the gateway's local sign-in (``local_auth``)."""
 
-    def __init__(self, mailer: OutboxMailer, website_url: str) -> None:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, email: str) -> Path:
+        return self.directory / (hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32] + ".json")
+
+    def add(self, email: str, account_id: str, *, owner: bool) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(email)
+        user = {"email": email.strip().lower(), "account_id": account_id, "owner": owner}
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_text(json.dumps(user), encoding="utf-8")
+        os.replace(tmp, path)  # a user appears whole or not at all
+
+    def remove(self, email: str) -> None:
+        self._path(email).unlink(missing_ok=True)
+
+    def get(self, email: str) -> dict | None:
+        try:
+            return dict(json.loads(self._path(email).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
+    def owner_of(self, account_id: str) -> dict | None:
+        """The user of the account's own address (the local sign-in by account id signs in as them)."""
+        for path in self.directory.glob("*.json") if self.directory.is_dir() else ():
+            user = json.loads(path.read_text(encoding="utf-8"))
+            if user.get("account_id") == account_id and user.get("owner"):
+                return dict(user)
+        return None
+
+
+def users_dir(outbox: str | None = None) -> Path:
+    """The local user pool: ``users`` beside the outbox (``outbox_dir``), which workers and gateway both know."""
+    return outbox_dir(outbox).parent / "users"
+
+
+class OutboxInviter:
+    """The ``inviter`` adapter: the invitation is an e-mail in the outbox, linking the local sign-in page; the
+    person becomes a user of the local user pool (``LocalUsers``)."""
+
+    def __init__(self, mailer: OutboxMailer, website_url: str, users: LocalUsers | None = None) -> None:
         self.mailer = mailer
         self.website_url = website_url
+        self.users = users or LocalUsers(users_dir())
+
+    def invite_contact(self, invitation: Any) -> None:
+        """SPEC W1: a contact's invitation (``hourbank.ports.invitations.ContactInvitation``), first or again."""
+        from hourbank.ports.mail import Message
+
+        self.users.add(invitation.email, invitation.account_id, owner=False)
+        link = f"{self.website_url}/portal/?account={quote(invitation.account_id)}"
+        again = " again" if invitation.resend else ""
+        self.mailer.send(
+            Message(
+                message_id=f"invite#{invitation.account_id}#{invitation.email.strip().lower()}#{invitation.sent}",
+                to=invitation.email,
+                subject="Your Hourbank sign-in",
+                text=(
+                    f"Hello {invitation.name},\n\nyou are invited{again} to sign in to {invitation.account_name}'s "
+                    f"Hourbank account {invitation.account_id}, to see its support hours and tickets. Sign in with "
+                    f"your e-mail address {invitation.email}:\n\n  {link}\n\n"
+                    "(Local stack: this link opens the local sign-in page. In AWS the invitation comes from the "
+                    "user pool, with a temporary password.)\n"
+                ),
+            )
+        )
+
+    def remove_user(self, email: str) -> None:
+        """SPEC W1: a removed contact can no longer sign in (AdminDeleteUser's stand-in)."""
+        self.users.remove(email)
 
     def invite(self, account: Any) -> None:
         from hourbank.ports.mail import Message
+
+        self.users.add(account.email, account.account_id, owner=True)
 
         link = f"{self.website_url}/portal/?account={quote(account.account_id)}"
         self.mailer.send(
@@ -292,7 +367,9 @@ def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
         queue=send_to_directory,
         jwks=JwksFile,
         mailer=lambda settings: OutboxMailer(outbox_dir(outbox)),
-        inviter=lambda settings: OutboxInviter(OutboxMailer(outbox_dir(outbox)), settings.payments.website_url),
+        inviter=lambda settings: OutboxInviter(
+            OutboxMailer(outbox_dir(outbox)), settings.payments.website_url, LocalUsers(users_dir(outbox))
+        ),
         checkout=lambda: LocalCheckout(checkout_url(checkout)),
         invoicing=lambda: LocalInvoicing(checkout_url(checkout)),
         refunds=LocalRefunds,

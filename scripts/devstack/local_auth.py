@@ -9,7 +9,8 @@ refresh before expiry) is the same code locally and in AWS:
 
 * ``GET  /local-auth/oauth2/authorize?response_type=code&client_id&redirect_uri&state&code_challenge&
   code_challenge_method=S256[&login_hint=acc_...]`` - a page marked LOCAL: choose a role and, for a
-  customer, the account; no password. Its form posts back to the same path.
+  customer, their e-mail address (a user of the local user pool: someone invited and not removed, SPEC W1)
+  or the account (its owner, the account's own address); no password. Its form posts back to the same path.
 * ``POST /local-auth/oauth2/authorize`` - issues a one-time code (5 minutes) bound to the client, the
   redirect URI and the PKCE challenge, and redirects to ``redirect_uri?code=...&state=...``.
 * ``POST /local-auth/oauth2/token`` - ``grant_type=authorization_code`` (the code verifier must match the
@@ -139,7 +140,12 @@ class LocalAuth:
 <input id="account" name="account" type="text" value="{e(hint if hint.startswith("acc_") else "")}"
  autocomplete="off" spellcheck="false" aria-describedby="account-help">
 <p class="help" id="account-help">The account a customer belongs to (its <code>custom:account_id</code>):
-it is in the invitation e-mail and on the paid page.</p></div>
+it is in the invitation e-mail and on the paid page. Signs in as the account's owner.</p></div>
+<div class="field"><label for="email">Or your e-mail address (customers)</label>
+<input id="email" name="email" type="email" value="" autocomplete="email" spellcheck="false"
+ aria-describedby="email-help">
+<p class="help" id="email-help">The address your invitation was sent to: the account's owner or any contact
+invited to it.</p></div>
 <button type="submit" id="signin">Sign in</button>
 </form>"""
         return _page(200 if not error else 400, "Sign in (local)", body)
@@ -151,13 +157,18 @@ it is in the invitation e-mail and on the paid page.</p></div>
         role, account = f.get("role", ""), f.get("account", "").strip()
         if role not in GROUPS:
             return self.authorize_page(f, "Choose technician, billing or customer.")
-        if role == "customer" and not account.startswith("acc_"):
-            return self.authorize_page(f, "A customer signs in to an account: give its id (acc_...).")
+        email = None
+        if role == "customer":
+            found = _customer(f.get("email", "").strip(), account)
+            if isinstance(found, str):
+                return self.authorize_page(f, found)
+            account, email = found
         code = secrets.token_urlsafe(24)
         with self._lock:
             self._codes[code] = {
                 "role": role,
                 "account": account if role == "customer" else None,
+                "email": email,
                 "challenge": f["code_challenge"],
                 "redirect_uri": f["redirect_uri"],
                 "expires": time.time() + CODE_TTL_S,
@@ -189,6 +200,7 @@ it is in the invitation e-mail and on the paid page.</p></div>
                 self._refresh[refresh] = {
                     "role": issued["role"],
                     "account": issued["account"],
+                    "email": issued.get("email"),
                     "auth_time": issued["auth_time"],
                 }
             return _json(200, {**self._tokens(issued), "refresh_token": refresh})
@@ -203,7 +215,8 @@ it is in the invitation e-mail and on the paid page.</p></div>
     def _tokens(self, who: Mapping[str, Any]) -> dict:
         """A refreshed ID token keeps the sign-in's ``auth_time`` (OIDC; oidc-client-ts refuses one that changed)."""
         ttl = token_ttl()
-        token = mint(str(who["role"]), account_id=who["account"], ttl_s=ttl, extra={"auth_time": who["auth_time"]})
+        extra = {"auth_time": who["auth_time"], **({"email": who["email"]} if who.get("email") else {})}
+        token = mint(str(who["role"]), account_id=who["account"], ttl_s=ttl, extra=extra)
         return {"id_token": token, "access_token": token, "expires_in": ttl, "token_type": "Bearer"}
 
     def logout(self, f: Mapping[str, str]) -> Response:
@@ -211,6 +224,27 @@ it is in the invitation e-mail and on the paid page.</p></div>
         if f.get("client_id") != CLIENT_ID or not self._redirect_ok(target):
             return _page(400, "Sign-out refused", "<p>logout_uri is not a sign-out URL of this client</p>")
         return 302, [("Location", target), ("Cache-Control", "no-store")], b""
+
+
+def _customer(email: str, account: str) -> tuple[str, str | None] | str:
+    """SPEC W1: the customer signing in - ``(account id, address)`` - or why not. By address: a user of the local
+    user pool (invited, not removed). By account id: its owner (the account's own address); an account whose
+    owner the pool does not know (opened before it) signs in without an address, as before."""
+    from devstack.adapters import LocalUsers, users_dir
+
+    users = LocalUsers(users_dir())
+    if email:
+        user = users.get(email)
+        if user is None:
+            return (
+                f"{email} cannot sign in: no invitation was sent to it, or it was removed from its account. "
+                "Ask the account's owner or billing to invite it."
+            )
+        return str(user["account_id"]), str(user["email"])
+    if not account.startswith("acc_"):
+        return "A customer signs in with their e-mail address, or to an account by its id (acc_...)."
+    owner = users.owner_of(account)
+    return account, (str(owner["email"]) if owner else None)
 
 
 def _fields(text: str) -> dict[str, str]:

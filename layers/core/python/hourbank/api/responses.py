@@ -936,6 +936,31 @@ class ReviewResolved(View):
     ledger_entry: LedgerEntry | None
 
 
+# -- an account's contacts (SPEC W1) -----------------------------------------------------------------------
+
+
+class Contact(View):
+    """A person who signs in to the account: the owner (its own address) first."""
+
+    contact_id: str
+    name: str
+    email: str
+    owner: bool
+    invited_at: str | None
+    signed_in_at: str | None = None
+
+    @classmethod
+    def of(cls, c: Any) -> Contact:  # hourbank.accounts.contacts.Contact
+        view = cls.read(c)
+        if c.signed_in_at:
+            view.signed_in_at = c.signed_in_at
+        return view
+
+
+class ContactList(View):
+    items: list[Contact]
+
+
 # -- the document: each route's success and refusals ---------------------------------------------------------
 
 WHY = {

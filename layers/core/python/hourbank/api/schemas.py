@@ -181,3 +181,10 @@ class NotificationSettings(Body):
 
 class PlanChange(Body):
     plan: Literal["non_member", "member", "business_priority", "unlimited_remote"]
+
+
+class NewContact(Body):
+    """POST /accounts/{id}/contacts (SPEC W1): who to invite; the address is checked like an account's (O7)."""
+
+    name: Text
+    email: Email

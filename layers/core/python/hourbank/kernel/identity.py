@@ -20,6 +20,11 @@ class Actor:
     # SPEC W2: the person's name for people reading what they wrote (the token's ``name``, else its ``email``);
     # stored beside the subject on what staff write, as it was then. None when the token carries neither.
     name: str | None = None
+    # SPEC W1: the address the person signs in with (the token's ``email``): which of an account's contacts
+    # is asking (accounts.contacts). None when the token carries none.
+    email: str | None = None
+    # When the person signed in (the token's ``auth_time``, seconds): the portal's first read notes it (W1).
+    auth_time: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -62,7 +67,17 @@ def actor_from_claims(claims: dict | None) -> Actor | None:
         roles=frozenset(str(g) for g in groups),
         account_id=claims.get("custom:account_id") or None,
         name=_name_of(claims),
+        email=str(claims.get("email") or "").strip()[:254] or None,
+        auth_time=_seconds(claims.get("auth_time")),
     )
+
+
+def _seconds(value: object) -> int | None:
+    """A numeric claim (API Gateway passes every claim as a string), or None when there is none or it is not one."""
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _name_of(claims: dict) -> str | None:

@@ -30,6 +30,7 @@ VISIT_PATTERN = rf"^vis_{_BODY}\.acc_{_BODY}$"
 ENTRY_PATTERN = rf"^ent_{_BODY}$"
 ORDER_PATTERN = rf"^ord_{_BODY}$"
 REVIEW_PATTERN = rf"^rev_{_REVIEW_BODY}$"
+CONTACT_PATTERN = rf"^ctc_{_BODY}$"  # SPEC W1: a person who signs in to an account (accounts.contacts.contact_id)
 
 # What each pattern is, for the 400 that names a malformed body id (``hourbank.api.resolver._PATTERN_HINTS``).
 KINDS = {
@@ -39,6 +40,7 @@ KINDS = {
     ENTRY_PATTERN: "time entry",
     ORDER_PATTERN: "order",
     REVIEW_PATTERN: "review",
+    CONTACT_PATTERN: "contact",
 }
 
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_PATTERN)]
@@ -47,6 +49,7 @@ VisitId = Annotated[str, StringConstraints(pattern=VISIT_PATTERN)]
 EntryId = Annotated[str, StringConstraints(pattern=ENTRY_PATTERN)]
 OrderId = Annotated[str, StringConstraints(pattern=ORDER_PATTERN)]
 ReviewId = Annotated[str, StringConstraints(pattern=REVIEW_PATTERN)]
+ContactId = Annotated[str, StringConstraints(pattern=CONTACT_PATTERN)]
 
 
 def _b32(value: int, length: int) -> str:

@@ -12,15 +12,23 @@ the local stack's invitation is an e-mail linking its own sign-in page):
   ``custom:account_id`` = the account - with Cognito's own e-mail invitation (a temporary password; the
   message template in template.yaml names the portal), then ``AdminAddUserToGroup`` ``customers``. Both
   calls are idempotent on their own (an existing user is not re-created; a member is not added twice).
+
+Contacts (SPEC W1: several people sign in to one account; ``hourbank.accounts.contacts``) use the same user
+pool: ``invite_contact`` creates a contact's user the same way (``resend``: ``AdminCreateUser`` with
+``MessageAction=RESEND``, Cognito's own "invitation again", a new temporary password), and ``remove_user``
+deletes the user (``AdminDeleteUser``): the person can no longer sign in, and their refresh tokens stop
+working; an ID token already issued lives until it expires (the pool's token validity, an hour).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hourbank.kernel.addresses import is_address
+from hourbank.kernel.errors import Conflict
 from hourbank.ports import adapters
 from hourbank.ports.settings import Settings, get_settings
 from hourbank.store.models import AccountModel, IdempotencyModel
@@ -33,6 +41,31 @@ MARKER_TTL_S = 400 * 24 * 3600  # longer than any retry of a creation
 
 class InvitationPort(Protocol):
     def invite(self, account: AccountModel) -> None: ...
+
+
+@dataclass(frozen=True)
+class ContactInvitation:
+    """SPEC W1: one contact's invitation: who (``name``, ``email``), to which account, and whether it is sent
+    again (``resend``; ``sent`` counts the invitations so far, so each e-mail has its own message id)."""
+
+    account_id: str
+    account_name: str
+    name: str
+    email: str
+    resend: bool = False
+    sent: int = 1
+
+
+class AlreadySignedIn(Conflict):
+    """SPEC W1: an invitation is not sent again to someone who has already signed in (Cognito refuses it too)."""
+
+    code = "already_signed_in"
+
+
+class ContactPort(Protocol):
+    def invite_contact(self, invitation: ContactInvitation) -> None: ...
+
+    def remove_user(self, email: str) -> None: ...
 
 
 class CognitoInviter:
@@ -51,9 +84,12 @@ class CognitoInviter:
         return self._client
 
     def invite(self, account: AccountModel) -> None:
+        self._create(account.account_id, account.email)
+
+    def _create(self, account_id: str, email: str) -> None:
         # Lower-cased, as the by_email index keeps it. The pool compares usernames case-insensitively
         # (template.yaml, UsernameConfiguration), so the customer signs in with the address in any case.
-        username = account.email.strip().lower()
+        username = email.strip().lower()
         try:
             self.client.admin_create_user(
                 UserPoolId=self.user_pool_id,
@@ -62,12 +98,46 @@ class CognitoInviter:
                 UserAttributes=[
                     {"Name": "email", "Value": username},
                     {"Name": "email_verified", "Value": "true"},
-                    {"Name": "custom:account_id", "Value": account.account_id},
+                    {"Name": "custom:account_id", "Value": account_id},
                 ],
             )
         except self.client.exceptions.UsernameExistsException:
             pass  # invited before (a retry): the group membership below is what may be missing
         self.client.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=username, GroupName=CUSTOMERS_GROUP)
+
+    def invite_contact(self, invitation: ContactInvitation) -> None:
+        """SPEC W1: a contact's user, in the customers group with the account's id; ``resend`` asks Cognito to
+        send the invitation again (only a user who has not yet signed in can be sent one)."""
+        if invitation.resend:
+            errors = self.client.exceptions
+            try:
+                self.client.admin_create_user(
+                    UserPoolId=self.user_pool_id,
+                    Username=invitation.email.strip().lower(),
+                    MessageAction="RESEND",
+                    DesiredDeliveryMediums=["EMAIL"],
+                )
+                return
+            except errors.UnsupportedUserStateException:
+                raise AlreadySignedIn(already_signed_in(invitation.email)) from None
+            except errors.UserNotFoundException:
+                pass  # never created (its first invitation failed): create it now
+        self._create(invitation.account_id, invitation.email)
+
+    def remove_user(self, email: str) -> None:
+        """SPEC W1: a removed contact can no longer sign in. Deleting (not disabling) the user frees the address
+        for another invitation, as removing the contact frees its claim (SPEC O7)."""
+        try:
+            self.client.admin_delete_user(UserPoolId=self.user_pool_id, Username=email.strip().lower())
+        except self.client.exceptions.UserNotFoundException:
+            pass  # removed already (a retried request)
+
+
+def already_signed_in(email: str) -> str:
+    return (
+        f"{email} has already signed in and chosen a password, so there is no invitation to send again; "
+        "a forgotten password is reset from the sign-in page"
+    )
 
 
 def inviter(settings: Settings | None = None) -> InvitationPort:
@@ -76,6 +146,11 @@ def inviter(settings: Settings | None = None) -> InvitationPort:
     if installed is not None:
         return installed(settings)  # type: ignore[no-any-return]
     return CognitoInviter(settings.user_pool_id)
+
+
+def contact_port(settings: Settings | None = None) -> ContactPort:
+    """Contacts are invited and removed through the inviter: the installed one (the local stack's) or Cognito."""
+    return inviter(settings)  # type: ignore[return-value]  # every inviter serves contacts too
 
 
 def invite_customer(account: AccountModel, *, port: InvitationPort | None = None, now: float | None = None) -> bool:

@@ -610,6 +610,34 @@ class EmailClaimModel(Model):
     created_at = UnicodeAttribute()
 
 
+CONTACTS_PREFIX = "CONTACTS#"
+CONTACT_SK_PREFIX = "CONTACT#"
+
+
+class ContactModel(Model):
+    """SPEC W1: a person who signs in to an account, one item each, in the Tickets table under partition
+    ``CONTACTS#<account_id>`` and sort key ``CONTACT#<contact_id>`` (one Query lists an account's contacts). Its
+    address is claimed like an account's (``EmailClaimModel``, SPEC O7) in the same transaction. The account's
+    own address is its first (owner) contact without any item (``accounts.contacts``); an item with the owner's
+    id only records when the owner signed in. Its attributes avoid the names the Tickets table's indexes key on
+    (``account_id``, ``opened_at``, ``queue_status``, ``response_due_at``): it is never in an index."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)  # CONTACTS#<account_id>
+    sk = UnicodeAttribute(range_key=True)  # CONTACT#<contact_id>
+    contact_id = UnicodeAttribute()
+    contact_account_id = UnicodeAttribute()
+    owner = BooleanAttribute(default=False)
+    name = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    invited_at = UnicodeAttribute(null=True)
+    invited_by = UnicodeAttribute(null=True)
+    invitations = NumberAttribute(default=1)  # how many times it was e-mailed (the first and each resend)
+    signed_in_at = UnicodeAttribute(null=True)
+
+
 class ByNameWordIndex(GlobalSecondaryIndex["NameWordModel"]):
     """SPEC W2: staff find an account by the beginning of any word of its name. ``name_bucket`` is the first two
     letters of a word (lower-cased, accents dropped), ``name_word`` the word itself then ``#<account_id>``: a

@@ -17,6 +17,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from hourbank.store.models import (
     MODELS,
+    ContactModel,
     EmailClaimModel,
     FailureModel,
     MailMarkerModel,
@@ -81,6 +82,7 @@ def bind(settings: Any = None) -> None:
             (VisitExpiryModel, settings.tickets_table),
             (PaymentRefModel, settings.orders_table),
             (EmailClaimModel, settings.accounts_table),
+            (ContactModel, settings.tickets_table),  # SPEC W1: an account's contacts, one partition each
             (NameWordModel, settings.accounts_table),
             (FailureModel, settings.idempotency_table),
             (MailMarkerModel, settings.idempotency_table),

@@ -76,7 +76,13 @@ def get_usage(
 
 @router.get("/accounts/<account_id>", responses=doc(200, R.Account, 404))
 def get_account(account_id: AccountId):
-    return R.Account.of(account_service.get_account(current_actor(router), account_id)).out()
+    actor = current_actor(router)
+    account = account_service.get_account(actor, account_id)
+    if actor.is_customer:  # SPEC W1: the portal's first read after a sign-in notes it on the contact
+        from hourbank.accounts.contacts import note_sign_in
+
+        note_sign_in(actor, account)
+    return R.Account.of(account).out()
 
 
 @router.get("/accounts/<account_id>/ledger", responses=doc(200, R.LedgerPage, 404))
