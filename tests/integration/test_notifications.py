@@ -70,17 +70,21 @@ def email_of(account_id: str) -> str:
     return AccountModel.get(account_id, consistent_read=True).email
 
 
-def test_a_new_ticket_tells_the_customer_and_the_technicians_once_however_often_it_comes_N1(
-    api, specs, make_account, open_ticket
+def test_a_new_ticket_tells_each_contact_and_the_technicians_once_however_often_it_comes_N1(
+    api, specs, make_account, open_ticket, billing
 ):
     account = make_account("member", 600)
+    contact = f"colleague-{account[-8:]}@example.test"
+    assert (
+        api.post(f"/accounts/{account}/contacts", {"name": "Col League", "email": contact}, as_=billing).status == 201
+    )
     ticket_id = open_ticket(account, title="Printer offline")
     created = ticket_record("INSERT", ticket_id)
     assert notify(specs, created) == {"batchItemFailures": []}
     assert notify(specs, created, created) == {"batchItemFailures": []}  # redelivered, twice in one batch
     reference = ticket_image(ticket_id)["reference"]["S"]
     mails = mails_about(reference)
-    assert sorted(m["to"] for m in mails) == sorted([email_of(account), get_settings().technicians_email])
+    assert sorted(m["to"] for m in mails) == sorted([email_of(account), contact, get_settings().technicians_email])
     customer = next(m for m in mails if m["to"] == email_of(account))
     assert "We received your ticket" in customer["text"] and "/portal/#/tickets/" in customer["text"]
     eml = (Path(os.environ["OUTBOX_DIR"]) / f"{customer['message_id']}.eml").read_text()

@@ -4,7 +4,7 @@ see it (``Account.mail_problem``); the recipients of later mail leave a permanen
 
 The notice is SES's JSON as SNS delivers it: event publishing through a configuration set (``eventType``) or an
 identity's feedback notification (``notificationType``) - the same fields either way. The address is found by
-its O7 claim (``email#<address>``), which names the account that holds it, contacts included.
+its O7 claim (``hourbank.accounts.contacts.account_for_address``): the account that holds it, contacts included.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from hourbank.notifications.preferences import PERMANENT
-from hourbank.store.models import AccountModel, EmailClaimModel
+from hourbank.store.models import AccountModel
 from hourbank.store.transactions import ensure_bound, updated_if
 
 
@@ -62,18 +60,18 @@ def _problem(person: Any, kind: str, at: str, detail: str) -> Problem:
 def mark(problem: Problem) -> str | None:
     """Mark the account that holds the address; its id, or None for an address no account holds. Idempotent: a
     redelivered notice sets the same value; a transient bounce never hides a permanent problem."""
+    from hourbank.accounts.contacts import account_for_address
+
     ensure_bound()
-    try:
-        claim = EmailClaimModel.get(f"email#{problem.address.lower()}", consistent_read=True)
-    except DoesNotExist:
+    account_id = account_for_address(problem.address)  # SPEC O7: the account's own address or a contact's
+    if account_id is None:
         return None
     value = {"kind": problem.kind, "at": problem.at, "address": problem.address, "detail": problem.detail}
     condition = AccountModel.account_id.exists()
     if problem.kind not in PERMANENT:
         condition &= AccountModel.mail_problem.does_not_exist() | ~AccountModel.mail_problem["kind"].is_in(*PERMANENT)
-    account = AccountModel(claim.owner_account_id)
-    updated_if(account, [AccountModel.mail_problem.set(value)], condition)
-    return claim.owner_account_id
+    updated_if(AccountModel(account_id), [AccountModel.mail_problem.set(value)], condition)
+    return account_id
 
 
 def on_notice(message: str) -> list[tuple[Problem, str | None]]:

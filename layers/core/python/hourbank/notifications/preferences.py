@@ -29,12 +29,15 @@ def wants(account: AccountModel, switch: str | None) -> bool:
 
 
 def recipients(account: AccountModel) -> list[str]:
-    """The one answer to "who are the account's recipients" (SPEC N1: each contact of the account): today the
-    account's own address. An address SES reported as bouncing or complaining is left out until it changes, so
-    no mail to it is retried forever; staff see the problem on the account (``mail_problem``)."""
+    """The one answer to "who are the account's recipients" (SPEC N1: each contact of the account): the account's
+    own address and each contact's (``hourbank.accounts.contacts.recipients``, W1). An address SES reported as
+    bouncing or complaining is left out, so no mail to it is retried forever; staff see the problem on the
+    account (``mail_problem``)."""
+    from hourbank.accounts.contacts import recipients as contacts_of
+
     problem = map_of(account.mail_problem)
     blocked = str(problem.get("address") or "").lower() if problem.get("kind") in PERMANENT else ""
-    addresses = [account.email] if account.email else []
+    addresses = contacts_of(account.account_id)
     return [a for a in dict.fromkeys(addresses) if a.lower() != blocked]
 
 
