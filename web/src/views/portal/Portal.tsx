@@ -81,7 +81,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
-    if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
+    if (canBuy(me)) links.push([`${base}/settings`, "Settings"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
   }
   return (
     <nav id="nav" aria-label="Portal">
