@@ -293,6 +293,63 @@ def test_messages_disputes_payment_links_payments_and_reviews_reach_whom_they_co
     assert any("$400.00" in m["subject"] and review.review_id not in m["text"] for m in to_billing)
 
 
+def test_a_closed_month_tells_the_customer_the_statement_is_ready_once_M3_N1(api, specs, make_account):
+    from hourbank.monthend.month_close import checkpoint_id
+    from hourbank.store.models import IdempotencyModel
+
+    account = make_account("member", 60)
+    at, expiration = "2026-12-01T05:06:00+00:00", int(time.time()) + 3600
+    marker = IdempotencyModel(
+        checkpoint_id(account, "2026-11"),
+        fingerprint="checkpoint",
+        account_id=account,
+        ledger_seq=0,
+        at=at,
+        expiration=expiration,
+    )  # what month end writes last (hourbank.monthend.month_close._marker)
+    marker.save()
+    table = get_settings().idempotency_table
+    closed = record("INSERT", {"id": {"S": marker.id}}, new=raw_item(table, {"id": marker.id}), view="NEW_IMAGE")
+    closed["eventSourceARN"] = f"arn:aws:dynamodb:ddblocal:000000000000:table/{table}/stream/m"
+    for _ in range(2):
+        assert notify(specs, closed) == {"batchItemFailures": []}
+    (mail,) = mails_to(email_of(account))
+    assert mail["subject"] == "Your statement for November 2026 is ready"
+    assert f"/portal/#/accounts/{account}/statements" in mail["text"]
+
+
+def test_a_poison_record_is_parked_after_bounded_retries_and_the_rest_go_on_N1(specs, tables, dynamodb_local, tmp_path):
+    """Issue 23's rule for every consumer: a ticket record the function cannot read (no account) is retried
+    ``MaximumRetryAttempts`` times, then its position goes to NotificationFailures; the record after it is
+    delivered. Through the local stream poller, as Lambda's event source mapping runs it."""
+    import dataclasses
+
+    import boto3
+
+    from devstack import streams
+
+    spec = specs["NotificationsFunction"]
+    event = spec.events["TicketChanges"]
+    latest = {**event, "Properties": {**event["Properties"], "StartingPosition": "LATEST"}}
+    spec = dataclasses.replace(spec, events={"TicketChanges": latest})
+    client, table = boto3.client("dynamodb"), get_settings().tickets_table
+    with streams.start_pollers([spec], dynamodb_local.client(), tables, tmp_path, retry_delay=0.01) as pollers:
+        for ticket_id, extra in (
+            ("tkt_poison.acc_poison", {}),
+            ("tkt_after.acc_nobody", {"account_id": {"S": "acc_nobody"}}),
+        ):
+            client.put_item(TableName=table, Item={"ticket_id": {"S": ticket_id}, "sk": {"S": "TICKET"}, **extra})
+        deadline = time.monotonic() + 60
+        while pollers.totals().get("dead_lettered", 0) < 1 or pollers.totals().get("delivered", 0) < 1:
+            assert time.monotonic() < deadline, pollers.counters()
+            time.sleep(0.1)
+    [line] = (tmp_path / "NotificationFailures.jsonl").read_text().splitlines()
+    parked = json.loads(line)
+    assert parked["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert [r["dynamodb"]["Keys"]["ticket_id"]["S"] for r in parked["records"]] == ["tkt_poison.acc_poison"]
+    assert parked["local"]["reason"].startswith("batchItemFailures")  # it failed alone, reported by the function
+
+
 def _partition(ticket_id: str) -> list[dict]:
     import boto3
 

@@ -130,6 +130,9 @@ OPEN = {"status": "open", "raised_at": "2026-01-07T10:00:00+00:00", "reason": "t
          {"order_id": "o1", "account_id": "acc_1", "payments": {"pi_1": {"credited": 60}}}, [ev.PAYMENT]),
         (ev.ORDERS, "INSERT", None, {"order_id": "payref#pi_1", "paid_order_id": "o1"}, []),
         (ev.REVIEWS, "INSERT", None, {"review_id": "rev_1", "reason": "unknown order"}, [ev.REVIEW]),
+        (ev.MARKERS, "INSERT", None, {"id": "monthend#acc_1#2026-11", "account_id": "acc_1"}, [ev.STATEMENT]),
+        (ev.MARKERS, "INSERT", None, {"id": "monthclosing#acc_1#2026-11", "account_id": "acc_1"}, []),
+        (ev.MARKERS, "INSERT", None, {"id": "mail#n1.receipt.abc"}, []),
     ],
 )  # fmt: skip
 def test_which_events_a_record_is_read_from_its_images_N1(source, name, old, new, kinds):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-TICKETS, ORDERS, REVIEWS = "tickets", "orders", "reviews"
+TICKETS, ORDERS, REVIEWS, MARKERS = "tickets", "orders", "reviews", "idempotency"
 
 OPENED = "ticket_opened"  # customer: received, with its reference; technicians: a new ticket
 RESPONSE = "staff_message"  # customer: a staff public message (S1 response)
@@ -21,6 +21,7 @@ DISPUTE_RESOLVED = "dispute_resolved"  # customer: the outcome
 PAYMENT_LINK = "payment_link"  # customer (always): a visit's booking or extension to pay
 PAYMENT = "payment_received"  # customer: a receipt
 REVIEW = "review_kept"  # billing: a payment kept for review (O8)
+STATEMENT = "statement_ready"  # customer: the month's statement (M3), once month end closed the account's month
 
 
 class BadRecord(ValueError):
@@ -38,7 +39,7 @@ class Event:
 
 
 def events_of(source: str, name: str, old: dict | None, new: dict | None) -> list[Event]:
-    """The events of one record of ``source`` (TICKETS, ORDERS, REVIEWS); ``name`` is INSERT/MODIFY/REMOVE."""
+    """The events of one record of ``source`` (TICKETS, ORDERS, REVIEWS, MARKERS); ``name`` is INSERT/MODIFY/REMOVE."""
     if name == "REMOVE" or not new:
         return []  # nothing is told of a removal (an unpaid visit expiring leaves no trace by design)
     old = old or {}
@@ -48,6 +49,8 @@ def events_of(source: str, name: str, old: dict | None, new: dict | None) -> lis
         return _order_events(old, new)
     if source == REVIEWS:
         return [Event(REVIEW, f"review#{_text(new, 'review_id')}", str(new.get("account_id") or ""), new)]
+    if source == MARKERS:
+        return _month_closed(name, new)
     raise BadRecord(f"records of {source!r} are not notified")
 
 
@@ -101,6 +104,17 @@ def _dispute_changes(old: dict, new: dict, ticket_id: str, sk: str) -> list[Even
     if now.get("status") in ("upheld", "rejected") and before.get("status") == "open":
         return [Event(DISPUTE_RESOLVED, f"{ticket_id}#{sk}#resolved#{raised}", account_id, new)]
     return []
+
+
+def _month_closed(name: str, new: dict) -> list[Event]:
+    """SPEC M1-M3: month end's checkpoint ``monthend#<account>#<yyyy-mm>`` is written last, once the account's
+    month is closed - its statement is final then. Other markers of the table are no event."""
+    marker = _text(new, "id")
+    kind, _, rest = marker.partition("#")
+    account_id, _, month = rest.rpartition("#")
+    if name != "INSERT" or kind != "monthend" or not account_id.startswith("acc_") or len(month) != 7:
+        return []
+    return [Event(STATEMENT, marker, account_id, new, detail=month)]
 
 
 def _order_events(old: dict, new: dict) -> list[Event]:

@@ -161,6 +161,11 @@ def review(c: Composer) -> None:
     )
 
 
+def statement(c: Composer) -> None:
+    month, link = c.event.detail, c.links.account(c.event.account_id, "statements")
+    c.customer("statement_ready", "statements", lambda: texts.statement_ready(c.name, month, link))
+
+
 BUILDERS: dict[str, Callable[[Composer], None]] = {
     ev.OPENED: opened,
     ev.RESPONSE: staff_message,
@@ -171,4 +176,5 @@ BUILDERS: dict[str, Callable[[Composer], None]] = {
     ev.PAYMENT_LINK: payment_link,
     ev.PAYMENT: payment,
     ev.REVIEW: review,
+    ev.STATEMENT: statement,
 }

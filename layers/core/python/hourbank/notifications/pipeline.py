@@ -22,10 +22,15 @@ class Outcome:
 
 
 def source_of(event_source_arn: str) -> str:
-    """``arn:aws:dynamodb:<region>:<account>:table/<TableName>/stream/<label>`` → TICKETS, ORDERS or REVIEWS."""
+    """``arn:aws:dynamodb:<region>:<account>:table/<TableName>/stream/<label>`` → the source it names."""
     table = event_source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
     settings = get_settings()
-    names = {settings.tickets_table: ev.TICKETS, settings.orders_table: ev.ORDERS, settings.reviews_table: ev.REVIEWS}
+    names = {
+        settings.tickets_table: ev.TICKETS,
+        settings.orders_table: ev.ORDERS,
+        settings.reviews_table: ev.REVIEWS,
+        settings.idempotency_table: ev.MARKERS,
+    }
     if table not in names:
         raise ev.BadRecord(f"a record of table {table!r}, which is not notified")
     return names[table]

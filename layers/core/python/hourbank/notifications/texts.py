@@ -295,3 +295,18 @@ def review_kept(price: str, reason: str, event: str, account: str, link: str) ->
         link_line("Settle it", link),
     )
     return f"A payment was kept for review{f': {price}' if price else ''}", text
+
+
+def statement_ready(name: str, month: str, link: str) -> tuple[str, str]:
+    """SPEC M3, N1: the month is closed; its statement lists every top-up, ticket, entry and the balances."""
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")  # fmt: skip
+    year, _, number = month.partition("-")
+    label = f"{months[int(number) - 1]} {year}" if number.isdigit() and 1 <= int(number) <= 12 else month
+    text = letter(
+        name,
+        f"Your statement for {label} is ready: the opening balance, each top-up, each ticket with every entry's"
+        " time and multipliers, what was consumed, any post-pay, and the closing balance.",
+        link_line("Read or download it (CSV)", link),
+    )
+    return f"Your statement for {label} is ready", text
