@@ -15,7 +15,9 @@ from hourbank.store.models import AccountModel, ChargeModel, TimeEntryModel, Vis
 
 
 def _line(e: TimeEntryModel) -> Line:
-    segments = tuple(Segment(int(s.minutes), int(s.multiplier), tuple(s.reasons or ())) for s in e.segments or [])
+    segments = tuple(
+        Segment(int(s.minutes), int(s.multiplier), tuple(str(r) for r in s.reasons or ())) for s in e.segments or []
+    )
     return Line(
         str(e.started_at),
         str(e.work_type),
