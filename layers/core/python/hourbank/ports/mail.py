@@ -93,4 +93,4 @@ def mailer(settings: Settings) -> Mailer:
     installed = adapters.installed("mailer")
     if installed is not None:
         return installed(settings)  # type: ignore[no-any-return]
-    return SesMailer(settings.sender_email, configuration_set=settings.mail_configuration_set)
+    return SesMailer(settings.sender_email, configuration_set=getattr(settings, "mail_configuration_set", ""))
