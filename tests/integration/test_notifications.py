@@ -113,6 +113,20 @@ def test_closing_a_ticket_sends_its_receipt_once_scenario_8_C2_N1(
         assert words in receipt["text"], receipt["text"]
 
 
+def test_a_ticket_a_mail_opened_is_not_announced_twice_nor_a_visit_s_ticket_E1_V1_N1(
+    api, specs, make_account, open_ticket
+):
+    account = make_account("member", 600)
+    by_mail = {**_plain(ticket_image(open_ticket(account, title="By mail"))), "opened_by": "mail:ann@example.test"}
+    sent: list[Message] = []
+    pipeline.notify(TICKETS, "INSERT", None, by_mail, sent.append)
+    assert [m.to for m in sent] == [get_settings().technicians_email]  # the intake's reply gave the reference
+    visit = {**_plain(ticket_image(open_ticket(account, title="Onsite visit"))), "visit_id": "vis_x.acc_x"}
+    sent.clear()
+    pipeline.notify(TICKETS, "INSERT", None, visit, sent.append)
+    assert sent == []  # its payment link tells the customer (payment_link)
+
+
 def test_an_ses_fault_is_sent_by_the_retry_and_only_once_N1(api, specs, make_account, open_ticket):
     account = make_account("member", 600)
     ticket_id = open_ticket(account, title="Fault then retry")

@@ -15,11 +15,17 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
+MAIL_AUTHOR = "mail:"  # the intake's actor (E1): a ticket opened by a mail, whose reply already gave its reference
+
+
 def opened(c: Composer) -> None:
     t = c.event.image
+    if t.get("visit_id"):
+        return  # SPEC V1: staff booked it; the customer's mail is its payment link (``payment_link``)
     ticket_id, ref, title = str(t["ticket_id"]), str(t.get("reference") or ""), str(t.get("title") or "")
     due, link = str(t.get("response_due_at") or ""), c.links.ticket(ticket_id)
-    c.customer("ticket_received", "ticket_updates", lambda: texts.received(c.name, ref, title, due, link), ref)
+    if not str(t.get("opened_by") or "").startswith(MAIL_AUTHOR):  # E1's reply said it: not twice
+        c.customer("ticket_received", "ticket_updates", lambda: texts.received(c.name, ref, title, due, link), ref)
     account = str(t.get("account_name") or c.name)
     c.staff(
         "new_ticket",
