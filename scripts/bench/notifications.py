@@ -45,7 +45,7 @@ def _plain(table: str, key: dict[str, str]) -> dict:
     return {k: TypeDeserializer().deserialize(v) for k, v in item.items()}
 
 
-def _one_round(api: Any, billing: dict, tech: dict, n: int) -> dict[str, tuple[str, str | None, dict | None, dict]]:
+def _one_round(api: Any, billing: dict, tech: dict, n: int) -> dict[str, tuple[str, str, dict | None, dict]]:
     """One account (and a contact), a ticket with 3 entries, a response, the close, the month's checkpoint:
     each fact's stream record as (source, name, old, new)."""
     import time as clock
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                 sent: list[Any] = []
                 counter.reset()
                 t0 = time.perf_counter()
-                notify(*records[key], sent.append)
+                source, name, old, new = records[key]
+                notify(source, name, old, new, sent.append)
                 ms = (time.perf_counter() - t0) * 1000
                 if n:
                     samples[key].append((counter.sends, Counter(counter.calls), len(sent), counter.scanned, ms))

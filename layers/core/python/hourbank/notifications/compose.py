@@ -78,6 +78,11 @@ class Composer:
         self.out: list[Outgoing] = []
 
     @property
+    def zone(self) -> str:
+        """The account's time zone, else the company's: times in a customer's mail are in it."""
+        return str((self.account.timezone if self.account is not None else None) or self.settings.company_timezone)
+
+    @property
     def name(self) -> str:
         return str(self.account.name) if self.account is not None else ""
 

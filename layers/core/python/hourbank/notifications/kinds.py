@@ -25,7 +25,9 @@ def opened(c: Composer) -> None:
     ticket_id, ref, title = str(t["ticket_id"]), str(t.get("reference") or ""), str(t.get("title") or "")
     due, link = str(t.get("response_due_at") or ""), c.links.ticket(ticket_id)
     if not str(t.get("opened_by") or "").startswith(MAIL_AUTHOR):  # E1's reply said it: not twice
-        c.customer("ticket_received", "ticket_updates", lambda: texts.received(c.name, ref, title, due, link), ref)
+        c.customer(
+            "ticket_received", "ticket_updates", lambda: texts.received(c.name, ref, title, due, link, c.zone), ref
+        )
     account = str(t.get("account_name") or c.name)
     c.staff(
         "new_ticket",
@@ -39,6 +41,7 @@ def opened(c: Composer) -> None:
             str(t.get("description") or ""),
             due,
             link,
+            c.settings.company_timezone,
         ),
         ref,
     )
@@ -150,7 +153,7 @@ def payment(c: Composer) -> None:
     c.customer(
         "payment_receipt",
         "receipts",
-        lambda: texts.payment_received(c.name, price, bought_words(o), at, c.event.detail, link),
+        lambda: texts.payment_received(c.name, price, bought_words(o), at, c.event.detail, link, c.zone),
     )
 
 

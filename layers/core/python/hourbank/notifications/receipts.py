@@ -68,6 +68,7 @@ def receipt_of(t: dict[str, Any], account: AccountModel | None) -> Receipt:
         balance_after=int(t.get("balance_after_close") or 0),
         included=plan.at_zero == "included",
         visit=bool(t.get("visit_id")),
+        zone=str((account.timezone if account else None) or get_settings().company_timezone),
     )
 
 

@@ -33,13 +33,19 @@ def minutes(value: int) -> str:
     return f"{value} min ({hours_text(value)} h)" if abs(value) >= 60 else f"{value} min"
 
 
-def when(text: str) -> str:
-    """An ISO time as people read it, in the offset it was given with: "Mon 7 Dec 2026, 09:00"."""
+def when(text: str, zone: str = "") -> str:
+    """An ISO time as people read it, with its zone: "Mon 7 Dec 2026, 09:00 EST" in ``zone`` (an IANA name) when
+    given, else in the offset it was written with ("Mon 7 Dec 2026, 09:00 UTC-05:00")."""
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return text
-    return f"{at:%a} {at.day} {at:%b %Y, %H:%M}"
+    if zone and at.tzinfo is not None:
+        from zoneinfo import ZoneInfo
+
+        at = at.astimezone(ZoneInfo(zone))
+    name = at.strftime("%Z") if at.tzinfo is not None else ""
+    return f"{at:%a} {at.day} {at:%b %Y, %H:%M}" + (f" {name}" if name else "")
 
 
 def tagged(subject: str, reference: str) -> str:
@@ -107,6 +113,7 @@ class Receipt:
     balance_after: int
     included: bool = False  # a flat-fee plan: usage recorded, nothing debited
     visit: bool = False  # SPEC V1: paid in money ahead, nothing debited
+    zone: str = ""  # the account's time zone (else the company's): when it closed, as the customer reads it
 
 
 def _segment_text(s: Segment) -> str:
@@ -166,7 +173,7 @@ def receipt_text(name: str, r: Receipt, link: str) -> tuple[str, str]:
     listed = [text for n, line in enumerate(r.lines, 1) for text in _line_text(n, line)] or ["  (none)"]
     text = letter(
         name,
-        f"We closed ticket {r.reference}, “{one_line(r.title)}”, on {when(r.closed_at)}. This is your receipt:"
+        f"We closed ticket {r.reference}, “{one_line(r.title)}”, on {when(r.closed_at, r.zone)}. This is your receipt:"
         " every minute is below, so you can check it.",
         "Time logged\n" + "\n".join(listed),
         "How it became the time charged\n" + "\n".join(receipt_steps(r)),
@@ -183,11 +190,11 @@ _PRIORITY = {"urgent": "urgent", "normal": "normal", "low": "low"}
 REPLY_HINT = "To add to this ticket, reply to this mail and keep [#{ref}] in the subject."
 
 
-def received(name: str, reference: str, title: str, due: str, link: str) -> tuple[str, str]:
+def received(name: str, reference: str, title: str, due: str, link: str, zone: str = "") -> tuple[str, str]:
     text = letter(
         name,
         f"We received your ticket {reference}: “{one_line(title)}”. A technician will answer"
-        + (f" by {when(due)}." if due else " soon."),
+        + (f" by {when(due, zone)}." if due else " soon."),
         REPLY_HINT.format(ref=reference),
         link_line("Follow it in the portal", link),
     )
@@ -195,13 +202,13 @@ def received(name: str, reference: str, title: str, due: str, link: str) -> tupl
 
 
 def new_ticket(account: str, reference: str, title: str, priority: str, opened_by: str, description: str,
-               due: str, link: str) -> tuple[str, str]:  # fmt: skip
+               due: str, link: str, zone: str = "") -> tuple[str, str]:  # fmt: skip
     text = letter(
         "technicians",
         f"{one_line(account)} has a new {_PRIORITY.get(priority, priority)} ticket {reference}: “{one_line(title)}”"
         + (f", opened by {one_line(opened_by)}." if opened_by else "."),
         f"Description:\n{description[:2000]}" if description.strip() else "",
-        f"First response due {when(due)}." if due else "",
+        f"First response due {when(due, zone)}." if due else "",
         link_line("Open it", link),
     )
     return tagged(f"New ticket from {account}: {title}", reference), text
@@ -275,10 +282,12 @@ def payment_link(name: str, extension: bool, hours: int, price: str, scheduled: 
     return f"Please pay {price} for {'more hours on your visit' if extension else 'your onsite visit'}", text
 
 
-def payment_received(name: str, price: str, bought: str, at: str, ref: str, link: str) -> tuple[str, str]:
+def payment_received(
+    name: str, price: str, bought: str, at: str, ref: str, link: str, zone: str = ""
+) -> tuple[str, str]:
     text = letter(
         name,
-        f"Thank you: we received your payment of {price} on {when(at)}.",
+        f"Thank you: we received your payment of {price} on {when(at, zone)}.",
         f"It paid for: {bought}.",
         f"Payment reference: {ref}",
         link_line("Your account", link),
