@@ -21,6 +21,8 @@ from hourbank.store.models import (
     EmailClaimModel,
     FailureModel,
     MailMarkerModel,
+    MessageKeyModel,
+    MessageModel,
     NameWordModel,
     PaymentRefModel,
     ResponseModel,
@@ -87,6 +89,8 @@ def bind(settings: Any = None) -> None:
             (FailureModel, settings.idempotency_table),
             (MailMarkerModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
+            (MessageModel, settings.tickets_table),  # SPEC W5: a ticket's conversation
+            (MessageKeyModel, settings.tickets_table),
         ):
             model.Meta.table_name = table
             _timeouts(model.Meta)
