@@ -23,7 +23,7 @@ from bench.portal import ItemCounter
 AT = "2026-11-16T{h:02d}:00:00-05:00"
 CASES = [
     ("opened", "ticket opened → received (customer, 2 contacts) + new ticket (technicians)"),
-    ("response", "staff response → message (customer, 2 contacts)"),
+    ("response", "staff response (a public message, W5) → message (customer, 2 contacts)"),
     ("closed", "ticket closed, 3 entries → receipt (customer, 2 contacts)"),
     ("closed_again", "the close redelivered → nothing sent"),
     ("statement", "month closed → statement ready (customer, 2 contacts)"),
@@ -68,9 +68,9 @@ def _one_round(api: Any, billing: dict, tech: dict, n: int) -> dict[str, tuple[s
         entry = {"work_type": "remote", "started_at": AT.format(h=h), "minutes": 20, "note": "b"}
         _ok(api.post(f"/tickets/{ticket}/time-entries", entry, as_=tech))
     _ok(api.post(f"/tickets/{ticket}/responses", {"note": "On it"}, as_=tech))
-    from hourbank.store.models import ResponseModel
+    from hourbank.store.models import MessageModel
 
-    (response,) = list(ResponseModel.query(ticket, ResponseModel.sk.startswith("RESPONSE#")))
+    (response,) = list(MessageModel.query(ticket, MessageModel.sk.startswith("MSG#")))  # the response's message
     before = _plain(s.tickets_table, {"ticket_id": ticket, "sk": "TICKET"})
     _ok(api.post(f"/tickets/{ticket}/close", as_=tech))
     after = _plain(s.tickets_table, {"ticket_id": ticket, "sk": "TICKET"})

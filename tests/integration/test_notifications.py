@@ -263,7 +263,12 @@ def test_messages_disputes_payment_links_payments_and_reviews_reach_whom_they_co
     reference = ticket_image(ticket_id)["reference"]["S"]
     entry_id = log_time(ticket_id, MONDAY, 45).body["entry_id"]
     assert api.post(f"/tickets/{ticket_id}/responses", {"note": "Try <b>restarting</b>"}, as_=tech).status == 201
-    (response_sk,) = [i["sk"]["S"] for i in _partition(ticket_id) if i["sk"]["S"].startswith("RESPONSE#")]
+    said = {"text": "Restarted, still offline", "visibility": "public"}
+    assert api.post(f"/tickets/{ticket_id}/messages", said, as_=owner).status == 201  # the customer answers (W5)
+    note = {"text": "Customer sounds annoyed", "visibility": "internal"}
+    assert api.post(f"/tickets/{ticket_id}/messages", note, as_=tech).status == 201  # never leaves staff
+    messages = [ticket_record("INSERT", ticket_id, sk=i["sk"]["S"]) for i in _partition(ticket_id)
+                if i["sk"]["S"].startswith(("MSG#", "RESPONSE#"))]  # fmt: skip
     entry_sk = f"ENTRY#{entry_id}"
     before = ticket_image(ticket_id, entry_sk)
     api.post(f"/tickets/{ticket_id}/time-entries/{entry_id}/dispute", {"reason": "It took 30 minutes"}, as_=owner)
@@ -289,12 +294,17 @@ def test_messages_disputes_payment_links_payments_and_reviews_reach_whom_they_co
     table = get_settings().reviews_table
     kept = record("INSERT", {}, new=raw_item(table, {"pk": "review", "review_id": review.review_id}), view="NEW_IMAGE")
     kept["eventSourceARN"] = f"arn:aws:dynamodb:ddblocal:000000000000:table/{table}/stream/z"
-    records = [ticket_record("INSERT", ticket_id, sk=response_sk), raised, resolved, link, payment, kept]
+    records = [*messages, raised, resolved, link, payment, kept]
     for _ in range(2):
         assert notify(specs, *records) == {"batchItemFailures": []}
+    assert len(mails_to(address)) == 4  # one each: a response is one public message, told once
     to_customer = {m["message_id"].split(".")[1]: m for m in mails_to(address)}
     assert sorted(to_customer) == ["dispute_outcome", "payment_link", "payment_receipt", "staff_message"]
     assert "Try <b>restarting</b>" in to_customer["staff_message"]["text"]  # text stays text; its HTML is escaped
+    assert "Customer sounds annoyed" not in json.dumps(read_outbox(os.environ["OUTBOX_DIR"]))  # internal (W5)
+    (wrote,) = [m for m in mails_about(reference) if m["message_id"].startswith("n1.customer_message.")]
+    assert wrote["to"] == get_settings().technicians_email and "Restarted, still offline" in wrote["text"]
+    assert " wrote in the portal on ticket " in wrote["text"]
     assert f"[#{reference}]" in to_customer["staff_message"]["subject"]
     assert "credited 15 min back" in to_customer["dispute_outcome"]["text"]
     assert (

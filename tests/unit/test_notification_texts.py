@@ -107,6 +107,7 @@ def test_a_mails_id_follows_from_the_event_and_the_recipient_only_N1():
 
 TICKET = {"ticket_id": "tkt_1.acc_1", "sk": "TICKET", "account_id": "acc_1", "status": "open"}
 ENTRY = {"ticket_id": "tkt_1.acc_1", "sk": "ENTRY#ent_1"}
+MSG = {"ticket_id": "tkt_1.acc_1", "sk": "MSG#2026-01-07T10:00:00.000Z#msg_1", "visibility": "public", "text": "hi"}
 OPEN = {"status": "open", "raised_at": "2026-01-07T10:00:00+00:00", "reason": "too long"}
 
 
@@ -119,7 +120,12 @@ OPEN = {"status": "open", "raised_at": "2026-01-07T10:00:00+00:00", "reason": "t
         (ev.TICKETS, "MODIFY", {**TICKET, "status": "closed"}, {**TICKET, "status": "closed"}, []),  # a credit-back
         (ev.TICKETS, "MODIFY", TICKET, {**TICKET, "status": "awaiting_credit"}, [ev.AWAITING]),
         (ev.TICKETS, "MODIFY", TICKET, {**TICKET, "title": "renamed"}, []),
-        (ev.TICKETS, "INSERT", None, {"ticket_id": "tkt_1.acc_1", "sk": "RESPONSE#r1"}, [ev.RESPONSE]),
+        (ev.TICKETS, "INSERT", None, {"ticket_id": "tkt_1.acc_1", "sk": "RESPONSE#r1"}, []),  # told as its message
+        (ev.TICKETS, "INSERT", None, {**MSG, "author": {"role": "technician", "name": "Dana"}}, [ev.RESPONSE]),
+        (ev.TICKETS, "INSERT", None, {**MSG, "author": {"role": "billing", "name": "Bo"}}, [ev.RESPONSE]),
+        (ev.TICKETS, "INSERT", None, {**MSG, "author": {"role": "customer", "name": "Ann"}}, [ev.CUSTOMER_MESSAGE]),
+        (ev.TICKETS, "INSERT", None, {**MSG, "visibility": "internal", "author": {"role": "technician"}}, []),  # W5
+        (ev.TICKETS, "INSERT", None, {**MSG, "author": {"role": "system", "name": "Hourbank"}}, []),
         (ev.TICKETS, "MODIFY", ENTRY, {**ENTRY, "dispute": OPEN}, [ev.DISPUTE_RAISED]),
         (ev.TICKETS, "MODIFY", {**ENTRY, "dispute": OPEN}, {**ENTRY, "dispute": {**OPEN, "status": "upheld"}},
          [ev.DISPUTE_RESOLVED]),

@@ -13,7 +13,8 @@ from typing import Any
 TICKETS, ORDERS, REVIEWS, MARKERS = "tickets", "orders", "reviews", "idempotency"
 
 OPENED = "ticket_opened"  # customer: received, with its reference; technicians: a new ticket
-RESPONSE = "staff_message"  # customer: a staff public message (S1 response)
+RESPONSE = "staff_message"  # customer: a staff public message (W5; an S1 response)
+CUSTOMER_MESSAGE = "customer_message"  # technicians: a customer wrote on a ticket (portal or e-mail)
 CLOSED = "ticket_closed"  # customer: the receipt
 AWAITING = "awaiting_credit"  # customer (always): how much to top up
 DISPUTE_RAISED = "dispute_raised"  # billing
@@ -73,8 +74,8 @@ def _ticket_events(name: str, old: dict, new: dict) -> list[Event]:
     ticket_id, sk = _text(new, "ticket_id"), _text(new, "sk")
     if sk == "TICKET":
         return _ticket_changes(name, old, new, ticket_id)
-    if sk.startswith("RESPONSE#") and name == "INSERT":
-        return [Event(RESPONSE, f"{ticket_id}#{sk}", account_of_ticket(ticket_id), new)]
+    if sk.startswith("MSG#") and name == "INSERT":
+        return _message(new, ticket_id, sk)
     if sk.startswith("ENTRY#") and name == "MODIFY":
         return _dispute_changes(old, new, ticket_id, sk)
     return []
@@ -91,6 +92,18 @@ def _ticket_changes(name: str, old: dict, new: dict, ticket_id: str) -> list[Eve
         asked = str(new.get("close_requested_at") or "")
         return [Event(AWAITING, f"{ticket_id}#awaiting#{asked}", account_id, new)]
     return []
+
+
+def _message(new: dict, ticket_id: str, sk: str) -> list[Event]:
+    """SPEC W5: a public message told to the other side; an internal note never leaves staff. (Every S1 response
+    is also a public staff message, so responses are told from here, once.)"""
+    author = new.get("author") or {}
+    if not isinstance(author, dict):
+        raise BadRecord("author is not a map")
+    if new.get("visibility") != "public":
+        return []
+    kind = {"technician": RESPONSE, "billing": RESPONSE, "customer": CUSTOMER_MESSAGE}.get(str(author.get("role")))
+    return [Event(kind, f"{ticket_id}#{sk}", account_of_ticket(ticket_id), new)] if kind else []
 
 
 def _dispute_changes(old: dict, new: dict, ticket_id: str, sk: str) -> list[Event]:

@@ -48,16 +48,33 @@ def opened(c: Composer) -> None:
 
 
 def staff_message(c: Composer) -> None:
-    r = c.event.image
-    ticket = load_ticket(str(r["ticket_id"]))
+    m = c.event.image
+    ticket = load_ticket(str(m["ticket_id"]))
     if ticket is None:
         return
     ref, link = str(ticket.reference or ""), c.links.ticket(ticket.ticket_id)
-    author, body = str(r.get("by_name") or ""), str(r.get("note") or r.get("text") or "")
+    author, body = str((m.get("author") or {}).get("name") or ""), str(m.get("text") or "")
     c.customer(
         "staff_message",
         "ticket_updates",
         lambda: texts.staff_message(c.name, ref, ticket.title, author, body, link),
+        ref,
+    )
+
+
+def customer_message(c: Composer) -> None:
+    """SPEC W5, N1: technicians are told a customer wrote (in the portal, or by a mail the intake added)."""
+    m = c.event.image
+    ticket = load_ticket(str(m["ticket_id"]))
+    if ticket is None:
+        return
+    ref, link = str(ticket.reference or ""), c.links.ticket(ticket.ticket_id)
+    author, via = str((m.get("author") or {}).get("name") or ""), str(m.get("via") or "")
+    account = str(ticket.account_name or c.name)
+    c.staff(
+        "customer_message",
+        c.settings.technicians_email,
+        lambda: texts.customer_message(account, ref, ticket.title, author, via, str(m.get("text") or ""), link),
         ref,
     )
 
@@ -178,6 +195,7 @@ def statement(c: Composer) -> None:
 BUILDERS: dict[str, Callable[[Composer], None]] = {
     ev.OPENED: opened,
     ev.RESPONSE: staff_message,
+    ev.CUSTOMER_MESSAGE: customer_message,
     ev.CLOSED: closed,
     ev.AWAITING: awaiting,
     ev.DISPUTE_RAISED: dispute_raised,

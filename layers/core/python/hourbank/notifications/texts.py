@@ -225,6 +225,19 @@ def staff_message(name: str, reference: str, title: str, author: str, body: str,
     return tagged(f"Re: {title}", reference), text
 
 
+def customer_message(account: str, reference: str, title: str, author: str, via: str, body: str,
+                     link: str) -> tuple[str, str]:  # fmt: skip
+    how = {"email": " by e-mail", "portal": " in the portal"}.get(via, "")
+    text = letter(
+        "technicians",
+        f"{one_line(author) or 'The customer'} of {one_line(account)} wrote{how} on ticket {reference}, "
+        f"“{one_line(title)}”:",
+        body.strip()[:5000],
+        link_line("Answer it", link),
+    )
+    return tagged(f"{account} wrote: {title}", reference), text
+
+
 def awaiting_credit(name: str, reference: str, title: str, consumed: int, balance: int, top_up: int,
                     pay_link: str) -> tuple[str, str]:  # fmt: skip
     """SPEC C3, N1: how much to top up, and where - it always goes."""
