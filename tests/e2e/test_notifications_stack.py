@@ -79,12 +79,12 @@ def test_a_closed_ticket_s_receipt_is_in_the_outbox_within_seconds_N1(stack):
     call(stack, "POST", f"/tickets/{tid}/time-entries", entry, tech, 201)
     closed_at = time.monotonic()
     assert call(stack, "POST", f"/tickets/{tid}/close", None, tech)["status"] == "closed"
-    deadline, found = closed_at + 10, []
+    deadline, found = closed_at + 20, []  # seconds: ~2-7 s measured on a loaded 2-core machine
     while time.monotonic() < deadline and not found:
         found = [m for m in mails(address) if m["subject"].startswith("Receipt")]
         time.sleep(0.1)
     took = time.monotonic() - closed_at
-    assert found, "no receipt within 10 s"
+    assert found, "no receipt within 20 s"
     (receipt,) = found
     assert receipt["subject"] == f"Receipt for ticket {ref}: 60 min (1 h) charged [#{ref}]"
     for words in ("45 min × 1 (business hours) = 45 min", "Rounded up to the next 30 minutes for the whole ticket",
