@@ -58,6 +58,8 @@ def local_refs(
             refs[name] = (queue_root / name).as_uri()
             refs[f"{name}.Arn"] = f"arn:aws:sqs:us-east-1:000000000000:{name}"
             refs[f"{name}.QueueName"] = name
+        if res.get("Type") == "AWS::SES::ConfigurationSet":  # the outbox mailer sends through none locally
+            refs[name] = f"hourbank-local-{name.lower()}"
         if res.get("Type") == "AWS::S3::Bucket":  # objects are files locally (adapters.LocalExports)
             refs[name] = f"hourbank-local-{name.lower()}"
             refs[f"{name}.Arn"] = f"arn:aws:s3:::hourbank-local-{name.lower()}"

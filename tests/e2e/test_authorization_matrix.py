@@ -65,6 +65,13 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
         (401, 403, 200, 200, 404, 401),
     ),
     ("PUT", "/accounts/{account}/plan", {"plan": "member"}, (401, 403, 200, 403, 404, 401)),
+    ("GET", "/accounts/{account}/notifications", None, (401, 403, 200, 200, 404, 401)),  # SPEC N1
+    (
+        "PUT",
+        "/accounts/{account}/notifications",
+        {"ticket_updates": True, "receipts": True, "statements": True},
+        (401, 403, 200, 200, 404, 401),
+    ),
     ("GET", "/accounts/{account}/ledger", None, (401, 200, 200, 200, 404, 401)),
     (
         "POST",

@@ -155,7 +155,7 @@ def test_the_stack_runs_every_function_in_worker_processes_of_its_own(stack):
         _wait_for(lambda f=function: re.search(rf"stream {f} \S+ [\d.]+ms ok", err.read_text()), f"{function} delivery")
     _wait_for(
         lambda: [
-            m for m in read_outbox(tmp / "outbox") if m["to"] == email and not m["message_id"].startswith("invite#")
+            m for m in read_outbox(tmp / "outbox") if m["to"] == email and m["message_id"].startswith("notice#low")
         ],
         "O5",
     )

@@ -264,7 +264,7 @@ def test_a_new_customer_orders_is_invited_signs_in_and_uses_the_portal_W1(new_pa
     shot(page, "customer-statement")
 
     # 8. Auto top-up and low-balance settings.
-    page.get_by_role("link", name="Auto top-up").click()
+    page.get_by_role("link", name="Settings").click()
     page.get_by_label("Buy hours automatically").check()
     page.get_by_label("When the balance falls below (hours)").fill("1")
     page.get_by_label("Buy (hours)").fill("2.5")
@@ -461,7 +461,7 @@ def test_a_technician_reads_an_account_without_billings_actions_W2(new_page, cal
     page.locator("#balance").wait_for()
     assert page.locator("#ticket-list").is_visible()
     assert page.locator("#adjust-form").count() == 0 and page.locator("#buy-hours").count() == 0
-    assert page.get_by_role("link", name="Auto top-up").count() == 0
+    assert page.get_by_role("link", name="Settings").count() == 0
     assert account in page.locator("p.muted").first.inner_text()
 
 

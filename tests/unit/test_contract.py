@@ -51,7 +51,7 @@ def test_openapi_json_is_generated_from_the_code_and_current():
     assert documented == {(r.method, r.path) for r in routes()}
 
 
-EVENT_SOURCES = {"DynamoDB": "aws:dynamodb", "SQS": "aws:sqs"}
+EVENT_SOURCES = {"DynamoDB": "aws:dynamodb", "SQS": "aws:sqs", "SNS": "aws:sns"}
 
 
 def _source_types(folder: str) -> set[str]:
@@ -70,7 +70,7 @@ def test_every_event_routes_to_the_function_it_is_named_for(event_file):
     if "routeKey" not in event:  # a stream batch, a queue batch or a schedule's event
         kinds = _source_types(folder)
         if "Records" in event:
-            sources = {r["eventSource"] for r in event["Records"]}
+            sources = {r.get("eventSource") or r.get("EventSource") for r in event["Records"]}  # SNS: EventSource
             assert sources and sources <= {EVENT_SOURCES[k] for k in kinds if k in EVENT_SOURCES}, (folder, sources)
         else:
             assert "ScheduleV2" in kinds and event["source"] == "aws.scheduler" and event["time"].endswith("Z")

@@ -66,6 +66,22 @@ export interface Account {
     pending_invoice_id?: string | null;
     paused_until?: number | null;
   };
+  mail_problem?: MailProblem | null; // SPEC N1: SES reported the address bouncing or complaining
+}
+
+/** SPEC N1: a bounce or complaint SES reported for one of the account's addresses. */
+export interface MailProblem {
+  kind: "bounce" | "transient_bounce" | "complaint";
+  at: string;
+  address: string;
+  detail?: string | null;
+}
+
+/** SPEC N1, GET/PUT /accounts/{id}/notifications: the mails a customer chose (awaiting credit and payment links always go). */
+export interface Notifications {
+  ticket_updates: boolean;
+  receipts: boolean;
+  statements: boolean;
 }
 
 export interface Page<T> {

@@ -4,7 +4,7 @@ import { get, seg } from "../../api";
 import { Heading } from "../../components/Heading";
 import { UsageChart } from "../../components/UsageChart";
 import { duration, lastMonths, when, words } from "../../format";
-import type { Account, UsageMonth } from "../../types";
+import type { Account, MailProblem, UsageMonth } from "../../types";
 import { useData } from "./data";
 import { Failure, Loading } from "./Failure";
 import { canBuy, useMe } from "./me";
@@ -71,6 +71,7 @@ export function AccountView({ accountId }: { accountId: string }) {
         </div>
       </section>
       {account.flags.length ? <p class="notice">{`Flags: ${account.flags.join(", ")}`}</p> : null}
+      {account.mail_problem ? <MailProblemNotice problem={account.mail_problem} /> : null}
       {canBuy(me) ? (
         <p>
           <a href={`/?account=${seg(account.account_id)}`} id="buy-hours" class="button">
@@ -99,5 +100,19 @@ export function AccountView({ accountId }: { accountId: string }) {
       {me.billing ? <StaffAdjust accountId={account.account_id} /> : null}
       <TicketList accountId={account.account_id} first={tickets} />
     </>
+  );
+}
+
+/** SPEC N1: what SES said about one of the account's addresses, in words, with the next step. */
+function MailProblemNotice({ problem }: { problem: MailProblem }) {
+  const said: Record<MailProblem["kind"], string> = {
+    bounce: `Mail to ${problem.address} bounced on ${when(problem.at)}: that mailbox does not accept mail. Hourbank no longer e-mails it; correct the address or add another contact.`,
+    complaint: `${problem.address} marked our mail as spam on ${when(problem.at)}. Hourbank no longer e-mails it; ask the customer which address to use.`,
+    transient_bounce: `Mail to ${problem.address} could not be delivered for now on ${when(problem.at)} (a full mailbox or a busy server). Hourbank keeps sending.`,
+  };
+  return (
+    <p class="notice" id="mail-problem" role="status">
+      {said[problem.kind] || `Mail to ${problem.address} had a problem on ${when(problem.at)}.`}
+    </p>
   );
 }

@@ -100,7 +100,7 @@ function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);
     links.push([`${base}/payments`, "Payments"], [`${base}/visits`, "Visits"], [`${base}/agreement`, "Agreement"]);
     if (me.role === "customer") links.push([`${base}/raise`, "Raise a ticket"]); // SPEC W1
-    if (canBuy(me)) links.push([`${base}/settings`, "Auto top-up"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
+    if (canBuy(me)) links.push([`${base}/settings`, "Settings"], [`/?account=${encodeURIComponent(accountId)}`, "Buy hours"]);
     if (me.billing) links.push([`#/billing/accounts/${encodeURIComponent(accountId)}`, "Billing for this account"]);
     links.push([`${base}/contacts`, "Contacts"]); // SPEC W1: who signs in
   }

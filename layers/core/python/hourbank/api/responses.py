@@ -121,6 +121,23 @@ class PlanPeriod(View):
     since: str
 
 
+class MailProblem(View):
+    """SPEC N1: SES reported the account's address bouncing or complaining; mail to it stops (a permanent one)."""
+
+    kind: Literal["bounce", "transient_bounce", "complaint"]
+    at: str
+    address: str
+    detail: str | None = None
+
+
+class Notifications(View):
+    """SPEC N1, API.md ``GET/PUT /accounts/{id}/notifications``: what the customer chose (all on by default)."""
+
+    ticket_updates: bool
+    receipts: bool
+    statements: bool
+
+
 class Account(View):
     account_id: str
     name: str
@@ -139,6 +156,7 @@ class Account(View):
     flags: list[str]
     awaiting_credit: list[str]  # SPEC C3: the tickets waiting for credit to close, the first waiting first
     created_at: str | None
+    mail_problem: MailProblem | None = None  # SPEC N1: present once SES reported a bounce or complaint
 
     @classmethod
     def of(cls, a: AccountModel) -> Account:
@@ -158,7 +176,13 @@ class Account(View):
             notify_low_balance=bool(a.notify_low_balance),
             flags=sorted(a.flags or []),
             awaiting_credit=[t for t, _ in sorted(awaiting.items(), key=lambda kv: kv[1])],
+            **_mail_problem(a),
         )
+
+
+def _mail_problem(a: AccountModel) -> dict[str, Any]:
+    problem = a.mail_problem.as_dict() if a.mail_problem is not None else {}
+    return {"mail_problem": MailProblem.model_validate(problem)} if problem else {}
 
 
 class AccountPage(View):

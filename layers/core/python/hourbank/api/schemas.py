@@ -181,6 +181,14 @@ class AutoTopUpSettings(Body):
     notify_low_balance: StrictBool | None = Field(default=None, description="one e-mail per crossing of T")
 
 
+class NotificationSettings(Body):
+    """PUT /accounts/{id}/notifications (SPEC N1): a switch left out is on."""
+
+    ticket_updates: StrictBool = Field(default=True, description="received, staff messages, a dispute's outcome")
+    receipts: StrictBool = Field(default=True, description="the receipt of each close and of each payment")
+    statements: StrictBool = Field(default=True, description="the month's statement is ready")
+
+
 class PlanChange(Body):
     plan: Literal["non_member", "member", "business_priority", "unlimited_remote"]
 

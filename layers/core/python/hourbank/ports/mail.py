@@ -24,6 +24,11 @@ class Message:
     to: str
     subject: str
     text: str
+    # SPEC N1: replies come back to the support address (E1), its display name carrying the ticket's reference;
+    # ``html`` is the same text escaped (hourbank.notifications.texts), never markup from data.
+    reply_to: str = ""
+    reply_name: str = ""
+    html: str = ""
 
 
 def mime(message: Message, sender: str) -> EmailMessage:
@@ -38,7 +43,14 @@ def mime(message: Message, sender: str) -> EmailMessage:
     mail["Subject"] = one_line(message.subject)
     local = "".join(c if c.isalnum() or c in "-_." else "." for c in message.message_id)
     mail["Message-ID"] = f"<{local}@{sender.rpartition('@')[2] or 'hourbank'}>"
+    if message.reply_to:
+        from email.headerregistry import Address
+
+        # Our own configured address (SupportEmail), not a customer's: the email package checks its form.
+        mail["Reply-To"] = Address(one_line(message.reply_name), addr_spec=message.reply_to.strip())
     mail.set_content(message.text)
+    if message.html:
+        mail.add_alternative(message.html, subtype="html")
     return mail
 
 
@@ -47,11 +59,12 @@ class Mailer(Protocol):
 
 
 class SesMailer:
-    def __init__(self, sender: str, client: Any = None) -> None:
+    def __init__(self, sender: str, client: Any = None, configuration_set: str = "") -> None:
         if not sender:
             raise RuntimeError("SENDER_EMAIL is not set: the template's SenderEmail parameter names it")
         self.sender = sender
         self._client = client
+        self.configuration_set = configuration_set  # SPEC N1: bounces and complaints reported through it
 
     def send(self, message: Message) -> None:
         from email.policy import SMTP
@@ -61,16 +74,23 @@ class SesMailer:
 
             self._client = boto3.client("sesv2")
         mail = mime(message, self.sender)
+        extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         self._client.send_email(
             FromEmailAddress=self.sender,
             Destination={"ToAddresses": [str(mail["To"])]},
             Content={"Raw": {"Data": mail.as_bytes(policy=SMTP)}},  # CRLF line ends, as RFC 5322 has them
-            EmailTags=[{"Name": "notice", "Value": message.message_id.replace("#", "-")[:256]}],
+            EmailTags=[{"Name": "notice", "Value": _tag(message.message_id)}],
+            **extra,
         )
+
+
+def _tag(message_id: str) -> str:
+    """SES tag values take only ASCII letters, digits, ``_``, ``-``, ``.`` and ``@`` (up to 256)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "_-.@") else "-" for c in message_id)[:256]
 
 
 def mailer(settings: Settings) -> Mailer:
     installed = adapters.installed("mailer")
     if installed is not None:
         return installed(settings)  # type: ignore[no-any-return]
-    return SesMailer(settings.sender_email)
+    return SesMailer(settings.sender_email, configuration_set=getattr(settings, "mail_configuration_set", ""))

@@ -39,6 +39,11 @@ class Settings:
     user_pool_id: str = ""  # customers are invited to the portal in this Cognito user pool (SPEC W1)
     cursor_key: str = ""  # list cursors are signed with a key derived from it (hourbank.store.cursors)
     statements_bucket: str = ""  # statements too large for a Lambda answer are handed over from here (M3)
+    support_email: str = ""  # SPEC E1: the address customers write to (template parameter SupportEmail)
+    # SPEC N1: billing's address (disputes raised, payments kept for review) and the SES configuration set whose
+    # event destination reports bounces and complaints (template BillingEmail, MailConfigurationSet).
+    billing_email: str = ""
+    mail_configuration_set: str = ""
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -119,6 +124,9 @@ def get_settings() -> Settings:
         user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
         cursor_key=os.environ.get("CURSOR_KEY", "").strip(),
         statements_bucket=os.environ.get("STATEMENTS_BUCKET", "").strip(),
+        support_email=os.environ.get("SUPPORT_EMAIL", "").strip(),
+        billing_email=os.environ.get("BILLING_EMAIL", "").strip(),
+        mail_configuration_set=os.environ.get("MAIL_CONFIGURATION_SET", "").strip(),
     )
 
 

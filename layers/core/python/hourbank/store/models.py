@@ -103,6 +103,10 @@ class AccountModel(Model):
     flags = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
+    # SPEC N1: which mails the customer chose (ticket_updates, receipts, statements; absent = on), and the
+    # last bounce or complaint SES reported for the account's address ({kind, at, address, detail}).
+    notifications: MapAttribute[str, Any] = MapAttribute(null=True)
+    mail_problem: MapAttribute[str, Any] = MapAttribute(null=True)
 
     by_plan = ByPlanIndex()
     by_email = ByEmailIndex()
@@ -558,6 +562,25 @@ class FailureModel(Model):
     failures = NumberAttribute(default=0)
     error = UnicodeAttribute(null=True)
     expiration = NumberAttribute(null=True)
+
+
+class MailMarkerModel(Model):
+    """SPEC N1: one e-mail's send-once marker (``mail#<message id>``) in the Idempotency table. A claim
+    (``state`` sending, ``token`` of the claimer, ``until`` epoch seconds) is taken by a conditional put; it
+    becomes ``sent`` after SES accepted the mail, is released (``until`` 0) when SES refused it (the retry sends),
+    and may be taken over once ``until`` has passed (a worker that died mid-send). See
+    hourbank.notifications.sending."""
+
+    class Meta:
+        table_name = "unbound-idempotency"
+
+    id = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()  # sending | sent
+    token = UnicodeAttribute()
+    until = NumberAttribute()
+    kind = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
+    expiration = NumberAttribute()  # the table's TTL: far beyond any redelivery
 
 
 class OrderModel(Model):

@@ -22,6 +22,7 @@ from hourbank.store.models import (
     DisputeListModel,
     EmailClaimModel,
     FailureModel,
+    MailMarkerModel,
     MessageKeyModel,
     MessageModel,
     MonthRunModel,
@@ -92,6 +93,7 @@ def bind(settings: Any = None) -> None:
             (ContactModel, settings.tickets_table),  # SPEC W1: an account's contacts, one partition each
             (NameWordModel, settings.accounts_table),
             (FailureModel, settings.idempotency_table),
+            (MailMarkerModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
             (PaymentModel, settings.charges_table),
             (ParkedReceiptModel, settings.orders_table),

@@ -73,6 +73,11 @@ def when_recorded(
         return now
     if staff_only is not None and not actor.is_staff:
         raise Forbidden(staff_only)
+    return not_in_future(at, now, field=field)
+
+
+def not_in_future(at: datetime, now: datetime, *, field: str = "at") -> datetime:
+    """A time given for something that happened: ``at`` itself, never after ``now`` (T3, S1, W5)."""
     if at > now:
         raise InvalidInput(f"{field}: must not be in the future")
     return at

@@ -32,7 +32,7 @@ from hourbank.store.models import (
     TicketModel,
 )
 from hourbank.store.transactions import Tx, commit_or_retry, with_retries
-from hourbank.tickets.common import account_of
+from hourbank.tickets.common import account_of, not_in_future
 from hourbank.tickets.message_items import AUTHOR_ROLES, CHANNELS, STAFF_AUTHORS, VISIBILITIES, message_item
 from hourbank.tickets.service_levels import Author, record_response, staff_author
 
@@ -58,9 +58,7 @@ def add_message(
     was used for another text."""
     text = _checked(author_role, author_name, text, visibility, via)
     now = clock.now()
-    when = at or now
-    if when > now:
-        raise InvalidInput("at: must not be in the future")
+    when = now if at is None else not_in_future(at, now)
     message_id = message_id or new_id("msg")
     if author_role in STAFF_AUTHORS and visibility == "public":  # SPEC W5/S1: a response
         author = Author(author_role, author_name, author_subject)

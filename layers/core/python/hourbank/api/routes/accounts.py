@@ -14,7 +14,7 @@ from hourbank.accounts import account_service
 from hourbank.api import responses as R
 from hourbank.api.resolver import current_actor
 from hourbank.api.responses import doc
-from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, PlanChange
+from hourbank.api.schemas import Adjustment, AutoTopUpSettings, CreateAccount, NotificationSettings, PlanChange
 from hourbank.kernel.ids import AccountId
 
 router = APIGatewayHttpRouter()
@@ -110,6 +110,21 @@ def post_adjustment(account_id: AccountId, body: Annotated[Adjustment, Body()]):
 @router.put("/accounts/<account_id>/auto-top-up", responses=doc(200, R.Account, 403, 404))
 def put_auto_top_up(account_id: AccountId, body: Annotated[AutoTopUpSettings, Body()]):
     return R.Account.of(account_service.set_watch(current_actor(router), account_id, **body.model_dump())).out()
+
+
+@router.get("/accounts/<account_id>/notifications", responses=doc(200, R.Notifications, 403, 404))
+def get_notifications(account_id: AccountId):
+    """SPEC N1: which mails the customer chose (awaiting credit and payment links always go)."""
+    from hourbank.notifications import preferences
+
+    return R.Notifications(**preferences.read(current_actor(router), account_id)).out()
+
+
+@router.put("/accounts/<account_id>/notifications", responses=doc(200, R.Notifications, 403, 404))
+def put_notifications(account_id: AccountId, body: Annotated[NotificationSettings, Body()]):
+    from hourbank.notifications import preferences
+
+    return R.Notifications(**preferences.save(current_actor(router), account_id, body.model_dump())).out()
 
 
 @router.put("/accounts/<account_id>/plan", responses=doc(200, R.Account, 403, 404))
