@@ -29,6 +29,7 @@ from pathlib import Path
 LOCAL_WEBHOOK_SECRET = "whsec_hourbank_local_development_only"
 PARAMS = ("STRIPE_API_KEY_PARAM", "STRIPE_WEBHOOK_SECRET_PARAM")
 DEFAULT_OUTBOX = Path(__file__).resolve().parents[2] / ".local" / "outbox"
+LOCAL_SUPPORT_EMAIL = "support@hourbank.local"  # API.md "Mail, locally"
 
 
 def webhook_secret(environ: Mapping[str, str] | None = None) -> str:
@@ -77,6 +78,8 @@ def lambda_environment(
     for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "WEBSITE_URL"):
         if name in env:
             env[name] = local[name]
+    if "SUPPORT_EMAIL" in env:  # SPEC E1, API.md "Mail, locally": the support address is this one locally
+        env["SUPPORT_EMAIL"] = LOCAL_SUPPORT_EMAIL
     for name in ("OUTBOX_DIR", "LOCAL_CHECKOUT_URL"):
         env.pop(name, None)  # the local adapters' business, not the function's
     return {

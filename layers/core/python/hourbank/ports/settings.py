@@ -39,6 +39,9 @@ class Settings:
     user_pool_id: str = ""  # customers are invited to the portal in this Cognito user pool (SPEC W1)
     cursor_key: str = ""  # list cursors are signed with a key derived from it (hourbank.store.cursors)
     statements_bucket: str = ""  # statements too large for a Lambda answer are handed over from here (M3)
+    inbox_table: str = "unbound-inbox"  # SPEC E1: received mail (template Globals INBOX_TABLE)
+    support_email: str = ""  # SPEC E1: the address customers write to (template parameter SupportEmail)
+    website_url: str = ""  # where replies send people (the portal, the order form)
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -119,6 +122,9 @@ def get_settings() -> Settings:
         user_pool_id=os.environ.get("USER_POOL_ID", "").strip(),
         cursor_key=os.environ.get("CURSOR_KEY", "").strip(),
         statements_bucket=os.environ.get("STATEMENTS_BUCKET", "").strip(),
+        inbox_table=os.environ.get("INBOX_TABLE", "").strip() or "unbound-inbox",
+        support_email=os.environ.get("SUPPORT_EMAIL", "").strip(),
+        website_url=os.environ.get("WEBSITE_URL", "").strip().rstrip("/"),
     )
 
 

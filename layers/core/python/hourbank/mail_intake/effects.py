@@ -1,0 +1,38 @@
+"""What a received mail does to tickets (SPEC E1), each safe to do twice: a ticket whose id follows from the mail
+(``inbox.ticket_id_for``), a message whose id follows from the mail."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+
+from hourbank.kernel.identity import Actor
+from hourbank.store.models import TICKET_SK, TicketModel, TicketReferenceModel
+from hourbank.store.transactions import TxFailed, with_retries
+from hourbank.tickets import service
+
+MAIL_PRIORITY = "normal"  # SPEC E1 (seed 003): urgent is never taken from a mail
+
+
+def ticket_by_reference(reference: str) -> str | None:
+    """The ticket a short reference names (its claim, read by key), or None."""
+    try:
+        return TicketReferenceModel.get(service.REFERENCE_PREFIX + reference, consistent_read=True).owner_ticket_id
+    except DoesNotExist:
+        return None
+
+
+def open_from_mail(actor: Actor, account_id: str, *, ticket_id: str, title: str, text: str) -> TicketModel:
+    """The ticket a mail opens (subject → title, text → description), through the ticket service (SPEC C4's gate
+    included); opened already by another delivery of the same mail → that ticket."""
+
+    def attempt() -> TicketModel:
+        try:
+            return service.open_ticket(
+                actor, account_id, title, MAIL_PRIORITY, description=text or None, ticket_id=ticket_id
+            )
+        except TxFailed as exc:
+            if "ticket" not in exc.refused:
+                raise  # a conflict (another delivery's transaction in the way) is retried by with_retries
+            return TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
+
+    return with_retries(attempt, tries=10)
