@@ -23,7 +23,7 @@ from pydantic import (
 from hourbank.api.patterns import CURRENCY_PATTERN
 from hourbank.kernel.addresses import MAX_LENGTH, check_address
 from hourbank.kernel.clock import GivenTime
-from hourbank.kernel.ids import AccountId
+from hourbank.kernel.ids import AccountId, TicketId
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -173,3 +173,17 @@ class AutoTopUpSettings(Body):
 
 class PlanChange(Body):
     plan: Literal["non_member", "member", "business_priority", "unlimited_remote"]
+
+
+class AssignMail(Body):
+    """SPEC E1: staff assign a kept mail - ``account_id`` opens a ticket on that account, ``ticket_id`` adds the mail
+    to that ticket as a message. Exactly one of the two."""
+
+    account_id: AccountId | None = None
+    ticket_id: TicketId | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AssignMail:
+        if (self.account_id is None) == (self.ticket_id is None):
+            raise ValueError("give either account_id (to open a ticket) or ticket_id (to add to a ticket), not both")
+        return self

@@ -30,6 +30,7 @@ VISIT_PATTERN = rf"^vis_{_BODY}\.acc_{_BODY}$"
 ENTRY_PATTERN = rf"^ent_{_BODY}$"
 ORDER_PATTERN = rf"^ord_{_BODY}$"
 REVIEW_PATTERN = rf"^rev_{_REVIEW_BODY}$"
+MAIL_PATTERN = r"^mail_[0-9a-f]{32}$"  # a received mail (SPEC E1): a hash of it (mail_intake.inbox.mail_id_of)
 
 # What each pattern is, for the 400 that names a malformed body id (``hourbank.api.resolver._PATTERN_HINTS``).
 KINDS = {
@@ -39,6 +40,7 @@ KINDS = {
     ENTRY_PATTERN: "time entry",
     ORDER_PATTERN: "order",
     REVIEW_PATTERN: "review",
+    MAIL_PATTERN: "received mail",
 }
 
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_PATTERN)]
@@ -47,6 +49,7 @@ VisitId = Annotated[str, StringConstraints(pattern=VISIT_PATTERN)]
 EntryId = Annotated[str, StringConstraints(pattern=ENTRY_PATTERN)]
 OrderId = Annotated[str, StringConstraints(pattern=ORDER_PATTERN)]
 ReviewId = Annotated[str, StringConstraints(pattern=REVIEW_PATTERN)]
+MailId = Annotated[str, StringConstraints(pattern=MAIL_PATTERN)]
 
 
 def _b32(value: int, length: int) -> str:

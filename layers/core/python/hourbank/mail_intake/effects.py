@@ -6,7 +6,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.identity import Actor
-from hourbank.store.models import TICKET_SK, TicketModel, TicketReferenceModel
+from hourbank.store.models import REFERENCE_SK, TICKET_SK, TicketModel, TicketReferenceModel
 from hourbank.store.transactions import TxFailed, with_retries
 from hourbank.tickets import service
 
@@ -16,7 +16,8 @@ MAIL_PRIORITY = "normal"  # SPEC E1 (seed 003): urgent is never taken from a mai
 def ticket_by_reference(reference: str) -> str | None:
     """The ticket a short reference names (its claim, read by key), or None."""
     try:
-        return TicketReferenceModel.get(service.REFERENCE_PREFIX + reference, consistent_read=True).owner_ticket_id
+        claim = TicketReferenceModel.get(service.REFERENCE_PREFIX + reference, REFERENCE_SK, consistent_read=True)
+        return claim.owner_ticket_id
     except DoesNotExist:
         return None
 
@@ -36,3 +37,13 @@ def open_from_mail(actor: Actor, account_id: str, *, ticket_id: str, title: str,
             return TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
 
     return with_retries(attempt, tries=10)
+
+
+def ticket_for_message(actor: Actor, ticket_id: str) -> TicketModel:
+    """The ticket a mail is to be added to: seen by ``actor`` (404 otherwise) and still open (409)."""
+    from hourbank.kernel.errors import TicketClosed
+
+    ticket, _ = service.get_ticket(actor, ticket_id)
+    if ticket.status == "closed":
+        raise TicketClosed("the ticket is closed; a mail can no longer be added to it")
+    return ticket

@@ -63,8 +63,11 @@ class _Text(HTMLParser):
             self._add("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self._add(" ".join(data.split()) if data.strip() else (" " if data else ""))
+        if not self.skipping and data:
+            words = " ".join(data.split())
+            lead = " " if data[0].isspace() else ""
+            trail = " " if data[-1].isspace() and words else ""
+            self._add(f"{lead}{words}{trail}")
 
     def _add(self, text: str) -> None:
         if self.size < self.limit:

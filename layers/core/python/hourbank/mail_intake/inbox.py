@@ -12,6 +12,7 @@ import hashlib
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from hourbank.kernel.clock import iso
 from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
@@ -60,7 +61,7 @@ def claim(item: InboxModel) -> tuple[InboxModel, bool]:
 
 def finish(item: InboxModel, status: str, *, replied: bool, **fields: Any) -> bool:
     """Move the item out of ``processing`` (True), or False: another delivery of the same mail did first."""
-    actions = [InboxModel.status.set(status), InboxModel.replied.set(replied)]
+    actions: list[Action] = [InboxModel.status.set(status), InboxModel.replied.set(replied)]
     actions += [getattr(InboxModel, name).set(value) for name, value in fields.items() if value is not None]
     try:
         item.update(actions=actions, condition=InboxModel.status == PROCESSING)
@@ -116,7 +117,7 @@ def list_inbox(
 def assigned(actor: Actor, item: InboxModel, status: str, *, at: Any, **fields: Any) -> InboxModel:
     """Record what staff made of a kept mail (unmatched or refused → ticket or message); 409 if another
     assignment came first."""
-    actions = [
+    actions: list[Action] = [
         InboxModel.status.set(status),
         InboxModel.assigned_by.set(actor.subject),
         InboxModel.assigned_at.set(iso(at)),

@@ -101,7 +101,7 @@ def parse(raw: bytes) -> ParsedMail:
         return _read(mail)
     except Unreadable:
         raise
-    except Exception:  # noqa: BLE001 - any other fault of a hostile mail: kept for staff, never a crash loop
+    except Exception:
         raise Unreadable("the mail could not be read as MIME", *peek(raw[:HEAD_BYTES])) from None
 
 
@@ -131,7 +131,7 @@ def peek(head: bytes) -> tuple[str | None, str | None]:
     try:
         mail = BytesParser(policy=policy.default).parsebytes(block, headersonly=True)
         return _sender(mail)[0] or None, _subject(mail)  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - the best we can read of a broken mail; nothing depends on it
+    except Exception:
         return None, None
 
 
@@ -248,7 +248,7 @@ def _clean(text: str) -> str:
 
 
 def _attachments(parts: list[tuple[Message, int]], body: Message | None) -> list[Attachment]:
-    out = []
+    out: list[Attachment] = []
     for part, _ in parts:
         if part is body or not _is_attachment(part):
             continue

@@ -44,6 +44,32 @@ class Stored:
     received_at: datetime
 
 
+SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION"  # SES writes it once when the rule is made: not a mail
+
+
+def stored_mails(event: dict) -> list[Stored]:
+    """The mails an S3 event names (its keys URL-encoded, "+" for a space), SES's set-up object left out."""
+    from urllib.parse import unquote_plus
+
+    out = []
+    for record in event.get("Records") or []:
+        s3 = record.get("s3") or {}
+        key = unquote_plus(str((s3.get("object") or {}).get("key") or ""))
+        if not key or key.rpartition("/")[2] == SES_SETUP_OBJECT:
+            continue
+        out.append(Stored(str((s3.get("bucket") or {}).get("name") or ""), key, _event_time(record.get("eventTime"))))
+    return out
+
+
+def _event_time(text: object) -> datetime:
+    from datetime import UTC
+
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
 @dataclass
 class Context:
     objects: Objects
@@ -58,6 +84,9 @@ def read_stored(stored: Stored, ctx: Context) -> tuple[bytes, int]:
 
 
 def receive(stored: Stored, ctx: Context) -> InboxModel:
+    from hourbank.store.transactions import ensure_bound
+
+    ensure_bound()
     raw, size = read_stored(stored, ctx)
     try:
         if size > MAX_MAIL_BYTES:
@@ -150,8 +179,8 @@ class Target:
 def _referenced(mail: ParsedMail, account_id: str) -> Target | None:
     """The ticket whose reference the subject carries: the sender's account's first, else another's (which the
     mail is never added to), else None (a reference that names no ticket is just words)."""
-    from hourbank.tickets.common import account_of
     from hourbank.mail_intake.effects import ticket_by_reference
+    from hourbank.tickets.common import account_of
 
     found = []
     for reference in replies.references(mail.subject):
@@ -159,7 +188,7 @@ def _referenced(mail: ParsedMail, account_id: str) -> Target | None:
         if ticket_id is not None:
             found.append(Target(ticket_id, account_of(ticket_id), reference))
     own = [t for t in found if t.account_id == account_id]
-    return (own or found or [None])[0]
+    return (own or found)[0] if found else None
 
 
 def mail_actor(mail: ParsedMail, account_id: str) -> Actor:
@@ -173,8 +202,8 @@ def mail_actor(mail: ParsedMail, account_id: str) -> Actor:
 
 
 def _open_ticket(item, mail, account, ctx, kept, lost) -> InboxModel:  # type: ignore[no-untyped-def]
-    from hourbank.rating.consumption import hours_text
     from hourbank.mail_intake import effects
+    from hourbank.rating.consumption import hours_text
 
     try:
         ticket = effects.open_from_mail(
@@ -279,7 +308,11 @@ def _finish(item: InboxModel, status: str, reply: Message | None, ctx: Context, 
     """Leave ``processing``; only the delivery that did answers (the reply claimed with it, given back if the
     mail service fails, so a retry of this delivery sends it)."""
     if not inbox.finish(item, status, replied=reply is not None, **fields):
+        item.refresh(consistent_read=True)  # another delivery of the mail finished it: answer as it stands
         return
+    from hourbank.ports import metrics
+
+    metrics.emit({metrics.MAILS_RECEIVED: 1}, outcome=status)
     if reply is not None:
         _send(item, reply, ctx)
 

@@ -38,8 +38,10 @@ def _greeting(name: str) -> str:
 def _not_kept(lines: list[str]) -> str:
     if not lines:
         return ""
-    return "\n\nSome attachments were not kept:\n" + "\n".join(f"  - {line}" for line in lines) + (
-        "\nPlease send them again smaller, or share a link to them."
+    return (
+        "\n\nSome attachments were not kept:\n"
+        + "\n".join(f"  - {line}" for line in lines)
+        + ("\nPlease send them again smaller, or share a link to them.")
     )
 
 
