@@ -174,7 +174,7 @@ def test_E1_staff_assign_an_unmatched_mail_to_an_account_once(api, billing, tech
     customer = claims("customer", account_id=account)
     assert api.post(path, {"account_id": account}, as_=customer).status == 403
     bad = api.post(path, {"account_id": account, "ticket_id": "tkt_x.acc_y"}, as_=tech)
-    assert bad.status == 400 and "not both" in bad.body["error"]["message"]
+    assert bad.status == 400 and "give one of" in bad.body["error"]["message"]
     assert api.post("/inbox/mail_0000/assign", {"account_id": account}, as_=tech).status == 404
     first = api.post(path, {"account_id": account}, as_=tech)
     assert first.status == 200 and first.body["status"] == "ticket", first

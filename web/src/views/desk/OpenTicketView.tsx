@@ -41,7 +41,7 @@ function useFound(text: string): { found: AccountSummary[] | null; error: unknow
   return state;
 }
 
-function AccountFinder({ chosen }: { chosen: (a: AccountSummary) => void }) {
+export function AccountFinder({ chosen }: { chosen: (a: AccountSummary) => void }) {
   const [text, setText] = useState("");
   const { found, error } = useFound(text);
   const nameRefused = error instanceof ApiError && error.status === 400 && !EMAIL.test(text.trim());

@@ -16,6 +16,7 @@ import { SignedOut } from "./SignedOut";
 import { StatementsView } from "./StatementsView";
 import { TicketView } from "./TicketView";
 import { OpenTicketView } from "../desk/OpenTicketView";
+import { InboxView } from "../desk/InboxView";
 
 setBearer({ token: idToken, expired: () => void signIn() });
 
@@ -59,6 +60,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   if (me.role === "staff" && parts[0] === "desk" && parts[1] === "new") {
     return { view: <OpenTicketView key={query.account || ""} query={query} />, accountId: null };
   }
+  if (me.role === "staff" && parts[0] === "inbox") return { view: <InboxView query={query} />, accountId: null }; // SPEC E1
   if (me.role === "staff" && parts[0] === "search") return { view: <SearchView query={query} />, accountId: null };
   // SPEC W3: staff land on their desk - the account finder and the queue, due first on top
   if (me.role === "staff") {
@@ -77,7 +79,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
 
 function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   const links: [string, string][] = [];
-  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/desk/new", "Open a ticket"], ["#/search", "Find an account"]);
+  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/desk/new", "Open a ticket"], ["#/search", "Find an account"], ["#/inbox", "Inbox"]);
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;
     links.push([base, me.role === "staff" ? "Account" : "Hours and tickets"], [`${base}/statements`, "Statements"], [`${base}/invoices`, "Invoices"]);

@@ -176,14 +176,17 @@ class PlanChange(Body):
 
 
 class AssignMail(Body):
-    """SPEC E1: staff assign a kept mail - ``account_id`` opens a ticket on that account, ``ticket_id`` adds the mail
-    to that ticket as a message. Exactly one of the two."""
+    """SPEC E1: staff assign a kept mail - ``account_id`` opens a ticket on that account, ``ticket_id`` (or the
+    ticket's short ``reference``, as people read it) adds the mail to that ticket as a message. Exactly one."""
 
     account_id: AccountId | None = None
     ticket_id: TicketId | None = None
+    reference: Annotated[str, StringConstraints(pattern=r"^#?[A-Za-z0-9]{6}$")] | None = Field(
+        default=None, description="a ticket's 6-character reference, instead of its ticket_id"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> AssignMail:
-        if (self.account_id is None) == (self.ticket_id is None):
-            raise ValueError("give either account_id (to open a ticket) or ticket_id (to add to a ticket), not both")
+        if sum(v is not None for v in (self.account_id, self.ticket_id, self.reference)) != 1:
+            raise ValueError("give one of account_id (to open a ticket), ticket_id or reference (to add to a ticket)")
         return self

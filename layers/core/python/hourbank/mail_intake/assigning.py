@@ -5,7 +5,7 @@ API.md ``POST /inbox/{mail_id}/assign``. Assigning again to the same place answe
 from __future__ import annotations
 
 from hourbank.kernel.clock import SYSTEM_CLOCK, Clock
-from hourbank.kernel.errors import Conflict
+from hourbank.kernel.errors import Conflict, NotFound
 from hourbank.kernel.identity import BILLING, CUSTOMERS, TECHNICIANS, Actor
 from hourbank.mail_intake import effects, inbox
 from hourbank.store.models import InboxModel
@@ -17,10 +17,15 @@ def assign(
     *,
     account_id: str | None = None,
     ticket_id: str | None = None,
+    reference: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> InboxModel:
     actor.require(TECHNICIANS, BILLING, action="assign received mail")
     item = inbox.get_mail(actor, mail_id)
+    if reference is not None:
+        ticket_id = effects.ticket_by_reference(reference.lstrip("#").upper())
+        if ticket_id is None:
+            raise NotFound(f"no ticket has the reference {reference.lstrip('#').upper()}; check it and try again")
     if item.status in ("ticket", "message"):
         if (account_id and item.account_id == account_id and item.status == "ticket") or (
             ticket_id and item.ticket_id == ticket_id and item.status == "message"

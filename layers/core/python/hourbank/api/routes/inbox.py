@@ -35,5 +35,7 @@ def assign_mail(mail_id: MailId, body: Annotated[AssignMail, Body()]):
     """SPEC E1: a kept mail assigned - ``account_id`` opens a ticket on it, ``ticket_id`` adds it as a message."""
     from hourbank.mail_intake import assigning
 
-    item = assigning.assign(current_actor(router), mail_id, account_id=body.account_id, ticket_id=body.ticket_id)
+    item = assigning.assign(
+        current_actor(router), mail_id, account_id=body.account_id, ticket_id=body.ticket_id, reference=body.reference
+    )
     return R.InboxItem.of(item).out()
