@@ -142,8 +142,10 @@ export function InboxView({ query }: { query: Record<string, string> }) {
                   <td data-label="Received">{when(m.received_at)}</td>
                   <td data-label="From">{sender(m)}</td>
                   <td data-label="Subject">
-                    {m.subject}
-                    <Mail mail={m} />
+                    <div class="mail-cell">
+                      {m.subject}
+                      <Mail mail={m} />
+                    </div>
                   </td>
                   <td data-label="Status">{STATUS[m.status] || m.status}</td>
                   <td data-label="What happened">{outcome(m)}</td>
