@@ -163,8 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         f"Files processed {b['processed']}, failed {b['failed']}; inbox items {b['items']} for {b['distinct']} distinct"
         f" mails; tickets {b['tickets']} for {b['known']} distinct mails from known addresses; replies {b['replies']}"
         f" ({b['reply_ids']} distinct ids) - none lost, none doubled"
-        + ("." if b["items"] == b["distinct"] and b["tickets"] == b["known"] and b["replies"] == b["distinct"] else
-           ": MISMATCH."),
+        + (
+            "."
+            if b["items"] == b["distinct"] and b["tickets"] == b["known"] and b["replies"] == b["distinct"]
+            else ": MISMATCH."
+        ),
     ]
     publish(SECTION, "\n".join(lines), args.write)
     return 0

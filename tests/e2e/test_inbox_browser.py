@@ -38,7 +38,8 @@ def deliver(subject: str, sender: str) -> str:
     mail = EmailMessage()
     mail["From"] = f"Sam Stranger <{sender}>"
     mail["Subject"] = subject
-    mail.set_content(f"<p>Our <b>Wi-Fi</b> drops every hour.</p><script>document.title='pwned'</script>", subtype="html")
+    html = "<p>Our <b>Wi-Fi</b> drops every hour.</p><script>document.title='pwned'</script>"
+    mail.set_content(html, subtype="html")
     raw, key = mail.as_bytes(), f"{target.prefix}{uuid.uuid4().hex}"
     LocalObjects(exports_dir()).put(target.bucket, key, raw, "message/rfc822")
     result = invoke(target.spec, s3_event(target.bucket, key, raw, datetime.now(UTC)), source="test")
