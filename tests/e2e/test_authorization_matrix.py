@@ -42,6 +42,7 @@ class World:
     visit: str
     review: str  # a review id no payment was kept under
     nonce: str  # makes the e-mail of an account a caller opens its own (SPEC O7: one e-mail, one account)
+    mail: str = "mail_" + "0" * 32  # SPEC E1: a received mail's id that names no mail
 
 
 # method, path, body, expected status per caller (none, technician, billing, own, other, expired)
@@ -140,6 +141,9 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     ("GET", "/visits/{visit}", None, (401, 200, 200, 200, 404, 401)),
     ("POST", "/visits/{visit}/extensions", {"hours": 1}, (401, 409, 409, 403, 404, 401)),  # not paid yet
     ("POST", "/visits/{visit}/cancel", {"reason": "no longer needed"}, (401, 200, 200, 403, 404, 401)),
+    # SPEC E1 (issue 22): received mail is for staff; assigning a mail that was never received is a 404
+    ("GET", "/inbox", None, (401, 200, 200, 403, 403, 401)),
+    ("POST", "/inbox/{mail}/assign", {"account_id": "{account}"}, (401, 404, 404, 403, 403, 401)),
 ]
 
 
