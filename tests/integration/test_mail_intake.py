@@ -192,3 +192,41 @@ def test_E1_the_inbox_is_for_staff_and_refuses_a_bad_status_or_cursor(api, make_
     tech = claims("technician")
     assert api.get("/inbox", as_=tech, query={"status": "nope"}).status == 400
     assert api.get("/inbox", as_=tech, query={"cursor": "garbage"}).status == 400
+
+
+def test_E1_a_reply_the_mail_service_failed_is_sent_by_the_retry_and_only_once(api, billing, make_account, tables):
+    from datetime import UTC, datetime
+
+    from hourbank.mail_intake.receiving import Context, Stored, receive
+
+    account = make_account("member", 600)
+    objects = LocalObjects(exports_dir())
+    raw = mail(account_email(api, billing, account), "Mail server slow")
+    objects.put("it-mail", "inbound/retry", raw, "message/rfc822")
+    sent: list = []
+
+    def flaky(message):
+        if not sent:
+            sent.append(None)
+            raise ConnectionError("SES did not answer")
+        sent.append(message)
+
+    ctx = Context(objects=objects, send=flaky)
+    stored = Stored("it-mail", "inbound/retry", datetime.now(UTC))
+    with pytest.raises(ConnectionError):
+        receive(stored, ctx)  # the ticket is opened; the reply failed: Lambda retries the invocation
+    item = receive(stored, ctx)
+    assert item.status == "ticket" and item.replied
+    receive(stored, ctx)  # a third delivery: nothing more
+    assert [m.message_id for m in sent[1:]] == [f"intake-reply#{item.mail_id}"]
+    assert len(tickets_of(api, billing, account)) == 1
+
+
+def test_E1_an_automatic_mail_is_kept_but_never_answered(api, tech, intake):
+    m = EmailMessage()
+    m["From"] = f"MAILER-DAEMON@{secrets.token_hex(3)}.example.test"
+    m["Subject"] = "Undelivered Mail Returned to Sender"
+    m["Auto-Submitted"] = "auto-replied"
+    m.set_content("The mail could not be delivered.")
+    received = intake(m.as_bytes())
+    assert received["status"] == "unmatched" and replies_to(received["mail_id"]) == []
