@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from hourbank.kernel.clock import iso
@@ -19,11 +19,11 @@ from hourbank.kernel.errors import Conflict, InvalidInput, NotFound
 from hourbank.kernel.identity import BILLING, TECHNICIANS, Actor
 from hourbank.store import cursors
 from hourbank.store.models import InboxModel
+from hourbank.store.transactions import saved_if, updated_if
 
 PROCESSING = "processing"
 STATUSES = ("unmatched", "ticket", "message", "refused")  # API.md GET /inbox ?status=
 ASSIGNABLE = ("unmatched", "refused")
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def mail_id_of(sender: str | None, message_id: str | None, raw: bytes) -> str:
@@ -43,44 +43,23 @@ def ticket_id_for(mail_id: str, account_id: str) -> str:
     return f"tkt_m{body}.{account_id}"
 
 
-def _refused(exc: Exception) -> bool:
-    cause = getattr(exc, "cause", None)
-    return getattr(cause, "response", {}).get("Error", {}).get("Code") == _CONDITION_FAILED
-
-
 def claim(item: InboxModel) -> tuple[InboxModel, bool]:
     """Put the mail's item with "does not exist": ``(item, True)``, or the item already there and False."""
-    try:
-        item.save(condition=InboxModel.mail_id.does_not_exist())
-    except PutError as exc:
-        if not _refused(exc):
-            raise
-        return InboxModel.get(item.mail_id, consistent_read=True), False
-    return item, True
+    if saved_if(item, InboxModel.mail_id.does_not_exist()):
+        return item, True
+    return InboxModel.get(item.mail_id, consistent_read=True), False
 
 
 def finish(item: InboxModel, status: str, *, replied: bool, **fields: Any) -> bool:
     """Move the item out of ``processing`` (True), or False: another delivery of the same mail did first."""
     actions: list[Action] = [InboxModel.status.set(status), InboxModel.replied.set(replied)]
     actions += [getattr(InboxModel, name).set(value) for name, value in fields.items() if value is not None]
-    try:
-        item.update(actions=actions, condition=InboxModel.status == PROCESSING)
-    except UpdateError as exc:
-        if not _refused(exc):
-            raise
-        return False
-    return True
+    return updated_if(item, actions, InboxModel.status == PROCESSING)
 
 
 def mark_replied(item: InboxModel, replied: bool) -> bool:
     """Claim the reply (False → True), or give it back after the mail service failed (True → False)."""
-    try:
-        item.update(actions=[InboxModel.replied.set(replied)], condition=InboxModel.replied == (not replied))
-    except UpdateError as exc:
-        if not _refused(exc):
-            raise
-        return False
-    return True
+    return updated_if(item, [InboxModel.replied.set(replied)], InboxModel.replied == (not replied))
 
 
 def get_mail(actor: Actor, mail_id: str) -> InboxModel:
@@ -125,10 +104,6 @@ def assigned(actor: Actor, item: InboxModel, status: str, *, at: Any, **fields: 
     ]
     if actor.name:
         actions.append(InboxModel.assigned_by_name.set(actor.name))
-    try:
-        item.update(actions=actions, condition=InboxModel.status.is_in(*ASSIGNABLE))
-    except UpdateError as exc:
-        if not _refused(exc):
-            raise
-        raise Conflict("this mail was assigned meanwhile; reload the inbox to see what became of it") from None
+    if not updated_if(item, actions, InboxModel.status.is_in(*ASSIGNABLE)):
+        raise Conflict("this mail was assigned meanwhile; reload the inbox to see what became of it")
     return item

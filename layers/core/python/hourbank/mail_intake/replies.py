@@ -1,7 +1,7 @@
 """What the sender of a received mail is told (SPEC E1: "the sender is told it was received"), in words.
 
-One reply per mail: its id follows from the mail (``intake-reply#<mail_id>``), so the mail port and the local
-outbox see a redelivery's reply as the same message. A ticket's reply carries its reference in the subject
+One reply per mail: its id follows from the mail (``intake-reply#<mail_id>``), so a redelivery's reply is the
+same message wherever mail is kept. A ticket's reply carries its reference in the subject
 (``[#ABC234]``), which a reply to it brings back (``references``).
 """
 
