@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         AccountModel,
         InvoiceModel,
         LedgerModel,
+        MessageModel,
         OrderModel,
         ResponseModel,
         ReviewModel,
@@ -618,6 +619,35 @@ class ResponseRecord(View):
     @classmethod
     def of(cls, r: ResponseModel, first: bool) -> ResponseRecord:
         return cls.read(r, first=first)
+
+
+class MessageAuthor(View):
+    role: Literal["customer", "technician", "billing", "system"]
+    name: str
+
+
+class Message(View):
+    """SPEC W5: one message of a ticket's conversation."""
+
+    message_id: str
+    ticket_id: str
+    at: str  # UTC ISO
+    author: MessageAuthor
+    visibility: Literal["public", "internal"]
+    via: Literal["portal", "email", "staff"]
+    text: str
+
+    @classmethod
+    def of(cls, m: MessageModel) -> Message:
+        author = MessageAuthor(role=m.author.role, name=m.author.name)  # never the subject: people, not ids
+        return cls.read(m, at=m.at_utc, author=author)
+
+
+class MessagePage(View):
+    """SPEC W5: ``GET /tickets/{ticket_id}/messages``, oldest first."""
+
+    items: list[Message]
+    cursor: str | None
 
 
 # -- orders, prices and visits --------------------------------------------------------------------------

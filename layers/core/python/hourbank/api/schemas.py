@@ -190,3 +190,26 @@ class AssignMail(Body):
         if sum(v is not None for v in (self.account_id, self.ticket_id, self.reference)) != 1:
             raise ValueError("give one of account_id (to open a ticket), ticket_id or reference (to add to a ticket)")
         return self
+
+
+def _message_text(value: str) -> str:
+    from hourbank.kernel.text import clean_message_text
+
+    return clean_message_text(value)
+
+
+# SPEC W5: a message's text (hourbank.kernel.text: trimmed, line breaks kept, control characters refused).
+MessageText = Annotated[
+    str,
+    AfterValidator(_message_text),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 10_000}),
+]
+
+
+class NewMessage(Body):
+    """SPEC W5: ``POST /tickets/{ticket_id}/messages``."""
+
+    text: MessageText
+    visibility: Literal["public", "internal"] = Field(
+        default="public", description="internal: staff only (a note the customer never sees)"
+    )

@@ -410,6 +410,49 @@ class ResponseModel(Model):
     recorded_at = UnicodeAttribute()
 
 
+MESSAGE_SK_PREFIX = "MSG#"
+MESSAGE_KEY_PREFIX = "MSGKEY#"
+
+
+class AuthorMap(MapAttribute):
+    role = UnicodeAttribute()  # customer | technician | billing | system
+    name = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)  # the token's subject, when written by a signed-in person
+
+
+class MessageModel(Model):
+    """SPEC W5: a message of a ticket's conversation (sk ``MSG#<at_utc>#<message_id>``, in the ticket's
+    partition), so one Query reads the conversation oldest first. A staff public message is also a response
+    (S1, ``ResponseModel``; its message_id is the response's id). Its attributes avoid the names the Tickets
+    table's indexes key on: it is never in an index."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # MSG#<at_utc>#<message_id>
+    message_id = UnicodeAttribute()
+    at = UnicodeAttribute()  # as given (staff may record the past, S1)
+    at_utc = UnicodeAttribute()
+    author = AuthorMap()
+    visibility = UnicodeAttribute()  # public | internal
+    via = UnicodeAttribute()  # portal | email | staff
+    text = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class MessageKeyModel(Model):
+    """A message's id claimed (sk ``MSGKEY#<message_id>``), put with "does not exist" in the message's
+    transaction: a retried post (Idempotency-Key) or a mail received twice (its Message-ID) adds one message."""
+
+    class Meta:
+        table_name = "unbound-tickets"
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # MSGKEY#<message_id>
+    message_sk = UnicodeAttribute()
+
+
 class ByTimeIndex(LocalSecondaryIndex["LedgerModel"]):
     class Meta:
         index_name = "by_time"

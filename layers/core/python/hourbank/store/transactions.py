@@ -19,6 +19,8 @@ from hourbank.store.models import (
     MODELS,
     EmailClaimModel,
     FailureModel,
+    MessageKeyModel,
+    MessageModel,
     NameWordModel,
     PaymentRefModel,
     ResponseModel,
@@ -83,6 +85,8 @@ def bind(settings: Any = None) -> None:
             (NameWordModel, settings.accounts_table),
             (FailureModel, settings.idempotency_table),
             (VisitChargeModel, settings.charges_table),
+            (MessageModel, settings.tickets_table),  # SPEC W5: a ticket's conversation
+            (MessageKeyModel, settings.tickets_table),
         ):
             model.Meta.table_name = table
             _timeouts(model.Meta)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pynamodb.exceptions import UpdateError
 
@@ -27,9 +27,18 @@ from hourbank.ports.settings import get_settings
 from hourbank.rating.calendar import BusinessCalendar, parse_windows
 from hourbank.rating.response_due import Pause, ResponseClock, response_due, sla_status
 from hourbank.store import cursors
-from hourbank.store.models import TICKET_SK, AccountModel, PauseMap, PriorityChangeMap, ResponseModel, TicketModel
+from hourbank.store.models import (
+    TICKET_SK,
+    AccountModel,
+    MessageModel,
+    PauseMap,
+    PriorityChangeMap,
+    ResponseModel,
+    TicketModel,
+)
 from hourbank.store.transactions import Tx, commit_or_retry, ensure_bound, with_retries
 from hourbank.tickets.common import account_of, when_recorded
+from hourbank.tickets.message_items import message_item, message_sk
 
 if TYPE_CHECKING:
     from pynamodb.expressions.condition import Condition
@@ -142,8 +151,11 @@ def status_of(ticket: TicketModel, now: datetime) -> str | None:
 
 
 def _get_open(actor: Actor, ticket_id: str, what: str) -> TicketModel:
-    account_id = account_of(ticket_id)
-    actor.require_visible(account_id, "ticket")
+    actor.require_visible(account_of(ticket_id), "ticket")
+    return _load_open(ticket_id, what)
+
+
+def _load_open(ticket_id: str, what: str) -> TicketModel:
     try:
         ticket = TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
     except TicketModel.DoesNotExist:
@@ -161,6 +173,18 @@ def _same_sla(ticket: TicketModel):
     return (TicketModel.status == "open") & same
 
 
+class Author(NamedTuple):
+    role: str  # technician | billing
+    name: str
+    subject: str | None
+
+
+def staff_author(actor: Actor) -> tuple[str, str]:
+    """SPEC W5: a staff member as a message's author: (role, name)."""
+    role = "technician" if TECHNICIANS in actor.roles else "billing"
+    return role, actor.name or ("Technician" if role == "technician" else "Billing")
+
+
 def respond(
     actor: Actor,
     ticket_id: str,
@@ -171,18 +195,29 @@ def respond(
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[ResponseModel, bool]:
     """SPEC S1: record a staff response (``at`` may be in the past, never the future, never before the
-    opening). The earliest response is the first response; concurrent first responses: exactly one sets
-    ``first_response_at`` (conditional update), the others are recorded as later responses.
-    Returns the response and whether it is (now) the ticket's first response."""
+    opening). Returns the response and whether it is (now) the ticket's first response."""
     # Another customer's ticket is 404, the owner's own 403 (API.md): visibility first, then the role.
     actor.require(TECHNICIANS, BILLING, action="respond on tickets", on=account_of(ticket_id), what="ticket")
     now = clock.now()
-    when = when_recorded(actor, at, now)
-    response_id = _response_id(ticket_id, idempotency_key)
+    role, name = staff_author(actor)
+    author = Author(role, name, actor.subject)
+    response, first, _ = record_response(
+        ticket_id, note, when_recorded(actor, at, now), now, author, _response_id(ticket_id, idempotency_key)
+    )
+    return response, first
+
+
+def record_response(
+    ticket_id: str, note: str, when: datetime, now: datetime, author: Author, response_id: str, via: str = "staff"
+) -> tuple[ResponseModel, bool, MessageModel]:
+    """SPEC S1/W5: a staff response, written with its public message (the conversation's view of it) in one
+    transaction. The earliest response is the first response; concurrent first responses: exactly one sets
+    ``first_response_at`` (conditional update), the others are recorded as later responses. Who may respond
+    is the caller's check. Returns the response, whether it is the first, and its message."""
     sk = f"{RESPONSE_SK_PREFIX}{response_id}"
 
-    def attempt() -> tuple[ResponseModel, bool]:
-        ticket = _get_open(actor, ticket_id, "responses are recorded only on open tickets")
+    def attempt() -> tuple[ResponseModel, bool, MessageModel]:
+        ticket = _load_open(ticket_id, "responses are recorded only on open tickets")
         if when < parse_iso(ticket.opened_at):
             raise InvalidInput(f"at: must not be before the ticket was opened ({ticket.opened_at_given})")
         record = ResponseModel(
@@ -192,40 +227,53 @@ def respond(
             at=as_given(when),
             at_utc=iso(when),
             note=note,
-            by=actor.subject,
-            by_name=actor.name,  # SPEC W2
+            by=author.subject or author.role,
+            by_name=author.name,  # SPEC W2
             recorded_at=iso(now),
         )
+        message = message_item(
+            ticket_id, response_id, when, now, role=author.role, name=author.name, subject=author.subject,
+            visibility="public", via=via, text=note,
+        )  # fmt: skip
         first = ticket.first_response_at is None or iso(when) < ticket.first_response_at
         tx = Tx()
         tx.put("response", record, condition=ResponseModel.sk.does_not_exist())
-        actions: list[Action] = [TicketModel.response_count.add(1)]
-        condition = TicketModel.status == "open"
-        if first:
-            # sla_version moves too: a waiting or priority change read before this must read again.
-            actions += [
-                TicketModel.first_response_at.set(iso(when)),
-                TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
-            ]
-            if _fields_of(ticket) is not None:  # a ticket from before service levels has no due time
-                due = due_of(ticket, first_response_at=iso(when))
-                actions += [
-                    TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
-                    TicketModel.queue_due.set(queue_key(due, ticket.waiting_since)),
-                ]
-            earlier: Condition = TicketModel.first_response_at.does_not_exist()
-            if ticket.first_response_at is not None:
-                earlier = TicketModel.first_response_at == ticket.first_response_at
-            condition = _same_sla(ticket) & earlier
-        else:
-            condition = condition & TicketModel.first_response_at.exists()
-        tx.update("ticket", ticket, actions, condition=condition)
+        tx.put("message", message)  # SPEC W5: a response is a public staff message
+        tx.update(
+            "ticket", ticket, _response_actions(ticket, when, first), condition=_response_condition(ticket, first)
+        )
         # refused other than the response: another first response, a waiting change or a close: read again
         if commit_or_retry(tx, unless=("response",)) is not None:
             return _replayed(ticket_id, sk, note)
-        return record, first
+        return record, first, message
 
     return with_retries(attempt)
+
+
+def _response_actions(ticket: TicketModel, when: datetime, first: bool) -> list[Action]:
+    actions: list[Action] = [TicketModel.response_count.add(1)]
+    if first:
+        # sla_version moves too: a waiting or priority change read before this must read again.
+        actions += [
+            TicketModel.first_response_at.set(iso(when)),
+            TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
+        ]
+        if _fields_of(ticket) is not None:  # a ticket from before service levels has no due time
+            due = due_of(ticket, first_response_at=iso(when))
+            actions += [
+                TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
+                TicketModel.queue_due.set(queue_key(due, ticket.waiting_since)),
+            ]
+    return actions
+
+
+def _response_condition(ticket: TicketModel, first: bool) -> Condition:
+    if not first:
+        return (TicketModel.status == "open") & TicketModel.first_response_at.exists()
+    earlier: Condition = TicketModel.first_response_at.does_not_exist()
+    if ticket.first_response_at is not None:
+        earlier = TicketModel.first_response_at == ticket.first_response_at
+    return _same_sla(ticket) & earlier
 
 
 def _response_id(ticket_id: str, idempotency_key: str | None) -> str:
@@ -235,12 +283,21 @@ def _response_id(ticket_id: str, idempotency_key: str | None) -> str:
     return "rsp_" + hashlib.sha256(f"{ticket_id}\0{idempotency_key}".encode()).hexdigest()[:26]
 
 
-def _replayed(ticket_id: str, sk: str, note: str) -> tuple[ResponseModel, bool]:
+def _replayed(ticket_id: str, sk: str, note: str) -> tuple[ResponseModel, bool, MessageModel]:
     existing = ResponseModel.get(ticket_id, sk, consistent_read=True)
     if existing.note != note:
         raise Conflict("this Idempotency-Key was already used for a different response")
     ticket = TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
-    return existing, ticket.first_response_at == existing.at_utc
+    when = parse_iso(existing.at_utc)
+    try:
+        message = MessageModel.get(ticket_id, message_sk(when, existing.response_id), consistent_read=True)
+    except MessageModel.DoesNotExist:  # a response recorded before responses were messages (W5)
+        role = "technician"
+        message = message_item(
+            ticket_id, existing.response_id, when, parse_iso(existing.recorded_at), role=role,
+            name=existing.by_name or "Staff", subject=existing.by, visibility="public", via="staff", text=existing.note,
+        )  # fmt: skip
+    return existing, ticket.first_response_at == existing.at_utc, message
 
 
 def set_waiting(

@@ -18,13 +18,14 @@ from hourbank.api.schemas import (
     Dispute,
     DisputeResolution,
     EmergencyChange,
+    NewMessage,
     OpenTicket,
     TimerAction,
     VoidEntry,
 )
 from hourbank.kernel.identity import Actor
 from hourbank.kernel.ids import EntryId, TicketId
-from hourbank.tickets import closing, disputes, service, service_levels, voiding
+from hourbank.tickets import closing, conversation, disputes, service, service_levels, voiding
 from hourbank.tickets.account_names import account_names
 
 router = APIGatewayHttpRouter()
@@ -163,3 +164,23 @@ def discard_timer(ticket_id: TicketId):
     from hourbank.tickets import timer
 
     return _ticket_after(ticket_id, lambda actor: timer.discard_timer(actor, ticket_id))
+
+
+@router.get("/tickets/<ticket_id>/messages", responses=doc(200, R.MessagePage, 404))
+def list_messages(
+    ticket_id: TicketId,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+):
+    """SPEC W5: the ticket's conversation, oldest first; the customer reads public messages only."""
+    items, next_cursor = conversation.list_messages(current_actor(router), ticket_id, limit=limit, cursor=cursor)
+    return R.MessagePage(items=[R.Message.of(m) for m in items], cursor=next_cursor).out()
+
+
+@router.post("/tickets/<ticket_id>/messages", responses=doc(201, R.Message, 403, 404, 409))
+def post_message(ticket_id: TicketId, body: Annotated[NewMessage, Body()]):
+    """SPEC W5: write to the customer (a response, S1), leave an internal note (staff), or reply (customer)."""
+    message = conversation.post_message(
+        current_actor(router), ticket_id, body.text, body.visibility, idempotency_key=_idempotency_key()
+    )
+    return R.Message.of(message).out(), 201
