@@ -230,3 +230,56 @@ def test_E1_an_automatic_mail_is_kept_but_never_answered(api, tech, intake):
     m.set_content("The mail could not be delivered.")
     received = intake(m.as_bytes())
     assert received["status"] == "unmatched" and replies_to(received["mail_id"]) == []
+
+
+def messages_of(api, tech, ticket_id: str) -> list[dict]:
+    reply = api.get(f"/tickets/{ticket_id}/messages", as_=tech)
+    assert reply.status == 200, reply
+    return reply.body["items"]
+
+
+def test_E1_W5_a_reply_carrying_its_reference_is_one_message_on_that_ticket(api, billing, tech, make_account, intake):
+    account = make_account("member", 600)
+    sender = account_email(api, billing, account)
+    first = intake(mail(sender, "Printer offline"))
+    [ticket] = tickets_of(api, billing, account)
+    answer = mail(sender, f"Re: Printer offline [#{ticket['reference']}]", "Still offline after the restart.")
+    second = intake(answer)
+    assert second["status"] == "message" and intake(answer)["status"] == "message"  # delivered twice: one message
+    [message] = [m for m in messages_of(api, tech, ticket["ticket_id"]) if m["via"] == "email"]
+    assert message["text"] == "Still offline after the restart."
+    assert (message["author"]["role"], message["author"]["name"], message["visibility"]) == (
+        "customer",
+        "Pat Customer",
+        "public",
+    )
+    assert len(tickets_of(api, billing, account)) == 1
+    [reply] = replies_to(second["mail_id"])
+    assert f"[#{ticket['reference']}]" in reply["subject"] and "added it to ticket" in reply["text"]
+    assert first["mail_id"] != second["mail_id"]
+
+
+def test_E1_a_reply_to_a_closed_ticket_opens_a_new_one(api, billing, tech, make_account, intake):
+    account = make_account("member", 600)
+    sender = account_email(api, billing, account)
+    intake(mail(sender, "Scanner jammed"))
+    [ticket] = tickets_of(api, billing, account)
+    assert api.post(f"/tickets/{ticket['ticket_id']}/close", as_=tech).status == 200
+    received = intake(mail(sender, f"Re: Scanner jammed [#{ticket['reference']}]", "Jammed again."))
+    assert received["status"] == "ticket"
+    assert len(tickets_of(api, billing, account)) == 2
+
+
+def test_E1_staff_add_an_unmatched_mail_to_a_ticket_by_its_reference(api, billing, tech, make_account, intake):
+    account = make_account("member", 600)
+    intake(mail(account_email(api, billing, account), "VPN down"))
+    [ticket] = tickets_of(api, billing, account)
+    received = intake(mail(f"colleague-{secrets.token_hex(4)}@example.test", "VPN also down here", "Same here."))
+    path = f"/inbox/{received['mail_id']}/assign"
+    assert api.post(path, {"reference": "ZZZZZZ"}, as_=tech).status == 404
+    done = api.post(path, {"reference": ticket["reference"].lower()}, as_=tech)
+    assert done.status == 200 and (done.body["status"], done.body["ticket_id"]) == ("message", ticket["ticket_id"])
+    again = api.post(path, {"ticket_id": ticket["ticket_id"]}, as_=tech)
+    assert again.status == 200
+    texts = [m["text"] for m in messages_of(api, tech, ticket["ticket_id"]) if m["via"] == "email"]
+    assert texts == ["Same here."]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.identity import Actor
@@ -47,3 +49,29 @@ def ticket_for_message(actor: Actor, ticket_id: str) -> TicketModel:
     if ticket.status == "closed":
         raise TicketClosed("the ticket is closed; a mail can no longer be added to it")
     return ticket
+
+
+def message_id_for(mail_id: str, ticket_id: str) -> str:
+    """The message a mail becomes on a ticket: its id follows from both, so a redelivery adds nothing (W5's claim)."""
+    return "msg_m" + hashlib.sha256(f"{mail_id}\0{ticket_id}".encode()).hexdigest()[:26]
+
+
+def add_from_mail(author: Actor, ticket_id: str, mail_id: str, text: str) -> None:
+    """The mail as a public message on the ticket, by its sender, via e-mail (SPEC W5, E1). ``TicketClosed`` when
+    the ticket is no longer open."""
+    from hourbank.kernel.text import MESSAGE_MAX_LENGTH
+    from hourbank.tickets.conversation import add_message
+
+    if len(text) > MESSAGE_MAX_LENGTH:
+        cut = "\n\n(The mail goes on; staff can read all of it in the inbox.)"
+        text = text[: MESSAGE_MAX_LENGTH - len(cut)].rstrip() + cut
+    add_message(
+        ticket_id,
+        "customer",
+        author.name or author.subject,
+        text,
+        "public",
+        "email",
+        message_id=message_id_for(mail_id, ticket_id),
+        author_subject=author.subject,
+    )

@@ -230,11 +230,18 @@ def _open_ticket(item, mail, account, ctx, kept, lost) -> InboxModel:  # type: i
 
 
 def _add_to_ticket(item, mail, account, target, ctx, kept, lost) -> InboxModel:  # type: ignore[no-untyped-def]
+    from hourbank.kernel.errors import TicketClosed
     from hourbank.mail_intake import effects
 
-    effects.add_from_mail(
-        mail_actor(mail, account.account_id), target.ticket_id, item.mail_id, with_attachments(mail.text, kept)
-    )
+    try:
+        effects.add_from_mail(
+            mail_actor(mail, account.account_id),
+            target.ticket_id,
+            item.mail_id,
+            with_attachments(mail.text, kept) or mail.subject,
+        )
+    except TicketClosed:  # a reply to a ticket no longer open is a new request: a ticket of its own
+        return _open_ticket(item, mail, account, ctx, kept, lost)
     link = portal_link(ctx, target.ticket_id)
     reply = replies.added(item.mail_id, mail.sender, mail.sender_name, mail.subject, target.reference, link, lost)
     fields = {"ticket_id": target.ticket_id, "reference": target.reference, "account_id": account.account_id}
