@@ -5,7 +5,7 @@
 1. **Round trips per mail.** In this process, on DynamoDB Local with the template's tables: each outcome's
    DynamoDB calls, counted on the botocore hooks (``benchlib.CallCounter``) around one
    ``hourbank.mail_intake.receiving.receive`` - a new ticket, the same mail again, an unknown sender, a
-   non-member at zero.
+   non-member at zero, a reply carrying the ticket's reference.
 2. **Backlog.** ``--mails`` ``.eml`` files are put in an inbox folder, then the local intake (``devstack.mail_inbox``:
    the mail put in the local S3 stand-in, the S3 event, ``--concurrency`` invocations at a time) is started with
    MailIntakeFunction in worker processes of its own (the process runtime of ``make dev``) and timed until the
@@ -68,15 +68,21 @@ def round_trips(counter, outbox: Path) -> list[tuple[str, str, int]]:
         ("the same mail again", member, "<bench-1@mail.example>"),
         ("an unknown sender", "nobody-known@mail.example", "<bench-2@mail.example>"),
         ("a non-member at zero (kept, refused)", broke, "<bench-3@mail.example>"),
+        ("a reply carrying the ticket's reference (a message, SPEC W5)", member, "<bench-4@mail.example>"),
     ]
+    reference = ""
     rows = []
     for what, sender, message_id in cases:
+        subject = "Printer offline"
+        if message_id == "<bench-4@mail.example>":  # a reply carrying the first mail's ticket reference
+            subject = f"Re: Printer offline [#{reference}]"
         key = f"inbound/{uuid.uuid4().hex}"
-        objects.put(ROUND_TRIPS_BUCKET, key, _mail(sender, "Printer offline", message_id), "message/rfc822")
+        objects.put(ROUND_TRIPS_BUCKET, key, _mail(sender, subject, message_id), "message/rfc822")
         counter.reset()
         item = receive(Stored(ROUND_TRIPS_BUCKET, key, datetime.now(UTC)), ctx)
         calls = ", ".join(f"{op} {n}" for op, n in sorted(counter.calls.items()))
         rows.append((what, f"{item.status}: {calls}", sum(counter.calls.values())))
+        reference = item.reference if item.status == "ticket" else reference
     return rows
 
 

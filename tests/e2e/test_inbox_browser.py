@@ -16,6 +16,7 @@ import pytest
 
 from devstack.adapters import LocalObjects, exports_dir
 from devstack.lambda_runtime import functions, invoke
+from devstack.jwt_local import mint
 from devstack.mail_inbox import s3_event, targets
 from tests.e2e.test_desk_browser import DESKTOP, PHONE, new_account, no_sideways_scroll, sign_in_as_technician
 from tests.support import browser as fixtures
@@ -36,7 +37,7 @@ def deliver(subject: str, sender: str) -> str:
     """A mail as SES stores it and S3 announces it: the intake function invoked with the object's event."""
     [target] = targets(functions(strict=False))
     mail = EmailMessage()
-    mail["From"] = f"Sam Stranger <{sender}>"
+    mail["From"] = f"{sender.split('.')[0].title()} Stranger <{sender}>"
     mail["Subject"] = subject
     html = "<p>Our <b>Wi-Fi</b> drops every hour.</p><script>document.title='pwned'</script>"
     mail.set_content(html, subtype="html")
@@ -64,7 +65,7 @@ def test_E1_a_technician_assigns_a_mail_from_an_unknown_address_to_an_account(ne
     page.get_by_role("link", name="To assign").click()
     row = page.locator(f'tr[data-mail="{mail_id}"]')
     row.wait_for()
-    assert f"Sam Stranger <{sender}>" in row.inner_text()
+    assert f"Sam Stranger <{sender}>" in row.inner_text()  # who wrote, by name and address
     assert "No account or contact has this address." in row.inner_text()
     row.get_by_text("Read and assign").click()
     text = row.locator(".mail-text")
@@ -80,13 +81,35 @@ def test_E1_a_technician_assigns_a_mail_from_an_unknown_address_to_an_account(ne
     assert found.all_inner_texts() == [name]
     found.first.click()
     row.get_by_role("button", name=f"Open a ticket for {name}").click()
-    row.get_by_text("opened for").wait_for()
+    page.locator("#inbox-notice").get_by_text(f"opened for {name}").wait_for()  # said, whatever the list does
     shot(page, f"{size}-2-assigned")
 
     page.get_by_role("link", name="New tickets").click()
     done = page.locator(f'tr[data-mail="{mail_id}"]')
     done.wait_for()
     assert "ticket opened" in done.inner_text() and "assigned by" in done.inner_text()
-    done.get_by_role("link", name="ticket").click()
+    reference = done.get_by_role("link", name="ticket").inner_text().split()[-1]
+
+    # a colleague from another address writes about the same problem: added to that ticket by its reference
+    follow_up = deliver(f"Same Wi-Fi problem {tag}", f"kim.{tag}@elsewhere.example")
+    page.get_by_role("link", name="To assign").click()
+    row = page.locator(f'tr[data-mail="{follow_up}"]')
+    row.wait_for()
+    row.get_by_text("Read and assign").click()
+    row.get_by_label("Or add it to a ticket (its reference)").fill(reference.lower())
+    row.get_by_role("button", name="Add to this ticket").click()
+    page.locator("#inbox-notice").get_by_text(f"added to ticket {reference}.").wait_for()
+    shot(page, f"{size}-3-added")
+
+    page.get_by_role("link", name="Added to tickets").click()
+    added = page.locator(f'tr[data-mail="{follow_up}"]')
+    added.wait_for()
+    assert "added to a ticket" in added.inner_text()
+    added.get_by_role("link", name="ticket").click()
     page.get_by_role("heading", name=subject).wait_for()
-    shot(page, f"{size}-3-ticket")
+    ticket_id = page.url.split("#/tickets/")[1]
+    messages = call("GET", f"/tickets/{ticket_id}/messages", token=mint("technician")).body["items"]
+    assert [(m["text"], m["via"], m["author"]["name"]) for m in messages] == [
+        ("Our Wi-Fi drops every hour.", "email", "Kim Stranger")  # the colleague's mail, now a message on it
+    ]
+    shot(page, f"{size}-4-ticket")

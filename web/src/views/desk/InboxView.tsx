@@ -45,7 +45,7 @@ function outcome(m: InboxItem): ComponentChildren {
   return m.reason ? `${m.reason[0].toUpperCase()}${m.reason.slice(1)}.` : "—";
 }
 
-function Assign({ mail, done }: { mail: InboxItem; done: () => void }) {
+function Assign({ mail, done }: { mail: InboxItem; done: (what: string) => void }) {
   const [account, setAccount] = useState<AccountSummary | null>(null);
   const id = mail.mail_id.slice(-8);
   return (
@@ -57,8 +57,9 @@ function Assign({ mail, done }: { mail: InboxItem; done: () => void }) {
           accountId={account.account_id}
           action={async () => {
             const item = await post<InboxItem>(`/inbox/${seg(mail.mail_id)}/assign`, { account_id: account.account_id });
-            done();
-            return `Ticket ${item.reference || ""} opened for ${account.name}.`;
+            const what = `"${mail.subject}": ticket ${item.reference || ""} opened for ${account.name}.`;
+            done(what);
+            return what;
           }}
           extra={
             <button type="button" class="secondary" onClick={() => setAccount(null)}>
@@ -75,8 +76,9 @@ function Assign({ mail, done }: { mail: InboxItem; done: () => void }) {
         action={async (data) => {
           const reference = String(data.get("reference") || "").trim();
           const item = await post<InboxItem>(`/inbox/${seg(mail.mail_id)}/assign`, { reference });
-          done();
-          return `Added to ticket ${item.reference || reference.toUpperCase()}.`;
+          const what = `"${mail.subject}": added to ticket ${item.reference || reference.toUpperCase()}.`;
+          done(what);
+          return what;
         }}
       >
         <Field id={`reference-${id}`} label="Or add it to a ticket (its reference)" help="Six letters and digits, like K7M2QX.">
@@ -87,7 +89,7 @@ function Assign({ mail, done }: { mail: InboxItem; done: () => void }) {
   );
 }
 
-function Mail({ mail }: { mail: InboxItem }) {
+function Mail({ mail, assigned }: { mail: InboxItem; assigned: (what: string) => void }) {
   const reload = useReload();
   const open = mail.status === "unmatched" || mail.status === "refused";
   return (
@@ -101,12 +103,22 @@ function Mail({ mail }: { mail: InboxItem }) {
           ))}
         </ul>
       ) : null}
-      {open ? <Assign mail={mail} done={() => reload(300)} /> : null}
+      {open ? (
+        <Assign
+          mail={mail}
+          done={(what) => {
+            assigned(what);
+            reload(300);
+          }}
+        />
+      ) : null}
     </details>
   );
 }
 
 export function InboxView({ query }: { query: Record<string, string> }) {
+  // What the last assignment did: it stays said here when the mail leaves the list it was assigned from.
+  const [notice, setNotice] = useState("");
   const status = TABS.some(([value]) => value && value === query.status) ? query.status : "";
   const { data, error } = useData(
     () => get<Page<InboxItem>>("/inbox", { status: status || null, limit: 25, cursor: query.cursor }),
@@ -118,6 +130,9 @@ export function InboxView({ query }: { query: Record<string, string> }) {
     <>
       <Heading>Inbox</Heading>
       <p class="muted">Mail to the support address, newest first. Mail from an address no account has, mail we could not read and mail refused for want of credit wait here for you to assign.</p>
+      <p id="inbox-notice" class="form-result ok" role="status" aria-live="polite">
+        {notice}
+      </p>
       <p class="tabs">
         {TABS.map(([value, text]) => (
           <a href={value ? `#/inbox?status=${value}` : "#/inbox"} aria-current={value === status ? "page" : undefined} class="tab">
@@ -144,7 +159,7 @@ export function InboxView({ query }: { query: Record<string, string> }) {
                   <td data-label="Subject">
                     <div class="mail-cell">
                       {m.subject}
-                      <Mail mail={m} />
+                      <Mail mail={m} assigned={setNotice} />
                     </div>
                   </td>
                   <td data-label="Status">{STATUS[m.status] || m.status}</td>
