@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from devstack.adapters import LocalObjects, exports_dir
-from devstack.lambda_runtime import functions, invoke
 from devstack.jwt_local import mint
+from devstack.lambda_runtime import functions, invoke
 from devstack.mail_inbox import s3_event, targets
 from tests.e2e.test_desk_browser import DESKTOP, PHONE, new_account, no_sideways_scroll, sign_in_as_technician
 from tests.support import browser as fixtures
