@@ -13,6 +13,8 @@ production layer knows only the AWS adapters, these live here with the local sta
   sign in, as Cognito's ``AdminDeleteUser`` does;
 * ``exports``: S3's stand-in for answers too large for Lambda - a file under ``.local/exports`` served by the
   local gateway's ``/local-s3/...`` through a signed, expiring URL, as a presigned GET (``LocalExports``);
+* ``objects``: S3 objects a function reads and writes (SPEC E1: the stored mail, its attachments) - files in the
+  same folder as ``exports`` (``LocalObjects``);
 * ``checkout``, ``invoicing``, ``refunds``: Stripe's stand-ins, used only when no Stripe key is set. An
   order is paid on the local payment page (``/local-pay/...`` of the local gateway, ``web.py``), which
   signs a Stripe-shaped event with ``sign_webhook`` and posts it to the webhook; an invoice's payment URL
@@ -365,6 +367,35 @@ def serve_export(path: str, query: Mapping[str, str], directory: Path | None = N
     return 200, headers, target.read_bytes()
 
 
+class LocalObjects:
+    """The ``objects`` adapter (``hourbank.ports.objects``): S3's stand-in for objects a function reads and writes
+    (SPEC E1: the mail SES stored, the attachments kept) - ``<exports>/<bucket>/<key>``, the folder of the other S3
+    stand-in (``LocalExports``). The local inbox (``mail_inbox.py``) puts each mail there as SES would."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def path(self, bucket: str, key: str) -> Path:
+        target = self.directory / bucket / key
+        if not target.resolve().is_relative_to((self.directory / bucket).resolve()):
+            raise ValueError(f"an object key outside its bucket: {key!r}")
+        return target
+
+    def read(self, bucket: str, key: str, limit: int) -> tuple[bytes, int]:
+        path = self.path(bucket, key)
+        if not path.is_file():
+            raise FileNotFoundError(f"NoSuchKey: s3://{bucket}/{key}")
+        with open(path, "rb") as body:
+            return body.read(limit), path.stat().st_size
+
+    def put(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+        target = self.path(bucket, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(body)
+        os.replace(tmp, target)  # an object appears whole or not at all, as S3's do
+
+
 def checkout_url(configured: str | None = None) -> str:
     """The local payment page's base URL: the one given to ``install``, else ``LOCAL_CHECKOUT_URL`` of the
     stack or test process (never a function's own variable: the template has none)."""
@@ -394,4 +425,5 @@ def install(*, outbox: str | None = None, checkout: str | None = None) -> None:
         subscriptions=lambda: LocalSubscriptions(checkout_url(checkout)),
         # the local gateway serves the objects; its base URL is the payment page's
         exports=lambda *call: LocalExports(exports_dir(outbox), checkout_url(checkout))(*call),
+        objects=lambda: LocalObjects(exports_dir(outbox)),
     )

@@ -90,7 +90,7 @@ class Stack:
         self.run_cron = run_cron
         self.isolated = isolated  # each function in worker processes of its own (lambda_runtime.Processes)
         # set by start(); read only once it ran
-        self.engine = self.gateway = self.pollers = self.scheduler = self.queues = cast(Any, None)
+        self.engine = self.gateway = self.pollers = self.scheduler = self.queues = self.inbox = cast(Any, None)
         self.runtime: Processes | None = None
         self._temporary_queues = False
         self.specs: dict = {}
@@ -153,6 +153,9 @@ class Stack:
         from devstack import queues
 
         self.queues = queues.start_pollers(self.specs)  # SQS event sources (the month-end fan-out)
+        from devstack import mail_inbox
+
+        self.inbox = mail_inbox.start(self.specs)  # SES receiving: .local/inbox → S3 → the intake (SPEC E1)
         self.scheduler = schedules.Scheduler(self.specs)
         if self.run_cron:
             self.scheduler.start()
@@ -163,7 +166,7 @@ class Stack:
         return self.gateway.url
 
     def stop(self) -> None:
-        for part in (self.scheduler, self.queues, self.pollers, self.gateway, self.runtime, self.engine):
+        for part in (self.scheduler, self.inbox, self.queues, self.pollers, self.gateway, self.runtime, self.engine):
             if part is not None:
                 try:
                     part.stop()
@@ -221,6 +224,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     print(f"  schedules      {', '.join(stack.scheduler.names()) or '(none in the template yet)'}")
     print(f"  dead letters   {stack.dlq_dir}")
     print(f"  queues         {stack.queue_dir}")
+    print(f"  mail inbox     {stack.inbox.directory}   (a .eml put here is received as SES would deliver it)")
     print("  tokens         .venv/bin/python -m devstack token --role technician|billing|customer [--account ID]")
     if args.seed:
         from devstack.seed import seed

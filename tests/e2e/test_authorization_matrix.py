@@ -44,6 +44,7 @@ class World:
     nonce: str  # makes the e-mail of an account a caller opens its own (SPEC O7: one e-mail, one account)
     contact: str = ""  # SPEC W1: a contact invited to the account (not its owner)
     month: str = MONTH  # an ended month (SPEC M1): its month-end run (issue 24)
+    mail: str = "mail_" + "0" * 32  # SPEC E1: a received mail's id that names no mail
 
 
 # method, path, body, expected status per caller (none, technician, billing, own, other, expired)
@@ -178,6 +179,9 @@ MATRIX: list[tuple[str, str, dict | None, tuple[int, int, int, int, int, int]]] 
     ("GET", "/disputes", None, (401, 403, 200, 403, 403, 401)),
     ("GET", "/month-ends/{month}", None, (401, 403, 200, 403, 403, 401)),
     ("POST", "/month-ends/{month}/run", None, (401, 403, 202, 403, 403, 401)),
+    # SPEC E1 (issue 22): received mail is for staff; assigning a mail that was never received is a 404
+    ("GET", "/inbox", None, (401, 200, 200, 403, 403, 401)),
+    ("POST", "/inbox/{mail}/assign", {"account_id": "{account}"}, (401, 404, 404, 403, 403, 401)),
 ]
 
 

@@ -76,6 +76,7 @@ def test_statuses_the_matrix_expects_are_documented(method, path, body, expected
         "review": "review_id",
         "contact": "contact_id",
         "month": "month",
+        "mail": "mail_id",
     }
     template = "/" + "/".join(
         "{" + names[p[1:-1]] + "}" if p.startswith("{") else p for p in path.split("?")[0].strip("/").split("/")

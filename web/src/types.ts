@@ -312,3 +312,21 @@ export interface Message {
   via: "portal" | "email" | "staff";
   text: string;
 }
+
+/** SPEC E1 (GET /inbox): a received mail and what became of it. Its text is text, never HTML. */
+export interface InboxItem {
+  mail_id: string;
+  received_at: string;
+  from: string | null;
+  from_name: string | null;
+  subject: string;
+  status: "unmatched" | "ticket" | "message" | "refused" | "processing";
+  reason: string | null;
+  ticket_id: string | null;
+  reference: string | null;
+  account_id: string | null;
+  text: string | null;
+  attachments: { name: string; content_type: string; size: number; kept: boolean; why: string | null }[];
+  assigned_by_name: string | null;
+  assigned_at: string | null;
+}

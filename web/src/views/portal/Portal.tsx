@@ -22,6 +22,7 @@ import { TicketView } from "./TicketView";
 import { VisitsView } from "./VisitsView";
 import { OpenTicketView } from "../desk/OpenTicketView";
 import { billingView } from "../billing/routes";
+import { InboxView } from "../desk/InboxView";
 
 setBearer({ token: idToken, expired: () => void signIn() });
 
@@ -74,6 +75,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
   if (me.role === "staff" && parts[0] === "desk" && parts[1] === "new") {
     return { view: <OpenTicketView key={query.account || ""} query={query} />, accountId: null };
   }
+  if (me.role === "staff" && parts[0] === "inbox") return { view: <InboxView query={query} />, accountId: null }; // SPEC E1
   if (me.role === "staff" && parts[0] === "search") return { view: <SearchView query={query} />, accountId: null };
   if (me.billing && parts[0] === "billing") return billingView(parts, query); // SPEC W4: billing's desk
   // SPEC W3: staff land on their desk - the account finder and the queue, due first on top
@@ -93,7 +95,7 @@ function viewFor(me: Me, { parts, query }: Route): { view: preact.JSX.Element; a
 
 function Nav({ me, accountId }: { me: Me; accountId: string | null }) {
   const links: [string, string][] = [];
-  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/desk/new", "Open a ticket"], ["#/search", "Find an account"]);
+  if (me.role === "staff") links.push(["#/queue", "Ticket queue"], ["#/desk/new", "Open a ticket"], ["#/search", "Find an account"], ["#/inbox", "Inbox"]);
   if (me.billing) links.push(["#/billing", "Billing"]); // SPEC W4
   if (accountId) {
     const base = `#/accounts/${encodeURIComponent(accountId)}`;

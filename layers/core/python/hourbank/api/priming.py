@@ -28,6 +28,7 @@ _SAMPLE_IDS = {
     "agreement_id": "ord_snapstart",
     "month": "2000-01",
     "contact_id": "ctc_snapstart",
+    "mail_id": "mail_" + "0" * 32,
 }
 
 

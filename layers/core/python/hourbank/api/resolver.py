@@ -63,6 +63,7 @@ _PATH_KINDS = {
     "visit_id": "visit",
     "order_id": "order",
     "review_id": "review",
+    "mail_id": "mail",
 }
 _WHOLE = "must be a whole number, like 30 (a JSON number, not text)"
 _NUMBER = "must be a number, like 2 or 2.5 (a JSON number, not text)"

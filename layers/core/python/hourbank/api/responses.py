@@ -1002,6 +1002,52 @@ class ContactList(View):
     items: list[Contact]
 
 
+class MailAttachment(View):
+    """SPEC E1: an attachment of a received mail - kept (in the mail bucket) or not, and why not."""
+
+    name: str
+    content_type: str
+    size: int
+    kept: bool
+    why: str | None
+
+
+class InboxItem(View):
+    """SPEC E1 (API.md GET /inbox): a received mail and what became of it. Its text is never HTML."""
+
+    mail_id: str
+    received_at: str
+    from_: str | None = Field(alias="from")  # the sender's address (null: none could be read)
+    from_name: str | None
+    subject: str
+    status: str  # unmatched | ticket | message | refused (processing: being received)
+    reason: str | None
+    ticket_id: str | None
+    reference: str | None
+    account_id: str | None
+    text: str | None
+    attachments: list[MailAttachment]
+    assigned_by_name: str | None
+    assigned_at: str | None
+
+    @classmethod
+    def of(cls, m: Any) -> InboxItem:
+        return cls.read(
+            m,
+            from_=m.sender,
+            from_name=m.sender_name,
+            attachments=[
+                MailAttachment(name=a.name, content_type=a.content_type, size=int(a.size), kept=a.kept, why=a.why)
+                for a in m.attachments or []
+            ],
+        )
+
+
+class InboxPage(View):
+    items: list[InboxItem]
+    cursor: str | None
+
+
 # -- the document: each route's success and refusals ---------------------------------------------------------
 
 WHY = {

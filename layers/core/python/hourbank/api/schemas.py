@@ -23,7 +23,7 @@ from pydantic import (
 from hourbank.api.patterns import CURRENCY_PATTERN
 from hourbank.kernel.addresses import MAX_LENGTH, check_address
 from hourbank.kernel.clock import GivenTime
-from hourbank.kernel.ids import AccountId
+from hourbank.kernel.ids import AccountId, TicketId
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -205,6 +205,23 @@ class EndAgreement(Body):
 
     when: Literal["term_end", "now"]
     reason: LongText
+
+
+class AssignMail(Body):
+    """SPEC E1: staff assign a kept mail - ``account_id`` opens a ticket on that account, ``ticket_id`` (or the
+    ticket's short ``reference``, as people read it) adds the mail to that ticket as a message. Exactly one."""
+
+    account_id: AccountId | None = None
+    ticket_id: TicketId | None = None
+    reference: Annotated[str, StringConstraints(pattern=r"^#?[A-Za-z0-9]{6}$")] | None = Field(
+        default=None, description="a ticket's 6-character reference, instead of its ticket_id"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AssignMail:
+        if sum(v is not None for v in (self.account_id, self.ticket_id, self.reference)) != 1:
+            raise ValueError("give one of account_id (to open a ticket), ticket_id or reference (to add to a ticket)")
+        return self
 
 
 def _message_text(value: str) -> str:

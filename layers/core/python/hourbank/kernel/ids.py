@@ -31,6 +31,7 @@ ENTRY_PATTERN = rf"^ent_{_BODY}$"
 ORDER_PATTERN = rf"^ord_{_BODY}$"
 REVIEW_PATTERN = rf"^rev_{_REVIEW_BODY}$"
 CONTACT_PATTERN = rf"^ctc_{_BODY}$"  # SPEC W1: a person who signs in to an account (accounts.contacts.contact_id)
+MAIL_PATTERN = r"^mail_[0-9a-f]{32}$"  # a received mail (SPEC E1): a hash of it (mail_intake.inbox.mail_id_of)
 
 # What each pattern is, for the 400 that names a malformed body id (``hourbank.api.resolver._PATTERN_HINTS``).
 KINDS = {
@@ -41,6 +42,7 @@ KINDS = {
     ORDER_PATTERN: "order",
     REVIEW_PATTERN: "review",
     CONTACT_PATTERN: "contact",
+    MAIL_PATTERN: "received mail",
 }
 
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_PATTERN)]
@@ -50,6 +52,7 @@ EntryId = Annotated[str, StringConstraints(pattern=ENTRY_PATTERN)]
 OrderId = Annotated[str, StringConstraints(pattern=ORDER_PATTERN)]
 ReviewId = Annotated[str, StringConstraints(pattern=REVIEW_PATTERN)]
 ContactId = Annotated[str, StringConstraints(pattern=CONTACT_PATTERN)]
+MailId = Annotated[str, StringConstraints(pattern=MAIL_PATTERN)]
 
 
 def _b32(value: int, length: int) -> str:

@@ -21,7 +21,9 @@ Ports and what an installed adapter is called with:
 * ``invoicing`` - ``() -> InvoicingPort`` (``hourbank.invoicing``), when there is no Stripe key;
 * ``refunds``   - ``() -> RefundPort`` (``hourbank.payments.stripe_refunds``), when there is no Stripe key;
 * ``exports``   - ``(bucket, key, body, content_type, filename, expires_s) -> url`` (``hourbank.exports``):
-  an answer too large for Lambda stored, and a short-lived URL that serves it.
+  an answer too large for Lambda stored, and a short-lived URL that serves it;
+* ``objects`` - ``() -> Objects`` (``hourbank.ports.objects``): S3 objects read and written (SPEC E1: the mail
+  SES stored, the attachments kept).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 PORTS = frozenset(
-    {"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds", "exports", "subscriptions"}
+    {"queue", "jwks", "mailer", "inviter", "checkout", "invoicing", "refunds", "exports", "subscriptions", "objects"}
 )
 _installed: dict[str, Callable[..., Any]] = {}
 

@@ -30,6 +30,7 @@ WEBHOOK_EVENTS = "WebhookEvents"  # by outcome: credited, duplicate, review, ref
 MONTH_END_ACCOUNTS_CLOSED = "MonthEndAccountsClosed"  # accounts whose month the worker closed (monthend/)
 MONTH_END_ACCOUNTS_PLANNED = "MonthEndAccountsPlanned"  # accounts the planner queued for a month
 MONTH_END_ACCOUNTS_SETTLED = "MonthEndAccountsSettled"  # accounts the worker is done with (closed, already, gone)
+MAILS_RECEIVED = "MailsReceived"  # SPEC E1: by outcome ticket, message, unmatched, refused (mail_intake/)
 
 ALL = (
     MINUTES_CONSUMED,
@@ -44,6 +45,7 @@ ALL = (
     MONTH_END_ACCOUNTS_CLOSED,
     MONTH_END_ACCOUNTS_PLANNED,
     MONTH_END_ACCOUNTS_SETTLED,
+    MAILS_RECEIVED,
 )
 
 log = logging.getLogger(__name__)

@@ -44,6 +44,8 @@ class Settings:
     # event destination reports bounces and complaints (template BillingEmail, MailConfigurationSet).
     billing_email: str = ""
     mail_configuration_set: str = ""
+    inbox_table: str = "unbound-inbox"  # SPEC E1: received mail (template Globals INBOX_TABLE)
+    website_url: str = ""  # where replies send people (the portal, the order form)
 
     def calendar(self, timezone: str | None = None) -> BusinessCalendar:
         """SPEC T2: the account's timezone when it has one, else the company's; windows and holidays shared."""
@@ -127,6 +129,8 @@ def get_settings() -> Settings:
         support_email=os.environ.get("SUPPORT_EMAIL", "").strip(),
         billing_email=os.environ.get("BILLING_EMAIL", "").strip(),
         mail_configuration_set=os.environ.get("MAIL_CONFIGURATION_SET", "").strip(),
+        inbox_table=os.environ.get("INBOX_TABLE", "").strip() or "unbound-inbox",
+        website_url=os.environ.get("WEBSITE_URL", "").strip().rstrip("/"),
     )
 
 

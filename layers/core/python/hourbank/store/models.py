@@ -919,6 +919,75 @@ class DisputeListModel(Model):
     credited_minutes = NumberAttribute(null=True)
 
 
+class AttachmentMap(MapAttribute):
+    """SPEC E1: one attachment of a received mail - kept in the mail bucket under ``key``, or not (``kept`` False,
+    and ``why`` says why: the sender was told)."""
+
+    name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    kept = BooleanAttribute()
+    key = UnicodeAttribute(null=True)
+    why = UnicodeAttribute(null=True)
+
+
+class InboxByReceivedIndex(GlobalSecondaryIndex["InboxModel"]):
+    """SPEC E1: every received mail, newest first (one partition, ``box`` = "inbox": a few hundred a day)."""
+
+    class Meta:
+        index_name = "by_received"
+        projection = AllProjection()
+
+    box = UnicodeAttribute(hash_key=True)
+    received_key = UnicodeAttribute(range_key=True)
+
+
+class InboxByStatusIndex(GlobalSecondaryIndex["InboxModel"]):
+    """SPEC E1: the received mail of one status (``unmatched`` for staff to assign), newest first."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    received_key = UnicodeAttribute(range_key=True)
+
+
+class InboxModel(Model):
+    """SPEC E1: one received mail and what became of it. ``mail_id`` follows from the mail (its Message-ID, else
+    its bytes), and the item is put with "does not exist": the same mail delivered twice is one item, one
+    effect. ``status``: processing (being handled) | ticket | message | unmatched | refused."""
+
+    class Meta:
+        table_name = "unbound-inbox"
+
+    mail_id = UnicodeAttribute(hash_key=True)
+    box = UnicodeAttribute(default="inbox")
+    received_key = UnicodeAttribute()  # <received_at>#<mail_id>: newest first in both indexes
+    received_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    sender = UnicodeAttribute(null=True)  # the From address, lower-cased (None: none could be read)
+    sender_name = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute()
+    text = UnicodeAttribute(null=True)  # the body as text (never HTML), at most 20,000 characters
+    from_html = BooleanAttribute(default=False)
+    header_message_id = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # why it was kept for staff (unmatched, refused)
+    account_id = UnicodeAttribute(null=True)
+    ticket_id = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    attachments = ListAttribute(of=AttachmentMap, default=list)
+    bucket = UnicodeAttribute(null=True)  # where SES stored the mail as it came
+    object_key = UnicodeAttribute(null=True)
+    replied = BooleanAttribute(default=False)  # the sender was told (once: the reply's id follows the mail)
+    assigned_by = UnicodeAttribute(null=True)
+    assigned_by_name = UnicodeAttribute(null=True)
+    assigned_at = UnicodeAttribute(null=True)
+
+    by_received = InboxByReceivedIndex()
+    by_status = InboxByStatusIndex()
+
+
 MODELS: dict[str, type[Model]] = {
     "accounts_table": AccountModel,
     "tickets_table": TicketModel,
@@ -928,6 +997,7 @@ MODELS: dict[str, type[Model]] = {
     "orders_table": OrderModel,
     "invoices_table": InvoiceModel,
     "reviews_table": ReviewModel,
+    "inbox_table": InboxModel,
 }
 
 

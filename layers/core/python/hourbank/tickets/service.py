@@ -55,7 +55,10 @@ def open_ticket(
     *,
     description: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    ticket_id: str | None = None,
 ) -> TicketModel:
+    """``ticket_id``: an id that follows from what opens the ticket (SPEC E1: a received mail), so opening it again
+    is refused by the ticket's "does not exist" condition (``TxFailed`` naming ``ticket``) instead of doubling it."""
     actor.require_visible(account_id, "account")
     now = clock.now()
     at = when_recorded(
@@ -77,7 +80,7 @@ def open_ticket(
             raise insufficient(int(account.available_minutes), OPEN_MINIMUM_MINUTES, "Opening a ticket")
         gate = AccountModel.available_minutes >= OPEN_MINIMUM_MINUTES
     ticket = TicketModel(
-        new_ticket_id(account_id),
+        ticket_id or new_ticket_id(account_id),
         TICKET_SK,
         account_id=account_id,
         account_name=account.name,  # SPEC W2: lists name the account without reading it (no rename route today)
