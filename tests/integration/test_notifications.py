@@ -395,3 +395,37 @@ def _plain(image: dict) -> dict:
 
     d = TypeDeserializer()
     return {k: d.deserialize(v) for k, v in image.items()}
+
+
+def test_a_mail_kept_in_the_inbox_tells_the_technicians_once_E1_N1(specs):
+    """SPEC E1, N1: a mail from an unknown address waits for staff - the technicians are told once (however often
+    the record comes); its later assignment tells no one again."""
+    import secrets
+
+    from hourbank.store.models import InboxModel
+
+    table = get_settings().inbox_table
+    mail_id = f"mail_{secrets.token_hex(16)}"
+    at = "2026-12-06T09:00:00+00:00"
+    item = InboxModel(mail_id, received_key=f"{at}#{mail_id}", received_at=at, status="processing",
+                      subject="Printer offline on floor 2", sender="stranger@elsewhere.example")  # fmt: skip
+    item.save()
+    before = raw_item(table, {"mail_id": mail_id})
+    item.update(actions=[InboxModel.status.set("unmatched"), InboxModel.reason.set("no account has this address")])
+    kept = record("MODIFY", {"mail_id": {"S": mail_id}}, old=before, new=raw_item(table, {"mail_id": mail_id}))
+    kept["eventSourceARN"] = f"arn:aws:dynamodb:ddblocal:000000000000:table/{table}/stream/i"
+    for _ in range(2):
+        assert notify(specs, kept) == {"batchItemFailures": []}
+    told = [
+        m for m in mails_to(get_settings().technicians_email) if mail_id in m["message_id"] or "floor 2" in m["subject"]
+    ]
+    assert len(told) == 1, told
+    assert told[0]["subject"] == "A mail is waiting in the inbox: Printer offline on floor 2"
+    assert "stranger@elsewhere.example" in told[0]["text"] and "no account has this address" in told[0]["text"]
+    assert "/portal/#/inbox" in told[0]["text"]
+    unmatched = raw_item(table, {"mail_id": mail_id})
+    item.update(actions=[InboxModel.status.set("ticket")])  # assigned by staff: no event
+    assigned = record("MODIFY", {"mail_id": {"S": mail_id}}, old=unmatched, new=raw_item(table, {"mail_id": mail_id}))
+    assigned["eventSourceARN"] = kept["eventSourceARN"]
+    assert notify(specs, assigned) == {"batchItemFailures": []}
+    assert len([m for m in mails_to(get_settings().technicians_email) if "floor 2" in m["subject"]]) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-TICKETS, ORDERS, REVIEWS, MARKERS = "tickets", "orders", "reviews", "idempotency"
+TICKETS, ORDERS, REVIEWS, MARKERS, INBOX = "tickets", "orders", "reviews", "idempotency", "inbox"
 
 OPENED = "ticket_opened"  # customer: received, with its reference; technicians: a new ticket
 RESPONSE = "staff_message"  # customer: a staff public message (W5; an S1 response)
@@ -23,6 +23,9 @@ PAYMENT_LINK = "payment_link"  # customer (always): a visit's booking or extensi
 PAYMENT = "payment_received"  # customer: a receipt
 REVIEW = "review_kept"  # billing: a payment kept for review (O8)
 STATEMENT = "statement_ready"  # customer: the month's statement (M3), once month end closed the account's month
+MAIL_KEPT = "mail_kept"  # technicians: a received mail kept in the inbox for staff (E1: unknown sender, refused)
+# The inbox statuses that wait for staff (SPEC E1): a mail no account could be matched to, or one refused.
+KEPT_FOR_STAFF = ("unmatched", "refused")
 
 
 class BadRecord(ValueError):
@@ -40,7 +43,8 @@ class Event:
 
 
 def events_of(source: str, name: str, old: dict | None, new: dict | None) -> list[Event]:
-    """The events of one record of ``source`` (TICKETS, ORDERS, REVIEWS, MARKERS); ``name`` is INSERT/MODIFY/REMOVE."""
+    """The events of one record of ``source`` (TICKETS, ORDERS, REVIEWS, MARKERS, INBOX); ``name`` is
+    INSERT/MODIFY/REMOVE."""
     if name == "REMOVE" or not new:
         return []  # nothing is told of a removal (an unpaid visit expiring leaves no trace by design)
     old = old or {}
@@ -52,6 +56,8 @@ def events_of(source: str, name: str, old: dict | None, new: dict | None) -> lis
         return [Event(REVIEW, f"review#{_text(new, 'review_id')}", str(new.get("account_id") or ""), new)]
     if source == MARKERS:
         return _month_closed(name, new)
+    if source == INBOX:
+        return _mail_kept(old, new)
     raise BadRecord(f"records of {source!r} are not notified")
 
 
@@ -144,3 +150,12 @@ def _order_events(old: dict, new: dict) -> list[Event]:
     for ref in sorted(set(paid) - set(paid_before)):
         out.append(Event(PAYMENT, f"{order_id}#paid#{ref}", account_id, new, detail=ref))
     return out
+
+
+def _mail_kept(old: dict, new: dict) -> list[Event]:
+    """SPEC E1, N1: a mail comes to wait for staff (kept unmatched, or refused) - told once, when it is kept; its
+    assignment later is no event. The key is the mail: a redelivered record, or a later change, tells no one again."""
+    status = new.get("status")
+    if status not in KEPT_FOR_STAFF or old.get("status") in KEPT_FOR_STAFF:
+        return []
+    return [Event(MAIL_KEPT, f"mail#{_text(new, 'mail_id')}", str(new.get("account_id") or ""), new)]

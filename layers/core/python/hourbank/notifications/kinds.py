@@ -187,6 +187,18 @@ def review(c: Composer) -> None:
     )
 
 
+def mail_kept(c: Composer) -> None:
+    m = c.event.image
+    link = c.links.portal("inbox")  # the desk's inbox, where staff assign it
+    c.staff(
+        "mail_kept",
+        c.settings.technicians_email,
+        lambda: texts.mail_kept(
+            str(m.get("sender") or ""), str(m.get("subject") or ""), str(m.get("reason") or ""), c.name, link
+        ),
+    )
+
+
 def statement(c: Composer) -> None:
     month, link = c.event.detail, c.links.account(c.event.account_id, "statements")
     c.customer("statement_ready", "statements", lambda: texts.statement_ready(c.name, month, link))
@@ -204,4 +216,5 @@ BUILDERS: dict[str, Callable[[Composer], None]] = {
     ev.PAYMENT: payment,
     ev.REVIEW: review,
     ev.STATEMENT: statement,
+    ev.MAIL_KEPT: mail_kept,
 }

@@ -30,6 +30,7 @@ def source_of(event_source_arn: str) -> str:
         settings.orders_table: ev.ORDERS,
         settings.reviews_table: ev.REVIEWS,
         settings.idempotency_table: ev.MARKERS,
+        settings.inbox_table: ev.INBOX,
     }
     if table not in names:
         raise ev.BadRecord(f"a record of table {table!r}, which is not notified")

@@ -319,6 +319,19 @@ def review_kept(price: str, reason: str, event: str, account: str, link: str) ->
     return f"A payment was kept for review{f': {price}' if price else ''}", text
 
 
+def mail_kept(sender: str, subject: str, reason: str, account: str, link: str) -> tuple[str, str]:
+    """SPEC E1, N1: a received mail waits for staff in the inbox (the sender was told it was received)."""
+    text = letter(
+        "technicians",
+        f"A mail to the support address was kept in the inbox for you: {reason.strip() or 'it needs a person'}.",
+        f"From: {one_line(sender) or 'an address that could not be read'}",
+        f"Subject: {one_line(subject) or '(no subject)'}",
+        f"Account: {one_line(account)}" if account else "",
+        link_line("Read it and assign it to an account or a ticket", link),
+    )
+    return f"A mail is waiting in the inbox: {one_line(subject) or '(no subject)'}", text
+
+
 def statement_ready(name: str, month: str, link: str) -> tuple[str, str]:
     """SPEC M3, N1: the month is closed; its statement lists every top-up, ticket, entry and the balances."""
     months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
