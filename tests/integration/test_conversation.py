@@ -166,3 +166,29 @@ def test_W5_a_customer_whose_token_has_no_name_writes_as_their_account(api, tick
     unnamed = claims("customer", account_id=ticket["account"], sub="cust-w5-unnamed")
     reply = api.post(f"/tickets/{ticket['id']}/messages", {"text": "From the front desk."}, as_=unnamed)
     assert reply.status == 201 and reply.body["author"] == {"role": "customer", "name": "Harbor Dental"}, reply
+
+
+def test_S1_W5_the_customer_answering_ends_the_wait_on_them(api):
+    """A ticket waits on the customer (its response clock paused); their public reply ends the wait in the same
+    write, so the clock runs again - staff need not press Resume. A staff note or message does not end it."""
+    made = api.post(
+        "/accounts",
+        {"name": "Quay Opticians", "email": "conversation-wait@example.test", "plan": "member"},
+        as_=claims("billing", sub="billing-w5"),
+    )
+    account = made.body["account_id"]
+    tech = claims("technician", sub="tech-wait", name="Tess Tech")
+    customer = {**claims("customer", account_id=account, sub="cust-wait"), "name": "Olga Optician"}
+    opened = api.post("/tickets", {"account_id": account, "title": "Scanner", "priority": "normal"}, as_=customer)
+    ticket = opened.body["ticket_id"]
+    assert api.request("PUT", f"/tickets/{ticket}/waiting", {"waiting": True}, as_=tech).status == 200
+    path = f"/tickets/{ticket}/messages"
+    assert api.post(path, {"text": "Waiting for the model number.", "visibility": "internal"}, as_=tech).status == 201
+    assert api.post(path, {"text": "Which model is it?"}, as_=tech).status == 201
+    waiting = api.get(f"/tickets/{ticket}", as_=tech).body
+    assert waiting["waiting"] and waiting["sla_status"] == "met", waiting  # answered, still waiting on them
+    assert api.post(path, {"text": "It is a Fujitsu fi-7160."}, as_=customer).status == 201
+    resumed = api.get(f"/tickets/{ticket}", as_=tech).body
+    assert not resumed["waiting"], resumed
+    (pause,) = resumed["waiting_periods"]
+    assert pause["end"], pause

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from hourbank.kernel.clock import SYSTEM_CLOCK, Clock
+from hourbank.kernel.clock import SYSTEM_CLOCK, Clock, parse_iso
 from hourbank.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, TicketClosed
 from hourbank.kernel.identity import Actor
 from hourbank.kernel.ids import new_id
@@ -31,10 +31,10 @@ from hourbank.store.models import (
     MessageModel,
     TicketModel,
 )
-from hourbank.store.transactions import Tx, commit_or_retry, with_retries
+from hourbank.store.transactions import Retry, Tx, commit_or_retry, with_retries
 from hourbank.tickets.common import account_of, not_in_future
 from hourbank.tickets.message_items import AUTHOR_ROLES, CHANNELS, STAFF_AUTHORS, VISIBILITIES, message_item
-from hourbank.tickets.service_levels import Author, record_response, staff_author
+from hourbank.tickets.service_levels import Author, record_response, same_sla, staff_author, waiting_actions
 
 CLOSED = "the ticket is closed; open a new ticket to continue"
 
@@ -67,7 +67,8 @@ def add_message(
         ticket_id, message_id, when, now, role=author_role, name=author_name, subject=author_subject,
         visibility=visibility, via=via, text=text,
     )  # fmt: skip
-    return with_retries(lambda: _write(item))
+    answers = author_role == "customer" and visibility == "public"  # SPEC S1/W5: the customer answered
+    return with_retries(lambda: _write(item, resumes=answers, now=now))
 
 
 def _checked(author_role: str, author_name: str, text: str, visibility: str, via: str) -> str:
@@ -85,10 +86,18 @@ def _checked(author_role: str, author_name: str, text: str, visibility: str, via
         raise InvalidInput(f"text: {exc}") from None
 
 
-def _write(item: MessageModel) -> MessageModel:
+def _write(item: MessageModel, *, resumes: bool, now: datetime) -> MessageModel:
+    """The message and its id's claim in one transaction, on an open ticket. ``resumes``: a customer's public
+    message also ends the ticket's waiting on the customer (SPEC S1: the response clock runs again), in the same
+    transaction, under the ticket's SLA version (a concurrent change reads again)."""
     claim = MessageKeyModel(item.ticket_id, f"{MESSAGE_KEY_PREFIX}{item.message_id}", message_sk=item.sk)
     tx = Tx()
-    tx.check("ticket", TicketModel, item.ticket_id, TICKET_SK, condition=TicketModel.status == "open")
+    waiting = _waiting_ticket(item.ticket_id) if resumes else None
+    if waiting is not None:
+        when = max(parse_iso(item.at), parse_iso(waiting.waiting_since or item.at))
+        tx.update("ticket", waiting, waiting_actions(waiting, False, when, now, None), condition=same_sla(waiting))
+    else:
+        tx.check("ticket", TicketModel, item.ticket_id, TICKET_SK, condition=TicketModel.status == "open")
     tx.put("claim", claim, condition=MessageKeyModel.sk.does_not_exist())
     tx.put("message", item, condition=MessageModel.sk.does_not_exist())
     refused = commit_or_retry(tx, unless=("claim", "ticket"))
@@ -100,7 +109,18 @@ def _write(item: MessageModel) -> MessageModel:
         ticket = TicketModel.get(item.ticket_id, TICKET_SK, consistent_read=True)
     except TicketModel.DoesNotExist:
         raise NotFound("ticket not found") from None
+    if ticket.status == "open":
+        raise Retry()  # its waiting changed under us: read it again
     raise TicketClosed(CLOSED if ticket.status == "closed" else f"the ticket is {ticket.status.replace('_', ' ')}")
+
+
+def _waiting_ticket(ticket_id: str) -> TicketModel | None:
+    """The ticket, when it is open and waiting on the customer (else None: a plain check will do)."""
+    try:
+        ticket = TicketModel.get(ticket_id, TICKET_SK, consistent_read=True)
+    except TicketModel.DoesNotExist:
+        raise NotFound("ticket not found") from None
+    return ticket if ticket.status == "open" and ticket.waiting_since else None
 
 
 def _replayed(item: MessageModel) -> MessageModel:

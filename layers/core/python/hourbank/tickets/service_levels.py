@@ -165,7 +165,7 @@ def _load_open(ticket_id: str, what: str) -> TicketModel:
     return ticket
 
 
-def _same_sla(ticket: TicketModel):
+def same_sla(ticket: TicketModel):
     version = int(ticket.sla_version or 0)
     same = TicketModel.sla_version == version
     if not version:
@@ -273,7 +273,7 @@ def _response_condition(ticket: TicketModel, first: bool) -> Condition:
     earlier: Condition = TicketModel.first_response_at.does_not_exist()
     if ticket.first_response_at is not None:
         earlier = TicketModel.first_response_at == ticket.first_response_at
-    return _same_sla(ticket) & earlier
+    return same_sla(ticket) & earlier
 
 
 def _response_id(ticket_id: str, idempotency_key: str | None) -> str:
@@ -316,41 +316,49 @@ def set_waiting(
         ticket = _get_open(actor, ticket_id, "its response clock no longer runs")
         if (ticket.waiting_since is not None) == waiting:
             return
-        if when < parse_iso(ticket.opened_at):
-            raise InvalidInput(f"at: must not be before the ticket was opened ({ticket.opened_at_given})")
-        pauses = list(ticket.pauses or [])
-        last = max([parse_iso(p.end or p.start) for p in pauses], default=None)
-        if last is not None and when < last:
-            raise InvalidInput("at: must not be before the ticket's last waiting change")
-        if waiting:
-            pauses.append(PauseMap(start=iso(when), start_given=as_given(when), by=actor.subject, recorded_at=iso(now)))
-        else:
-            current = pauses[-1]
-            pauses[-1] = PauseMap(
-                start=current.start,
-                start_given=current.start_given,
-                end=iso(when),
-                end_given=as_given(when),
-                by=current.by,
-                recorded_at=current.recorded_at,
-            )
-        since = iso(when) if waiting else None
-        due = due_of(ticket, pauses=pauses)
-        actions = [
-            TicketModel.pauses.set(pauses),
-            TicketModel.waiting_since.set(since) if since else TicketModel.waiting_since.remove(),
-            TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
-        ]
-        if _fields_of(ticket) is not None:
-            actions += [
-                TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
-                TicketModel.queue_due.set(queue_key(due, since)),
-            ]
         tx = Tx()
-        tx.update("ticket", ticket, actions, condition=_same_sla(ticket))
+        tx.update(
+            "ticket", ticket, waiting_actions(ticket, waiting, when, now, actor.subject), condition=same_sla(ticket)
+        )
         commit_or_retry(tx)
 
     with_retries(attempt)  # the caller reads the ticket back with its entries (one Query)
+
+
+def waiting_actions(ticket: TicketModel, waiting: bool, when: datetime, now: datetime, by: str | None) -> list[Action]:
+    """SPEC S1: the ticket's change when it starts (``waiting``) or stops waiting on the customer at ``when``: its
+    pauses, and the due time moved by the counted time spent waiting. Written under ``same_sla(ticket)``."""
+    if when < parse_iso(ticket.opened_at):
+        raise InvalidInput(f"at: must not be before the ticket was opened ({ticket.opened_at_given})")
+    pauses = list(ticket.pauses or [])
+    last = max([parse_iso(p.end or p.start) for p in pauses], default=None)
+    if last is not None and when < last:
+        raise InvalidInput("at: must not be before the ticket's last waiting change")
+    if waiting:
+        pauses.append(PauseMap(start=iso(when), start_given=as_given(when), by=by, recorded_at=iso(now)))
+    else:
+        current = pauses[-1]
+        pauses[-1] = PauseMap(
+            start=current.start,
+            start_given=current.start_given,
+            end=iso(when),
+            end_given=as_given(when),
+            by=current.by,
+            recorded_at=current.recorded_at,
+        )
+    since = iso(when) if waiting else None
+    due = due_of(ticket, pauses=pauses)
+    actions: list[Action] = [
+        TicketModel.pauses.set(pauses),
+        TicketModel.waiting_since.set(since) if since else TicketModel.waiting_since.remove(),
+        TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
+    ]
+    if _fields_of(ticket) is not None:
+        actions += [
+            TicketModel.response_due_at.set(iso(due)) if due else TicketModel.response_due_at.remove(),
+            TicketModel.queue_due.set(queue_key(due, since)),
+        ]
+    return actions
 
 
 def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
@@ -380,7 +388,7 @@ def set_priority(actor: Actor, ticket_id: str, priority: str, *, clock: Clock = 
             TicketModel.sla_version.set(int(ticket.sla_version or 0) + 1),
         ]
         tx = Tx()
-        tx.update("ticket", ticket, actions, condition=_same_sla(ticket) & (TicketModel.priority == ticket.priority))
+        tx.update("ticket", ticket, actions, condition=same_sla(ticket) & (TicketModel.priority == ticket.priority))
         commit_or_retry(tx)
 
     with_retries(attempt)
