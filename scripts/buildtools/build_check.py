@@ -68,6 +68,9 @@ TYPICAL = {
     "ResponseWarningFunction": "response_warnings-schedule.json",
     "MonthEndPlannerFunction": "month_end_planner-schedule.json",
     "MonthEndWorkerFunction": "month_end_worker-page.json",
+    "NotificationsFunction": "notifications-ticket-opened.json",
+    "MailFeedbackFunction": "mail_feedback-bounce.json",
+    "MailIntakeFunction": "mail_intake-new-mail.json",  # the mail itself: mail_intake-new-mail.eml beside it
 }
 # The account and ticket the events name, and the functions (with their typical events) that make them.
 EXAMPLE_ACCOUNT = "acc_01m80q7x2a9f4k3jz5v6w8y0b1"
@@ -187,7 +190,10 @@ def prepare_event(
     # The events' example ids -> the ones the check's own calls made; the ticket's id holds the account's.
     for example, made in sorted(ids.items(), key=lambda item: -len(item[0])):
         text = text.replace(example, made)
+    # A stream record names its table by ARN: the name the check's tables have (the function's own variable).
+    text = re.sub(r"\$\{([A-Z_]+_TABLE)\}", lambda m: env.get(m.group(1), m.group(0)), text)
     event = json.loads(text)
+    _store_mail(event, event_file.with_suffix(".eml"), into)
     if spec.logical_id == "StripeWebhookFunction" or "stripe-signature" in (event.get("headers") or {}):
         # Signed now with the secret the function was given (a stored signature expires after 300 s).
         from devstack.local_env import webhook_secret
@@ -198,6 +204,20 @@ def prepare_event(
     target = into / "event.json"
     target.write_text(json.dumps(event))
     return target
+
+
+def _store_mail(event: Mapping[str, Any], mail: Path, into: Path) -> None:
+    """An S3 event of a mail SES stored (SPEC E1): the mail (the ``.eml`` beside the event) where the local S3
+    stand-in keeps that object - ``exports/<bucket>/<key>`` beside the worker's outbox (devstack.adapters)."""
+    if not mail.exists():
+        return
+    for record in event.get("Records") or []:
+        s3 = record.get("s3") or {}
+        bucket, key = s3.get("bucket", {}).get("name"), s3.get("object", {}).get("key")
+        if bucket and key:
+            target = into / "exports" / bucket / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(mail.read_bytes())
 
 
 def judge(result: Any) -> tuple[bool, str]:

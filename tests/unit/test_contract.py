@@ -51,7 +51,7 @@ def test_openapi_json_is_generated_from_the_code_and_current():
     assert documented == {(r.method, r.path) for r in routes()}
 
 
-EVENT_SOURCES = {"DynamoDB": "aws:dynamodb", "SQS": "aws:sqs", "SNS": "aws:sns"}
+EVENT_SOURCES = {"DynamoDB": "aws:dynamodb", "SQS": "aws:sqs", "SNS": "aws:sns", "S3": "aws:s3"}
 
 
 def _source_types(folder: str) -> set[str]:
