@@ -315,6 +315,7 @@ def test_messages_disputes_payment_links_payments_and_reviews_reach_whom_they_co
     to_billing = [m for m in read_outbox(os.environ["OUTBOX_DIR"]) if m["to"] == "billing@example.com"]
     assert any("questioned a time entry" in m["text"] and f"[#{reference}]" in m["subject"] for m in to_billing)
     assert any("$400.00" in m["subject"] and review.review_id not in m["text"] for m in to_billing)
+    assert any("/portal/#/billing/reviews" in m["text"] for m in to_billing if "$400.00" in m["subject"])  # W4
 
 
 def test_a_closed_month_tells_the_customer_the_statement_is_ready_once_M3_N1(api, specs, make_account):

@@ -179,7 +179,7 @@ def review(c: Composer) -> None:
     amount = r.get("amount_minor")
     price = texts.money(_int(amount), str(r.get("currency") or "USD")) if amount is not None else ""
     account = c.name
-    link = c.links.portal("")  # billing's desk lists the reviews
+    link = c.links.portal("billing/reviews")  # billing's desk: the payments kept for review (W4)
     c.staff(
         "review_kept",
         c.settings.billing_email,
