@@ -441,26 +441,12 @@ def _take_back(
             condition=OrderModel.payments[payment_ref]["debited"] == debited,
         )
         refunded = new_paid.get("refunded_minor") if refunded_minor is not None else None
-        _list_taken_back(tx, current, paid, payment_ref, refunded)
+        payment_book.order_taken_back(tx, current, paid, payment_ref, refunded)
         if commit_or_retry(tx, unless=("idempotency",)) is not None:
             return Settlement("duplicate", current.order_id, detail=marker)
         return Settlement("debited", current.order_id, take)
 
     return with_retries(attempt)
-
-
-def _list_taken_back(tx: Tx, order: OrderModel, paid: dict, payment_ref: str, refunded_minor: int | None) -> None:
-    """SPEC W1: the payment's list item says it was refunded (``refunded_minor``: its total) or disputed (None)."""
-    if paid.get("listed"):
-        payment_book.taken_back(
-            tx,
-            order.account_id,
-            str(paid["at"]),
-            payment_ref,
-            amount_minor=int(order.amount_minor),
-            refunded_minor=refunded_minor,
-            disputed=refunded_minor is None,
-        )
 
 
 def _park(order: OrderModel, payment_ref: str, amount: int, marker: str) -> Settlement:

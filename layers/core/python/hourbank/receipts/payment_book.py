@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from hourbank.kernel.identity import Actor
-from hourbank.store import cursors
+from hourbank.store.account_pages import newest_first
 from hourbank.store.models import PAYMENT_PREFIX, ParkedReceiptModel, PaymentModel
 from hourbank.store.transactions import Tx, updated_if
 
@@ -127,21 +128,19 @@ def list_payments(
 ) -> tuple[list[PaymentModel], str | None]:
     """SPEC W1: the account's payments, newest first, one Query per page (staff, the owner)."""
     actor.require_visible(account_id, "account")
-    bound = {"account": account_id}
-    start = cursors.decode(
-        cursor,
-        list_name=LIST,
-        bound=bound,
-        names=frozenset({"account_id", "charge_key"}),
-        pinned={"account_id": account_id},
-    )
-    page = PaymentModel.query(
-        account_id,
-        PaymentModel.charge_key.startswith(PAYMENT_PREFIX),
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=start,
-        consistent_read=True,
-    )
-    items = list(page)
-    return items, cursors.encode(page.last_evaluated_key, list_name=LIST, bound=bound)
+    return newest_first(PaymentModel, account_id, PAYMENT_PREFIX, list_name=LIST, limit=limit, cursor=cursor)
+
+
+def order_taken_back(tx: Tx, order: Any, paid: dict, payment_ref: str, refunded_minor: int | None) -> None:
+    """SPEC W1: an order's payment taken back (``paid``: its record on the order) - its list item says it was
+    refunded (``refunded_minor``: its total) or disputed (None)."""
+    if paid.get("listed"):
+        taken_back(
+            tx,
+            order.account_id,
+            str(paid["at"]),
+            payment_ref,
+            amount_minor=int(order.amount_minor),
+            refunded_minor=refunded_minor,
+            disputed=refunded_minor is None,
+        )

@@ -5,7 +5,7 @@ of the booking orders of visits still awaiting payment (their ``checkout_url``).
 from __future__ import annotations
 
 from hourbank.kernel.identity import Actor
-from hourbank.store import cursors
+from hourbank.store.account_pages import newest_first
 from hourbank.store.models import VISIT_LIST_PREFIX, VISIT_SK, OrderModel, VisitListModel, VisitModel
 
 LIST = "account_visits"
@@ -16,24 +16,9 @@ def list_visits(
 ) -> tuple[list[tuple[VisitModel, OrderModel | None]], str | None]:
     """Each visit with its booking order while it awaits payment (None otherwise), newest first."""
     actor.require_visible(account_id, "account")
-    bound = {"account": account_id}
-    start = cursors.decode(
-        cursor,
-        list_name=LIST,
-        bound=bound,
-        names=frozenset({"account_id", "charge_key"}),
-        pinned={"account_id": account_id},
+    pointers, next_cursor = newest_first(
+        VisitListModel, account_id, VISIT_LIST_PREFIX, list_name=LIST, limit=limit, cursor=cursor
     )
-    page = VisitListModel.query(
-        account_id,
-        VisitListModel.charge_key.startswith(VISIT_LIST_PREFIX),
-        scan_index_forward=False,
-        limit=limit,
-        last_evaluated_key=start,
-        consistent_read=True,
-    )
-    pointers = list(page)
-    next_cursor = cursors.encode(page.last_evaluated_key, list_name=LIST, bound=bound)
     found = {v.ticket_id: v for v in VisitModel.batch_get([(p.ticket_ref, VISIT_SK) for p in pointers])}
     visits = [found[p.ticket_ref] for p in pointers if p.ticket_ref in found]  # an expired visit is gone for good
     unpaid = [v.booking_order_id for v in visits if v.state == "awaiting_payment"]

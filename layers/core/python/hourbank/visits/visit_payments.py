@@ -159,7 +159,7 @@ def settle_visit_take_back(
             ],
             condition=OrderModel.payments[payment_ref]["refunded_minor"] == seen,
         )
-        _list_taken_back(tx, current, paid, payment_ref, None if kind == "dispute" else max(seen, amount))
+        payment_book.order_taken_back(tx, current, paid, payment_ref, None if kind == "dispute" else max(seen, amount))
         actions = []
         if external:
             actions.append(VisitModel.flags.add({"payment_disputed" if kind == "dispute" else "payment_refunded"}))
@@ -173,17 +173,3 @@ def settle_visit_take_back(
         return Settlement("recorded", current.order_id, detail=f"{kind} of {payment_ref}: {max(take, 0)} h taken back")
 
     return with_retries(attempt)
-
-
-def _list_taken_back(tx: Tx, order: OrderModel, paid: dict, payment_ref: str, refunded_minor: int | None) -> None:
-    """SPEC W1: the payment's list item says it was refunded (``refunded_minor``: its total) or disputed (None)."""
-    if paid.get("listed"):
-        payment_book.taken_back(
-            tx,
-            order.account_id,
-            str(paid["at"]),
-            payment_ref,
-            amount_minor=int(order.amount_minor),
-            refunded_minor=refunded_minor,
-            disputed=refunded_minor is None,
-        )
