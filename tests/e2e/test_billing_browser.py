@@ -254,9 +254,15 @@ def resolve_dispute(page: Any, name: str, size: str) -> None:
     page.get_by_role("link", name="Open disputes").click()
     view_up(page)
     mine = page.locator("li.dispute-item").filter(has_text=name)
-    while not mine.count():  # oldest first: ours, just raised, may be pages on (other tests' disputes wait too)
+    for _ in range(200):  # oldest first: ours, just raised, may be pages on (other tests' disputes wait too)
+        if mine.count():
+            break
+        first = page.locator("#disputes li").first.inner_text()
         page.get_by_role("link", name="Next page →").click()
-        page.locator("#disputes li").first.wait_for()
+        page.wait_for_function(  # the next page is up (not the one before it, still on screen while it loads)
+            "(first) => { const li = document.querySelector('#disputes li'); return !!li && li.innerText !== first }",
+            arg=first,
+        )
     assert "Nobody called us about the printer" in mine.inner_text() and "Printer" in mine.inner_text()
     mine.get_by_label("Outcome").select_option("upheld")
     mine.get_by_label("Hours to credit back (upheld only)").fill("0.5")
